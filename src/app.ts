@@ -1,0 +1,75 @@
+/**
+ * Wiring: config → context → simulators (when no real peer is configured) → channels → HTTP → jobs.
+ * `startServer` is what `hotline start` and the end-to-end tests run.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import type { AppContext } from './context.js';
+import { createContext } from './services.js';
+import { buildHttp, type HttpPlugin } from './http/app.js';
+import type { Logger } from './log.js';
+import type { Store } from './store/index.js';
+
+/** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
+export interface Component {
+  name: string;
+  /** HTTP routes this component serves (registered before the server listens). */
+  httpPlugins?: HttpPlugin[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  log?: Logger;
+  now?: () => Date;
+  store?: Store;
+  /** Extra components (tests). */
+  components?: (ctx: AppContext) => Component[];
+}
+
+export interface RunningServer {
+  ctx: AppContext;
+  http: FastifyInstance;
+  url: string;
+  components: Component[];
+  stop(): Promise<void>;
+}
+
+/** Components are assembled here; each channel module exports a factory. */
+export async function assembleComponents(_ctx: AppContext): Promise<Component[]> {
+  const list: Component[] = [];
+  // Channel factories are added as the channels land (sms, voice, admin, jobs).
+  return list;
+}
+
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
+  const ctx = createContext(config, opts);
+  const components = [...(await assembleComponents(ctx)), ...(opts.components?.(ctx) ?? [])];
+  const http = await buildHttp(ctx, components.flatMap((c) => c.httpPlugins ?? []));
+  const started: Component[] = [];
+  try {
+    for (const c of components) { await c.start(); started.push(c); }
+    await http.listen({ host: config.http.host, port: config.http.port });
+  } catch (e) {
+    for (const c of started.reverse()) await c.stop().catch(() => undefined);
+    await http.close().catch(() => undefined);
+    ctx.store.close();
+    throw e;
+  }
+  const addr = http.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+  const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
+  let stopped = false;
+  return {
+    ctx, http, url, components,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await http.close().catch(() => undefined);
+      for (const c of [...started].reverse()) {
+        try { await c.stop(); } catch (e) { ctx.log.warn('component stop failed', { component: c.name, error: (e as Error).message }); }
+      }
+      ctx.store.close();
+    },
+  };
+}

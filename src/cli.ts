@@ -1,0 +1,125 @@
+/**
+ * The `hotline` command: start | migrate | dept add|list|rotate-key | demo-data | config | audit verify
+ * (channels add: sms preview, flow check, user add).
+ */
+import { join } from 'node:path';
+import { ConfigError, describeConfig, loadConfig, redactConfig, type Config } from './config/index.js';
+import { Store, migrate, SchemaTooNewError } from './store/index.js';
+import { addDepartment, rotateDepartmentKey } from './departments.js';
+import { createContext } from './services.js';
+import { seedDemoData } from './demo/demo-data.js';
+import { startServer } from './app.js';
+import { createLogger, type Level } from './log.js';
+
+const USAGE = `hotline — 96365 citizen hotline channel server
+
+  hotline start                      start the server (simulators when no Asterisk/SMSC configured)
+  hotline migrate                    apply database migrations
+  hotline dept add <code> <name> [--contact <phone>]
+                                     add a department; prints its API key once on stdout
+  hotline dept list                  list departments
+  hotline dept rotate-key <code>     issue a new API key (the old one stops working)
+  hotline demo-data                  load demo departments, declarations and feedback
+  hotline config                     print every config key (env name, default, meaning)
+  hotline audit verify               check the audit log's hash chain
+`;
+
+function openStore(config: Config): Store {
+  return Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL' });
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) { const v = args[i + 1]; args.splice(i, 2); return v; }
+  return undefined;
+}
+
+export type CliCommand = (args: string[], config: Config) => Promise<number>;
+/** Commands contributed by channels (sms preview, flow check, user add…). */
+export const extraCommands = new Map<string, CliCommand>();
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { process.stdout.write(USAGE); return 0; }
+  let config: Config;
+  try { config = loadConfig(); } catch (e) {
+    if (e instanceof ConfigError) { process.stderr.write(e.message + '\n'); return 2; }
+    throw e;
+  }
+  const extra = extraCommands.get(`${cmd} ${sub ?? ''}`.trim()) ?? extraCommands.get(cmd);
+  if (extra) return extra(extraCommands.has(cmd) && !extraCommands.has(`${cmd} ${sub ?? ''}`.trim()) ? [sub, ...rest].filter((x) => x !== undefined) : rest, config);
+  switch (cmd) {
+    case 'start': {
+      const log = createLogger(config.log.level as Level);
+      const server = await startServer(config, { log });
+      log.info(`listening on ${server.url}`, { config: redactConfig(config).http });
+      const shutdown = async (sig: string) => {
+        log.info(`${sig}: shutting down`);
+        await server.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const store = Store.open(join(config.data.dir, 'hotline.db'), { migrate: false });
+      const r = migrate(store.db);
+      process.stdout.write(r.applied.length ? `migrated ${r.from} → ${r.to}: ${r.applied.join(', ')}\n` : `schema is current (version ${r.to})\n`);
+      store.close();
+      return 0;
+    }
+    case 'dept': {
+      const store = openStore(config);
+      try {
+        if (sub === 'add') {
+          const args = [...rest];
+          const contact = flag(args, '--contact') ?? null;
+          const [code, ...nameParts] = args;
+          if (!code || nameParts.length === 0) { process.stderr.write('usage: hotline dept add <code> <name> [--contact <phone>]\n'); return 2; }
+          const { department, apiKey } = addDepartment(store, code, nameParts.join(' '), contact);
+          process.stderr.write(`department ${department.code} (${department.name}) added; its API key follows (shown once):\n`);
+          process.stdout.write(apiKey + '\n');
+          return 0;
+        }
+        if (sub === 'list') {
+          for (const d of store.departments.all()) process.stdout.write(`${d.code}\t${d.name}\t${d.contactPhone ?? ''}\n`);
+          return 0;
+        }
+        if (sub === 'rotate-key' && rest[0]) { process.stdout.write(rotateDepartmentKey(store, rest[0]) + '\n'); return 0; }
+        process.stderr.write(USAGE); return 2;
+      } catch (e) { process.stderr.write(`${(e as Error).message}\n`); return 1; } finally { store.close(); }
+    }
+    case 'demo-data': {
+      const ctx = createContext(config, { log: createLogger('warn') });
+      const r = seedDemoData(ctx);
+      if (!r.created) process.stdout.write('demo data already present\n');
+      for (const d of r.departments) process.stdout.write(`department ${d.code} ${d.name} api key: ${d.apiKey}\n`);
+      process.stdout.write(`demo query codes: ${Object.values(r.codes).join(' ')}\n`);
+      ctx.store.close();
+      return 0;
+    }
+    case 'config': process.stdout.write(describeConfig() + '\n'); return 0;
+    case 'audit': {
+      if (sub !== 'verify') { process.stderr.write(USAGE); return 2; }
+      const store = openStore(config);
+      const r = store.audit.verify();
+      store.close();
+      if (r.ok) { process.stdout.write(`audit log ok: ${r.entries} entries, chain intact\n`); return 0; }
+      process.stdout.write(`audit log BROKEN at entry ${r.badId}: ${r.reason}\n`);
+      return 1;
+    }
+    default:
+      process.stderr.write(`unknown command: ${cmd}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  main(process.argv.slice(2)).then((code) => { if (code >= 0) process.exit(code); }).catch((e) => {
+    if (e instanceof SchemaTooNewError || e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); process.exit(2); }
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

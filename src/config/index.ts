@@ -1,0 +1,185 @@
+/**
+ * One typed configuration object. Sources, later wins: defaults → JSON file (HOTLINE_CONFIG or
+ * ./hotline.config.json) → environment variables HOTLINE_<SECTION>_<KEY>. Every key is validated;
+ * a wrong value stops start-up with one line naming the key.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+type Kind = 'string' | 'int' | 'bool' | 'enum' | 'hhmm' | 'url' | 'float';
+interface KeyDef { kind: Kind; def: string | number | boolean | null; doc: string; values?: readonly string[]; min?: number; max?: number; secret?: boolean }
+
+/** The schema: section → key → definition. The README's config table is printed from this (`hotline config`). */
+export const SCHEMA = {
+  data: {
+    dir: { kind: 'string', def: './data', doc: 'Data directory: SQLite file, recordings, TTS cache' },
+    synchronous: { kind: 'enum', def: 'NORMAL', values: ['NORMAL', 'FULL'], doc: 'SQLite synchronous: NORMAL survives kill -9; FULL also power loss' },
+    calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },
+    retention_days: { kind: 'int', def: 730, min: 30, doc: 'Days to keep SMS/call logs and recordings of closed items' },
+  },
+  http: {
+    host: { kind: 'string', def: '127.0.0.1', doc: 'HTTP listen address' },
+    port: { kind: 'int', def: 8080, min: 0, max: 65535, doc: 'HTTP port (API, admin panel, media for Asterisk)' },
+    public_url: { kind: 'string', def: '', doc: 'URL Asterisk uses to fetch generated prompts (default http://<host>:<port>)' },
+    body_limit: { kind: 'int', def: 262144, min: 1024, doc: 'Maximum request body in bytes' },
+    secure_cookies: { kind: 'bool', def: false, doc: 'Mark session cookies Secure (set when served behind https)' },
+  },
+  time: {
+    zone: { kind: 'string', def: 'Asia/Shanghai', doc: 'Time zone for due dates, quiet hours, display' },
+  },
+  ari: {
+    url: { kind: 'string', def: '', doc: 'Asterisk ARI base URL, e.g. http://127.0.0.1:8088 (empty: built-in simulator)' },
+    user: { kind: 'string', def: 'hotline', doc: 'ARI user' },
+    password: { kind: 'string', def: '', secret: true, doc: 'ARI password' },
+    app: { kind: 'string', def: 'hotline96365', doc: 'Stasis application name' },
+  },
+  ami: {
+    host: { kind: 'string', def: '', doc: 'Asterisk AMI host (empty: AMI disabled)' },
+    port: { kind: 'int', def: 5038, min: 1, max: 65535, doc: 'AMI port' },
+    user: { kind: 'string', def: 'hotline', doc: 'AMI user' },
+    secret: { kind: 'string', def: '', secret: true, doc: 'AMI secret' },
+  },
+  smpp: {
+    host: { kind: 'string', def: '', doc: 'SMSC host (empty: built-in SMSC simulator)' },
+    port: { kind: 'int', def: 2775, min: 0, max: 65535, doc: 'SMSC port' },
+    system_id: { kind: 'string', def: 'hotline', doc: 'SMPP system_id' },
+    password: { kind: 'string', def: '', secret: true, doc: 'SMPP password' },
+    system_type: { kind: 'string', def: '', doc: 'SMPP system_type' },
+    address_range: { kind: 'string', def: '', doc: 'SMPP address_range for the bind' },
+    source_addr: { kind: 'string', def: '96365', doc: 'Short code messages are sent from' },
+    bind_mode: { kind: 'enum', def: 'transceiver', values: ['transceiver', 'pair'], doc: 'One transceiver bind, or a transmitter + receiver pair' },
+    window: { kind: 'int', def: 10, min: 1, max: 1000, doc: 'Maximum submit_sm in flight' },
+    tps: { kind: 'int', def: 100, min: 0, doc: 'Submit rate limit (segments/s; 0 = no limit)' },
+    enquire_link_sec: { kind: 'int', def: 30, min: 1, doc: 'enquire_link interval' },
+    response_timeout_sec: { kind: 'int', def: 10, min: 1, doc: 'A PDU without response after this is treated as lost' },
+    dc0: { kind: 'enum', def: 'gsm7', values: ['gsm7', 'latin1'], doc: 'How to read data_coding 0 from this SMSC' },
+  },
+  sms: {
+    max_segments: { kind: 'int', def: 6, min: 1, max: 255, doc: 'Longest MT in segments' },
+    quiet_start: { kind: 'hhmm', def: '22:00', doc: 'Quiet hours start (pushes held, replies not)' },
+    quiet_end: { kind: 'hhmm', def: '08:00', doc: 'Quiet hours end (held pushes released)' },
+    push_validity_hours: { kind: 'int', def: 48, min: 1, doc: 'A push not sent within this is expired' },
+    replies_per_hour: { kind: 'int', def: 20, min: 1, doc: 'Automatic replies per number per hour (abuse guard)' },
+    survey_window_hours: { kind: 'int', def: 72, min: 1, doc: 'How long a 1/2/3 reply counts as the satisfaction survey' },
+    notify_applicant: { kind: 'bool', def: true, doc: "Push status changes to the applicant's own phone" },
+    notify_progress_steps: { kind: 'bool', def: true, doc: 'Push a progress notice for steps that do not change the status' },
+    templates_dir: { kind: 'string', def: './sms-templates', doc: 'SMS template directory' },
+    reassembly_timeout_sec: { kind: 'int', def: 60, min: 1, doc: 'Process an incomplete long MO after this' },
+    max_attempts: { kind: 'int', def: 8, min: 1, doc: 'Submit attempts before an MT is failed' },
+  },
+  voice: {
+    flows_dir: { kind: 'string', def: './ivr-flows', doc: 'IVR flow directory' },
+    tts: { kind: 'enum', def: 'auto', values: ['auto', 'espeak-ng', 'say', 'none'], doc: 'TTS fallback engine' },
+    operator_endpoint: { kind: 'string', def: 'PJSIP/operator', doc: 'Where 0 人工 is transferred' },
+    transfer_timeout_sec: { kind: 'int', def: 30, min: 5, doc: 'Ring time before the transfer falls back to a recording' },
+    office_hours: { kind: 'string', def: 'mon-fri 08:30-12:00,13:30-17:30', doc: 'When operators answer (working days only)' },
+    min_recording_sec: { kind: 'float', def: 1, min: 0, doc: 'Shorter recordings are dropped' },
+    max_recording_sec: { kind: 'int', def: 180, min: 5, doc: 'Longest complaint recording' },
+    max_lookups_per_call: { kind: 'int', def: 3, min: 1, doc: 'Unknown codes allowed per call before lookups stop' },
+  },
+  admin: {
+    session_hours: { kind: 'int', def: 8, min: 1, doc: 'Staff session lifetime' },
+    lockout_attempts: { kind: 'int', def: 5, min: 1, doc: 'Failed logins before a temporary lock-out' },
+    demo: { kind: 'enum', def: 'auto', values: ['auto', 'on', 'off'], doc: 'Demo data, demo login and test phone (auto: on when running on simulators)' },
+  },
+  log: {
+    level: { kind: 'enum', def: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], doc: 'Log level' },
+  },
+} as const satisfies Record<string, Record<string, KeyDef>>;
+
+type Schema = typeof SCHEMA;
+type ValueOf<D> = D extends { kind: 'int' | 'float' } ? number : D extends { kind: 'bool' } ? boolean : string;
+export type Config = { [S in keyof Schema]: { [K in keyof Schema[S]]: ValueOf<Schema[S][K]> } };
+
+export class ConfigError extends Error {}
+
+export function envName(section: string, key: string): string {
+  return `HOTLINE_${section.toUpperCase()}_${key.toUpperCase()}`;
+}
+
+function parseValue(path: string, def: KeyDef, raw: unknown): string | number | boolean {
+  const bad = (why: string) => new ConfigError(`config ${path}: ${why} (got ${JSON.stringify(raw)})`);
+  switch (def.kind) {
+    case 'int': case 'float': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || (def.kind === 'int' && !Number.isInteger(n))) throw bad(`must be ${def.kind === 'int' ? 'an integer' : 'a number'}`);
+      if (def.min !== undefined && n < def.min) throw bad(`must be ≥ ${def.min}`);
+      if (def.max !== undefined && n > def.max) throw bad(`must be ≤ ${def.max}`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      const s = String(raw).toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off'].includes(s)) return false;
+      throw bad('must be true or false');
+    }
+    case 'enum': {
+      const s = String(raw);
+      if (!def.values!.includes(s)) throw bad(`must be one of ${def.values!.join(', ')}`);
+      return s;
+    }
+    case 'hhmm': {
+      const s = String(raw);
+      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(s)) throw bad('must be HH:mm');
+      return s;
+    }
+    default:
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw bad('must be a string');
+      return String(raw);
+  }
+}
+
+export interface LoadOptions { env?: NodeJS.ProcessEnv; file?: string | null; cwd?: string }
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  let fileValues: Record<string, Record<string, unknown>> = {};
+  const file = opts.file !== undefined ? opts.file : env.HOTLINE_CONFIG ?? (existsSync(resolve(cwd, 'hotline.config.json')) ? resolve(cwd, 'hotline.config.json') : null);
+  if (file) {
+    try { fileValues = JSON.parse(readFileSync(resolve(cwd, file), 'utf8')); } catch (e) {
+      throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+    }
+    for (const [s, keys] of Object.entries(fileValues)) {
+      if (!(s in SCHEMA)) throw new ConfigError(`config file ${file}: unknown section "${s}"`);
+      for (const k of Object.keys(keys ?? {})) if (!(k in (SCHEMA as Record<string, object>)[s])) throw new ConfigError(`config file ${file}: unknown key ${s}.${k}`);
+    }
+  }
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, keys] of Object.entries(SCHEMA) as Array<[string, Record<string, KeyDef>]>) {
+    out[section] = {};
+    for (const [key, def] of Object.entries(keys)) {
+      const e = env[envName(section, key)];
+      const raw = e !== undefined ? e : fileValues[section]?.[key] !== undefined ? fileValues[section][key] : def.def;
+      const path = e !== undefined ? `${envName(section, key)}` : `${section}.${key}`;
+      out[section][key] = parseValue(path, def, raw);
+    }
+  }
+  const cfg = out as Config;
+  // Cross-checks
+  try { new Intl.DateTimeFormat('en', { timeZone: cfg.time.zone }); } catch { throw new ConfigError(`config HOTLINE_TIME_ZONE: unknown time zone "${cfg.time.zone}"`); }
+  if (cfg.ari.url && !/^https?:\/\//.test(cfg.ari.url)) throw new ConfigError(`config HOTLINE_ARI_URL: must start with http:// or https:// (got "${cfg.ari.url}")`);
+  return cfg;
+}
+
+/** Markdown table of every key, for the README and `hotline config`. */
+export function describeConfig(): string {
+  const lines = ['| env variable | file key | default | meaning |', '|---|---|---|---|'];
+  for (const [section, keys] of Object.entries(SCHEMA) as Array<[string, Record<string, KeyDef>]>) {
+    for (const [key, def] of Object.entries(keys)) {
+      const d = def.def === '' ? '(empty)' : String(def.def);
+      lines.push(`| \`${envName(section, key)}\` | \`${section}.${key}\` | ${d.replace(/\|/g, '\\|')} | ${def.doc}${def.values ? ` (${def.values.join(' / ')})` : ''} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The config with secrets blanked, for logs and the panel. */
+export function redactConfig(cfg: Config): Config {
+  const out = JSON.parse(JSON.stringify(cfg));
+  for (const [section, keys] of Object.entries(SCHEMA) as Array<[string, Record<string, KeyDef>]>) {
+    for (const [key, def] of Object.entries(keys)) if (def.secret && out[section][key]) out[section][key] = '***';
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+/** What every adapter and plugin receives: config, store, bus, domain services, metrics, health, logger. */
+import type { Config } from './config/index.js';
+import type { Store } from './store/index.js';
+import type { EventBus } from './domain/events.js';
+import type { DeclarationService } from './domain/declarations.js';
+import type { FeedbackService, SubscriptionService } from './domain/feedback.js';
+import type { WorkingCalendar } from './domain/calendar.js';
+import type { Metrics } from './http/metrics.js';
+import type { Logger } from './log.js';
+
+export type ComponentState = { ok: boolean; state: string; detail?: Record<string, unknown> };
+
+/** Components (store, SMPP link, ARI, AMI…) register a status function; /health and the live panel read them. */
+export class HealthRegistry {
+  private readonly parts = new Map<string, () => ComponentState>();
+  register(name: string, fn: () => ComponentState): void { this.parts.set(name, fn); }
+  snapshot(): { ok: boolean; components: Record<string, ComponentState> } {
+    const components: Record<string, ComponentState> = {};
+    let ok = true;
+    for (const [name, fn] of this.parts) {
+      let s: ComponentState;
+      try { s = fn(); } catch (e) { s = { ok: false, state: 'error', detail: { error: (e as Error).message } }; }
+      components[name] = s;
+      if (!s.ok) ok = false;
+    }
+    return { ok, components };
+  }
+}
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  calendar: WorkingCalendar;
+  declarations: DeclarationService;
+  feedback: FeedbackService;
+  subscriptions: SubscriptionService;
+  metrics: Metrics;
+  health: HealthRegistry;
+  log: Logger;
+  now: () => Date;
+}

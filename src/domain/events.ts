@@ -1,0 +1,48 @@
+/** The in-process event bus: typed domain events the channels and the live panel subscribe to. */
+import { EventEmitter } from 'node:events';
+import type { Declaration, DeclarationEvent, Feedback } from './types.js';
+
+export interface DomainEvents {
+  /** A new (not duplicate, not out-of-order) step was applied; statusChanged says whether the status moved. */
+  'declaration.changed': { declaration: Declaration; event: DeclarationEvent; previousStatus: Declaration['status'] | null; statusChanged: boolean; created: boolean };
+  'feedback.created': { feedback: Feedback };
+  'feedback.updated': { feedback: Feedback; action: string; actor: string };
+  'feedback.answered': { feedback: Feedback };
+  'feedback.reopened': { feedback: Feedback };
+  /** Channel/live events (calls, SMS link, outbox); payloads owned by their channels. */
+  'call.updated': Record<string, unknown>;
+  'call.ended': Record<string, unknown>;
+  'sms.link': Record<string, unknown>;
+  'sms.outbox': Record<string, unknown>;
+  'sms.inbound': Record<string, unknown>;
+  'ari.link': Record<string, unknown>;
+  'ami.link': Record<string, unknown>;
+}
+
+export type DomainEventName = keyof DomainEvents;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  constructor() { this.emitter.setMaxListeners(100); }
+  on<K extends DomainEventName>(name: K, fn: (payload: DomainEvents[K]) => void): () => void {
+    const wrapped = (p: DomainEvents[K]) => {
+      try { fn(p); } catch (err) { this.emitter.emit('listener-error', { name, err }); }
+    };
+    this.emitter.on(name, wrapped);
+    return () => this.emitter.off(name, wrapped);
+  }
+  /** Listener failures are reported here (never thrown back at the emitter). */
+  onListenerError(fn: (e: { name: string; err: unknown }) => void): void { this.emitter.on('listener-error', fn); }
+  emit<K extends DomainEventName>(name: K, payload: DomainEvents[K]): void { this.emitter.emit(name, payload); }
+  /** Any event, for the live feed. */
+  onAny(fn: (name: DomainEventName, payload: unknown) => void): () => void {
+    const offs: Array<() => void> = [];
+    for (const n of ALL_EVENTS) offs.push(this.on(n, (p) => fn(n, p)));
+    return () => offs.forEach((o) => o());
+  }
+}
+
+export const ALL_EVENTS: DomainEventName[] = [
+  'declaration.changed', 'feedback.created', 'feedback.updated', 'feedback.answered', 'feedback.reopened',
+  'call.updated', 'call.ended', 'sms.link', 'sms.outbox', 'sms.inbound', 'ari.link', 'ami.link',
+];

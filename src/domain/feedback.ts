@@ -1,0 +1,152 @@
+/**
+ * Citizen feedback (complaints, consultations, suggestions) from every channel, and its handling:
+ * transcribe → assign → answer → survey → close (or reopen on 不满意).
+ */
+import type { FeedbackRepo, NewFeedback, SubscriptionRepo, DeclarationRepo, TransactionRunner } from './ports.js';
+import type { Declaration, Feedback, FeedbackStatus, Subscription, FeedbackChannel } from './types.js';
+import type { EventBus } from './events.js';
+import { localParts, pad } from './time.js';
+import { invalid, notFound, conflict } from './errors.js';
+import { normalisePhone } from './masking.js';
+
+export interface FeedbackServiceDeps {
+  feedback: FeedbackRepo;
+  subscriptions: SubscriptionRepo;
+  declarations: DeclarationRepo;
+  tx: TransactionRunner;
+  bus: EventBus;
+  timeZone: string;
+  /** How long after an answer a 1/2/3 reply counts as the survey answer. */
+  surveyWindowHours: number;
+  now?: () => Date;
+}
+
+/** Reference numbers: yymmdd + a 4-digit daily sequence (more digits past 9999) — easy to read out digit by digit. */
+export function formatRef(day: string, seq: number): string {
+  return day + String(seq).padStart(4, '0');
+}
+
+export class FeedbackService {
+  private readonly now: () => Date;
+  constructor(private readonly d: FeedbackServiceDeps) { this.now = d.now ?? (() => new Date()); }
+
+  create(input: NewFeedback, actor = 'citizen'): Feedback {
+    const now = this.now();
+    const p = localParts(now, this.d.timeZone);
+    const day = `${String(p.year).slice(2)}${pad(p.month)}${pad(p.day)}`;
+    const f = this.d.tx.transaction(() => {
+      const ref = formatRef(day, this.d.feedback.nextRefSeq(day));
+      const created = this.d.feedback.insert({ ...input, phone: input.phone ? normalisePhone(input.phone) : null }, ref, now.toISOString());
+      this.d.feedback.addTimeline(created.id, 'created', actor, `${input.channel}`, now.toISOString());
+      return created;
+    });
+    this.d.bus.emit('feedback.created', { feedback: f });
+    return f;
+  }
+
+  get(ref: string): Feedback {
+    const f = this.d.feedback.byRef(ref);
+    if (!f) throw notFound('feedback not found');
+    return f;
+  }
+
+  byId(id: number): Feedback | undefined { return this.d.feedback.byId(id); }
+
+  timeline(id: number) { return this.d.feedback.timeline(id); }
+
+  private change(f: Feedback, fields: Parameters<FeedbackRepo['update']>[1], action: string, actor: string, detail: string | null): Feedback {
+    const nowIso = this.now().toISOString();
+    const updated = this.d.tx.transaction(() => {
+      const u = this.d.feedback.update(f.id, fields, nowIso);
+      this.d.feedback.addTimeline(f.id, action, actor, detail, nowIso);
+      return u;
+    });
+    this.d.bus.emit('feedback.updated', { feedback: updated, action, actor });
+    return updated;
+  }
+
+  transcribe(id: number, transcript: string, actor: string): Feedback {
+    const f = this.must(id);
+    const status: FeedbackStatus = f.status === 'new' ? 'transcribed' : f.status;
+    return this.change(f, { transcript, transcribedBy: actor, transcribedAt: this.now().toISOString(), status }, 'transcribed', actor, null);
+  }
+
+  assign(id: number, departmentId: number, actor: string): Feedback {
+    const f = this.must(id);
+    if (f.status === 'closed') throw conflict('feedback is closed');
+    const status: FeedbackStatus = f.status === 'answered' ? 'answered' : 'assigned';
+    return this.change(f, { departmentId, status }, 'assigned', actor, String(departmentId));
+  }
+
+  /** Record the answer; the channels deliver it (SMS to mobiles, a voice callback to landlines). */
+  answer(id: number, answer: string, actor: string): Feedback {
+    const f = this.must(id);
+    if (f.status === 'closed') throw conflict('feedback is closed');
+    if (!answer.trim()) throw invalid('answer is empty');
+    const nowIso = this.now().toISOString();
+    const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
+    this.d.bus.emit('feedback.answered', { feedback: updated });
+    return updated;
+  }
+
+  close(id: number, actor: string): Feedback {
+    const f = this.must(id);
+    return this.change(f, { status: 'closed' }, 'closed', actor, null);
+  }
+
+  /** The complaint of this phone whose survey is still open, if any. */
+  awaitingSurvey(phone: string): Feedback | undefined {
+    const since = new Date(this.now().getTime() - this.d.surveyWindowHours * 3600_000).toISOString();
+    return this.d.feedback.awaitingSurvey(normalisePhone(phone), since);
+  }
+
+  /** 1 满意 / 2 基本满意 close the complaint; 3 不满意 reopens it for a second handling and alerts supervisors. */
+  recordSatisfaction(id: number, score: 1 | 2 | 3, actor = 'citizen'): Feedback {
+    const f = this.must(id);
+    const nowIso = this.now().toISOString();
+    if (score === 3) {
+      const reopened = this.change(f, { satisfaction: 3, satisfactionAt: nowIso, status: 'assigned', reopenCount: f.reopenCount + 1 }, 'reopened', actor, '不满意');
+      this.d.bus.emit('feedback.reopened', { feedback: reopened });
+      return reopened;
+    }
+    return this.change(f, { satisfaction: score, satisfactionAt: nowIso, status: 'closed' }, 'satisfaction', actor, String(score));
+  }
+
+  private must(id: number): Feedback {
+    const f = this.d.feedback.byId(id);
+    if (!f) throw notFound('feedback not found');
+    return f;
+  }
+}
+
+export type SubscribeResult = { ok: true; subscription: Subscription; already: boolean; declaration: Declaration };
+
+export class SubscriptionService {
+  private readonly now: () => Date;
+  constructor(private readonly d: Pick<FeedbackServiceDeps, 'subscriptions' | 'tx' | 'bus'> & { now?: () => Date }) { this.now = d.now ?? (() => new Date()); }
+
+  /** Subscribe a phone to a declaration's updates. Subscribing again clears an earlier opt-out. Idempotent. */
+  subscribe(phone: string, declaration: Declaration, channel: FeedbackChannel): SubscribeResult {
+    const p = normalisePhone(phone);
+    return this.d.tx.transaction(() => {
+      this.d.subscriptions.clearOptOut(p);
+      const existing = this.d.subscriptions.active(p, declaration.id);
+      if (existing) return { ok: true, subscription: existing, already: true, declaration };
+      return { ok: true, subscription: this.d.subscriptions.insert(p, declaration.id, channel, this.now().toISOString()), already: false, declaration };
+    });
+  }
+
+  /** Unsubscribe from one declaration, or from everything (declaration null → also opts the number out of pushes). */
+  unsubscribe(phone: string, declaration: Declaration | null): { ended: number } {
+    const p = normalisePhone(phone);
+    const nowIso = this.now().toISOString();
+    return this.d.tx.transaction(() => {
+      const ended = this.d.subscriptions.end(p, declaration ? declaration.id : null, nowIso);
+      if (!declaration) this.d.subscriptions.setOptOut(p, nowIso);
+      return { ended };
+    });
+  }
+
+  isOptedOut(phone: string): boolean { return this.d.subscriptions.isOptedOut(normalisePhone(phone)); }
+  activeFor(declarationId: number): Subscription[] { return this.d.subscriptions.activeFor(declarationId); }
+}

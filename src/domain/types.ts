@@ -1,0 +1,138 @@
+/** Domain types shared by every channel. Plain data; no I/O. */
+
+export const DECLARATION_STATUSES = [
+  'accepted',          // 已受理
+  'in_progress',       // 办理中
+  'supplement_needed', // 待补交材料
+  'fee_due',           // 待缴费
+  'approved',          // 已办结（准予许可）
+  'ready_for_pickup',  // 证照待领取
+  'rejected',          // 不予许可 / 退回
+  'closed',            // 已办结归档
+] as const;
+export type DeclarationStatus = (typeof DECLARATION_STATUSES)[number];
+
+export const STATUS_LABEL_ZH: Record<DeclarationStatus, string> = {
+  accepted: '已受理',
+  in_progress: '办理中',
+  supplement_needed: '待补交材料',
+  fee_due: '待缴费',
+  approved: '已办结（准予许可）',
+  ready_for_pickup: '证照待领取',
+  rejected: '不予许可',
+  closed: '已办结',
+};
+
+/** Statuses at which the legal clock stops (a decision was made). */
+export const DECIDED_STATUSES: ReadonlySet<DeclarationStatus> = new Set(['approved', 'ready_for_pickup', 'rejected', 'closed']);
+
+export interface Department {
+  id: number;
+  code: string;
+  name: string;
+  contactPhone: string | null;
+  createdAt: string;
+}
+
+export interface Declaration {
+  id: number;
+  queryCode: string;
+  departmentId: number;
+  departmentCode: string;
+  departmentName: string;
+  deptRef: string | null;
+  itemName: string;
+  applicantName: string | null;
+  applicantPhone: string | null;
+  status: DeclarationStatus;
+  statusAt: string;
+  acceptedAt: string;
+  dueAt: string | null;
+  closedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeclarationEvent {
+  id: number;
+  declarationId: number;
+  eventId: string;
+  stepName: string;
+  status: DeclarationStatus;
+  handlerName: string | null;
+  handlerTitle: string | null;
+  opinion: string | null;
+  /** Extra notice fields (what is missing, fee amount, pickup place…). */
+  details: Record<string, string> | null;
+  occurredAt: string;
+  receivedAt: string;
+  /** True when this event moved the declaration's status (false for a repeated or out-of-order step). */
+  applied: boolean;
+}
+
+export const FEEDBACK_KINDS = ['complaint', 'consultation', 'suggestion'] as const;
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+export const FEEDBACK_KIND_ZH: Record<FeedbackKind, string> = { complaint: '投诉', consultation: '咨询', suggestion: '建议' };
+
+export const FEEDBACK_CHANNELS = ['voice', 'sms', 'web', 'api'] as const;
+export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
+
+export const FEEDBACK_STATUSES = ['new', 'transcribed', 'assigned', 'answered', 'closed'] as const;
+export type FeedbackStatus = (typeof FEEDBACK_STATUSES)[number];
+export const FEEDBACK_STATUS_ZH: Record<FeedbackStatus, string> = {
+  new: '新建', transcribed: '已转写', assigned: '已分派', answered: '已答复', closed: '已办结',
+};
+
+export interface Feedback {
+  id: number;
+  ref: string;
+  kind: FeedbackKind;
+  channel: FeedbackChannel;
+  phone: string | null;
+  text: string | null;
+  recordingPath: string | null;
+  recordingDuration: number | null;
+  transcript: string | null;
+  transcribedBy: string | null;
+  transcribedAt: string | null;
+  status: FeedbackStatus;
+  departmentId: number | null;
+  departmentName: string | null;
+  declarationId: number | null;
+  answer: string | null;
+  answeredBy: string | null;
+  answeredAt: string | null;
+  satisfaction: 1 | 2 | 3 | null;
+  satisfactionAt: string | null;
+  reopenCount: number;
+  callId: string | null;
+  flowPath: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Subscription {
+  id: number;
+  phone: string;
+  declarationId: number;
+  channel: FeedbackChannel;
+  createdAt: string;
+  endedAt: string | null;
+}
+
+/** What a citizen may hear or read about a declaration. */
+export interface PublicStatusView {
+  queryCode: string;
+  itemName: string;
+  departmentName: string;
+  status: DeclarationStatus;
+  statusLabel: string;
+  lastStep: { name: string; at: string; handlerName: string | null; opinion: string | null } | null;
+  acceptedAt: string;
+  dueAt: string | null;
+  overdue: boolean;
+  applicantName: string;
+  applicantPhone: string;
+}
+
+export type LookupResult = { found: true; view: PublicStatusView; declaration: Declaration } | { found: false; reason: 'not-found' | 'bad-check-digit' | 'invalid' };

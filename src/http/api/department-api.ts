@@ -1,0 +1,118 @@
+/**
+ * The department API (/api/v1): approval systems push declarations and every handling step, and
+ * fetch/answer the complaints assigned to them. Bearer-key auth; a department sees only its own data.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../context.js';
+import type { Declaration, DeclarationEvent, Department, Feedback } from '../../domain/types.js';
+import { isOverdue } from '../../domain/declarations.js';
+import { maskPhone } from '../../domain/masking.js';
+import { HttpError } from '../errors.js';
+import { hashApiKey } from './api-keys.js';
+import {
+  AnswerBody, CodeParams, DeclarationBody, DeclarationView, ErrorBody, EventBody, EventResult, FeedbackQuery, FeedbackView, RefParams,
+} from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyRequest { department?: Department }
+}
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
+const security = [{ bearer: [] as string[] }];
+
+export function eventView(e: DeclarationEvent) {
+  return {
+    eventId: e.eventId, stepName: e.stepName, status: e.status, handlerName: e.handlerName, handlerTitle: e.handlerTitle,
+    opinion: e.opinion, details: e.details, occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied,
+  };
+}
+
+export function declarationView(d: Declaration, now: Date, timeline?: DeclarationEvent[]) {
+  return {
+    queryCode: d.queryCode, deptRef: d.deptRef, department: d.departmentCode, itemName: d.itemName,
+    applicantName: d.applicantName, applicantPhone: d.applicantPhone, status: d.status, statusAt: d.statusAt,
+    acceptedAt: d.acceptedAt, dueAt: d.dueAt, closedAt: d.closedAt, overdue: isOverdue(d, now),
+    ...(timeline ? { timeline: timeline.map(eventView) } : {}),
+  };
+}
+
+function feedbackView(f: Feedback) {
+  return {
+    ref: f.ref, kind: f.kind, channel: f.channel, status: f.status, text: f.text, transcript: f.transcript,
+    phone: f.phone ? maskPhone(f.phone) : null, answer: f.answer, answeredAt: f.answeredAt, satisfaction: f.satisfaction, createdAt: f.createdAt,
+  };
+}
+
+export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  const requests = ctx.metrics.counter('hotline_api_requests_total', 'Department API requests by route and status');
+  const rejectedAuth = ctx.metrics.counter('hotline_api_auth_failures_total', 'Department API requests refused for a missing or wrong key');
+
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const h = req.headers.authorization;
+    const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+    if (!m) { rejectedAuth.inc(); throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <key>'); }
+    const dept = ctx.store.departments.byApiKeyHash(hashApiKey(m[1]));
+    if (!dept) { rejectedAuth.inc(); throw new HttpError(401, 'unauthorized', 'unknown API key'); }
+    req.department = dept;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    requests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+  });
+
+  app.put<{ Params: { code: string }; Body: DeclarationBody }>('/declarations/:code', {
+    schema: {
+      summary: 'Create or update a declaration', description: '`code` is the department\'s own reference (creates) or the platform query code (updates). A new declaration gets a platform query code (digits, check digit) to give to the applicant.',
+      tags: ['declarations'], security, params: CodeParams, body: DeclarationBody,
+      response: { 200: DeclarationView, 201: DeclarationView, ...errors },
+    },
+  }, async (req, reply) => {
+    const { declaration, created } = ctx.declarations.upsert(req.department!, req.params.code, req.body);
+    return reply.status(created ? 201 : 200).send(declarationView(declaration, ctx.now()));
+  });
+
+  app.post<{ Params: { code: string }; Body: EventBody }>('/declarations/:code/events', {
+    schema: {
+      summary: 'Append a handling step', description: 'Idempotent on eventId (per department): the same id again answers 200 with the stored event. An event older than the current status is kept in the timeline but does not move the status.',
+      tags: ['declarations'], security, params: CodeParams, body: EventBody,
+      response: { 200: EventResult, 201: EventResult, ...errors },
+    },
+  }, async (req, reply) => {
+    const r = ctx.declarations.applyStatusEvent(req.department!, req.params.code, req.body);
+    return reply.status(r.duplicate ? 200 : 201).send({
+      duplicate: r.duplicate, applied: r.applied, event: eventView(r.event), declaration: declarationView(r.declaration, ctx.now()),
+    });
+  });
+
+  app.get<{ Params: { code: string } }>('/declarations/:code', {
+    schema: { summary: 'A declaration with its whole timeline', tags: ['declarations'], security, params: CodeParams, response: { 200: DeclarationView, ...errors } },
+  }, async (req) => {
+    const { declaration, timeline } = ctx.declarations.getForDepartment(req.department!, req.params.code);
+    return declarationView(declaration, ctx.now(), timeline);
+  });
+
+  app.get<{ Querystring: FeedbackQuery }>('/feedback', {
+    schema: {
+      summary: 'Complaints and other feedback assigned to this department', tags: ['feedback'], security, querystring: FeedbackQuery,
+      response: { 200: Type.Object({ items: Type.Array(FeedbackView) }), ...errors },
+    },
+  }, async (req) => {
+    const items = ctx.store.feedback.list({ departmentId: req.department!.id, status: req.query.status, since: req.query.since, limit: req.query.limit ?? 100 });
+    return { items: items.map(feedbackView) };
+  });
+
+  app.post<{ Params: { ref: string }; Body: AnswerBody }>('/feedback/:ref/answer', {
+    schema: {
+      summary: 'Answer a complaint (sent to the citizen on the channel it came in by)', tags: ['feedback'], security,
+      params: RefParams, body: AnswerBody, response: { 200: FeedbackView, ...errors },
+    },
+  }, async (req) => {
+    const f = ctx.store.feedback.byRef(req.params.ref);
+    if (!f || f.departmentId !== req.department!.id) throw new HttpError(404, 'not_found', 'feedback not found');
+    const actor = `dept:${req.department!.code}${req.body.answeredBy ? `:${req.body.answeredBy}` : ''}`;
+    const answered = ctx.feedback.answer(f.id, req.body.answer, actor);
+    ctx.store.audit.append(actor, 'feedback.answer', f.ref, { via: 'api' });
+    return feedbackView(answered);
+  });
+}

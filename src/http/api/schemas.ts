@@ -1,0 +1,73 @@
+/** JSON schemas of the department API (validate input, shape output; also the OpenAPI document). */
+import { Type, type Static } from '@sinclair/typebox';
+import { DECLARATION_STATUSES, FEEDBACK_STATUSES } from '../../domain/types.js';
+
+const Str = (max: number, opts: Record<string, unknown> = {}) => Type.String({ maxLength: max, ...opts });
+const NullableStr = (max: number) => Type.Union([Str(max), Type.Null()]);
+const Status = Type.Union(DECLARATION_STATUSES.map((s) => Type.Literal(s)));
+
+export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+
+export const CodeParams = Type.Object({ code: Str(64, { minLength: 2, pattern: '^[A-Za-z0-9][A-Za-z0-9_\\-./]*$' }) });
+export const RefParams = Type.Object({ ref: Str(32, { minLength: 1 }) });
+
+export const DeclarationBody = Type.Object({
+  itemName: Str(200, { minLength: 1 }),
+  applicantName: Type.Optional(NullableStr(100)),
+  applicantPhone: Type.Optional(Type.Union([Str(20, { pattern: '^\\+?[0-9 \\-]{3,20}$' }), Type.Null()])),
+  acceptedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  timeLimitDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+  dueAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  status: Type.Optional(Status),
+}, { additionalProperties: false });
+export type DeclarationBody = Static<typeof DeclarationBody>;
+
+export const EventBody = Type.Object({
+  eventId: Str(128, { minLength: 1 }),
+  stepName: Str(100, { minLength: 1 }),
+  status: Status,
+  handlerName: Type.Optional(NullableStr(100)),
+  handlerTitle: Type.Optional(NullableStr(100)),
+  opinion: Type.Optional(NullableStr(2000)),
+  details: Type.Optional(Type.Union([Type.Record(Type.String({ maxLength: 40 }), Str(500)), Type.Null()])),
+  occurredAt: Type.String({ format: 'date-time' }),
+}, { additionalProperties: false });
+export type EventBody = Static<typeof EventBody>;
+
+export const EventView = Type.Object({
+  eventId: Type.String(), stepName: Type.String(), status: Type.String(),
+  handlerName: Type.Union([Type.String(), Type.Null()]), handlerTitle: Type.Union([Type.String(), Type.Null()]),
+  opinion: Type.Union([Type.String(), Type.Null()]), details: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
+  occurredAt: Type.String(), receivedAt: Type.String(), applied: Type.Boolean(),
+});
+
+export const DeclarationView = Type.Object({
+  queryCode: Type.String(), deptRef: Type.Union([Type.String(), Type.Null()]), department: Type.String(),
+  itemName: Type.String(), applicantName: Type.Union([Type.String(), Type.Null()]), applicantPhone: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(), statusAt: Type.String(), acceptedAt: Type.String(), dueAt: Type.Union([Type.String(), Type.Null()]),
+  closedAt: Type.Union([Type.String(), Type.Null()]), overdue: Type.Boolean(),
+  timeline: Type.Optional(Type.Array(EventView)),
+});
+
+export const EventResult = Type.Object({ duplicate: Type.Boolean(), applied: Type.Boolean(), event: EventView, declaration: DeclarationView });
+
+export const FeedbackQuery = Type.Object({
+  status: Type.Optional(Type.Union(FEEDBACK_STATUSES.map((s) => Type.Literal(s)))),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+}, { additionalProperties: false });
+export type FeedbackQuery = Static<typeof FeedbackQuery>;
+
+export const FeedbackView = Type.Object({
+  ref: Type.String(), kind: Type.String(), channel: Type.String(), status: Type.String(),
+  text: Type.Union([Type.String(), Type.Null()]), transcript: Type.Union([Type.String(), Type.Null()]),
+  phone: Type.Union([Type.String(), Type.Null()]), answer: Type.Union([Type.String(), Type.Null()]),
+  answeredAt: Type.Union([Type.String(), Type.Null()]), satisfaction: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Type.String(),
+});
+
+export const AnswerBody = Type.Object({
+  answer: Str(2000, { minLength: 1 }),
+  answeredBy: Type.Optional(Str(100)),
+}, { additionalProperties: false });
+export type AnswerBody = Static<typeof AnswerBody>;

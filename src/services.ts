@@ -1,0 +1,48 @@
+/** Builds the AppContext: store, bus, calendar, domain services, metrics, health. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from './config/index.js';
+import { HealthRegistry, type AppContext } from './context.js';
+import { Store } from './store/index.js';
+import { EventBus } from './domain/events.js';
+import { WorkingCalendar, type CalendarData } from './domain/calendar.js';
+import { DeclarationService } from './domain/declarations.js';
+import { FeedbackService, SubscriptionService } from './domain/feedback.js';
+import { Metrics } from './http/metrics.js';
+import { createLogger, type Logger } from './log.js';
+
+export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
+
+export function loadCalendar(config: Config): WorkingCalendar {
+  const candidates = [config.data.calendar_file, join(config.data.dir, 'calendar.json'), join(PROJECT_ROOT, 'data', 'calendar.json')].filter(Boolean);
+  for (const f of candidates) {
+    if (existsSync(f)) {
+      try { return new WorkingCalendar(JSON.parse(readFileSync(f, 'utf8')) as CalendarData); } catch (e) {
+        throw new Error(`calendar file ${f}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return new WorkingCalendar({ holidays: [], workdays: [] });
+}
+
+export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store } = {}): AppContext {
+  const log = opts.log ?? createLogger(config.log.level as never);
+  const now = opts.now ?? (() => new Date());
+  const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL' });
+  const bus = new EventBus();
+  bus.onListenerError(({ name, err }) => log.error('event listener failed', { event: name, error: (err as Error)?.message ?? String(err) }));
+  const calendar = loadCalendar(config);
+  const tz = config.time.zone;
+  const declarations = new DeclarationService({
+    declarations: store.declarations, departments: store.departments, subscriptions: store.subscriptions, tx: store, bus, calendar, timeZone: tz, now,
+  });
+  const feedback = new FeedbackService({
+    feedback: store.feedback, subscriptions: store.subscriptions, declarations: store.declarations, tx: store, bus, timeZone: tz,
+    surveyWindowHours: config.sms.survey_window_hours, now,
+  });
+  const subscriptions = new SubscriptionService({ subscriptions: store.subscriptions, tx: store, bus, now });
+  const metrics = new Metrics();
+  const health = new HealthRegistry();
+  health.register('store', () => ({ ok: store.healthy(), state: store.healthy() ? 'ok' : 'error' }));
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, log, now };
+}

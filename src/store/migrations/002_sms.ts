@@ -1,0 +1,1 @@
+export const sms = `CREATE TABLE sms_placeholder (id INTEGER PRIMARY KEY);`;

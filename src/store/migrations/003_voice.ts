@@ -1,0 +1,1 @@
+export const voice = `CREATE TABLE voice_placeholder (id INTEGER PRIMARY KEY);`;

@@ -1,0 +1,1 @@
+export const admin = `CREATE TABLE admin_placeholder (id INTEGER PRIMARY KEY);`;
