@@ -1,0 +1,51 @@
+/** Shared helpers for benchmarks: percentiles, RSS, a server in a child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function summary(label: string, samples: number[], unit = 'ms'): string {
+  const s = [...samples].sort((a, b) => a - b);
+  const f = (n: number) => (n < 1 ? n.toFixed(4) : n.toFixed(2));
+  return `${label}: n=${s.length} p50=${f(percentile(s, 50))}${unit} p90=${f(percentile(s, 90))}${unit} p99=${f(percentile(s, 99))}${unit} max=${f(s[s.length - 1])}${unit}`;
+}
+
+export function rssMb(pid?: number): number {
+  if (pid === undefined) return process.memoryUsage().rss / 1048576;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch { return NaN; }
+}
+
+export function tempDataDir(): string { return mkdtempSync(join(tmpdir(), 'hotline-bench-')); }
+
+/** Start `hotline start` in a child process on a free port; resolves with its URL once it listens. */
+export async function startServerProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), 'start'], {
+    env: { ...process.env, HOTLINE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${buf.slice(-2000)}`)));
+    setTimeout(() => reject(new Error('server did not start in 60 s: ' + buf.slice(-2000))), 60_000).unref();
+  });
+  return {
+    url, child,
+    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); }),
+  };
+}
