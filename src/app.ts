@@ -9,6 +9,8 @@ import { createContext } from './services.js';
 import { buildHttp, type HttpPlugin } from './http/app.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/index.js';
+import { createSmsChannel, type SmsChannel } from './sms/channel.js';
+import type { SmscSimulator } from './sim/smsc/index.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -23,6 +25,8 @@ export interface ServerOptions {
   log?: Logger;
   now?: () => Date;
   store?: Store;
+  /** Run the SMS channel on this simulator (tests). */
+  smscSimulator?: SmscSimulator;
   /** Extra components (tests). */
   components?: (ctx: AppContext) => Component[];
 }
@@ -32,19 +36,22 @@ export interface RunningServer {
   http: FastifyInstance;
   url: string;
   components: Component[];
+  channels: Channels;
   stop(): Promise<void>;
 }
 
+export interface Channels { sms: SmsChannel }
+
 /** Components are assembled here; each channel module exports a factory. */
-export async function assembleComponents(_ctx: AppContext): Promise<Component[]> {
-  const list: Component[] = [];
-  // Channel factories are added as the channels land (sms, voice, admin, jobs).
-  return list;
+export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
+  const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
+  return { components: [sms], channels: { sms } };
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const ctx = createContext(config, opts);
-  const components = [...(await assembleComponents(ctx)), ...(opts.components?.(ctx) ?? [])];
+  const assembled = await assembleComponents(ctx, opts);
+  const components = [...assembled.components, ...(opts.components?.(ctx) ?? [])];
   const http = await buildHttp(ctx, components.flatMap((c) => c.httpPlugins ?? []));
   const started: Component[] = [];
   try {
@@ -61,7 +68,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
   let stopped = false;
   return {
-    ctx, http, url, components,
+    ctx, http, url, components, channels: assembled.channels,
     async stop() {
       if (stopped) return;
       stopped = true;

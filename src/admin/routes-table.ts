@@ -1,0 +1,73 @@
+/**
+ * The one declarative route table of the panel's JSON API: every route with the roles allowed to
+ * call it. The server enforces it in one onRequest hook (before body parsing), and the role × route
+ * test walks it. Admin is the superuser role; department staff are further scoped to their own
+ * department's feedback and declarations inside the handlers (another department's item → 404).
+ */
+import type { StaffRole } from '../store/repos/staff.js';
+
+export type { StaffRole };
+export const ALL_ROLES: readonly StaffRole[] = ['admin', 'supervisor', 'operator', 'department'];
+const CENTRAL: readonly StaffRole[] = ['admin', 'supervisor', 'operator'];
+const SUPERVISE: readonly StaffRole[] = ['admin', 'supervisor'];
+const ADMIN: readonly StaffRole[] = ['admin'];
+
+export interface RouteSpec {
+  method: 'GET' | 'POST';
+  /** Path below /admin. */
+  url: string;
+  roles: readonly StaffRole[];
+  summary: string;
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  // session (login and logout are public/any and not in the matrix: see auth.ts)
+  { method: 'GET', url: '/api/session', roles: ALL_ROLES, summary: '当前用户与 CSRF 令牌 (current user, CSRF token)' },
+  { method: 'POST', url: '/api/me/password', roles: ALL_ROLES, summary: '修改本人密码 (change own password)' },
+  { method: 'GET', url: '/api/badges', roles: ALL_ROLES, summary: '导航角标 (nav badges)' },
+  { method: 'GET', url: '/api/health', roles: ALL_ROLES, summary: '组件状态 (component health)' },
+  { method: 'GET', url: '/api/departments', roles: ALL_ROLES, summary: '部门列表 (departments)' },
+  // feedback
+  { method: 'GET', url: '/api/feedback', roles: ALL_ROLES, summary: '反馈列表 (feedback inbox)' },
+  { method: 'GET', url: '/api/feedback/:id', roles: ALL_ROLES, summary: '反馈详情与时间线 (detail, timeline)' },
+  { method: 'GET', url: '/api/feedback/:id/recording', roles: ALL_ROLES, summary: '录音 (recording, audio/wav)' },
+  { method: 'POST', url: '/api/feedback/:id/transcript', roles: CENTRAL, summary: '保存转写 (save transcript)' },
+  { method: 'POST', url: '/api/feedback/:id/assign', roles: CENTRAL, summary: '分派/改派 (assign, reassign)' },
+  { method: 'POST', url: '/api/feedback/:id/answer', roles: ['admin', 'department'], summary: '答复 (answer)' },
+  { method: 'POST', url: '/api/feedback/:id/close', roles: CENTRAL, summary: '办结 (close)' },
+  { method: 'POST', url: '/api/feedback/:id/reveal-phone', roles: CENTRAL, summary: '查看完整号码（留痕）(reveal phone, audited)' },
+  // declarations
+  { method: 'GET', url: '/api/declarations', roles: ALL_ROLES, summary: '申报件查询 (search declarations)' },
+  { method: 'GET', url: '/api/declarations/:code', roles: ALL_ROLES, summary: '申报件详情 (declaration, timeline, subscribers)' },
+  // SMS (through the SMS port)
+  { method: 'GET', url: '/api/sms/outbox', roles: CENTRAL, summary: '短信发件箱 (outbox)' },
+  { method: 'GET', url: '/api/sms/inbox', roles: CENTRAL, summary: '短信收件箱 (inbox)' },
+  { method: 'GET', url: '/api/sms/stats', roles: CENTRAL, summary: '短信统计 (outbox stats)' },
+  { method: 'POST', url: '/api/sms/:id/retry', roles: SUPERVISE, summary: '重发失败短信 (retry)' },
+  { method: 'POST', url: '/api/sms/:id/cancel', roles: SUPERVISE, summary: '取消短信 (cancel)' },
+  { method: 'POST', url: '/api/sms/send', roles: ADMIN, summary: '人工发送 (manual send)' },
+  { method: 'GET', url: '/api/subscriptions', roles: CENTRAL, summary: '订阅与退订 (subscriptions, opt-outs)' },
+  // calls
+  { method: 'GET', url: '/api/calls', roles: CENTRAL, summary: '通话 (active and recent calls)' },
+  // supervision
+  { method: 'GET', url: '/api/stats', roles: SUPERVISE, summary: '督办统计 (per-department statistics)' },
+  { method: 'GET', url: '/api/stats.csv', roles: SUPERVISE, summary: '督办统计 CSV (export)' },
+  { method: 'GET', url: '/api/audit', roles: SUPERVISE, summary: '审计日志 (audit log)' },
+  // administration
+  { method: 'GET', url: '/api/users', roles: ADMIN, summary: '用户列表 (staff users)' },
+  { method: 'POST', url: '/api/users', roles: ADMIN, summary: '新增用户 (add user)' },
+  { method: 'POST', url: '/api/users/:id/password', roles: ADMIN, summary: '重置密码 (reset password)' },
+  { method: 'POST', url: '/api/users/:id/disabled', roles: ADMIN, summary: '停用/启用 (disable/enable)' },
+  { method: 'POST', url: '/api/departments', roles: ADMIN, summary: '新增部门 (add department)' },
+  { method: 'POST', url: '/api/departments/:code/rotate-key', roles: ADMIN, summary: '更换 API 密钥 (rotate API key)' },
+  { method: 'GET', url: '/api/settings', roles: ADMIN, summary: '配置（已脱敏）(settings, redacted)' },
+  // test phone (demo mode; 404 when no test phone is wired)
+  { method: 'POST', url: '/api/testphone/call', roles: CENTRAL, summary: '测试电话拨号 (dial)' },
+  { method: 'POST', url: '/api/testphone/call/:callId/press', roles: CENTRAL, summary: '按键 (DTMF)' },
+  { method: 'POST', url: '/api/testphone/call/:callId/record', roles: CENTRAL, summary: '录一段话 (send a short recording)' },
+  { method: 'POST', url: '/api/testphone/call/:callId/hangup', roles: CENTRAL, summary: '挂机 (hang up)' },
+  { method: 'POST', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机发短信 (send SMS to 96365)' },
+  { method: 'GET', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机收到的短信 (SMS received)' },
+];
+
+export function routeKey(r: Pick<RouteSpec, 'method' | 'url'>): string { return `${r.method} ${r.url}`; }

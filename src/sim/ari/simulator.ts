@@ -1,0 +1,1809 @@
+/**
+ * AriSimulator: an HTTP + WebSocket server that behaves like Asterisk 22's ARI
+ * closely enough that the unmodified `ari-client` drives calls through it.
+ *
+ * What it models (see ../shared/reference/ari-events-observed.json):
+ *  - /ari/api-docs (swagger.ts), Basic auth or api_key, `{"message": …}` errors
+ *    with Asterisk's status codes, 404 unknown path / 405 wrong method;
+ *  - the events WebSocket (`/ari/events?app=…`), one owner per app name;
+ *  - channels entering Stasis from the dialplan (startCall), DTMF per key,
+ *    caller hang-up, app hang-up with reasons, originate with a test-controlled
+ *    far end, bridges, variables;
+ *  - a per-channel control queue for playbacks and recordings (as Asterisk's
+ *    control thread): one playback/recording at a time, the rest queued;
+ *  - playback outcomes: done after the simulated length, missing sound → failed
+ *    at once, unknown scheme → started and never finished, `sound:http(s)://`
+ *    fetched and timed by its real WAV length, short URLs fail like the
+ *    res_http_media_cache bug;
+ *  - recordings written as real 8 kHz mono 16-bit WAV files, kept on caller
+ *    hang-up, deleted on cancel.
+ *
+ * Time: simulated media/recording durations run `speed` times faster than real
+ * time (speed 20 → a 2 s prompt lasts 100 ms). Delays given by tests (DTMF gaps,
+ * originate answer delays) are wall-clock.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WebSocketServer, WebSocket } from 'ws';
+
+import { SimCall, type AriEvent, type CallDriver, type CallEnd, type SimPlayback } from './call.js';
+import { apiDeclaration, resourceListing, servedOperations, HANGUP_REASON_VALUES, IF_EXISTS_VALUES, TERMINATE_ON_VALUES, type ServedOperation } from './swagger.js';
+import { asteriskTimestamp, astTrue, atoi, causeText, delay, HANGUP_REASONS, nextChannelId, nextChannelName, protocolId, uuid } from './util.js';
+import { linearToAlaw, linearToUlaw, parseWav, pcm16ToWav, synthesizePcm, type AudioSegment } from './wav.js';
+import { handleControlRequest, handleControlUpgrade } from './control.js';
+
+// ---------------------------------------------------------------------------
+// Public types
+
+export interface AriSimulatorOptions {
+  port?: number;
+  host?: string;
+  username?: string;
+  password?: string;
+  /** Simulated media time runs this many times faster than wall time (default 1). */
+  speed?: number;
+  /** `asterisk_id` in events (default the observed `02:fc:00:00:00:01`). */
+  asteriskId?: string;
+  /** Where stored recordings live (default: a fresh temp dir, removed on stop). */
+  recordingsDir?: string;
+  /** Length of a `sound:` prompt without a registered duration, simulated ms (default 1500). */
+  defaultSoundMs?: number;
+  /** `sound:` names that exist; 'all' (default) accepts every name except those marked missing. */
+  knownSounds?: 'all' | Iterable<string>;
+  /** `sound:http(s)://…` URLs shorter than this fail like Asterisk 22.9's media-cache bug (default 64). */
+  mediaUrlMinLength?: number;
+  /** Dialplan context calls come from (default `from-caller`, as observed). */
+  context?: string;
+  /** Channel language (default `en`). */
+  language?: string;
+  /** PJSIP endpoint name inbound calls arrive on (default `trunk`). */
+  inboundEndpoint?: string;
+  /** Wall ms between ChannelHangupRequest and StasisEnd (the race window; default 5). */
+  hangupGapMs?: number;
+  /** Describe a media URI for the caller feed (caption text, a URL a browser can play). */
+  describeMedia?: (mediaUri: string) => { caption?: string; url?: string } | undefined;
+  /** Require ARI credentials on the /sim control API too (default true). */
+  controlAuth?: boolean;
+}
+
+export interface StartCallOptions {
+  from: string;
+  to?: string;
+  app?: string;
+  /** Stasis(app,arg1,…) arguments → StasisStart.args */
+  args?: string[];
+  /** Caller display name. */
+  name?: string;
+  /** false: the channel enters Stasis unanswered (state Ring) and the app must answer. Default true (Answer() ran). */
+  answered?: boolean;
+}
+
+export interface OriginateRequest {
+  endpoint: string;
+  app?: string;
+  appArgs: string[];
+  callerId?: string;
+  /** seconds, as the app asked (-1 = none) */
+  timeout: number;
+  channelId: string;
+  variables: Record<string, string>;
+  call: SimCall;
+}
+
+export interface OriginateDecision {
+  /** manual: the test calls call.answer() / call.reject() itself. */
+  action: 'answer' | 'no-answer' | 'busy' | 'congestion' | 'failed' | 'manual';
+  /** wall-clock ms before the outcome (default: answer 500 simulated ms, no-answer = the originate timeout). */
+  delayMs?: number;
+}
+
+export type OriginateHandler = (req: OriginateRequest) => OriginateDecision | void | Promise<OriginateDecision | void>;
+
+// ---------------------------------------------------------------------------
+// Internal records
+
+interface CallerIdRec {
+  name: string;
+  number: string;
+}
+
+interface Chan {
+  id: string;
+  name: string;
+  state: string;
+  protocolId: string;
+  caller: CallerIdRec;
+  connected: CallerIdRec;
+  accountcode: string;
+  dialplan: { context: string; exten: string; priority: number; app_name: string; app_data: string };
+  creationtime: string;
+  language: string;
+  /** The Stasis app the channel is in, if any. */
+  stasisApp: string | null;
+  /** Apps subscribed explicitly or because they originated the channel (they get ChannelDestroyed). */
+  subs: Set<string>;
+  hangingUp: boolean;
+  gone: boolean;
+  vars: Map<string, string>;
+  queue: QueueItem[];
+  current: QueueItem | null;
+  bridge: BridgeRec | null;
+  call: SimCall;
+  outbound?: { app?: string; appArgs: string[]; answered: boolean; timer?: NodeJS.Timeout; timeoutTimer?: NodeJS.Timeout };
+}
+
+type QueueItem = { kind: 'playback'; pb: PlaybackRec } | { kind: 'record'; rec: RecordingRec };
+
+type PlayInterrupt = 'stop' | 'hangup';
+
+interface PlaybackRec {
+  id: string;
+  medias: string[];
+  index: number;
+  language: string;
+  targetUri: string;
+  state: 'queued' | 'playing' | 'continuing' | 'done' | 'failed';
+  chan: Chan;
+  canceled: boolean;
+  stopped: boolean;
+  sim: SimPlayback;
+  settle: (outcome: 'done' | 'failed') => void;
+  interrupt?: (why: PlayInterrupt) => void;
+}
+
+interface RecordingRec {
+  name: string;
+  format: string;
+  targetUri: string;
+  state: 'queued' | 'recording' | 'done' | 'failed';
+  chan: Chan;
+  maxDurationSec: number;
+  maxSilenceSec: number;
+  terminateOn: string;
+  beep: boolean;
+  ifExists: string;
+  startWall: number;
+  /** wall-clock instants where the caller switched between talking and silence */
+  segments: { wall: number; talking: boolean }[];
+  timers: NodeJS.Timeout[];
+  silenceTimer?: NodeJS.Timeout;
+}
+
+interface BridgeRec {
+  id: string;
+  type: 'mixing' | 'holding';
+  name: string;
+  channels: string[];
+  creationtime: string;
+  /** Apps subscribed to the bridge: explicitly, or by adding one of their channels (as Stasis does). */
+  subs: Set<string>;
+}
+
+interface WsSession {
+  ws: WebSocket;
+  apps: string[];
+  subscribeAll: boolean;
+}
+
+interface StoredRec {
+  name: string;
+  format: string;
+  file: string;
+}
+
+interface HttpResult {
+  status: number;
+  json?: unknown;
+  body?: Buffer;
+  contentType?: string;
+}
+
+class AriError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+interface Params {
+  get(name: string): string | undefined;
+  list(name: string): string[];
+  path: Record<string, string>;
+  variables: Record<string, string>;
+}
+
+type Handler = (p: Params) => HttpResult | Promise<HttpResult>;
+
+const FORMATS: Record<string, { ext: string; mime: string }> = {
+  wav: { ext: 'wav', mime: 'audio/wav' },
+  sln: { ext: 'sln', mime: 'audio/x-slin' },
+  ulaw: { ext: 'ulaw', mime: 'audio/basic' },
+  alaw: { ext: 'alaw', mime: 'audio/x-alaw-basic' },
+};
+
+const BODY_LIMIT = 64 * 1024;
+/** Recordings longer than this (simulated) are truncated when synthesized, to bound memory. */
+const MAX_SYNTH_MS = 30 * 60 * 1000;
+
+const noContent = (): HttpResult => ({ status: 204 });
+const ok = (json: unknown, status = 200): HttpResult => ({ status, json });
+
+// ---------------------------------------------------------------------------
+
+export class AriSimulator extends EventEmitter implements CallDriver {
+  private opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia'>> & {
+    describeMedia?: AriSimulatorOptions['describeMedia'];
+  };
+  private server: Server | undefined;
+  private wss = new WebSocketServer({ noServer: true });
+  /** control-API feed sockets */
+  readonly controlWss = new WebSocketServer({ noServer: true });
+  private sessions = new Set<WsSession>();
+  private appOwners = new Map<string, WsSession>();
+  private knownApps = new Set<string>();
+  private subscribeAllApps = new Set<string>();
+  private refuseWsUntil = 0;
+
+  private channels = new Map<string, Chan>();
+  private chanByCall = new WeakMap<SimCall, Chan>();
+  /** Every call the simulator has seen, newest last (ended ones capped). */
+  private callList: SimCall[] = [];
+  private playbacks = new Map<string, PlaybackRec>();
+  private liveRecordings = new Map<string, RecordingRec>();
+  private stored = new Map<string, StoredRec>();
+  private bridges = new Map<string, BridgeRec>();
+
+  private knownSounds: 'all' | Set<string> = 'all';
+  private missingSounds = new Set<string>();
+  private soundDurations = new Map<string, number>();
+  private urlCache = new Map<string, number>();
+  private recordingFailure: string | null = null;
+  private originateHandler: OriginateHandler | undefined;
+
+  private recordingsDir = '';
+  private ownsRecordingsDir = false;
+  private startupTime = asteriskTimestamp();
+  private routes: { segs: string[]; method: string; handler: Handler; op: ServedOperation }[] = [];
+  private baseUrl = '';
+
+  constructor(options: AriSimulatorOptions = {}) {
+    super();
+    this.setMaxListeners(0);
+    this.opts = {
+      username: 'asterisk',
+      password: 'asterisk',
+      speed: 1,
+      asteriskId: '02:fc:00:00:00:01',
+      defaultSoundMs: 1500,
+      mediaUrlMinLength: 64,
+      context: 'from-caller',
+      language: 'en',
+      inboundEndpoint: 'trunk',
+      hangupGapMs: 5,
+      controlAuth: true,
+    };
+    this.configure(options);
+    this.buildRoutes();
+  }
+
+  private configure(o: AriSimulatorOptions): void {
+    for (const [k, v] of Object.entries(o)) {
+      if (v === undefined) continue;
+      if (k === 'knownSounds') this.setKnownSounds(v as 'all' | Iterable<string>);
+      else if (k === 'recordingsDir') this.recordingsDir = v as string;
+      else if (k !== 'port' && k !== 'host') (this.opts as Record<string, unknown>)[k] = v;
+    }
+    if (!(this.opts.speed > 0)) this.opts.speed = 1;
+  }
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  async start(options: AriSimulatorOptions = {}): Promise<{ url: string; port: number }> {
+    if (this.server) throw new Error('AriSimulator already started');
+    this.configure(options);
+    if (!this.recordingsDir) {
+      this.recordingsDir = mkdtempSync(path.join(tmpdir(), 'ari-sim-rec-'));
+      this.ownsRecordingsDir = true;
+    } else {
+      mkdirSync(this.recordingsDir, { recursive: true });
+      this.loadStoredRecordings();
+    }
+    const server = createServer((req, res) => {
+      this.handleHttp(req, res).catch(() => {
+        if (!res.headersSent) this.sendJson(res, 500, { message: 'Internal Server Error' });
+        else res.destroy();
+      });
+    });
+    server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+    this.server = server;
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    this.baseUrl = `http://${urlHost}:${port}`;
+    return { url: this.baseUrl, port };
+  }
+
+  async stop(): Promise<void> {
+    for (const ch of [...this.channels.values()]) this.destroyQuietly(ch, 'shutdown');
+    for (const s of this.sessions) s.ws.terminate();
+    this.sessions.clear();
+    this.appOwners.clear();
+    for (const c of this.controlWss.clients) c.terminate();
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    if (this.ownsRecordingsDir && this.recordingsDir) {
+      rmSync(this.recordingsDir, { recursive: true, force: true });
+      this.recordingsDir = '';
+      this.ownsRecordingsDir = false;
+    }
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  get speed(): number {
+    return this.opts.speed;
+  }
+
+  /** Directory holding the stored recordings. */
+  get recordingsPath(): string {
+    return this.recordingsDir;
+  }
+
+  // ---- configuration surface for tests ------------------------------------------
+
+  /** Which `sound:` names exist ('all' = any name not marked missing). */
+  setKnownSounds(names: 'all' | Iterable<string>): void {
+    this.knownSounds = names === 'all' ? 'all' : new Set(names);
+  }
+
+  /** Register a sound (makes it known) with an optional simulated length. */
+  registerSound(name: string, durationMs?: number): void {
+    this.missingSounds.delete(name);
+    if (this.knownSounds !== 'all') this.knownSounds.add(name);
+    if (durationMs !== undefined) this.soundDurations.set(name, durationMs);
+  }
+
+  /** Make `sound:<name>` behave like a missing file (201, then PlaybackFinished failed at once). */
+  markSoundMissing(name: string): void {
+    this.missingSounds.add(name);
+  }
+
+  /** Simulated length of `sound:<name>`. */
+  setSoundDuration(name: string, durationMs: number): void {
+    this.soundDurations.set(name, durationMs);
+  }
+
+  /** Forget cached `sound:http…` lengths (the simulator fetches each URL once). */
+  clearMediaCache(): void {
+    this.urlCache.clear();
+  }
+
+  /** Make every new recording fail with RecordingFailed(cause); null restores normal recording. */
+  setRecordingFailure(cause: string | null): void {
+    this.recordingFailure = cause;
+  }
+
+  setMediaDescriber(fn: AriSimulatorOptions['describeMedia']): void {
+    this.opts.describeMedia = fn;
+  }
+
+  /** Decide what the far end of an originated channel does. */
+  onOriginate(handler: OriginateHandler | undefined): void {
+    this.originateHandler = handler;
+  }
+
+  /** Close every event WebSocket (ari-client will reconnect); optionally refuse reconnects for a while. */
+  dropWebSockets(refuseForMs = 0): void {
+    this.refuseWsUntil = refuseForMs > 0 ? Date.now() + refuseForMs : 0;
+    for (const s of [...this.sessions]) {
+      this.unregisterSession(s);
+      s.ws.terminate();
+    }
+  }
+
+  /** Apps that currently have an event WebSocket. */
+  connectedApps(): string[] {
+    return [...this.appOwners.keys()];
+  }
+
+  /** Resolves once `app` has an event WebSocket (e.g. after a reconnect). */
+  async waitForApp(app: string, timeoutMs = 5000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.appOwners.has(app)) {
+      if (Date.now() > until) throw new Error(`app ${app} did not connect within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  getCall(id: string): SimCall | undefined {
+    return this.chanByCallId(id)?.call ?? this.callList.find((c) => c.id === id);
+  }
+
+  /** Calls whose channel still exists. */
+  activeCalls(): SimCall[] {
+    return [...this.channels.values()].map((c) => c.call);
+  }
+
+  /** All calls seen (the most recent 2000 ended ones are kept). */
+  allCalls(): SimCall[] {
+    return [...this.callList];
+  }
+
+  storedRecordingNames(): string[] {
+    return [...this.stored.keys()];
+  }
+
+  /** Absolute file path of a stored recording, if any. */
+  storedRecordingFile(name: string): string | undefined {
+    return this.stored.get(name)?.file;
+  }
+
+  // ---- call control ---------------------------------------------------------------
+
+  /**
+   * A caller dials `to` (default 96365): the dialplan answers and runs Stasis(app[,args]).
+   * Throws when no WebSocket owns the app (Stasis() fails on a real Asterisk too).
+   */
+  startCall(o: StartCallOptions): SimCall {
+    const app = o.app ?? this.defaultApp();
+    if (!app) throw new Error('no Stasis application is connected');
+    if (!this.appOwners.has(app)) throw new Error(`Stasis app '${app}' is not registered (no event WebSocket)`);
+    const from = String(o.from ?? '').slice(0, 64);
+    const to = String(o.to ?? '96365').slice(0, 64);
+    const args = (o.args ?? []).map(String);
+    const id = nextChannelId();
+    const call = new SimCall(this, id, 'inbound', from, to, app);
+    const ch: Chan = {
+      id,
+      name: nextChannelName('PJSIP', this.opts.inboundEndpoint),
+      state: o.answered === false ? 'Ring' : 'Up',
+      protocolId: protocolId(),
+      caller: { name: o.name ?? '', number: from },
+      connected: { name: '', number: '' },
+      accountcode: '',
+      dialplan: { context: this.opts.context, exten: to, priority: 3, app_name: 'Stasis', app_data: [app, ...args].join(',') },
+      creationtime: asteriskTimestamp(),
+      language: this.opts.language,
+      stasisApp: app,
+      subs: new Set(),
+      hangingUp: false,
+      gone: false,
+      vars: new Map(),
+      queue: [],
+      current: null,
+      bridge: null,
+      call,
+    };
+    this.addChannel(ch);
+    if (ch.state === 'Up') call._hear({ kind: 'answered' });
+    this.emitChannel(ch, 'StasisStart', { args, channel: this.channelJson(ch) });
+    return call;
+  }
+
+  private defaultApp(): string | undefined {
+    return this.appOwners.keys().next().value as string | undefined;
+  }
+
+  private addChannel(ch: Chan): void {
+    this.channels.set(ch.id, ch);
+    this.chanByCall.set(ch.call, ch);
+    this.callList.push(ch.call);
+    if (this.callList.length > 4000) {
+      // keep live calls and the most recent ended ones
+      this.callList = this.callList.filter((c, i) => !c.isEnded || i > this.callList.length - 2000);
+    }
+    this.emit('call', ch.call);
+  }
+
+  private chanByCallId(id: string): Chan | undefined {
+    return this.channels.get(id);
+  }
+
+  // CallDriver ---------------------------------------------------------------------
+
+  callerDtmf(call: SimCall, digit: string, durationMs: number): void {
+    const ch = this.chanByCall.get(call);
+    if (!ch || ch.gone || ch.hangingUp) return;
+    call._hear({ kind: 'dtmf-pressed', digits: digit });
+    if (ch.stasisApp || ch.subs.size) {
+      this.emitChannel(ch, 'ChannelDtmfReceived', { digit, duration_ms: Math.max(0, Math.round(durationMs)), channel: this.channelJson(ch) });
+    }
+    const cur = ch.current;
+    if (cur?.kind === 'record' && cur.rec.state === 'recording') {
+      const t = cur.rec.terminateOn;
+      if (t === 'any' || t === digit) this.finishRecording(cur.rec, 'dtmf');
+    }
+  }
+
+  callerHangup(call: SimCall): void {
+    const ch = this.chanByCall.get(call);
+    if (!ch || ch.gone) return;
+    if (ch.outbound && !ch.outbound.answered) {
+      this.farEndReject(call, 'no-answer');
+      return;
+    }
+    this.hangupChannel(ch, { by: 'caller' });
+  }
+
+  callerTalking(call: SimCall, talking: boolean): void {
+    const ch = this.chanByCall.get(call);
+    if (call.talking === talking) return;
+    call.talking = talking;
+    if (!ch) return;
+    const cur = ch.current;
+    if (cur?.kind === 'record' && cur.rec.state === 'recording') {
+      const rec = cur.rec;
+      rec.segments.push({ wall: Date.now(), talking });
+      if (rec.silenceTimer) clearTimeout(rec.silenceTimer);
+      rec.silenceTimer = undefined;
+      if (!talking && rec.maxSilenceSec > 0) {
+        rec.silenceTimer = delay(this.wallMs(rec.maxSilenceSec * 1000), () => this.finishRecording(rec, 'silence'));
+      }
+    }
+  }
+
+  farEndAnswer(call: SimCall): boolean {
+    const ch = this.chanByCall.get(call);
+    if (!ch || ch.gone || !ch.outbound || ch.outbound.answered) return false;
+    this.clearOutboundTimers(ch);
+    ch.outbound.answered = true;
+    this.setState(ch, 'Up');
+    call._hear({ kind: 'answered' });
+    const app = ch.outbound.app;
+    if (app && this.appOwners.has(app)) {
+      ch.stasisApp = app;
+      ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: [app, ...ch.outbound.appArgs].join(',') };
+      this.emitChannel(ch, 'StasisStart', { args: ch.outbound.appArgs, channel: this.channelJson(ch) });
+    } else {
+      // No app (or it is gone): the dialplan has nothing to run; the call ends.
+      this.hangupChannel(ch, { by: 'dialplan' });
+    }
+    return true;
+  }
+
+  farEndReject(call: SimCall, result: 'busy' | 'no-answer' | 'congestion' | 'failed'): boolean {
+    const ch = this.chanByCall.get(call);
+    if (!ch || ch.gone || !ch.outbound || ch.outbound.answered) return false;
+    this.clearOutboundTimers(ch);
+    const cause = result === 'busy' ? 17 : result === 'congestion' ? 42 : result === 'failed' ? 38 : 19;
+    this.finalizeChannel(ch, { by: result, cause, causeText: causeText(cause) });
+    return true;
+  }
+
+  private clearOutboundTimers(ch: Chan): void {
+    if (ch.outbound?.timer) clearTimeout(ch.outbound.timer);
+    if (ch.outbound?.timeoutTimer) clearTimeout(ch.outbound.timeoutTimer);
+    if (ch.outbound) {
+      ch.outbound.timer = undefined;
+      ch.outbound.timeoutTimer = undefined;
+    }
+  }
+
+  // ---- events ---------------------------------------------------------------------
+
+  private wallMs(simMs: number): number {
+    return simMs / this.opts.speed;
+  }
+
+  private channelTargets(ch: Chan): Set<string> {
+    const s = new Set(ch.subs);
+    if (ch.stasisApp) s.add(ch.stasisApp);
+    for (const a of this.subscribeAllApps) s.add(a);
+    return s;
+  }
+
+  private emitChannel(ch: Chan, type: string, fields: Record<string, unknown>, targets?: Set<string>): void {
+    this.emitTo(targets ?? this.channelTargets(ch), type, fields, ch.call);
+  }
+
+  /** Build one event per target app, deliver it, and record it in the call's history. */
+  private emitTo(targets: Iterable<string>, type: string, fields: Record<string, unknown>, call?: SimCall): void {
+    const timestamp = asteriskTimestamp();
+    let first: AriEvent | undefined;
+    for (const application of targets) {
+      const ev: AriEvent = { type, timestamp, ...fields, asterisk_id: this.opts.asteriskId, application };
+      first ??= ev;
+      const owner = this.appOwners.get(application);
+      if (owner && owner.ws.readyState === WebSocket.OPEN) owner.ws.send(JSON.stringify(ev));
+    }
+    if (first) {
+      call?._pushEvent(first);
+      this.emit('event', first);
+    }
+  }
+
+  private channelJson(ch: Chan): Record<string, unknown> {
+    return {
+      id: ch.id,
+      name: ch.name,
+      state: ch.state,
+      protocol_id: ch.protocolId,
+      caller: { ...ch.caller },
+      connected: { ...ch.connected },
+      accountcode: ch.accountcode,
+      dialplan: { ...ch.dialplan },
+      creationtime: ch.creationtime,
+      language: ch.language,
+    };
+  }
+
+  private setState(ch: Chan, state: string): void {
+    if (ch.state === state) return;
+    ch.state = state;
+    if (ch.stasisApp || ch.subs.size) this.emitChannel(ch, 'ChannelStateChange', { channel: this.channelJson(ch) });
+  }
+
+  // ---- hang-up ----------------------------------------------------------------------
+
+  /**
+   * Hang a channel up. Caller BYE: ChannelHangupRequest without cause; app DELETE:
+   * {cause: 32, soft: true}. Then running media stop (playback failed, recording done
+   * and kept), queued playbacks fail, and after the race window StasisEnd, and —
+   * only for subscribed apps — ChannelDestroyed.
+   */
+  private hangupChannel(ch: Chan, how: { by: 'caller' | 'app' | 'dialplan'; cause?: number }): void {
+    if (ch.gone || ch.hangingUp) return;
+    ch.hangingUp = true;
+    const cause = how.cause ?? 16;
+    const inStasis = ch.stasisApp !== null;
+    if (inStasis || ch.subs.size) {
+      const fields: Record<string, unknown> = how.by === 'app' ? { cause: 32, soft: true } : {};
+      this.emitChannel(ch, 'ChannelHangupRequest', { ...fields, channel: this.channelJson(ch) });
+    }
+    const cur = ch.current;
+    if (cur?.kind === 'record') {
+      if (cur.rec.state === 'recording') this.finishRecording(cur.rec, 'hangup');
+    } else if (cur?.kind === 'playback') {
+      cur.pb.interrupt?.('hangup');
+    }
+    delay(this.opts.hangupGapMs, () => {
+      // queued items must have drained (each fails at once); drop anything left
+      if (ch.bridge) this.leaveBridge(ch, ch.bridge);
+      if (ch.stasisApp) {
+        const targets = this.channelTargets(ch);
+        this.emitChannel(ch, 'StasisEnd', { channel: this.channelJson(ch) }, targets);
+        ch.stasisApp = null;
+        ch.dialplan = { ...ch.dialplan, app_name: '', app_data: '' };
+        if (how.by === 'app' && ch.subs.size) {
+          this.emitChannel(ch, 'ChannelHangupRequest', { cause: 16, soft: true, channel: this.channelJson(ch) });
+        }
+      }
+      const by: CallEnd['by'] = how.by;
+      this.finalizeChannel(ch, { by, cause, causeText: causeText(cause) });
+    });
+  }
+
+  /** Remove the channel: ChannelDestroyed for subscribed apps, settle everything, end the SimCall. */
+  private finalizeChannel(ch: Chan, end: CallEnd): void {
+    if (ch.gone) return;
+    ch.hangingUp = true;
+    if (ch.bridge) this.leaveBridge(ch, ch.bridge);
+    const targets = new Set(ch.subs);
+    for (const a of this.subscribeAllApps) targets.add(a);
+    if (targets.size) {
+      this.emitChannel(ch, 'ChannelDestroyed', { cause: end.cause, cause_txt: end.causeText, channel: this.channelJson(ch) }, targets);
+    }
+    ch.gone = true;
+    this.clearOutboundTimers(ch);
+    this.dropMedia(ch);
+    this.channels.delete(ch.id);
+    ch.call._end(end);
+  }
+
+  /** Stop/forget all media of a gone channel without events (shutdown, or leftovers). */
+  private dropMedia(ch: Chan): void {
+    for (const item of [ch.current, ...ch.queue]) {
+      if (!item) continue;
+      if (item.kind === 'playback') {
+        this.playbacks.delete(item.pb.id);
+        item.pb.interrupt?.('hangup');
+        if (item.pb.sim.state === 'queued') item.pb.sim.state = 'failed';
+      } else {
+        for (const t of item.rec.timers) clearTimeout(t);
+        if (item.rec.silenceTimer) clearTimeout(item.rec.silenceTimer);
+        this.liveRecordings.delete(item.rec.name);
+      }
+    }
+    ch.queue = [];
+    ch.current = null;
+  }
+
+  private destroyQuietly(ch: Chan, by: CallEnd['by']): void {
+    ch.gone = true;
+    this.clearOutboundTimers(ch);
+    this.dropMedia(ch);
+    this.channels.delete(ch.id);
+    ch.call._end({ by, cause: 16, causeText: causeText(16) });
+  }
+
+  // ---- control queue -------------------------------------------------------------------
+
+  private enqueue(ch: Chan, item: QueueItem): void {
+    ch.queue.push(item);
+    // Let the HTTP answer (201) go out before the control "thread" starts the item.
+    setImmediate(() => this.pump(ch));
+  }
+
+  private pump(ch: Chan): void {
+    while (!ch.current && ch.queue.length && !ch.gone) {
+      const item = ch.queue.shift()!;
+      ch.current = item;
+      if (item.kind === 'playback') void this.runPlayback(item.pb);
+      else this.runRecording(item.rec);
+    }
+  }
+
+  private itemDone(ch: Chan, item: QueueItem): void {
+    if (ch.current === item) ch.current = null;
+    this.pump(ch);
+  }
+
+  // ---- playback ---------------------------------------------------------------------------
+
+  private playbackJson(pb: PlaybackRec): Record<string, unknown> {
+    const last = pb.index >= pb.medias.length - 1;
+    return last
+      ? { id: pb.id, media_uri: pb.medias[pb.index], target_uri: pb.targetUri, language: pb.language, state: pb.state }
+      : { id: pb.id, media_uri: pb.medias[pb.index], next_media_uri: pb.medias[pb.index + 1], target_uri: pb.targetUri, language: pb.language, state: pb.state };
+  }
+
+  private emitPlayback(pb: PlaybackRec, type: string): void {
+    this.emitChannel(pb.chan, type, { playback: this.playbackJson(pb) });
+  }
+
+  /** Mirrors res_stasis_playback.c play_on_channel(): per media PlaybackStarted, then Continuing/Finished. */
+  private async runPlayback(pb: PlaybackRec): Promise<void> {
+    const ch = pb.chan;
+    const item = ch.current!;
+    try {
+      for (let i = 0; i < pb.medias.length; i++) {
+        pb.index = i;
+        const media = pb.medias[i];
+        if (pb.canceled) {
+          // stopped while queued: first_update publishes the canceled ("done") state
+          pb.state = 'done';
+          this.emitPlayback(pb, 'PlaybackFinished');
+          pb.settle('done');
+          return;
+        }
+        pb.state = 'playing';
+        pb.sim.state = 'playing';
+        pb.sim.startedAt ??= Date.now();
+        this.emitPlayback(pb, 'PlaybackStarted');
+        const desc = this.describe(media);
+        ch.call._hear({ kind: 'prompt', media, playbackId: pb.id, ...desc });
+
+        let res: 'ok' | 'failed' | PlayInterrupt;
+        if (ch.hangingUp) {
+          res = 'hangup';
+        } else {
+          const r = await this.resolveMedia(media);
+          if (r === 'unsupported') continue; // Asterisk logs and skips: no final update at all
+          if (ch.gone) return;
+          if (r === 'missing') res = 'failed';
+          else if (ch.hangingUp) res = 'hangup';
+          else if (pb.stopped) res = 'stop';
+          else res = await this.waitPlay(pb, r.ms);
+        }
+        const last = i === pb.medias.length - 1;
+        const hangup = res === 'hangup' || ch.hangingUp;
+        if (res === 'ok') pb.state = last || hangup ? 'done' : 'continuing';
+        else if (res === 'stop') pb.state = 'done';
+        else pb.state = last || hangup ? 'failed' : 'continuing';
+        ch.call._hear({ kind: 'prompt-end', media, playbackId: pb.id, state: pb.state });
+        if (pb.state === 'continuing') {
+          this.emitPlayback(pb, 'PlaybackContinuing');
+        } else {
+          this.emitPlayback(pb, 'PlaybackFinished');
+          pb.settle(pb.state === 'failed' ? 'failed' : 'done');
+          return;
+        }
+      }
+      // Only reached when the last media had an unsupported scheme: never finished.
+      pb.sim.state = 'lost';
+    } finally {
+      pb.interrupt = undefined;
+      this.playbacks.delete(pb.id);
+      this.itemDone(ch, item);
+    }
+  }
+
+  private waitPlay(pb: PlaybackRec, simMs: number): Promise<'ok' | PlayInterrupt> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      if (Number.isFinite(simMs)) timer = delay(this.wallMs(simMs), () => finish('ok'));
+      const finish = (why: 'ok' | PlayInterrupt): void => {
+        if (timer) clearTimeout(timer);
+        pb.interrupt = undefined;
+        resolve(why);
+      };
+      pb.interrupt = finish;
+    });
+  }
+
+  private describe(media: string): { caption?: string; url?: string } {
+    try {
+      const d = this.opts.describeMedia?.(media);
+      const out: { caption?: string; url?: string } = {};
+      if (d?.caption) out.caption = d.caption;
+      if (d?.url) out.url = d.url;
+      else if (/^sound:https?:\/\//i.test(media)) out.url = media.slice(6);
+      return out;
+    } catch {
+      return {};
+    }
+  }
+
+  /** How long a media URI plays (simulated ms), or why it does not. */
+  private async resolveMedia(uri: string): Promise<{ ms: number } | 'missing' | 'unsupported'> {
+    const colon = uri.indexOf(':');
+    if (colon <= 0) return 'unsupported';
+    const scheme = uri.slice(0, colon);
+    const rest = uri.slice(colon + 1);
+    switch (scheme) {
+      case 'sound': {
+        if (/^https?:\/\//i.test(rest)) return this.resolveUrl(rest);
+        if (!rest || this.missingSounds.has(rest)) return 'missing';
+        if (this.knownSounds !== 'all' && !this.knownSounds.has(rest)) return 'missing';
+        return { ms: this.soundDurations.get(rest) ?? this.opts.defaultSoundMs };
+      }
+      case 'recording': {
+        const rec = this.stored.get(rest);
+        if (!rec) return 'unsupported'; // Asterisk: "recording does not exist" → skipped, no final update
+        return { ms: this.storedDurationMs(rec) };
+      }
+      case 'digits':
+      case 'characters':
+        return rest ? { ms: rest.length * 600 } : 'missing';
+      case 'number':
+        return /^\s*[+-]?\d+/.test(rest) ? { ms: 500 + rest.replace(/\D/g, '').length * 450 } : 'unsupported';
+      case 'tone':
+        return rest ? { ms: Infinity } : 'missing';
+      default:
+        return 'unsupported';
+    }
+  }
+
+  /** res_http_media_cache: fetch the URL; a WAV plays for its real length. */
+  private async resolveUrl(url: string): Promise<{ ms: number } | 'missing'> {
+    // Asterisk 22.9 copies the local cache path into a buffer sized by the URL length:
+    // short URLs overflow it and the file "does not exist in any format".
+    if (url.length < this.opts.mediaUrlMinLength) return 'missing';
+    const cached = this.urlCache.get(url);
+    if (cached !== undefined) return { ms: cached };
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) return 'missing';
+      const buf = Buffer.from(await res.arrayBuffer());
+      const info = parseWav(buf);
+      if (!info) return 'missing';
+      this.urlCache.set(url, info.durationMs);
+      return { ms: info.durationMs };
+    } catch {
+      return 'missing';
+    }
+  }
+
+  private storedDurationMs(rec: StoredRec): number {
+    try {
+      const buf = readFileSync(rec.file);
+      if (rec.format === 'wav') return parseWav(buf)?.durationMs ?? 0;
+      if (rec.format === 'sln') return (buf.length / 2 / 8000) * 1000;
+      return (buf.length / 8000) * 1000;
+    } catch {
+      return 0;
+    }
+  }
+
+  // ---- recording ----------------------------------------------------------------------------
+
+  private recordingJson(rec: RecordingRec, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { name: rec.name, format: rec.format, state: rec.state, target_uri: rec.targetUri, ...extra };
+  }
+
+  private runRecording(rec: RecordingRec): void {
+    const ch = rec.chan;
+    const fail = (cause: string): void => {
+      rec.state = 'failed';
+      this.liveRecordings.delete(rec.name);
+      this.emitChannel(ch, 'RecordingFailed', { recording: this.recordingJson(rec, { cause }) });
+      this.releaseRecording(rec);
+    };
+    if (ch.hangingUp) return fail('Channel hung up');
+    if (ch.bridge) return fail('Cannot record channel while in bridge');
+    if (this.recordingFailure) return fail(this.recordingFailure);
+    rec.state = 'recording';
+    rec.startWall = Date.now();
+    rec.segments = [{ wall: rec.startWall, talking: ch.call.talking }];
+    this.emitChannel(ch, 'RecordingStarted', { recording: this.recordingJson(rec) });
+    if (rec.beep) ch.call._hear({ kind: 'beep' });
+    ch.call._hear({ kind: 'recording', detail: rec.name });
+    if (rec.maxDurationSec > 0) rec.timers.push(delay(this.wallMs(rec.maxDurationSec * 1000), () => this.finishRecording(rec, 'max')));
+    if (rec.maxSilenceSec > 0 && !ch.call.talking) {
+      rec.silenceTimer = delay(this.wallMs(rec.maxSilenceSec * 1000), () => this.finishRecording(rec, 'silence'));
+    }
+  }
+
+  /** End a live recording: write (or discard) the file and emit RecordingFinished {state: done}. */
+  private finishRecording(rec: RecordingRec, how: 'stop' | 'cancel' | 'dtmf' | 'hangup' | 'max' | 'silence'): void {
+    if (rec.state !== 'recording') return;
+    for (const t of rec.timers) clearTimeout(t);
+    if (rec.silenceTimer) clearTimeout(rec.silenceTimer);
+    const now = Date.now();
+    const speed = this.opts.speed;
+    let simMs = (now - rec.startWall) * speed;
+    if (how === 'max') simMs = Math.min(simMs, rec.maxDurationSec * 1000);
+    if (how === 'silence') {
+      // Asterisk trims the trailing silence, keeping ~200 ms of it.
+      const lastSeg = rec.segments[rec.segments.length - 1];
+      simMs = Math.min(simMs, (lastSeg.wall - rec.startWall) * speed + 200);
+    }
+    simMs = Math.max(0, simMs);
+    rec.state = 'done';
+    this.liveRecordings.delete(rec.name);
+    if (how === 'cancel') {
+      this.deleteStoredFile(rec.name);
+    } else {
+      try {
+        this.writeRecording(rec, simMs, now);
+      } catch {
+        // Disk trouble on the "Asterisk" side: report it the way Asterisk does.
+        rec.state = 'failed';
+        this.emitChannel(rec.chan, 'RecordingFailed', { recording: this.recordingJson(rec, { cause: 'Failed to write recording' }) });
+        this.releaseRecording(rec);
+        return;
+      }
+    }
+    rec.chan.call._hear({ kind: 'recording-end', detail: rec.name, state: how });
+    this.emitChannel(rec.chan, 'RecordingFinished', { recording: this.recordingJson(rec, { duration: Math.floor(simMs / 1000) }) });
+    this.releaseRecording(rec);
+  }
+
+  /** The recording no longer occupies the channel's control queue. */
+  private releaseRecording(rec: RecordingRec): void {
+    const ch = rec.chan;
+    if (ch.current?.kind === 'record' && ch.current.rec === rec) ch.current = null;
+    this.pump(ch);
+  }
+
+  private writeRecording(rec: RecordingRec, simMs: number, endWall: number): void {
+    const speed = this.opts.speed;
+    const segs: AudioSegment[] = [];
+    let budget = Math.min(simMs, MAX_SYNTH_MS);
+    for (let i = 0; i < rec.segments.length && budget > 0; i++) {
+      const s = rec.segments[i];
+      const nextWall = i + 1 < rec.segments.length ? rec.segments[i + 1].wall : endWall;
+      const ms = Math.min(budget, Math.max(0, (nextWall - s.wall) * speed));
+      if (i === rec.segments.length - 1) segs.push({ ms: budget, talking: s.talking });
+      else segs.push({ ms, talking: s.talking });
+      budget -= segs[segs.length - 1].ms;
+    }
+    let pcm = synthesizePcm(segs, rec.name.length + 7);
+    const file = this.recordingFile(rec.name, rec.format);
+    const existing = this.stored.get(rec.name);
+    if (rec.ifExists === 'append' && existing && existing.format === rec.format) {
+      const prev = readFileSync(existing.file);
+      const prevPcm = rec.format === 'wav' ? (() => { const i = parseWav(prev); return i ? prev.subarray(i.dataOffset, i.dataOffset + i.dataBytes) : Buffer.alloc(0); })() : null;
+      if (prevPcm) pcm = Buffer.concat([prevPcm, pcm]);
+      else if (rec.format === 'sln') pcm = Buffer.concat([prev, pcm]);
+    }
+    if (existing && existing.file !== file) this.deleteStoredFile(rec.name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, this.encode(pcm, rec.format));
+    this.stored.set(rec.name, { name: rec.name, format: rec.format, file });
+  }
+
+  private encode(pcm: Buffer, format: string): Buffer {
+    if (format === 'wav') return pcm16ToWav(pcm);
+    if (format === 'sln') return pcm;
+    const out = Buffer.alloc(pcm.length / 2);
+    const enc = format === 'ulaw' ? linearToUlaw : linearToAlaw;
+    for (let i = 0; i < out.length; i++) out[i] = enc(pcm.readInt16LE(i * 2));
+    return out;
+  }
+
+  private recordingFile(name: string, format: string): string {
+    return path.join(this.recordingsDir, `${name}.${FORMATS[format].ext}`);
+  }
+
+  private deleteStoredFile(name: string): boolean {
+    const rec = this.stored.get(name);
+    if (!rec) return false;
+    this.stored.delete(name);
+    try {
+      unlinkSync(rec.file);
+    } catch {
+      /* already gone */
+    }
+    return true;
+  }
+
+  private loadStoredRecordings(): void {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(this.recordingsDir, { recursive: true }) as string[];
+    } catch {
+      return;
+    }
+    for (const rel of entries) {
+      const m = /^(.*)\.(wav|sln|ulaw|alaw)$/.exec(rel.split(path.sep).join('/'));
+      if (!m) continue;
+      const file = path.join(this.recordingsDir, rel);
+      try {
+        if (!statSync(file).isFile()) continue;
+      } catch {
+        continue;
+      }
+      this.stored.set(m[1], { name: m[1], format: m[2], file });
+    }
+  }
+
+  // ---- bridges ---------------------------------------------------------------------------------
+
+  private bridgeJson(b: BridgeRec): Record<string, unknown> {
+    return {
+      id: b.id,
+      technology: b.type === 'holding' ? 'holding_bridge' : 'simple_bridge',
+      bridge_type: b.type,
+      bridge_class: 'stasis',
+      creator: 'Stasis',
+      name: b.name,
+      channels: [...b.channels],
+      creationtime: b.creationtime,
+      video_mode: b.type === 'holding' ? 'none' : 'talker',
+    };
+  }
+
+  private bridgeTargets(b: BridgeRec, ch?: Chan): Set<string> {
+    const s = new Set(b.subs);
+    if (ch) for (const a of this.channelTargets(ch)) s.add(a);
+    for (const a of this.subscribeAllApps) s.add(a);
+    return s;
+  }
+
+  private joinBridge(ch: Chan, b: BridgeRec): void {
+    if (ch.bridge === b) return;
+    if (ch.bridge) this.leaveBridge(ch, ch.bridge);
+    ch.bridge = b;
+    b.channels.push(ch.id);
+    if (ch.stasisApp) b.subs.add(ch.stasisApp);
+    this.emitTo(this.bridgeTargets(b, ch), 'ChannelEnteredBridge', { bridge: this.bridgeJson(b), channel: this.channelJson(ch) }, ch.call);
+    this.updateBridgePeers(b);
+  }
+
+  private leaveBridge(ch: Chan, b: BridgeRec): void {
+    if (ch.bridge !== b) return;
+    ch.bridge = null;
+    b.channels = b.channels.filter((id) => id !== ch.id);
+    this.emitTo(this.bridgeTargets(b, ch), 'ChannelLeftBridge', { bridge: this.bridgeJson(b), channel: this.channelJson(ch) }, ch.call);
+    ch.call._hear({ kind: 'unbridged', detail: b.id });
+    this.updateBridgePeers(b);
+  }
+
+  private updateBridgePeers(b: BridgeRec): void {
+    const members = b.channels.map((id) => this.channels.get(id)).filter((c): c is Chan => !!c);
+    if (members.length < 2) return;
+    for (const m of members) {
+      const others = members.filter((o) => o !== m).map((o) => o.caller.number || o.name);
+      m.call._hear({ kind: 'bridged', detail: others.join(',') });
+    }
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  private sendJson(res: ServerResponse, status: number, json: unknown, extraHeaders: Record<string, string> = {}): void {
+    const body = Buffer.from(JSON.stringify(json));
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...extraHeaders });
+    res.end(body);
+  }
+
+  private send(res: ServerResponse, r: HttpResult): void {
+    if (r.body) {
+      res.writeHead(r.status, { 'Content-Type': r.contentType ?? 'application/octet-stream', 'Content-Length': String(r.body.length) });
+      res.end(r.body);
+    } else if (r.json !== undefined) {
+      this.sendJson(res, r.status, r.json);
+    } else {
+      res.writeHead(r.status);
+      res.end();
+    }
+  }
+
+  /** Basic auth or `api_key=user:pass`, as ari.conf users. */
+  checkAuth(req: IncomingMessage, url: URL): boolean {
+    const expected = `${this.opts.username}:${this.opts.password}`;
+    const key = url.searchParams.get('api_key');
+    if (key !== null && key === expected) return true;
+    const h = req.headers.authorization;
+    if (h && /^basic\s+/i.test(h)) {
+      const decoded = Buffer.from(h.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
+      if (decoded === expected) return true;
+    }
+    return false;
+  }
+
+  get controlAuthRequired(): boolean {
+    return this.opts.controlAuth;
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > BODY_LIMIT) throw new AriError(413, 'Request body too large');
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sim.invalid');
+    } catch {
+      return this.sendJson(res, 400, { message: 'Bad Request' });
+    }
+    if (url.pathname.startsWith('/sim/') || url.pathname === '/sim') {
+      return handleControlRequest(this, req, res, url);
+    }
+    if (!url.pathname.startsWith('/ari/')) return this.sendJson(res, 404, { message: 'Resource not found' });
+    if (!this.checkAuth(req, url)) {
+      return this.sendJson(res, 401, { message: 'Authentication required' }, { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' });
+    }
+    const sub = url.pathname.slice('/ari'.length);
+    const basePath = `http://${req.headers.host ?? '127.0.0.1'}/ari`;
+    if (sub === '/api-docs/resources.json') {
+      if (req.method !== 'GET') return this.sendJson(res, 405, { message: 'Invalid method' });
+      return this.sendJson(res, 200, resourceListing(basePath));
+    }
+    const docs = /^\/api-docs\/([A-Za-z]+)\.json$/.exec(sub);
+    if (docs) {
+      const decl = apiDeclaration(docs[1], basePath);
+      if (!decl) return this.sendJson(res, 404, { message: 'Resource not found' });
+      return this.sendJson(res, 200, decl);
+    }
+    try {
+      const r = await this.invoke(req, url, sub);
+      this.send(res, r);
+    } catch (e) {
+      if (e instanceof AriError) return this.sendJson(res, e.status, { message: e.message });
+      throw e;
+    }
+  }
+
+  private async invoke(req: IncomingMessage, url: URL, sub: string): Promise<HttpResult> {
+    let segs: string[];
+    try {
+      segs = sub.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
+    } catch {
+      throw new AriError(404, 'Resource not found');
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    const matches = this.routes.filter((r) => r.segs.length === segs.length && r.segs.every((s, i) => s.startsWith('{') || s === segs[i]));
+    if (!matches.length) throw new AriError(404, 'Resource not found');
+    // prefer the most literal template (e.g. /channels/create over /channels/{channelId})
+    const literalScore = (r: (typeof matches)[number]): number => r.segs.filter((s) => !s.startsWith('{')).length;
+    const best = Math.max(...matches.map(literalScore));
+    const candidates = matches.filter((r) => literalScore(r) === best);
+    const route = candidates.find((r) => r.method === method);
+    if (!route) throw new AriError(405, 'Invalid method');
+    if (route.op.resource === 'events') throw new AriError(400, 'WebSocket upgrade required');
+
+    const pathParams: Record<string, string> = {};
+    route.segs.forEach((s, i) => {
+      if (s.startsWith('{')) pathParams[s.slice(1, -1)] = segs[i];
+    });
+    const query = new Map<string, string[]>();
+    const add = (k: string, v: string): void => {
+      const list = query.get(k) ?? [];
+      list.push(v);
+      query.set(k, list);
+    };
+    for (const [k, v] of url.searchParams) if (k !== 'api_key') add(k, v);
+    let variables: Record<string, string> = {};
+    const raw = await this.readBody(req);
+    if (raw.length) {
+      const ctype = String(req.headers['content-type'] ?? '').toLowerCase();
+      if (ctype.startsWith('application/x-www-form-urlencoded')) {
+        for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) add(k, v);
+      } else if (raw.toString('utf8').trim().length) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new AriError(400, 'Error parsing request body');
+        }
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          // As Asterisk: "variables" is the body parameter, other keys are query parameters.
+          for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+            if (k === 'variables' || k === 'fields') {
+              if (v && typeof v === 'object' && !Array.isArray(v)) {
+                variables = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([vk, vv]) => [vk, String(vv)]));
+              } else throw new AriError(400, 'Error parsing request body');
+            } else if (Array.isArray(v)) v.forEach((x) => add(k, String(x)));
+            else if (v !== null && typeof v !== 'object') add(k, String(v));
+          }
+        }
+      }
+    }
+    const multi = new Set(route.op.op.parameters.filter((p) => p.allowMultiple).map((p) => p.name));
+    const params: Params = {
+      path: pathParams,
+      variables,
+      get: (name) => pathParams[name] ?? query.get(name)?.[0],
+      list: (name) => {
+        const vals = query.get(name) ?? [];
+        // allowMultiple parameters arrive comma separated (ari-client joins arrays) or repeated
+        return multi.has(name) ? vals.flatMap((v) => v.split(',')).filter((v) => v.length) : vals;
+      },
+    };
+    return route.handler(params);
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://sim.invalid');
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const reject = (status: number, message: string): void => {
+      const body = JSON.stringify({ message });
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    if (url.pathname.startsWith('/sim/')) {
+      handleControlUpgrade(this, req, socket, head, url, reject);
+      return;
+    }
+    if (url.pathname !== '/ari/events') return reject(404, 'Resource not found');
+    if (!this.checkAuth(req, url)) return reject(401, 'Authentication required');
+    if (Date.now() < this.refuseWsUntil) return reject(503, 'Service Unavailable');
+    const apps = (url.searchParams.getAll('app').flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean));
+    if (!apps.length) return reject(400, "Missing param 'app'");
+    const subscribeAll = astTrue(url.searchParams.get('subscribeAll') ?? undefined);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.registerSession(ws, apps, subscribeAll));
+  }
+
+  private registerSession(ws: WebSocket, apps: string[], subscribeAll: boolean): void {
+    const s: WsSession = { ws, apps, subscribeAll };
+    this.sessions.add(s);
+    for (const app of apps) {
+      const prev = this.appOwners.get(app);
+      if (prev && prev !== s) {
+        // Another socket takes over the app: the previous owner is told and stops getting its events.
+        if (prev.ws.readyState === WebSocket.OPEN) {
+          prev.ws.send(JSON.stringify({ type: 'ApplicationReplaced', timestamp: asteriskTimestamp(), asterisk_id: this.opts.asteriskId, application: app }));
+        }
+        prev.apps = prev.apps.filter((a) => a !== app);
+      }
+      this.appOwners.set(app, s);
+      this.knownApps.add(app);
+      if (subscribeAll) this.subscribeAllApps.add(app);
+      else this.subscribeAllApps.delete(app);
+    }
+    ws.on('close', () => this.unregisterSession(s));
+    ws.on('error', () => this.unregisterSession(s));
+    // The events socket is one-way; ignore (and survive) anything a client sends.
+    ws.on('message', () => undefined);
+  }
+
+  private unregisterSession(s: WsSession): void {
+    if (!this.sessions.delete(s)) return;
+    for (const app of s.apps) {
+      if (this.appOwners.get(app) === s) {
+        this.appOwners.delete(app);
+        this.subscribeAllApps.delete(app);
+      }
+    }
+  }
+
+  // ---- REST handlers ------------------------------------------------------------------------------
+
+  private findChannel(id: string | undefined): Chan {
+    const ch = id ? this.channels.get(id) : undefined;
+    if (!ch || ch.gone) throw new AriError(404, 'Channel not found');
+    return ch;
+  }
+
+  /** res_ari find_control(): 404 unknown, 409 not in Stasis. */
+  private findControl(id: string | undefined): Chan {
+    const ch = this.findChannel(id);
+    if (!ch.stasisApp) throw new AriError(409, 'Channel not in Stasis application');
+    return ch;
+  }
+
+  private applicationJson(name: string): Record<string, unknown> {
+    const channel_ids: string[] = [];
+    for (const ch of this.channels.values()) if (ch.stasisApp === name || ch.subs.has(name)) channel_ids.push(ch.id);
+    const bridge_ids: string[] = [];
+    for (const b of this.bridges.values()) if (b.subs.has(name)) bridge_ids.push(b.id);
+    return { name, channel_ids, bridge_ids, endpoint_ids: [], device_names: [], events_allowed: [], events_disallowed: [] };
+  }
+
+  private buildRoutes(): void {
+    const handlers: Record<string, Handler> = {
+      // asterisk
+      'asterisk.getInfo': (p) => {
+        const all: Record<string, unknown> = {
+          build: { os: 'Linux', kernel: '6.1.0', options: 'BUILD_NATIVE, OPTIONAL_API', machine: 'x86_64', date: '2026-11-26 00:00:00 UTC', user: 'ari-sim' },
+          system: { version: '22.9.0', entity_id: this.opts.asteriskId },
+          config: { name: 'ari-sim', default_language: this.opts.language, setid: { user: 'asterisk', group: 'asterisk' } },
+          status: { startup_time: this.startupTime, last_reload_time: this.startupTime },
+        };
+        const only = p.list('only');
+        if (!only.length) return ok(all);
+        return ok(Object.fromEntries(Object.entries(all).filter(([k]) => only.includes(k))));
+      },
+      'asterisk.ping': () => ok({ asterisk_id: this.opts.asteriskId, ping: 'pong', timestamp: asteriskTimestamp() }),
+
+      // channels
+      'channels.list': () => ok([...this.channels.values()].filter((c) => !c.gone).map((c) => this.channelJson(c))),
+      'channels.get': (p) => ok(this.channelJson(this.findChannel(p.get('channelId')))),
+      'channels.originate': (p) => this.originate(p, p.get('channelId')),
+      'channels.originateWithId': (p) => this.originate(p, p.path.channelId),
+      'channels.hangup': (p) => {
+        const ch = this.findChannel(p.get('channelId'));
+        const reason = p.get('reason');
+        const reasonCode = p.get('reason_code');
+        if (reason && reasonCode) throw new AriError(400, "The reason and reason_code can't both be specified");
+        let cause = 16;
+        if (reasonCode) cause = atoi(reasonCode);
+        else if (reason) {
+          if (!(reason in HANGUP_REASONS)) throw new AriError(400, 'Invalid reason for hangup reason provided');
+          cause = HANGUP_REASONS[reason];
+        }
+        if (ch.outbound && !ch.outbound.answered) {
+          this.clearOutboundTimers(ch);
+          this.finalizeChannel(ch, { by: 'app', cause, causeText: causeText(cause) });
+        } else {
+          this.hangupChannel(ch, { by: 'app', cause });
+        }
+        return noContent();
+      },
+      'channels.continueInDialplan': (p) => {
+        const ch = this.findControl(p.get('channelId'));
+        const targets = this.channelTargets(ch);
+        this.emitChannel(ch, 'StasisEnd', { channel: this.channelJson(ch) }, targets);
+        ch.stasisApp = null;
+        ch.dialplan = { ...ch.dialplan, app_name: '', app_data: '' };
+        // The simulated dialplan has nothing after Stasis(): the channel hangs up.
+        delay(this.opts.hangupGapMs, () => this.finalizeChannel(ch, { by: 'dialplan', cause: 16, causeText: causeText(16) }));
+        return noContent();
+      },
+      'channels.answer': (p) => {
+        const ch = this.findControl(p.get('channelId'));
+        if (ch.state !== 'Up') {
+          this.setState(ch, 'Up');
+          ch.call._hear({ kind: 'answered' });
+        }
+        return noContent();
+      },
+      'channels.ring': (p) => {
+        const ch = this.findControl(p.get('channelId'));
+        ch.call._hear({ kind: 'ringing' });
+        return noContent();
+      },
+      'channels.ringStop': (p) => {
+        this.findControl(p.get('channelId'));
+        return noContent();
+      },
+      'channels.sendDTMF': (p) => {
+        const ch = this.findControl(p.get('channelId'));
+        const dtmf = p.get('dtmf');
+        if (!dtmf) throw new AriError(400, 'DTMF is required');
+        ch.call._hear({ kind: 'dtmf-sent', digits: dtmf });
+        return noContent();
+      },
+      'channels.play': (p) => this.play(p, p.get('playbackId')),
+      'channels.playWithId': (p) => this.play(p, p.path.playbackId),
+      'channels.record': (p) => this.record(p),
+      'channels.getChannelVar': (p) => {
+        const variable = p.get('variable');
+        if (!variable) throw new AriError(400, 'Variable name is required');
+        const ch = this.findControl(p.get('channelId'));
+        const value = this.readVar(ch, variable);
+        if (value === undefined) throw new AriError(404, 'Provided variable was not found');
+        return ok({ value });
+      },
+      'channels.setChannelVar': (p) => {
+        const variable = p.get('variable');
+        if (!variable) throw new AriError(400, 'Variable name is required');
+        const ch = this.findControl(p.get('channelId'));
+        const value = p.get('value') ?? '';
+        this.writeVar(ch, variable, value);
+        this.emitChannel(ch, 'ChannelVarset', { variable, value, channel: this.channelJson(ch) });
+        return noContent();
+      },
+
+      // bridges
+      'bridges.list': () => ok([...this.bridges.values()].map((b) => this.bridgeJson(b))),
+      'bridges.create': (p) => {
+        const types = (p.get('type') ?? 'mixing').split(',').map((t) => t.trim()).filter(Boolean);
+        const valid = ['mixing', 'holding', 'dtmf_events', 'proxy_media', 'video_sfu', 'video_single', 'sdp_label'];
+        if (types.some((t) => !valid.includes(t))) throw new AriError(400, 'Invalid bridge type');
+        const id = p.get('bridgeId') || uuid();
+        if (this.bridges.has(id)) throw new AriError(409, 'Bridge with the same bridgeId already exists');
+        const b: BridgeRec = {
+          id,
+          type: types.includes('holding') ? 'holding' : 'mixing',
+          name: p.get('name') ?? '',
+          channels: [],
+          creationtime: asteriskTimestamp(),
+          subs: new Set(),
+        };
+        this.bridges.set(id, b);
+        return ok(this.bridgeJson(b));
+      },
+      'bridges.get': (p) => {
+        const b = this.bridges.get(p.get('bridgeId') ?? '');
+        if (!b) throw new AriError(404, 'Bridge not found');
+        return ok(this.bridgeJson(b));
+      },
+      'bridges.destroy': (p) => {
+        const b = this.bridges.get(p.get('bridgeId') ?? '');
+        if (!b) throw new AriError(404, 'Bridge not found');
+        for (const id of [...b.channels]) {
+          const ch = this.channels.get(id);
+          if (ch) this.leaveBridge(ch, b);
+        }
+        this.bridges.delete(b.id);
+        this.emitTo(this.bridgeTargets(b), 'BridgeDestroyed', { bridge: this.bridgeJson(b) });
+        return noContent();
+      },
+      'bridges.addChannel': (p) => {
+        const b = this.bridges.get(p.get('bridgeId') ?? '');
+        if (!b) throw new AriError(404, 'Bridge not found');
+        const ids = p.list('channel');
+        if (!ids.length) throw new AriError(400, 'Missing parameter channel');
+        const chans = ids.map((id) => {
+          const ch = this.channels.get(id);
+          if (!ch || ch.gone) throw new AriError(400, 'Channel not found');
+          if (!ch.stasisApp) throw new AriError(422, 'Channel not in Stasis application');
+          if (ch.current?.kind === 'record') throw new AriError(409, 'Channel currently recording');
+          return ch;
+        });
+        for (const ch of chans) this.joinBridge(ch, b);
+        return noContent();
+      },
+      'bridges.removeChannel': (p) => {
+        const b = this.bridges.get(p.get('bridgeId') ?? '');
+        if (!b) throw new AriError(404, 'Bridge not found');
+        const ids = p.list('channel');
+        if (!ids.length) throw new AriError(400, 'Missing parameter channel');
+        const chans = ids.map((id) => {
+          const ch = this.channels.get(id);
+          if (!ch || ch.gone) throw new AriError(400, 'Channel not found');
+          if (ch.bridge !== b) throw new AriError(422, 'Channel not in this bridge');
+          return ch;
+        });
+        for (const ch of chans) this.leaveBridge(ch, b);
+        return noContent();
+      },
+
+      // recordings
+      'recordings.listStored': () => ok([...this.stored.values()].map((r) => ({ name: r.name, format: r.format }))),
+      'recordings.getStored': (p) => {
+        const r = this.stored.get(p.get('recordingName') ?? '');
+        if (!r) throw new AriError(404, 'Recording not found');
+        return ok({ name: r.name, format: r.format });
+      },
+      'recordings.deleteStored': (p) => {
+        if (!this.deleteStoredFile(p.get('recordingName') ?? '')) throw new AriError(404, 'Recording not found');
+        return noContent();
+      },
+      'recordings.getStoredFile': (p) => {
+        const r = this.stored.get(p.get('recordingName') ?? '');
+        if (!r || !existsSync(r.file)) throw new AriError(404, 'Recording not found');
+        let body: Buffer;
+        try {
+          body = readFileSync(r.file);
+        } catch {
+          throw new AriError(403, 'The recording file could not be opened');
+        }
+        return { status: 200, body, contentType: FORMATS[r.format]?.mime ?? 'application/octet-stream' };
+      },
+      'recordings.getLive': (p) => {
+        const rec = this.liveRecordings.get(p.get('recordingName') ?? '');
+        if (!rec) throw new AriError(404, 'Recording not found');
+        return ok(this.recordingJson(rec));
+      },
+      'recordings.cancel': (p) => {
+        const rec = this.liveRecordings.get(p.get('recordingName') ?? '');
+        if (!rec) throw new AriError(404, 'Recording not found');
+        this.stopLive(rec, 'cancel');
+        return noContent();
+      },
+      'recordings.stop': (p) => {
+        const rec = this.liveRecordings.get(p.get('recordingName') ?? '');
+        if (!rec) throw new AriError(404, 'Recording not found');
+        this.stopLive(rec, 'stop');
+        return noContent();
+      },
+
+      // playbacks
+      'playbacks.get': (p) => {
+        const pb = this.playbacks.get(p.get('playbackId') ?? '');
+        if (!pb) throw new AriError(404, 'Playback not found');
+        return ok(this.playbackJson(pb));
+      },
+      'playbacks.stop': (p) => {
+        const pb = this.playbacks.get(p.get('playbackId') ?? '');
+        if (!pb) throw new AriError(404, 'Playback not found');
+        pb.sim.stopped = true;
+        if (pb.state === 'queued') pb.canceled = true;
+        else if (pb.state === 'playing' || pb.state === 'continuing') {
+          pb.stopped = true;
+          pb.interrupt?.('stop');
+        }
+        return noContent();
+      },
+
+      // applications
+      'applications.list': () => ok([...this.knownApps].map((a) => this.applicationJson(a))),
+      'applications.get': (p) => {
+        const name = p.get('applicationName') ?? '';
+        if (!this.knownApps.has(name)) throw new AriError(404, 'Application not found');
+        return ok(this.applicationJson(name));
+      },
+      'applications.subscribe': (p) => this.subscription(p, true),
+      'applications.unsubscribe': (p) => this.subscription(p, false),
+    };
+
+    for (const op of servedOperations()) {
+      if (op.resource === 'events') {
+        this.routes.push({ segs: op.path.split('/').filter(Boolean), method: op.method, handler: () => ({ status: 400 }), op });
+        continue;
+      }
+      const handler = handlers[`${op.resource}.${op.nickname}`];
+      if (!handler) throw new Error(`ARI simulator: no handler for ${op.resource}.${op.nickname}`);
+      this.routes.push({ segs: op.path.split('/').filter(Boolean), method: op.method, handler, op });
+    }
+  }
+
+  private stopLive(rec: RecordingRec, how: 'stop' | 'cancel'): void {
+    if (rec.state === 'recording') {
+      this.finishRecording(rec, how);
+      return;
+    }
+    // still queued: it never starts; Asterisk reports it done
+    const ch = rec.chan;
+    ch.queue = ch.queue.filter((q) => !(q.kind === 'record' && q.rec === rec));
+    rec.state = 'done';
+    this.liveRecordings.delete(rec.name);
+    this.emitChannel(ch, 'RecordingFinished', { recording: this.recordingJson(rec, { duration: 0 }) });
+  }
+
+  private readVar(ch: Chan, variable: string): string | undefined {
+    switch (variable) {
+      case 'CALLERID(num)':
+      case 'CALLERID(number)':
+        return ch.caller.number;
+      case 'CALLERID(name)':
+        return ch.caller.name;
+      case 'CHANNEL(name)':
+        return ch.name;
+      case 'CHANNEL(language)':
+        return ch.language;
+      case 'UNIQUEID':
+        return ch.id;
+      case 'EXTEN':
+        return ch.dialplan.exten;
+      case 'CONTEXT':
+        return ch.dialplan.context;
+      default:
+        if (variable.endsWith(')')) return ch.vars.get(variable) ?? '';
+        return ch.vars.get(variable);
+    }
+  }
+
+  private writeVar(ch: Chan, variable: string, value: string): void {
+    if (variable === 'CALLERID(num)' || variable === 'CALLERID(number)') ch.caller.number = value;
+    else if (variable === 'CALLERID(name)') ch.caller.name = value;
+    else if (variable === 'CHANNEL(language)') ch.language = value;
+    else ch.vars.set(variable, value);
+  }
+
+  private subscription(p: Params, subscribe: boolean): HttpResult {
+    const name = p.get('applicationName') ?? '';
+    const sources = p.list('eventSource');
+    if (!sources.length) throw new AriError(400, 'Missing parameter eventSource');
+    if (!this.knownApps.has(name)) throw new AriError(404, 'Application not found');
+    const actions: (() => void)[] = [];
+    for (const src of sources) {
+      const colon = src.indexOf(':');
+      const scheme = colon > 0 ? src.slice(0, colon) : '';
+      const id = src.slice(colon + 1);
+      if (scheme === 'channel') {
+        const ch = this.channels.get(id);
+        if (!ch || ch.gone) throw new AriError(422, 'Event source does not exist');
+        if (!subscribe && !ch.subs.has(name)) throw new AriError(409, 'Application not subscribed to event source');
+        actions.push(() => (subscribe ? ch.subs.add(name) : ch.subs.delete(name)));
+      } else if (scheme === 'bridge') {
+        const b = this.bridges.get(id);
+        if (!b) throw new AriError(422, 'Event source does not exist');
+        actions.push(() => (subscribe ? b.subs.add(name) : b.subs.delete(name)));
+      } else if (scheme === 'endpoint' || scheme === 'deviceState') {
+        // accepted, nothing to simulate
+      } else {
+        throw new AriError(400, 'Invalid event source URI scheme');
+      }
+    }
+    for (const a of actions) a();
+    return ok(this.applicationJson(name));
+  }
+
+  private play(p: Params, playbackId: string | undefined): HttpResult {
+    const ch = this.findControl(p.get('channelId'));
+    const medias = p.list('media');
+    if (!medias.length) throw new AriError(500, 'Failed to queue media for playback');
+    if (atoi(p.get('offsetms')) < 0 || (p.get('skipms') !== undefined && atoi(p.get('skipms')) < 0)) {
+      throw new AriError(500, 'Failed to queue media for playback');
+    }
+    const id = playbackId || uuid();
+    if (this.playbacks.has(id)) throw new AriError(409, 'Playback with the same id already exists');
+    const language = p.get('lang') || ch.language;
+    let settle!: (o: 'done' | 'failed') => void;
+    const sim: SimPlayback = {
+      id,
+      media: medias,
+      language,
+      state: 'queued',
+      stopped: false,
+      finished: new Promise((resolve) => {
+        settle = resolve;
+      }),
+    };
+    const pb: PlaybackRec = {
+      id,
+      medias,
+      index: 0,
+      language,
+      targetUri: `channel:${ch.id}`,
+      state: 'queued',
+      chan: ch,
+      canceled: false,
+      stopped: false,
+      sim,
+      settle: (o) => {
+        sim.state = o;
+        sim.finishedAt = Date.now();
+        settle(o);
+      },
+    };
+    this.playbacks.set(id, pb);
+    ch.call.playbacks.push(sim);
+    this.enqueue(ch, { kind: 'playback', pb });
+    return ok(this.playbackJson(pb), 201);
+  }
+
+  private record(p: Params): HttpResult {
+    const maxDurationSec = atoi(p.get('maxDurationSeconds'));
+    const maxSilenceSec = atoi(p.get('maxSilenceSeconds'));
+    if (maxDurationSec < 0) throw new AriError(400, 'max_duration_seconds cannot be negative');
+    if (maxSilenceSec < 0) throw new AriError(400, 'max_silence_seconds cannot be negative');
+    const ch = this.findControl(p.get('channelId'));
+    const name = p.get('name');
+    if (!name) throw new AriError(500, 'Error parsing request');
+    const terminateOn = p.get('terminateOn') ?? 'none';
+    if (!TERMINATE_ON_VALUES.includes(terminateOn)) throw new AriError(400, 'terminateOn invalid');
+    const ifExists = p.get('ifExists') ?? 'fail';
+    if (!IF_EXISTS_VALUES.includes(ifExists)) throw new AriError(400, 'ifExists invalid');
+    const format = p.get('format') ?? '';
+    if (!FORMATS[format]) throw new AriError(422, 'specified format is unknown on this system');
+    if (name.startsWith('/') || name.split('/').some((s) => s === '..' || s === '.' || s === '') || name.includes('\0')) {
+      throw new AriError(400, 'Recording name invalid');
+    }
+    if (this.liveRecordings.has(name) || (this.stored.has(name) && ifExists === 'fail')) {
+      throw new AriError(409, `Recording '${name}' already exists and can not be overwritten`);
+    }
+    const rec: RecordingRec = {
+      name,
+      format,
+      targetUri: `channel:${ch.id}`,
+      state: 'queued',
+      chan: ch,
+      maxDurationSec,
+      maxSilenceSec,
+      terminateOn,
+      beep: astTrue(p.get('beep')),
+      ifExists,
+      startWall: 0,
+      segments: [],
+      timers: [],
+    };
+    this.liveRecordings.set(name, rec);
+    this.enqueue(ch, { kind: 'record', rec });
+    return ok(this.recordingJson(rec), 201);
+  }
+
+  private async originate(p: Params, channelId: string | undefined): Promise<HttpResult> {
+    const endpoint = p.get('endpoint');
+    if (!endpoint) throw new AriError(400, 'Endpoint must be specified');
+    const slash = endpoint.indexOf('/');
+    if (slash <= 0 || slash === endpoint.length - 1) throw new AriError(400, 'Invalid endpoint');
+    const app = p.get('app');
+    if (!app && !p.get('extension')) throw new AriError(400, 'Application or extension must be specified');
+    if (channelId && this.channels.has(channelId)) throw new AriError(409, 'Channel with given unique ID already exists');
+    const appArgs = (p.get('appArgs') ?? '').split(',').filter((a, i, all) => a.length > 0 || all.length > 1);
+    const timeoutRaw = p.get('timeout');
+    const timeout = timeoutRaw === undefined ? 30 : atoi(timeoutRaw);
+    const callerIdRaw = p.get('callerId') ?? '';
+    const cid = /^\s*"?([^"<]*)"?\s*<([^>]*)>\s*$/.exec(callerIdRaw);
+    const caller = cid ? { name: cid[1].trim(), number: cid[2].trim() } : { name: '', number: callerIdRaw.trim() };
+    const tech = endpoint.slice(0, slash);
+    const resource = endpoint.slice(slash + 1);
+    const id = channelId || nextChannelId();
+    const call = new SimCall(this, id, 'outbound', caller.number, resource, app ?? '');
+    const ch: Chan = {
+      id,
+      name: nextChannelName(tech, resource.split('@').pop() || resource),
+      state: 'Down',
+      protocolId: tech.toUpperCase() === 'PJSIP' ? protocolId() : '',
+      caller,
+      connected: { name: '', number: '' },
+      accountcode: '',
+      dialplan: { context: 'default', exten: 's', priority: 1, app_name: '', app_data: '' },
+      creationtime: asteriskTimestamp(),
+      language: this.opts.language,
+      stasisApp: null,
+      subs: new Set(app ? [app] : []),
+      hangingUp: false,
+      gone: false,
+      vars: new Map(Object.entries(p.variables)),
+      queue: [],
+      current: null,
+      bridge: null,
+      call,
+      outbound: { app, appArgs: app ? appArgs : [], answered: false },
+    };
+    this.addChannel(ch);
+    const snapshot = this.channelJson(ch);
+    const req: OriginateRequest = { endpoint, app, appArgs: ch.outbound!.appArgs, callerId: callerIdRaw || undefined, timeout, channelId: id, variables: p.variables, call };
+    // Dial asynchronously, after the HTTP answer.
+    setImmediate(() => void this.dial(ch, req));
+    return ok(snapshot);
+  }
+
+  private async dial(ch: Chan, req: OriginateRequest): Promise<void> {
+    if (ch.gone) return;
+    this.setState(ch, 'Ringing');
+    ch.call._hear({ kind: 'ringing' });
+    if (req.timeout > 0) {
+      ch.outbound!.timeoutTimer = delay(this.wallMs(req.timeout * 1000), () => this.farEndReject(ch.call, 'no-answer'));
+    }
+    let decision: OriginateDecision | void;
+    try {
+      decision = this.originateHandler ? await this.originateHandler(req) : undefined;
+    } catch {
+      decision = { action: 'failed' };
+    }
+    if (ch.gone || ch.outbound!.answered) return;
+    const d: OriginateDecision = decision ?? { action: 'answer' };
+    if (d.action === 'manual') return;
+    if (d.action === 'no-answer' && d.delayMs === undefined) return; // the originate timeout decides
+    const wait = d.delayMs ?? (d.action === 'answer' ? this.wallMs(500) : 0);
+    ch.outbound!.timer = delay(wait, () => {
+      if (d.action === 'answer') this.farEndAnswer(ch.call);
+      else this.farEndReject(ch.call, d.action as 'busy' | 'no-answer' | 'congestion' | 'failed');
+    });
+  }
+}
+
+export type { SimCall };

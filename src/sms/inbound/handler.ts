@@ -1,0 +1,140 @@
+/**
+ * What an inbound text does: parse the command, act on the domain (lookup, feedback, subscriptions,
+ * survey) and choose the reply. The effects, the reply row and the "processed" mark are written in one
+ * transaction, so a crash never answers twice or forgets to answer.
+ */
+import type { AppContext } from '../../context.js';
+import type { Templates } from '../templates/index.js';
+import { statusReplyName } from '../templates/index.js';
+import { parseCommand, type Command } from '../commands/index.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { SqliteSmsRepo, InboundRow } from '../../store/repos/sms.js';
+import { classifyCode, QUERY_CODE_PATTERN } from '../../domain/query-code.js';
+import { formatLocal, formatDateZh } from '../../domain/time.js';
+import type { Declaration } from '../../domain/types.js';
+
+export interface HandlerSettings {
+  shortCode: string;
+  repliesPerHour: number;
+  codePattern?: RegExp;
+}
+
+export interface HandleResult { command: Command['type']; outcome: string; reply: string | null; feedbackId: number | null }
+
+/** Never answer the short code itself, alphanumeric senders, or empty numbers. */
+export function canReplyTo(phone: string, shortCode: string): boolean {
+  const p = phone.trim();
+  if (!p || p === shortCode) return false;
+  return /^\+?\d{3,20}$/.test(p);
+}
+
+export class SmsCommandHandler {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly repo: SqliteSmsRepo,
+    private readonly templates: Templates,
+    private readonly outbox: Outbox,
+    private readonly s: HandlerSettings,
+  ) {}
+
+  /** Process one persisted inbound row (idempotent: a processed row is skipped). */
+  process(row: InboundRow): HandleResult | null {
+    return this.ctx.store.transaction(() => {
+      const fresh = this.repo.inbound(row.id);
+      if (!fresh || fresh.status !== 'received') return null;
+      const r = this.handle(fresh);
+      this.repo.inboundDone(fresh.id, r.command === 'empty' && !r.reply ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
+      return r;
+    });
+  }
+
+  private handle(row: InboundRow): HandleResult {
+    const phone = row.phone;
+    const survey = this.ctx.feedback.awaitingSurvey(phone);
+    const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: !!survey });
+    let reply: { name: string; vars?: Record<string, string> } | null = null;
+    let outcome = cmd.type as string;
+    let feedbackId: number | null = null;
+    switch (cmd.type) {
+      case 'query': {
+        const r = this.lookup(cmd.code);
+        if ('reply' in r) reply = r.reply;
+        else reply = { name: statusReplyName(r.decl.status), vars: this.statusVars(r.decl) };
+        outcome = 'reply' in r ? r.outcome : 'status';
+        break;
+      }
+      case 'feedback': {
+        const f = this.ctx.feedback.create({ kind: cmd.kind, channel: 'sms', phone, text: cmd.text });
+        feedbackId = f.id;
+        reply = { name: `reply.feedback_received.${cmd.kind}`, vars: { ref: f.ref } };
+        outcome = `feedback:${f.ref}`;
+        break;
+      }
+      case 'feedback-empty': reply = { name: `reply.feedback_empty.${cmd.kind}` }; break;
+      case 'subscribe': {
+        const r = this.lookup(cmd.code);
+        if ('reply' in r) { reply = r.reply; outcome = r.outcome; break; }
+        const s = this.ctx.subscriptions.subscribe(phone, r.decl, 'sms');
+        reply = { name: s.already ? 'reply.already_subscribed' : 'reply.subscribed', vars: { code: r.decl.queryCode, item: r.decl.itemName } };
+        outcome = s.already ? 'already-subscribed' : 'subscribed';
+        break;
+      }
+      case 'unsubscribe': {
+        if (cmd.code === null) {
+          this.ctx.subscriptions.unsubscribe(phone, null);
+          reply = { name: 'reply.unsubscribed_all' };
+          outcome = 'opted-out';
+          break;
+        }
+        const r = this.lookup(cmd.code);
+        if ('reply' in r) { reply = r.reply; outcome = r.outcome; break; }
+        const { ended } = this.ctx.subscriptions.unsubscribe(phone, r.decl);
+        reply = { name: ended ? 'reply.unsubscribed_one' : 'reply.not_subscribed', vars: { code: r.decl.queryCode } };
+        outcome = ended ? 'unsubscribed' : 'not-subscribed';
+        break;
+      }
+      case 'survey': {
+        if (!survey) { reply = { name: 'reply.help' }; outcome = 'survey-not-pending'; break; }
+        const f = this.ctx.feedback.recordSatisfaction(survey.id, cmd.score);
+        feedbackId = f.id;
+        reply = { name: cmd.score === 3 ? 'survey.reopened' : 'survey.thanks', vars: { ref: f.ref } };
+        outcome = `survey:${cmd.score}`;
+        break;
+      }
+      case 'empty': reply = null; break;
+      default: reply = { name: 'reply.help' };
+    }
+    let replyText: string | null = null;
+    if (reply) {
+      if (!canReplyTo(phone, this.s.shortCode)) outcome += ';no-reply:sender';
+      else if (this.repo.repliesSince(phone, new Date(this.ctx.now().getTime() - 3600_000).toISOString()) >= this.s.repliesPerHour) {
+        outcome += ';no-reply:rate-limit';
+        this.ctx.log.warn('sms reply suppressed: per-number hourly limit reached', { phone });
+      } else {
+        replyText = this.templates.render(reply.name, reply.vars ?? {});
+        this.outbox.queue({ phone, text: replyText, reason: 'reply', template: reply.name, inboundId: row.id, dedupeKey: `reply:${row.id}` });
+      }
+    }
+    return { command: cmd.type, outcome, reply: replyText, feedbackId };
+  }
+
+  private lookup(code: string): { decl: Declaration } | { reply: { name: string; vars?: Record<string, string> }; outcome: string } {
+    const c = classifyCode(code);
+    if (c.kind === 'bad-check-digit' || c.kind === 'invalid') return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-code' };
+    const r = this.ctx.declarations.lookupStatus(code);
+    if (!r.found) return { reply: { name: r.reason === 'not-found' ? 'reply.not_found' : 'reply.bad_code', vars: { code } }, outcome: r.reason };
+    return { decl: r.declaration };
+  }
+
+  statusVars(decl: Declaration): Record<string, string> {
+    const view = this.ctx.declarations.publicView(decl);
+    const tz = this.ctx.config.time.zone;
+    let overdueNote = '';
+    if (view.overdue && view.dueAt) overdueNote = '（已超过承诺办结时间）';
+    return {
+      code: view.queryCode, item: view.itemName, dept: view.departmentName, status: view.statusLabel,
+      last_step: view.lastStep?.name ?? '', last_step_at: view.lastStep ? formatLocal(view.lastStep.at, tz) : '',
+      due_date: view.dueAt ? formatDateZh(view.dueAt, tz) : '', overdue_note: overdueNote, applicant: view.applicantName,
+    };
+  }
+}

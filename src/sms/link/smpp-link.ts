@@ -1,0 +1,840 @@
+/**
+ * SmppLink: the one adapter around the npm `smpp` package (0.5.1). Nothing else in the server
+ * imports `smpp`.
+ *
+ * What this adds on top of the package (see shared/reference/smpp-notes.md):
+ *  - binds with interface_version 0x34, transceiver or a transmitter + receiver pair;
+ *  - a new Session and socket per connection (TCP_NODELAY), reconnect with exponential back-off
+ *    and jitter; bad credentials (ESME_RINVPASWD / ESME_RINVSYSID / ESME_RBINDFAIL) are logged once
+ *    and retried slowly;
+ *  - every request is tracked by sequence number with its own timer: a submit ends as ok / error /
+ *    unknown(timeout | link-lost); on close every pending one is settled as link-lost, and a submit
+ *    on a link that is not bound answers link-lost at once (nothing is silently dropped);
+ *  - enquire_link every `enquireLinkMs`; no answer within `responseTimeoutMs` = dead link → destroy,
+ *    reconnect. The SMSC's enquire_link, unbind and unknown commands are answered;
+ *  - incoming deliver_sm / data_sm are handed over with their raw octets (the package's string
+ *    decoding is bypassed) and an `ack()` the consumer calls after persisting. Never acked in time →
+ *    never acked: the SMSC re-delivers after a reconnect;
+ *  - a PDU the package cannot parse is answered (ESME_RX_P_APPN) if it was a request, then the
+ *    connection is replaced, because the package stops reading after a parse error.
+ *
+ * Window and rate limits are the dispatcher's; `inFlight` and the 'throttled' state help it.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import smpp from 'smpp';
+import type { PDU, Session } from 'smpp';
+import {
+  captureRawPdus, parseMessagePdu, PduFormatError, splitUdh, tlvCString, tlvInt, tlvValue, TLV, CMD,
+  type RawTlv,
+} from './raw.js';
+
+export type LinkState = 'down' | 'binding' | 'bound' | 'throttled' | 'stopped';
+export type BindMode = 'transceiver' | 'pair';
+
+/** Structurally compatible with src/log.ts Logger. */
+export interface LinkLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  debug?(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface SmppLinkConfig {
+  host: string;
+  port: number;
+  systemId: string;
+  password: string;
+  systemType?: string;
+  addressRange?: string;
+  addrTon?: number;
+  addrNpi?: number;
+  /** 'transceiver' (default): one bind_transceiver. 'pair': bind_transmitter + bind_receiver sessions. */
+  bindMode?: BindMode;
+  /** Interval between our enquire_link PDUs while bound. Default 30000. */
+  enquireLinkMs?: number;
+  /** Time allowed for any response (bind, submit, enquire_link, unbind) and for the TCP connect. Default 10000. */
+  responseTimeoutMs?: number;
+  /** Reconnect back-off: first delay, cap, and jitter ratio (0..1, the delay is reduced by up to this share). Defaults 1000 / 30000 / 0.3. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  reconnectJitter?: number;
+  /** Delay between binds after the SMSC refused our credentials. Default 60000. */
+  authRetryMs?: number;
+  /** How long the link reports 'throttled' after an ESME_RTHROTTLED answer. Default 1000. */
+  throttledMs?: number;
+  /** How long a deliver_sm waits for the consumer's ack() before it is abandoned (not acked). Default 10000. */
+  deliverAckTimeoutMs?: number;
+  /** Default TON/NPI for submits. Source 0/0 (short code), destination 1/1. */
+  sourceTon?: number;
+  sourceNpi?: number;
+  destTon?: number;
+  destNpi?: number;
+  logger?: LinkLogger;
+}
+
+export interface SubmitParams {
+  destination: string;
+  source: string;
+  /** data_coding to send (the payload must already be encoded in it). */
+  dataCoding: number;
+  esmClass?: number;
+  /** User data header including its length octet (e.g. 05 00 03 ref n i); UDHI (0x40) is set for you. */
+  udh?: Buffer;
+  /** Encoded user data (without UDH). */
+  payload: Buffer;
+  /** Default 1 (final receipt, success or failure). */
+  registeredDelivery?: number;
+  /** SMPP time string (absolute or relative `…R`), a Date (absolute, UTC) or a number of seconds (relative). */
+  validityPeriod?: string | Date | number;
+  serviceType?: string;
+  protocolId?: number;
+  priority?: number;
+  sourceTon?: number;
+  sourceNpi?: number;
+  destTon?: number;
+  destNpi?: number;
+  /** SAR TLVs instead of / besides UDH concatenation. */
+  sar?: { ref: number; total: number; seq: number };
+  /** Send the user data (UDH + payload) in message_payload with an empty short_message. */
+  usePayloadTlv?: boolean;
+}
+
+/**
+ * Result of one submit_sm.
+ *  - ok: the SMSC accepted it (never resend).
+ *  - error: the SMSC answered with a status. `permanent: false` for ESME_RTHROTTLED (0x58), ESME_RMSGQFUL (0x14),
+ *    ESME_RSYSERR (0x08), ESME_RINVBNDSTS (0x04), ESME_RX_T_APPN (0x64) and any generic_nack: retry later.
+ *    Everything else is permanent (e.g. ESME_RINVDSTADR 0x0B). `local: true` means we refused it
+ *    before sending (e.g. user data over 254 octets).
+ *  - unknown: no answer. `written: false` means the PDU never left (link not bound): safe to resend,
+ *    not a potential duplicate. `written: true` means it may have reached the SMSC (at-least-once).
+ */
+export type SubmitOutcome =
+  | { kind: 'ok'; messageId: string }
+  | { kind: 'error'; status: number; statusName: string; permanent: boolean; local?: boolean }
+  | { kind: 'unknown'; reason: 'timeout' | 'link-lost'; written: boolean };
+
+/** TLVs of an incoming deliver_sm / data_sm, decoded where the type is known; `raw` holds all of them as sent. */
+export interface DeliverTlvs {
+  receipted_message_id?: string;
+  message_state?: number;
+  network_error_code?: Buffer;
+  sar_msg_ref_num?: number;
+  sar_total_segments?: number;
+  sar_segment_seqnum?: number;
+  message_payload?: Buffer;
+  source_port?: number;
+  dest_port?: number;
+  user_message_reference?: number;
+  raw: RawTlv[];
+}
+
+export interface DeliverEvent {
+  command: 'deliver_sm' | 'data_sm';
+  sourceAddr: string;
+  sourceTon: number;
+  sourceNpi: number;
+  destAddr: string;
+  destTon: number;
+  destNpi: number;
+  esmClass: number;
+  dataCoding: number;
+  protocolId: number;
+  /** esm_class message type is an SMSC delivery receipt (0x04) or intermediate notification (0x20). */
+  isReceipt: boolean;
+  /** short_message octets with the UDH removed. */
+  shortMessage: Buffer;
+  /** UDH including its length octet, from short_message (or from message_payload when short_message is empty). */
+  udh: Buffer | null;
+  /** The user data wherever it came from: shortMessage, or message_payload minus UDH when short_message is empty. */
+  payload: Buffer;
+  tlvs: DeliverTlvs;
+  sequence: number;
+  receivedAt: Date;
+  /** Send deliver_sm_resp / data_sm_resp with that status (default 0). Once; false if it could not be sent (late, or link gone). */
+  ack(status?: number): boolean;
+}
+
+export interface LinkStats {
+  state: LinkState;
+  inFlight: number;
+  connects: number;
+  binds: number;
+  bindFailures: number;
+  lastBindStatus: number | null;
+  deadLinks: number;
+  parseErrors: number;
+  submits: number;
+  submitOk: number;
+  submitErrors: number;
+  submitTimeouts: number;
+  submitLinkLost: number;
+  throttled: number;
+  delivers: number;
+  receipts: number;
+  acks: number;
+  ackTimeouts: number;
+  malformedDelivers: number;
+  enquireSent: number;
+  boundSince: string | null;
+}
+
+const S = {
+  ESME_RINVCMDLEN: 0x02,
+  ESME_RINVCMDID: 0x03,
+  ESME_RINVBNDSTS: 0x04,
+  ESME_RSYSERR: 0x08,
+  ESME_RINVMSGLEN: 0x01,
+  ESME_RBINDFAIL: 0x0d,
+  ESME_RINVPASWD: 0x0e,
+  ESME_RINVSYSID: 0x0f,
+  ESME_RMSGQFUL: 0x14,
+  ESME_RTHROTTLED: 0x58,
+  ESME_RX_T_APPN: 0x64,
+  ESME_RX_P_APPN: 0x65,
+} as const;
+
+const RETRYABLE = new Set<number>([S.ESME_RTHROTTLED, S.ESME_RMSGQFUL, S.ESME_RSYSERR, S.ESME_RINVBNDSTS, S.ESME_RX_T_APPN]);
+const AUTH_ERRORS = new Set<number>([S.ESME_RINVPASWD, S.ESME_RINVSYSID, S.ESME_RBINDFAIL]);
+
+const STATUS_NAMES = new Map<number, string>(Object.entries(smpp.errors).map(([k, v]) => [v, k]));
+
+/** 'ESME_RTHROTTLED' for 0x58, '0x00000400' for a code the package does not name. */
+export function statusName(status: number): string {
+  return STATUS_NAMES.get(status) ?? `0x${status.toString(16).padStart(8, '0')}`;
+}
+
+/** Whether a submit_sm_resp error status is worth retrying (see SubmitOutcome). */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE.has(status);
+}
+
+/** Relative SMPP time 'YYMMDDhhmmss000R' for a number of seconds (days capped at 99). */
+export function relativeSmppTime(seconds: number): string {
+  let s = Math.max(0, Math.floor(seconds));
+  const days = Math.min(99, Math.floor(s / 86400)); s -= days * 86400;
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60); s -= m * 60;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `0000${p(days)}${p(h)}${p(m)}${p(s)}000R`;
+}
+
+type Role = 'trx' | 'tx' | 'rx';
+type ReqResult = { resp: PDU } | { lost: 'timeout' | 'link-lost'; written: boolean };
+interface Pending { kind: 'bind' | 'submit' | 'enquire' | 'unbind'; timer: NodeJS.Timeout; resolve(r: ReqResult): void }
+
+const noop = () => { /* default logger */ };
+const NULL_LOGGER: LinkLogger = { info: noop, warn: noop, error: noop };
+
+export class SmppLink extends EventEmitter {
+  readonly config: Required<Omit<SmppLinkConfig, 'logger'>>;
+  private readonly log: LinkLogger;
+  private conns: Connection[] = [];
+  private _state: LinkState = 'down';
+  private started = false;
+  private stopped = false;
+  private throttledUntil = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
+  /** The auth status already logged (logged once until a bind succeeds or the code changes). */
+  authLogged: number | null = null;
+  /** @internal */ readonly counters = {
+    connects: 0, binds: 0, bindFailures: 0, lastBindStatus: null as number | null, deadLinks: 0, parseErrors: 0,
+    submits: 0, submitOk: 0, submitErrors: 0, submitTimeouts: 0, submitLinkLost: 0, throttled: 0,
+    delivers: 0, receipts: 0, acks: 0, ackTimeouts: 0, malformedDelivers: 0, enquireSent: 0,
+    boundSince: null as string | null,
+  };
+
+  constructor(config: SmppLinkConfig) {
+    super();
+    this.config = {
+      systemType: '', addressRange: '', addrTon: 0, addrNpi: 0, bindMode: 'transceiver',
+      enquireLinkMs: 30_000, responseTimeoutMs: 10_000, reconnectMinMs: 1000, reconnectMaxMs: 30_000,
+      reconnectJitter: 0.3, authRetryMs: 60_000, throttledMs: 1000, deliverAckTimeoutMs: 10_000,
+      sourceTon: 0, sourceNpi: 0, destTon: 1, destNpi: 1,
+      ...stripUndefined(config),
+    } as Required<Omit<SmppLinkConfig, 'logger'>>;
+    this.log = config.logger ?? NULL_LOGGER;
+  }
+
+  get state(): LinkState { return this._state; }
+
+  /** Submits written and not yet answered (the dispatcher's window). */
+  get inFlight(): number {
+    let n = 0;
+    for (const c of this.conns) n += c.pendingSubmits();
+    return n;
+  }
+
+  /** True when a submit would be written now (transmitting session bound). */
+  get canSubmit(): boolean {
+    return this.txConn()?.phase === 'bound';
+  }
+
+  /** Connect and bind; reconnects on its own until stop(). Can be called again after stop(). */
+  start(): void {
+    if (this.started && !this.stopped) return;
+    this.started = true;
+    this.stopped = false;
+    const roles: Role[] = this.config.bindMode === 'pair' ? ['tx', 'rx'] : ['trx'];
+    this.conns = roles.map((r) => new Connection(this, r, this.log));
+    for (const c of this.conns) c.open();
+    this.updateState();
+  }
+
+  /** Unbind gracefully (waits for unbind_resp up to responseTimeoutMs), close, and stay down. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    await Promise.all(this.conns.map((c) => c.shutdown()));
+    this.updateState();
+  }
+
+  get isStopped(): boolean { return this.stopped; }
+
+  stats(): LinkStats {
+    return { ...this.counters, state: this._state, inFlight: this.inFlight };
+  }
+
+  async submit(p: SubmitParams): Promise<SubmitOutcome> {
+    this.counters.submits++;
+    const conn = this.txConn();
+    if (!conn || conn.phase !== 'bound' || this.stopped) {
+      this.counters.submitLinkLost++;
+      return { kind: 'unknown', reason: 'link-lost', written: false };
+    }
+    const userData = p.udh && p.udh.length ? Buffer.concat([p.udh, p.payload]) : p.payload;
+    if (!p.usePayloadTlv && userData.length > 254) {
+      this.counters.submitErrors++;
+      return { kind: 'error', status: S.ESME_RINVMSGLEN, statusName: 'ESME_RINVMSGLEN', permanent: true, local: true };
+    }
+    if (userData.length > 65535) {
+      this.counters.submitErrors++;
+      return { kind: 'error', status: S.ESME_RINVMSGLEN, statusName: 'ESME_RINVMSGLEN', permanent: true, local: true };
+    }
+    const c = this.config;
+    const opts: Record<string, unknown> = {
+      service_type: p.serviceType ?? '',
+      source_addr_ton: p.sourceTon ?? c.sourceTon,
+      source_addr_npi: p.sourceNpi ?? c.sourceNpi,
+      source_addr: p.source,
+      dest_addr_ton: p.destTon ?? c.destTon,
+      dest_addr_npi: p.destNpi ?? c.destNpi,
+      destination_addr: p.destination,
+      esm_class: (p.esmClass ?? 0) | (p.udh && p.udh.length ? 0x40 : 0),
+      protocol_id: p.protocolId ?? 0,
+      priority_flag: p.priority ?? 0,
+      registered_delivery: p.registeredDelivery ?? 1,
+      data_coding: p.dataCoding,
+      // A Buffer passes the package's message filter untouched (no re-encoding, no UDHI guessing).
+      short_message: p.usePayloadTlv ? Buffer.alloc(0) : userData,
+    };
+    if (p.usePayloadTlv) opts.message_payload = userData;
+    if (p.validityPeriod !== undefined) {
+      opts.validity_period = typeof p.validityPeriod === 'number' ? relativeSmppTime(p.validityPeriod) : p.validityPeriod;
+    }
+    if (p.sar) {
+      opts.sar_msg_ref_num = p.sar.ref & 0xffff;
+      opts.sar_total_segments = p.sar.total & 0xff;
+      opts.sar_segment_seqnum = p.sar.seq & 0xff;
+    }
+    let pdu: PDU;
+    try {
+      pdu = new smpp.PDU('submit_sm', opts);
+    } catch (err) {
+      this.counters.submitErrors++;
+      this.log.error('submit_sm could not be built', { err: String(err) });
+      return { kind: 'error', status: S.ESME_RSYSERR, statusName: 'ESME_RSYSERR', permanent: true, local: true };
+    }
+    const r = await conn.request(pdu, 'submit', c.responseTimeoutMs);
+    if ('lost' in r) {
+      if (r.lost === 'timeout') this.counters.submitTimeouts++; else this.counters.submitLinkLost++;
+      return { kind: 'unknown', reason: r.lost, written: r.written };
+    }
+    const resp = r.resp;
+    if (resp.command === 'generic_nack') {
+      this.counters.submitErrors++;
+      return { kind: 'error', status: resp.command_status, statusName: `generic_nack:${statusName(resp.command_status)}`, permanent: false };
+    }
+    if (resp.command_status === 0) {
+      this.counters.submitOk++;
+      return { kind: 'ok', messageId: String(resp.message_id ?? '') };
+    }
+    this.counters.submitErrors++;
+    if (resp.command_status === S.ESME_RTHROTTLED) this.markThrottled();
+    return {
+      kind: 'error', status: resp.command_status, statusName: statusName(resp.command_status),
+      permanent: !RETRYABLE.has(resp.command_status),
+    };
+  }
+
+  // ---- internals used by Connection ----
+
+  /** @internal */
+  txConn(): Connection | undefined {
+    return this.conns.find((c) => c.role !== 'rx');
+  }
+
+  /** @internal */
+  markThrottled(): void {
+    this.counters.throttled++;
+    this.throttledUntil = Date.now() + this.config.throttledMs;
+    if (this.throttleTimer) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => { this.throttleTimer = null; this.updateState(); }, this.config.throttledMs + 1);
+    this.throttleTimer.unref?.();
+    this.updateState();
+  }
+
+  /** @internal */
+  updateState(): void {
+    let next: LinkState;
+    if (this.stopped) next = 'stopped';
+    else if (this.conns.length && this.conns.every((c) => c.phase === 'bound')) {
+      next = Date.now() < this.throttledUntil ? 'throttled' : 'bound';
+    } else if (this.conns.some((c) => c.phase === 'connecting' || c.phase === 'binding' || c.phase === 'bound')) next = 'binding';
+    else next = 'down';
+    if (next !== this._state) {
+      const prev = this._state;
+      this._state = next;
+      this.emit('state', next, prev);
+    }
+  }
+
+  /** @internal */
+  emitDeliver(ev: DeliverEvent): boolean {
+    return this.emit('deliver', ev);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && k !== 'logger') (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** One TCP connection slot (transceiver, transmitter or receiver); opens a new socket + Session each time. */
+class Connection {
+  phase: 'idle' | 'connecting' | 'binding' | 'bound' | 'closing' = 'idle';
+  private socket: net.Socket | null = null;
+  private session: Session | null = null;
+  private pending = new Map<number, Pending>();
+  private unacked = new Set<{ done: boolean; timer: NodeJS.Timeout }>();
+  private connectTimer: NodeJS.Timeout | null = null;
+  private enquireTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private attempts = 0;
+  private authRefused = false;
+  private closeWaiters: Array<() => void> = [];
+
+  constructor(private readonly link: SmppLink, readonly role: Role, private readonly log: LinkLogger) {}
+
+  pendingSubmits(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.kind === 'submit') n++;
+    return n;
+  }
+
+  open(): void {
+    if (this.link.isStopped) return;
+    const c = this.link.config;
+    this.phase = 'connecting';
+    this.authRefused = false;
+    this.link.updateState();
+    const socket = net.connect({ host: c.host, port: c.port });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    // Registered before the Session's own listener, so a socket error is known as such when the
+    // Session re-emits it (a parse error has no socket error behind it).
+    let socketError: Error | null = null;
+    socket.on('error', (err) => { socketError = err; });
+    const raw = captureRawPdus(socket);
+    const session = new smpp.Session({ socket });
+    this.socket = socket;
+    this.session = session;
+
+    this.connectTimer = setTimeout(() => {
+      this.log.warn('SMPP TCP connect timed out', { host: c.host, port: c.port, role: this.role });
+      socket.destroy();
+    }, c.responseTimeoutMs);
+
+    socket.once('connect', () => {
+      if (this.socket !== socket) return;
+      this.clearConnectTimer();
+      this.link.counters.connects++;
+      this.bind();
+    });
+    session.on('pdu', (pdu: PDU) => {
+      if (this.socket !== socket) return;
+      this.onPdu(pdu, raw.take());
+    });
+    session.on('error', (err: Error) => {
+      if (this.socket !== socket) return;
+      if (err === socketError) {
+        this.log.warn('SMPP socket error', { role: this.role, err: err.message, code: (err as NodeJS.ErrnoException).code });
+        socket.destroy();
+        return;
+      }
+      // The package could not parse a PDU and will not read this socket again.
+      this.onParseError(err, raw.peek());
+    });
+    session.on('close', () => {
+      if (this.socket !== socket) return;
+      this.onClose();
+    });
+  }
+
+  /** Send a request and track it by sequence number with a timer. */
+  request(pdu: PDU, kind: Pending['kind'], timeoutMs: number): Promise<ReqResult> {
+    return new Promise((resolve) => {
+      const session = this.session;
+      const socket = this.socket;
+      if (!session || !socket || socket.destroyed || !socket.writable) {
+        resolve({ lost: 'link-lost', written: false });
+        return;
+      }
+      let ok: boolean;
+      try {
+        this.corkTick();
+        ok = session.send(pdu);
+      } catch (err) {
+        // toBuffer() throws for impossible values (e.g. over-long octet strings).
+        this.log.error('SMPP PDU could not be encoded', { command: pdu.command, err: String(err) });
+        resolve({ lost: 'link-lost', written: false });
+        return;
+      }
+      if (!ok) { resolve({ lost: 'link-lost', written: false }); return; }
+      const seq = pdu.sequence_number;
+      const timer = setTimeout(() => {
+        if (this.pending.get(seq)?.timer !== timer) return;
+        this.pending.delete(seq);
+        resolve({ lost: 'timeout', written: true });
+      }, timeoutMs);
+      this.pending.set(seq, { kind, timer, resolve });
+    });
+  }
+
+  private bind(): void {
+    const c = this.link.config;
+    this.phase = 'binding';
+    this.link.updateState();
+    const command = this.role === 'trx' ? 'bind_transceiver' : this.role === 'tx' ? 'bind_transmitter' : 'bind_receiver';
+    const pdu = new smpp.PDU(command, {
+      system_id: c.systemId, password: c.password, system_type: c.systemType,
+      interface_version: 0x34, addr_ton: c.addrTon, addr_npi: c.addrNpi, address_range: c.addressRange,
+    });
+    const socket = this.socket;
+    void this.request(pdu, 'bind', c.responseTimeoutMs).then((r) => {
+      if (this.socket !== socket || this.phase !== 'binding') return;
+      if ('lost' in r) {
+        if (r.lost === 'timeout') {
+          this.log.warn('SMPP bind got no answer in time; reconnecting', { role: this.role, timeoutMs: c.responseTimeoutMs });
+          socket?.destroy();
+        }
+        return;
+      }
+      const status = r.resp.command_status;
+      this.link.counters.lastBindStatus = status;
+      if (status === 0) {
+        this.onBound();
+        return;
+      }
+      this.link.counters.bindFailures++;
+      if (AUTH_ERRORS.has(status)) {
+        this.authRefused = true;
+        if (this.link.authLogged !== status) {
+          this.link.authLogged = status;
+          this.log.error(
+            `SMSC 拒绝登录 (bind refused: ${statusName(status)}). Check smpp systemId/password/systemType; retrying every ${Math.round(c.authRetryMs / 1000)} s`,
+            { role: this.role, status, systemId: c.systemId },
+          );
+        }
+      } else {
+        this.log.warn('SMPP bind refused; will retry', { role: this.role, status: statusName(status) });
+      }
+      this.closeSocket();
+    });
+  }
+
+  private onBound(): void {
+    const c = this.link.config;
+    this.phase = 'bound';
+    this.attempts = 0;
+    this.link.counters.binds++;
+    this.link.counters.boundSince = new Date().toISOString();
+    if (this.link.authLogged !== null) {
+      this.log.info('SMSC accepted the bind again', { role: this.role });
+      this.link.authLogged = null;
+    }
+    this.log.info('SMPP bound', { role: this.role, host: c.host, port: c.port });
+    const socket = this.socket;
+    this.enquireTimer = setInterval(() => {
+      if (this.phase !== 'bound' || this.socket !== socket) return;
+      for (const p of this.pending.values()) if (p.kind === 'enquire') return; // one at a time
+      this.link.counters.enquireSent++;
+      void this.request(new smpp.PDU('enquire_link'), 'enquire', c.responseTimeoutMs).then((r) => {
+        if ('lost' in r && r.lost === 'timeout' && this.socket === socket) {
+          this.link.counters.deadLinks++;
+          this.log.warn('SMPP link dead: no enquire_link_resp in time; reconnecting', { role: this.role, timeoutMs: c.responseTimeoutMs });
+          socket?.destroy();
+        }
+      });
+    }, c.enquireLinkMs);
+    this.link.updateState();
+  }
+
+  private onPdu(pdu: PDU, raw: Buffer | null): void {
+    if (pdu.isResponse()) {
+      const p = this.pending.get(pdu.sequence_number);
+      if (p) {
+        clearTimeout(p.timer);
+        this.pending.delete(pdu.sequence_number);
+        p.resolve({ resp: pdu });
+      } else if (pdu.command === 'generic_nack') {
+        this.log.warn('SMSC sent generic_nack for no pending request', { status: statusName(pdu.command_status), sequence: pdu.sequence_number });
+      } else {
+        this.log.warn('SMPP response for no pending request (late or unknown)', { command: pdu.command, sequence: pdu.sequence_number });
+      }
+      return;
+    }
+    switch (pdu.command) {
+      case 'enquire_link':
+        this.reply(pdu.response());
+        return;
+      case 'unbind':
+        this.log.info('SMSC asked to unbind; closing and reconnecting', { role: this.role });
+        this.reply(pdu.response());
+        this.phase = 'closing';
+        this.link.updateState();
+        this.closeSocket();
+        return;
+      case 'deliver_sm':
+      case 'data_sm':
+        this.onDeliver(pdu, raw);
+        return;
+      case 'alert_notification':
+      case 'outbind':
+        return; // no response defined
+      default:
+        // unknown command id, or a request an ESME does not serve
+        this.log.warn('SMSC sent an unsupported command; answered generic_nack', { command: pdu.command, commandId: pdu.command_id });
+        this.reply(new smpp.PDU('generic_nack', { sequence_number: pdu.sequence_number, command_status: S.ESME_RINVCMDID }));
+    }
+  }
+
+  private reply(pdu: PDU): boolean {
+    const s = this.session;
+    if (!s || !this.socket || this.socket.destroyed) return false;
+    try { this.corkTick(); return s.send(pdu); } catch { return false; }
+  }
+
+  /**
+   * Batch the PDUs written in one event-loop turn into one write (TCP_NODELAY sends each write as
+   * its own segment). The uncork happens before any I/O wait, so latency is unchanged.
+   */
+  private corked = false;
+  private corkTick(): void {
+    const socket = this.socket;
+    if (this.corked || !socket) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => { this.corked = false; socket.uncork(); });
+  }
+
+  private onDeliver(pdu: PDU, raw: Buffer | null): void {
+    const link = this.link;
+    const command = pdu.command as 'deliver_sm' | 'data_sm';
+    const respond = (status: number) => this.reply(pdu.response(status ? { command_status: status } : {}));
+    if (!raw || raw.length !== pdu.command_length) {
+      // Cannot happen with the package's read pattern; never guess the octets.
+      this.log.error('SMPP raw octets unavailable for deliver; not acked (SMSC will re-deliver)', { sequence: pdu.sequence_number });
+      return;
+    }
+    let m;
+    try {
+      m = parseMessagePdu(raw);
+    } catch (err) {
+      if (!(err instanceof PduFormatError)) throw err;
+      link.counters.malformedDelivers++;
+      this.log.warn('Malformed deliver_sm/data_sm answered ESME_RINVCMDLEN', { err: err.message, sequence: pdu.sequence_number });
+      respond(S.ESME_RINVCMDLEN);
+      return;
+    }
+    const sm = splitUdh(m.shortMessage, m.esmClass);
+    const messagePayload = tlvValue(m.tlvs, TLV.message_payload);
+    let udh = sm.udh;
+    let payload = sm.body;
+    if (m.shortMessage.length === 0 && messagePayload) {
+      const mp = splitUdh(messagePayload, m.esmClass);
+      udh = mp.udh;
+      payload = mp.body;
+    }
+    const tlvs: DeliverTlvs = { raw: m.tlvs };
+    const set = <K extends keyof DeliverTlvs>(k: K, v: DeliverTlvs[K] | undefined) => { if (v !== undefined) tlvs[k] = v; };
+    set('receipted_message_id', tlvCString(m.tlvs, TLV.receipted_message_id));
+    set('message_state', tlvInt(m.tlvs, TLV.message_state));
+    set('network_error_code', tlvValue(m.tlvs, TLV.network_error_code));
+    set('sar_msg_ref_num', tlvInt(m.tlvs, TLV.sar_msg_ref_num));
+    set('sar_total_segments', tlvInt(m.tlvs, TLV.sar_total_segments));
+    set('sar_segment_seqnum', tlvInt(m.tlvs, TLV.sar_segment_seqnum));
+    set('message_payload', messagePayload);
+    set('source_port', tlvInt(m.tlvs, TLV.source_port));
+    set('dest_port', tlvInt(m.tlvs, TLV.dest_port));
+    set('user_message_reference', tlvInt(m.tlvs, TLV.user_message_reference));
+    const msgType = m.esmClass & 0x3c;
+    const isReceipt = msgType === 0x04 || msgType === 0x20;
+    link.counters.delivers++;
+    if (isReceipt) link.counters.receipts++;
+
+    const socket = this.socket;
+    const entry = { done: false, timer: undefined as unknown as NodeJS.Timeout };
+    entry.timer = setTimeout(() => {
+      if (entry.done) return;
+      entry.done = true;
+      this.unacked.delete(entry);
+      link.counters.ackTimeouts++;
+      this.log.warn('deliver not acknowledged by the consumer in time; left unacked for SMSC re-delivery', {
+        sequence: m.sequence, timeoutMs: link.config.deliverAckTimeoutMs,
+      });
+    }, link.config.deliverAckTimeoutMs);
+    this.unacked.add(entry);
+    const ev: DeliverEvent = {
+      command, sourceAddr: m.sourceAddr, sourceTon: m.sourceTon, sourceNpi: m.sourceNpi,
+      destAddr: m.destAddr, destTon: m.destTon, destNpi: m.destNpi,
+      esmClass: m.esmClass, dataCoding: m.dataCoding, protocolId: m.protocolId, isReceipt,
+      shortMessage: Buffer.from(sm.body), udh: udh ? Buffer.from(udh) : null, payload: Buffer.from(payload),
+      tlvs, sequence: m.sequence, receivedAt: new Date(),
+      ack: (status = 0) => {
+        if (entry.done) return false;
+        entry.done = true;
+        clearTimeout(entry.timer);
+        this.unacked.delete(entry);
+        if (this.socket !== socket || this.phase === 'closing') return false;
+        const ok = respond(status);
+        if (ok) link.counters.acks++;
+        return ok;
+      },
+    };
+    let listened = false;
+    try {
+      listened = link.emitDeliver(ev);
+    } catch (err) {
+      // A throwing consumer must not take the link down; the PDU stays unacked.
+      this.log.error('deliver listener threw; not acked', { err: String(err) });
+      return;
+    }
+    if (!listened) this.log.warn('deliver received but nobody listens; not acked', { sequence: m.sequence });
+  }
+
+  private onParseError(err: Error, raw: Buffer): void {
+    this.link.counters.parseErrors++;
+    // If the whole PDU was read and it was a request, answer it so the SMSC does not re-send the
+    // same poison PDU after we reconnect. (The package stops reading after a parse error.)
+    let answer: Buffer | null = null;
+    if (raw.length >= 16 && raw.readUInt32BE(0) === raw.length) {
+      const id = raw.readUInt32BE(4);
+      const seq = raw.readUInt32BE(12);
+      if (!(id & 0x80000000)) {
+        const respId = (id | 0x80000000) >>> 0;
+        answer = Buffer.alloc(16);
+        answer.writeUInt32BE(16, 0);
+        answer.writeUInt32BE(smpp.commandsById[id] && smpp.commandsById[respId] ? respId : CMD.generic_nack, 4);
+        answer.writeUInt32BE(id === CMD.deliver_sm || id === CMD.data_sm ? S.ESME_RX_P_APPN : S.ESME_RINVCMDLEN, 8);
+        answer.writeUInt32BE(seq, 12);
+      }
+    }
+    this.log.warn('SMPP PDU could not be parsed; replacing the connection', {
+      role: this.role, err: err.message, answered: !!answer, head: raw.subarray(0, 16).toString('hex'),
+    });
+    this.phase = 'closing';
+    this.link.updateState();
+    // The package no longer reads this socket, so the peer's FIN would never surface: flush our
+    // answer (if any) and destroy instead of waiting for a graceful close.
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    if (answer && socket.writable) {
+      const t = setTimeout(() => socket.destroy(), 500);
+      t.unref?.();
+      socket.write(answer, () => { clearTimeout(t); socket.destroy(); });
+    } else {
+      socket.destroy();
+    }
+  }
+
+  /** Half-close after flushing what we wrote; destroy if the peer does not close soon. */
+  private closeSocket(): void {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    socket.end();
+    const t = setTimeout(() => socket.destroy(), 500);
+    t.unref?.();
+    socket.once('close', () => clearTimeout(t));
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer) { clearTimeout(this.connectTimer); this.connectTimer = null; }
+  }
+
+  private onClose(): void {
+    this.clearConnectTimer();
+    if (this.enquireTimer) { clearInterval(this.enquireTimer); this.enquireTimer = null; }
+    const wasBound = this.phase === 'bound' || this.phase === 'closing';
+    this.phase = 'idle';
+    this.socket = null;
+    this.session = null;
+    // Settle everything that was waiting for an answer on this connection.
+    let submits = 0;
+    const pend = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pend) {
+      clearTimeout(p.timer);
+      if (p.kind === 'submit') submits++;
+      p.resolve({ lost: 'link-lost', written: true });
+    }
+    for (const u of this.unacked) { u.done = true; clearTimeout(u.timer); }
+    this.unacked.clear();
+    if (submits) this.log.warn('SMPP link lost with submits in flight; settled as link-lost', { role: this.role, submits });
+    if (wasBound && !this.link.isStopped) this.log.warn('SMPP connection closed', { role: this.role });
+    this.link.updateState();
+    const waiters = this.closeWaiters.splice(0);
+    for (const w of waiters) w();
+    if (!this.link.isStopped) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer) return;
+    const c = this.link.config;
+    let delay: number;
+    if (this.authRefused) {
+      delay = c.authRetryMs;
+    } else {
+      const base = Math.min(c.reconnectMaxMs, c.reconnectMinMs * 2 ** Math.min(this.attempts, 30));
+      delay = Math.max(0, Math.round(base * (1 - c.reconnectJitter * Math.random())));
+      this.attempts++;
+    }
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.open();
+    }, delay);
+  }
+
+  /** Graceful stop: unbind if bound, then close; settle everything. */
+  async shutdown(): Promise<void> {
+    if (this.reconnectTimer) { clearTimeout(this.reconnectTimer); this.reconnectTimer = null; }
+    const socket = this.socket;
+    if (!socket) return;
+    const closed = new Promise<void>((res) => this.closeWaiters.push(res));
+    if (this.phase === 'bound') {
+      this.phase = 'closing';
+      const c = this.link.config;
+      await this.request(new smpp.PDU('unbind'), 'unbind', Math.min(c.responseTimeoutMs, 2000));
+    }
+    this.clearConnectTimer();
+    if (!socket.destroyed) {
+      socket.end();
+      const t = setTimeout(() => socket.destroy(), 300);
+      t.unref?.();
+    }
+    await closed;
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The outbox dispatcher: takes due rows from the persisted outbox and submits their segments over the
+ * SMPP link, inside a submit window (max segments in flight) and a token bucket (TPS) that halves on
+ * ESME_RTHROTTLED and recovers gradually. Every outcome is persisted; results are written in small
+ * batched transactions (one per event-loop turn) so persistence keeps up with the link.
+ *
+ * Never twice: a segment with a positive submit_sm_resp is never submitted again. A segment whose
+ * submit got no answer (timeout, link loss, crash) is resent when the link returns (at-least-once)
+ * and counted in `unknown_outcomes`.
+ */
+import type { SqliteSmsRepo, OutboxRow, SegmentRow } from '../../store/repos/sms.js';
+import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
+import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
+import type { Logger } from '../../log.js';
+
+/** The part of the SMPP link the dispatcher needs (SmppLink implements it). */
+export interface SubmitLink {
+  readonly state: string;
+  submit(p: {
+    destination: string; source: string; dataCoding: number; udh?: Buffer; payload: Buffer; registeredDelivery?: number; validityPeriod?: Date;
+  }): Promise<
+    | { kind: 'ok'; messageId: string }
+    | { kind: 'error'; status: number; statusName: string; permanent: boolean; local?: boolean }
+    | { kind: 'unknown'; reason: 'timeout' | 'link-lost'; written: boolean }
+  >;
+  on(event: 'state', fn: (s: string) => void): unknown;
+  off(event: 'state', fn: (s: string) => void): unknown;
+}
+
+export interface DispatcherOptions {
+  sourceAddr: string;
+  window: number;
+  /** Segments per second; 0 = no limit. */
+  tps: number;
+  maxSegments: number;
+  maxAttempts: number;
+  log: Logger;
+  now?: () => Date;
+  /** Called after message status changes (live panel, metrics). */
+  onStatus?: (id: number, status: MessageStatus) => void;
+  /** Poll interval for due retries and newly queued rows when idle. */
+  pollMs?: number;
+}
+
+const THROTTLED = 0x58;
+
+export class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  /** Current allowed rate (adapts to throttling). */
+  rate: number;
+  constructor(private readonly maxRate: number) {
+    this.rate = maxRate > 0 ? maxRate : Infinity;
+    this.tokens = Math.min(this.burst(), 1);
+  }
+  private burst(): number { return Number.isFinite(this.rate) ? Math.max(1, this.rate / 10) : Infinity; }
+  private refill(): void {
+    const t = performance.now();
+    if (Number.isFinite(this.rate)) this.tokens = Math.min(this.burst(), this.tokens + ((t - this.last) / 1000) * this.rate);
+    else this.tokens = Infinity;
+    this.last = t;
+  }
+  /** Milliseconds until a token is available (0 = take one now). */
+  take(): number {
+    this.refill();
+    if (this.tokens >= 1) { this.tokens -= 1; return 0; }
+    return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+  /** ESME_RTHROTTLED: halve the rate (from what was actually achieved when unlimited). */
+  throttled(observedRate: number): void {
+    const base = Number.isFinite(this.rate) ? this.rate : Math.max(10, observedRate);
+    this.rate = Math.max(1, base / 2);
+    this.tokens = Math.min(this.tokens, 0);
+  }
+  /** Called every second: recover 10 % towards the configured rate. */
+  recover(): void {
+    if (!Number.isFinite(this.rate)) return;
+    const cap = this.maxRate > 0 ? this.maxRate : Infinity;
+    const next = this.rate * 1.1 + 1;
+    this.rate = next >= cap || next > 50_000 ? cap : next;
+  }
+}
+
+export class Dispatcher {
+  private readonly now: () => Date;
+  private readonly bucket: TokenBucket;
+  private inFlight = 0;
+  private waiters: Array<() => void> = [];
+  private pending: Array<() => void> = [];
+  private flushScheduled = false;
+  private running = false;
+  private stopped = true;
+  private timer: NodeJS.Timeout | null = null;
+  private recoverTimer: NodeJS.Timeout | null = null;
+  private active = new Set<Promise<void>>();
+  private sentThisSecond = 0;
+  private rateWindow: number[] = [];
+  private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
+  readonly counters = { segmentsOk: 0, segmentsError: 0, segmentsUnknown: 0, throttled: 0, receipts: 0, receiptsUnmatched: 0 };
+
+  constructor(private readonly repo: SqliteSmsRepo, private readonly link: SubmitLink, private readonly o: DispatcherOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.bucket = new TokenBucket(o.tps);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const r = this.repo.recoverAfterRestart(this.now().toISOString());
+    if (r.messages || r.unknownSegments) {
+      this.o.log.warn('outbox recovered after restart: messages back in the queue; segments without a stored response will be resent (possible duplicates)', r);
+    }
+    this.link.on('state', this.onLinkState);
+    this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 250);
+    this.recoverTimer = setInterval(() => {
+      this.bucket.recover();
+      this.rateWindow.push(this.sentThisSecond);
+      if (this.rateWindow.length > 5) this.rateWindow.shift();
+      this.sentThisSecond = 0;
+    }, 1000);
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.link.off('state', this.onLinkState);
+    if (this.timer) clearInterval(this.timer);
+    if (this.recoverTimer) clearInterval(this.recoverTimer);
+    await Promise.allSettled([...this.active]);
+    this.flush();
+  }
+
+  /** Segments per second over the last few seconds. */
+  rate(): number { return this.rateWindow.length ? this.rateWindow.reduce((a, b) => a + b, 0) / this.rateWindow.length : 0; }
+  currentRateLimit(): number { return this.bucket.rate; }
+  get segmentsInFlight(): number { return this.inFlight; }
+
+  /** Something may be due: run the pump unless it is already running. */
+  kick(): void {
+    if (this.running || this.stopped) return;
+    if (this.link.state !== 'bound' && this.link.state !== 'throttled') return;
+    this.running = true;
+    this.pump().catch((e) => this.o.log.error('dispatcher pump failed', { error: (e as Error).message })).finally(() => { this.running = false; });
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
+      const free = this.o.window - this.inFlight;
+      if (free <= 0) { await this.waitForSlot(); continue; }
+      this.flush();
+      const batch = this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(free, 1), 200));
+      if (batch.length === 0) return;
+      for (const { msg, segments } of batch) {
+        const p = this.sendMessage(msg, segments).catch((e) => this.o.log.error('send failed', { id: msg.id, error: (e as Error).message }));
+        this.active.add(p);
+        void p.finally(() => this.active.delete(p));
+        // Let the window fill before claiming more.
+        if (this.inFlight >= this.o.window) await this.waitForSlot();
+      }
+    }
+  }
+
+  private waitForSlot(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
+  private release(): void {
+    this.inFlight--;
+    const w = this.waiters.shift();
+    if (w) w();
+  }
+
+  private async acquire(): Promise<void> {
+    for (;;) {
+      const wait = this.bucket.take();
+      if (wait === 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+    }
+    this.inFlight++;
+  }
+
+  /** Queue a write for the next batched transaction. */
+  private write(op: () => void): void {
+    this.pending.push(op);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Apply queued writes in one transaction. Called before any read that must see them. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const ops = this.pending;
+    this.pending = [];
+    this.repo.db.transaction(() => { for (const op of ops) op(); })();
+  }
+
+  private async sendMessage(msg: OutboxRow, segments: SegmentRow[]): Promise<void> {
+    const nowIso = this.now().toISOString();
+    if (msg.expiresAt && msg.expiresAt < nowIso) {
+      this.write(() => { this.repo.requeue(msg.id, nowIso, nowIso, 'expired'); this.repo.setStatus(msg.id, 'expired', nowIso, { error: 'validity period passed before sending' }); });
+      this.o.onStatus?.(msg.id, 'expired');
+      return;
+    }
+    const plan = planMt(msg.text, { maxSegments: Math.max(this.o.maxSegments, msg.segments), ref: msg.refNum, forceUcs2: msg.encoding === 'ucs2', overflow: 'truncate' });
+    for (const seg of segments) {
+      const part = plan.segments[seg.seq - 1];
+      if (!part) {
+        this.write(() => { this.repo.segmentFailed(seg.id, null, nowIso); this.repo.setStatus(msg.id, 'failed', nowIso, { error: `segment ${seg.seq} missing from plan` }); });
+        return;
+      }
+      await this.acquire();
+      let outcome: Awaited<ReturnType<SubmitLink['submit']>>;
+      try {
+        outcome = this.link.state === 'bound' || this.link.state === 'throttled'
+          ? await this.link.submit({
+            destination: msg.phone, source: this.o.sourceAddr, dataCoding: plan.dataCoding, udh: part.udh ?? undefined, payload: part.payload,
+            registeredDelivery: 1, validityPeriod: msg.expiresAt ? new Date(msg.expiresAt) : undefined,
+          })
+          : { kind: 'unknown', reason: 'link-lost', written: false };
+      } catch (e) {
+        outcome = { kind: 'error', status: -1, statusName: (e as Error).message, permanent: true, local: true };
+      } finally {
+        this.release();
+      }
+      this.sentThisSecond++;
+      const at = this.now().toISOString();
+      if (outcome.kind === 'ok') {
+        this.counters.segmentsOk++;
+        const id = outcome.messageId;
+        this.write(() => {
+          this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);
+          // A receipt may have arrived before this response was stored.
+          for (const key of messageIdKeys(id)) {
+            for (const r of this.repo.takeUnmatchedReceipts(key)) {
+              const st = segmentStatusFromReceipt(r.state as never);
+              if (st) this.repo.segmentReceipt(seg.id, st, r.errorCode, at);
+            }
+          }
+        });
+        continue;
+      }
+      if (outcome.kind === 'error') {
+        this.counters.segmentsError++;
+        if (outcome.status === THROTTLED) { this.counters.throttled++; this.bucket.throttled(this.rate()); }
+        const err = `${outcome.statusName} (0x${outcome.status.toString(16)}) on segment ${seg.seq}`;
+        if (outcome.permanent || msg.attempts >= this.o.maxAttempts) {
+          this.write(() => {
+            this.repo.segmentFailed(seg.id, outcome.status, at);
+            this.repo.requeue(msg.id, at, at, err);
+            this.repo.setStatus(msg.id, 'failed', at, { error: outcome.permanent ? err : `${err}; gave up after ${msg.attempts} attempts` });
+          });
+          this.o.log.warn('sms failed', { id: msg.id, phone: msg.phone, error: err });
+          this.o.onStatus?.(msg.id, 'failed');
+        } else {
+          const next = new Date(Date.now() + (outcome.status === THROTTLED ? 200 + Math.random() * 300 : retryDelayMs(msg.attempts))).toISOString();
+          this.write(() => this.repo.requeue(msg.id, at, next, err));
+        }
+        return;
+      }
+      // unknown outcome
+      this.counters.segmentsUnknown++;
+      const written = outcome.written;
+      if (written) this.o.log.warn('submit without response; will resend when the link is back (possible duplicate)', { id: msg.id, seq: seg.seq, reason: outcome.reason });
+      const giveUp = msg.attempts >= this.o.maxAttempts + 2;
+      this.write(() => {
+        this.repo.requeue(msg.id, at, new Date(Date.now() + 500).toISOString(), `no response (${outcome.reason})`, written ? 1 : 0);
+        if (giveUp) this.repo.setStatus(msg.id, 'failed', at, { error: `no response after ${msg.attempts} attempts` });
+      });
+      return;
+    }
+    // Every segment has a message id now.
+    this.write(() => {
+      const st = this.repo.settleFromSegments(msg.id, this.now().toISOString());
+      this.o.onStatus?.(msg.id, st);
+    });
+  }
+
+  /** A delivery receipt: match it to its segment (by any form of the id) and settle the message. Persisted before the caller acks. */
+  onReceipt(r: Receipt, raw: string | null): 'matched' | 'kept' | 'ignored' {
+    this.flush();
+    this.counters.receipts++;
+    const nowIso = this.now().toISOString();
+    const status = segmentStatusFromReceipt(r.outcome);
+    const ids = [r.id, r.altId].filter((x): x is string => !!x);
+    if (ids.length === 0) return 'ignored';
+    for (const id of ids) {
+      for (const key of messageIdKeys(id)) {
+        const seg = this.repo.segmentByMessageId(key);
+        if (!seg) continue;
+        if (!status) return 'matched'; // intermediate (ENROUTE/ACCEPTED): nothing to record
+        const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;
+        this.repo.db.transaction(() => {
+          this.repo.segmentReceipt(seg.id, status, errCode, nowIso);
+          const st = this.repo.settleFromSegments(seg.outboxId, nowIso);
+          this.o.onStatus?.(seg.outboxId, st);
+        })();
+        return 'matched';
+      }
+    }
+    if (!status) return 'ignored';
+    this.counters.receiptsUnmatched++;
+    this.repo.keepUnmatchedReceipt(canonicalMessageId(ids[0]), r.outcome, r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null, raw, nowIso);
+    this.o.log.info('receipt for an unknown message id kept for matching', { messageId: ids[0], state: r.state });
+    return 'kept';
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Queueing MT messages: every outbound SMS becomes a persisted row first (with its segments),
+ * then the dispatcher sends it. Pushes carry a validity period and wait out quiet hours.
+ */
+import { randomInt } from 'node:crypto';
+import type { SqliteSmsRepo } from '../../store/repos/sms.js';
+import { measureText } from '../codec/index.js';
+import { heldByQuietHours, PRIORITY, type Reason } from './state.js';
+import { inDailyWindow, nextLocalTime } from '../../domain/time.js';
+import { normalisePhone } from '../../domain/masking.js';
+
+export interface OutboxSettings {
+  maxSegments: number;
+  quietStart: string;
+  quietEnd: string;
+  timeZone: string;
+  pushValidityHours: number;
+}
+
+export interface QueueRequest {
+  phone: string;
+  text: string;
+  reason: Reason;
+  template?: string | null;
+  /** A second request with the same key is ignored (returns the first row's id). */
+  dedupeKey?: string | null;
+  feedbackId?: number | null;
+  inboundId?: number | null;
+  createdBy?: string | null;
+}
+
+export class Outbox {
+  /** Called after a row was queued (the dispatcher kicks). */
+  onQueued: (() => void) | null = null;
+
+  constructor(private readonly repo: SqliteSmsRepo, private readonly s: OutboxSettings, private readonly now: () => Date = () => new Date()) {}
+
+  queue(r: QueueRequest): { id: number; created: boolean; held: boolean } {
+    const now = this.now();
+    const nowIso = now.toISOString();
+    const m = measureText(r.text);
+    const segments = Math.min(m.segments, this.s.maxSegments);
+    const held = heldByQuietHours(r.reason) && inDailyWindow(now, this.s.quietStart, this.s.quietEnd, this.s.timeZone);
+    const nextAttemptAt = held ? nextLocalTime(now, this.s.quietEnd, this.s.timeZone).toISOString() : nowIso;
+    const expiresAt = r.reason === 'push' || r.reason === 'reminder' ? new Date(now.getTime() + this.s.pushValidityHours * 3600_000).toISOString() : null;
+    const res = this.repo.enqueue({
+      phone: normalisePhone(r.phone), text: r.text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
+      template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
+      refNum: randomInt(0, 256), segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
+      createdBy: r.createdBy ?? null,
+    }, nowIso);
+    if (res.created && !held) this.onQueued?.();
+    return { ...res, held };
+  }
+
+  /** Quiet hours are over: held pushes join the queue (the dispatcher spreads them under the TPS limit). */
+  releaseHeld(): number {
+    const n = this.repo.releaseHeld(this.now().toISOString());
+    if (n) this.onQueued?.();
+    return n;
+  }
+
+  /** Pushes whose validity passed while waiting. */
+  expireStale(): number { return this.repo.expireDue(this.now().toISOString()); }
+}

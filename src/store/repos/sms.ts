@@ -1,0 +1,228 @@
+/** SMS persistence: outbox + segments, receipts, inbound messages and raw MO parts. */
+import type { Db } from '../db.js';
+import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type Reason, type SegmentStatus } from '../../sms/outbox/state.js';
+
+export interface OutboxRow {
+  id: number; phone: string; text: string; reason: Reason; priority: number; status: MessageStatus; template: string | null;
+  dedupeKey: string | null; encoding: string; dataCoding: number; refNum: number; segments: number; attempts: number;
+  unknownOutcomes: number; nextAttemptAt: string; expiresAt: string | null; lastError: string | null; feedbackId: number | null;
+  inboundId: number | null; createdBy: string | null; createdAt: string; updatedAt: string; submittedAt: string | null; doneAt: string | null;
+}
+
+export interface SegmentRow { id: number; outboxId: number; seq: number; status: SegmentStatus; messageId: string | null; messageIdRaw: string | null; errorCode: number | null; submits: number }
+
+export interface NewOutbox {
+  phone: string; text: string; reason: Reason; priority: number; status: 'queued' | 'held'; template: string | null; dedupeKey: string | null;
+  encoding: string; dataCoding: number; refNum: number; segments: number; nextAttemptAt: string; expiresAt: string | null;
+  feedbackId?: number | null; inboundId?: number | null; createdBy?: string | null;
+}
+
+export interface InboundRow {
+  id: number; phone: string; dest: string; text: string; parts: number; complete: boolean; warnings: string | null; status: string;
+  command: string | null; outcome: string | null; feedbackId: number | null; receivedAt: string; processedAt: string | null;
+}
+
+export interface MoPartRow {
+  id: number; source: string; dest: string; dataCoding: number; esmClass: number; udh: Buffer | null; body: Buffer;
+  concatRef: number | null; concatTotal: number | null; concatSeq: number | null; refBits: number | null; fingerprint: string;
+  linkSession: number; inboundId: number | null; receivedAt: string;
+}
+
+const toOutbox = (r: any): OutboxRow => ({
+  id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
+  encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
+  nextAttemptAt: r.next_attempt_at, expiresAt: r.expires_at, lastError: r.last_error, feedbackId: r.feedback_id, inboundId: r.inbound_id,
+  createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, submittedAt: r.submitted_at, doneAt: r.done_at,
+});
+const toSegment = (r: any): SegmentRow => ({ id: r.id, outboxId: r.outbox_id, seq: r.seq, status: r.status, messageId: r.message_id, messageIdRaw: r.message_id_raw, errorCode: r.error_code, submits: r.submits });
+const toInbound = (r: any): InboundRow => ({
+  id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, complete: !!r.complete, warnings: r.warnings, status: r.status,
+  command: r.command, outcome: r.outcome, feedbackId: r.feedback_id, receivedAt: r.received_at, processedAt: r.processed_at,
+});
+const toPart = (r: any): MoPartRow => ({
+  id: r.id, source: r.source, dest: r.dest, dataCoding: r.data_coding, esmClass: r.esm_class, udh: r.udh, body: r.body, concatRef: r.concat_ref,
+  concatTotal: r.concat_total, concatSeq: r.concat_seq, refBits: r.ref_bits, fingerprint: r.fingerprint, linkSession: r.link_session,
+  inboundId: r.inbound_id, receivedAt: r.received_at,
+});
+
+export class SqliteSmsRepo {
+  private s;
+  constructor(readonly db: Db) {
+    this.s = {
+      insert: db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
+        VALUES (@phone, @text, @reason, @priority, @status, @template, @dedupeKey, @encoding, @dataCoding, @refNum, @segments, @nextAttemptAt, @expiresAt, @feedbackId, @inboundId, @createdBy, @now, @now)
+        ON CONFLICT(dedupe_key) DO NOTHING`),
+      insertSeg: db.prepare(`INSERT INTO sms_segments (outbox_id, seq, status) VALUES (?, ?, 'pending')`),
+      byId: db.prepare('SELECT * FROM sms_outbox WHERE id = ?'),
+      byDedupe: db.prepare('SELECT id FROM sms_outbox WHERE dedupe_key = ?').pluck(),
+      segments: db.prepare('SELECT * FROM sms_segments WHERE outbox_id = ? ORDER BY seq'),
+      due: db.prepare(`SELECT * FROM sms_outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
+      claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
+      claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending'`),
+      segSubmitted: db.prepare(`UPDATE sms_segments SET status = 'submitted', message_id = ?, message_id_raw = ?, submitted_at = ? WHERE id = ? AND status = 'submitting'`),
+      segBack: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE id = ? AND status = 'submitting'`),
+      segFailed: db.prepare(`UPDATE sms_segments SET status = 'failed', error_code = ?, done_at = ? WHERE id = ?`),
+      segsBackForMsg: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE outbox_id = ? AND status = 'submitting'`),
+      setStatus: db.prepare(`UPDATE sms_outbox SET status = @status, updated_at = @now, last_error = COALESCE(@error, last_error),
+        next_attempt_at = COALESCE(@next, next_attempt_at), unknown_outcomes = unknown_outcomes + @unknown,
+        submitted_at = CASE WHEN @status = 'submitted' AND submitted_at IS NULL THEN @now ELSE submitted_at END,
+        done_at = CASE WHEN @final = 1 THEN @now ELSE done_at END WHERE id = @id`),
+      segStatuses: db.prepare('SELECT status FROM sms_segments WHERE outbox_id = ? ORDER BY seq').pluck(),
+      segByMsgId: db.prepare(`SELECT * FROM sms_segments WHERE message_id = ?`),
+      segReceipt: db.prepare(`UPDATE sms_segments SET status = ?, error_code = COALESCE(?, error_code), done_at = ? WHERE id = ?`),
+      msgStatus: db.prepare('SELECT status FROM sms_outbox WHERE id = ?').pluck(),
+      unmatchedInsert: db.prepare(`INSERT INTO sms_receipts_unmatched (message_id, state, error_code, raw, received_at) VALUES (?, ?, ?, ?, ?)`),
+      unmatchedFind: db.prepare(`SELECT * FROM sms_receipts_unmatched WHERE message_id = ? ORDER BY id`),
+      unmatchedDelete: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE id = ?`),
+      unmatchedPurge: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE received_at < ?`),
+      recoverMsgs: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = ? WHERE status = 'submitting'`),
+      recoverSegs: db.prepare(`SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`),
+      recoverSegsReset: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`),
+      addUnknown: db.prepare(`UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + ? WHERE id = ?`),
+      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = @now WHERE status = 'held' AND next_attempt_at <= @now`),
+      expireDue: db.prepare(`UPDATE sms_outbox SET status = 'expired', done_at = @now, updated_at = @now, last_error = 'validity period passed before sending'
+        WHERE status IN ('queued', 'held') AND expires_at IS NOT NULL AND expires_at < @now`),
+      countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status'),
+      queuedCount: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE status IN ('queued', 'submitting')`).pluck(),
+      repliesSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND reason = 'reply' AND created_at >= ?`).pluck(),
+      list: db.prepare(`SELECT * FROM sms_outbox WHERE (@status IS NULL OR status = @status) AND (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
+      cancel: db.prepare(`UPDATE sms_outbox SET status = 'cancelled', done_at = @now, updated_at = @now WHERE id = @id AND status IN ('queued', 'held')`),
+      retry: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now, attempts = 0 WHERE id = @id AND status IN ('failed', 'expired', 'undeliverable')`),
+      retrySegs: db.prepare(`UPDATE sms_segments SET status = 'pending', message_id = NULL, error_code = NULL WHERE outbox_id = ?`),
+      // inbound
+      inInsert: db.prepare(`INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at) VALUES (?, ?, ?, ?, ?, ?, 'received', ?)`),
+      inById: db.prepare('SELECT * FROM sms_inbound WHERE id = ?'),
+      inPending: db.prepare(`SELECT * FROM sms_inbound WHERE status = 'received' ORDER BY id LIMIT ?`),
+      inDone: db.prepare(`UPDATE sms_inbound SET status = @status, command = @command, outcome = @outcome, feedback_id = @feedbackId, processed_at = @now WHERE id = @id`),
+      inList: db.prepare(`SELECT * FROM sms_inbound WHERE (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
+      partInsert: db.prepare(`INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, inbound_id, received_at)
+        VALUES (@source, @dest, @dataCoding, @esmClass, @udh, @body, @concatRef, @concatTotal, @concatSeq, @refBits, @fingerprint, @linkSession, @inboundId, @receivedAt)`),
+      partRecent: db.prepare(`SELECT * FROM sms_mo_parts WHERE fingerprint = ? AND received_at >= ? ORDER BY id DESC LIMIT 1`),
+      partsOpen: db.prepare(`SELECT * FROM sms_mo_parts WHERE inbound_id IS NULL AND concat_total IS NOT NULL ORDER BY id`),
+      partAssign: db.prepare(`UPDATE sms_mo_parts SET inbound_id = ? WHERE id = ? AND inbound_id IS NULL`),
+      purgeOutbox: db.prepare(`DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?`),
+    };
+  }
+
+  /** Queue a message with its segments. Returns the id, or the existing id when the dedupe key was used before. */
+  enqueue(m: NewOutbox, now: string): { id: number; created: boolean } {
+    return this.db.transaction(() => {
+      const info = this.s.insert.run({ feedbackId: null, inboundId: null, createdBy: null, ...m, now });
+      if (info.changes === 0) return { id: this.s.byDedupe.get(m.dedupeKey) as number, created: false };
+      const id = Number(info.lastInsertRowid);
+      for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
+      return { id, created: true };
+    })();
+  }
+
+  byId(id: number): OutboxRow | undefined { const r = this.s.byId.get(id); return r ? toOutbox(r) : undefined; }
+  segments(id: number): SegmentRow[] { return this.s.segments.all(id).map(toSegment); }
+
+  /** Claim up to `limit` due messages: queued → submitting, their pending segments → submitting (persisted before any byte is sent). */
+  claimDue(now: string, limit: number): Array<{ msg: OutboxRow; segments: SegmentRow[] }> {
+    return this.db.transaction(() => {
+      const out: Array<{ msg: OutboxRow; segments: SegmentRow[] }> = [];
+      for (const r of this.s.due.all(now, limit)) {
+        const msg = toOutbox(r);
+        if (this.s.claim.run(now, msg.id).changes === 0) continue;
+        this.s.claimSegs.run(msg.id);
+        msg.status = 'submitting';
+        msg.attempts += 1;
+        out.push({ msg, segments: this.s.segments.all(msg.id).map(toSegment).filter((s) => s.status === 'submitting') });
+      }
+      return out;
+    })();
+  }
+
+  segmentSubmitted(segId: number, messageIdKey: string, messageIdRaw: string, now: string): void { this.s.segSubmitted.run(messageIdKey, messageIdRaw, now, segId); }
+  segmentBackToPending(segId: number): void { this.s.segBack.run(segId); }
+  segmentFailed(segId: number, errorCode: number | null, now: string): void { this.s.segFailed.run(errorCode, now, segId); }
+
+  setStatus(id: number, status: MessageStatus, now: string, opts: { error?: string | null; nextAttemptAt?: string | null; unknown?: number } = {}): void {
+    this.s.setStatus.run({ id, status, now, error: opts.error ?? null, next: opts.nextAttemptAt ?? null, unknown: opts.unknown ?? 0, final: FINAL_STATUSES.has(status) ? 1 : 0 });
+  }
+
+  /** Back to queued for a later attempt; segments still 'submitting' become pending again. */
+  requeue(id: number, now: string, nextAttemptAt: string, error: string, unknown = 0): void {
+    this.s.segsBackForMsg.run(id);
+    this.setStatus(id, 'queued', now, { error, nextAttemptAt, unknown });
+  }
+
+  /** Recompute a message's status from its segments (after all were submitted, or after a receipt). */
+  settleFromSegments(id: number, now: string): MessageStatus {
+    const current = this.s.msgStatus.get(id) as MessageStatus | undefined;
+    if (!current || current === 'cancelled' || current === 'failed') return current ?? 'failed';
+    const next = deriveFromSegments(this.s.segStatuses.all(id) as SegmentStatus[]);
+    if (next !== current && next !== 'submitting') this.setStatus(id, next, now);
+    return next === 'submitting' ? current : next;
+  }
+
+  segmentByMessageId(key: string): SegmentRow | undefined { const r = this.s.segByMsgId.get(key); return r ? toSegment(r) : undefined; }
+  segmentReceipt(segId: number, status: SegmentStatus, errorCode: number | null, now: string): void { this.s.segReceipt.run(status, errorCode, now, segId); }
+
+  keepUnmatchedReceipt(key: string, state: string, errorCode: number | null, raw: string | null, now: string): void {
+    this.s.unmatchedInsert.run(key, state, errorCode, raw, now);
+  }
+  takeUnmatchedReceipts(key: string): Array<{ state: string; errorCode: number | null }> {
+    const rows = this.s.unmatchedFind.all(key) as Array<{ id: number; state: string; error_code: number | null }>;
+    for (const r of rows) this.s.unmatchedDelete.run(r.id);
+    return rows.map((r) => ({ state: r.state, errorCode: r.error_code }));
+  }
+  purgeUnmatchedReceipts(before: string): number { return this.s.unmatchedPurge.run(before).changes; }
+
+  /**
+   * After a crash: messages caught in 'submitting' go back to the queue. Segments that were written
+   * without a stored response are unknown outcomes (they may have reached the SMSC): resent, and counted.
+   */
+  recoverAfterRestart(now: string): { messages: number; unknownSegments: number } {
+    return this.db.transaction(() => {
+      let unknown = 0;
+      for (const r of this.s.recoverSegs.all() as Array<{ outbox_id: number; n: number }>) {
+        this.s.addUnknown.run(r.n, r.outbox_id);
+        unknown += r.n;
+      }
+      this.s.recoverSegsReset.run();
+      const messages = this.s.recoverMsgs.run(now).changes;
+      return { messages, unknownSegments: unknown };
+    })();
+  }
+
+  releaseHeld(now: string): number { return this.s.releaseHeld.run({ now }).changes; }
+  expireDue(now: string): number { return this.s.expireDue.run({ now }).changes; }
+  countsByStatus(): Record<string, number> {
+    const o: Record<string, number> = {};
+    for (const r of this.s.countByStatus.all() as Array<{ status: string; n: number }>) o[r.status] = r.n;
+    return o;
+  }
+  queuedCount(): number { return this.s.queuedCount.get() as number; }
+  repliesSince(phone: string, since: string): number { return this.s.repliesSince.get(phone, since) as number; }
+  list(f: { status?: string; phone?: string; limit?: number; offset?: number }): OutboxRow[] {
+    return this.s.list.all({ status: f.status ?? null, phone: f.phone ?? null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toOutbox);
+  }
+  cancel(id: number, now: string): boolean { return this.s.cancel.run({ id, now }).changes > 0; }
+  retry(id: number, now: string): boolean {
+    return this.db.transaction(() => {
+      if (this.s.retry.run({ id, now }).changes === 0) return false;
+      this.s.retrySegs.run(id);
+      return true;
+    })();
+  }
+  purgeOutbox(before: string): number { return this.s.purgeOutbox.run(before).changes; }
+
+  // inbound
+  insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string): number {
+    return Number(this.s.inInsert.run(phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt).lastInsertRowid);
+  }
+  inbound(id: number): InboundRow | undefined { const r = this.s.inById.get(id); return r ? toInbound(r) : undefined; }
+  pendingInbound(limit = 100): InboundRow[] { return this.s.inPending.all(limit).map(toInbound); }
+  inboundDone(id: number, status: 'processed' | 'ignored', command: string | null, outcome: string | null, feedbackId: number | null, now: string): void {
+    this.s.inDone.run({ id, status, command, outcome, feedbackId, now });
+  }
+  listInbound(f: { phone?: string; limit?: number; offset?: number }): InboundRow[] {
+    return this.s.inList.all({ phone: f.phone ?? null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toInbound);
+  }
+  insertPart(p: Omit<MoPartRow, 'id'>): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
+  recentPartByFingerprint(fp: string, since: string): MoPartRow | undefined { const r = this.s.partRecent.get(fp, since); return r ? toPart(r) : undefined; }
+  openParts(): MoPartRow[] { return this.s.partsOpen.all().map(toPart); }
+  assignParts(inboundId: number, partIds: number[]): void { for (const id of partIds) this.s.partAssign.run(inboundId, id); }
+}

@@ -1,0 +1,112 @@
+/** SMS end to end: the real SmppLink over TCP against the SMSC simulator, through the whole server. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { addDepartment } from '../../src/departments.js';
+import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../../src/sim/smsc/index.js';
+import { testConfig } from '../helpers/context.js';
+import { silentLogger } from '../../src/log.js';
+import type { Department } from '../../src/domain/types.js';
+
+let server: RunningServer;
+let sim: SmscSimulator;
+let dept: Department;
+let apiKey: string;
+let code: string;
+
+beforeAll(async () => {
+  sim = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 20 });
+  await sim.start({ host: '127.0.0.1', port: 0 });
+  server = await startServer(testConfig({ HOTLINE_SMPP_WINDOW: '20', HOTLINE_SMPP_TPS: '0', HOTLINE_SMS_QUIET_START: '00:00', HOTLINE_SMS_QUIET_END: '00:00' }), { log: silentLogger, smscSimulator: sim });
+  const d = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局');
+  dept = d.department; apiKey = d.apiKey;
+  code = server.ctx.declarations.upsert(dept, 'SC-1', { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '13900000000', timeLimitDays: 10 }).declaration.queryCode;
+  await sim.waitFor(() => server.channels.sms.link.state === 'bound', 5000, 'bound');
+});
+afterAll(async () => { await server?.stop(); await sim?.stop(); });
+
+const lastTo = async (phone: string, n = 1, ms = 5000) => (await sim.waitFor(() => { const r = sim.received(phone); return r.length >= n ? r : null; }, ms, `${n} messages to ${phone}`));
+
+describe('SMS channel end to end', () => {
+  it('a Chinese query gets the status reply (UCS2, multi-part)', async () => {
+    await sim.injectMo({ from: '13811110001', to: '96365', text: `查询 ${code}` });
+    const [reply] = await lastTo('13811110001');
+    expect(reply).toContain('食品经营许可证新办');
+    expect(reply).toContain('市市场监督管理局');
+    expect(reply).toContain('已受理');
+    expect(reply).not.toContain('张晓明'); // masked
+  });
+
+  it('full-width, bare code and bad check digit', async () => {
+    const fw = code.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    await sim.injectMo({ from: '13811110002', to: '96365', text: `ｃｘ：${fw}` });
+    expect((await lastTo('13811110002'))[0]).toContain('食品经营许可证新办');
+    const bad = code.slice(0, 11) + String((Number(code[11]) + 1) % 10);
+    await sim.injectMo({ from: '13811110002', to: '96365', text: bad });
+    const r = await lastTo('13811110002', 2);
+    expect(r[1]).not.toContain('食品经营许可证新办');
+  });
+
+  it('a 3-part Chinese complaint, parts out of order → one complaint, one reply', async () => {
+    const text = '投诉' + '市民中心办证窗口排队时间太长，工作人员态度也不好，希望尽快改进。'.repeat(6);
+    await sim.injectLongMo({ from: '13811110003', to: '96365', text, order: [3, 1, 2] });
+    const [reply] = await lastTo('13811110003');
+    const f = server.ctx.store.feedback.list({ q: '13811110003' });
+    expect(f).toHaveLength(1);
+    expect(f[0].text).toBe(text.slice(2));
+    expect(reply).toContain(f[0].ref);
+  });
+
+  it('status change from the department API → pushes to 3 subscribers, none to the opted-out one', async () => {
+    const subs = ['13822220001', '13822220002', '13822220003', '13822220004'];
+    for (const p of subs) await sim.injectMo({ from: p, to: '96365', text: `DY ${code}` });
+    for (const p of subs) await lastTo(p, 1);
+    await sim.injectMo({ from: '13822220004', to: '96365', text: 'TD' });
+    await lastTo('13822220004', 2);
+    const res = await fetch(`${server.url}/api/v1/declarations/SC-1/events`, {
+      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ eventId: 'e-fee', stepName: '核定费用', status: 'fee_due', occurredAt: new Date().toISOString(), details: { amount: '120元', how: '市民中心缴费窗口或“浙里办”' } }),
+    });
+    expect(res.status).toBe(201);
+    for (const p of subs.slice(0, 3)) expect((await lastTo(p, 2)).at(-1)).toContain('120元');
+    expect((await lastTo('13900000000', 2)).at(-1)).toContain('120元'); // the applicant
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.received('13822220004')).toHaveLength(2); // confirmation of DY and of TD only
+    // the same event again: no second push
+    await fetch(`${server.url}/api/v1/declarations/SC-1/events`, {
+      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ eventId: 'e-fee', stepName: '核定费用', status: 'fee_due', occurredAt: new Date().toISOString() }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.received('13822220001')).toHaveLength(2);
+  });
+
+  it('answer → SMS answer and survey; reply 3 reopens', async () => {
+    await sim.injectMo({ from: '13833330001', to: '96365', text: '投诉 路灯坏了' });
+    await lastTo('13833330001');
+    const f = server.ctx.store.feedback.list({ q: '13833330001' })[0];
+    server.ctx.feedback.assign(f.id, dept.id, 'op');
+    server.ctx.feedback.answer(f.id, '已安排维修', 'dept:SCJG');
+    const msgs = await lastTo('13833330001', 3);
+    expect(msgs.some((m) => m.includes('已安排维修'))).toBe(true);
+    await sim.injectMo({ from: '13833330001', to: '96365', text: '3' });
+    await lastTo('13833330001', 4);
+    expect(server.ctx.store.feedback.byId(f.id)).toMatchObject({ satisfaction: 3, status: 'assigned', reopenCount: 1 });
+  });
+
+  it('receipts mark messages delivered', async () => {
+    await sim.waitFor(() => {
+      const c = server.channels.sms.repo.countsByStatus();
+      return (c.submitted ?? 0) === 0 && (c.queued ?? 0) === 0 && (c.submitting ?? 0) === 0 ? c : null;
+    }, 5000, 'all delivered');
+    const c = server.channels.sms.repo.countsByStatus();
+    expect(c.delivered).toBeGreaterThan(10);
+  });
+
+  it('no reply to alphanumeric senders or the short code', async () => {
+    await sim.injectMo({ from: 'BANK', to: '96365', text: 'CX 123' });
+    await sim.injectMo({ from: '96365', to: '96365', text: 'HELP' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sim.received('BANK')).toHaveLength(0);
+    expect(sim.received('96365')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { normalise, parseCommand, type Command } from '../../../src/sms/commands/index.js';
+
+const CODE = '123456789012';
+const codePattern = /^\d{12}$/;
+const long = '路灯坏了'.repeat(1250); // 5,000 characters
+
+describe('parseCommand', () => {
+  const rows: Array<[label: string, text: string, survey: boolean, expected: Command]> = [
+    // Query
+    ['CX space code', `CX ${CODE}`, false, { type: 'query', code: CODE }],
+    ['cx lower case', `cx ${CODE}`, false, { type: 'query', code: CODE }],
+    ['Cx mixed case, no separator', `Cx${CODE}`, false, { type: 'query', code: CODE }],
+    ['CX colon', `CX:${CODE}`, false, { type: 'query', code: CODE }],
+    ['CX full-width colon', `CX：${CODE}`, false, { type: 'query', code: CODE }],
+    ['CX hash', `CX#${CODE}`, false, { type: 'query', code: CODE }],
+    ['CX plus', `CX+${CODE}`, false, { type: 'query', code: CODE }],
+    ['CX full-width plus', `CX＋${CODE}`, false, { type: 'query', code: CODE }],
+    ['full-width letters, digits, ideographic space', 'ＣＸ　１２３４５６７８９０１２', false, { type: 'query', code: CODE }],
+    ['查询 space', `查询 ${CODE}`, false, { type: 'query', code: CODE }],
+    ['查询 full-width colon', `查询：${CODE}`, false, { type: 'query', code: CODE }],
+    ['查询 no separator', `查询${CODE}`, false, { type: 'query', code: CODE }],
+    ['查询 with words around the code', `查询一下我的办件 ${CODE} 谢谢`, false, { type: 'query', code: CODE }],
+    ['code typed with spaces', 'CX 1234 5678 9012', false, { type: 'query', code: CODE }],
+    ['code typed with dashes', 'CX 1234-5678-9012', false, { type: 'query', code: CODE }],
+    ['CX wrong length → best guess', 'CX 12345', false, { type: 'query', code: '12345' }],
+    ['CX without code', 'CX', false, { type: 'query', code: '' }],
+    ['CX with words only', 'CX 营业执照', false, { type: 'query', code: '营业执照' }],
+    ['surrounding spaces and newline', `  \n CX ${CODE} \r\n`, false, { type: 'query', code: CODE }],
+    ['zero-width space inside keyword', `C\u200BX ${CODE}`, false, { type: 'query', code: CODE }],
+    ['bare code', CODE, false, { type: 'query', code: CODE }],
+    ['bare full-width code', '１２３４５６７８９０１２', false, { type: 'query', code: CODE }],
+    ['bare code with trailing 。', `${CODE}。`, false, { type: 'query', code: CODE }],
+    ['bare code while a survey is pending', CODE, true, { type: 'query', code: CODE }],
+    ['bare 11 digits is not a code', '12345678901', false, { type: 'unknown', text: '12345678901' }],
+    // Feedback
+    ['TS complaint', 'TS 路灯坏了', false, { type: 'feedback', kind: 'complaint', text: '路灯坏了' }],
+    ['ts lower, no separator, Chinese follows', 'ts我家门口路灯坏了', false, { type: 'feedback', kind: 'complaint', text: '我家门口路灯坏了' }],
+    ['投诉 full-width colon, punctuation kept', '投诉：窗口人员态度差，排队两小时！', false, { type: 'feedback', kind: 'complaint', text: '窗口人员态度差，排队两小时！' }],
+    ['Ｔｓ full-width keyword, original text kept', 'Ｔｓ　ＡＢＣ路段积水', false, { type: 'feedback', kind: 'complaint', text: 'ＡＢＣ路段积水' }],
+    ['TS with emoji', 'TS 路灯坏了😡😡', false, { type: 'feedback', kind: 'complaint', text: '路灯坏了😡😡' }],
+    ['TS with HTML kept literally', 'TS <script>alert(1)</script>', false, { type: 'feedback', kind: 'complaint', text: '<script>alert(1)</script>' }],
+    ['TS 5,000 characters', `TS ${long}`, false, { type: 'feedback', kind: 'complaint', text: long }],
+    ['TS multi-line', 'TS 第一行\n第二行', false, { type: 'feedback', kind: 'complaint', text: '第一行\n第二行' }],
+    ['TS empty', 'TS', false, { type: 'feedback-empty', kind: 'complaint' }],
+    ['投诉 with only punctuation', '投诉：。。。', false, { type: 'feedback-empty', kind: 'complaint' }],
+    ['TS with only emoji', 'TS 😡', false, { type: 'feedback-empty', kind: 'complaint' }],
+    ['TSX is not a complaint', 'TSX', false, { type: 'unknown', text: 'TSX' }],
+    ['ZX consultation', 'ZX 营业执照怎么办', false, { type: 'feedback', kind: 'consultation', text: '营业执照怎么办' }],
+    ['咨询 hash', '咨询#公积金提取需要什么材料？', false, { type: 'feedback', kind: 'consultation', text: '公积金提取需要什么材料？' }],
+    ['JY suggestion', 'jy+增加周末窗口', false, { type: 'feedback', kind: 'suggestion', text: '增加周末窗口' }],
+    ['建议 no separator', '建议增加周末窗口', false, { type: 'feedback', kind: 'suggestion', text: '增加周末窗口' }],
+    ['建议 empty', '建议', false, { type: 'feedback-empty', kind: 'suggestion' }],
+    ['ZX empty with separator', 'ZX：', false, { type: 'feedback-empty', kind: 'consultation' }],
+    // Subscribe
+    ['DY code', `DY ${CODE}`, false, { type: 'subscribe', code: CODE }],
+    ['订阅 full-width', '订阅：１２３４５６７８９０１２', false, { type: 'subscribe', code: CODE }],
+    ['DY without code', 'DY', false, { type: 'subscribe', code: '' }],
+    // Unsubscribe / opt-out
+    ['TD', 'TD', false, { type: 'unsubscribe', code: null }],
+    ['td lower', 'td', false, { type: 'unsubscribe', code: null }],
+    ['Ｔｄ full-width', 'Ｔｄ', false, { type: 'unsubscribe', code: null }],
+    ['退订', '退订', false, { type: 'unsubscribe', code: null }],
+    ['取消', '取消', false, { type: 'unsubscribe', code: null }],
+    ['STOP', 'STOP', false, { type: 'unsubscribe', code: null }],
+    ['stop. with punctuation', 'stop.', false, { type: 'unsubscribe', code: null }],
+    ['UNSUBSCRIBE', 'unsubscribe', false, { type: 'unsubscribe', code: null }],
+    ['TD one code', `TD ${CODE}`, false, { type: 'unsubscribe', code: CODE }],
+    ['TD code without separator', `TD${CODE}`, false, { type: 'unsubscribe', code: CODE }],
+    ['退订 code', `退订：${CODE}`, false, { type: 'unsubscribe', code: CODE }],
+    ['取消订阅 code', `取消订阅${CODE}`, false, { type: 'unsubscribe', code: CODE }],
+    ['TD ALL', 'TD ALL', false, { type: 'unsubscribe', code: null }],
+    ['退订全部', '退订全部', false, { type: 'unsubscribe', code: null }],
+    ['TD bad code → all (safe reading)', 'TD 12345', false, { type: 'unsubscribe', code: null }],
+    ['polite 我要退订', '我要退订', false, { type: 'unsubscribe', code: null }],
+    ['polite 请帮我取消订阅', '请帮我取消订阅', false, { type: 'unsubscribe', code: null }],
+    ['TDX is not an opt-out', 'TDX', false, { type: 'unknown', text: 'TDX' }],
+    ['STOPS is not an opt-out', 'STOPS', false, { type: 'unknown', text: 'STOPS' }],
+    // Survey vs opt-out precedence
+    ['survey 1', '1', true, { type: 'survey', score: 1 }],
+    ['survey 2', '2', true, { type: 'survey', score: 2 }],
+    ['survey 3', '3', true, { type: 'survey', score: 3 }],
+    ['survey full-width ３', '３', true, { type: 'survey', score: 3 }],
+    ['survey circled ①', '①', true, { type: 'survey', score: 1 }],
+    ['survey 满意', '满意', true, { type: 'survey', score: 1 }],
+    ['survey 基本满意', '基本满意', true, { type: 'survey', score: 2 }],
+    ['survey 不满意', '不满意', true, { type: 'survey', score: 3 }],
+    ['survey 非常不满意', '非常不满意！', true, { type: 'survey', score: 3 }],
+    ['survey 3 with comment', '3 太慢了！', true, { type: 'survey', score: 3, comment: '太慢了！' }],
+    ['survey 3不满意 with comment', '3不满意，处理太慢', true, { type: 'survey', score: 3, comment: '处理太慢' }],
+    ['survey 1。', '1。', true, { type: 'survey', score: 1 }],
+    ['1 without pending survey → unknown', '1', false, { type: 'unknown', text: '1' }],
+    ['满意 without pending survey → unknown', '满意', false, { type: 'unknown', text: '满意' }],
+    ['1个月 is not a score', '1个月了还没办好', true, { type: 'unknown', text: '1个月了还没办好' }],
+    ['TD beats a pending survey', 'TD', true, { type: 'unsubscribe', code: null }],
+    ['退订 beats a pending survey', '退订', true, { type: 'unsubscribe', code: null }],
+    ['STOP beats a pending survey', 'Stop', true, { type: 'unsubscribe', code: null }],
+    ['取消 beats a pending survey', '取消', true, { type: 'unsubscribe', code: null }],
+    ['a complaint while a survey is pending', 'TS 还是没修好', true, { type: 'feedback', kind: 'complaint', text: '还是没修好' }],
+    // Help / unknown / empty
+    ['BZ', 'BZ', false, { type: 'help' }],
+    ['帮助', '帮助', false, { type: 'help' }],
+    ['HELP', 'help', false, { type: 'help' }],
+    ['help me', 'help me', false, { type: 'help' }],
+    ['?', '?', false, { type: 'help' }],
+    ['full-width ？', '？', false, { type: 'help' }],
+    ['help while a survey is pending', '帮助', true, { type: 'help' }],
+    ['unknown Chinese', '你好', false, { type: 'unknown', text: '你好' }],
+    ['unknown emoji only', '👍', false, { type: 'unknown', text: '👍' }],
+    ['unknown HTML', '<b>hi</b>', false, { type: 'unknown', text: '<b>hi</b>' }],
+    ['unknown 5,000 characters', long, false, { type: 'unknown', text: long }],
+    ['empty string', '', false, { type: 'empty' }],
+    ['spaces only', '   　 ', false, { type: 'empty' }],
+    ['punctuation only', '。。。', false, { type: 'empty' }],
+    ['zero-width only', '\u200B\uFEFF', false, { type: 'empty' }],
+  ];
+  it('has at least 50 rows', () => expect(rows.length).toBeGreaterThanOrEqual(50));
+  it.each(rows)('%s', (_label, text, surveyPending, expected) => {
+    expect(parseCommand(text, { codePattern, surveyPending })).toEqual(expected);
+  });
+
+  it('a global/sticky code pattern does not make parsing stateful', () => {
+    const g = /\d{12}/g;
+    for (let i = 0; i < 3; i++) expect(parseCommand(`CX ${CODE}`, { codePattern: g, surveyPending: false })).toEqual({ type: 'query', code: CODE });
+  });
+
+  it('non-string input is treated as empty', () => {
+    expect(parseCommand(undefined as unknown as string, { codePattern, surveyPending: false })).toEqual({ type: 'empty' });
+  });
+
+  it('parses 5,000-character messages fast', () => {
+    const t0 = performance.now();
+    for (let i = 0; i < 50; i++) parseCommand(`TS ${long}`, { codePattern, surveyPending: true });
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+});
+
+describe('normalise', () => {
+  it.each([
+    ['ＣＸ　１２３', 'CX 123'],
+    ['  a \t\n b  ', 'a b'],
+    ['查询：１２３＃', '查询:123#'],
+    ['①②③', '123'],
+    ['ｶﾀｶﾅ', 'カタカナ'],
+    ['a\u200Bb\uFEFF', 'ab'],
+    ['中文，标点。', '中文,标点。'],
+    ['', ''],
+  ])('%j → %j', (input, out) => {
+    expect(normalise(input)).toBe(out);
+  });
+});
