@@ -148,7 +148,11 @@ describe('ari-client against the simulator', () => {
     expect(typeof d.duration_ms).toBe('number');
 
     const recStarted = onceClient('RecordingStarted');
-    const live = await channel.record({ name: 'complaint-e2e', format: 'wav', beep: true, terminateOn: '#', maxDurationSeconds: 120 });
+    const live = await channel.record(
+      { name: 'complaint-e2e', format: 'wav', beep: true, terminateOn: '#', maxDurationSeconds: 120 },
+      client.LiveRecording('complaint-e2e'),
+    );
+    expect(live.name).toBe('complaint-e2e');
     expect(live.state).toBe('queued');
     await recStarted;
     await sleep(110); // ≈ 5.5 simulated seconds
@@ -493,6 +497,31 @@ describe('robustness', () => {
     expect(sim.activeCalls().filter((c) => calls.includes(c))).toEqual([]);
   });
 
+  it('gives an app name to one socket at a time (ApplicationReplaced to the previous owner)', async () => {
+    const second = new RawApp(RAW_APP);
+    await second.connect();
+    await raw.waitFor((e) => e.type === 'ApplicationReplaced');
+    const call = sim.startCall({ from: '1', app: RAW_APP });
+    await second.waitFor((e) => e.type === 'StasisStart' && (e.channel as any).id === call.id);
+    expect(raw.forChannel(call.id)).toEqual([]);
+    await call.hangup();
+    raw.ws.close();
+    raw = second;
+  });
+
+  it('lets a test wait for prompts by media (waitForPlayback) in sequence', async () => {
+    const call = await rawCall();
+    void rest('POST', `/ari/channels/${call.id}/play?media=sound:menu-main`);
+    void rest('POST', `/ari/channels/${call.id}/play?media=sound:menu-again`);
+    const first = await call.waitForPlayback('menu-');
+    expect(first.media).toEqual(['sound:menu-main']);
+    const second = await call.waitForPlayback(/menu-/);
+    expect(second.media).toEqual(['sound:menu-again']);
+    expect(await second.finished).toBe('done');
+    await expect(call.waitFor('PlaybackStarted', 50)).rejects.toThrow(/timed out/);
+    await call.hangup();
+  });
+
   it('survives junk: non-JSON bodies, odd paths, garbage on the event socket', async () => {
     expect((await rest('POST', '/ari/channels', { body: '[1,2', type: 'application/json' })).status).toBe(400);
     expect((await rest('GET', '/ari/channels/%E0%A4%A')).status).toBe(404);
@@ -523,6 +552,12 @@ describe('/sim control API (test phone)', () => {
       return undefined;
     })();
     expect(prompt?.media).toBe('sound:hotline-welcome');
+    // the WebSocket feed replays the backlog, then streams, and closes when the call ends
+    const feedItems: any[] = [];
+    const feedWs = new WebSocket(`${base.replace('http', 'ws')}/sim/calls/${id}/feed?api_key=${USER}:${PASS}`);
+    feedWs.on('message', (m) => feedItems.push(JSON.parse(String(m))));
+    const feedClosed = new Promise((r) => feedWs.once('close', r));
+    await new Promise((r) => feedWs.once('open', r));
     expect((await rest('POST', `/sim/calls/${id}/dtmf`, { body: JSON.stringify({ digits: '1#' }) })).status).toBe(202);
     await raw.waitFor((e) => e.type === 'ChannelDtmfReceived' && e.digit === '#' && (e.channel as any).id === id);
     expect((await rest('POST', `/sim/calls/${id}/dtmf`, { body: JSON.stringify({ digits: 'x' }) })).status).toBe(400);
@@ -531,5 +566,7 @@ describe('/sim control API (test phone)', () => {
     expect((await rest('DELETE', `/sim/calls/${id}`)).status).toBe(204);
     await sim.getCall(id)!.ended;
     expect((await rest('GET', `/sim/calls/${id}`)).json.ended).toBe(true);
+    await feedClosed;
+    expect(feedItems.map((x) => x.kind)).toEqual(expect.arrayContaining(['answered', 'prompt', 'dtmf-pressed', 'ended']));
   });
 });

@@ -487,7 +487,7 @@ export class SmscSimulator extends EventEmitter {
 
   private send(s: SimSession, pdu: PDU): boolean {
     if (s.closed || s.socket.destroyed) return false;
-    let ok = false;
+    let ok: boolean;
     if (!s.corked) {
       // One write per event-loop turn instead of one per PDU (see SmppLink.corkTick).
       s.corked = true;

@@ -112,3 +112,36 @@ function reencode(s: string, dataCoding: number, opts: DecodeOptions, warnings: 
     default: return Buffer.from(s, 'utf8');
   }
 }
+
+/**
+ * The same, for input whose UDH is already separated from the text octets (the shape of the link
+ * adapter's DeliverEvent: `udh` including its length octet or null, `payload` without it, SAR TLVs
+ * in `tlvs`). A DeliverEvent can be passed as is.
+ */
+export interface SplitMoFields {
+  sourceAddr: string;
+  dataCoding: number;
+  udh: Uint8Array | null;
+  payload: Uint8Array;
+  tlvs?: SarTlvs;
+  receivedAt?: Date | number;
+}
+
+export function moPartFromSplit(f: SplitMoFields, receivedAt?: number): { part: MoPart; warnings: string[] } {
+  const warnings: string[] = [];
+  let concat: ConcatInfo | null = null;
+  let udhElements: UdhElement[] | undefined;
+  if (f.udh && f.udh.length) {
+    const parsed = parseUdh(f.udh);
+    warnings.push(...parsed.warnings);
+    udhElements = parsed.elements;
+    concat = parsed.concat;
+  }
+  if (!concat && f.tlvs) concat = concatFromSar(f.tlvs);
+  if (concat && concat.total === 1) concat = null;
+  const at = receivedAt ?? (f.receivedAt instanceof Date ? f.receivedAt.getTime() : f.receivedAt ?? Date.now());
+  return {
+    part: { source: f.sourceAddr, dataCoding: f.dataCoding & 0xff, body: Buffer.from(f.payload), concat, receivedAt: at, ...(udhElements ? { udhElements } : {}) },
+    warnings,
+  };
+}

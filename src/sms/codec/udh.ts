@@ -58,7 +58,7 @@ export function parseUdh(input: Uint8Array | ReadonlyArray<Uint8Array>): ParsedU
 function concatFromElements(elements: UdhElement[], warnings: string[]): ConcatInfo | null {
   let found: ConcatInfo | null = null;
   for (const el of elements) {
-    let info: ConcatInfo | null = null;
+    let info: ConcatInfo;
     if (el.iei === 0x00) {
       if (el.data.length !== 3) { warnings.push(`UDH: concat (IEI 00) with length ${el.data.length}, expected 3`); continue; }
       info = { ref: el.data[0], total: el.data[1], seq: el.data[2], refBits: 8 };

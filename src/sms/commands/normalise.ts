@@ -18,7 +18,7 @@ export interface Normalised {
 }
 
 /** Dropped entirely: zero-width space/joiners, word joiner, BOM, soft hyphen, variation selectors. */
-const DROP = /^[\u200B-\u200D\u2060\uFEFF\u00AD\uFE00-\uFE0F]$/;
+const DROP = /^(?:[\u200B-\u200D\u2060\uFEFF\u00AD]|[\uFE00-\uFE0F])$/;
 const SPACE = /^\s$/u;
 
 /** Normalise one code point (see module comment). */

@@ -169,7 +169,7 @@ export function parseCommand(text: string, ctx: ParseContext): Command {
   if (/^[?？]+$/.test(s)) return { type: 'help' };
 
   // 5. Bare code.
-  const bare = s.replace(TRAILING_PUNCT_RE, '').replace(/[\s\-]/g, '');
+  const bare = s.replace(TRAILING_PUNCT_RE, '').replace(/[\s-]/g, '');
   if (bare && fullMatcher(ctx.codePattern).test(bare)) return { type: 'query', code: bare };
 
   // 6. Anything else.

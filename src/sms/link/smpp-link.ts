@@ -715,7 +715,7 @@ class Connection {
         return ok;
       },
     };
-    let listened = false;
+    let listened: boolean;
     try {
       listened = link.emitDeliver(ev);
     } catch (err) {

@@ -47,9 +47,10 @@ const THROTTLED = 0x58;
 export class TokenBucket {
   private tokens: number;
   private last = performance.now();
+  private lastCut = 0;
   /** Current allowed rate (adapts to throttling). */
   rate: number;
-  constructor(private readonly maxRate: number) {
+  constructor(private readonly maxRate: number, private readonly floor = maxRate > 0 ? Math.max(1, maxRate / 20) : 50) {
     this.rate = maxRate > 0 ? maxRate : Infinity;
     this.tokens = Math.min(this.burst(), 1);
   }
@@ -66,17 +67,23 @@ export class TokenBucket {
     if (this.tokens >= 1) { this.tokens -= 1; return 0; }
     return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
   }
-  /** ESME_RTHROTTLED: halve the rate (from what was actually achieved when unlimited). */
+  /**
+   * ESME_RTHROTTLED: halve the rate (from what was actually achieved when unlimited), at most once a
+   * second so a burst of 0x58 answers to one window counts once; never below the floor.
+   */
   throttled(observedRate: number): void {
-    const base = Number.isFinite(this.rate) ? this.rate : Math.max(10, observedRate);
-    this.rate = Math.max(1, base / 2);
+    const t = performance.now();
+    if (t - this.lastCut < 1000) return;
+    this.lastCut = t;
+    const base = Number.isFinite(this.rate) ? this.rate : Math.max(this.floor * 2, observedRate);
+    this.rate = Math.max(this.floor, base / 2);
     this.tokens = Math.min(this.tokens, 0);
   }
-  /** Called every second: recover 10 % towards the configured rate. */
+  /** Called every second without throttling: recover 25 % towards the configured rate. */
   recover(): void {
-    if (!Number.isFinite(this.rate)) return;
+    if (!Number.isFinite(this.rate) || performance.now() - this.lastCut < 1000) return;
     const cap = this.maxRate > 0 ? this.maxRate : Infinity;
-    const next = this.rate * 1.1 + 1;
+    const next = this.rate * 1.25 + 5;
     this.rate = next >= cap || next > 50_000 ? cap : next;
   }
 }
@@ -94,6 +101,7 @@ export class Dispatcher {
   private recoverTimer: NodeJS.Timeout | null = null;
   private active = new Set<Promise<void>>();
   private sentThisSecond = 0;
+  private recentSubmits: number[] = [];
   private rateWindow: number[] = [];
   private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
   readonly counters = { segmentsOk: 0, segmentsError: 0, segmentsUnknown: 0, throttled: 0, receipts: 0, receiptsUnmatched: 0 };
@@ -167,13 +175,23 @@ export class Dispatcher {
     if (w) w();
   }
 
-  private async acquire(): Promise<void> {
+  /** Wait for a token and a window slot; false when the dispatcher stopped meanwhile. */
+  private async acquire(): Promise<boolean> {
     for (;;) {
+      if (this.stopped) return false;
       const wait = this.bucket.take();
       if (wait === 0) break;
-      await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+      await new Promise((r) => setTimeout(r, Math.min(wait, 200)));
     }
     this.inFlight++;
+    return true;
+  }
+
+  /** Submits in the last second (the rate actually achieved, for the throttle cut). */
+  private observedRate(): number {
+    const t = performance.now();
+    while (this.recentSubmits.length && t - this.recentSubmits[0] > 1000) this.recentSubmits.shift();
+    return this.recentSubmits.length;
   }
 
   /** Queue a write for the next batched transaction. */
@@ -208,7 +226,11 @@ export class Dispatcher {
         this.write(() => { this.repo.segmentFailed(seg.id, null, nowIso); this.repo.setStatus(msg.id, 'failed', nowIso, { error: `segment ${seg.seq} missing from plan` }); });
         return;
       }
-      await this.acquire();
+      if (!(await this.acquire())) {
+        this.write(() => this.repo.requeue(msg.id, nowIso, nowIso, 'dispatcher stopped'));
+        return;
+      }
+      if (this.recentSubmits.length < 100_000) this.recentSubmits.push(performance.now());
       let outcome: Awaited<ReturnType<SubmitLink['submit']>>;
       try {
         outcome = this.link.state === 'bound' || this.link.state === 'throttled'
@@ -241,7 +263,7 @@ export class Dispatcher {
       }
       if (outcome.kind === 'error') {
         this.counters.segmentsError++;
-        if (outcome.status === THROTTLED) { this.counters.throttled++; this.bucket.throttled(this.rate()); }
+        if (outcome.status === THROTTLED) { this.counters.throttled++; this.bucket.throttled(this.observedRate()); }
         const err = `${outcome.statusName} (0x${outcome.status.toString(16)}) on segment ${seg.seq}`;
         if (outcome.permanent || msg.attempts >= this.o.maxAttempts) {
           this.write(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addPart, buildConcatUdh, concatFromSar, emptyReassembly, expire, parseMoPart, parseUdh, pendingCount, rebuildReassembly, splitUdh,
+  addPart, buildConcatUdh, moPartFromSplit, concatFromSar, emptyReassembly, expire, parseMoPart, parseUdh, pendingCount, rebuildReassembly, splitUdh,
   type MoFields, type MoPart, type ReassemblyState,
 } from '../../../src/sms/codec/index.js';
 import {
@@ -154,6 +154,21 @@ describe('MO parts from real deliver_sm PDUs', () => {
     const { part, warnings } = parseMoPart({ sourceAddr: '1', esmClass: 0, dataCoding: 8, shortMessage: { message: '你好😀' } }, T0);
     expect(part.body.toString('hex')).toBe('4f60597dd83dde00');
     expect(warnings.join()).toMatch(/already decoded/);
+  });
+
+  it('already-split input (the link adapter\'s DeliverEvent shape)', () => {
+    const parts = UCS2_3PART.map((h) => {
+      const p = readDeliverSm(h);
+      const udhLen = p.shortMessage[0] + 1;
+      return moPartFromSplit({ sourceAddr: p.sourceAddr, dataCoding: p.dataCoding, udh: p.shortMessage.subarray(0, udhLen), payload: p.shortMessage.subarray(udhLen), tlvs: {}, receivedAt: new Date(T0) }).part;
+    });
+    expect(parts[0].receivedAt).toBe(T0);
+    expect(feed([parts[2], parts[0], parts[1]]).done[0].text).toBe(UCS2_3PART_TEXT);
+    const [a, b] = GSM_SAR_2PART.map((h) => {
+      const p = readDeliverSm(h);
+      return moPartFromSplit({ sourceAddr: p.sourceAddr, dataCoding: 0, udh: null, payload: p.shortMessage, tlvs: { sar_msg_ref_num: 0x1234, sar_total_segments: 2, sar_segment_seqnum: p.tlvs.get(TLV.sar_segment_seqnum)![0] } }, T0).part;
+    });
+    expect(feed([b, a]).done[0].text).toBe(GSM_SAR_TEXT);
   });
 
   it('empty and missing short_message', () => {

@@ -1,0 +1,113 @@
+/**
+ * `hotline user add <name> --role admin|supervisor|operator|department [--dept CODE] [--password P]`,
+ * `hotline user list`, `hotline user passwd <name> [--password P]`, `hotline user disable|enable <name>`.
+ * Without --password a random one is generated and printed once (stdout); `--password -` reads it from stdin.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { Store } from '../store/index.js';
+import { SqliteStaffRepo } from '../store/repos/staff.js';
+import { StaffAuth, StaffError } from './auth.js';
+import { generatePassword } from './passwords.js';
+
+export type CliCommand = (args: string[], config: Config) => Promise<number>;
+
+function takeFlag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+}
+
+async function withAuth<T>(config: Config, fn: (auth: StaffAuth, store: Store) => Promise<T>): Promise<T> {
+  const store = Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL' });
+  try {
+    const auth = new StaffAuth(new SqliteStaffRepo(store.db), store, { now: () => new Date(), sessionHours: config.admin.session_hours, lockoutAttempts: config.admin.lockout_attempts });
+    return await fn(auth, store);
+  } finally { store.close(); }
+}
+
+const out = (s: string) => process.stdout.write(s + '\n');
+const err = (s: string) => process.stderr.write(s + '\n');
+
+async function passwordFrom(args: string[]): Promise<{ password: string; generated: boolean }> {
+  const p = takeFlag(args, '--password');
+  if (p === '-') return { password: await readStdinLine(), generated: false };
+  if (p) return { password: p, generated: false };
+  return { password: generatePassword(), generated: true };
+}
+
+export const userAdd: CliCommand = async (argv, config) => {
+  const args = [...argv];
+  const role = takeFlag(args, '--role');
+  const dept = takeFlag(args, '--dept');
+  const display = takeFlag(args, '--name');
+  const { password, generated } = await passwordFrom(args);
+  const [username] = args;
+  if (!username || !role) { err('usage: hotline user add <name> --role admin|supervisor|operator|department [--dept CODE] [--password P|-] [--name 显示名]'); return 2; }
+  return withAuth(config, async (auth, store) => {
+    try {
+      const u = await auth.createUser({ username, role, departmentCode: dept ?? null, password, displayName: display ?? null });
+      store.audit.append('cli', 'user.add', u.username, { role: u.role, department: u.departmentCode });
+      err(`user ${u.username} (${u.role}${u.departmentCode ? ' ' + u.departmentCode : ''}) added${generated ? '; its password follows (shown once):' : ''}`);
+      if (generated) out(password);
+      return 0;
+    } catch (e) {
+      if (e instanceof StaffError) { err(e.message); return 1; }
+      throw e;
+    }
+  });
+};
+
+export const userList: CliCommand = async (_args, config) => withAuth(config, async (auth) => {
+  for (const u of auth.users.all()) {
+    out([u.username, u.role, u.departmentCode ?? '-', u.disabled ? 'disabled' : 'active', u.lastLoginAt ?? 'never', u.displayName ?? ''].join('\t'));
+  }
+  return 0;
+});
+
+export const userPasswd: CliCommand = async (argv, config) => {
+  const args = [...argv];
+  const { password, generated } = await passwordFrom(args);
+  const [username] = args;
+  if (!username) { err('usage: hotline user passwd <name> [--password P|-]'); return 2; }
+  return withAuth(config, async (auth, store) => {
+    const u = auth.users.byUsername(username);
+    if (!u) { err(`no user ${username}`); return 1; }
+    try { await auth.setPassword(u.id, password); } catch (e) { if (e instanceof StaffError) { err(e.message); return 1; } throw e; }
+    auth.users.clearFailures(u.username);
+    store.audit.append('cli', 'user.password_reset', u.username, null);
+    err(`password of ${u.username} changed; its sessions ended${generated ? '; the new password follows (shown once):' : ''}`);
+    if (generated) out(password);
+    return 0;
+  });
+};
+
+const userDisable = (disabled: boolean): CliCommand => async (argv, config) => {
+  const [username] = argv;
+  if (!username) { err(`usage: hotline user ${disabled ? 'disable' : 'enable'} <name>`); return 2; }
+  return withAuth(config, async (auth, store) => {
+    const u = auth.users.byUsername(username);
+    if (!u) { err(`no user ${username}`); return 1; }
+    auth.users.setDisabled(u.id, disabled, new Date().toISOString());
+    store.audit.append('cli', disabled ? 'user.disable' : 'user.enable', u.username, null);
+    err(`user ${u.username} ${disabled ? 'disabled' : 'enabled'}`);
+    return 0;
+  });
+};
+
+/** Add the `user …` commands to the CLI's map of contributed commands. */
+export function registerAdminCommands(extraCommands: Map<string, CliCommand>): void {
+  extraCommands.set('user add', userAdd);
+  extraCommands.set('user list', userList);
+  extraCommands.set('user passwd', userPasswd);
+  extraCommands.set('user disable', userDisable(true));
+  extraCommands.set('user enable', userDisable(false));
+}

@@ -1,0 +1,69 @@
+/**
+ * The staff admin panel: `adminComponent(ctx, options)` serves the single-page app at /admin, its
+ * JSON API at /admin/api/… and the live WebSocket at /admin/live. SMS, voice and the test phone
+ * are reached through small ports (./sms-port.ts); each is optional.
+ */
+import type { AppContext } from '../context.js';
+import type { Component } from '../app.js';
+import { SqliteAdminQueries, SqliteStaffRepo } from '../store/repos/staff.js';
+import { StaffAuth } from './auth.js';
+import { LiveHub } from './live.js';
+import { adminPlugin } from './api.js';
+import { ensureDemoLogins } from './demo.js';
+import { normalisePhone } from '../domain/masking.js';
+import type { SmsAdminPort, TestPhonePort, VoiceAdminPort } from './sms-port.js';
+
+export type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestPhoneSms, CallView, CallRecord, SmsOutboxItem, SmsInboxItem, SmsListFilter, SmsStats } from './sms-port.js';
+export { demoLogins, ensureDemoLogins, DEMO_LOGINS, type DemoLogin } from './demo.js';
+export { registerAdminCommands } from './cli.js';
+export { ROUTES, ALL_ROLES, type RouteSpec, type StaffRole } from './routes-table.js';
+export { LIVE_PATH } from './live.js';
+
+export interface AdminOptions {
+  sms?: SmsAdminPort;
+  voice?: VoiceAdminPort;
+  /** The test phone (demo mode); shown in the panel only when given. */
+  testPhone?: TestPhonePort;
+  /** Running on the simulators: with config admin.demo = auto this turns demo mode on. */
+  demo?: boolean;
+  /** Live feed: skip events for a socket with more than this many bytes queued (default 1 MiB). */
+  liveMaxBufferedBytes?: number;
+}
+
+export interface AdminComponent extends Component {
+  readonly auth: StaffAuth;
+  readonly live: LiveHub;
+  readonly demo: boolean;
+  /** (Re)create missing demo logins, e.g. after the demo data was seeded. */
+  ensureDemoLogins(): Promise<string[]>;
+}
+
+export function adminComponent(ctx: AppContext, options: AdminOptions = {}): AdminComponent {
+  const mode = ctx.config.admin.demo;
+  const demo = mode === 'on' || (mode === 'auto' && options.demo === true);
+  const repo = new SqliteStaffRepo(ctx.store.db);
+  const auth = new StaffAuth(repo, ctx.store, { now: ctx.now, sessionHours: ctx.config.admin.session_hours, lockoutAttempts: ctx.config.admin.lockout_attempts });
+  const live = new LiveHub(ctx, auth, { sms: options.sms, voice: options.voice, maxBufferedBytes: options.liveMaxBufferedBytes });
+  const subscriptions = new Set<() => void>();
+  const testPhone = demo ? options.testPhone : undefined;
+  let offSms: (() => void) | null = null;
+  const plugin = adminPlugin({ ctx, auth, hub: live, queries: new SqliteAdminQueries(ctx.store.db), sms: options.sms, voice: options.voice, testPhone, demo, subscriptions });
+  return {
+    name: 'admin',
+    auth, live, demo,
+    httpPlugins: [{ plugin: async (app) => plugin(app), prefix: '/admin' }],
+    ensureDemoLogins: () => ensureDemoLogins(ctx, auth),
+    async start() {
+      if (demo) await ensureDemoLogins(ctx, auth);
+      live.start();
+      if (testPhone?.onSmsReceived) offSms = testPhone.onSmsReceived((sms) => live.sendToPhoneWatchers(normalisePhone(sms.to), { type: 'testphone-sms', sms }));
+      ctx.health.register('admin', () => ({ ok: true, state: 'ok', detail: { liveClients: live.clientCount } }));
+    },
+    async stop() {
+      offSms?.();
+      for (const off of subscriptions) off();
+      subscriptions.clear();
+      await live.stop();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// Shared helpers of the panel. Every piece of data goes into the page as text (textContent /
+// createTextNode) — never through innerHTML — so citizen text such as <img src=x onerror=…> shows literally.
+
+export const state = { session: null, timeZone: 'Asia/Shanghai' };
+
+/** Build an element: h('div', {class: 'x', onclick: fn}, 'text', child, …). Strings become text nodes. */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = v;
+      else if (k === 'value') el.value = v;
+      else if (k === 'checked' || k === 'disabled' || k === 'selected') el[k] = !!v;
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+/** A label in Chinese with its English beside it. */
+export const bi = (zh, en) => [zh, h('span', { class: 'en' }, en)];
+
+export function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
+
+export class ApiError extends Error {
+  constructor(status, body) { super((body && body.message) || `HTTP ${status}`); this.status = status; this.body = body; }
+}
+
+/** JSON API call; POSTs carry the session's CSRF token. A 401 sends the user back to the login form. */
+export async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    if (state.session) headers['x-csrf-token'] = state.session.csrfToken;
+  }
+  const res = await fetch('/admin/api' + path, { method, headers, body: method === 'GET' ? undefined : JSON.stringify(body ?? {}), credentials: 'same-origin' });
+  let json = null;
+  try { json = await res.json(); } catch { /* empty */ }
+  if (res.status === 401 && path !== '/login') { window.dispatchEvent(new CustomEvent('hotline:logged-out')); }
+  if (!res.ok) throw new ApiError(res.status, json);
+  return json;
+}
+
+export function can(routeKey) { return !!state.session && state.session.allowed.includes(routeKey); }
+export const role = () => state.session?.user.role;
+
+let fmtCache = null;
+/** UTC ISO → 'YYYY-MM-DD HH:mm' in Asia/Shanghai (the configured zone). */
+export function fmtTime(iso, withSeconds = false) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  if (!fmtCache || fmtCache.tz !== state.timeZone) {
+    fmtCache = { tz: state.timeZone, f: new Intl.DateTimeFormat('zh-CN', { timeZone: state.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }) };
+  }
+  const p = Object.fromEntries(fmtCache.f.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}${withSeconds ? ':' + p.second : ''}`;
+}
+
+export function fmtDuration(sec) {
+  if (sec === null || sec === undefined || !Number.isFinite(sec)) return '—';
+  const s = Math.max(0, Math.round(sec));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export const LABELS = {
+  status: { new: '新建', transcribed: '已转写', assigned: '已分派', answered: '已答复', closed: '已办结' },
+  kind: { complaint: '投诉', consultation: '咨询', suggestion: '建议' },
+  channel: { voice: '电话', sms: '短信', web: '网站', api: '接口' },
+  role: { admin: '管理员', supervisor: '督办', operator: '话务员', department: '部门' },
+  decl: { accepted: '已受理', in_progress: '办理中', supplement_needed: '待补交材料', fee_due: '待缴费', approved: '已办结（准予许可）', ready_for_pickup: '证照待领取', rejected: '不予许可', closed: '已办结' },
+  satisfaction: { 1: '满意', 2: '基本满意', 3: '不满意' },
+  action: { created: '创建', transcribed: '转写', assigned: '分派', answered: '答复', closed: '办结', reopened: '重新办理', satisfaction: '满意度评价' },
+};
+
+export const tag = (cls, text) => h('span', { class: `tag ${cls}` }, text);
+export const statusTag = (s) => tag(s, LABELS.status[s] ?? s);
+
+let toastTimer = null;
+export function toast(msg, bad = false) {
+  document.querySelector('.toast')?.remove();
+  const t = h('div', { class: bad ? 'toast bad' : 'toast', role: 'status' }, msg);
+  document.body.appendChild(t);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => t.remove(), 4000);
+}
+
+/** Run an action, show its error as a toast; disables the button meanwhile. */
+export async function act(button, fn, okMsg) {
+  if (button) button.disabled = true;
+  try {
+    const r = await fn();
+    if (okMsg) toast(okMsg);
+    return r;
+  } catch (e) {
+    toast(e.message || String(e), true);
+    return undefined;
+  } finally { if (button) button.disabled = false; }
+}
+
+export function select(name, options, value, extra = {}) {
+  return h('select', { name, ...extra }, options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)));
+}
+
+export function table(headers, rows) {
+  return h('table', null, h('thead', null, h('tr', null, headers.map((x) => h('th', null, x)))), h('tbody', null, rows));
+}
+
+export function emptyRow(cols, text = '暂无数据 No data') {
+  return h('tr', null, h('td', { colspan: cols, class: 'muted' }, text));
+}
+
+// ---------------- live socket ----------------
+
+const listeners = new Set();
+let socket = null;
+let retry = 0;
+let wanted = false;
+export const liveStatus = { connected: false, snapshot: null };
+
+/** Subscribe to live messages ({type:'event'|'snapshot'|'testphone'|…}); returns the unsubscribe function. */
+export function onLive(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+function dispatch(msg) { for (const fn of [...listeners]) { try { fn(msg); } catch (e) { console.error(e); } } }
+
+export function connectLive() {
+  wanted = true;
+  if (socket && socket.readyState <= 1) return;
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/admin/live`);
+  socket = ws;
+  ws.onopen = () => { retry = 0; liveStatus.connected = true; dispatch({ type: 'status', connected: true }); };
+  ws.onmessage = (m) => {
+    let msg;
+    try { msg = JSON.parse(m.data); } catch { return; }
+    if (msg.type === 'snapshot') liveStatus.snapshot = msg;
+    dispatch(msg);
+  };
+  ws.onclose = () => {
+    liveStatus.connected = false;
+    dispatch({ type: 'status', connected: false });
+    if (socket === ws) socket = null;
+    if (wanted) setTimeout(connectLive, Math.min(15000, 500 * 2 ** retry++));
+  };
+}
+
+export function disconnectLive() { wanted = false; socket?.close(); socket = null; }
