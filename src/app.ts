@@ -11,6 +11,7 @@ import type { Logger } from './log.js';
 import type { Store } from './store/index.js';
 import { createSmsChannel, type SmsChannel } from './sms/channel.js';
 import type { SmscSimulator } from './sim/smsc/index.js';
+import { createJobs, type Jobs } from './jobs/scheduler.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -40,12 +41,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Channels { sms: SmsChannel }
+export interface Channels { sms: SmsChannel; jobs: Jobs }
 
 /** Components are assembled here; each channel module exports a factory. */
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
-  return { components: [sms], channels: { sms } };
+  const jobs = createJobs(ctx, sms);
+  return { components: [sms, jobs], channels: { sms, jobs } };
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {

@@ -10,6 +10,8 @@ import { createContext } from './services.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { startServer } from './app.js';
 import { createLogger, type Level } from './log.js';
+import { loadTemplates, previewTemplate, parseVarArgs } from './sms/templates/index.js';
+import { resolve } from 'node:path';
 
 const USAGE = `hotline — 96365 citizen hotline channel server
 
@@ -22,6 +24,9 @@ const USAGE = `hotline — 96365 citizen hotline channel server
   hotline demo-data                  load demo departments, declarations and feedback
   hotline config                     print every config key (env name, default, meaning)
   hotline audit verify               check the audit log's hash chain
+  hotline sms preview <template> [name=value …]
+                                     print a template's text, encoding and segment count
+  hotline sms templates              list the SMS templates
 `;
 
 function openStore(config: Config): Store {
@@ -100,6 +105,20 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'config': process.stdout.write(describeConfig() + '\n'); return 0;
+    case 'sms': {
+      let templates;
+      try { templates = loadTemplates(resolve(config.sms.templates_dir), { maxSegments: config.sms.max_segments }); } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`); return 1;
+      }
+      if (sub === 'templates') { process.stdout.write(templates.names().join('\n') + '\n'); return 0; }
+      if (sub === 'preview' && rest[0]) {
+        if (!templates.has(rest[0])) { process.stderr.write(`unknown template ${rest[0]} (hotline sms templates lists them)\n`); return 2; }
+        const p = previewTemplate(templates, rest[0], parseVarArgs(rest.slice(1)));
+        process.stdout.write(`${p.text}\n---\nencoding: ${p.encoding}  length: ${p.units} ${p.encoding === 'gsm7' ? 'septets' : 'UCS2 units'}  segments: ${p.segments} (limit ${p.maxSegments})${p.overLimit ? '  OVER THE LIMIT' : ''}\n`);
+        return p.overLimit ? 1 : 0;
+      }
+      process.stderr.write(USAGE); return 2;
+    }
     case 'audit': {
       if (sub !== 'verify') { process.stderr.write(USAGE); return 2; }
       const store = openStore(config);

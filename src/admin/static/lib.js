@@ -11,6 +11,7 @@ export function h(tag, attrs, ...children) {
       if (v === undefined || v === null || v === false) continue;
       if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'class') el.className = v;
+      else if (k === 'style') el.style.cssText = v; // CSSOM: allowed under the panel's CSP (a style attribute is not)
       else if (k === 'value') el.value = v;
       else if (k === 'checked' || k === 'disabled' || k === 'selected') el[k] = !!v;
       else el.setAttribute(k, v === true ? '' : String(v));

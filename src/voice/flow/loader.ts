@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import {
-  EFFECT_KINDS, FEEDBACK_KINDS_FLOW, INPUT_VERBS, VERBS, WEEKDAY_KEYS,
+  FEEDBACK_KINDS_FLOW, INPUT_VERBS, VERBS, WEEKDAY_KEYS,
   type EffectKind, type Flow, type FlowNode, type MediaSpec, type OfficeHours, type Validation, type Verb, type WeekdayKey,
 } from './types.js';
 import { specTemplate, templateVars, VAR_NAME } from './template.js';

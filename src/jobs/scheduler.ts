@@ -1,0 +1,88 @@
+/**
+ * Scheduled work (node-cron, in the configured time zone):
+ *  - quiet-hour release: at the end of quiet hours held pushes join the queue (plus a 5-minute safety sweep,
+ *    so a server that was down at the release time catches up);
+ *  - expiry: pushes whose validity passed while waiting end 'expired';
+ *  - overdue reminders: on working days at 09:00 each department's contact gets one SMS listing its overdue
+ *    declarations, and the panel gets a badge event;
+ *  - retention: finished outbox rows, unmatched receipts and old inbound parts are purged.
+ * Every job body is a plain method, so tests call it directly.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { AppContext } from '../context.js';
+import type { Component } from '../app.js';
+import type { SmsChannel } from '../sms/channel.js';
+import { localDate } from '../domain/time.js';
+
+export interface Jobs extends Component {
+  releaseQuietHours(): number;
+  expireStale(): number;
+  remindOverdue(): { departments: number; declarations: number };
+  retention(): { outbox: number; receipts: number };
+}
+
+export function createJobs(ctx: AppContext, sms: SmsChannel | null): Jobs {
+  const log = ctx.log.child('jobs');
+  const tasks: ScheduledTask[] = [];
+  const tz = ctx.config.time.zone;
+
+  const jobs: Jobs = {
+    name: 'jobs',
+    releaseQuietHours() {
+      if (!sms) return 0;
+      const n = sms.outbox.releaseHeld();
+      if (n) log.info(`quiet hours over: ${n} held pushes released`);
+      return n;
+    },
+    expireStale() {
+      if (!sms) return 0;
+      const n = sms.outbox.expireStale();
+      if (n) log.info(`${n} pushes expired before they could be sent`);
+      return n;
+    },
+    remindOverdue() {
+      const now = ctx.now();
+      const today = localDate(now, tz);
+      if (!ctx.calendar.isWorkingDay(today)) return { departments: 0, declarations: 0 };
+      const counts = ctx.store.declarations.overdueCounts(now.toISOString());
+      let total = 0;
+      for (const [deptId, count] of counts) {
+        const dept = ctx.store.departments.byId(deptId);
+        if (!dept) continue;
+        total += count;
+        const items = ctx.store.declarations.overdue(now.toISOString(), deptId, 3).map((d) => `${d.queryCode}（${d.itemName}）`).join('、');
+        if (sms && dept.contactPhone) {
+          sms.outbox.queue({
+            phone: dept.contactPhone, reason: 'reminder', template: 'reminder.overdue', dedupeKey: `reminder:${dept.id}:${today}`,
+            text: sms.templates.render('reminder.overdue', { dept: dept.name, count: String(count), items }),
+          });
+        }
+        ctx.store.audit.append('system', 'overdue.reminder', dept.code, { count });
+      }
+      if (total) log.info(`overdue reminder: ${total} declarations in ${counts.size} departments`);
+      return { departments: counts.size, declarations: total };
+    },
+    retention() {
+      const before = new Date(ctx.now().getTime() - ctx.config.data.retention_days * 86400_000).toISOString();
+      const weekAgo = new Date(ctx.now().getTime() - 7 * 86400_000).toISOString();
+      const outbox = sms ? sms.repo.purgeOutbox(before) : 0;
+      const receipts = sms ? sms.repo.purgeUnmatchedReceipts(weekAgo) : 0;
+      if (outbox || receipts) log.info('retention', { outbox, receipts });
+      return { outbox, receipts };
+    },
+    async start() {
+      const [qh, qm] = ctx.config.sms.quiet_end.split(':').map(Number);
+      const opts = { timezone: tz, noOverlap: true };
+      const guard = (name: string, fn: () => unknown) => () => { try { fn(); } catch (e) { log.error(`job ${name} failed`, { error: (e as Error).message }); } };
+      tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...opts, name: 'quiet-release' }));
+      tasks.push(cron.schedule('*/5 * * * *', guard('sweep', () => { jobs.releaseQuietHours(); jobs.expireStale(); }), { ...opts, name: 'sweep' }));
+      tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...opts, name: 'overdue-reminder' }));
+      tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...opts, name: 'retention' }));
+    },
+    async stop() {
+      for (const t of tasks) await t.stop();
+      tasks.length = 0;
+    },
+  };
+  return jobs;
+}
