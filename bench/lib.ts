@@ -1,6 +1,6 @@
 /** Shared helpers for benchmarks: percentiles, RSS, a server in a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,7 +29,10 @@ export function tempDataDir(): string { return mkdtempSync(join(tmpdir(), 'hotli
 
 /** Start `hotline start` in a child process on a free port; resolves with its URL once it listens. */
 export async function startServerProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), 'start'], {
+  // The compiled server (npm run bench builds it first) is what production runs; fall back to tsx.
+  const built = join(import.meta.dirname, '..', 'dist', 'cli.js');
+  const args = existsSync(built) ? [built, 'start'] : ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), 'start'];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, HOTLINE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -175,8 +175,8 @@ export function adminPlugin(deps: AdminDeps) {
     },
     'POST /api/me/password': async (req, reply) => {
       const { current, password } = req.body as Static<typeof S.myPassword>;
-      if (!(await auth.checkPassword(req.staff!.user.id, current))) throw new HttpError(403, 'forbidden', '当前密码不正确 (current password is wrong)');
-      await auth.setPassword(req.staff!.user.id, password);
+      if (!(await auth.checkPassword(req.staff!.user.id, current))) throw new HttpError(422, 'wrong_password', '当前密码不正确 (current password is wrong)');
+      try { await auth.setPassword(req.staff!.user.id, password); } catch (e) { if (e instanceof StaffError) throw new HttpError(422, 'unprocessable', e.message); throw e; }
       audit(req, 'user.password_change', req.staff!.user.username);
       reply.header('set-cookie', sessionCookie('', { secure: ctx.config.http.secure_cookies, maxAgeSec: 0 }));
       return { ok: true, relogin: true };
@@ -329,10 +329,11 @@ export function adminPlugin(deps: AdminDeps) {
     'POST /api/sms/send': async (req) => {
       const sms = needSms();
       const { phone, text } = req.body as Static<typeof S.smsSend>;
-      if (!isMobileNumber(phone)) throw new HttpError(422, 'unprocessable', '不是手机号码 (not a mobile number)');
-      const r = await sms.sendManual(normalisePhone(phone), text, actorOf(req));
+      const to = normalisePhone(phone);
+      if (!isMobileNumber(to)) throw new HttpError(422, 'unprocessable', '不是手机号码 (not a mobile number)');
+      const r = await sms.sendManual(to, text, actorOf(req));
       const id = typeof r === 'number' ? r : r.id;
-      audit(req, 'sms.send', maskPhone(phone), { id, chars: Array.from(text).length });
+      audit(req, 'sms.send', maskPhone(to), { id, chars: Array.from(text).length });
       return { ok: true, id };
     },
     'GET /api/subscriptions': async (req) => {
@@ -523,10 +524,11 @@ export function adminPlugin(deps: AdminDeps) {
     app.post('/api/logout', { schema: { hide: true } }, async (req, reply) => {
       const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
       const a = auth.resolve(sid);
-      reply.header('set-cookie', sessionCookie('', { secure: ctx.config.http.secure_cookies, maxAgeSec: 0 }));
-      if (!a || !sid) return { ok: true };
+      const clearCookie = () => reply.header('set-cookie', sessionCookie('', { secure: ctx.config.http.secure_cookies, maxAgeSec: 0 }));
+      if (!a || !sid) { clearCookie(); return { ok: true }; }
       const token = req.headers['x-csrf-token'];
       if (!sameOrigin(req.headers) || typeof token !== 'string' || !sameToken(token, a.session.csrfToken)) throw new HttpError(403, 'csrf', 'CSRF 校验失败 (missing or wrong x-csrf-token)');
+      clearCookie();
       auth.logout(sid);
       hub.endSession(sha256(sid));
       ctx.store.audit.append(`staff:${a.user.username}`, 'auth.logout', a.user.username, null, ctx.now().toISOString());

@@ -164,7 +164,7 @@ export class DeclarationService {
       const updated = this.d.declarations.update(decl.id, {
         status: input.status, statusAt: occurredIso,
         closedAt: decided ? (decl.closedAt ?? occurredIso) : null,
-      }, nowIso);
+      }, nowIso, decl);
       emitPayload = { declaration: updated, event, previousStatus: decl.status, statusChanged: decl.status !== input.status, created: false };
       return { event, declaration: updated, duplicate: false, applied: true };
     });

@@ -31,7 +31,7 @@ export interface DeclarationRepo {
   byDeptRef(ref: string, departmentId?: number): Declaration[];
   queryCodeExists(code: string): boolean;
   insert(d: NewDeclaration): Declaration;
-  update(id: number, fields: Partial<Pick<Declaration, 'itemName' | 'applicantName' | 'applicantPhone' | 'dueAt' | 'status' | 'statusAt' | 'closedAt' | 'deptRef'>>, now: string): Declaration;
+  update(id: number, fields: Partial<Pick<Declaration, 'itemName' | 'applicantName' | 'applicantPhone' | 'dueAt' | 'status' | 'statusAt' | 'closedAt' | 'deptRef'>>, now: string, current?: Declaration): Declaration;
   events(declarationId: number): DeclarationEvent[];
   eventByEventId(departmentId: number, eventId: string): DeclarationEvent | undefined;
   insertEvent(e: NewDeclarationEvent): DeclarationEvent;

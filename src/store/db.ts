@@ -21,7 +21,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -32000');
+  db.pragma('cache_size = -16000');
   db.pragma('temp_store = MEMORY');
   if (opts.migrate !== false) migrate(db);
   return db;

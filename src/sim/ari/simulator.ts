@@ -31,7 +31,7 @@ import path from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
 
 import { SimCall, type AriEvent, type CallDriver, type CallEnd, type SimPlayback } from './call.js';
-import { apiDeclaration, resourceListing, servedOperations, HANGUP_REASON_VALUES, IF_EXISTS_VALUES, TERMINATE_ON_VALUES, type ServedOperation } from './swagger.js';
+import { apiDeclaration, resourceListing, servedOperations, IF_EXISTS_VALUES, TERMINATE_ON_VALUES, type ServedOperation } from './swagger.js';
 import { asteriskTimestamp, astTrue, atoi, causeText, delay, HANGUP_REASONS, nextChannelId, nextChannelName, protocolId, uuid } from './util.js';
 import { linearToAlaw, linearToUlaw, parseWav, pcm16ToWav, synthesizePcm, type AudioSegment } from './wav.js';
 import { handleControlRequest, handleControlUpgrade } from './control.js';
@@ -1034,7 +1034,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   private loadStoredRecordings(): void {
-    let entries: string[] = [];
+    let entries: string[];
     try {
       entries = readdirSync(this.recordingsDir, { recursive: true }) as string[];
     } catch {

@@ -52,7 +52,7 @@ export class SmsCommandHandler {
     const phone = row.phone;
     const survey = this.ctx.feedback.awaitingSurvey(phone);
     const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: !!survey });
-    let reply: { name: string; vars?: Record<string, string> } | null = null;
+    let reply: { name: string; vars?: Record<string, string> } | null;
     let outcome = cmd.type as string;
     let feedbackId: number | null = null;
     switch (cmd.type) {

@@ -46,7 +46,7 @@ export class SqliteDeclarationRepo implements DeclarationRepo {
     const info = this.s.insert.run(d);
     return this.byId(Number(info.lastInsertRowid))!;
   }
-  update(id: number, fields: Parameters<DeclarationRepo['update']>[1], now: string): Declaration {
+  update(id: number, fields: Parameters<DeclarationRepo['update']>[1], now: string, current?: Declaration): Declaration {
     const keys = Object.keys(fields).filter((k) => k in UPDATABLE).sort();
     const sig = keys.join(',');
     let stmt = this.updates.get(sig);
@@ -59,6 +59,7 @@ export class SqliteDeclarationRepo implements DeclarationRepo {
     const params: Record<string, unknown> = { id, now };
     for (const k of keys) params[k] = (fields as Record<string, unknown>)[k] ?? null;
     stmt.run(params);
+    if (current && current.id === id) return { ...current, ...fields, updatedAt: now } as Declaration;
     return this.byId(id)!;
   }
   events(declarationId: number): DeclarationEvent[] { return this.s.events.all(declarationId).map(toDeclarationEvent); }
@@ -67,7 +68,12 @@ export class SqliteDeclarationRepo implements DeclarationRepo {
   }
   insertEvent(e: NewDeclarationEvent): DeclarationEvent {
     const info = this.s.insertEvent.run({ ...e, details: e.details ? JSON.stringify(e.details) : null, applied: e.applied ? 1 : 0 });
-    return toDeclarationEvent(this.s.eventById.get(Number(info.lastInsertRowid)));
+    // Built from the input rather than read back: the row holds exactly these values.
+    return {
+      id: Number(info.lastInsertRowid), declarationId: e.declarationId, eventId: e.eventId, stepName: e.stepName, status: e.status,
+      handlerName: e.handlerName, handlerTitle: e.handlerTitle, opinion: e.opinion, details: e.details ?? null,
+      occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied,
+    };
   }
   lastAppliedEvent(declarationId: number): DeclarationEvent | undefined {
     const r = this.s.lastApplied.get(declarationId); return r ? toDeclarationEvent(r) : undefined;

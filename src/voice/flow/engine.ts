@@ -638,13 +638,14 @@ class Run {
     this.log('hangup', ph.kind);
     this.cancelTimer();
     const node = this.node();
-    if (ph.kind === 'recording' && node?.verb === 'record') {
-      // Asterisk reports RecordingFinished after the hang-up; the file is kept. Submit it then.
+    if (ph.kind === 'recording' && node?.verb === 'record' && node.feedbackKind) {
+      // Asterisk reports RecordingFinished after the hang-up; the file is kept. Submit it then
+      // (or, if it turns out too short, the earlier message kept in `unsubmitted`).
       s.awaitRecording = this.pending(node, ph.name, 0);
-    } else if (s.unsubmitted && !(ph.kind === 'effect' && ph.effect === 'submitFeedback')) {
-      this.submitOnHangup(s.unsubmitted);
+    } else {
+      if (s.unsubmitted && !(ph.kind === 'effect' && ph.effect === 'submitFeedback')) this.submitOnHangup(s.unsubmitted);
+      s.unsubmitted = null;
     }
-    s.unsubmitted = null;
     s.ended = true;
     s.endReason = 'caller';
     s.phase = { kind: 'ended' };
@@ -662,7 +663,10 @@ class Run {
     if (ev.type === 'recordingFinished' && s.awaitRecording && ev.name === s.awaitRecording.name) {
       const p = { ...s.awaitRecording, durationSec: Number(ev.durationSec) || 0 };
       s.awaitRecording = null;
-      if (ev.ok && ev.kept !== false) this.submitOnHangup(p);
+      const usable = ev.ok && ev.kept !== false && p.durationSec >= p.minDurationSeconds;
+      if (usable) this.submitOnHangup(p);
+      else if (s.unsubmitted) this.submitOnHangup(s.unsubmitted); // the caller's earlier take
+      s.unsubmitted = null;
     }
   }
 }

@@ -386,6 +386,11 @@ const cases: Case[] = [
   { label: 'hangup during a recording that stays too short: nothing submitted', flow: RECORD, script: [
     ['start', ['play rec_p']], ['done', ['record voice-c1-2 60s silence=5 beep #', 'timer 70000']], ['hangup', ['cancel']], ['recorded 1', []],
   ] },
+  { label: 'hangup during a re-recording that stays too short: the earlier take is submitted', flow: RECORD, script: [
+    ['start', ['play rec_p']], ['done', ['record voice-c1-2 60s silence=5 beep #', 'timer 70000']], ['recorded 30', ['cancel', 'play review_p']],
+    ['press 2', ['stop', 'play rec_p']], ['done', ['record voice-c1-6 60s silence=5 beep #', 'timer 70000']],
+    ['hangup', ['cancel']], ['recorded 1', ['effect submitFeedback complaint voice-c1-2 30s onHangup']],
+  ] },
   { label: 'hangup during the review menu submits the message', flow: RECORD, script: [
     ['start', ['play rec_p']], ['done', ['record voice-c1-2 60s silence=5 beep #', 'timer 70000']], ['recorded 30', ['cancel', 'play review_p']],
     ['hangup', ['effect submitFeedback complaint voice-c1-2 30s onHangup']],

@@ -1,0 +1,59 @@
+/** Shared pieces of the SMS benchmarks: server config against an SMSC process, seeding the outbox. */
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../src/config/index.js';
+import { DEFAULT_SMSC_CREDENTIALS } from '../src/sim/smsc/index.js';
+import { SqliteSmsRepo } from '../src/store/repos/sms.js';
+import { Outbox } from '../src/sms/outbox/outbox.js';
+import { Store } from '../src/store/index.js';
+import type { Reason } from '../src/sms/outbox/state.js';
+
+/** Quiet hours off (start = end), so pushes are never held while a benchmark runs at night. */
+export const QUIET_OFF = { HOTLINE_SMS_QUIET_START: '00:00', HOTLINE_SMS_QUIET_END: '00:00' } as const;
+
+/** Environment for a server bound to an SMSC at 127.0.0.1:port. */
+export function smsServerEnv(dataDir: string, smscPort: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOTLINE_DATA_DIR: dataDir, HOTLINE_HTTP_PORT: '0', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_ARI_URL: '',
+    HOTLINE_SMPP_HOST: '127.0.0.1', HOTLINE_SMPP_PORT: String(smscPort),
+    HOTLINE_SMPP_SYSTEM_ID: DEFAULT_SMSC_CREDENTIALS.systemId, HOTLINE_SMPP_PASSWORD: DEFAULT_SMSC_CREDENTIALS.password,
+    ...QUIET_OFF, ...extra,
+  };
+}
+
+export function smsServerConfig(dataDir: string, smscPort: number, extra: Record<string, string> = {}): Config {
+  return loadConfig({ env: { HOTLINE_LOG_LEVEL: 'warn', ...smsServerEnv(dataDir, smscPort, extra) }, file: null });
+}
+
+/** A one-segment Chinese push (UCS2, ≤ 70 units) that differs per row. */
+export function pushText(i: number): string {
+  return `【96365】您的申报（编号${String(100000 + (i % 900000))}）已办结，请凭身份证到市民中心三号窗口领取证照。`;
+}
+
+/** Queue `n` messages through the Outbox (same code path as the server) in big transactions. */
+export function seedOutbox(dataDir: string, n: number, opts: { reason?: Reason; text?: (i: number) => string; firstPhone?: number } = {}): number {
+  const t = performance.now();
+  const store = Store.open(join(dataDir, 'hotline.db'));
+  const repo = new SqliteSmsRepo(store.db);
+  const outbox = new Outbox(repo, { maxSegments: 6, quietStart: '00:00', quietEnd: '00:00', timeZone: 'Asia/Shanghai', pushValidityHours: 48 });
+  const text = opts.text ?? pushText;
+  const first = opts.firstPhone ?? 13900000000;
+  const chunk = 20_000;
+  for (let i = 0; i < n; i += chunk) {
+    store.transaction(() => {
+      for (let j = i; j < Math.min(n, i + chunk); j++) outbox.queue({ phone: String(first + j), text: text(j), reason: opts.reason ?? 'push' });
+    });
+  }
+  store.close();
+  return performance.now() - t;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function until(pred: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await pred()) return true;
+    await sleep(stepMs);
+  }
+  return !!(await pred());
+}

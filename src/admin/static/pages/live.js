@@ -1,0 +1,113 @@
+// 实时 Live: calls in progress, SMPP link, outbox depth and rate, new feedback — all pushed over the WebSocket (no polling).
+import { bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, state, statusTag, tag } from '../lib.js';
+
+const LINK_ZH = { bound: '已连接', bound_trx: '已连接', connected: '已连接', up: '已连接', connecting: '连接中', binding: '绑定中', down: '断开', disconnected: '断开', closed: '断开' };
+
+export function render(root) {
+  const dept = state.session.user.role === 'department';
+  const dot = h('span', { class: 'live-dot' });
+  const connText = h('span', null, '连接中…');
+  const link = h('div', { class: 'stat', id: 'live-link' }, '—');
+  const queued = h('div', { class: 'stat', id: 'live-queued' }, '—');
+  const rate = h('div', { class: 'stat', id: 'live-rate' }, '—');
+  const callsBody = h('tbody', { id: 'live-calls' });
+  const feed = h('ul', { class: 'feed', id: 'live-feed' });
+  const events = h('ul', { class: 'feed', id: 'live-events' });
+  const calls = new Map();
+
+  const setConn = (on) => { dot.classList.toggle('on', on); connText.textContent = on ? '已连接（实时推送）Connected' : '未连接，正在重连… Reconnecting'; };
+  setConn(liveStatus.connected);
+
+  const drawCalls = () => {
+    clear(callsBody);
+    if (!calls.size) { callsBody.appendChild(h('tr', null, h('td', { colspan: 4, class: 'muted' }, '当前无通话 No calls in progress'))); return; }
+    const now = Date.now();
+    for (const c of calls.values()) {
+      callsBody.appendChild(h('tr', { 'data-call': c.callId },
+        h('td', null, c.caller || '—'), h('td', null, c.node || '—'), h('td', null, c.state || ''),
+        h('td', { class: 'nowrap' }, fmtDuration((now - Date.parse(c.startedAt)) / 1000))));
+    }
+  };
+  const setSms = (s) => {
+    if (!s) return;
+    if (s.queued !== undefined) queued.textContent = String(s.queued);
+    if (s.perSecond !== undefined) rate.textContent = `${Number(s.perSecond).toFixed(1)}`;
+    if (s.link) link.textContent = LINK_ZH[s.link] ?? s.link;
+  };
+  const addFeedback = (m) => {
+    const f = m.data.feedback;
+    const li = h('li', { class: 'fresh', 'data-ref': f.ref },
+      h('div', null, h('b', null, `${LABELS.kind[f.kind] ?? f.kind} ${f.ref}`), ' ', statusTag(f.status), ' ', h('span', { class: 'muted' }, `${LABELS.channel[f.channel] ?? f.channel} · ${f.phone || '—'} · ${fmtTime(m.at, true)}`)),
+      h('div', { class: 'citizen-text' }, f.excerpt ?? (f.hasRecording ? '（语音留言）' : '')),
+      h('a', { href: `#/feedback/${f.id}` }, '打开 Open →'));
+    feed.prepend(li);
+    while (feed.children.length > 50) feed.lastChild.remove();
+  };
+  // The event stream is drawn once per animation frame (the bus can carry hundreds of events a second).
+  let pending = [];
+  let frame = 0;
+  const logEvent = (m) => {
+    pending.push(m);
+    if (pending.length > 100) pending = pending.slice(-100);
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      const batch = pending; pending = [];
+      for (const e of batch) events.prepend(h('li', null, h('span', { class: 'muted' }, fmtTime(e.at, true)), ' ', tag('', e.name), ' ', summary(e)));
+      while (events.children.length > 100) events.lastChild.remove();
+    });
+  };
+
+  const applySnapshot = (s) => {
+    if (!s) return;
+    calls.clear();
+    for (const c of s.calls ?? []) calls.set(c.callId, c);
+    drawCalls();
+    if (s.sms) setSms(s.sms);
+    if (!s.smsRunning) { link.textContent = '未运行'; }
+    const smpp = s.health?.components?.smpp ?? s.health?.components?.sms;
+    if (smpp) link.textContent = LINK_ZH[smpp.state] ?? smpp.state;
+  };
+  applySnapshot(liveStatus.snapshot);
+
+  const off = onLive((m) => {
+    if (m.type === 'status') return setConn(m.connected);
+    if (m.type === 'snapshot') return applySnapshot(m);
+    if (m.type !== 'event') return;
+    logEvent(m);
+    const d = m.data || {};
+    switch (m.name) {
+      case 'feedback.created': addFeedback(m); break;
+      case 'call.updated': if (d.callId) { calls.set(d.callId, { ...calls.get(d.callId), ...d }); drawCalls(); } break;
+      case 'call.ended': calls.delete(d.callId); drawCalls(); break;
+      case 'sms.link': link.textContent = LINK_ZH[d.state] ?? String(d.state ?? '—'); break;
+      case 'sms.outbox': setSms(d); break;
+      default: break;
+    }
+  });
+  const tick = setInterval(() => { if (calls.size) drawCalls(); }, 1000); // redraw durations locally (no server polling)
+
+  root.append(h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
+    dept ? null : h('div', { class: 'grid3' },
+      h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'SMPP 链路 Link'), link),
+      h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发件队列 Outbox queued'), queued),
+      h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发送速率 条/秒 Messages/s'), rate)),
+    h('div', { class: 'grid2' },
+      h('div', null,
+        dept ? null : h('div', { class: 'card' }, h('h2', null, bi('通话中', 'Calls in progress')),
+          h('table', null, h('thead', null, h('tr', null, ['来电 Caller', '流程节点 Node', '状态 State', '时长 Duration'].map((x) => h('th', null, x)))), callsBody)),
+        h('div', { class: 'card' }, h('h2', null, bi('新反馈', 'New feedback')), feed, h('p', { class: 'muted' }, '新反馈到达时自动出现，无需刷新。'))),
+      h('div', { class: 'card' }, h('h2', null, bi('事件流', 'Event stream')), events)));
+  drawCalls();
+  return () => { off(); clearInterval(tick); if (frame) cancelAnimationFrame(frame); };
+}
+
+function summary(m) {
+  const d = m.data || {};
+  if (d.feedback) return `${d.feedback.ref} ${LABELS.status[d.feedback.status] ?? d.feedback.status}${d.action ? ' · ' + d.action : ''}`;
+  if (m.name === 'declaration.changed') return `${d.queryCode} ${d.step ?? ''} ${LABELS.decl[d.status] ?? d.status}`;
+  if (m.name.startsWith('call.')) return `${d.caller ?? ''} ${d.node ?? ''} ${d.state ?? ''}`;
+  if (m.name === 'sms.outbox') return `队列 ${d.queued ?? '—'} · ${d.perSecond ?? 0}/s`;
+  if (m.name.endsWith('.link')) return String(d.state ?? '');
+  return '';
+}

@@ -1,0 +1,85 @@
+// 测试电话 Test phone (demo mode): a dial pad that places a simulated call into the real IVR flow
+// (prompts as captions and audio; keys as DTMF; a record button), and an SMS composer texting 96365.
+import { act, api, bi, clear, fmtTime, h, onLive, toast } from '../lib.js';
+
+const phoneState = { number: '13900001234' };
+
+export function render(root) {
+  let callId = null;
+  const num = h('input', { id: 'tp-number', value: phoneState.number, inputmode: 'tel', 'aria-label': '本机号码 This phone' });
+  num.addEventListener('change', () => { phoneState.number = num.value.trim(); loadSms(); });
+  const status = h('div', { class: 'muted', id: 'tp-status', style: 'color:#9fb0cf;text-align:center;margin-top:8px' }, '空闲 Idle');
+  const captions = h('ul', { class: 'captions', id: 'tp-captions' });
+  const audio = h('audio', { id: 'tp-audio' });
+  const dialBtn = h('button', { class: 'dial', id: 'tp-dial' }, '📞 拨打 96365');
+  const hangBtn = h('button', { class: 'hang', id: 'tp-hangup', disabled: true }, '挂断');
+  const recBtn = h('button', { id: 'tp-record', disabled: true }, '🎙 说 5 秒话 Speak 5 s');
+  const cap = (text, sys = false) => { captions.append(h('li', { class: sys ? 'sys' : '' }, text)); captions.scrollTop = captions.scrollHeight; };
+  const setCall = (id) => {
+    callId = id;
+    hangBtn.disabled = !id; recBtn.disabled = !id; dialBtn.disabled = !!id;
+    status.textContent = id ? `通话中 In call · ${id}` : '空闲 Idle';
+  };
+
+  dialBtn.addEventListener('click', async () => {
+    phoneState.number = num.value.trim();
+    clear(captions);
+    const r = await act(dialBtn, () => api('POST', '/testphone/call', { from: phoneState.number }));
+    if (r) { setCall(r.callId); cap(`${fmtTime(new Date().toISOString(), true)} 已接通 96365`, true); }
+  });
+  hangBtn.addEventListener('click', async () => { if (callId) await act(hangBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/hangup`)); });
+  recBtn.addEventListener('click', async () => { if (callId) await act(recBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/record`, { seconds: 5 }), '正在发送录音 Speaking…'); });
+  const press = async (d) => {
+    if (!callId) { num.value += d; return; }
+    cap(`按键 ${d}`, true);
+    try { await api('POST', `/testphone/call/${encodeURIComponent(callId)}/press`, { digits: d }); } catch (e) { toast(e.message, true); }
+  };
+  const pad = h('div', { class: 'pad' }, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((d) => h('button', { 'data-key': d, onclick: () => press(d) }, d)));
+
+  // SMS composer
+  const smsText = h('input', { id: 'tp-sms-text', placeholder: '如：查询 963650000011 / 投诉 …', size: 30 });
+  const thread = h('div', { id: 'tp-sms-thread' });
+  const sent = [];
+  async function loadSms() {
+    try {
+      const r = await api('GET', `/testphone/sms?phone=${encodeURIComponent(phoneState.number)}`);
+      const all = [...sent.filter((m) => m.from === phoneState.number).map((m) => ({ ...m, out: true })), ...r.items.map((m) => ({ ...m, out: false }))]
+        .sort((a, b) => String(a.at).localeCompare(String(b.at)));
+      clear(thread);
+      if (!all.length) thread.append(h('p', { class: 'muted' }, '暂无短信 No messages'));
+      for (const m of all) thread.append(h('div', { class: `bubble ${m.out ? 'out' : 'in'}` }, m.text, h('div', { class: 'muted' }, fmtTime(m.at, true))));
+    } catch (e) { toast(e.message, true); }
+  }
+  const smsForm = h('form', { class: 'row', onsubmit: async (e) => {
+    e.preventDefault();
+    const text = smsText.value.trim();
+    if (!text) return;
+    if (await act(e.submitter, () => api('POST', '/testphone/sms', { from: phoneState.number, text }))) {
+      sent.push({ from: phoneState.number, text, at: new Date().toISOString() });
+      smsText.value = '';
+      loadSms();
+    }
+  } }, smsText, h('button', { class: 'primary', type: 'submit' }, '发送至 96365'));
+
+  const off = onLive((m) => {
+    if (m.type === 'testphone' && m.callId === callId) {
+      const e = m.event;
+      if (e.type === 'prompt') {
+        cap(e.text);
+        if (e.audioUrl) { audio.src = e.audioUrl; audio.play().catch(() => {}); }
+      } else if (e.type === 'node') status.textContent = `通话中 · 节点 ${e.node}`;
+      else if (e.type === 'state') cap(`状态：${e.state}`, true);
+      else if (e.type === 'recording') cap(e.state === 'started' ? '● 开始录音 Recording…' : '■ 录音结束', true);
+      else if (e.type === 'ended') { cap(`通话结束${e.reason ? '：' + e.reason : ''} Call ended`, true); setCall(null); }
+    } else if (m.type === 'testphone-sms' && m.sms.to === phoneState.number) loadSms();
+  });
+
+  root.append(h('h1', null, bi('测试电话', 'Test phone'), h('span', { class: 'en' }, '演示模式：模拟来电与短信进入真实的语音流程和短信指令')),
+    h('div', { class: 'grid2' },
+      h('div', { class: 'card row', style: 'align-items:flex-start;gap:20px' },
+        h('div', { class: 'phone' }, h('div', { class: 'stat-label', style: 'color:#9fb0cf' }, '本机号码 This phone'), num, pad, h('div', { class: 'calls' }, dialBtn, hangBtn), status),
+        h('div', { style: 'flex:1;min-width:220px' }, h('h2', null, bi('语音提示', 'Prompts')), captions, audio, h('div', { class: 'row' }, recBtn))),
+      h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm)));
+  loadSms();
+  return () => { off(); audio.pause(); };
+}

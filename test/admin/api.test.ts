@@ -1,0 +1,268 @@
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, FakeSms, FakeTestPhone, FakeVoice, loggedIn, startAdmin, writeRecording, type AdminServer } from './helpers.js';
+import { ROUTES, ALL_ROLES, type RouteSpec, type StaffRole } from '../../src/admin/routes-table.js';
+import { addDepartment } from '../../src/departments.js';
+import { csvCell, toCsv } from '../../src/admin/csv.js';
+import { toPlayableWav } from '../../src/admin/recordings.js';
+import type { Feedback } from '../../src/domain/types.js';
+
+let s: AdminServer;
+const sms = new FakeSms();
+const PW = 'matrix-pass-1';
+const clients = {} as Record<StaffRole, Client>;
+let scjgCode = '';
+let rsjDeclCode = '';
+let fx: Record<string, Feedback> = {};
+let victimId = 0;
+
+beforeAll(async () => {
+  s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms, voice: new FakeVoice(), testPhone: new FakeTestPhone() });
+  const { ctx } = s.server;
+  const scjg = addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000001').department;
+  const rsj = addDepartment(ctx.store, 'RSJ', '市人社局').department;
+  scjgCode = ctx.declarations.upsert(scjg, 'SC-1', { itemName: '食品经营许可', applicantName: '张晓明', applicantPhone: '13912345678', timeLimitDays: 5 }).declaration.queryCode;
+  rsjDeclCode = ctx.declarations.upsert(rsj, 'RS-1', { itemName: '社保卡补办', applicantPhone: '13712345678', timeLimitDays: 5 }).declaration.queryCode;
+  const rec = writeRecording(ctx.config.data.dir, 'fb-1.wav');
+  const mk = (dept: number, extra: Partial<Parameters<typeof ctx.feedback.create>[0]> = {}) => {
+    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 1.5, ...extra });
+    return ctx.feedback.assign(f.id, dept, 'test');
+  };
+  fx = { main: mk(scjg.id), answer: mk(scjg.id), close: mk(scjg.id), assign: mk(scjg.id), other: mk(rsj.id, { text: 'RSJ only' }) };
+  for (const role of ALL_ROLES) {
+    await s.admin.auth.createUser({ username: `u_${role}`, role, password: PW, departmentCode: role === 'department' ? 'SCJG' : null });
+    clients[role] = await loggedIn(s.url, `u_${role}`, PW);
+  }
+  victimId = (await s.admin.auth.createUser({ username: 'victim', role: 'operator', password: PW })).id;
+});
+afterAll(async () => { await s.server.stop(); });
+
+/** A concrete request for each table route (path parameters filled, a valid body). */
+function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?: unknown; ok?: number } {
+  const byRoute: Record<string, { path?: string; body?: unknown; ok?: number }> = {
+    'POST /api/me/password': { body: { current: 'not-my-password', password: 'whatever-123' }, ok: 422 },
+    'GET /api/feedback/:id': { path: `/api/feedback/${fx.main.id}` },
+    'GET /api/feedback/:id/recording': { path: `/api/feedback/${fx.main.id}/recording` },
+    'POST /api/feedback/:id/transcript': { path: `/api/feedback/${fx.main.id}/transcript`, body: { transcript: '转写内容' } },
+    'POST /api/feedback/:id/assign': { path: `/api/feedback/${fx.assign.id}/assign`, body: { department: 'SCJG' } },
+    'POST /api/feedback/:id/answer': { path: `/api/feedback/${fx.answer.id}/answer`, body: { answer: '已处理，谢谢。' } },
+    'POST /api/feedback/:id/close': { path: `/api/feedback/${fx.close.id}/close` },
+    'POST /api/feedback/:id/reveal-phone': { path: `/api/feedback/${fx.main.id}/reveal-phone` },
+    'GET /api/declarations/:code': { path: `/api/declarations/${scjgCode}` },
+    'POST /api/sms/:id/retry': { path: '/api/sms/2/retry' },
+    'POST /api/sms/:id/cancel': { path: '/api/sms/1/cancel' },
+    'POST /api/sms/send': { body: { phone: '13912345678', text: '人工短信' } },
+    'POST /api/users': { body: { username: `m_${role}_${i}`, role: 'operator', password: PW } },
+    'POST /api/users/:id/password': { path: `/api/users/${victimId}/password`, body: {} },
+    'POST /api/users/:id/disabled': { path: `/api/users/${victimId}/disabled`, body: { disabled: false } },
+    'POST /api/departments': { body: { code: `D${i}${role.slice(0, 3).toUpperCase()}`, name: '测试部门' } },
+    'POST /api/departments/:code/rotate-key': { path: '/api/departments/RSJ/rotate-key' },
+    'POST /api/testphone/call': { body: { from: '13900001234' } },
+    'POST /api/testphone/call/:callId/press': { path: '/api/testphone/call/sim-1/press', body: { digits: '1' } },
+    'POST /api/testphone/call/:callId/record': { path: '/api/testphone/call/sim-1/record', body: { seconds: 2 } },
+    'POST /api/testphone/call/:callId/hangup': { path: '/api/testphone/call/sim-1/hangup' },
+    'POST /api/testphone/sms': { body: { from: '13900001234', text: 'CX' } },
+    'GET /api/testphone/sms': { path: '/api/testphone/sms?phone=13900001234' },
+  };
+  const x = byRoute[`${r.method} ${r.url}`] ?? {};
+  return { path: '/admin' + (x.path ?? r.url), body: x.body ?? (r.method === 'POST' ? {} : undefined), ok: x.ok };
+}
+
+describe('role × route matrix', () => {
+  it('every table route refuses an anonymous request with 401', async () => {
+    const anon = new Client(s.url);
+    for (const r of ROUTES) {
+      const { path, body } = sample(r, 'admin', 0);
+      const res = await anon.req(r.method, path, body);
+      expect(res.status, `${r.method} ${r.url}`).toBe(401);
+    }
+  });
+
+  it('every route × every role: allowed → 200, otherwise 403', async () => {
+    const failures: string[] = [];
+    let i = 0;
+    for (const r of ROUTES) {
+      for (const role of ALL_ROLES) {
+        const { path, body, ok } = sample(r, role, i++);
+        const res = await clients[role].req(r.method, path, body);
+        const expected = r.roles.includes(role) ? ok ?? 200 : 403;
+        if (res.status !== expected) failures.push(`${role} ${r.method} ${path}: ${res.status} (expected ${expected}) ${res.text.slice(0, 120)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(ROUTES.length).toBeGreaterThan(30);
+  });
+});
+
+describe('department isolation', () => {
+  it("a department user does not see another department's feedback, recording or declaration", async () => {
+    const d = clients.department;
+    const list = await d.get('/admin/api/feedback?limit=200');
+    expect(list.status).toBe(200);
+    const ids = list.json.items.map((x: { id: number }) => x.id);
+    expect(ids).toContain(fx.main.id);
+    expect(ids).not.toContain(fx.other.id);
+    // Asking for another department by filter does not widen the scope.
+    expect((await d.get('/admin/api/feedback?department=RSJ')).json.items.map((x: { id: number }) => x.id)).not.toContain(fx.other.id);
+    const table: Array<[string, string, string, unknown, number]> = [
+      ['detail by URL', 'GET', `/admin/api/feedback/${fx.other.id}`, undefined, 404],
+      ['recording by URL', 'GET', `/admin/api/feedback/${fx.other.id}/recording`, undefined, 404],
+      ['answer by URL', 'POST', `/admin/api/feedback/${fx.other.id}/answer`, { answer: 'x' }, 404],
+      ['declaration by URL', 'GET', `/admin/api/declarations/${rsjDeclCode}`, undefined, 404],
+      ['own declaration', 'GET', `/admin/api/declarations/${scjgCode}`, undefined, 200],
+    ];
+    for (const [label, method, path, body, status] of table) expect((await d.req(method, path, body)).status, label).toBe(status);
+    const search = await d.get(`/admin/api/declarations?q=${rsjDeclCode}`);
+    expect(search.json.items).toEqual([]);
+    // central staff see it
+    expect((await clients.operator.get(`/admin/api/feedback/${fx.other.id}`)).status).toBe(200);
+  });
+});
+
+describe('recordings', () => {
+  it('streams audio/wav by feedback id, with ranges', async () => {
+    const r = await fetch(`${s.url}/admin/api/feedback/${fx.main.id}/recording`, { headers: { cookie: clients.operator.cookie! } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('audio/wav');
+    const buf = Buffer.from(await r.arrayBuffer());
+    expect(buf.toString('ascii', 0, 4)).toBe('RIFF');
+    const part = await fetch(`${s.url}/admin/api/feedback/${fx.main.id}/recording`, { headers: { cookie: clients.operator.cookie!, range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-99/${buf.length}`);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it('refuses any stored path outside <data>/recordings', async () => {
+    const { ctx } = s.server;
+    const dir = join(ctx.config.data.dir, 'recordings');
+    symlinkSync('/etc/hostname', join(dir, 'link.wav'));
+    const bad = ['../hotline.db', '/etc/passwd', 'x/../../hotline.db', `${dir}/../hotline.db`, 'link.wav', 'missing.wav', '', '\0.wav'];
+    for (const p of bad) {
+      const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: p });
+      const r = await clients.admin.get(`/admin/api/feedback/${f.id}/recording`);
+      expect(r.status, JSON.stringify(p)).toBe(404);
+    }
+    // the URL never names a path
+    expect((await clients.admin.get('/admin/api/feedback/..%2F..%2Fetc%2Fpasswd/recording')).status).toBe(400);
+  });
+
+  it('μ-law WAV becomes 16-bit PCM', () => {
+    const data = Buffer.from([0xff, 0x7f, 0x00, 0x80]);
+    const h = Buffer.alloc(44);
+    h.write('RIFF', 0, 'ascii'); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8, 'ascii'); h.write('fmt ', 12, 'ascii');
+    h.writeUInt32LE(16, 16); h.writeUInt16LE(7, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(8000, 24); h.writeUInt32LE(8000, 28);
+    h.writeUInt16LE(1, 32); h.writeUInt16LE(8, 34); h.write('data', 36, 'ascii'); h.writeUInt32LE(data.length, 40);
+    const out = toPlayableWav(Buffer.concat([h, data]));
+    expect(out.readUInt16LE(20)).toBe(1);
+    expect(out.readUInt16LE(34)).toBe(16);
+    expect([0, 1, 2, 3].map((i) => out.readInt16LE(44 + i * 2))).toEqual([0, 0, -32124, 32124]);
+  });
+});
+
+describe('XSS, audit, CSV, SMS, demo', () => {
+  it('citizen HTML comes back JSON-escaped; the page code never uses innerHTML', async () => {
+    const { ctx } = s.server;
+    const xss = '<img src=x onerror=alert(1)> 测试转义';
+    const f = ctx.feedback.create({ kind: 'complaint', channel: 'web', phone: '13612345678', text: xss });
+    const r = await clients.admin.get(`/admin/api/feedback/${f.id}`);
+    expect(r.text).not.toContain('<img');
+    expect(r.text).toContain('\\u003cimg src=x onerror=alert(1)\\u003e');
+    expect(r.json.text).toBe(xss);
+    const dir = join(process.cwd(), 'src/admin/static');
+    const files = [...readdirSync(dir).map((n) => join(dir, n)), ...readdirSync(join(dir, 'pages')).map((n) => join(dir, 'pages', n))].filter((p) => p.endsWith('.js'));
+    expect(files.length).toBeGreaterThan(8);
+    for (const p of files) {
+      const code = readFileSync(p, 'utf8');
+      expect(code, p).not.toMatch(/\.innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+    }
+    expect(readFileSync(join(dir, 'lib.js'), 'utf8')).toContain('document.createTextNode');
+    const page = await fetch(`${s.url}/admin`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('/admin/static/app.js');
+    expect((await fetch(`${s.url}/admin/static/../api.ts`)).status).toBe(404);
+    expect((await fetch(`${s.url}/admin/static/pages/feedback.js`)).headers.get('content-type')).toContain('text/javascript');
+  });
+
+  it('staff actions are written to the audit log; the chain verifies', async () => {
+    const { ctx } = s.server;
+    const f = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '审计' });
+    const a = clients.admin;
+    expect((await a.post(`/admin/api/feedback/${f.id}/transcript`, { transcript: '审计转写' })).status).toBe(200);
+    expect((await a.post(`/admin/api/feedback/${f.id}/assign`, { department: 'SCJG' })).status).toBe(200);
+    expect((await a.post(`/admin/api/feedback/${f.id}/answer`, { answer: '已答复' })).status).toBe(200);
+    expect((await a.post(`/admin/api/feedback/${f.id}/close`)).status).toBe(200);
+    const entries = ctx.store.audit.list(200).filter((e) => e.target === f.ref);
+    expect(entries.map((e) => e.action).reverse()).toEqual(['feedback.transcribe', 'feedback.assign', 'feedback.answer', 'feedback.close']);
+    expect(entries.every((e) => e.actor === 'staff:u_admin')).toBe(true);
+    const log = await clients.supervisor.get('/admin/api/audit?limit=5&verify=1');
+    expect(log.json.verify).toMatchObject({ ok: true });
+    expect(log.json.items).toHaveLength(5);
+    const timeline = (await a.get(`/admin/api/feedback/${f.id}`)).json.timeline.map((t: { action: string }) => t.action);
+    expect(timeline).toEqual(['created', 'transcribed', 'assigned', 'answered', 'closed']);
+  });
+
+  it('CSV cells are quoted and guarded against formulas', () => {
+    const cases: Array<[string, unknown, string]> = [
+      ['plain', 'abc', 'abc'], ['number', 42, '42'], ['negative number stays a number', -3, '-3'], ['null', null, ''],
+      ['comma', 'a,b', '"a,b"'], ['quote', 'say "hi"', '"say ""hi"""'], ['newline', 'a\nb', '"a\nb"'],
+      ['formula =', '=1+1', "'=1+1"], ['formula +', '+1', "'+1"], ['formula -', '-1', "'-1"], ['formula @', '@SUM(A1)', "'@SUM(A1)"],
+      ['formula with comma', '=HYPERLINK("x","y")', `"'=HYPERLINK(""x"",""y"")"`], ['tab start', '\tx', "'\tx"], ['chinese', '市场监管局', '市场监管局'],
+    ];
+    for (const [label, input, out] of cases) expect(csvCell(input), label).toBe(out);
+    expect(toCsv([['a', 'b'], [1, 2]])).toBe('\uFEFFa,b\r\n1,2\r\n');
+  });
+
+  it('statistics per department and their CSV export', async () => {
+    const { ctx } = s.server;
+    addDepartment(ctx.store, 'EVIL', '=HYPERLINK("http://evil","点我")');
+    const st = await clients.supervisor.get('/admin/api/stats');
+    expect(st.status).toBe(200);
+    const scjg = st.json.rows.find((r: { department: string }) => r.department === 'SCJG');
+    expect(scjg.received).toBeGreaterThanOrEqual(4);
+    expect(scjg.answered).toBeGreaterThanOrEqual(1);
+    expect(typeof scjg.medianAnswerHours).toBe('number');
+    const csv = await clients.supervisor.get('/admin/api/stats.csv');
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="96365-stats-\d{4}-\d{2}-\d{2}\.csv"/);
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://evil"",""点我"")"`);
+    expect(csv.text.split('\r\n')[0]).toContain('部门代码');
+  });
+
+  it('SMS through the port: phones masked, manual send audited', async () => {
+    const out = await clients.operator.get('/admin/api/sms/outbox');
+    expect(out.json.items[0].phone).toBe('139****5678');
+    const bad = await clients.admin.post('/admin/api/sms/send', { phone: '12345', text: 'x' });
+    expect(bad.status).toBe(422);
+    const r = await clients.admin.post('/admin/api/sms/send', { phone: '+86 139 1234 5678', text: '您好' });
+    expect(r.status).toBe(200);
+    expect(sms.manual.at(-1)).toEqual({ phone: '13912345678', text: '您好', actor: 'staff:u_admin' });
+    expect(s.server.ctx.store.audit.list(1)[0]).toMatchObject({ action: 'sms.send', target: '139****5678' });
+    const reveal = await clients.operator.post(`/admin/api/feedback/${fx.main.id}/reveal-phone`);
+    expect(reveal.json.phone).toBe('13812341234');
+    expect(s.server.ctx.store.audit.list(1)[0]).toMatchObject({ action: 'feedback.reveal_phone', actor: 'staff:u_operator' });
+  });
+
+  it('without an SMS port the SMS routes say the channel is not running', async () => {
+    const s2 = await startAdmin();
+    try {
+      await s2.admin.auth.createUser({ username: 'adm', role: 'admin', password: PW });
+      const c = await loggedIn(s2.url, 'adm', PW);
+      const r = await c.get('/admin/api/sms/outbox');
+      expect(r.status).toBe(503);
+      expect(r.json.error).toBe('not_running');
+      const sess = await c.get('/admin/api/session');
+      expect(sess.json.features).toEqual({ sms: false, voice: false, testPhone: false, demo: false });
+      expect((await c.post('/admin/api/testphone/call', { from: '13900001234' })).status).toBe(404);
+    } finally { await s2.server.stop(); }
+  });
+
+  it('demo mode creates the demo logins', async () => {
+    expect(s.admin.demo).toBe(true);
+    // SCJG did not exist at start; the department login follows once it does.
+    expect(s.admin.auth.users.byUsername('demo')?.role).toBe('admin');
+    expect(await s.admin.ensureDemoLogins()).toEqual(['dept_scjg']);
+    expect((await new Client(s.url).login('dept_scjg', 'demo96365')).json.user).toMatchObject({ role: 'department', departmentCode: 'SCJG' });
+  });
+});

@@ -1,0 +1,104 @@
+/** Helpers for the admin panel tests: a server with the admin component, a cookie-keeping client, fake channel ports. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { adminComponent, type AdminOptions } from '../../src/admin/index.js';
+import type { AdminComponent } from '../../src/admin/index.js';
+import type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestPhoneSms, SmsOutboxItem } from '../../src/admin/sms-port.js';
+import { silentLogger } from '../../src/log.js';
+import { testConfig } from '../helpers/context.js';
+import { pcm16ToWav, synthesizePcm } from '../../src/sim/ari/wav.js';
+
+export interface AdminServer { server: RunningServer; admin: AdminComponent; url: string; clock: { offsetMs: number } }
+
+export async function startAdmin(env: Record<string, string> = {}, opts: AdminOptions = {}): Promise<AdminServer> {
+  const clock = { offsetMs: 0 };
+  let admin!: AdminComponent;
+  const server = await startServer(testConfig(env), {
+    log: silentLogger, now: () => new Date(Date.now() + clock.offsetMs),
+    components: (ctx) => [admin = adminComponent(ctx, opts)],
+  });
+  return { server, admin, url: server.url, clock };
+}
+
+export interface Res { status: number; json: any; text: string; headers: Headers }
+
+/** A browser-like client: keeps the session cookie and the CSRF token. */
+export class Client {
+  cookie: string | null = null;
+  csrf: string | null = null;
+  constructor(readonly base: string) {}
+
+  async req(method: string, path: string, body?: unknown, opts: { csrf?: boolean; headers?: Record<string, string> } = {}): Promise<Res> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (method !== 'GET' && (opts.csrf ?? true) && this.csrf) headers['x-csrf-token'] = this.csrf;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) {
+      const v = /hotline_sid=([^;]*)/.exec(setCookie)?.[1] ?? '';
+      this.cookie = v ? `hotline_sid=${v}` : null;
+    }
+    const text = await res.text();
+    let json: any = null;
+    try { json = JSON.parse(text); } catch { /* not json */ }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+  get(path: string, opts?: { headers?: Record<string, string> }) { return this.req('GET', path, undefined, opts); }
+  post(path: string, body: unknown = {}, opts?: { csrf?: boolean; headers?: Record<string, string> }) { return this.req('POST', path, body, opts); }
+
+  async login(username: string, password: string): Promise<Res> {
+    const r = await this.post('/admin/api/login', { username, password }, { csrf: false });
+    if (r.status === 200) this.csrf = r.json.csrfToken;
+    return r;
+  }
+}
+
+export async function loggedIn(base: string, username: string, password: string): Promise<Client> {
+  const c = new Client(base);
+  const r = await c.login(username, password);
+  if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${r.text}`);
+  return c;
+}
+
+/** Write a short 8 kHz PCM WAV under <data>/recordings and return its path relative to that dir. */
+export function writeRecording(dataDir: string, name: string, ms = 1500): string {
+  const dir = join(dataDir, 'recordings');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), pcm16ToWav(synthesizePcm([{ ms, talking: true }])));
+  return name;
+}
+
+export class FakeSms implements SmsAdminPort {
+  outbox: SmsOutboxItem[] = [
+    { id: 1, phone: '13912345678', text: '您的申报件已受理', reason: 'push', status: 'delivered', segments: 1, attempts: 1, createdAt: new Date().toISOString(), receipts: [{ stat: 'DELIVRD', at: new Date().toISOString() }] },
+    { id: 2, phone: '13712345678', text: '答复：已处理', reason: 'answer', status: 'failed', segments: 1, attempts: 8, createdAt: new Date().toISOString(), lastError: 'ESME_RTHROTTLED' },
+  ];
+  manual: Array<{ phone: string; text: string; actor: string }> = [];
+  listOutbox() { return this.outbox; }
+  listInbox() { return [{ id: 1, phone: '13912345678', text: 'CX 963650000011', receivedAt: new Date().toISOString(), command: 'query' }]; }
+  retry(id: number) { const m = this.outbox.find((x) => x.id === id); if (!m) throw new Error('no such message'); m.status = 'queued'; }
+  cancel(id: number) { const m = this.outbox.find((x) => x.id === id); if (!m) throw new Error('no such message'); m.status = 'cancelled'; }
+  sendManual(phone: string, text: string, actor: string) { this.manual.push({ phone, text, actor }); return { id: 100 + this.manual.length }; }
+  stats() { return { queued: 3, sent: 10, failed: 1, perSecond: 0.5, link: 'bound' }; }
+}
+
+export class FakeVoice implements VoiceAdminPort {
+  activeCalls() { return [{ callId: 'c1', caller: '13912345678', node: 'menu', startedAt: new Date().toISOString(), state: 'up' }]; }
+  recentCalls() { return [{ callId: 'c0', caller: '13712345678', node: 'end', startedAt: new Date().toISOString(), state: 'ended', durationSec: 42 }]; }
+}
+
+export class FakeTestPhone implements TestPhonePort {
+  listeners = new Map<string, (e: TestPhoneEvent) => void>();
+  pressed: string[] = [];
+  inbox: TestPhoneSms[] = [];
+  private n = 0;
+  startCall() { const id = `sim-${++this.n}`; setTimeout(() => this.listeners.get(id)?.({ type: 'prompt', text: '您好，这里是 96365', audioUrl: '/media/x.wav' }), 20); return id; }
+  press(_c: string, d: string) { this.pressed.push(d); }
+  record() { /* nothing */ }
+  hangup(c: string) { this.listeners.get(c)?.({ type: 'ended', reason: 'hangup' }); }
+  events(c: string, l: (e: TestPhoneEvent) => void) { this.listeners.set(c, l); return () => { this.listeners.delete(c); }; }
+  sendSms(from: string, text: string) { this.inbox.push({ from: '96365', to: from, text: `收到：${text}`, at: new Date().toISOString() }); }
+  smsReceived(phone: string) { return this.inbox.filter((m) => m.to === phone); }
+}
