@@ -1,5 +1,7 @@
 /** Shared pieces of the SMS benchmarks: server config against an SMSC process, seeding the outbox. */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { DEFAULT_SMSC_CREDENTIALS } from '../src/sim/smsc/index.js';
 import { SqliteSmsRepo } from '../src/store/repos/sms.js';
@@ -29,6 +31,16 @@ export function pushText(i: number): string {
   return `【96365】您的申报（编号${String(100000 + (i % 900000))}）已办结，请凭身份证到市民中心三号窗口领取证照。`;
 }
 
+/**
+ * Seed in a child process (so the server process under test starts fresh, as after a restart, and the
+ * seeding's WAL is checkpointed when that process closes the store). Returns the seeding time in ms.
+ */
+export function seedOutboxInChild(dataDir: string, n: number, reason: Reason = 'push'): number {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'seed', dataDir, String(n), reason], { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`seeding failed (${r.status})`);
+  return Number(r.stdout.toString().trim());
+}
+
 /** Queue `n` messages through the Outbox (same code path as the server) in big transactions. */
 export function seedOutbox(dataDir: string, n: number, opts: { reason?: Reason; text?: (i: number) => string; firstPhone?: number } = {}): number {
   const t = performance.now();
@@ -56,4 +68,9 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs: n
     await sleep(stepMs);
   }
   return !!(await pred());
+}
+
+// `node --import tsx bench/sms-common.ts seed <dir> <n> [reason]` (used by seedOutboxInChild).
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'seed') {
+  process.stdout.write(String(Math.round(seedOutbox(process.argv[3], Number(process.argv[4]), { reason: (process.argv[5] ?? 'push') as Reason }))) + '\n');
 }

@@ -10,27 +10,52 @@
  * Env: BENCH_SECONDS (window 50 run, default 60), BENCH_SHORT_SECONDS (windows 1 and 10, default 10),
  * BENCH_WINDOWS (default "50,1,10"), BENCH_ROWS (rows seeded for the window-50 run, default 400000),
  * BENCH_DLR_DELAY_MS (simulator receipt delay, default 5).
+ * BENCH_BATCHED_ACKS=1: projection of the proposed channel.ts change (receipts acked after the
+ * dispatcher's batched commit: `dispatcher.onReceipt(r, text, () => ev.ack(0))`), wired here from
+ * outside the channel; see deferReceiptAcks().
  */
 import { startServer, type RunningServer } from '../src/app.js';
 import { createLogger } from '../src/log.js';
+import type { DeliverEvent } from '../src/sms/link/index.js';
 import { rssMb, tempDataDir } from './lib.js';
 import { startSmscProcess } from './smsc-process.js';
-import { seedOutbox, sleep, smsServerConfig, until } from './sms-common.js';
+import { seedOutboxInChild, sleep, smsServerConfig, until } from './sms-common.js';
 
 const LONG = Number(process.env.BENCH_SECONDS ?? 60);
 const SHORT = Number(process.env.BENCH_SHORT_SECONDS ?? 10);
 const WINDOWS = (process.env.BENCH_WINDOWS ?? '50,1,10').split(',').map(Number);
 const ROWS = Number(process.env.BENCH_ROWS ?? 400_000);
 const DLR_DELAY = Number(process.env.BENCH_DLR_DELAY_MS ?? 5);
+const BATCHED_ACKS = process.env.BENCH_BATCHED_ACKS === '1';
+
+/**
+ * Bench-only wiring of the proposed channel change: the channel calls `dispatcher.onReceipt(r, text)`
+ * and then `ev.ack(0)`; here the receipt's real ack is handed to the dispatcher (called after its
+ * batched commit) and the channel's own ack call becomes a no-op.
+ */
+function deferReceiptAcks(server: RunningServer): void {
+  const { link, dispatcher } = server.channels.sms;
+  let current: (() => void) | null = null;
+  link.prependListener('deliver', (ev: DeliverEvent) => {
+    if (!ev.isReceipt) return;
+    const real = ev.ack;
+    current = () => { real(0); };
+    ev.ack = () => true;
+  });
+  link.on('deliver', () => { if (current) { const a = current; current = null; a(); } }); // receipt the channel could not read
+  const orig = dispatcher.onReceipt.bind(dispatcher);
+  dispatcher.onReceipt = (r, raw) => { const a = current; current = null; return orig(r, raw, a ?? undefined); };
+}
 
 async function run(window: number, seconds: number, rows: number): Promise<void> {
   const dir = tempDataDir();
-  const seedMs = seedOutbox(dir, rows);
+  const seedMs = seedOutboxInChild(dir, rows);
   console.log(`window ${window}: seeded ${rows.toLocaleString()} one-segment UCS2 messages in ${(seedMs / 1000).toFixed(1)} s`);
   const smsc = await startSmscProcess({ systemId: 'hotline', password: 'secret', record: false, dlrDelayMs: DLR_DELAY });
   let server: RunningServer | null = null;
   try {
     server = await startServer(smsServerConfig(dir, smsc.port, { HOTLINE_SMPP_WINDOW: String(window), HOTLINE_SMPP_TPS: '0' }), { log: createLogger('warn') });
+    if (BATCHED_ACKS) deferReceiptAcks(server);
     const sms = server.channels.sms;
     const d = sms.dispatcher;
     await until(() => sms.link.state === 'bound', 10_000);
@@ -51,7 +76,8 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
     // Stop submitting; wait for the receipts of what was accepted.
     await d.stop();
     const accepted = (await smsc.counts()).accepted;
-    await until(async () => d.counters.receipts >= (await smsc.counts()).receipts, 10_000, 100);
+    const drained = await until(async () => d.counters.receipts >= (await smsc.counts()).receipts, 10_000, 100);
+    if (!drained) console.log(`window ${window}: receipts still missing after 10 s: link ${JSON.stringify(sms.link.stats())} dispatcher ${JSON.stringify(d.counters)} smsc ${JSON.stringify(await smsc.counts())}`);
     const db = server.ctx.store.db;
     const one = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
     const segIds = one('SELECT COUNT(*) FROM sms_segments WHERE message_id IS NOT NULL');
@@ -81,7 +107,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
   }
 }
 
-console.log(`SMS MT throughput (SMSC simulator in a child process, dlrDelayMs ${DLR_DELAY}, record off; server in this process)`);
+console.log(`SMS MT throughput (SMSC simulator in a child process, dlrDelayMs ${DLR_DELAY}, record off; server in this process; receipts acked ${BATCHED_ACKS ? 'after the batched commit (proposed channel change)' : 'after their own commit (channel as wired)'})`);
 for (const w of WINDOWS) {
   const seconds = w === 50 ? LONG : SHORT;
   // Enough rows for the run (window 1 is latency-bound: a few thousand per second at most).

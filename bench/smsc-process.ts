@@ -44,6 +44,9 @@ type Req =
   | { id: number; cmd: 'moLoad'; load: MoLoadRequest }
   | { id: number; cmd: 'stop' };
 
+/** A request without its id (distributes over the union). */
+type ReqBody = Req extends infer R ? (R extends Req ? Omit<R, 'id'> : never) : never;
+
 export interface SmscProcess {
   port: number;
   child: ChildProcess;
@@ -64,7 +67,7 @@ export async function startSmscProcess(options: SmscSimulatorOptions, port = 0):
     if (m.ok) w.resolve(m.value); else w.reject(new Error(m.error));
   });
   child.once('exit', (code) => { for (const w of waiting.values()) w.reject(new Error(`SMSC process exited (${code})`)); waiting.clear(); });
-  const call = <T>(req: Omit<Req, 'id'>): Promise<T> => new Promise((resolve, reject) => {
+  const call = <T>(req: ReqBody): Promise<T> => new Promise((resolve, reject) => {
     const id = nextId++;
     waiting.set(id, { resolve, reject });
     child.send({ ...req, id });

@@ -12,6 +12,9 @@ import type { Store } from './store/index.js';
 import { createSmsChannel, type SmsChannel } from './sms/channel.js';
 import type { SmscSimulator } from './sim/smsc/index.js';
 import { createJobs, type Jobs } from './jobs/scheduler.js';
+import { adminComponent, type AdminComponent, type AdminOptions } from './admin/index.js';
+import { smsAdminPort } from './sms/admin-port.js';
+import { seedDemoData } from './demo/demo-data.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -28,6 +31,8 @@ export interface ServerOptions {
   store?: Store;
   /** Run the SMS channel on this simulator (tests). */
   smscSimulator?: SmscSimulator;
+  /** Override the admin panel's ports and options (tests inject fakes). */
+  admin?: AdminOptions;
   /** Extra components (tests). */
   components?: (ctx: AppContext) => Component[];
 }
@@ -41,13 +46,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Channels { sms: SmsChannel; jobs: Jobs }
+export interface Channels { sms: SmsChannel; jobs: Jobs; admin: AdminComponent }
+
+/** No Asterisk and no SMSC configured: the server runs on its built-in simulators (try-it-now mode). */
+export function onSimulators(config: Config): boolean {
+  return !config.smpp.host && !config.ari.url;
+}
 
 /** Components are assembled here; each channel module exports a factory. */
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
   const jobs = createJobs(ctx, sms);
-  return { components: [sms, jobs], channels: { sms, jobs } };
+  const admin = adminComponent(ctx, { sms: smsAdminPort(sms), demo: onSimulators(ctx.config), ...opts.admin });
+  return { components: [sms, jobs, admin], channels: { sms, jobs, admin } };
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
@@ -58,6 +69,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const started: Component[] = [];
   try {
     for (const c of components) { await c.start(); started.push(c); }
+    if (assembled.channels.admin.demo) {
+      const seeded = seedDemoData(ctx);
+      if (seeded.created) ctx.log.info('demo data loaded (departments SCJG, RSJ, GAJ; four declarations; three feedback items)');
+      await assembled.channels.admin.ensureDemoLogins();
+    }
     await http.listen({ host: config.http.host, port: config.http.port });
   } catch (e) {
     for (const c of started.reverse()) await c.stop().catch(() => undefined);

@@ -8,7 +8,9 @@ import { Store, migrate, SchemaTooNewError } from './store/index.js';
 import { addDepartment, rotateDepartmentKey } from './departments.js';
 import { createContext } from './services.js';
 import { seedDemoData } from './demo/demo-data.js';
-import { startServer } from './app.js';
+import { startServer, onSimulators, type RunningServer } from './app.js';
+import { registerAdminCommands, demoLogins } from './admin/index.js';
+import { DEMO_CODES } from './demo/demo-data.js';
 import { createLogger, type Level } from './log.js';
 import { loadTemplates, previewTemplate, parseVarArgs } from './sms/templates/index.js';
 import { resolve } from 'node:path';
@@ -42,6 +44,24 @@ function flag(args: string[], name: string): string | undefined {
 export type CliCommand = (args: string[], config: Config) => Promise<number>;
 /** Commands contributed by channels (sms preview, flow check, user add…). */
 export const extraCommands = new Map<string, CliCommand>();
+registerAdminCommands(extraCommands);
+
+/** The first lines a person sees after `npm start`. */
+export function startupBanner(server: RunningServer): string {
+  const sim = onSimulators(server.ctx.config);
+  const lines = [
+    '',
+    `96365 市民热线 channel server — listening on ${server.url}`,
+    sim ? '  模拟模式 DEMO: no Asterisk (HOTLINE_ARI_URL) and no SMSC (HOTLINE_SMPP_HOST) configured — running on the built-in ARI and SMSC simulators with demo data.' : `  Asterisk ARI: ${server.ctx.config.ari.url || 'simulator'} · SMSC: ${server.ctx.config.smpp.host ? `${server.ctx.config.smpp.host}:${server.ctx.config.smpp.port}` : 'simulator'}`,
+    `  管理面板 Admin panel: ${server.url}/admin/`,
+  ];
+  if (server.channels.admin.demo) {
+    lines.push(`  演示登录 Demo logins: ${demoLogins().map((l) => `${l.username} / ${l.password} (${l.role})`).join(', ')}`);
+    lines.push(`  演示查询码 Demo query codes: ${Object.values(DEMO_CODES).join(', ')} — try the 测试电话 Test phone page`);
+  }
+  lines.push(`  Department API: ${server.url}/api/v1 (OpenAPI: ${server.url}/api/docs/openapi.json) · health: ${server.url}/health`, '');
+  return lines.join('\n');
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
@@ -58,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       const log = createLogger(config.log.level as Level);
       const server = await startServer(config, { log });
       log.info(`listening on ${server.url}`, { config: redactConfig(config).http });
+      process.stdout.write(startupBanner(server) + '\n');
       const shutdown = async (sig: string) => {
         log.info(`${sig}: shutting down`);
         await server.stop();

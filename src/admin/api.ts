@@ -108,6 +108,16 @@ export function adminPlugin(deps: AdminDeps) {
   const files = loadStaticFiles();
   const actorOf = (req: Req) => `staff:${req.staff!.user.username}`;
   const audit = (req: Req, action: string, target: string | null, detail?: unknown) => ctx.store.audit.append(actorOf(req), action, target, detail ?? null, ctx.now().toISOString());
+  // A browser fetches a recording in several (range) requests: audit one listen per user and item per minute.
+  const lastListen = new Map<string, number>();
+  const auditListen = (req: Req, f: Feedback) => {
+    const key = `${req.staff!.user.id}:${f.id}`;
+    const now = ctx.now().getTime();
+    if ((lastListen.get(key) ?? 0) > now - 60_000) return;
+    if (lastListen.size > 10_000) lastListen.clear();
+    lastListen.set(key, now);
+    audit(req, 'feedback.listen', f.ref);
+  };
   const deptScope = (u: StaffUser): number | null => (u.role === 'department' ? u.departmentId : null);
 
   /** Feedback by id as this user may see it; another department's item is "not found" (no existence leak). */
@@ -232,10 +242,10 @@ export function adminPlugin(deps: AdminDeps) {
         let end = range[1] && range[2] ? Math.min(Number(range[2]), wav.length - 1) : wav.length - 1;
         if (start >= wav.length || start > end) return reply.status(416).header('content-range', `bytes */${wav.length}`).send();
         start = Math.max(0, start); end = Math.max(start, end);
-        if (start > 0) { /* continuing playback: already audited */ } else audit(req, 'feedback.listen', f.ref);
+        auditListen(req, f);
         return reply.status(206).header('content-range', `bytes ${start}-${end}/${wav.length}`).send(wav.subarray(start, end + 1));
       }
-      audit(req, 'feedback.listen', f.ref);
+      auditListen(req, f);
       return reply.send(wav);
     },
     'POST /api/feedback/:id/transcript': async (req) => {

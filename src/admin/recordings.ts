@@ -53,7 +53,7 @@ const ALAW_TABLE = (() => {
   for (let i = 0; i < 256; i++) {
     const a = i ^ 0x55;
     const sign = a & 0x80, exponent = (a >> 4) & 0x07, mantissa = a & 0x0f;
-    let s = exponent === 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (exponent - 1);
+    const s = exponent === 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (exponent - 1);
     t[i] = sign ? s : -s;
   }
   return t;

@@ -110,7 +110,11 @@ export interface TestPhonePort {
   /** The caller speaks for this long (the simulator sends audio, e.g. into a complaint recording). */
   record?(callId: string, seconds: number): MaybePromise<void>;
   hangup(callId: string): MaybePromise<void>;
-  /** Subscribe to a call's captions/prompts/state; returns the unsubscribe function. */
+  /**
+   * Subscribe to a call's captions/prompts/state; returns the unsubscribe function. The panel
+   * subscribes right after startCall resolves, so events already emitted for the call should be
+   * replayed to a new listener (or startCall should not emit before returning).
+   */
   events(callId: string, listener: (e: TestPhoneEvent) => void): () => void;
   /** The simulated phone `from` texts 96365. */
   sendSms(from: string, text: string): MaybePromise<void>;

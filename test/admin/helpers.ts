@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/app.js';
-import { adminComponent, type AdminOptions } from '../../src/admin/index.js';
+import type { AdminOptions } from '../../src/admin/index.js';
 import type { AdminComponent } from '../../src/admin/index.js';
 import type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestPhoneSms, SmsOutboxItem } from '../../src/admin/sms-port.js';
 import { silentLogger } from '../../src/log.js';
@@ -13,12 +13,12 @@ export interface AdminServer { server: RunningServer; admin: AdminComponent; url
 
 export async function startAdmin(env: Record<string, string> = {}, opts: AdminOptions = {}): Promise<AdminServer> {
   const clock = { offsetMs: 0 };
-  let admin!: AdminComponent;
+  // The server's own admin component, with the test's fake ports (sms, voice, test phone) in place of the real ones.
   const server = await startServer(testConfig(env), {
     log: silentLogger, now: () => new Date(Date.now() + clock.offsetMs),
-    components: (ctx) => [admin = adminComponent(ctx, opts)],
+    admin: { sms: undefined, voice: undefined, testPhone: undefined, ...opts },
   });
-  return { server, admin, url: server.url, clock };
+  return { server, admin: server.channels.admin, url: server.url, clock };
 }
 
 export interface Res { status: number; json: any; text: string; headers: Headers }

@@ -88,7 +88,7 @@ function showShell() {
   const top = h('header', { class: 'top' }, who, h('div', { class: 'row', style: 'margin:0' }, h('a', { href: '#/account' }, '修改密码 Password'), logout));
   const content = h('main', { class: 'content', id: 'content' });
   clear(root).appendChild(h('div', { class: 'shell' },
-    h('aside', { class: 'side' }, h('div', { class: 'logo' }, h('b', null, '96365 热线'), h('span', null, '12345 一站式服务 · 渠道工作台')), nav),
+    h('aside', { class: 'side' }, h('div', { class: 'side-inner' }, h('div', { class: 'logo' }, h('b', null, '96365 热线'), h('span', null, '12345 一站式服务 · 渠道工作台')), nav)),
     h('div', { class: 'main' }, top, content)));
   connectLive();
   refreshBadges();

@@ -94,12 +94,16 @@ export class Dispatcher {
   private inFlight = 0;
   private waiters: Array<() => void> = [];
   private pending: Array<() => void> = [];
+  /** Receipts waiting for the next batched write; acknowledged after it commits. */
+  private receiptQueue: Array<{ r: Receipt; raw: string | null; ack: () => void }> = [];
   private flushScheduled = false;
   private running = false;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private recoverTimer: NodeJS.Timeout | null = null;
   private active = new Set<Promise<void>>();
+  /** Claimed rows ('submitting' in the store) not yet handed to sendMessage; at most one claim batch. */
+  private ready: Array<{ msg: OutboxRow; segments: SegmentRow[] }> = [];
   private sentThisSecond = 0;
   private recentSubmits: number[] = [];
   private rateWindow: number[] = [];
@@ -135,6 +139,7 @@ export class Dispatcher {
     if (this.timer) clearInterval(this.timer);
     if (this.recoverTimer) clearInterval(this.recoverTimer);
     await Promise.allSettled([...this.active]);
+    this.unclaimReady();
     this.flush();
   }
 
@@ -152,20 +157,35 @@ export class Dispatcher {
   }
 
   private async pump(): Promise<void> {
-    while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
-      const free = this.o.window - this.inFlight;
-      if (free <= 0) { await this.waitForSlot(); continue; }
-      this.flush();
-      const batch = this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(free, 1), 200));
-      if (batch.length === 0) return;
-      for (const { msg, segments } of batch) {
+    try {
+      while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
+        if (this.inFlight >= this.o.window) { await this.waitForSlot(); continue; }
+        if (this.ready.length === 0) {
+          this.flush();
+          // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
+          // are 'submitting' before any byte is sent; at most a window of them waits here, so a reply
+          // queued meanwhile waits behind at most one window.
+          this.ready = this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200));
+          if (this.ready.length === 0) return;
+        }
+        const { msg, segments } = this.ready.shift()!;
+        // sendMessage takes its window slot synchronously (acquire), so the check above sees it.
         const p = this.sendMessage(msg, segments).catch((e) => this.o.log.error('send failed', { id: msg.id, error: (e as Error).message }));
         this.active.add(p);
         void p.finally(() => this.active.delete(p));
-        // Let the window fill before claiming more.
-        if (this.inFlight >= this.o.window) await this.waitForSlot();
       }
+    } finally {
+      this.unclaimReady();
     }
+  }
+
+  /** Claimed rows never handed to sendMessage (link lost, stopped): back to the queue exactly as they were. */
+  private unclaimReady(): void {
+    if (this.ready.length === 0) return;
+    const left = this.ready;
+    this.ready = [];
+    const at = this.now().toISOString();
+    this.repo.db.transaction(() => { for (const r of left) this.repo.unclaim(r.msg.id, at); })();
   }
 
   private waitForSlot(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
@@ -177,13 +197,16 @@ export class Dispatcher {
 
   /** Wait for a token and a window slot; false when the dispatcher stopped meanwhile. */
   private async acquire(): Promise<boolean> {
+    // The slot is taken before waiting for a token (synchronously, before the first await): a segment
+    // waiting for the token bucket counts against the window, so under a TPS cap the pump does not
+    // claim the whole queue into memory while every claimed row waits for its token.
+    this.inFlight++;
     for (;;) {
-      if (this.stopped) return false;
+      if (this.stopped) { this.release(); return false; }
       const wait = this.bucket.take();
       if (wait === 0) break;
       await new Promise((r) => setTimeout(r, Math.min(wait, 200)));
     }
-    this.inFlight++;
     return true;
   }
 
@@ -197,19 +220,34 @@ export class Dispatcher {
   /** Queue a write for the next batched transaction. */
   private write(op: () => void): void {
     this.pending.push(op);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
-  /** Apply queued writes in one transaction. Called before any read that must see them. */
+  /**
+   * Apply queued writes and queued receipts in one transaction, then acknowledge those receipts.
+   * Called before any read that must see the writes.
+   */
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.receiptQueue.length === 0) return;
     const ops = this.pending;
     this.pending = [];
-    this.repo.db.transaction(() => { for (const op of ops) op(); })();
+    const receipts = this.receiptQueue;
+    this.receiptQueue = [];
+    this.repo.db.transaction(() => {
+      for (const op of ops) op();
+      // Receipts last: a submit_sm_resp read in the same chunk as its receipt is stored first, so the
+      // receipt matches directly instead of going through sms_receipts_unmatched.
+      for (const q of receipts) this.applyReceipt(q.r, q.raw);
+    })();
+    for (const q of receipts) q.ack(); // committed: now the SMSC may forget them
   }
 
   private async sendMessage(msg: OutboxRow, segments: SegmentRow[]): Promise<void> {
@@ -251,8 +289,9 @@ export class Dispatcher {
         const id = outcome.messageId;
         this.write(() => {
           this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);
-          // A receipt may have arrived before this response was stored.
+          // A receipt may have arrived before this response was stored (one cheap check when none did).
           for (const key of messageIdKeys(id)) {
+            if (!this.repo.mayHaveUnmatchedReceipt(key)) continue;
             for (const r of this.repo.takeUnmatchedReceipts(key)) {
               const st = segmentStatusFromReceipt(r.state as never);
               if (st) this.repo.segmentReceipt(seg.id, st, r.errorCode, at);
@@ -297,9 +336,27 @@ export class Dispatcher {
     });
   }
 
-  /** A delivery receipt: match it to its segment (by any form of the id) and settle the message. Persisted before the caller acks. */
-  onReceipt(r: Receipt, raw: string | null): 'matched' | 'kept' | 'ignored' {
+  /**
+   * A delivery receipt: match it to its segment (by any form of the id) and settle the message.
+   *  - Without `ack`: persisted in its own transaction before this returns; the caller acks afterwards.
+   *  - With `ack`: persisted in the next batched write, together with everything else that arrived in
+   *    this event-loop turn, and `ack()` is called only after that transaction committed (still
+   *    "persisted before ack", but one commit for a whole read of receipts instead of one each). If the
+   *    write fails, `ack` is never called and the SMSC re-delivers the receipt.
+   * The result says what was done ('queued' when it waits for the batch).
+   */
+  onReceipt(r: Receipt, raw: string | null, ack?: () => void): 'matched' | 'kept' | 'ignored' | 'queued' {
+    if (ack) {
+      this.receiptQueue.push({ r, raw, ack });
+      this.scheduleFlush();
+      return 'queued';
+    }
     this.flush();
+    return this.repo.db.transaction(() => this.applyReceipt(r, raw))();
+  }
+
+  /** Match and record one receipt (inside the caller's transaction). */
+  private applyReceipt(r: Receipt, raw: string | null): 'matched' | 'kept' | 'ignored' {
     this.counters.receipts++;
     const nowIso = this.now().toISOString();
     const status = segmentStatusFromReceipt(r.outcome);
@@ -311,11 +368,9 @@ export class Dispatcher {
         if (!seg) continue;
         if (!status) return 'matched'; // intermediate (ENROUTE/ACCEPTED): nothing to record
         const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;
-        this.repo.db.transaction(() => {
-          this.repo.segmentReceipt(seg.id, status, errCode, nowIso);
-          const st = this.repo.settleFromSegments(seg.outboxId, nowIso);
-          this.o.onStatus?.(seg.outboxId, st);
-        })();
+        this.repo.segmentReceipt(seg.id, status, errCode, nowIso);
+        const st = this.repo.settleFromSegments(seg.outboxId, nowIso);
+        this.o.onStatus?.(seg.outboxId, st);
         return 'matched';
       }
     }

@@ -56,9 +56,13 @@ export class SqliteSmsRepo {
       byId: db.prepare('SELECT * FROM sms_outbox WHERE id = ?'),
       byDedupe: db.prepare('SELECT id FROM sms_outbox WHERE dedupe_key = ?').pluck(),
       segments: db.prepare('SELECT * FROM sms_segments WHERE outbox_id = ? ORDER BY seq'),
-      due: db.prepare(`SELECT * FROM sms_outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
+      // INDEXED BY: without statistics the planner prefers sms_outbox_status (status = ?) and sorts every
+      // queued row for each claim (a temp B-tree over 400k rows); the partial index is already in claim order.
+      due: db.prepare(`SELECT * FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
       claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
-      claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending'`),
+      claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING *`),
+      unclaim: db.prepare(`UPDATE sms_outbox SET status = 'queued', attempts = MAX(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'submitting'`),
+      unclaimSegs: db.prepare(`UPDATE sms_segments SET status = 'pending', submits = MAX(0, submits - 1) WHERE outbox_id = ? AND status = 'submitting'`),
       segSubmitted: db.prepare(`UPDATE sms_segments SET status = 'submitted', message_id = ?, message_id_raw = ?, submitted_at = ? WHERE id = ? AND status = 'submitting'`),
       segBack: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE id = ? AND status = 'submitting'`),
       segFailed: db.prepare(`UPDATE sms_segments SET status = 'failed', error_code = ?, done_at = ? WHERE id = ?`),
@@ -67,12 +71,13 @@ export class SqliteSmsRepo {
         next_attempt_at = COALESCE(@next, next_attempt_at), unknown_outcomes = unknown_outcomes + @unknown,
         submitted_at = CASE WHEN @status = 'submitted' AND submitted_at IS NULL THEN @now ELSE submitted_at END,
         done_at = CASE WHEN @final = 1 THEN @now ELSE done_at END WHERE id = @id`),
-      segStatuses: db.prepare('SELECT status FROM sms_segments WHERE outbox_id = ? ORDER BY seq').pluck(),
+      // The message status and its segments' statuses in one statement (settle runs once per submit and per receipt).
+      settleRead: db.prepare(`SELECT (SELECT status FROM sms_outbox WHERE id = @id) AS cur, group_concat(status) AS segs FROM sms_segments WHERE outbox_id = @id`),
       segByMsgId: db.prepare(`SELECT * FROM sms_segments WHERE message_id = ?`),
       segReceipt: db.prepare(`UPDATE sms_segments SET status = ?, error_code = COALESCE(?, error_code), done_at = ? WHERE id = ?`),
-      msgStatus: db.prepare('SELECT status FROM sms_outbox WHERE id = ?').pluck(),
       unmatchedInsert: db.prepare(`INSERT INTO sms_receipts_unmatched (message_id, state, error_code, raw, received_at) VALUES (?, ?, ?, ?, ?)`),
       unmatchedFind: db.prepare(`SELECT * FROM sms_receipts_unmatched WHERE message_id = ? ORDER BY id`),
+      unmatchedKeys: db.prepare(`SELECT DISTINCT message_id FROM sms_receipts_unmatched`).pluck(),
       unmatchedDelete: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE id = ?`),
       unmatchedPurge: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE received_at < ?`),
       recoverMsgs: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = ? WHERE status = 'submitting'`),
@@ -100,6 +105,7 @@ export class SqliteSmsRepo {
       partRecent: db.prepare(`SELECT * FROM sms_mo_parts WHERE fingerprint = ? AND received_at >= ? ORDER BY id DESC LIMIT 1`),
       partsOpen: db.prepare(`SELECT * FROM sms_mo_parts WHERE inbound_id IS NULL AND concat_total IS NOT NULL ORDER BY id`),
       partAssign: db.prepare(`UPDATE sms_mo_parts SET inbound_id = ? WHERE id = ? AND inbound_id IS NULL`),
+      purgeSegments: db.prepare(`DELETE FROM sms_segments WHERE outbox_id IN (SELECT id FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?)`),
       purgeOutbox: db.prepare(`DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?`),
     };
   }
@@ -125,13 +131,21 @@ export class SqliteSmsRepo {
       for (const r of this.s.due.all(now, limit)) {
         const msg = toOutbox(r);
         if (this.s.claim.run(now, msg.id).changes === 0) continue;
-        this.s.claimSegs.run(msg.id);
         msg.status = 'submitting';
         msg.attempts += 1;
-        out.push({ msg, segments: this.s.segments.all(msg.id).map(toSegment).filter((s) => s.status === 'submitting') });
+        // RETURNING: the claimed segments without reading them again (every way back to 'queued' resets
+        // 'submitting' segments to 'pending', so these are exactly the segments still to send).
+        const segs = this.s.claimSegs.all(msg.id).map(toSegment);
+        if (segs.length > 1) segs.sort((a, b) => a.seq - b.seq);
+        out.push({ msg, segments: segs });
       }
       return out;
     })();
+  }
+
+  /** Undo a claim whose message was never sent (dispatcher stopped or link lost first): queued again, attempt not counted. */
+  unclaim(id: number, now: string): void {
+    if (this.s.unclaim.run(now, id).changes) this.s.unclaimSegs.run(id);
   }
 
   segmentSubmitted(segId: number, messageIdKey: string, messageIdRaw: string, now: string): void { this.s.segSubmitted.run(messageIdKey, messageIdRaw, now, segId); }
@@ -150,9 +164,10 @@ export class SqliteSmsRepo {
 
   /** Recompute a message's status from its segments (after all were submitted, or after a receipt). */
   settleFromSegments(id: number, now: string): MessageStatus {
-    const current = this.s.msgStatus.get(id) as MessageStatus | undefined;
+    const r = this.s.settleRead.get({ id }) as { cur: MessageStatus | null; segs: string | null };
+    const current = r.cur ?? undefined;
     if (!current || current === 'cancelled' || current === 'failed') return current ?? 'failed';
-    const next = deriveFromSegments(this.s.segStatuses.all(id) as SegmentStatus[]);
+    const next = deriveFromSegments(r.segs ? r.segs.split(',') as SegmentStatus[] : []);
     if (next !== current && next !== 'submitting') this.setStatus(id, next, now);
     return next === 'submitting' ? current : next;
   }
@@ -162,13 +177,32 @@ export class SqliteSmsRepo {
 
   keepUnmatchedReceipt(key: string, state: string, errorCode: number | null, raw: string | null, now: string): void {
     this.s.unmatchedInsert.run(key, state, errorCode, raw, now);
+    this.unmatchedKeys().add(key);
   }
+  /**
+   * Whether a receipt may be waiting for this message id: an in-memory set of the kept ids (loaded on first
+   * use, kept in step by this repo), so storing a submit_sm_resp costs no query when none is waiting.
+   * This repo instance must be the only writer of sms_receipts_unmatched (the SMS channel's).
+   */
+  mayHaveUnmatchedReceipt(key: string): boolean { return this.unmatchedKeys().has(key); }
   takeUnmatchedReceipts(key: string): Array<{ state: string; errorCode: number | null }> {
     const rows = this.s.unmatchedFind.all(key) as Array<{ id: number; state: string; error_code: number | null }>;
     for (const r of rows) this.s.unmatchedDelete.run(r.id);
+    // Dropped from the set only after the rows are gone; if the enclosing transaction rolls back the set
+    // merely misses them until the next purge reloads it (they are still kept, and purged in time).
+    this.unmatched?.delete(key);
     return rows.map((r) => ({ state: r.state, errorCode: r.error_code }));
   }
-  purgeUnmatchedReceipts(before: string): number { return this.s.unmatchedPurge.run(before).changes; }
+  purgeUnmatchedReceipts(before: string): number {
+    const n = this.s.unmatchedPurge.run(before).changes;
+    this.unmatched = null; // reloaded on next use
+    return n;
+  }
+  private unmatched: Set<string> | null = null;
+  private unmatchedKeys(): Set<string> {
+    if (!this.unmatched) this.unmatched = new Set(this.s.unmatchedKeys.all() as string[]);
+    return this.unmatched;
+  }
 
   /**
    * After a crash: messages caught in 'submitting' go back to the queue. Segments that were written
@@ -207,7 +241,13 @@ export class SqliteSmsRepo {
       return true;
     })();
   }
-  purgeOutbox(before: string): number { return this.s.purgeOutbox.run(before).changes; }
+  /** Delete finished messages older than `before` with their segments (children first: foreign keys are on). */
+  purgeOutbox(before: string): number {
+    return this.db.transaction(() => {
+      this.s.purgeSegments.run(before);
+      return this.s.purgeOutbox.run(before).changes;
+    })();
+  }
 
   // inbound
   insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string): number {

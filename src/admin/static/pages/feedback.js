@@ -1,5 +1,5 @@
 // 反馈 Feedback: the inbox (filters, pages) and one item's detail (audio, transcript, assign, answer, close, timeline).
-import { act, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, role, select, state, statusTag, table, tag, toast } from '../lib.js';
+import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, role, select, statusTag, tag, toast } from '../lib.js';
 
 let departments = null;
 async function loadDepartments() {
@@ -32,7 +32,7 @@ function renderList(root) {
     q: h('input', { type: 'search', name: 'q', placeholder: '编号 / 号码 / 内容', value: filters.q, size: 18 }),
   };
   const read = () => { for (const k of Object.keys(f)) filters[k] = f[k].value; };
-  form.append(
+  add(form,
     h('label', null, bi('状态', 'Status'), f.status), h('label', null, bi('渠道', 'Channel'), f.channel), h('label', null, bi('类型', 'Kind'), f.kind),
     role() !== 'department' ? h('label', null, bi('部门', 'Department'), f.department) : null,
     h('label', null, bi('起始日期', 'From'), f.since), h('label', null, bi('截止日期', 'To'), f.until),
@@ -81,7 +81,7 @@ function row(it) {
     h('td', { class: 'nowrap' }, it.ref),
     h('td', { class: 'nowrap' }, fmtTime(it.createdAt)),
     h('td', null, LABELS.kind[it.kind] ?? it.kind),
-    h('td', null, LABELS.channel[it.channel] ?? it.channel, it.hasRecording ? ' 🎙' : ''),
+    h('td', { class: 'nowrap' }, LABELS.channel[it.channel] ?? it.channel, it.hasRecording ? [' ', tag('', '录音')] : null),
     h('td', { class: 'nowrap' }, it.phone || '—'),
     h('td', { class: 'excerpt' }, it.excerpt ?? (it.hasRecording ? '（语音留言，待转写）' : '')),
     h('td', null, it.departmentName ?? '—'),
@@ -170,6 +170,6 @@ function detail(f, depts, reload) {
   const timeline = h('ol', { class: 'timeline', id: 'fb-timeline' }, f.timeline.map((t) => h('li', null,
     h('div', { class: 'when' }, fmtTime(t.at, true)),
     h('div', { class: 'what' }, LABELS.action[t.action] ?? t.action, h('span', { class: 'en' }, t.actor)),
-    t.detail && t.action !== 'assigned' ? h('div', { class: 'opinion' }, t.detail) : null)));
+    t.detail && t.action !== 'assigned' ? h('div', { class: 'opinion' }, t.action === 'created' ? `渠道：${LABELS.channel[t.detail] ?? t.detail}` : t.detail) : null)));
   return h('div', { class: 'grid2' }, h('div', null, blocks), h('div', { class: 'card' }, h('h2', null, bi('处理时间线', 'Timeline')), timeline));
 }

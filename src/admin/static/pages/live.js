@@ -1,5 +1,5 @@
 // 实时 Live: calls in progress, SMPP link, outbox depth and rate, new feedback — all pushed over the WebSocket (no polling).
-import { bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, state, statusTag, tag } from '../lib.js';
+import { add, api, bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, state, statusTag, tag } from '../lib.js';
 
 const LINK_ZH = { bound: '已连接', bound_trx: '已连接', connected: '已连接', up: '已连接', connecting: '连接中', binding: '绑定中', down: '断开', disconnected: '断开', closed: '断开' };
 
@@ -14,6 +14,21 @@ export function render(root) {
   const feed = h('ul', { class: 'feed', id: 'live-feed' });
   const events = h('ul', { class: 'feed', id: 'live-events' });
   const calls = new Map();
+  const recentBody = h('tbody', { id: 'live-recent' });
+  // Recent calls: fetched once and again when a call ends (event-driven, not polling).
+  const loadRecent = async () => {
+    if (dept || !state.session.features.voice) return;
+    try {
+      const r = await api('GET', '/calls');
+      clear(recentBody);
+      if (!r.recent.length) recentBody.appendChild(h('tr', null, h('td', { colspan: 4, class: 'muted' }, '暂无 None')));
+      for (const c of r.recent.slice(0, 10)) {
+        recentBody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(c.startedAt)), h('td', null, c.caller || '—'),
+          h('td', null, c.path ?? c.node ?? ''), h('td', null, fmtDuration(c.durationSec))));
+      }
+    } catch { /* the voice channel may be restarting */ }
+  };
+  loadRecent();
 
   const setConn = (on) => { dot.classList.toggle('on', on); connText.textContent = on ? '已连接（实时推送）Connected' : '未连接，正在重连… Reconnecting'; };
   setConn(liveStatus.connected);
@@ -79,7 +94,7 @@ export function render(root) {
     switch (m.name) {
       case 'feedback.created': addFeedback(m); break;
       case 'call.updated': if (d.callId) { calls.set(d.callId, { ...calls.get(d.callId), ...d }); drawCalls(); } break;
-      case 'call.ended': calls.delete(d.callId); drawCalls(); break;
+      case 'call.ended': calls.delete(d.callId); drawCalls(); loadRecent(); break;
       case 'sms.link': link.textContent = LINK_ZH[d.state] ?? String(d.state ?? '—'); break;
       case 'sms.outbox': setSms(d); break;
       default: break;
@@ -87,7 +102,7 @@ export function render(root) {
   });
   const tick = setInterval(() => { if (calls.size) drawCalls(); }, 1000); // redraw durations locally (no server polling)
 
-  root.append(h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
+  add(root, h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
     dept ? null : h('div', { class: 'grid3' },
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'SMPP 链路 Link'), link),
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发件队列 Outbox queued'), queued),
@@ -95,7 +110,9 @@ export function render(root) {
     h('div', { class: 'grid2' },
       h('div', null,
         dept ? null : h('div', { class: 'card' }, h('h2', null, bi('通话中', 'Calls in progress')),
-          h('table', null, h('thead', null, h('tr', null, ['来电 Caller', '流程节点 Node', '状态 State', '时长 Duration'].map((x) => h('th', null, x)))), callsBody)),
+          h('table', null, h('thead', null, h('tr', null, ['来电 Caller', '流程节点 Node', '状态 State', '时长 Duration'].map((x) => h('th', null, x)))), callsBody),
+          state.session.features.voice ? [h('h3', null, '最近通话 Recent calls'),
+            h('table', null, h('thead', null, h('tr', null, ['开始 Start', '来电 Caller', '路径 Path', '时长 Duration'].map((x) => h('th', null, x)))), recentBody)] : null),
         h('div', { class: 'card' }, h('h2', null, bi('新反馈', 'New feedback')), feed, h('p', { class: 'muted' }, '新反馈到达时自动出现，无需刷新。'))),
       h('div', { class: 'card' }, h('h2', null, bi('事件流', 'Event stream')), events)));
   drawCalls();

@@ -1,6 +1,6 @@
 // 督办 Supervision: per department received / answered / overdue / median time to answer / satisfaction,
 // an SVG bar chart drawn here, CSV export, and the overdue declarations.
-import { api, bi, clear, emptyRow, fmtTime, h, tag, toast } from '../lib.js';
+import { api, bi, clear, emptyRow, fmtTime, h, LABELS, tag, toast } from '../lib.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function s(tag, attrs, text) {
@@ -67,7 +67,7 @@ export function render(root) {
         h('div', { class: 'card' }, h('h2', null, bi('超期申报件', 'Overdue declarations'), ` (${r.overdueDeclarations.length})`),
           h('table', null, h('thead', null, h('tr', null, ['查询码', '事项', '部门', '办结时限', '状态'].map((x) => h('th', null, x)))),
             h('tbody', null, r.overdueDeclarations.length ? r.overdueDeclarations.map((d) => h('tr', { class: 'click', onclick: () => { location.hash = `#/declarations/${d.queryCode}`; } },
-              h('td', null, d.queryCode), h('td', null, d.itemName), h('td', null, d.departmentName), h('td', null, fmtTime(d.dueAt), ' ', tag('overdue', '超期')), h('td', null, d.status))) : emptyRow(5)))));
+              h('td', null, d.queryCode), h('td', null, d.itemName), h('td', null, d.departmentName), h('td', null, fmtTime(d.dueAt), ' ', tag('overdue', '超期')), h('td', null, LABELS.decl[d.status] ?? d.status))) : emptyRow(5)))));
     } catch (e) { toast(e.message, true); }
   };
   root.append(h('h1', null, bi('督办考核', 'Supervision')),

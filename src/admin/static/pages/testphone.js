@@ -11,9 +11,9 @@ export function render(root) {
   const status = h('div', { class: 'muted', id: 'tp-status', style: 'color:#9fb0cf;text-align:center;margin-top:8px' }, '空闲 Idle');
   const captions = h('ul', { class: 'captions', id: 'tp-captions' });
   const audio = h('audio', { id: 'tp-audio' });
-  const dialBtn = h('button', { class: 'dial', id: 'tp-dial' }, '📞 拨打 96365');
+  const dialBtn = h('button', { class: 'dial', id: 'tp-dial' }, '拨打 Call');
   const hangBtn = h('button', { class: 'hang', id: 'tp-hangup', disabled: true }, '挂断');
-  const recBtn = h('button', { id: 'tp-record', disabled: true }, '🎙 说 5 秒话 Speak 5 s');
+  const recBtn = h('button', { id: 'tp-record', disabled: true }, '● 说 5 秒话 Speak 5 s');
   const cap = (text, sys = false) => { captions.append(h('li', { class: sys ? 'sys' : '' }, text)); captions.scrollTop = captions.scrollHeight; };
   const setCall = (id) => {
     callId = id;
@@ -44,7 +44,7 @@ export function render(root) {
     try {
       const r = await api('GET', `/testphone/sms?phone=${encodeURIComponent(phoneState.number)}`);
       const all = [...sent.filter((m) => m.from === phoneState.number).map((m) => ({ ...m, out: true })), ...r.items.map((m) => ({ ...m, out: false }))]
-        .sort((a, b) => String(a.at).localeCompare(String(b.at)));
+        .sort((a, b) => String(a.at).localeCompare(String(b.at)) || Number(b.out) - Number(a.out));
       clear(thread);
       if (!all.length) thread.append(h('p', { class: 'muted' }, '暂无短信 No messages'));
       for (const m of all) thread.append(h('div', { class: `bubble ${m.out ? 'out' : 'in'}` }, m.text, h('div', { class: 'muted' }, fmtTime(m.at, true))));

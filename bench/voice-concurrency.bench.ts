@@ -1,0 +1,134 @@
+/**
+ * Voice concurrency: N concurrent simulated callers (default 500) through the status-query flow
+ * (welcome → menu 1 → 12-digit code # → status read-back → status menu → hang up), against the whole
+ * server in this process, with the ARI simulator in a child process (so the server's RSS and CPU
+ * are its own). The server talks to the simulator through ari-client over real sockets, exactly as
+ * to Asterisk; the simulator fetches every TTS prompt from the server's /media route.
+ *
+ * Figures: ARI event → next ARI request latency measured inside the server (p50/p99/max), calls
+ * completed per second at that concurrency, calls stuck (no progress within 60 s), server RSS (max).
+ * Targets (issue 4): p99 < 20 ms, none stuck, RSS < 250 MB.
+ * Env: BENCH_CONCURRENCY (500), BENCH_CALLS (3 × concurrency), BENCH_SPEED (simulated media speed, 20).
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SIM_FLAG = '--ari-sim-child';
+
+if (process.argv.includes(SIM_FLAG)) {
+  await simChild();
+} else {
+  await main();
+}
+
+// ───────────── the simulator side (child process): Asterisk and 500 callers ─────────────
+
+interface RunCmd { type: 'run'; concurrency: number; total: number; codes: string[]; uris: { menu: string; enter: string; statusMenu: string } }
+
+async function simChild(): Promise<void> {
+  const { AriSimulator } = await import('../src/sim/ari/index.js');
+  const speed = Number(process.env.BENCH_SPEED ?? 20);
+  const sim = new AriSimulator({ speed, hangupGapMs: 5 });
+  const { url } = await sim.start({ host: '127.0.0.1', port: 0, username: 'bench', password: 'bench-secret' });
+  process.send!({ type: 'ready', url });
+  process.on('message', async (m: RunCmd | { type: 'stop' }) => {
+    if (m.type === 'stop') { await sim.stop(); process.exit(0); }
+    if (m.type !== 'run') return;
+    await sim.waitForApp('hotline96365', 10_000);
+    let started = 0, done = 0, stuck = 0;
+    const durations: number[] = [];
+    const t0 = Date.now();
+    const one = async (i: number): Promise<void> => {
+      const call = sim.startCall({ from: `139${String(i).padStart(8, '0')}` });
+      const s = Date.now();
+      try {
+        const T = 60_000;
+        await (await call.waitForPlayback(m.uris.menu, T)).finished;
+        await call.press('1', 0);
+        await (await call.waitForPlayback(m.uris.enter, T)).finished;
+        await call.press(m.codes[i % m.codes.length] + '#', 40);
+        await call.waitForPlayback(m.uris.statusMenu, T);
+        await call.hangup();
+        done++;
+        durations.push(Date.now() - s);
+      } catch {
+        stuck++;
+        await call.hangup().catch(() => undefined);
+      }
+    };
+    const worker = async (): Promise<void> => { while (started < m.total) await one(started++); };
+    await Promise.all(Array.from({ length: m.concurrency }, worker));
+    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations });
+  });
+}
+
+// ───────────── the server side (this process) ─────────────
+
+async function main(): Promise<void> {
+  const { startServer } = await import('../src/app.js');
+  const { loadConfig } = await import('../src/config/index.js');
+  const { silentLogger } = await import('../src/log.js');
+  const { addDepartment } = await import('../src/departments.js');
+  const { createVoiceChannel } = await import('../src/voice/channel.js');
+  const { percentile, rssMb, summary, tempDataDir } = await import('./lib.js');
+  type VoiceChannel = import('../src/voice/channel.js').VoiceChannel;
+
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 500);
+  const total = Number(process.env.BENCH_CALLS ?? concurrency * 3);
+  const child = fork(fileURLToPath(import.meta.url), [SIM_FLAG], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const msg = <T>(type: string) => new Promise<T>((resolve) => { const h = (m: any) => { if (m?.type === type) { child.off('message', h); resolve(m as T); } }; child.on('message', h); });
+  const { url } = await msg<{ url: string }>('ready');
+
+  const dir = tempDataDir();
+  const config = loadConfig({
+    env: {
+      HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'warn', HOTLINE_ARI_URL: url, HOTLINE_ARI_USER: 'bench',
+      HOTLINE_ARI_PASSWORD: 'bench-secret', HOTLINE_VOICE_TTS: 'espeak-ng', HOTLINE_ADMIN_DEMO: 'off',
+    },
+    file: null,
+  });
+  let voice!: VoiceChannel;
+  const server = await startServer(config, {
+    log: silentLogger,
+    components: (ctx) => [voice = createVoiceChannel(ctx, { ttsDir: join(tmpdir(), 'hotline-voice-test-tts'), sms: null, maxCalls: concurrency * 2 })],
+  });
+  const dept = addDepartment(server.ctx.store, 'BENCH', '市市场监督管理局').department;
+  const codes: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    codes.push(server.ctx.declarations.upsert(dept, `B-${i}`, { itemName: `食品经营许可证新办（${i % 10}）`, acceptedAt: '2026-11-18T01:00:00Z', dueAt: '2026-12-31T09:00:00Z' }).declaration.queryCode);
+  }
+  await voice.promptsReady;
+  // Warm the TTS cache for the item names so the run measures calls, not first renders.
+  for (let i = 0; i < 10; i++) await voice.media!.resolve([{ tts: `食品经营许可证新办（${i}）` }, { tts: '市市场监督管理局' }, { tts: '已受理' }]);
+  const uri = async (prompt: string) => (await voice.media!.resolve([{ prompt }])).uris[0];
+  const uris = { menu: await uri('main_menu'), enter: await uri('enter_query_code'), statusMenu: await uri('status_menu') };
+
+  voice.manager!.latency.reset();
+  let rssMax = rssMb();
+  const rssTimer = setInterval(() => { rssMax = Math.max(rssMax, rssMb()); }, 250);
+  let peakCalls = 0;
+  const peakTimer = setInterval(() => { peakCalls = Math.max(peakCalls, voice.manager!.activeCount); }, 100);
+  console.log(`voice concurrency: ${total} calls, ${concurrency} at once, simulated media ×${process.env.BENCH_SPEED ?? 20}; ARI simulator in a child process at ${url}`);
+  child.send({ type: 'run', concurrency, total, codes, uris });
+  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[] }>('done');
+  // Every session must drain (StasisEnd seen, effects settled).
+  const drainUntil = Date.now() + 10_000;
+  while (voice.manager!.activeCount > 0 && Date.now() < drainUntil) await new Promise((res) => setTimeout(res, 50));
+  clearInterval(rssTimer);
+  clearInterval(peakTimer);
+
+  const lat = voice.manager!.latency.samples();
+  const d = [...r.durations].sort((a, b) => a - b);
+  console.log(summary('ARI event → next REST request (in server)', lat));
+  console.log(`calls: ${r.done} completed, ${r.stuck} stuck, ${voice.manager!.activeCount} sessions left; peak concurrent ${peakCalls}`);
+  console.log(`throughput: ${(r.done / r.seconds).toFixed(1)} calls/s over ${r.seconds.toFixed(1)} s; call duration p50 ${percentile(d, 50)} ms p99 ${percentile(d, 99)} ms`);
+  console.log(`server RSS max ${rssMax.toFixed(0)} MB (target < 250 MB)`);
+  const p99 = percentile([...lat].sort((a, b) => a - b), 99);
+  console.log(`targets: p99 ${p99.toFixed(2)} ms ${p99 < 20 ? 'OK' : 'MISSED'} (< 20 ms) · stuck ${r.stuck} ${r.stuck === 0 ? 'OK' : 'MISSED'} · RSS ${rssMax < 250 ? 'OK' : 'MISSED'}`);
+
+  await server.stop();
+  child.send({ type: 'stop' });
+  await new Promise((res) => child.once('exit', res));
+}

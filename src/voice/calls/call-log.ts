@@ -1,0 +1,209 @@
+/**
+ * Call log and funnel: one row per call, the node path with the inputs, per-node counters
+ * (entries, inputs, timeouts, invalid inputs, hang-ups) from the engine's `log` actions, and the
+ * live events for the panel ('call.updated' on every node or state change, 'call.ended').
+ *
+ * Writes are buffered and flushed in one transaction every `flushMs` (and on stop), so the SQLite
+ * work never sits between an ARI event and the next REST request.
+ * Inputs (query codes) are stored in the call log (staff only) but never logged with the caller.
+ */
+import type { AppContext } from '../../context.js';
+import { maskPhone } from '../../domain/masking.js';
+import type { CallRow, CallStepRow, NodeCounter, SqliteCallRepo } from '../../store/repos/calls.js';
+import type { LogKind } from '../flow/index.js';
+
+/** The panel's view of a live call (src/admin/sms-port.ts CallView). */
+export interface CallView {
+  callId: string;
+  caller: string;
+  node: string;
+  startedAt: string;
+  state: string;
+}
+
+/** An ended (or live) call for the panel (src/admin/sms-port.ts CallRecord). */
+export interface CallRecord extends CallView {
+  endedAt?: string | null;
+  durationSec?: number | null;
+  path?: string | null;
+  outcome?: string | null;
+  direction?: string;
+  flowId?: string;
+  feedbackRef?: string | null;
+}
+
+interface LiveCall extends CallRow {
+  startMs: number;
+  node: string;
+  state: string;
+  pathList: string[];
+}
+
+const PATH_CAP = 200;
+
+/** The call's outcome from the engine's outcomes and how it ended. */
+export function classifyOutcome(outcomes: readonly string[], endReason: string | null, extra: { satisfaction?: boolean } = {}): string {
+  if (outcomes.includes('transferred')) return 'transferred';
+  if (outcomes.includes('feedback_submitted')) return 'complaint_recorded';
+  if (extra.satisfaction) return 'callback_answered';
+  if (outcomes.includes('subscribed')) return 'subscribed';
+  if (outcomes.includes('status_read')) return 'status_read';
+  if (endReason === 'flow-error' || endReason === 'no-flow') return 'failed';
+  if (endReason === 'caller' || endReason === 'lost' || endReason === 'no-answer') return 'abandoned';
+  return 'completed';
+}
+
+export class CallLog {
+  private readonly live = new Map<string, LiveCall>();
+  private dirty = new Map<string, CallRow>();
+  private steps: CallStepRow[] = [];
+  private counters = new Map<string, NodeCounter>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly nodeTotal;
+  private readonly callsTotal;
+
+  constructor(private readonly ctx: AppContext, private readonly repo: SqliteCallRepo, private readonly flushMs = 500) {
+    this.nodeTotal = ctx.metrics.counter('hotline_ivr_node_total', 'IVR funnel: node entries, inputs, timeouts, invalid inputs and hang-ups per flow node');
+    this.callsTotal = ctx.metrics.counter('hotline_voice_calls_total', 'Calls ended, by outcome');
+  }
+
+  start(): void {
+    const lost = this.repo.closeUnfinished(this.ctx.now().toISOString());
+    if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by the previous run marked lost`);
+    // Counters survive restarts: seed the in-memory Prometheus counter with the persisted totals.
+    for (const c of this.repo.counters()) this.nodeTotal.inc({ flow: c.flowId, node: c.node, kind: c.kind }, c.count);
+    this.ctx.metrics.gauge('hotline_voice_active_calls', 'Calls in progress', () => this.live.size);
+    this.timer = setInterval(() => this.flush(), this.flushMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+
+  /** Write what is buffered (one transaction). */
+  flush(): void {
+    if (!this.dirty.size && !this.steps.length && !this.counters.size) return;
+    const batch = { calls: [...this.dirty.values()], steps: this.steps, counters: [...this.counters.values()] };
+    this.dirty = new Map();
+    this.steps = [];
+    this.counters = new Map();
+    try {
+      this.repo.write(batch);
+    } catch (e) {
+      this.ctx.log.child('voice').error('call log write failed', { error: (e as Error).message, calls: batch.calls.length, steps: batch.steps.length });
+    }
+  }
+
+  private touch(c: LiveCall): void {
+    const { startMs: _s, node: _n, state: _st, pathList: _p, ...row } = c;
+    this.dirty.set(c.callId, { ...row, path: c.pathList.join('>'), lastNode: c.node || null });
+  }
+
+  /** Full caller number: the panel masks for display (src/admin/sms-port.ts). */
+  private view(c: LiveCall): CallView {
+    return { callId: c.callId, caller: c.caller, node: c.node, startedAt: c.startedAt, state: c.state };
+  }
+
+  /** Bus events reach every live-panel client: the caller is masked. */
+  private publish(c: LiveCall): void {
+    this.ctx.bus.emit('call.updated', { ...this.view(c), caller: maskPhone(c.caller), direction: c.direction, flowId: c.flowId });
+  }
+
+  started(o: { callId: string; direction: 'inbound' | 'outbound'; flowId: string; caller: string; called: string; state?: string }): void {
+    const now = this.ctx.now();
+    const c: LiveCall = {
+      callId: o.callId, direction: o.direction, flowId: o.flowId, caller: o.caller, called: o.called, startedAt: now.toISOString(),
+      answeredAt: null, endedAt: null, durationSec: null, outcome: null, outcomes: null, endReason: null, lastNode: null, path: null,
+      feedbackRef: null, recovered: false, startMs: now.getTime(), node: '', state: o.state ?? 'ringing', pathList: [],
+    };
+    this.live.set(o.callId, c);
+    this.touch(c);
+    this.publish(c);
+  }
+
+  answered(callId: string): void {
+    const c = this.live.get(callId);
+    if (!c || c.answeredAt) return;
+    c.answeredAt = this.ctx.now().toISOString();
+    c.state = 'answered';
+    this.touch(c);
+    this.publish(c);
+  }
+
+  state(callId: string, state: string): void {
+    const c = this.live.get(callId);
+    if (!c || c.state === state) return;
+    c.state = state;
+    this.publish(c);
+  }
+
+  recovered(callId: string): void {
+    const c = this.live.get(callId);
+    if (!c) return;
+    c.recovered = true;
+    this.touch(c);
+  }
+
+  feedbackRef(callId: string, ref: string): void {
+    const c = this.live.get(callId);
+    if (c) { c.feedbackRef = ref; this.touch(c); return; }
+    // The feedback of a call that already ended (hang-up during the recording): update the stored row.
+    const row = this.dirty.get(callId) ?? this.repo.byId(callId);
+    if (row) this.dirty.set(callId, { ...row, feedbackRef: ref, outcome: 'complaint_recorded' });
+  }
+
+  /** One engine `log` action: a step in the call log, a funnel count, and on 'enter' a live node change. */
+  step(callId: string, flowId: string, nodeId: string, kind: LogKind, detail?: string): void {
+    const node = nodeId || '(flow)';
+    const key = `${flowId}\0${node}\0${kind}`;
+    const n = this.counters.get(key);
+    if (n) n.count++;
+    else this.counters.set(key, { flowId, node, kind, count: 1 });
+    this.nodeTotal.inc({ flow: flowId, node, kind });
+    const c = this.live.get(callId);
+    if (!c) return;
+    this.steps.push({ callId, at: this.ctx.now().toISOString(), node, kind, detail: detail === undefined ? null : detail.slice(0, 200) });
+    if (kind === 'enter') {
+      c.node = node;
+      c.pathList.push(node);
+      if (c.pathList.length > PATH_CAP) c.pathList.splice(0, c.pathList.length - PATH_CAP);
+      this.touch(c);
+      this.publish(c);
+    }
+  }
+
+  /** The call is over; returns its outcome. */
+  ended(callId: string, o: { outcomes: readonly string[]; endReason: string | null; satisfaction?: boolean }): string {
+    const c = this.live.get(callId);
+    if (!c) return 'unknown';
+    this.live.delete(callId);
+    const now = this.ctx.now();
+    c.endedAt = now.toISOString();
+    c.durationSec = Math.max(0, Math.round((now.getTime() - c.startMs) / 100) / 10);
+    c.outcome = classifyOutcome(o.outcomes, o.endReason, { satisfaction: o.satisfaction });
+    c.outcomes = o.outcomes.join(',') || null;
+    c.endReason = o.endReason;
+    c.state = 'ended';
+    this.touch(c);
+    this.callsTotal.inc({ outcome: c.outcome });
+    this.ctx.bus.emit('call.ended', { callId, caller: maskPhone(c.caller), outcome: c.outcome, durationSec: c.durationSec, node: c.node, direction: c.direction });
+    return c.outcome;
+  }
+
+  get activeCount(): number { return this.live.size; }
+
+  activeCalls(): CallView[] {
+    return [...this.live.values()].map((c) => this.view(c));
+  }
+
+  recentCalls(limit = 50): CallRecord[] {
+    this.flush();
+    return this.repo.recent(limit).map((r) => ({
+      callId: r.callId, caller: r.caller, node: r.lastNode ?? '', startedAt: r.startedAt, state: r.endedAt ? 'ended' : (this.live.get(r.callId)?.state ?? 'active'),
+      endedAt: r.endedAt, durationSec: r.durationSec, path: r.path, outcome: r.outcome, direction: r.direction, flowId: r.flowId, feedbackRef: r.feedbackRef,
+    }));
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Engine media items → ARI media URIs.
+ *
+ *  - `{prompt}`: a professional recording in the sounds override directory → `sound:<name>` (it is
+ *    installed in Asterisk's sounds too); otherwise the catalogue text rendered by TTS →
+ *    `sound:<public url>/media/tts/<64 hex>.wav`. The URL is long on purpose: Asterisk 22.9 fails on
+ *    short media URLs (res_http_media_cache sizes a buffer from the URL length).
+ *  - `{tts}`: the text rendered by TTS (same URL form).
+ *  - `{digits}`, `{number}`, `{date}`: speakable() in 'prompts' mode → digit/number prompts.
+ *  - `{recording}`: `recording:<name>`.
+ * Items that cannot be produced (no TTS engine) are dropped with one warning per text.
+ * Every URI handed out is remembered with its caption (the text), for the test phone and the
+ * simulator's caller feed.
+ */
+import { statSync } from 'node:fs';
+import { speakable, type MediaItem, type SpokenPart } from '../flow/index.js';
+import type { PromptCache } from '../tts/index.js';
+import type { Logger } from '../../log.js';
+
+export interface ResolvedMedia {
+  uris: string[];
+  /** Expected playing time when known (ms), for the playback watchdog; unknown parts count `unknownMs`. */
+  expectedMs: number;
+  /** Parts that could not be produced. */
+  dropped: number;
+}
+
+export interface MediaDescription {
+  caption: string;
+  /** Same-origin URL a browser can play (TTS files), when there is one. */
+  url?: string;
+  /** Prompt name, when the media is a catalogue prompt. */
+  prompt?: string;
+}
+
+export interface MediaResolverOptions {
+  cache: PromptCache | null;
+  /** Prompt name → text. */
+  catalogue: Record<string, string>;
+  /** Base URL Asterisk reaches this server on, e.g. http://127.0.0.1:8080 (read at each use). */
+  publicUrl: () => string;
+  timeZone: string;
+  log: Logger;
+  /** Assumed length of a media part of unknown length (default 20 s). */
+  unknownMs?: number;
+  /** Recording name → duration in seconds (from RecordingFinished), for `recording:` media. */
+  recordingSeconds?: (name: string) => number | undefined;
+}
+
+const MAX_MEMO = 20_000;
+
+/** Bounded insertion-ordered map: oldest entries go first. */
+class Memo<K, V> extends Map<K, V> {
+  constructor(private readonly cap: number) { super(); }
+  override set(k: K, v: V): this {
+    if (!this.has(k) && this.size >= this.cap) {
+      const first = this.keys().next();
+      if (!first.done) this.delete(first.value);
+    }
+    return super.set(k, v);
+  }
+}
+
+export class MediaResolver {
+  /** text → {uri, ms} of its rendered file. */
+  private readonly rendered = new Memo<string, { uri: string; ms: number }>(MAX_MEMO);
+  private readonly described = new Memo<string, MediaDescription>(MAX_MEMO);
+  private readonly warned = new Set<string>();
+  private readonly unknownMs: number;
+
+  constructor(private readonly o: MediaResolverOptions) {
+    this.unknownMs = o.unknownMs ?? 20_000;
+  }
+
+  /** The TTS media URI for a rendered file hash. */
+  ttsUri(hash: string): string {
+    return `sound:${this.o.publicUrl().replace(/\/+$/, '')}/media/tts/${hash}.wav`;
+  }
+
+  describe(uri: string): MediaDescription | undefined {
+    return this.described.get(uri);
+  }
+
+  /** Resolve one play action's items. Never throws. */
+  async resolve(items: readonly MediaItem[]): Promise<ResolvedMedia> {
+    const out: ResolvedMedia = { uris: [], expectedMs: 0, dropped: 0 };
+    for (const item of items) {
+      let parts: SpokenPart[];
+      try { parts = speakable(item, { mode: 'prompts', timeZone: this.o.timeZone }); } catch { parts = []; }
+      for (const part of parts) {
+        const r = await this.part(part);
+        if (r) { out.uris.push(r.uri); out.expectedMs += r.ms; } else out.dropped++;
+      }
+    }
+    return out;
+  }
+
+  private async part(p: SpokenPart): Promise<{ uri: string; ms: number } | null> {
+    if ('recording' in p) {
+      const uri = `recording:${p.recording}`;
+      this.described.set(uri, { caption: '（您的留言 your recording）' });
+      const sec = this.o.recordingSeconds?.(p.recording);
+      return { uri, ms: sec !== undefined ? sec * 1000 : this.unknownMs };
+    }
+    if ('prompt' in p) {
+      const text = this.o.catalogue[p.prompt];
+      if (this.o.cache?.recordedPrompt(p.prompt)) {
+        const uri = `sound:${p.prompt}`;
+        this.described.set(uri, { caption: text ?? p.prompt, prompt: p.prompt });
+        return { uri, ms: this.unknownMs };
+      }
+      if (text === undefined) {
+        // Not in the catalogue and no override: maybe one of Asterisk's own sounds (e.g. beep).
+        const uri = `sound:${p.prompt}`;
+        this.described.set(uri, { caption: p.prompt, prompt: p.prompt });
+        return { uri, ms: this.unknownMs };
+      }
+      return this.tts(text, p.prompt);
+    }
+    return this.tts(p.tts);
+  }
+
+  private async tts(text: string, prompt?: string): Promise<{ uri: string; ms: number } | null> {
+    const hit = this.rendered.get(text);
+    if (hit) {
+      if (prompt && !this.described.get(hit.uri)?.prompt) this.described.set(hit.uri, { ...this.described.get(hit.uri)!, prompt });
+      return hit;
+    }
+    if (!this.o.cache) return this.drop(text, 'no TTS cache');
+    try {
+      const c = await this.o.cache.get(text);
+      let ms = this.unknownMs;
+      try { ms = Math.max(0, (statSync(c.path).size - 44) / 16); } catch { /* keep the guess */ } // 8 kHz mono 16-bit: 16 bytes/ms
+      const r = { uri: this.ttsUri(c.hash), ms };
+      this.rendered.set(text, r);
+      this.described.set(r.uri, { caption: text, url: `/media/tts/${c.hash}.wav`, ...(prompt ? { prompt } : {}) });
+      return r;
+    } catch (e) {
+      return this.drop(text, (e as Error).message);
+    }
+  }
+
+  private drop(text: string, why: string): null {
+    const key = text.slice(0, 80);
+    if (!this.warned.has(key) && this.warned.size < 1000) {
+      this.warned.add(key);
+      this.o.log.warn('提示音无法合成，已跳过 / prompt text could not be rendered, skipped', { text: key, reason: why });
+    }
+    return null;
+  }
+}

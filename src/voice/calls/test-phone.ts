@@ -1,0 +1,102 @@
+/**
+ * The admin panel's test phone (demo mode), on the ARI simulator: place a simulated call into the
+ * real flow, press keys, talk into a recording, hang up, and follow captions and prompt audio.
+ * Implements TestPhonePort (src/admin/sms-port.ts); the SMS half uses the SMS channel's SMSC
+ * simulator when there is one.
+ */
+import type { AppContext } from '../../context.js';
+import type { TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../../admin/sms-port.js';
+import type { AriSimulator, HeardItem, SimCall } from '../../sim/ari/index.js';
+import { smsOf, type SmsSource } from './effects.js';
+import type { MediaResolver } from './media.js';
+
+const DIGITS = /^[0-9A-Da-d*#]{1,64}$/;
+
+export class SimTestPhone implements TestPhonePort {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly sim: AriSimulator,
+    private readonly media: MediaResolver,
+    private readonly sms: SmsSource,
+    private readonly app: string,
+  ) {}
+
+  private call(callId: string): SimCall {
+    const c = this.sim.getCall(callId);
+    if (!c) throw Object.assign(new Error('通话不存在 / no such call'), { statusCode: 404 });
+    return c;
+  }
+
+  startCall(from: string): string {
+    const num = String(from ?? '').trim();
+    if (!/^\+?[0-9]{3,20}$/.test(num)) throw Object.assign(new Error('号码格式不正确 / bad phone number'), { statusCode: 400 });
+    const c = this.sim.startCall({ from: num, to: '96365', app: this.app });
+    // A test caller is quiet unless they press "speak": a recording then ends on its silence limit or '#'.
+    c.silence();
+    return c.id;
+  }
+
+  async press(callId: string, digits: string): Promise<void> {
+    if (!DIGITS.test(String(digits ?? ''))) throw Object.assign(new Error('按键只能是 0-9 * #'), { statusCode: 400 });
+    await this.call(callId).press(digits, 120);
+  }
+
+  /** The caller talks for `seconds` (the recording gets audio), then presses # to finish. */
+  async record(callId: string, seconds: number): Promise<void> {
+    const c = this.call(callId);
+    const s = Math.max(1, Math.min(60, Number(seconds) || 5));
+    c.speak();
+    await new Promise((r) => setTimeout(r, (s * 1000) / this.sim.speed));
+    if (c.isEnded) return;
+    c.silence();
+    await c.press('#');
+  }
+
+  async hangup(callId: string): Promise<void> {
+    await this.call(callId).hangup();
+  }
+
+  events(callId: string, listener: (e: TestPhoneEvent) => void): () => void {
+    const c = this.call(callId);
+    const send = (e: TestPhoneEvent) => { try { listener(e); } catch { /* a broken listener must not break the call */ } };
+    const onHeard = (h: HeardItem) => {
+      const e = this.toEvent(h);
+      if (e) send(e);
+    };
+    for (const h of c.heard) onHeard(h);
+    const off = c.onHeard(onHeard);
+    const offBus = this.ctx.bus.on('call.updated', (p) => {
+      if (p.callId === callId && typeof p.node === 'string' && p.node) send({ type: 'node', node: p.node });
+    });
+    return () => { off(); offBus(); };
+  }
+
+  private toEvent(h: HeardItem): TestPhoneEvent | null {
+    switch (h.kind) {
+      case 'prompt': {
+        const d = h.media ? this.media.describe(h.media) : undefined;
+        if (h.media?.startsWith('tone:')) return { type: 'state', state: '回铃音 ringing' };
+        return { type: 'prompt', text: d?.caption ?? h.caption ?? h.media ?? '', audioUrl: d?.url ?? null };
+      }
+      case 'recording': return { type: 'recording', state: 'started' };
+      case 'recording-end': return { type: 'recording', state: 'stopped' };
+      case 'answered': return { type: 'state', state: '已接通 answered' };
+      case 'bridged': return { type: 'state', state: '已转人工 bridged' };
+      case 'ended': return { type: 'ended', reason: h.detail ?? null };
+      default: return null;
+    }
+  }
+
+  async sendSms(from: string, text: string): Promise<void> {
+    const sim = smsOf(this.sms)?.simulator;
+    if (!sim) throw Object.assign(new Error('短信通道未在模拟器上运行 / the SMS channel is not on its simulator'), { statusCode: 409 });
+    await sim.injectMo({ from: String(from).trim(), to: this.ctx.config.smpp.source_addr, text: String(text) });
+  }
+
+  smsReceived(phone: string): TestPhoneSms[] {
+    const sim = smsOf(this.sms)?.simulator;
+    if (!sim) return [];
+    const at = this.ctx.now().toISOString();
+    return sim.received(String(phone).trim()).map((text) => ({ from: this.ctx.config.smpp.source_addr, to: phone, text, at }));
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The voice channel: ARI link (or the built-in ARI simulator when HOTLINE_ARI_URL is empty) →
+ * call manager → call sessions running the IVR flows of ivr-flows/, the TTS prompt cache and its
+ * HTTP route for Asterisk, the call log and funnel, AMI (when configured), landline call-backs,
+ * and the test phone (on the simulator).
+ *
+ *   const voice = createVoiceChannel(ctx, { sms: () => server.channels.sms });
+ *   // a Component: start()/stop(), httpPlugins (GET /media/tts/<hash>.wav); also a VoiceAdminPort.
+ */
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { Component } from '../app.js';
+import type { Config } from '../config/index.js';
+import type { TestPhonePort, VoiceAdminPort } from '../admin/sms-port.js';
+import { AriSimulator } from '../sim/ari/index.js';
+import { SqliteCallRepo } from '../store/repos/calls.js';
+import { createLogger } from '../log.js';
+import { FlowEngine, checkFlows, loadFlows, loadPromptCatalogue, formatIssue, templateVars, type Flow, type PromptCatalogue } from './flow/index.js';
+import { PromptCache, selectTtsEngine, type RenderAllResult, type TtsChoice } from './tts/index.js';
+import { AriLink } from './ari/index.js';
+import { AmiLink, type AmiFactory } from './ami/index.js';
+import { CallLog, type CallRecord, type CallView } from './calls/call-log.js';
+import { MediaResolver } from './calls/media.js';
+import { CallManager } from './calls/manager.js';
+import { CallbackScheduler } from './calls/callbacks.js';
+import { SimTestPhone } from './calls/test-phone.js';
+import type { SmsSource } from './calls/effects.js';
+import { mediaPlugin } from './media/plugin.js';
+
+/** Password of the built-in ARI simulator when HOTLINE_ARI_PASSWORD is empty. */
+export const SIMULATOR_ARI_PASSWORD = 'hotline-sim';
+
+export interface VoiceChannelOptions {
+  /** The SMS channel for confirmations (or a getter, when it is created later). */
+  sms?: SmsSource;
+  /**
+   * Run on this ARI simulator (tests, demo). Started by the channel if not started yet (with
+   * config ari.user / ari.password or SIMULATOR_ARI_PASSWORD); an already started one must use those.
+   * When absent and no ari.url is configured, the channel starts its own simulator.
+   */
+  simulator?: AriSimulator | null;
+  /** Speed of a simulator the channel creates itself (default 1 = real time). */
+  simulatorSpeed?: number;
+  /** Engine timers and watchdogs run this many times faster (default: the simulator's speed, else 1). */
+  timeScale?: number;
+  /** TTS cache directory (default <data dir>/tts); tests share one to render each prompt once. */
+  ttsDir?: string;
+  /** Professional recordings that replace rendered prompts (default ./sounds). */
+  soundsDir?: string;
+  /** Render the prompt catalogue in the background at start (default true). */
+  renderPrompts?: boolean;
+  amiFactory?: AmiFactory;
+  callbackRetryMs?: number;
+  /** ARI WebSocket ping interval (default 15 s). */
+  pingIntervalMs?: number;
+  /** Refuse calls beyond this many at once (default 2000). */
+  maxCalls?: number;
+}
+
+export interface VoiceStats {
+  ari: string;
+  simulator: boolean;
+  activeCalls: number;
+  latency: { count: number; p50: number; p99: number; max: number };
+  tts: string;
+  reconnects: number;
+}
+
+export interface VoiceChannel extends Component, VoiceAdminPort {
+  readonly simulator: AriSimulator | null;
+  readonly link: AriLink | null;
+  readonly manager: CallManager | null;
+  readonly ami: AmiLink | null;
+  readonly callLog: CallLog | null;
+  readonly media: MediaResolver | null;
+  readonly callbacks: CallbackScheduler;
+  /** The test phone (only when running on the simulator). */
+  readonly testPhone: TestPhonePort | null;
+  /** Resolves once the prompt catalogue has been rendered (or skipped). */
+  readonly promptsReady: Promise<RenderAllResult | null>;
+  activeCalls(): CallView[];
+  recentCalls(limit: number): CallRecord[];
+  stats(): VoiceStats;
+}
+
+/** Literal TTS texts in the flows (no variables): rendered ahead like catalogue prompts. */
+function literalTexts(flows: Record<string, Flow>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let i = 0;
+  for (const f of Object.values(flows)) {
+    for (const n of Object.values(f.nodes)) {
+      const lists = 'items' in n ? [n.items] : 'prompt' in n && Array.isArray(n.prompt) ? [n.prompt] : [];
+      for (const list of lists) for (const m of list) if ('tts' in m && templateVars(m.tts).length === 0) out[`flow_text_${i++}`] = m.tts;
+    }
+  }
+  return out;
+}
+
+export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = {}): VoiceChannel {
+  const cfg = ctx.config;
+  const log = ctx.log.child('voice');
+  const useSim = !cfg.ari.url;
+  const ttsDir = opts.ttsDir ?? join(cfg.data.dir, 'tts');
+  let app: FastifyInstance | null = null;
+  let simulator: AriSimulator | null = opts.simulator ?? null;
+  let ownSim = false;
+  let link: AriLink | null = null;
+  let manager: CallManager | null = null;
+  let ami: AmiLink | null = null;
+  let callLog: CallLog | null = null;
+  let media: MediaResolver | null = null;
+  let testPhone: TestPhonePort | null = null;
+  let ttsName = 'none';
+  let promptsDone: (r: RenderAllResult | null) => void = () => undefined;
+  const promptsReady = new Promise<RenderAllResult | null>((r) => { promptsDone = r; });
+  const offs: Array<() => void> = [];
+
+  /** Where Asterisk fetches generated prompts: http.public_url, else the address we listen on. */
+  const publicUrl = (): string => {
+    if (cfg.http.public_url) return cfg.http.public_url;
+    const addr = app?.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : cfg.http.port;
+    const host = !cfg.http.host || cfg.http.host === '0.0.0.0' || cfg.http.host === '::' ? '127.0.0.1' : cfg.http.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  };
+
+  const callbacks = new CallbackScheduler({
+    ctx, log: log.child('callback'), app: cfg.ari.app, manager: () => manager, ami: () => ami, retryMs: opts.callbackRetryMs,
+  });
+
+  const channel: VoiceChannel = {
+    name: 'voice',
+    httpPlugins: [mediaPlugin({ dir: ttsDir, onServer: (a) => { app = a; } })],
+    get simulator() { return simulator; },
+    get link() { return link; },
+    get manager() { return manager; },
+    get ami() { return ami; },
+    get callLog() { return callLog; },
+    get media() { return media; },
+    get testPhone() { return testPhone; },
+    callbacks,
+    promptsReady,
+
+    async start() {
+      // 1. Flows and prompts (checked at start: errors name file, line and node).
+      const flowsDir = resolve(cfg.voice.flows_dir);
+      const cat = loadPromptCatalogue(join(flowsDir, 'prompts.zh-CN.yaml'));
+      for (const i of cat.issues) log.error(formatIssue(i));
+      const catalogue: PromptCatalogue = cat.catalogue;
+      const loaded = loadFlows(flowsDir, { prompts: catalogue.prompts });
+      for (const i of loaded.errors) log.error(formatIssue(i));
+      for (const i of loaded.warnings) log.debug(formatIssue(i));
+      if (!loaded.flows.main) throw new Error(`voice: no usable flow "main" in ${flowsDir} (run \`hotline flow check\`)`);
+      if (!loaded.flows.callback) log.warn('voice: no usable flow "callback": landline answer call-backs are disabled');
+      const engine = new FlowEngine({ flows: loaded.flows, timeZone: cfg.time.zone, isWorkingDay: (d) => ctx.calendar.isWorkingDay(d) });
+
+      // 2. TTS fallback: pick the engine, render the catalogue in the background.
+      const tts = await selectTtsEngine(cfg.voice.tts as TtsChoice);
+      ttsName = tts.engine.name;
+      if (tts.warning) log.warn(tts.warning);
+      const cache = new PromptCache({ engine: tts.engine, dir: ttsDir, soundsDir: opts.soundsDir ?? resolve('sounds'), log: log.child('tts') });
+      if (opts.renderPrompts !== false) {
+        const t = Date.now();
+        void cache.renderAll({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).then((r) => {
+          log.info(`提示音就绪 / prompts ready: ${r.rendered.length} rendered, ${r.cached.length} cached, ${r.recorded.length} recorded, ${r.failed.length} failed (${Date.now() - t} ms)`, { engine: tts.engine.name });
+          promptsDone(r);
+        }, () => promptsDone(null));
+      } else promptsDone(null);
+
+      // 3. The call log.
+      const repo = new SqliteCallRepo(ctx.store.db);
+      callLog = new CallLog(ctx, repo);
+      callLog.start();
+
+      // 4. ARI: the configured Asterisk, or the simulator.
+      const password = cfg.ari.password || (useSim ? SIMULATOR_ARI_PASSWORD : '');
+      let url = cfg.ari.url;
+      if (useSim) {
+        if (!simulator) { simulator = new AriSimulator({ speed: opts.simulatorSpeed ?? 1 }); ownSim = true; }
+        if (!simulator.url) await simulator.start({ host: '127.0.0.1', port: 0, username: cfg.ari.user, password });
+        url = simulator.url;
+        log.warn(`未配置 Asterisk（HOTLINE_ARI_URL 为空）：语音通道运行在内置 ARI 模拟器上 / no Asterisk configured: the voice channel runs on the built-in ARI simulator at ${url}`);
+      }
+      const timeScale = opts.timeScale ?? (simulator ? simulator.speed : 1);
+      media = new MediaResolver({
+        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log,
+        recordingSeconds: (name) => { for (const s of manager?.sessions.values() ?? []) { const v = s.recordingSeconds(name); if (v !== undefined) return v; } return undefined; },
+      });
+      const resolver = media;
+      if (simulator) simulator.setMediaDescriber((uri) => resolver.describe(uri));
+      link = new AriLink({ url, user: cfg.ari.user, password, app: cfg.ari.app, log: log.child('ari'), pingIntervalMs: opts.pingIntervalMs });
+
+      // 5. AMI (optional).
+      if (cfg.ami.host) {
+        ami = new AmiLink({ host: cfg.ami.host, port: cfg.ami.port, user: cfg.ami.user, secret: cfg.ami.secret, log: log.child('ami'), factory: opts.amiFactory });
+        ami.on('state', (state: string) => ctx.bus.emit('ami.link', { state, host: cfg.ami.host, at: ctx.now().toISOString() }));
+        ctx.health.register('ami', () => ({
+          ok: ami!.state === 'connected', state: ami!.state,
+          detail: { host: cfg.ami.host, port: cfg.ami.port, coreStatus: ami!.coreStatus, lastError: ami!.lastError },
+        }));
+        ami.start();
+      }
+
+      manager = new CallManager({
+        ctx, engine, ari: link, media, callLog, log,
+        effects: { ctx, ari: link, sms: opts.sms, recordingsDir: join(cfg.data.dir, 'recordings'), minRecordingSec: cfg.voice.min_recording_sec, log: log.child('effects') },
+        app: cfg.ari.app, timeScale, operatorEndpoint: cfg.voice.operator_endpoint, transferTimeoutSec: cfg.voice.transfer_timeout_sec,
+        maxRecordingSec: cfg.voice.max_recording_sec, maxLookupsPerCall: cfg.voice.max_lookups_per_call, maxCalls: opts.maxCalls ?? 2000,
+        callbackVars: loaded.flows.callback ? (id) => callbacks.vars(id) : () => null,
+        onCallbackEnded: (id, answered, satisfied) => callbacks.ended(id, answered, satisfied),
+      });
+      const m = manager;
+      const l = link;
+      l.on('event', (ev, at) => m.onEvent(ev, at));
+      l.on('connected', () => { void m.resync(); });
+      l.on('state', (state: string, detail: Record<string, unknown>) => {
+        ctx.bus.emit('ari.link', { state, url: useSim ? 'simulator' : cfg.ari.url, simulator: useSim, at: ctx.now().toISOString(), ...detail });
+      });
+      ctx.health.register('ari', () => ({
+        ok: l.state === 'connected', state: l.state,
+        detail: {
+          url: useSim ? `simulator ${url}` : cfg.ari.url, app: cfg.ari.app, simulator: useSim, activeCalls: m.activeCount,
+          connects: l.stats.connects, reconnects: l.stats.reconnects, lastError: l.stats.lastError, tts: ttsName,
+        },
+      }));
+      ctx.metrics.gauge('hotline_ari_link_up', 'ARI event WebSocket connected (1) or not (0)', () => (l.state === 'connected' ? 1 : 0));
+      ctx.metrics.gauge('hotline_voice_event_latency_ms', 'ARI event → next ARI request, recent samples', () => {
+        if (!m.latency.count) return [];
+        return [{ labels: { quantile: '0.5' }, value: m.latency.percentile(50) }, { labels: { quantile: '0.99' }, value: m.latency.percentile(99) }];
+      });
+      if (useSim && simulator) testPhone = new SimTestPhone(ctx, simulator, resolver, opts.sms, cfg.ari.app);
+      if (loaded.flows.callback) callbacks.start();
+
+      const connected = await l.start(useSim ? 10_000 : 5000);
+      if (!connected) log.warn('ARI 尚未连接，后台继续重试 / ARI not connected yet; retrying in the background', { url: useSim ? 'simulator' : cfg.ari.url });
+    },
+
+    async stop() {
+      for (const off of offs.splice(0)) off();
+      callbacks.stop();
+      // Calls in progress are hung up rather than left in silence (a new process would not know them).
+      const live = manager ? [...manager.sessions.values()].filter((s) => !s.gone) : [];
+      if (link && link.connected && live.length) {
+        await Promise.race([
+          Promise.all(live.map((s) => link!.hangup(s.id, 'normal').catch(() => undefined))),
+          new Promise((r) => setTimeout(r, 1000)),
+        ]);
+      }
+      manager?.stop();
+      await link?.stop();
+      await ami?.stop();
+      callLog?.stop();
+      if (ownSim && simulator) await simulator.stop();
+    },
+
+    activeCalls: () => callLog?.activeCalls() ?? [],
+    recentCalls: (limit: number) => callLog?.recentCalls(limit) ?? [],
+    stats(): VoiceStats {
+      const lat = manager?.latency;
+      return {
+        ari: link?.state ?? 'idle', simulator: useSim, activeCalls: manager?.activeCount ?? 0, tts: ttsName, reconnects: link?.stats.reconnects ?? 0,
+        latency: lat && lat.count ? { count: lat.count, p50: lat.percentile(50), p99: lat.percentile(99), max: lat.percentile(100) } : { count: 0, p50: NaN, p99: NaN, max: NaN },
+      };
+    },
+  };
+  return channel;
+}
+
+// ───────────── CLI ─────────────
+
+export type VoiceCliCommand = (args: string[], config: Config) => Promise<number>;
+
+/**
+ * `hotline flow check [dir]`: every flow and the prompt catalogue; prints `file:line node "id": …`
+ * per problem; exit 1 on errors.
+ * `hotline call <number>`: AMI Originate of a test call (Local/<number>@hotline-callback) into the app.
+ */
+export function registerVoiceCommands(extra: Map<string, VoiceCliCommand>): void {
+  extra.set('flow check', async (args, config) => {
+    const dir = resolve(args[0] ?? config.voice.flows_dir);
+    const r = checkFlows(dir);
+    const out = r.ok ? process.stdout : process.stderr;
+    out.write(r.report + '\n');
+    return r.ok ? 0 : 1;
+  });
+  extra.set('call', async (args, config) => {
+    const number = args[0];
+    if (!number || !/^\+?[0-9]{3,20}$/.test(number)) { process.stderr.write('usage: hotline call <number>   (digits only)\n'); return 2; }
+    if (!config.ami.host) { process.stderr.write('AMI 未配置 / AMI not configured: set HOTLINE_AMI_HOST, HOTLINE_AMI_USER, HOTLINE_AMI_SECRET\n'); return 2; }
+    const log = createLogger('warn');
+    const ami = new AmiLink({ host: config.ami.host, port: config.ami.port, user: config.ami.user, secret: config.ami.secret, log, retryMaxMs: 2000 });
+    ami.start();
+    const until = Date.now() + 10_000;
+    while (ami.state !== 'connected' && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    if (ami.state !== 'connected') {
+      process.stderr.write(`AMI not connected (${ami.state}${ami.lastError ? `: ${ami.lastError}` : ''})\n`);
+      await ami.stop();
+      return 1;
+    }
+    try {
+      const r = await ami.originate({ channel: `Local/${number.replace(/^\+/, '')}@hotline-callback`, app: config.ari.app, appArgs: [], callerId: '96365', timeoutSec: 45 });
+      process.stdout.write(`originate queued: ${String(r.message ?? r.response ?? 'ok')}\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return 1;
+    } finally {
+      await ami.stop();
+    }
+  });
+}

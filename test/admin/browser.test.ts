@@ -1,0 +1,189 @@
+/**
+ * The panel in a real browser (playwright-core + Debian's chromium): log in, transcribe and answer a
+ * voice complaint, department scoping, the XSS string shown as text, the live page updating without
+ * reload. Screenshots of every page go to test-artifacts/screenshots/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { FakeSms, FakeTestPhone, FakeVoice, startAdmin, writeRecording, type AdminServer } from './helpers.js';
+import { seedDemoData } from '../../src/demo/demo-data.js';
+import type { Feedback } from '../../src/domain/types.js';
+
+// Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
+declare const document: any;
+declare const window: any;
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
+const XSS = '<img src=x onerror=alert(1)> 测试转义';
+
+if (!hasChromium) console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium; CI installs it)`);
+
+describe.skipIf(!hasChromium)('admin panel in chromium', () => {
+  let s: AdminServer;
+  let browser: Browser;
+  let voice: Feedback;
+  let other: Feedback;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms: new FakeSms(), voice: new FakeVoice(), testPhone: new FakeTestPhone() });
+    const { ctx } = s.server;
+    seedDemoData(ctx);
+    await s.admin.ensureDemoLogins();
+    const rec = writeRecording(ctx.config.data.dir, 'voice-1.wav', 3000);
+    voice = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 3, callId: 'sim-1', flowPath: 'menu>complaint>record' });
+    other = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712345678', text: '人社局的投诉（部门用户不可见）' });
+    ctx.feedback.assign(other.id, ctx.store.departments.byCode('RSJ')!.id, 'test');
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.server.stop();
+  });
+
+  async function session(username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    page.on('pageerror', (e) => { dialogs.push(`pageerror: ${e.message}`); });
+    await page.goto(`${s.url}/admin`);
+    await page.fill('input[name=username]', username);
+    await page.fill('input[name=password]', password);
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('nav.nav a');
+    return { context, page };
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('login page, then the inbox; the XSS complaint shows as text', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const p = await context.newPage();
+    await p.goto(`${s.url}/admin`);
+    await p.waitForSelector('form.login');
+    await p.fill('input[name=username]', 'demo');
+    await p.fill('input[name=password]', 'wrong-password');
+    await p.click('form.login button[type=submit]');
+    await p.waitForFunction(() => document.getElementById('login-error')?.textContent?.includes('用户名或密码错误'));
+    await shot(p, '00-login');
+    await context.close();
+
+    const { context: c2, page } = await session('demo', 'demo96365');
+    await page.waitForSelector(`#feedback-table tr[data-id="${voice.id}"]`);
+    const cell = page.getByText(XSS, { exact: true });
+    await expect(cell.first().isVisible()).resolves.toBe(true);
+    expect(await page.locator('#content img').count()).toBe(0);
+    await shot(page, '01-feedback-inbox');
+    const xss = (await s.server.ctx.store.feedback.list({ q: '测试转义' }))[0];
+    await page.goto(`${s.url}/admin#/feedback/${xss.id}`);
+    await page.waitForSelector('#fb-text');
+    expect(await page.textContent('#fb-text')).toBe(XSS);
+    expect(dialogs).toEqual([]);
+    await c2.close();
+  });
+
+  it('opens a voice complaint, transcribes, assigns and answers it', async () => {
+    const { context, page } = await session('demo', 'demo96365');
+    await page.click(`#feedback-table tr[data-id="${voice.id}"]`);
+    await page.waitForSelector('#fb-transcript');
+    expect(await page.getAttribute('#fb-audio', 'src')).toBe(`/admin/api/feedback/${voice.id}/recording`);
+    // The browser can load and decode the recording.
+    const duration = await page.evaluate(async () => {
+      const a = document.getElementById('fb-audio') as any;
+      a.preload = 'auto'; a.load();
+      await new Promise((r, j) => { a.onloadedmetadata = r; a.onerror = () => j(new Error('audio error')); setTimeout(() => j(new Error('audio timeout')), 5000); });
+      return a.duration;
+    });
+    expect(duration).toBeGreaterThan(2.5);
+    await page.fill('#fb-transcript', '市民反映：市场里的秤不准，希望加强检查。');
+    await page.click('#save-transcript');
+    await page.waitForFunction(() => document.querySelectorAll('#fb-timeline li').length >= 2);
+    await page.selectOption('#assign-dept', 'SCJG');
+    await page.click('#assign');
+    await page.waitForFunction(() => document.querySelectorAll('#fb-timeline li').length >= 3);
+    await page.fill('#fb-answer', '您好，已安排市场监管所核查计量器具，谢谢反映。');
+    await page.click('#send-answer');
+    await page.waitForFunction(() => document.querySelectorAll('#fb-timeline li').length >= 4);
+    const f = s.server.ctx.feedback.byId(voice.id)!;
+    expect(f).toMatchObject({ status: 'answered', transcript: '市民反映：市场里的秤不准，希望加强检查。', answer: '您好，已安排市场监管所核查计量器具，谢谢反映。', answeredBy: 'staff:demo' });
+    expect(await page.textContent('#fb-timeline')).toContain('答复');
+    await shot(page, '02-feedback-detail');
+    await context.close();
+  });
+
+  it('a department user sees only their department', async () => {
+    const { context, page } = await session('dept_scjg', 'demo96365');
+    await page.waitForSelector('#feedback-table tbody tr');
+    const ids = await page.$$eval('#feedback-table tbody tr[data-id]', (rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
+    expect(ids).toContain(voice.id); // assigned to SCJG in the previous test
+    expect(ids).not.toContain(other.id);
+    const nav = await page.$$eval('nav.nav a', (as) => as.map((a) => a.getAttribute('data-page')));
+    expect(nav).toEqual(['feedback', 'declarations', 'live']);
+    expect(await page.textContent('#content')).not.toMatch(/null|undefined/);
+    await shot(page, '03-department-inbox');
+    await page.goto(`${s.url}/admin#/feedback/${other.id}`);
+    await page.waitForSelector('.notice.warn');
+    expect(await page.textContent('.notice.warn')).toContain('不存在');
+    await context.close();
+  });
+
+  it('the live page shows new feedback without reload', async () => {
+    const { context, page } = await session('demo', 'demo96365');
+    await page.goto(`${s.url}/admin#/live`);
+    await page.waitForSelector('.live-dot.on');
+    const marker = await page.evaluate(() => { window.marker = 42; return 42; });
+    s.server.ctx.bus.emit('call.updated', { callId: 'sim-7', caller: '13912345678', node: 'lookup', startedAt: new Date(Date.now() - 65_000).toISOString(), state: 'up' });
+    s.server.ctx.bus.emit('sms.link', { state: 'bound' });
+    s.server.ctx.bus.emit('sms.outbox', { queued: 4, sent: 120, perSecond: 2.5 });
+    const f = s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13698765432', text: '实时推送测试：路灯不亮' });
+    await page.waitForSelector(`#live-feed li[data-ref="${f.ref}"]`);
+    await page.waitForSelector('#live-calls tr[data-call="sim-7"]');
+    expect(await page.textContent('#live-calls')).toContain('139****5678');
+    expect(await page.evaluate(() => window.marker)).toBe(marker); // same document: no reload
+    expect(await page.textContent('#content')).not.toMatch(/null|undefined/);
+    await shot(page, '04-live');
+    s.server.ctx.bus.emit('call.ended', { callId: 'sim-7', caller: '13912345678', node: 'end', startedAt: new Date().toISOString(), state: 'ended' });
+    await page.waitForSelector('#live-calls tr[data-call="sim-7"]', { state: 'detached' });
+    await context.close();
+  });
+
+  it('every other page renders (screenshots)', async () => {
+    const { context, page } = await session('demo', 'demo96365');
+    const pages: Array<[string, string, string]> = [
+      ['05-declarations', '#/declarations', 'tbody tr.click'],
+      ['06-declaration-detail', `#/declarations/${(await import('../../src/demo/demo-data.js')).DEMO_CODES.inProgress}`, '#decl-timeline li'],
+      ['07-sms-outbox', '#/sms/outbox', 'tbody tr td'],
+      ['08-sms-subscriptions', '#/sms/subs', 'table'],
+      ['09-supervision', '#/supervision', '#stats-chart rect'],
+      ['10-audit', '#/audit', 'tbody tr td'],
+      ['11-admin-users', '#/admin/users', '#users-table tbody tr'],
+      ['12-admin-departments', '#/admin/departments', 'tbody tr td'],
+      ['13-settings', '#/admin/settings', '#settings-json'],
+      ['14-testphone', '#/testphone', '#tp-dial'],
+    ];
+    for (const [name, hash, sel] of pages) {
+      await page.goto(`${s.url}/admin${hash}`);
+      await page.waitForSelector(sel);
+      await page.waitForTimeout(150);
+      await shot(page, name);
+    }
+    // The test phone: dial, get a caption, press a key.
+    await page.click('#tp-dial');
+    await page.waitForFunction(() => document.getElementById('tp-captions')?.textContent?.includes('96365'));
+    await page.click('.pad button[data-key="1"]');
+    await page.fill('#tp-sms-text', 'CX 963650000011');
+    await page.click('#tp-sms-text + button');
+    await page.waitForSelector('.bubble.in');
+    await shot(page, '15-testphone-in-call');
+    expect(dialogs).toEqual([]);
+    await context.close();
+  });
+});
