@@ -15,6 +15,7 @@ import { createJobs, type Jobs } from './jobs/scheduler.js';
 import { adminComponent, type AdminComponent, type AdminOptions } from './admin/index.js';
 import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
+import { createTestPhone } from './demo/test-phone.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -57,8 +58,10 @@ export function onSimulators(config: Config): boolean {
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
   const jobs = createJobs(ctx, sms);
-  const admin = adminComponent(ctx, { sms: smsAdminPort(sms), demo: onSimulators(ctx.config), ...opts.admin });
-  return { components: [sms, jobs, admin], channels: { sms, jobs, admin } };
+  const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => null);
+  const admin = adminComponent(ctx, { sms: smsAdminPort(sms), demo: onSimulators(ctx.config), testPhone: sms.simulator || !ctx.config.smpp.host ? testPhone : undefined, ...opts.admin });
+  const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
+  return { components: [sms, jobs, admin, attachPhone], channels: { sms, jobs, admin } };
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {

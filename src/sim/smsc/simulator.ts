@@ -609,7 +609,7 @@ export class SmscSimulator extends EventEmitter {
   private toHandset(rec: SubmitRecord): void {
     let h = this.handsets.get(rec.destination);
     if (!h) { h = { messages: [], partial: new Map() }; this.handsets.set(rec.destination, h); }
-    if (!rec.concat || rec.concat.total <= 1) { h.messages.push(rec.text); return; }
+    if (!rec.concat || rec.concat.total <= 1) { h.messages.push(rec.text); this.emit('handset', { phone: rec.destination, from: rec.source, text: rec.text }); return; }
     const key = `${rec.source}|${rec.concat.ref}|${rec.concat.total}`;
     let parts = h.partial.get(key);
     if (!parts) { parts = new Map(); h.partial.set(key, parts); }
@@ -620,6 +620,7 @@ export class SmscSimulator extends EventEmitter {
     let text = '';
     for (let i = 1; i <= rec.concat.total; i++) text += parts.get(i) ?? '';
     h.messages.push(text);
+    this.emit('handset', { phone: rec.destination, from: rec.source, text });
   }
 
   // ---------------------------------------------------------------- deliver_sm queue
