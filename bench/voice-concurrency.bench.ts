@@ -37,31 +37,67 @@ async function simChild(): Promise<void> {
     if (m.type === 'stop') { await sim.stop(); process.exit(0); }
     if (m.type !== 'run') return;
     await sim.waitForApp('hotline96365', 10_000);
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     let started = 0, done = 0, stuck = 0;
     const durations: number[] = [];
+    const roundTrips: number[] = [];
     const t0 = Date.now();
+    // Callers think a little before pressing (0.1–0.6 s), so calls do not move in lockstep.
+    const think = () => new Promise((r) => setTimeout(r, 100 + Math.random() * 500));
     const one = async (i: number): Promise<void> => {
       const call = sim.startCall({ from: `139${String(i).padStart(8, '0')}` });
       const s = Date.now();
       try {
         const T = 60_000;
         await (await call.waitForPlayback(m.uris.menu, T)).finished;
+        await think();
         await call.press('1', 0);
         await (await call.waitForPlayback(m.uris.enter, T)).finished;
+        await think();
         await call.press(m.codes[i % m.codes.length] + '#', 40);
         await call.waitForPlayback(m.uris.statusMenu, T);
         await call.hangup();
         done++;
         durations.push(Date.now() - s);
+        roundTrips.push(...roundTrip(call.events));
       } catch {
         stuck++;
         await call.hangup().catch(() => undefined);
       }
     };
-    const worker = async (): Promise<void> => { while (started < m.total) await one(started++); };
+    // The first calls arrive over ~2 s (not all in the same millisecond), then each ended call is replaced at once.
+    const worker = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, Math.random() * 2000));
+      while (started < m.total) await one(started++);
+    };
     await Promise.all(Array.from({ length: m.concurrency }, worker));
-    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations });
+    loop.disable();
+    const simLoop = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations, roundTrips, simLoop });
   });
+}
+
+/**
+ * Seen from the simulator: event sent (StasisStart, PlaybackFinished, DTMF) → the next playback the
+ * app requested starts. Includes both processes' queues and the loopback network; ms resolution.
+ */
+function roundTrip(events: Array<{ type: string; timestamp: string; playback?: { id?: string } }>): number[] {
+  const out: number[] = [];
+  const seen = new Set<string>();
+  let trigger: number | null = null;
+  for (const e of events) {
+    if (e.type === 'StasisStart' || e.type === 'PlaybackFinished' || e.type === 'ChannelDtmfReceived') trigger = Date.parse(e.timestamp);
+    else if (e.type === 'PlaybackStarted') {
+      const id = String(e.playback?.id ?? '');
+      if (seen.has(id)) continue; // the next media item of the same playback, not a new request
+      seen.add(id);
+      if (trigger !== null) out.push(Date.parse(e.timestamp) - trigger);
+      trigger = null;
+    }
+  }
+  return out;
 }
 
 // ───────────── the server side (this process) ─────────────
@@ -106,25 +142,35 @@ async function main(): Promise<void> {
   const uris = { menu: await uri('main_menu'), enter: await uri('enter_query_code'), statusMenu: await uri('status_menu') };
 
   voice.manager!.latency.reset();
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssIdle = rssMb();
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   let rssMax = rssMb();
   const rssTimer = setInterval(() => { rssMax = Math.max(rssMax, rssMb()); }, 250);
   let peakCalls = 0;
   const peakTimer = setInterval(() => { peakCalls = Math.max(peakCalls, voice.manager!.activeCount); }, 100);
   console.log(`voice concurrency: ${total} calls, ${concurrency} at once, simulated media ×${process.env.BENCH_SPEED ?? 20}; ARI simulator in a child process at ${url}`);
   child.send({ type: 'run', concurrency, total, codes, uris });
-  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[] }>('done');
+  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[]; roundTrips: number[]; simLoop: { p50: number; p99: number; max: number } }>('done');
   // Every session must drain (StasisEnd seen, effects settled).
   const drainUntil = Date.now() + 10_000;
   while (voice.manager!.activeCount > 0 && Date.now() < drainUntil) await new Promise((res) => setTimeout(res, 50));
   clearInterval(rssTimer);
   clearInterval(peakTimer);
+  loop.disable();
 
   const lat = voice.manager!.latency.samples();
   const d = [...r.durations].sort((a, b) => a - b);
   console.log(summary('ARI event → next REST request (in server)', lat));
+  console.log(summary('event sent → requested playback started (seen by the simulator, both processes)', r.roundTrips));
+  console.log(`event-loop delay: server p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms · simulator+callers p50 ${r.simLoop.p50.toFixed(1)} ms p99 ${r.simLoop.p99.toFixed(1)} ms max ${r.simLoop.max.toFixed(1)} ms`);
   console.log(`calls: ${r.done} completed, ${r.stuck} stuck, ${voice.manager!.activeCount} sessions left; peak concurrent ${peakCalls}`);
   console.log(`throughput: ${(r.done / r.seconds).toFixed(1)} calls/s over ${r.seconds.toFixed(1)} s; call duration p50 ${percentile(d, 50)} ms p99 ${percentile(d, 99)} ms`);
-  console.log(`server RSS max ${rssMax.toFixed(0)} MB (target < 250 MB)`);
+  (globalThis as { gc?: () => void }).gc?.();
+  const mem = process.memoryUsage();
+  console.log(`server RSS idle ${rssIdle.toFixed(0)} MB, max ${rssMax.toFixed(0)} MB (target < 250 MB); after the run: RSS ${(mem.rss / 1048576).toFixed(0)} MB, heap used ${(mem.heapUsed / 1048576).toFixed(0)} MB`);
   const p99 = percentile([...lat].sort((a, b) => a - b), 99);
   console.log(`targets: p99 ${p99.toFixed(2)} ms ${p99 < 20 ? 'OK' : 'MISSED'} (< 20 ms) · stuck ${r.stuck} ${r.stuck === 0 ? 'OK' : 'MISSED'} · RSS ${rssMax < 250 ? 'OK' : 'MISSED'}`);
 

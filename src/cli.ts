@@ -76,7 +76,13 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start': {
       const log = createLogger(config.log.level as Level);
-      const server = await startServer(config, { log });
+      let server: RunningServer;
+      try { server = await startServer(config, { log }); } catch (e) {
+        // One clear line for what stops start-up (bad template, flow error, port in use, newer database…).
+        process.stderr.write(`hotline: start-up failed: ${(e as Error).message}\n`);
+        if (config.log.level === 'debug') process.stderr.write(`${(e as Error).stack}\n`);
+        return 1;
+      }
       log.info(`listening on ${server.url}`, { config: redactConfig(config).http });
       process.stdout.write(startupBanner(server) + '\n');
       const shutdown = async (sig: string) => {

@@ -8,7 +8,7 @@
  * submit got no answer (timeout, link loss, crash) is resent when the link returns (at-least-once)
  * and counted in `unknown_outcomes`.
  */
-import type { SqliteSmsRepo, OutboxRow, SegmentRow } from '../../store/repos/sms.js';
+import type { SqliteSmsRepo, ClaimedMessage, ClaimedSegment } from '../../store/repos/sms.js';
 import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
 import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
 import type { Logger } from '../../log.js';
@@ -103,16 +103,26 @@ export class Dispatcher {
   private recoverTimer: NodeJS.Timeout | null = null;
   private active = new Set<Promise<void>>();
   /** Claimed rows ('submitting' in the store) not yet handed to sendMessage; at most one claim batch. */
-  private ready: Array<{ msg: OutboxRow; segments: SegmentRow[] }> = [];
+  private ready: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
   private sentThisSecond = 0;
   private recentSubmits: number[] = [];
   private rateWindow: number[] = [];
+  private readonly flushTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>) => void;
+  private readonly receiptTx: (r: Receipt, raw: string | null) => 'matched' | 'kept' | 'ignored';
   private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
   readonly counters = { segmentsOk: 0, segmentsError: 0, segmentsUnknown: 0, throttled: 0, receipts: 0, receiptsUnmatched: 0 };
 
   constructor(private readonly repo: SqliteSmsRepo, private readonly link: SubmitLink, private readonly o: DispatcherOptions) {
     this.now = o.now ?? (() => new Date());
     this.bucket = new TokenBucket(o.tps);
+    // Built once (db.transaction() per call costs more than a small batch's statements).
+    this.flushTx = repo.db.transaction((ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>) => {
+      for (const op of ops) op();
+      // Receipts last: a submit_sm_resp read in the same chunk as its receipt is stored first, so the
+      // receipt matches directly instead of going through sms_receipts_unmatched.
+      for (const q of receipts) this.applyReceipt(q.r, q.raw);
+    });
+    this.receiptTx = repo.db.transaction((r: Receipt, raw: string | null) => this.applyReceipt(r, raw));
   }
 
   start(): void {
@@ -237,20 +247,22 @@ export class Dispatcher {
   flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0 && this.receiptQueue.length === 0) return;
+    if (!this.repo.db.open) {
+      // Store closed under us (shutdown): nothing can be persisted, so nothing is acknowledged either.
+      this.o.log.warn('store closed: outbox writes dropped, receipts left unacknowledged', { writes: this.pending.length, receipts: this.receiptQueue.length });
+      this.pending = [];
+      this.receiptQueue = [];
+      return;
+    }
     const ops = this.pending;
     this.pending = [];
     const receipts = this.receiptQueue;
     this.receiptQueue = [];
-    this.repo.db.transaction(() => {
-      for (const op of ops) op();
-      // Receipts last: a submit_sm_resp read in the same chunk as its receipt is stored first, so the
-      // receipt matches directly instead of going through sms_receipts_unmatched.
-      for (const q of receipts) this.applyReceipt(q.r, q.raw);
-    })();
+    this.flushTx(ops, receipts);
     for (const q of receipts) q.ack(); // committed: now the SMSC may forget them
   }
 
-  private async sendMessage(msg: OutboxRow, segments: SegmentRow[]): Promise<void> {
+  private async sendMessage(msg: ClaimedMessage, segments: ClaimedSegment[]): Promise<void> {
     const nowIso = this.now().toISOString();
     if (msg.expiresAt && msg.expiresAt < nowIso) {
       this.write(() => { this.repo.requeue(msg.id, nowIso, nowIso, 'expired'); this.repo.setStatus(msg.id, 'expired', nowIso, { error: 'validity period passed before sending' }); });
@@ -352,7 +364,7 @@ export class Dispatcher {
       return 'queued';
     }
     this.flush();
-    return this.repo.db.transaction(() => this.applyReceipt(r, raw))();
+    return this.receiptTx(r, raw);
   }
 
   /** Match and record one receipt (inside the caller's transaction). */
@@ -364,7 +376,7 @@ export class Dispatcher {
     if (ids.length === 0) return 'ignored';
     for (const id of ids) {
       for (const key of messageIdKeys(id)) {
-        const seg = this.repo.segmentByMessageId(key);
+        const seg = this.repo.segmentRefByMessageId(key);
         if (!seg) continue;
         if (!status) return 'matched'; // intermediate (ENROUTE/ACCEPTED): nothing to record
         const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;

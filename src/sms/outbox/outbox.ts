@@ -33,15 +33,38 @@ export class Outbox {
   /** Called after a row was queued (the dispatcher kicks). */
   onQueued: (() => void) | null = null;
 
+  /** A fan-out queues the same text thousands of times: measure it once. */
+  private lastText: { text: string; m: ReturnType<typeof measureText> } | null = null;
+  /** Quiet hours for the current minute (local time zones move in whole minutes: exact within one). */
+  private quiet: { minute: number; inQuiet: boolean; releaseAt: string | null } | null = null;
+
   constructor(private readonly repo: SqliteSmsRepo, private readonly s: OutboxSettings, private readonly now: () => Date = () => new Date()) {}
+
+  private measure(text: string): ReturnType<typeof measureText> {
+    if (this.lastText?.text !== text) this.lastText = { text, m: measureText(text) };
+    return this.lastText.m;
+  }
+
+  /** Whether `now` is in quiet hours and, if so, when they end (Intl time-zone math once a minute, not once a row). */
+  private quietAt(now: Date): { inQuiet: boolean; releaseAt: string | null } {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (this.quiet?.minute !== minute) {
+      const inQuiet = inDailyWindow(now, this.s.quietStart, this.s.quietEnd, this.s.timeZone);
+      // Inside the window the local clock never reads quiet_end in this minute, so the next quiet_end
+      // instant is the same for every moment of the minute.
+      this.quiet = { minute, inQuiet, releaseAt: inQuiet ? nextLocalTime(now, this.s.quietEnd, this.s.timeZone).toISOString() : null };
+    }
+    return this.quiet;
+  }
 
   queue(r: QueueRequest): { id: number; created: boolean; held: boolean } {
     const now = this.now();
     const nowIso = now.toISOString();
-    const m = measureText(r.text);
+    const m = this.measure(r.text);
     const segments = Math.min(m.segments, this.s.maxSegments);
-    const held = heldByQuietHours(r.reason) && inDailyWindow(now, this.s.quietStart, this.s.quietEnd, this.s.timeZone);
-    const nextAttemptAt = held ? nextLocalTime(now, this.s.quietEnd, this.s.timeZone).toISOString() : nowIso;
+    const quiet = heldByQuietHours(r.reason) ? this.quietAt(now) : null;
+    const held = !!quiet?.inQuiet;
+    const nextAttemptAt = held ? quiet!.releaseAt! : nowIso;
     const expiresAt = r.reason === 'push' || r.reason === 'reminder' ? new Date(now.getTime() + this.s.pushValidityHours * 3600_000).toISOString() : null;
     const res = this.repo.enqueue({
       phone: normalisePhone(r.phone), text: r.text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',

@@ -11,6 +11,10 @@ export interface OutboxRow {
 
 export interface SegmentRow { id: number; outboxId: number; seq: number; status: SegmentStatus; messageId: string | null; messageIdRaw: string | null; errorCode: number | null; submits: number }
 
+/** What the dispatcher needs of a claimed message (fewer columns: building row objects is a real cost at 5,000/s). */
+export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'segments' | 'attempts' | 'expiresAt'>;
+export type ClaimedSegment = Pick<SegmentRow, 'id' | 'seq'>;
+
 export interface NewOutbox {
   phone: string; text: string; reason: Reason; priority: number; status: 'queued' | 'held'; template: string | null; dedupeKey: string | null;
   encoding: string; dataCoding: number; refNum: number; segments: number; nextAttemptAt: string; expiresAt: string | null;
@@ -47,6 +51,8 @@ const toPart = (r: any): MoPartRow => ({
 
 export class SqliteSmsRepo {
   private s;
+  private readonly enqueueTx: (m: NewOutbox, now: string) => { id: number; created: boolean };
+  private readonly claimTx: (now: string, limit: number) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
   constructor(readonly db: Db) {
     this.s = {
       insert: db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
@@ -58,9 +64,10 @@ export class SqliteSmsRepo {
       segments: db.prepare('SELECT * FROM sms_segments WHERE outbox_id = ? ORDER BY seq'),
       // INDEXED BY: without statistics the planner prefers sms_outbox_status (status = ?) and sorts every
       // queued row for each claim (a temp B-tree over 400k rows); the partial index is already in claim order.
-      due: db.prepare(`SELECT * FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
+      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, segments, attempts, expires_at AS expiresAt
+        FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
       claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
-      claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING *`),
+      claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING id, seq`),
       unclaim: db.prepare(`UPDATE sms_outbox SET status = 'queued', attempts = MAX(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'submitting'`),
       unclaimSegs: db.prepare(`UPDATE sms_segments SET status = 'pending', submits = MAX(0, submits - 1) WHERE outbox_id = ? AND status = 'submitting'`),
       segSubmitted: db.prepare(`UPDATE sms_segments SET status = 'submitted', message_id = ?, message_id_raw = ?, submitted_at = ? WHERE id = ? AND status = 'submitting'`),
@@ -74,6 +81,11 @@ export class SqliteSmsRepo {
       // The message status and its segments' statuses in one statement (settle runs once per submit and per receipt).
       settleRead: db.prepare(`SELECT (SELECT status FROM sms_outbox WHERE id = @id) AS cur, group_concat(status) AS segs FROM sms_segments WHERE outbox_id = @id`),
       segByMsgId: db.prepare(`SELECT * FROM sms_segments WHERE message_id = ?`),
+      segRefByMsgId: db.prepare(`SELECT id, outbox_id AS outboxId FROM sms_segments WHERE message_id = ?`),
+      // settleFromSegments' update (no error / next attempt / unknown count to change): positional, no CASE on @params.
+      settleSet: db.prepare(`UPDATE sms_outbox SET status = ?, updated_at = ?,
+        submitted_at = CASE WHEN submitted_at IS NULL AND ? = 1 THEN ? ELSE submitted_at END,
+        done_at = CASE WHEN ? = 1 THEN ? ELSE done_at END WHERE id = ?`),
       segReceipt: db.prepare(`UPDATE sms_segments SET status = ?, error_code = COALESCE(?, error_code), done_at = ? WHERE id = ?`),
       unmatchedInsert: db.prepare(`INSERT INTO sms_receipts_unmatched (message_id, state, error_code, raw, received_at) VALUES (?, ?, ?, ?, ?)`),
       unmatchedFind: db.prepare(`SELECT * FROM sms_receipts_unmatched WHERE message_id = ? ORDER BY id`),
@@ -108,39 +120,41 @@ export class SqliteSmsRepo {
       purgeSegments: db.prepare(`DELETE FROM sms_segments WHERE outbox_id IN (SELECT id FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?)`),
       purgeOutbox: db.prepare(`DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?`),
     };
-  }
-
-  /** Queue a message with its segments. Returns the id, or the existing id when the dedupe key was used before. */
-  enqueue(m: NewOutbox, now: string): { id: number; created: boolean } {
-    return this.db.transaction(() => {
+    // Transaction functions are built once: db.transaction() per call is a measurable cost in a fan-out.
+    this.enqueueTx = db.transaction((m: NewOutbox, now: string): { id: number; created: boolean } => {
       const info = this.s.insert.run({ feedbackId: null, inboundId: null, createdBy: null, ...m, now });
       if (info.changes === 0) return { id: this.s.byDedupe.get(m.dedupeKey) as number, created: false };
       const id = Number(info.lastInsertRowid);
       for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
       return { id, created: true };
-    })();
+    });
+    this.claimTx = db.transaction((now: string, limit: number): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
+      const out: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
+      for (const msg of this.s.due.all(now, limit) as ClaimedMessage[]) {
+        if (this.s.claim.run(now, msg.id).changes === 0) continue;
+        msg.status = 'submitting';
+        msg.attempts += 1;
+        // RETURNING: the claimed segments without reading them again (every way back to 'queued' resets
+        // 'submitting' segments to 'pending', so these are exactly the segments still to send).
+        const segs = this.s.claimSegs.all(msg.id) as ClaimedSegment[];
+        if (segs.length > 1) segs.sort((a, b) => a.seq - b.seq);
+        out.push({ msg, segments: segs });
+      }
+      return out;
+    });
+  }
+
+  /** Queue a message with its segments. Returns the id, or the existing id when the dedupe key was used before. */
+  enqueue(m: NewOutbox, now: string): { id: number; created: boolean } {
+    return this.enqueueTx(m, now);
   }
 
   byId(id: number): OutboxRow | undefined { const r = this.s.byId.get(id); return r ? toOutbox(r) : undefined; }
   segments(id: number): SegmentRow[] { return this.s.segments.all(id).map(toSegment); }
 
   /** Claim up to `limit` due messages: queued → submitting, their pending segments → submitting (persisted before any byte is sent). */
-  claimDue(now: string, limit: number): Array<{ msg: OutboxRow; segments: SegmentRow[] }> {
-    return this.db.transaction(() => {
-      const out: Array<{ msg: OutboxRow; segments: SegmentRow[] }> = [];
-      for (const r of this.s.due.all(now, limit)) {
-        const msg = toOutbox(r);
-        if (this.s.claim.run(now, msg.id).changes === 0) continue;
-        msg.status = 'submitting';
-        msg.attempts += 1;
-        // RETURNING: the claimed segments without reading them again (every way back to 'queued' resets
-        // 'submitting' segments to 'pending', so these are exactly the segments still to send).
-        const segs = this.s.claimSegs.all(msg.id).map(toSegment);
-        if (segs.length > 1) segs.sort((a, b) => a.seq - b.seq);
-        out.push({ msg, segments: segs });
-      }
-      return out;
-    })();
+  claimDue(now: string, limit: number): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> {
+    return this.claimTx(now, limit);
   }
 
   /** Undo a claim whose message was never sent (dispatcher stopped or link lost first): queued again, attempt not counted. */
@@ -168,11 +182,18 @@ export class SqliteSmsRepo {
     const current = r.cur ?? undefined;
     if (!current || current === 'cancelled' || current === 'failed') return current ?? 'failed';
     const next = deriveFromSegments(r.segs ? r.segs.split(',') as SegmentStatus[] : []);
-    if (next !== current && next !== 'submitting') this.setStatus(id, next, now);
+    if (next !== current && next !== 'submitting') {
+      const fin = FINAL_STATUSES.has(next) ? 1 : 0;
+      this.s.settleSet.run(next, now, next === 'submitted' ? 1 : 0, now, fin, now, id);
+    }
     return next === 'submitting' ? current : next;
   }
 
   segmentByMessageId(key: string): SegmentRow | undefined { const r = this.s.segByMsgId.get(key); return r ? toSegment(r) : undefined; }
+  /** The segment and message ids for an SMSC message id key (receipt matching). */
+  segmentRefByMessageId(key: string): { id: number; outboxId: number } | undefined {
+    return this.s.segRefByMsgId.get(key) as { id: number; outboxId: number } | undefined;
+  }
   segmentReceipt(segId: number, status: SegmentStatus, errorCode: number | null, now: string): void { this.s.segReceipt.run(status, errorCode, now, segId); }
 
   keepUnmatchedReceipt(key: string, state: string, errorCode: number | null, raw: string | null, now: string): void {

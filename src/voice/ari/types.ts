@@ -43,7 +43,7 @@ export interface OriginateOptions {
   variables?: Record<string, string>;
 }
 
-/** An ARI REST failure. `status` is derived from Asterisk's message when the client library hides it. */
+/** An ARI REST failure: the HTTP status (null for network errors and timeouts) and Asterisk's message. */
 export class AriRequestError extends Error {
   constructor(message: string, readonly status: number | null) {
     super(message);

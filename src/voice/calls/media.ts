@@ -65,6 +65,7 @@ export class MediaResolver {
   /** text → {uri, ms} of its rendered file. */
   private readonly rendered = new Memo<string, { uri: string; ms: number }>(MAX_MEMO);
   private readonly described = new Memo<string, MediaDescription>(MAX_MEMO);
+  private readonly prompts = new Map<string, { r: { uri: string; ms: number }; at: number }>();
   private readonly warned = new Set<string>();
   private readonly unknownMs: number;
 
@@ -95,6 +96,32 @@ export class MediaResolver {
     return out;
   }
 
+  /**
+   * The same without waiting, when every part is already known (the common case once prompts are
+   * rendered); null when something still has to be rendered. Lets a session send the request in
+   * the same tick as the event that caused it.
+   */
+  resolveSync(items: readonly MediaItem[]): ResolvedMedia | null {
+    const out: ResolvedMedia = { uris: [], expectedMs: 0, dropped: 0 };
+    const now = Date.now();
+    for (const item of items) {
+      let parts: SpokenPart[];
+      try { parts = speakable(item, { mode: 'prompts', timeZone: this.o.timeZone }); } catch { return null; }
+      for (const p of parts) {
+        let r: { uri: string; ms: number } | undefined;
+        if ('recording' in p) return null;
+        if ('prompt' in p) {
+          const m = this.prompts.get(p.prompt);
+          r = m && now - m.at < 30_000 ? m.r : undefined;
+        } else r = this.rendered.get(p.tts);
+        if (!r) return null;
+        out.uris.push(r.uri);
+        out.expectedMs += r.ms;
+      }
+    }
+    return out;
+  }
+
   private async part(p: SpokenPart): Promise<{ uri: string; ms: number } | null> {
     if ('recording' in p) {
       const uri = `recording:${p.recording}`;
@@ -103,21 +130,27 @@ export class MediaResolver {
       return { uri, ms: sec !== undefined ? sec * 1000 : this.unknownMs };
     }
     if ('prompt' in p) {
-      const text = this.o.catalogue[p.prompt];
-      if (this.o.cache?.recordedPrompt(p.prompt)) {
-        const uri = `sound:${p.prompt}`;
-        this.described.set(uri, { caption: text ?? p.prompt, prompt: p.prompt });
-        return { uri, ms: this.unknownMs };
-      }
-      if (text === undefined) {
-        // Not in the catalogue and no override: maybe one of Asterisk's own sounds (e.g. beep).
-        const uri = `sound:${p.prompt}`;
-        this.described.set(uri, { caption: p.prompt, prompt: p.prompt });
-        return { uri, ms: this.unknownMs };
-      }
-      return this.tts(text, p.prompt);
+      // Hot path: a prompt resolved in the last 30 s is reused (a new recording in sounds/ is seen after that).
+      const memo = this.prompts.get(p.prompt);
+      const now = Date.now();
+      if (memo && now - memo.at < 30_000) return memo.r;
+      const r = await this.promptPart(p.prompt);
+      if (r) this.prompts.set(p.prompt, { r, at: now });
+      return r;
     }
     return this.tts(p.tts);
+  }
+
+  private async promptPart(name: string): Promise<{ uri: string; ms: number } | null> {
+    const text = this.o.catalogue[name];
+    if (this.o.cache?.recordedPrompt(name) || text === undefined) {
+      // A professional recording (installed in Asterisk's sounds too), or a name outside the
+      // catalogue: one of Asterisk's own sounds (e.g. beep).
+      const uri = `sound:${name}`;
+      this.described.set(uri, { caption: text ?? name, prompt: name });
+      return { uri, ms: this.unknownMs };
+    }
+    return this.tts(text, name);
   }
 
   private async tts(text: string, prompt?: string): Promise<{ uri: string; ms: number } | null> {

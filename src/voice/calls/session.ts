@@ -61,6 +61,8 @@ export interface SessionInfo {
 
 interface LivePlayback {
   sent: Promise<void> | null;
+  /** Asterisk answered the play request (a stop can go at once). */
+  accepted: boolean;
   watchdog: NodeJS.Timeout | null;
 }
 
@@ -87,6 +89,7 @@ export class CallSession {
   private readonly playbacks = new Map<string, LivePlayback>();
   private readonly cancelled = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  private inflight = 0;
   private pending = 0;
   private measuredFor = -1;
   private graceTimer: NodeJS.Timeout | null = null;
@@ -159,9 +162,17 @@ export class CallSession {
     this.d.onLatency?.(performance.now() - t0);
   }
 
+  /**
+   * Run `fn` after the requests queued before it. When nothing is queued and `fn` can run without
+   * waiting, it runs at once (same tick as the event: no microtask hops behind other calls' work).
+   */
   private enqueue(fn: () => Promise<void> | void): void {
-    this.queue = this.queue.then(fn).catch((e) => this.log.error('call action failed', { callId: this.id, error: (e as Error).message }));
+    this.inflight++;
+    const done = () => { this.inflight--; };
+    this.queue = this.queue.then(fn).catch((e) => this.log.error('call action failed', { callId: this.id, error: (e as Error).message })).finally(done);
   }
+
+  private get idle(): boolean { return this.inflight === 0; }
 
   private apply(actions: FlowAction[], t0?: number): void {
     for (const a of actions) {
@@ -185,32 +196,42 @@ export class CallSession {
           this.timers.delete(a.timerId);
           break;
         }
-        case 'stopPlayback':
+        case 'stopPlayback': {
+          const pb = this.playbacks.get(a.playbackId);
+          if (this.idle && pb?.accepted) { void this.stopPlayback(a.playbackId, t0); break; }
           this.cancelled.add(a.playbackId);
           this.enqueue(() => this.stopPlayback(a.playbackId, t0));
           break;
-        case 'play':
+        }
+        case 'play': {
+          const ready = this.idle && !this.gone ? this.d.media.resolveSync(a.media) : null;
+          if (ready && ready.uris.length) { this.sendPlay(a.playbackId, ready, t0); break; }
           this.enqueue(() => this.play(a.playbackId, a.media, t0));
           break;
+        }
         case 'record':
           this.enqueue(() => this.record(a, t0));
           break;
-        case 'stopRecording':
-          this.enqueue(() => {
+        case 'stopRecording': {
+          const stop = () => {
             this.measure(t0);
             void this.d.ari.stopRecording(a.name).catch(() => undefined); // 404: it already ended
-          });
+          };
+          if (this.idle) stop(); else this.enqueue(stop);
           break;
-        case 'hangup':
-          this.enqueue(() => {
+        }
+        case 'hangup': {
+          const hang = () => {
             if (this.gone) return;
             this.measure(t0);
             this.d.onState?.(this, 'hangup');
             void this.d.ari.hangup(this.id, 'normal').catch((e) => {
               if ((e as { status?: number }).status !== 404) this.log.warn('hangup failed', { callId: this.id, error: (e as Error).message });
             });
-          });
+          };
+          if (this.idle) hang(); else this.enqueue(hang);
           break;
+        }
         case 'effect':
           this.effect(a);
           break;
@@ -229,12 +250,17 @@ export class CallSession {
       setImmediate(() => this.feed({ type: 'playbackFinished', playbackId, ok: false }));
       return;
     }
-    const pb: LivePlayback = { sent: null, watchdog: null };
+    this.sendPlay(playbackId, res, t0);
+  }
+
+  private sendPlay(playbackId: string, res: { uris: string[]; expectedMs: number }, t0?: number): void {
+    const pb: LivePlayback = { sent: null, watchdog: null, accepted: false };
     this.playbacks.set(playbackId, pb);
     pb.watchdog = setTimeout(() => this.playbackWatchdog(playbackId), this.scaled(Math.max(5000, res.expectedMs * 1.5 + 5000)));
     this.measure(t0);
     this.d.onPlay?.(this, res.uris);
-    pb.sent = this.d.ari.play(this.id, playbackId, res.uris).catch((e) => {
+    pb.sent = this.d.ari.play(this.id, playbackId, res.uris).then(() => { pb.accepted = true; }, (e) => {
+      pb.accepted = true;
       if (this.gone || !this.playbacks.has(playbackId)) return;
       this.log.warn('play failed', { callId: this.id, error: (e as Error).message });
       this.finishPlayback(playbackId, false);
@@ -247,7 +273,7 @@ export class CallSession {
     this.cancelled.delete(playbackId);
     if (pb.watchdog) clearTimeout(pb.watchdog);
     this.playbacks.delete(playbackId);
-    if (pb.sent) await pb.sent;
+    if (pb.sent && !pb.accepted) await pb.sent;
     if (this.gone) return;
     this.measure(t0);
     void this.d.ari.stopPlayback(playbackId).catch(() => undefined); // 404: it finished meanwhile

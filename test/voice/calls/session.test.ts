@@ -1,0 +1,158 @@
+/**
+ * Call sessions and the call manager against an in-memory ARI (FakeAri): the real-Asterisk rules
+ * that are awkward to provoke on the simulator. Table-driven: flow, steps, expected ARI requests.
+ *
+ * Steps: start | finish <n> (PlaybackFinished done of the n-th play) | dtmf <k> | wait <ms> |
+ *        fail <kind> <status> (next request of that kind fails) | recfailed | hangup | stasisend |
+ *        stored <seconds> (the last recording exists on "Asterisk") | unrecord (it is no longer live) |
+ *        resync | vanish (the channel disappears from the app) | unknown <id> (a channel we do not know)
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeWavPcm16 } from '../../../src/voice/tts/index.js';
+import { CallLog } from '../../../src/voice/calls/call-log.js';
+import { MediaResolver } from '../../../src/voice/calls/media.js';
+import { CallManager } from '../../../src/voice/calls/manager.js';
+import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
+import { silentLogger } from '../../../src/log.js';
+import { engineFromYaml } from '../flow/driver.js';
+import { testContext } from '../../helpers/context.js';
+import { FakeAri } from './fake-ari.js';
+import { join } from 'node:path';
+
+const TWO_PLAYS = `
+id: main
+start: a
+nodes:
+  a: {verb: play, items: [p_a], next: b}
+  b: {verb: hangup, prompt: [p_b], reason: normal}
+`;
+const MENU = `
+id: main
+start: m
+nodes:
+  m: {verb: menu, prompt: [p_menu], options: {'1': bye}, timeoutMs: 5000, maxRetries: 0, onFailure: bye}
+  bye: {verb: hangup, prompt: [p_bye], reason: normal}
+`;
+const RECORD = `
+id: main
+start: rec
+nodes:
+  rec: {verb: record, prompt: [p_rec], name: voice, maxDurationSeconds: 600, maxSilenceSeconds: 5, minDurationSeconds: 1, attempts: 1, feedbackKind: complaint, next: submit, noRecording: bye, onFailure: sorry}
+  submit: {verb: submitFeedback, kind: complaint, next: bye, onFailure: sorry}
+  sorry: {verb: hangup, prompt: [p_sorry], reason: normal}
+  bye: {verb: hangup, prompt: [p_bye], reason: normal}
+`;
+
+interface Case { label: string; flow: string; steps: string[]; calls: string[]; check?: (h: Harness) => void }
+
+const CASES: Case[] = [
+  {
+    label: 'a playback that never finishes (unknown scheme) → the watchdog stops it, the flow goes on',
+    flow: TWO_PLAYS, steps: ['start', 'wait 120'],
+    calls: ['play pb-1 sound:p_a', 'stop pb-1', 'play pb-2 sound:p_b', 'stop pb-2', 'hangup c1'],
+  },
+  {
+    label: 'a refused play (409) counts as a finished prompt',
+    flow: TWO_PLAYS, steps: ['fail play 409', 'start', 'wait 10', 'finish 2', 'wait 5'],
+    calls: ['play pb-1 sound:p_a', 'play pb-2 sound:p_b', 'hangup c1'],
+  },
+  {
+    label: 'DTMF during a prompt: the stop waits until Asterisk accepted the play, then the next prompt',
+    flow: MENU, steps: ['slowplay', 'start', 'dtmf 1', 'wait 50'],
+    calls: ['play pb-1 sound:p_menu', 'stop pb-1', 'play pb-2 sound:p_bye'],
+  },
+  {
+    label: 'a recording refused (409 name in use) → the apology prompt, not silence; length capped at voice.max_recording_sec',
+    flow: RECORD, steps: ['start', 'fail record 409', 'finish 1', 'wait 10'],
+    calls: ['play pb-1 sound:p_rec', 'record max=180 # fail', 'play pb-4 sound:p_sorry'],
+  },
+  {
+    label: 'RecordingFailed (disk full on Asterisk) → the apology prompt',
+    flow: RECORD, steps: ['start', 'finish 1', 'wait 5', 'recfailed', 'wait 5'],
+    calls: ['play pb-1 sound:p_rec', 'record max=180 # fail', 'play pb-4 sound:p_sorry'],
+  },
+  {
+    label: 'hang-up mid-recording and no RecordingFinished: the stored file is found and submitted',
+    flow: RECORD, steps: ['start', 'finish 1', 'wait 5', 'stored 4', 'hangup', 'unrecord', 'stasisend', 'wait 150'],
+    calls: ['play pb-1 sound:p_rec', 'record max=180 # fail'],
+    check: (h) => {
+      const f = h.ctx.store.feedback.list({ q: '13800001111' })[0];
+      expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', recordingDuration: 4 });
+      expect(h.manager.sessions.size).toBe(0);
+    },
+  },
+  {
+    label: 'resync: a channel we know nothing about gets the sorry prompt, then a hang-up',
+    flow: MENU, steps: ['unknown x9', 'resync', 'wait 5', 'finish 1', 'wait 5'],
+    calls: ['play sorry-x9-1 sound:system_busy', 'hangup x9'],
+  },
+  {
+    label: 'resync: a call whose channel vanished during the outage is ended',
+    flow: MENU, steps: ['start', 'vanish', 'resync', 'wait 10'],
+    calls: ['play pb-1 sound:p_menu'],
+    check: (h) => {
+      expect(h.manager.sessions.size).toBe(0);
+      expect(h.callLog.recentCalls(5)[0]).toMatchObject({ callId: 'c1', outcome: 'abandoned' });
+    },
+  },
+];
+
+interface Harness { ctx: ReturnType<typeof testContext>; ari: FakeAri; manager: CallManager; callLog: CallLog }
+const cleanups: Array<() => void> = [];
+afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
+
+function harness(flow: string): Harness {
+  const ctx = testContext();
+  const ari = new FakeAri();
+  const callLog = new CallLog(ctx, new SqliteCallRepo(ctx.store.db), 10_000);
+  const media = new MediaResolver({ cache: null, catalogue: {}, publicUrl: () => 'http://127.0.0.1:1', timeZone: 'Asia/Shanghai', log: silentLogger });
+  const manager = new CallManager({
+    ctx, engine: engineFromYaml(flow), ari, media, callLog, log: silentLogger,
+    effects: { ctx, ari, sms: null, recordingsDir: join(ctx.config.data.dir, 'recordings'), minRecordingSec: 1, log: silentLogger },
+    app: 'hotline96365', timeScale: 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 5, maxRecordingSec: 180, maxLookupsPerCall: 3,
+  });
+  cleanups.push(() => { manager.stop(); ctx.cleanup(); });
+  return { ctx, ari, manager, callLog };
+}
+
+const chan = (id: string) => ({ id, state: 'Up', caller: { number: '13800001111' }, dialplan: { exten: '96365' } });
+
+async function run(h: Harness, step: string): Promise<void> {
+  const [verb, a, b] = step.split(' ');
+  const { ari, manager } = h;
+  switch (verb) {
+    case 'start': ari.channels.add('c1'); manager.onEvent({ type: 'StasisStart', args: [], channel: chan('c1') }); break;
+    case 'finish': {
+      const id = ari.playIds[Number(a) - 1];
+      const target = id.startsWith('sorry-') ? id.split('-')[1] : 'c1';
+      ari.livePlaybacks.delete(id);
+      manager.onEvent({ type: 'PlaybackFinished', playback: { id, state: 'done', target_uri: `channel:${target}` } });
+      break;
+    }
+    case 'dtmf': manager.onEvent({ type: 'ChannelDtmfReceived', digit: a, channel: chan('c1') }); break;
+    case 'wait': await new Promise((r) => setTimeout(r, Number(a))); break;
+    case 'fail': ari.failNext.set(a, Number(b)); break;
+    case 'slowplay': ari.playDelayMs = 30; break;
+    case 'recfailed': manager.onEvent({ type: 'RecordingFailed', recording: { name: ari.recordNames.at(-1), state: 'failed', cause: 'disk full', target_uri: 'channel:c1' } }); break;
+    case 'stored': ari.stored.set(ari.recordNames.at(-1)!, encodeWavPcm16(new Int16Array(8000 * Number(a)).fill(1000), 8000)); break;
+    case 'unrecord': ari.liveRecordings.clear(); break;
+    case 'hangup': manager.onEvent({ type: 'ChannelHangupRequest', channel: chan('c1') }); break;
+    case 'stasisend': ari.channels.delete('c1'); manager.onEvent({ type: 'StasisEnd', channel: chan('c1') }); break;
+    case 'resync': await manager.resync(); break;
+    case 'vanish': ari.channels.delete('c1'); break;
+    case 'unknown': ari.channels.add(a); break;
+    default: throw new Error(`unknown step ${step}`);
+  }
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('call session rules (FakeAri)', () => {
+  for (const c of CASES) {
+    it(c.label, async () => {
+      const h = harness(c.flow);
+      for (const s of c.steps) await run(h, s);
+      expect(h.ari.calls.filter((x) => !x.startsWith('stopRecording'))).toEqual(c.calls);
+      c.check?.(h);
+    });
+  }
+});
