@@ -2,6 +2,7 @@ import type { Db } from '../db.js';
 import type { DeclarationRepo, NewDeclaration, NewDeclarationEvent } from '../../domain/ports.js';
 import type { Declaration, DeclarationEvent } from '../../domain/types.js';
 import { toDeclaration, toDeclarationEvent } from '../rows.js';
+import { PartialUpdate } from '../partial-update.js';
 
 const SELECT = `SELECT d.*, p.code AS dept_code, p.name AS dept_name FROM declarations d JOIN departments p ON p.id = d.department_id`;
 
@@ -12,8 +13,9 @@ const UPDATABLE: Record<string, string> = {
 
 export class SqliteDeclarationRepo implements DeclarationRepo {
   private s;
-  private updates = new Map<string, ReturnType<Db['prepare']>>();
+  private readonly updates: PartialUpdate;
   constructor(private db: Db) {
+    this.updates = new PartialUpdate(db, 'declarations', UPDATABLE);
     this.s = {
       byId: db.prepare(`${SELECT} WHERE d.id = ?`),
       byCode: db.prepare(`${SELECT} WHERE d.query_code = ?`),
@@ -47,18 +49,7 @@ export class SqliteDeclarationRepo implements DeclarationRepo {
     return this.byId(Number(info.lastInsertRowid))!;
   }
   update(id: number, fields: Parameters<DeclarationRepo['update']>[1], now: string, current?: Declaration): Declaration {
-    const keys = Object.keys(fields).filter((k) => k in UPDATABLE).sort();
-    const sig = keys.join(',');
-    let stmt = this.updates.get(sig);
-    if (!stmt) {
-      // Column names come from the fixed UPDATABLE map, never from input.
-      const sets = keys.map((k) => `${UPDATABLE[k]} = @${k}`).concat('updated_at = @now').join(', ');
-      stmt = this.db.prepare(`UPDATE declarations SET ${sets} WHERE id = @id`);
-      this.updates.set(sig, stmt);
-    }
-    const params: Record<string, unknown> = { id, now };
-    for (const k of keys) params[k] = (fields as Record<string, unknown>)[k] ?? null;
-    stmt.run(params);
+    this.updates.run(id, fields, now);
     if (current && current.id === id) return { ...current, ...fields, updatedAt: now } as Declaration;
     return this.byId(id)!;
   }

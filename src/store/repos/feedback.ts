@@ -2,6 +2,7 @@ import type { Db } from '../db.js';
 import type { FeedbackRepo, NewFeedback } from '../../domain/ports.js';
 import type { Feedback } from '../../domain/types.js';
 import { toFeedback } from '../rows.js';
+import { PartialUpdate } from '../partial-update.js';
 
 const SELECT = `SELECT f.*, p.name AS dept_name FROM feedback f LEFT JOIN departments p ON p.id = f.department_id`;
 
@@ -19,8 +20,9 @@ export interface FeedbackFilter {
 
 export class SqliteFeedbackRepo implements FeedbackRepo {
   private s;
-  private updates = new Map<string, ReturnType<Db['prepare']>>();
+  private readonly updates: PartialUpdate;
   constructor(private db: Db) {
+    this.updates = new PartialUpdate(db, 'feedback', COLS);
     this.s = {
       byId: db.prepare(`${SELECT} WHERE f.id = ?`),
       byRef: db.prepare(`${SELECT} WHERE f.ref = ?`),
@@ -50,18 +52,7 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
     return this.byId(Number(info.lastInsertRowid))!;
   }
   update(id: number, fields: Parameters<FeedbackRepo['update']>[1], now: string): Feedback {
-    const keys = Object.keys(fields).filter((k) => k in COLS).sort();
-    const sig = keys.join(',');
-    let stmt = this.updates.get(sig);
-    if (!stmt) {
-      // Column names come from the fixed COLS map, never from input.
-      const sets = keys.map((k) => `${COLS[k]} = @${k}`).concat('updated_at = @now').join(', ');
-      stmt = this.db.prepare(`UPDATE feedback SET ${sets} WHERE id = @id`);
-      this.updates.set(sig, stmt);
-    }
-    const params: Record<string, unknown> = { id, now };
-    for (const k of keys) params[k] = (fields as Record<string, unknown>)[k] ?? null;
-    stmt.run(params);
+    this.updates.run(id, fields, now);
     return this.byId(id)!;
   }
   nextRefSeq(day: string): number { return this.s.seqUpsert.get(day) as number; }
