@@ -107,7 +107,6 @@ async function main(): Promise<void> {
   const { loadConfig } = await import('../src/config/index.js');
   const { silentLogger } = await import('../src/log.js');
   const { addDepartment } = await import('../src/departments.js');
-  const { createVoiceChannel } = await import('../src/voice/channel.js');
   const { percentile, rssMb, summary, tempDataDir } = await import('./lib.js');
   type VoiceChannel = import('../src/voice/channel.js').VoiceChannel;
 
@@ -125,11 +124,11 @@ async function main(): Promise<void> {
     },
     file: null,
   });
-  let voice!: VoiceChannel;
   const server = await startServer(config, {
     log: silentLogger,
-    components: (ctx) => [voice = createVoiceChannel(ctx, { ttsDir: join(tmpdir(), 'hotline-voice-test-tts'), sms: null, maxCalls: concurrency * 2 })],
+    voice: { ttsDir: join(tmpdir(), 'hotline-voice-test-tts'), maxCalls: concurrency * 2 },
   });
+  const voice: VoiceChannel = server.channels.voice!;
   const dept = addDepartment(server.ctx.store, 'BENCH', '市市场监督管理局').department;
   const codes: string[] = [];
   for (let i = 0; i < 200; i++) {

@@ -16,6 +16,7 @@ import { adminComponent, type AdminComponent, type AdminOptions } from './admin/
 import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
+import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -32,6 +33,8 @@ export interface ServerOptions {
   store?: Store;
   /** Run the SMS channel on this simulator (tests). */
   smscSimulator?: SmscSimulator;
+  /** Voice channel options (tests: a fast ARI simulator, a shared TTS cache…); `false` leaves the voice channel out. */
+  voice?: Omit<VoiceChannelOptions, 'sms'> | false;
   /** Override the admin panel's ports and options (tests inject fakes). */
   admin?: AdminOptions;
   /** Extra components (tests). */
@@ -47,7 +50,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Channels { sms: SmsChannel; jobs: Jobs; admin: AdminComponent }
+export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent }
 
 /** No Asterisk and no SMSC configured: the server runs on its built-in simulators (try-it-now mode). */
 export function onSimulators(config: Config): boolean {
@@ -57,11 +60,17 @@ export function onSimulators(config: Config): boolean {
 /** Components are assembled here; each channel module exports a factory. */
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
+  const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms });
   const jobs = createJobs(ctx, sms);
-  const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => null);
-  const admin = adminComponent(ctx, { sms: smsAdminPort(sms), demo: onSimulators(ctx.config), testPhone: sms.simulator || !ctx.config.smpp.host ? testPhone : undefined, ...opts.admin });
+  // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
+  const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
+  const admin = adminComponent(ctx, {
+    sms: smsAdminPort(sms), voice: voice ?? undefined, demo: onSimulators(ctx.config),
+    testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
+  });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
-  return { components: [sms, jobs, admin, attachPhone], channels: { sms, jobs, admin } };
+  const components: Component[] = [sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
+  return { components, channels: { sms, voice, jobs, admin } };
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {

@@ -10,6 +10,7 @@ import { createContext } from './services.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { startServer, onSimulators, type RunningServer } from './app.js';
 import { registerAdminCommands, demoLogins } from './admin/index.js';
+import { registerVoiceCommands } from './voice/channel.js';
 import { DEMO_CODES } from './demo/demo-data.js';
 import { createLogger, type Level } from './log.js';
 import { loadTemplates, previewTemplate, parseVarArgs } from './sms/templates/index.js';
@@ -45,6 +46,7 @@ export type CliCommand = (args: string[], config: Config) => Promise<number>;
 /** Commands contributed by channels (sms preview, flow check, user add…). */
 export const extraCommands = new Map<string, CliCommand>();
 registerAdminCommands(extraCommands);
+registerVoiceCommands(extraCommands);
 
 /** The first lines a person sees after `npm start`. */
 export function startupBanner(server: RunningServer): string {

@@ -117,7 +117,7 @@ describe('voice channel over the ARI simulator', () => {
     await promptDone(t.voice, call, 'main_menu');
     await call.press('2');
     await call.waitFor('RecordingStarted');
-    await new Promise((r) => setTimeout(r, 150)); // 7.5 s of speech at 50×
+    await new Promise((r) => setTimeout(r, 150)); // 15 s of speech at 100×
     await call.press('#');
     await promptDone(t.voice, call, 'review_menu');
     await call.press('3');

@@ -10,7 +10,7 @@ import type { AppContext } from '../../src/context.js';
 export function tempDir(prefix = 'hotline-test-'): string { return mkdtempSync(join(tmpdir(), prefix)); }
 
 export function testConfig(env: Record<string, string> = {}, dataDir = tempDir()): Config {
-  return loadConfig({ env: { HOTLINE_DATA_DIR: dataDir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'silent', HOTLINE_ADMIN_DEMO: 'off', ...env }, file: null });
+  return loadConfig({ env: { HOTLINE_DATA_DIR: dataDir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'silent', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_VOICE_TTS: 'none', ...env }, file: null });
 }
 
 export function testContext(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): AppContext & { cleanup(): void } {

@@ -107,8 +107,7 @@ export class Dispatcher {
   private sentThisSecond = 0;
   private recentSubmits: number[] = [];
   private rateWindow: number[] = [];
-  private readonly flushTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>) => void;
-  private readonly receiptTx: (r: Receipt, raw: string | null) => 'matched' | 'kept' | 'ignored';
+  private readonly commitTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => 'matched' | 'kept' | 'ignored' | null;
   private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
   readonly counters = { segmentsOk: 0, segmentsError: 0, segmentsUnknown: 0, throttled: 0, receipts: 0, receiptsUnmatched: 0 };
 
@@ -116,13 +115,13 @@ export class Dispatcher {
     this.now = o.now ?? (() => new Date());
     this.bucket = new TokenBucket(o.tps);
     // Built once (db.transaction() per call costs more than a small batch's statements).
-    this.flushTx = repo.db.transaction((ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>) => {
+    this.commitTx = repo.db.transaction((ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => {
       for (const op of ops) op();
       // Receipts last: a submit_sm_resp read in the same chunk as its receipt is stored first, so the
       // receipt matches directly instead of going through sms_receipts_unmatched.
       for (const q of receipts) this.applyReceipt(q.r, q.raw);
+      return now ? this.applyReceipt(now.r, now.raw) : null;
     });
-    this.receiptTx = repo.db.transaction((r: Receipt, raw: string | null) => this.applyReceipt(r, raw));
   }
 
   start(): void {
@@ -245,21 +244,31 @@ export class Dispatcher {
    * Called before any read that must see the writes.
    */
   flush(): void {
+    this.commit(null);
+  }
+
+  /**
+   * One transaction: the queued writes, the queued receipts and `now` (a receipt to persist before the
+   * caller acknowledges it). Afterwards the queued receipts are acknowledged. Returns `now`'s result.
+   */
+  private commit(now: { r: Receipt; raw: string | null } | null): 'matched' | 'kept' | 'ignored' | null {
     this.flushScheduled = false;
-    if (this.pending.length === 0 && this.receiptQueue.length === 0) return;
+    if (this.pending.length === 0 && this.receiptQueue.length === 0 && !now) return null;
     if (!this.repo.db.open) {
       // Store closed under us (shutdown): nothing can be persisted, so nothing is acknowledged either.
       this.o.log.warn('store closed: outbox writes dropped, receipts left unacknowledged', { writes: this.pending.length, receipts: this.receiptQueue.length });
       this.pending = [];
       this.receiptQueue = [];
-      return;
+      if (now) throw new Error('store closed');
+      return null;
     }
     const ops = this.pending;
     this.pending = [];
     const receipts = this.receiptQueue;
     this.receiptQueue = [];
-    this.flushTx(ops, receipts);
+    const result = this.commitTx(ops, receipts, now);
     for (const q of receipts) q.ack(); // committed: now the SMSC may forget them
+    return result;
   }
 
   private async sendMessage(msg: ClaimedMessage, segments: ClaimedSegment[]): Promise<void> {
@@ -350,7 +359,8 @@ export class Dispatcher {
 
   /**
    * A delivery receipt: match it to its segment (by any form of the id) and settle the message.
-   *  - Without `ack`: persisted in its own transaction before this returns; the caller acks afterwards.
+   *  - Without `ack`: persisted (with the writes still waiting for the batch) before this returns; the
+   *    caller acks afterwards.
    *  - With `ack`: persisted in the next batched write, together with everything else that arrived in
    *    this event-loop turn, and `ack()` is called only after that transaction committed (still
    *    "persisted before ack", but one commit for a whole read of receipts instead of one each). If the
@@ -363,8 +373,8 @@ export class Dispatcher {
       this.scheduleFlush();
       return 'queued';
     }
-    this.flush();
-    return this.receiptTx(r, raw);
+    // Persisted now, in one commit with any writes still waiting for the batch (not two).
+    return this.commit({ r, raw })!;
   }
 
   /** Match and record one receipt (inside the caller's transaction). */

@@ -5,13 +5,13 @@ import { startServer, type RunningServer } from '../../../src/app.js';
 import { addDepartment } from '../../../src/departments.js';
 import { silentLogger } from '../../../src/log.js';
 import { AriSimulator, type SimCall, type SimPlayback } from '../../../src/sim/ari/index.js';
-import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from '../../../src/voice/channel.js';
+import type { VoiceChannel, VoiceChannelOptions } from '../../../src/voice/channel.js';
 import { testConfig } from '../../helpers/context.js';
 import type { Department } from '../../../src/domain/types.js';
 
-/** Simulated media runs 50× real time; engine timers 10× (menus wait 600 ms, inter-digit 500 ms). */
-export const SPEED = 50;
-export const TIME_SCALE = 10;
+/** Simulated media runs 100× real time; engine timers 20× (menus wait 300 ms, inter-digit 250 ms). */
+export const SPEED = 100;
+export const TIME_SCALE = 20;
 /** Rendered prompts are shared by the voice tests (same engine, same text → same file). */
 export const SHARED_TTS_DIR = join(tmpdir(), 'hotline-voice-test-tts');
 /** Thursday 2026-11-26 10:00 in Shanghai: office hours are open. */
@@ -27,20 +27,16 @@ export interface VoiceTestServer {
 
 export async function startVoiceServer(env: Record<string, string> = {}, o: { clockAt?: number; voice?: VoiceChannelOptions } = {}): Promise<VoiceTestServer> {
   const sim = new AriSimulator({ speed: SPEED, hangupGapMs: 5 });
-  let voice!: VoiceChannel;
   const offset = o.clockAt !== undefined ? o.clockAt - Date.now() : 0;
-  const holder: { server: RunningServer | null } = { server: null };
   const server = await startServer(testConfig({
     HOTLINE_VOICE_TTS: 'espeak-ng', HOTLINE_VOICE_TRANSFER_TIMEOUT_SEC: '5',
     HOTLINE_SMS_QUIET_START: '00:00', HOTLINE_SMS_QUIET_END: '00:00', HOTLINE_SMPP_TPS: '0', ...env,
   }), {
     log: silentLogger,
     now: offset ? () => new Date(Date.now() + offset) : undefined,
-    components: (ctx) => [voice = createVoiceChannel(ctx, {
-      simulator: sim, timeScale: TIME_SCALE, ttsDir: SHARED_TTS_DIR, sms: () => holder.server?.channels.sms ?? null, ...o.voice,
-    })],
+    voice: { simulator: sim, timeScale: TIME_SCALE, ttsDir: SHARED_TTS_DIR, ...o.voice },
   });
-  holder.server = server;
+  const voice = server.channels.voice!;
   const dept = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局').department;
   await voice.promptsReady;
   return {

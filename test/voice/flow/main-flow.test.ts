@@ -27,8 +27,8 @@ describe('ivr-flows/main.yaml', () => {
     expect(checked.errors).toEqual([]);
     expect(checked.warnings).toEqual([]);
     expect(checked.ok).toBe(true);
-    expect(Object.keys(checked.flows)).toEqual(['main']);
-    expect(checked.report).toMatch(/flow check ok: 1 flow/);
+    expect(Object.keys(checked.flows)).toEqual(['callback', 'main']);
+    expect(checked.report).toMatch(/flow check ok: 2 flow/);
   });
 
   it('the prompt catalogue has every reading prompt with the expected text', () => {
