@@ -50,7 +50,6 @@ store.close();
 const server = await startServerProcess(env);
 let seq = 0;
 const base = Date.now();
-t = performance.now();
 const result = await autocannon({
   url: server.url, connections: 50, duration: SECONDS, pipelining: 1,
   requests: [{
