@@ -23,7 +23,7 @@ const env = { HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_ADMIN_DEMO:
 const codeOf = (i: number) => withCheckDigit('1' + String(i).padStart(10, '0'));
 
 // 1. Seed
-let t = performance.now();
+const t = performance.now();
 const store = Store.open(join(dir, 'hotline.db'));
 const { department, apiKey } = addDepartment(store, 'BENCH', '基准测试局');
 const now = new Date().toISOString();
