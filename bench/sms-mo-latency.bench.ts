@@ -50,6 +50,7 @@ try {
   console.log(`MO load: ${r.injected} MOs in ${SECONDS} s (achieved ${r.achievedRate.toFixed(0)}/s), acked ${r.acked}, replied ${r.replied}`);
   console.log(summary('MO → first reply submit_sm (measured in the SMSC process)', r.latencies));
   console.log(summary('MO → deliver_sm_resp (persisted, acked)', r.ackLatencies));
+  for (const x of r.samples) console.log(`  sample: ${JSON.stringify(x.mo)} → ${JSON.stringify(x.reply)}…`);
   console.log(`server RSS after load: ${rssMb(server.child.pid).toFixed(1)} MB`);
 } finally {
   await server.stop();

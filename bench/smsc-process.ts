@@ -34,6 +34,8 @@ export interface MoLoadResult {
   ackLatencies: number[];
   /** Achieved injection rate. */
   achievedRate: number;
+  /** The first segment of a few replies (to check they are the expected answers). */
+  samples: Array<{ mo: string; reply: string }>;
 }
 
 export type SmscCounts = SmscSimulator['counts'];
@@ -93,11 +95,14 @@ async function runMoLoad(sim: SmscSimulator, load: MoLoadRequest): Promise<MoLoa
   const injectedAt = new Map<string, number>();
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
-  const onSubmit = (rec: { destination: string }) => {
+  const samples: MoLoadResult['samples'] = [];
+  const sentText = new Map<string, string>();
+  const onSubmit = (rec: { destination: string; text: string }) => {
     const t0 = injectedAt.get(rec.destination);
     if (t0 === undefined) return;
     injectedAt.delete(rec.destination); // first segment of the reply only
     latencies.push(performance.now() - t0);
+    if (samples.length < 3) samples.push({ mo: sentText.get(rec.destination) ?? '', reply: rec.text });
   };
   sim.on('submit', onSubmit);
   const total = Math.round(load.rate * load.seconds);
@@ -115,6 +120,7 @@ async function runMoLoad(sim: SmscSimulator, load: MoLoadRequest): Promise<MoLoa
         injected++;
         const t0 = performance.now();
         injectedAt.set(from, t0);
+        if (injected <= 3) sentText.set(from, text);
         sim.injectMo({ from, to: load.to, text, timeoutMs: 10_000 })
           .then(() => { acked++; ackLatencies.push(performance.now() - t0); })
           .catch(() => { /* counted as not acked */ });
@@ -128,7 +134,7 @@ async function runMoLoad(sim: SmscSimulator, load: MoLoadRequest): Promise<MoLoa
   const drainUntil = performance.now() + (load.drainMs ?? 3000);
   while (injectedAt.size > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   sim.off('submit', onSubmit);
-  return { injected, acked, replied: latencies.length, latencies, ackLatencies, achievedRate };
+  return { injected, acked, replied: latencies.length, latencies, ackLatencies, achievedRate, samples };
 }
 
 if (process.argv.includes('--child') && process.send) {

@@ -72,7 +72,7 @@ export const SCHEMA = {
     tts: { kind: 'enum', def: 'auto', values: ['auto', 'espeak-ng', 'say', 'none'], doc: 'TTS fallback engine' },
     operator_endpoint: { kind: 'string', def: 'PJSIP/operator', doc: 'Where 0 人工 is transferred' },
     transfer_timeout_sec: { kind: 'int', def: 30, min: 5, doc: 'Ring time before the transfer falls back to a recording' },
-    office_hours: { kind: 'string', def: 'mon-fri 08:30-12:00,13:30-17:30', doc: 'When operators answer (working days only)' },
+    sounds_dir: { kind: 'string', def: './sounds', doc: 'Professional recordings (<prompt name>.wav) that replace TTS-rendered prompts; office hours live in the flow file (ivr-flows/main.yaml)' },
     min_recording_sec: { kind: 'float', def: 1, min: 0, doc: 'Shorter recordings are dropped' },
     max_recording_sec: { kind: 'int', def: 180, min: 5, doc: 'Longest complaint recording' },
     max_lookups_per_call: { kind: 'int', def: 3, min: 1, doc: 'Unknown codes allowed per call before lookups stop' },

@@ -159,7 +159,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       const tts = await selectTtsEngine(cfg.voice.tts as TtsChoice);
       ttsName = tts.engine.name;
       if (tts.warning) log.warn(tts.warning);
-      const cache = new PromptCache({ engine: tts.engine, dir: ttsDir, soundsDir: opts.soundsDir ?? resolve('sounds'), log: log.child('tts') });
+      const cache = new PromptCache({ engine: tts.engine, dir: ttsDir, soundsDir: opts.soundsDir ?? resolve(cfg.voice.sounds_dir), log: log.child('tts') });
       if (opts.renderPrompts !== false) {
         const t = Date.now();
         void cache.renderAll({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).then((r) => {
