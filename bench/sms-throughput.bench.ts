@@ -9,7 +9,8 @@
  *
  * Env: BENCH_SECONDS (window 50 run, default 60), BENCH_SHORT_SECONDS (windows 1 and 10, default 10),
  * BENCH_WINDOWS (default "50,1,10"), BENCH_ROWS (rows seeded for the window-50 run, default 400000),
- * BENCH_DLR_DELAY_MS (simulator receipt delay, default 5).
+ * BENCH_DLR_DELAY_MS (simulator receipt delay, default 5), BENCH_SMSC_MAX_TPS (the simulator answers
+ * ESME_RTHROTTLED above this rate; default none: shows the dispatcher's adaptive rate under throttling).
  * BENCH_BATCHED_ACKS=1: projection of the proposed channel.ts change (receipts acked after the
  * dispatcher's batched commit: `dispatcher.onReceipt(r, text, () => ev.ack(0))`), wired here from
  * outside the channel; see deferReceiptAcks().
@@ -27,6 +28,7 @@ const WINDOWS = (process.env.BENCH_WINDOWS ?? '50,1,10').split(',').map(Number);
 const ROWS = Number(process.env.BENCH_ROWS ?? 400_000);
 const DLR_DELAY = Number(process.env.BENCH_DLR_DELAY_MS ?? 5);
 const BATCHED_ACKS = process.env.BENCH_BATCHED_ACKS === '1';
+const SMSC_MAX_TPS = process.env.BENCH_SMSC_MAX_TPS ? Number(process.env.BENCH_SMSC_MAX_TPS) : undefined;
 
 /**
  * Bench-only wiring of the proposed channel change: the channel calls `dispatcher.onReceipt(r, text)`
@@ -51,7 +53,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
   const dir = tempDataDir();
   const seedMs = seedOutboxInChild(dir, rows);
   console.log(`window ${window}: seeded ${rows.toLocaleString()} one-segment UCS2 messages in ${(seedMs / 1000).toFixed(1)} s`);
-  const smsc = await startSmscProcess({ systemId: 'hotline', password: 'secret', record: false, dlrDelayMs: DLR_DELAY });
+  const smsc = await startSmscProcess({ systemId: 'hotline', password: 'secret', record: false, dlrDelayMs: DLR_DELAY, maxTps: SMSC_MAX_TPS });
   let server: RunningServer | null = null;
   try {
     server = await startServer(smsServerConfig(dir, smsc.port, { HOTLINE_SMPP_WINDOW: String(window), HOTLINE_SMPP_TPS: '0' }), { log: createLogger('warn') });
@@ -108,7 +110,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
   }
 }
 
-console.log(`SMS MT throughput (SMSC simulator in a child process, dlrDelayMs ${DLR_DELAY}, record off; server in this process; receipts acked ${BATCHED_ACKS ? 'after the batched commit (proposed channel change)' : 'after their own commit (channel as wired)'})`);
+console.log(`SMS MT throughput (SMSC simulator in a child process, dlrDelayMs ${DLR_DELAY}, record off${SMSC_MAX_TPS ? `, throttling above ${SMSC_MAX_TPS}/s` : ''}; server in this process; receipts acked ${BATCHED_ACKS ? 'after the batched commit (proposed channel change)' : 'after their own commit (channel as wired)'})`);
 for (const w of WINDOWS) {
   const seconds = w === 50 ? LONG : SHORT;
   // Enough rows for the run (window 1 is latency-bound: a few thousand per second at most).

@@ -105,7 +105,13 @@ export class Dispatcher {
   /** Claimed rows ('submitting' in the store) not yet handed to sendMessage; at most one claim batch. */
   private ready: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
   private sentThisSecond = 0;
-  private recentSubmits: number[] = [];
+  /**
+   * Submits per 100 ms slot over the last second (a ring of 10). It replaces a list of timestamps that
+   * was only trimmed on ESME_RTHROTTLED and stopped recording at 100,000 entries, so after 100k
+   * submits without throttling the achieved rate read as ~0 and the first 0x58 cut the rate to the floor.
+   */
+  private submitSlots = new Array<number>(10).fill(0);
+  private submitSlot = 0;
   private rateWindow: number[] = [];
   private readonly commitTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => 'matched' | 'kept' | 'ignored' | null;
   private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
@@ -221,9 +227,16 @@ export class Dispatcher {
 
   /** Submits in the last second (the rate actually achieved, for the throttle cut). */
   private observedRate(): number {
-    const t = performance.now();
-    while (this.recentSubmits.length && t - this.recentSubmits[0] > 1000) this.recentSubmits.shift();
-    return this.recentSubmits.length;
+    this.advanceSlots();
+    return this.submitSlots.reduce((a, b) => a + b, 0);
+  }
+
+  private advanceSlots(): number {
+    const slot = Math.floor(performance.now() / 100);
+    if (slot - this.submitSlot >= 10) this.submitSlots.fill(0);
+    else for (let s = this.submitSlot + 1; s <= slot; s++) this.submitSlots[s % 10] = 0;
+    this.submitSlot = slot;
+    return slot;
   }
 
   /** Queue a write for the next batched transaction. */
@@ -289,7 +302,7 @@ export class Dispatcher {
         this.write(() => this.repo.requeue(msg.id, nowIso, nowIso, 'dispatcher stopped'));
         return;
       }
-      if (this.recentSubmits.length < 100_000) this.recentSubmits.push(performance.now());
+      this.submitSlots[this.advanceSlots() % 10]++;
       let outcome: Awaited<ReturnType<SubmitLink['submit']>>;
       try {
         outcome = this.link.state === 'bound' || this.link.state === 'throttled'

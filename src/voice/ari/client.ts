@@ -122,7 +122,7 @@ export class AriLink extends EventEmitter implements AriPort {
       this.setState(this.everConnected ? 'reconnecting' : 'connecting');
       try {
         if (!this.client) {
-          const c = (await ari.connect(this.o.url, this.o.user, this.o.password)) as unknown as LooseClient;
+          const c = (await quietSwagger(() => ari.connect(this.o.url, this.o.user, this.o.password))) as unknown as LooseClient;
           if (this.stopped || my !== this.cycle) { try { c.stop(); } catch { /* not started */ } return; }
           this.attach(c);
           this.client = c;
@@ -355,4 +355,18 @@ function pickChannel(x: unknown): AriChannelJson {
     caller: c.caller as AriChannelJson['caller'], connected: c.connected as AriChannelJson['connected'],
     dialplan: c.dialplan as AriChannelJson['dialplan'], creationtime: c.creationtime as string | undefined, language: c.language as string | undefined,
   };
+}
+
+/**
+ * swagger-client (inside ari-client) console.logs "This API is using a deprecated version of Swagger!"
+ * on every connect, because ARI serves Swagger 1.2 — as a real Asterisk does. Drop just that line.
+ */
+async function quietSwagger<T>(fn: () => Promise<T>): Promise<T> {
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    if (typeof first === 'string' && first.startsWith('This API is using a deprecated version of Swagger')) return;
+    original(...args);
+  };
+  try { return await fn(); } finally { console.log = original; }
 }

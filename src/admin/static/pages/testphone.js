@@ -29,10 +29,14 @@ export function render(root) {
   });
   hangBtn.addEventListener('click', async () => { if (callId) await act(hangBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/hangup`)); });
   recBtn.addEventListener('click', async () => { if (callId) await act(recBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/record`, { seconds: 5 }), '正在发送录音 Speaking…'); });
-  const press = async (d) => {
+  // Keys go out one request after another, in the order pressed: parallel requests could overtake
+  // each other on the way and turn a quickly typed query code into a different one.
+  let keys = Promise.resolve();
+  const press = (d) => {
     if (!callId) { num.value += d; return; }
+    const id = callId;
     cap(`按键 ${d}`, true);
-    try { await api('POST', `/testphone/call/${encodeURIComponent(callId)}/press`, { digits: d }); } catch (e) { toast(e.message, true); }
+    keys = keys.then(() => api('POST', `/testphone/call/${encodeURIComponent(id)}/press`, { digits: d })).catch((e) => toast(e.message, true));
   };
   const pad = h('div', { class: 'pad' }, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((d) => h('button', { 'data-key': d, onclick: () => press(d) }, d)));
 
