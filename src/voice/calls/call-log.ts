@@ -12,21 +12,11 @@ import { maskPhone } from '../../domain/masking.js';
 import type { CallRow, CallStepRow, NodeCounter, SqliteCallRepo } from '../../store/repos/calls.js';
 import type { LogKind } from '../flow/index.js';
 
-/** The panel's view of a live call (src/admin/sms-port.ts CallView). */
-export interface CallView {
-  callId: string;
-  caller: string;
-  node: string;
-  startedAt: string;
-  state: string;
-}
+import type { CallView, CallRecord as PanelCallRecord } from '../../admin/sms-port.js';
+export type { CallView };
 
-/** An ended (or live) call for the panel (src/admin/sms-port.ts CallRecord). */
-export interface CallRecord extends CallView {
-  endedAt?: string | null;
-  durationSec?: number | null;
-  path?: string | null;
-  outcome?: string | null;
+/** An ended (or live) call for the panel (src/admin/sms-port.ts CallRecord), with what the voice channel knows besides. */
+export interface CallRecord extends PanelCallRecord {
   direction?: string;
   flowId?: string;
   feedbackRef?: string | null;

@@ -53,15 +53,7 @@ export function waitState(link: SmppLink, want: LinkState | ((s: LinkState) => b
   });
 }
 
-export async function until<T>(fn: () => T | undefined | null | false, timeoutMs = 3000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from '../../helpers/wait.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

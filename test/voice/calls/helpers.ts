@@ -61,12 +61,5 @@ export async function promptDone(v: VoiceChannel, call: SimCall, name: string, t
   await pb.finished;
 }
 
-export async function until<T>(fn: () => T | null | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until as untilBase } from '../../helpers/wait.js';
+export const until = <T>(fn: () => T | null | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> => untilBase(fn, timeoutMs, what);
