@@ -41,10 +41,26 @@ export class SimTestPhone implements TestPhonePort {
     await this.call(callId).press(digits, 120);
   }
 
-  /** The caller talks for `seconds` (the recording gets audio), then presses # to finish. */
+  /**
+   * The caller talks for `seconds` into the recording, then presses # to finish. Pressed while the
+   * instructions still play ("please speak after the tone"), the caller waits for the tone — the
+   * recording's start — before talking, as a person would; no recording within 30 simulated
+   * seconds → 409. (Pressed only once the recording runs, the caller has the flow's silence limit.)
+   */
   async record(callId: string, seconds: number): Promise<void> {
     const c = this.call(callId);
     const s = Math.max(1, Math.min(60, Number(seconds) || 5));
+    if (!c.isEnded && !recordingLive(c)) {
+      const started = await new Promise<boolean>((resolve) => {
+        const off = c.onHeard((h) => {
+          if (h.kind !== 'recording' && h.kind !== 'ended') return;
+          clearTimeout(timer); off(); resolve(h.kind === 'recording');
+        });
+        const timer = setTimeout(() => { off(); resolve(false); }, 30_000 / this.sim.speed);
+      });
+      if (!started && !c.isEnded) throw Object.assign(new Error('现在没有在录音，请在提示录音时再说话 / no recording is running'), { statusCode: 409 });
+    }
+    if (c.isEnded) return;
     c.speak();
     await new Promise((r) => setTimeout(r, (s * 1000) / this.sim.speed));
     if (c.isEnded) return;
@@ -99,4 +115,14 @@ export class SimTestPhone implements TestPhonePort {
     const at = this.ctx.now().toISOString();
     return sim.received(String(phone).trim()).map((text) => ({ from: this.ctx.config.smpp.source_addr, to: phone, text, at }));
   }
+}
+
+/** A recording is running on the call: its last recording start has no end after it. */
+function recordingLive(c: SimCall): boolean {
+  for (let i = c.heard.length - 1; i >= 0; i--) {
+    const k = c.heard[i].kind;
+    if (k === 'recording') return true;
+    if (k === 'recording-end' || k === 'ended') return false;
+  }
+  return false;
 }

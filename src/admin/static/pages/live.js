@@ -24,7 +24,7 @@ export function render(root) {
       if (!r.recent.length) recentBody.appendChild(h('tr', null, h('td', { colspan: 4, class: 'muted' }, '暂无 None')));
       for (const c of r.recent.slice(0, 10)) {
         recentBody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(c.startedAt)), h('td', null, c.caller || '—'),
-          h('td', null, c.path ?? c.node ?? ''), h('td', null, fmtDuration(c.durationSec))));
+          h('td', { class: 'path' }, c.path ?? c.node ?? ''), h('td', null, fmtDuration(c.durationSec))));
       }
     } catch { /* the voice channel may be restarting */ }
   };

@@ -3,6 +3,8 @@
 import { act, api, bi, clear, fmtTime, h, onLive, toast } from '../lib.js';
 
 const phoneState = { number: '13900001234' };
+/** Who ended the call (the simulator's reason) in words. */
+const ENDED_BY = { caller: '本机挂断', app: '热线挂断', dialplan: '热线挂断', shutdown: '服务停止', 'no-answer': '无人接听', busy: '占线', congestion: '线路忙', failed: '呼叫失败' };
 
 export function render(root) {
   let callId = null;
@@ -14,7 +16,17 @@ export function render(root) {
   const dialBtn = h('button', { class: 'dial', id: 'tp-dial' }, '拨打 Call');
   const hangBtn = h('button', { class: 'hang', id: 'tp-hangup', disabled: true }, '挂断');
   const recBtn = h('button', { id: 'tp-record', disabled: true }, '● 说 5 秒话 Speak 5 s');
-  const cap = (text, sys = false) => { captions.append(h('li', { class: sys ? 'sys' : '' }, text)); captions.scrollTop = captions.scrollHeight; };
+  // A caption line still taking pieces: one ending in "：" takes the value read after it, and spoken
+  // digits, numbers and date words (one prompt each: 二 零 二 六 年 …) join the line they belong to.
+  let open = null;
+  const isPiece = (text) => Array.from(text).length <= 2;
+  const endsWithColon = (text) => /[：:]$/.test(text);
+  const cap = (text, sys = false) => {
+    if (!sys && open && (isPiece(text) || endsWithColon(open.textContent))) open.textContent += text;
+    else { open = h('li', { class: sys ? 'sys' : '' }, text); captions.append(open); }
+    if (sys || !(isPiece(text) || endsWithColon(text))) open = null;
+    captions.scrollTop = captions.scrollHeight;
+  };
   const setCall = (id) => {
     callId = id;
     hangBtn.disabled = !id; recBtn.disabled = !id; dialBtn.disabled = !!id;
@@ -28,7 +40,12 @@ export function render(root) {
     if (r) { setCall(r.callId); cap(`${fmtTime(new Date().toISOString(), true)} 已接通 96365`, true); }
   });
   hangBtn.addEventListener('click', async () => { if (callId) await act(hangBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/hangup`)); });
-  recBtn.addEventListener('click', async () => { if (callId) await act(recBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/record`, { seconds: 5 }), '正在发送录音 Speaking…'); });
+  // The caller talks for 5 s once the recording tone sounds (pressed during the instructions, it waits for the tone).
+  recBtn.addEventListener('click', async () => {
+    if (!callId) return;
+    cap('🎙 说话 5 秒（提示音后开始）Speaking after the tone', true);
+    await act(recBtn, () => api('POST', `/testphone/call/${encodeURIComponent(callId)}/record`, { seconds: 5 }));
+  });
   // Keys go out one request after another, in the order pressed: parallel requests could overtake
   // each other on the way and turn a quickly typed query code into a different one.
   let keys = Promise.resolve();
@@ -74,7 +91,7 @@ export function render(root) {
       } else if (e.type === 'node') status.textContent = `通话中 · 节点 ${e.node}`;
       else if (e.type === 'state') cap(`状态：${e.state}`, true);
       else if (e.type === 'recording') cap(e.state === 'started' ? '● 开始录音 Recording…' : '■ 录音结束', true);
-      else if (e.type === 'ended') { cap(`通话结束${e.reason ? '：' + e.reason : ''} Call ended`, true); setCall(null); }
+      else if (e.type === 'ended') { cap(`通话结束${e.reason ? '：' + (ENDED_BY[e.reason] ?? e.reason) : ''} Call ended`, true); setCall(null); }
     } else if (m.type === 'testphone-sms' && m.sms.to === phoneState.number) loadSms();
   });
 
@@ -82,7 +99,8 @@ export function render(root) {
     h('div', { class: 'grid2' },
       h('div', { class: 'card row', style: 'align-items:flex-start;gap:20px' },
         h('div', { class: 'phone' }, h('div', { class: 'stat-label', style: 'color:#9fb0cf' }, '本机号码 This phone'), num, pad, h('div', { class: 'calls' }, dialBtn, hangBtn), status),
-        h('div', { style: 'flex:1;min-width:220px' }, h('h2', null, bi('语音提示', 'Prompts')), captions, audio, h('div', { class: 'row' }, recBtn))),
+        // The speak button sits above the captions, so it stays put while captions arrive.
+        h('div', { style: 'flex:1;min-width:220px' }, h('div', { class: 'row', style: 'justify-content:space-between;margin:0 0 12px' }, h('h2', { style: 'margin:0' }, bi('语音提示', 'Prompts')), recBtn), captions, audio)),
       h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm)));
   loadSms();
   return () => { off(); audio.pause(); };
