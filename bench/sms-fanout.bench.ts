@@ -10,6 +10,7 @@
  *
  * Env: BENCH_SUBSCRIBERS (default 10000), BENCH_TPS (default 100, the config default).
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store } from '../src/store/index.js';
@@ -73,4 +74,5 @@ try {
   reader.close();
   await server.stop();
   await smsc.stop();
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@
  *
  * Env: BENCH_MO_RATE (default 200), BENCH_MO_SECONDS (default 20).
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../src/store/index.js';
 import { addDepartment } from '../src/departments.js';
@@ -55,4 +56,5 @@ try {
 } finally {
   await server.stop();
   await smsc.stop();
+  rmSync(dir, { recursive: true, force: true });
 }

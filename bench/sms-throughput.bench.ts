@@ -8,13 +8,14 @@
  * At the end the dispatcher stops, the last receipts are waited for and the store is counted.
  *
  * Env: BENCH_SECONDS (window 50 run, default 60), BENCH_SHORT_SECONDS (windows 1 and 10, default 10),
- * BENCH_WINDOWS (default "50,1,10"), BENCH_ROWS (rows seeded for the window-50 run, default 400000),
+ * BENCH_WINDOWS (default "50,1,10"), BENCH_ROWS (rows seeded for the window-50 run, default 400000; 600000 with BENCH_BATCHED_ACKS=1),
  * BENCH_DLR_DELAY_MS (simulator receipt delay, default 5), BENCH_SMSC_MAX_TPS (the simulator answers
  * ESME_RTHROTTLED above this rate; default none: shows the dispatcher's adaptive rate under throttling).
  * BENCH_BATCHED_ACKS=1: projection of the proposed channel.ts change (receipts acked after the
  * dispatcher's batched commit: `dispatcher.onReceipt(r, text, () => ev.ack(0))`), wired here from
  * outside the channel; see deferReceiptAcks().
  */
+import { rmSync } from 'node:fs';
 import { startServer, type RunningServer } from '../src/app.js';
 import { createLogger } from '../src/log.js';
 import type { DeliverEvent } from '../src/sms/link/index.js';
@@ -25,7 +26,7 @@ import { seedOutboxInChild, sleep, smsServerConfig, until } from './sms-common.j
 const LONG = Number(process.env.BENCH_SECONDS ?? 60);
 const SHORT = Number(process.env.BENCH_SHORT_SECONDS ?? 10);
 const WINDOWS = (process.env.BENCH_WINDOWS ?? '50,1,10').split(',').map(Number);
-const ROWS = Number(process.env.BENCH_ROWS ?? 400_000);
+const ROWS = Number(process.env.BENCH_ROWS ?? (process.env.BENCH_BATCHED_ACKS === '1' ? 600_000 : 400_000));
 const DLR_DELAY = Number(process.env.BENCH_DLR_DELAY_MS ?? 5);
 const BATCHED_ACKS = process.env.BENCH_BATCHED_ACKS === '1';
 const SMSC_MAX_TPS = process.env.BENCH_SMSC_MAX_TPS ? Number(process.env.BENCH_SMSC_MAX_TPS) : undefined;
@@ -107,6 +108,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
   } finally {
     await server?.stop();
     await smsc.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -110,8 +110,9 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       if (ev.isReceipt) {
         const text = decodeShortMessage(ev.payload, 1, { dc0 }).text;
         const r = parseReceipt({ shortMessage: text, tlvs: ev.tlvs as never });
-        if (r) dispatcher.onReceipt(r, text.slice(0, 300));
-        else log.warn('unreadable delivery receipt acknowledged', { from: ev.sourceAddr });
+        // The receipt joins the dispatcher's next batched commit; the SMSC gets its ack only after that commit.
+        if (r) { dispatcher.onReceipt(r, text.slice(0, 300), () => ev.ack(0)); return; }
+        log.warn('unreadable delivery receipt acknowledged', { from: ev.sourceAddr });
         ev.ack(0);
         return;
       }
@@ -210,9 +211,11 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     });
     if (notices.length === 0) return;
     const vars = pushVars(c.declaration, c.event, (iso) => formatDateZh(iso, cfg.time.zone));
+    const texts = new Map<string, string>(); // one rendering per template, not one per subscriber
+    const textOf = (t: string) => texts.get(t) ?? texts.set(t, templates.render(t, vars)).get(t)!;
     ctx.store.transaction(() => {
       for (const n of notices) {
-        outbox.queue({ phone: n.phone, text: templates.render(n.template, vars), reason: 'push', template: n.template, dedupeKey: n.dedupeKey });
+        outbox.queue({ phone: n.phone, text: textOf(n.template), reason: 'push', template: n.template, dedupeKey: n.dedupeKey });
       }
     });
   }));
@@ -247,7 +250,12 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         maxAttempts: cfg.sms.max_attempts, log, now: ctx.now,
         onStatus: (_id, status) => { mt.inc({ status }); },
       });
-      outbox.onQueued = () => setImmediate(() => dispatcher.kick());
+      let kickScheduled = false;
+      outbox.onQueued = () => {
+        if (kickScheduled) return;
+        kickScheduled = true;
+        setImmediate(() => { kickScheduled = false; dispatcher.kick(); });
+      };
       link.on('deliver', onDeliver);
       link.on('state', (state: string) => { ctx.bus.emit('sms.link', { state }); });
       ctx.health.register('smpp', () => ({ ok: link.state === 'bound' || link.state === 'throttled', state: link.state, detail: { ...link.stats(), simulator: useSim, queued: repo.queuedCount() } }));

@@ -85,9 +85,12 @@ describe('SMS channel end to end', () => {
     await lastTo('13833330001');
     const f = server.ctx.store.feedback.list({ q: '13833330001' })[0];
     server.ctx.feedback.assign(f.id, dept.id, 'op');
-    server.ctx.feedback.answer(f.id, '已安排维修', 'dept:SCJG');
+    server.ctx.feedback.answer(f.id, '已安排维修。'.repeat(20), 'dept:SCJG'); // a long, multi-part answer
     const msgs = await lastTo('13833330001', 3);
-    expect(msgs.some((m) => m.includes('已安排维修'))).toBe(true);
+    const answer = msgs.findIndex((m) => m.includes('已安排维修。已安排维修。'));
+    const survey = msgs.findIndex((m, i) => i > 1 && /满意/.test(m) && !m.includes('已安排维修'));
+    expect(answer).toBeGreaterThan(0);
+    expect(survey, 'the survey comes after the answer it asks about').toBeGreaterThan(answer);
     await sim.injectMo({ from: '13833330001', to: '96365', text: '3' });
     await lastTo('13833330001', 4);
     expect(server.ctx.store.feedback.byId(f.id)).toMatchObject({ satisfaction: 3, status: 'assigned', reopenCount: 1 });

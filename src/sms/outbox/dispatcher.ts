@@ -102,6 +102,8 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | null = null;
   private recoverTimer: NodeJS.Timeout | null = null;
   private active = new Set<Promise<void>>();
+  /** Recipients with a message being submitted: their next message waits (per-recipient order). */
+  private readonly phonesInFlight = new Set<string>();
   /** Claimed rows ('submitting' in the store) not yet handed to sendMessage; at most one claim batch. */
   private ready: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
   private sentThisSecond = 0;
@@ -180,14 +182,15 @@ export class Dispatcher {
           // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
           // are 'submitting' before any byte is sent; at most a window of them waits here, so a reply
           // queued meanwhile waits behind at most one window.
-          this.ready = this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200));
+          this.ready = this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200), this.phonesInFlight);
           if (this.ready.length === 0) return;
         }
         const { msg, segments } = this.ready.shift()!;
         // sendMessage takes its window slot synchronously (acquire), so the check above sees it.
+        this.phonesInFlight.add(msg.phone);
         const p = this.sendMessage(msg, segments).catch((e) => this.o.log.error('send failed', { id: msg.id, error: (e as Error).message }));
         this.active.add(p);
-        void p.finally(() => this.active.delete(p));
+        void p.finally(() => { this.active.delete(p); this.phonesInFlight.delete(msg.phone); });
       }
     } finally {
       this.unclaimReady();

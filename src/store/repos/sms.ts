@@ -52,7 +52,7 @@ const toPart = (r: any): MoPartRow => ({
 export class SqliteSmsRepo {
   private s;
   private readonly enqueueTx: (m: NewOutbox, now: string) => { id: number; created: boolean };
-  private readonly claimTx: (now: string, limit: number) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
+  private readonly claimTx: (now: string, limit: number, busy: ReadonlySet<string> | null) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
   constructor(readonly db: Db) {
     this.s = {
       insert: db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
@@ -128,10 +128,15 @@ export class SqliteSmsRepo {
       for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
       return { id, created: true };
     });
-    this.claimTx = db.transaction((now: string, limit: number): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
+    this.claimTx = db.transaction((now: string, limit: number, busy: ReadonlySet<string> | null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
       const out: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
-      for (const msg of this.s.due.all(now, limit) as ClaimedMessage[]) {
+      // One message per recipient at a time, in queue order: an answer's survey never overtakes the answer.
+      const taken = new Set<string>();
+      for (const msg of this.s.due.all(now, busy ? limit * 2 : limit) as ClaimedMessage[]) {
+        if (out.length >= limit) break;
+        if (busy && (busy.has(msg.phone) || taken.has(msg.phone))) continue;
         if (this.s.claim.run(now, msg.id).changes === 0) continue;
+        taken.add(msg.phone);
         msg.status = 'submitting';
         msg.attempts += 1;
         // RETURNING: the claimed segments without reading them again (every way back to 'queued' resets
@@ -153,8 +158,12 @@ export class SqliteSmsRepo {
   segments(id: number): SegmentRow[] { return this.s.segments.all(id).map(toSegment); }
 
   /** Claim up to `limit` due messages: queued → submitting, their pending segments → submitting (persisted before any byte is sent). */
-  claimDue(now: string, limit: number): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> {
-    return this.claimTx(now, limit);
+  /**
+   * Claim due messages (queued → submitting, their pending segments → submitting). With `busy` (phones
+   * with a message in flight), recipients are served one message at a time, in queue order.
+   */
+  claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> {
+    return this.claimTx(now, limit, busy);
   }
 
   /** Undo a claim whose message was never sent (dispatcher stopped or link lost first): queued again, attempt not counted. */
