@@ -49,11 +49,27 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   const requests = ctx.metrics.counter('hotline_api_requests_total', 'Department API requests by route and status');
   const rejectedAuth = ctx.metrics.counter('hotline_api_auth_failures_total', 'Department API requests refused for a missing or wrong key');
 
+  // Key → department, remembered for a few seconds: saves a hash and a query per request. A key rotated
+  // (also from the CLI, in another process) stops working within KEY_CACHE_MS.
+  const KEY_CACHE_MS = 5000;
+  const keyCache = new Map<string, { dept: Department; until: number }>();
+  const lookupKey = (key: string): Department | undefined => {
+    const t = Date.now();
+    const hit = keyCache.get(key);
+    if (hit && hit.until > t) return hit.dept;
+    const dept = ctx.store.departments.byApiKeyHash(hashApiKey(key));
+    if (dept) {
+      if (keyCache.size > 1000) keyCache.clear();
+      keyCache.set(key, { dept, until: t + KEY_CACHE_MS });
+    } else keyCache.delete(key);
+    return dept;
+  };
+
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const h = req.headers.authorization;
     const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
     if (!m) { rejectedAuth.inc(); throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <key>'); }
-    const dept = ctx.store.departments.byApiKeyHash(hashApiKey(m[1]));
+    const dept = lookupKey(m[1]);
     if (!dept) { rejectedAuth.inc(); throw new HttpError(401, 'unauthorized', 'unknown API key'); }
     req.department = dept;
   });
