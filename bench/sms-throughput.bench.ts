@@ -8,17 +8,14 @@
  * At the end the dispatcher stops, the last receipts are waited for and the store is counted.
  *
  * Env: BENCH_SECONDS (window 50 run, default 60), BENCH_SHORT_SECONDS (windows 1 and 10, default 10),
- * BENCH_WINDOWS (default "50,1,10"), BENCH_ROWS (rows seeded for the window-50 run, default 400000; 600000 with BENCH_BATCHED_ACKS=1),
+ * BENCH_WINDOWS (default "50,1,10"), BENCH_ROWS (rows seeded for the window-50 run, default 700000),
  * BENCH_DLR_DELAY_MS (simulator receipt delay, default 5), BENCH_SMSC_MAX_TPS (the simulator answers
  * ESME_RTHROTTLED above this rate; default none: shows the dispatcher's adaptive rate under throttling).
- * BENCH_BATCHED_ACKS=1: projection of the proposed channel.ts change (receipts acked after the
- * dispatcher's batched commit: `dispatcher.onReceipt(r, text, () => ev.ack(0))`), wired here from
- * outside the channel; see deferReceiptAcks().
+ * Receipts are acknowledged after the dispatcher's batched commit that records them (as the channel is wired).
  */
 import { rmSync } from 'node:fs';
 import { startServer, type RunningServer } from '../src/app.js';
 import { createLogger } from '../src/log.js';
-import type { DeliverEvent } from '../src/sms/link/index.js';
 import { rssMb, tempDataDir } from './lib.js';
 import { startSmscProcess } from './smsc-process.js';
 import { seedOutboxInChild, sleep, smsServerConfig, until } from './sms-common.js';
@@ -26,9 +23,8 @@ import { seedOutboxInChild, sleep, smsServerConfig, until } from './sms-common.j
 const LONG = Number(process.env.BENCH_SECONDS ?? 60);
 const SHORT = Number(process.env.BENCH_SHORT_SECONDS ?? 10);
 const WINDOWS = (process.env.BENCH_WINDOWS ?? '50,1,10').split(',').map(Number);
-const ROWS = Number(process.env.BENCH_ROWS ?? (process.env.BENCH_BATCHED_ACKS === '1' ? 600_000 : 400_000));
+const ROWS = Number(process.env.BENCH_ROWS ?? 700_000);
 const DLR_DELAY = Number(process.env.BENCH_DLR_DELAY_MS ?? 5);
-const BATCHED_ACKS = process.env.BENCH_BATCHED_ACKS === '1';
 const SMSC_MAX_TPS = process.env.BENCH_SMSC_MAX_TPS ? Number(process.env.BENCH_SMSC_MAX_TPS) : undefined;
 
 /**
@@ -36,20 +32,6 @@ const SMSC_MAX_TPS = process.env.BENCH_SMSC_MAX_TPS ? Number(process.env.BENCH_S
  * and then `ev.ack(0)`; here the receipt's real ack is handed to the dispatcher (called after its
  * batched commit) and the channel's own ack call becomes a no-op.
  */
-function deferReceiptAcks(server: RunningServer): void {
-  const { link, dispatcher } = server.channels.sms;
-  let current: (() => void) | null = null;
-  link.prependListener('deliver', (ev: DeliverEvent) => {
-    if (!ev.isReceipt) return;
-    const real = ev.ack;
-    current = () => { real(0); };
-    ev.ack = () => true;
-  });
-  link.on('deliver', () => { if (current) { const a = current; current = null; a(); } }); // receipt the channel could not read
-  const orig = dispatcher.onReceipt.bind(dispatcher);
-  dispatcher.onReceipt = (r, raw) => { const a = current; current = null; return orig(r, raw, a ?? undefined); };
-}
-
 async function run(window: number, seconds: number, rows: number): Promise<void> {
   const dir = tempDataDir();
   const seedMs = seedOutboxInChild(dir, rows);
@@ -58,7 +40,6 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
   let server: RunningServer | null = null;
   try {
     server = await startServer(smsServerConfig(dir, smsc.port, { HOTLINE_SMPP_WINDOW: String(window), HOTLINE_SMPP_TPS: '0' }), { log: createLogger('warn') });
-    if (BATCHED_ACKS) deferReceiptAcks(server);
     const sms = server.channels.sms;
     const d = sms.dispatcher;
     await until(() => sms.link.state === 'bound', 10_000);
@@ -112,7 +93,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
   }
 }
 
-console.log(`SMS MT throughput (SMSC simulator in a child process, dlrDelayMs ${DLR_DELAY}, record off${SMSC_MAX_TPS ? `, throttling above ${SMSC_MAX_TPS}/s` : ''}; server in this process; receipts acked ${BATCHED_ACKS ? 'after the batched commit (proposed channel change)' : 'after their own commit (channel as wired)'})`);
+console.log(`SMS MT throughput (SMSC simulator in a child process, dlrDelayMs ${DLR_DELAY}, record off${SMSC_MAX_TPS ? `, throttling above ${SMSC_MAX_TPS}/s` : ''}; server in this process; receipts acked after the batched commit that records them)`);
 for (const w of WINDOWS) {
   const seconds = w === 50 ? LONG : SHORT;
   // Enough rows for the run (window 1 is latency-bound: a few thousand per second at most).
