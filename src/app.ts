@@ -61,7 +61,7 @@ export function onSimulators(config: Config): boolean {
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
   const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms });
-  const jobs = createJobs(ctx, sms);
+  const jobs = createJobs(ctx, sms, voice);
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
   const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
   const admin = adminComponent(ctx, {

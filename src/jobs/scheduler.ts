@@ -12,16 +12,17 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
 import type { SmsChannel } from '../sms/channel.js';
+import type { VoiceChannel } from '../voice/channel.js';
 import { localDate } from '../domain/time.js';
 
 export interface Jobs extends Component {
   releaseQuietHours(): number;
   expireStale(): number;
   remindOverdue(): { departments: number; declarations: number };
-  retention(): { outbox: number; receipts: number };
+  retention(): { outbox: number; receipts: number; calls: number };
 }
 
-export function createJobs(ctx: AppContext, sms: SmsChannel | null): Jobs {
+export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: VoiceChannel | null = null): Jobs {
   const log = ctx.log.child('jobs');
   const tasks: ScheduledTask[] = [];
   const tz = ctx.config.time.zone;
@@ -67,8 +68,9 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null): Jobs {
       const weekAgo = new Date(ctx.now().getTime() - 7 * 86400_000).toISOString();
       const outbox = sms ? sms.repo.purgeOutbox(before) : 0;
       const receipts = sms ? sms.repo.purgeUnmatchedReceipts(weekAgo) : 0;
-      if (outbox || receipts) log.info('retention', { outbox, receipts });
-      return { outbox, receipts };
+      const calls = voice?.callLog ? voice.callLog.purgeEndedBefore(before) : 0;
+      if (outbox || receipts || calls) log.info('retention', { outbox, receipts, calls });
+      return { outbox, receipts, calls };
     },
     async start() {
       const [qh, qm] = ctx.config.sms.quiet_end.split(':').map(Number);

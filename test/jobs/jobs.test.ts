@@ -47,4 +47,19 @@ describe('scheduled jobs', () => {
     expect(rows[0].text).toContain('市市场监督管理局');
     expect(ctx.store.audit.list(5)[0].action).toBe('overdue.reminder');
   });
+
+  it('retention purges finished outbox rows past the retention period, keeps open ones', () => {
+    let now = at(12)();
+    const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const sms = createSmsChannel(ctx, { simulator: null });
+    const jobs = createJobs(ctx, sms);
+    const done = sms.outbox.queue({ phone: '13800000001', text: '旧消息', reason: 'reply' });
+    const open = sms.outbox.queue({ phone: '13800000002', text: '未发送', reason: 'reply' });
+    sms.repo.cancel(done.id, now.toISOString());
+    now = new Date(now.getTime() + 31 * 86400_000);
+    expect(jobs.retention()).toMatchObject({ outbox: 1 });
+    expect(sms.repo.byId(done.id)).toBeUndefined();
+    expect(sms.repo.byId(open.id)?.status).toBe('queued');
+  });
 });

@@ -57,6 +57,9 @@ export class CallLog {
     this.callsTotal = ctx.metrics.counter('hotline_voice_calls_total', 'Calls ended, by outcome');
   }
 
+  /** Retention: calls (and their steps) that ended before `iso`. */
+  purgeEndedBefore(iso: string): number { return this.repo.purgeBefore(iso); }
+
   start(): void {
     const lost = this.repo.closeUnfinished(this.ctx.now().toISOString());
     if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by the previous run marked lost`);
