@@ -3,21 +3,19 @@
  * voice complaint, department scoping, the XSS string shown as text, the live page updating without
  * reload. Screenshots of every page go to test-artifacts/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { FakeSms, FakeTestPhone, FakeVoice, startAdmin, writeRecording, type AdminServer } from './helpers.js';
 import { seedDemoData } from '../../src/demo/demo-data.js';
+import { CHROMIUM, hasChromium, launchChromium, SHOTS } from '../helpers/browser.js';
 import type { Feedback } from '../../src/domain/types.js';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
 declare const document: any;
 declare const window: any;
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const XSS = '<img src=x onerror=alert(1)> 测试转义';
 
 if (!hasChromium) console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install chromium; CI installs it)`);
@@ -39,11 +37,7 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     voice = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 3, callId: 'sim-1', flowPath: 'menu>complaint>record' });
     other = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712345678', text: '人社局的投诉（部门用户不可见）' });
     ctx.feedback.assign(other.id, ctx.store.departments.byCode('RSJ')!.id, 'test');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -11,7 +11,7 @@
  *  SMS outbox + handset (answer, survey) · 6 XSS shown as text · 7 department user scoping.
  * Screenshots: test-artifacts/screenshots/journey-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -20,15 +20,14 @@ import { silentLogger } from '../../src/log.js';
 import { AriSimulator } from '../../src/sim/ari/index.js';
 import { DEMO_CODES } from '../../src/demo/demo-data.js';
 import { testConfig } from '../helpers/context.js';
+import { CHROMIUM, hasChromium, launchChromium, SHOTS } from '../helpers/browser.js';
+import { until } from '../helpers/wait.js';
 import { SHARED_TTS_DIR } from '../voice/calls/helpers.js';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
 declare const document: any;
 declare const window: any;
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
 const XSS = '<img src=x onerror=alert(1)> 测试转义';
 
 /**
@@ -63,12 +62,8 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
       HOTLINE_ADMIN_DEMO: 'on', HOTLINE_VOICE_TTS: 'espeak-ng', HOTLINE_SMPP_TPS: '0',
       HOTLINE_SMS_QUIET_START: '00:00', HOTLINE_SMS_QUIET_END: '00:00',
     }), { log: silentLogger, voice: { simulator: sim, timeScale: TIME_SCALE, ttsDir: SHARED_TTS_DIR } });
-    const { chromium } = await import('playwright-core');
     [browser] = await Promise.all([
-      chromium.launch({
-        executablePath: CHROMIUM, headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-dev-shm-usage', '--mute-audio'],
-      }),
+      launchChromium(['--mute-audio']),
       server.channels.voice!.promptsReady, // captions need the rendered prompts (cached across runs)
       until(() => server.channels.sms.link.state === 'bound', 5000, 'SMPP bound to the simulator'),
     ]);
@@ -316,12 +311,3 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
   });
 });
 
-async function until<T>(fn: () => T | null | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
