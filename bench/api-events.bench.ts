@@ -13,7 +13,7 @@ import { withCheckDigit } from '../src/domain/query-code.js';
 import { createContext } from '../src/services.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
-import { rssMb, startServerProcess, summary, tempDataDir } from './lib.js';
+import { cpuSeconds, rssMb, startServerProcess, summary, tempDataDir } from './lib.js';
 
 const N = Number(process.env.BENCH_DECLARATIONS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -50,6 +50,7 @@ store.close();
 const server = await startServerProcess(env);
 let seq = 0;
 const base = Date.now();
+const cpu0 = cpuSeconds(server.child.pid!);
 const result = await autocannon({
   url: server.url, connections: 50, duration: SECONDS, pipelining: 1,
   requests: [{
@@ -66,5 +67,8 @@ const result = await autocannon({
 });
 const non2xx = result.non2xx;
 console.log(`events: ${Math.round(result.requests.average).toLocaleString()} req/s avg over ${SECONDS} s, latency p50=${result.latency.p50} ms p99=${result.latency.p99} ms max=${result.latency.max} ms, non-2xx=${non2xx}, errors=${result.errors}, total=${result.requests.total.toLocaleString()}`);
+const cpuUsed = cpuSeconds(server.child.pid!) - cpu0;
+const perEvent = (cpuUsed / result.requests.total) * 1e6;
+console.log(`server CPU: ${cpuUsed.toFixed(1)} s for ${result.requests.total.toLocaleString()} events = ${perEvent.toFixed(0)} µs per event → one core could take ~${Math.round(1e6 / perEvent).toLocaleString()} events/s (the load generator shares this 2-core machine)`);
 console.log(`server RSS after load: ${rssMb(server.child.pid).toFixed(1)} MB`);
 await server.stop();
