@@ -10,6 +10,7 @@ import { isOverdue } from '../../domain/declarations.js';
 import { maskPhone } from '../../domain/masking.js';
 import { HttpError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
+import { GroupCommit } from './group-commit.js';
 import {
   AnswerBody, CodeParams, DeclarationBody, DeclarationView, ErrorBody, EventBody, EventResult, FeedbackQuery, FeedbackView, RefParams,
 } from './schemas.js';
@@ -48,6 +49,8 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   const { ctx } = opts;
   const requests = ctx.metrics.counter('hotline_api_requests_total', 'Department API requests by route and status');
   const rejectedAuth = ctx.metrics.counter('hotline_api_auth_failures_total', 'Department API requests refused for a missing or wrong key');
+
+  const events = new GroupCommit(ctx.store);
 
   // Key → department, remembered for a few seconds: saves a hash and a query per request. A key rotated
   // (also from the CLI, in another process) stops working within KEY_CACHE_MS.
@@ -95,7 +98,8 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
       response: { 200: EventResult, 201: EventResult, ...errors },
     },
   }, async (req, reply) => {
-    const r = ctx.declarations.applyStatusEvent(req.department!, req.params.code, req.body);
+    const dept = req.department!;
+    const r = await events.submit(() => ctx.declarations.applyStatusEvent(dept, req.params.code, req.body));
     return reply.status(r.duplicate ? 200 : 201).send({
       duplicate: r.duplicate, applied: r.applied, event: eventView(r.event), declaration: declarationView(r.declaration, ctx.now()),
     });
