@@ -135,15 +135,23 @@ export function resample(input: Float32Array, from: number, to: number): Float32
   if (from === to) return input.slice();
   const outLen = Math.floor((input.length * to) / from);
   const out = new Float32Array(outLen);
-  if (input.length === 0) return out;
-  const h = to < from ? lowPassTaps((0.45 * to) / from, 63) : null;
-  const half = h ? (h.length - 1) / 2 : 0;
+  const n = input.length;
+  if (n === 0) return out;
+  const h = to < from ? Float32Array.from(lowPassTaps((0.45 * to) / from, 63)) : null;
+  const taps = h ? h.length : 0;
+  const half = h ? (taps - 1) / 2 : 0;
+  // Filtered input sample j (the FIR centred on j); the bounds checks only near the edges.
   const at = (j: number): number => {
-    if (!h) return input[Math.min(Math.max(j, 0), input.length - 1)];
+    if (!h) return input[j < 0 ? 0 : j >= n ? n - 1 : j];
+    const start = j - half;
     let acc = 0;
-    for (let k = 0; k < h.length; k++) {
-      const idx = j + k - half;
-      if (idx >= 0 && idx < input.length) acc += h[k] * input[idx];
+    if (start >= 0 && start + taps <= n) {
+      for (let k = 0; k < taps; k++) acc += h[k] * input[start + k];
+    } else {
+      for (let k = 0; k < taps; k++) {
+        const idx = start + k;
+        if (idx >= 0 && idx < n) acc += h[k] * input[idx];
+      }
     }
     return acc;
   };
@@ -155,7 +163,7 @@ export function resample(input: Float32Array, from: number, to: number): Float32
     const frac = t - j;
     if (j !== cachedJ) {
       cachedA = j === cachedJ + 1 ? cachedB : at(j);
-      cachedB = j + 1 < input.length ? at(j + 1) : cachedA;
+      cachedB = j + 1 < n ? at(j + 1) : cachedA;
       cachedJ = j;
     }
     out[i] = cachedA + (cachedB - cachedA) * frac;
