@@ -1076,6 +1076,21 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return s;
   }
 
+  /** The bridge and channels named by an addChannel/removeChannel request, each checked before any is moved. */
+  private bridgeChannels(p: Params, check: (ch: Chan, b: BridgeRec) => void): { bridge: BridgeRec; chans: Chan[] } {
+    const bridge = this.bridges.get(p.get('bridgeId') ?? '');
+    if (!bridge) throw new AriError(404, 'Bridge not found');
+    const ids = p.list('channel');
+    if (!ids.length) throw new AriError(400, 'Missing parameter channel');
+    const chans = ids.map((id) => {
+      const ch = this.channels.get(id);
+      if (!ch || ch.gone) throw new AriError(400, 'Channel not found');
+      check(ch, bridge);
+      return ch;
+    });
+    return { bridge, chans };
+  }
+
   private joinBridge(ch: Chan, b: BridgeRec): void {
     if (ch.bridge === b) return;
     if (ch.bridge) this.leaveBridge(ch, ch.bridge);
@@ -1468,32 +1483,18 @@ export class AriSimulator extends EventEmitter implements CallDriver {
         return noContent();
       },
       'bridges.addChannel': (p) => {
-        const b = this.bridges.get(p.get('bridgeId') ?? '');
-        if (!b) throw new AriError(404, 'Bridge not found');
-        const ids = p.list('channel');
-        if (!ids.length) throw new AriError(400, 'Missing parameter channel');
-        const chans = ids.map((id) => {
-          const ch = this.channels.get(id);
-          if (!ch || ch.gone) throw new AriError(400, 'Channel not found');
+        const { bridge, chans } = this.bridgeChannels(p, (ch) => {
           if (!ch.stasisApp) throw new AriError(422, 'Channel not in Stasis application');
           if (ch.current?.kind === 'record') throw new AriError(409, 'Channel currently recording');
-          return ch;
         });
-        for (const ch of chans) this.joinBridge(ch, b);
+        for (const ch of chans) this.joinBridge(ch, bridge);
         return noContent();
       },
       'bridges.removeChannel': (p) => {
-        const b = this.bridges.get(p.get('bridgeId') ?? '');
-        if (!b) throw new AriError(404, 'Bridge not found');
-        const ids = p.list('channel');
-        if (!ids.length) throw new AriError(400, 'Missing parameter channel');
-        const chans = ids.map((id) => {
-          const ch = this.channels.get(id);
-          if (!ch || ch.gone) throw new AriError(400, 'Channel not found');
+        const { bridge, chans } = this.bridgeChannels(p, (ch, b) => {
           if (ch.bridge !== b) throw new AriError(422, 'Channel not in this bridge');
-          return ch;
         });
-        for (const ch of chans) this.leaveBridge(ch, b);
+        for (const ch of chans) this.leaveBridge(ch, bridge);
         return noContent();
       },
 
