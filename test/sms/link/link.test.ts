@@ -3,7 +3,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SmppLink } from '../../../src/sms/link/index.js';
+import { SmppLink, type DeliverEvent } from '../../../src/sms/link/index.js';
 import { concatUdh } from '../../../src/sim/smsc/index.js';
 import { rig, sleep, ucs2, until, waitState, type Rig } from './_helpers.js';
 
@@ -265,6 +265,28 @@ describe('SmppLink incoming', () => {
     await acked;
     expect(r.sim.counts.redelivered).toBe(1);
     expect(r.sim.pendingDeliveries).toBe(0);
+  });
+
+  it('an ack is confirmed once the SMSC answers a request written after it; an ack lost at a link drop never is', async () => {
+    r = await rig({ autoAck: false, link: { enquireLinkMs: 60_000 } });
+    const hi = { ...text('hi'), registeredDelivery: 0 }; // no receipts in this test
+    const confirmed: string[] = [];
+    r.link.on('deliver', (ev: DeliverEvent) => { ev.ack(0, () => confirmed.push(ev.payload.toString('latin1'))); });
+    await r.sim.injectMo({ from: MSISDN, to: '96365', text: 'one' });
+    await sleep(50);
+    expect(confirmed).toEqual([]); // nothing written after the resp yet
+    expect((await r.link.submit(hi)).kind).toBe('ok');
+    expect(confirmed).toEqual(['one']);
+    // The next resp is lost at a link drop: never confirmed, and the message comes again on the new link.
+    r.sim.loseDeliverResps(1);
+    const acked = r.sim.injectMo({ from: MSISDN, to: '96365', text: 'two', timeoutMs: 5000 });
+    await acked;
+    expect(r.delivers.map((d) => d.payload.toString('latin1'))).toEqual(['one', 'two', 'two']);
+    expect(r.delivers[1].linkId).not.toBe(r.delivers[2].linkId);
+    expect(r.delivers[1].pduBody).toEqual(r.delivers[2].pduBody);
+    expect(r.delivers[1].sequence).not.toBe(r.delivers[2].sequence);
+    expect((await r.link.submit(hi)).kind).toBe('ok');
+    expect(confirmed).toEqual(['one', 'two']); // only the copy whose resp was read
   });
 
   it('a deliver never acked by the consumer is abandoned after deliverAckTimeoutMs (not acked)', async () => {
