@@ -4,8 +4,10 @@
  * Each "server" is a new context and SMS channel on the same data directory, bound to one SMSC
  * simulator that keeps what it has not seen acknowledged (as an operator SMSC does).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/services.js';
 import { createSmsChannel, type SmsChannel, type SmsChannelOptions } from '../../src/sms/channel.js';
@@ -14,6 +16,7 @@ import { silentLogger } from '../../src/log.js';
 import type { AppContext } from '../../src/context.js';
 import { testConfig, tempDir } from '../helpers/context.js';
 import { until } from '../helpers/wait.js';
+import { Store } from '../../src/store/index.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -195,5 +198,63 @@ describe('inbound SMS: long messages', () => {
     expect([...b.ctx.store.feedback.smsPartsIncomplete([f.id]).values()]).toEqual([{ received: 2, expected: 3 }]);
     await settled(b);
     expect(outboxTo(b, phone)).toBe(1);
+  });
+});
+
+describe('inbound SMS: kill -9', () => {
+  it('kill -9 of the server in the middle of 300 complaints, restart: each one recorded and answered exactly once', async () => {
+    const sim = await simulator();
+    const dir = dataDir();
+    const env = {
+      ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_SMPP_HOST: '127.0.0.1', HOTLINE_SMPP_PORT: String(sim.port),
+      HOTLINE_SMPP_SYSTEM_ID: DEFAULT_SMSC_CREDENTIALS.systemId, HOTLINE_SMPP_PASSWORD: DEFAULT_SMSC_CREDENTIALS.password,
+      HOTLINE_SMS_REPLIES_PER_HOUR: '1000', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_ARI_URL: '', ...ENV,
+    };
+    const start = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli.ts'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      cleanups.push(() => { child.kill('SIGKILL'); });
+      await new Promise<void>((resolve, reject) => {
+        let buf = '';
+        const on = (d: Buffer) => { buf += d; if (/listening on http/.test(buf)) resolve(); };
+        child.stdout!.on('data', on); child.stderr!.on('data', on);
+        child.once('exit', (c) => reject(new Error(`server exited ${c}: ${buf.slice(-1500)}`)));
+      });
+      return child;
+    };
+    const phones = Array.from({ length: 300 }, (_, i) => `86137100${String(i).padStart(5, '0')}`);
+    const first = await start();
+    await sim.waitFor(() => sim.boundSessions().length > 0, 20_000, 'bound');
+    // A steady stream (pacing only; nothing waits on time for correctness): the kill lands in the middle of it.
+    const acked: Array<Promise<void>> = [];
+    const stream = (async () => {
+      for (const [i, p] of phones.entries()) {
+        const a = sim.injectMo({ from: p, to: '96365', text: `投诉 第${i}号楼电梯又坏了`, timeoutMs: 90_000 });
+        a.catch(() => undefined);
+        acked.push(a);
+        if (i % 3 === 2) await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await sim.waitFor(() => sim.counts.moAcked >= 60, 30_000, '60 MO acknowledged');
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    const killedAt = sim.counts.moAcked;
+    expect(killedAt).toBeLessThan(300);
+    const second = await start();
+    await stream;
+    await Promise.all(acked);
+    await sim.waitFor(() => phones.every((p) => handset(sim, p).length >= 1) || null, 60_000, 'every citizen answered');
+    second.kill('SIGKILL');
+    await once(second, 'exit');
+    const store = Store.open(join(dir, 'hotline.db'));
+    try {
+      const perPhone = (sql: string) => new Map((store.db.prepare(sql).all() as Array<{ p: string; n: number }>).map((r) => [r.p, r.n]));
+      const feedback = perPhone(`SELECT substr(phone, -11) AS p, COUNT(*) AS n FROM feedback GROUP BY p`);
+      const replies = perPhone(`SELECT substr(phone, -11) AS p, COUNT(*) AS n FROM sms_outbox WHERE reason = 'reply' GROUP BY p`);
+      const inbound = perPhone(`SELECT substr(phone, -11) AS p, COUNT(*) AS n FROM sms_inbound GROUP BY p`);
+      for (const p of phones) {
+        expect([feedback.get(national(p)), replies.get(national(p)), inbound.get(national(p))], p).toEqual([1, 1, 1]);
+      }
+      expect(store.db.prepare(`SELECT COUNT(*) FROM sms_inbound WHERE status = 'received'`).pluck().get()).toBe(0);
+    } finally { store.close(); }
   });
 });
