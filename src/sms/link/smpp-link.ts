@@ -237,6 +237,9 @@ type Role = 'trx' | 'tx' | 'rx';
 type ReqResult = { resp: PDU } | { lost: 'timeout' | 'link-lost'; written: boolean };
 interface Pending { kind: 'bind' | 'submit' | 'enquire' | 'unbind'; timer: NodeJS.Timeout; resolve(r: ReqResult): void }
 
+/** After an ack with nothing else written on its connection for this long, an enquire_link makes the SMSC answer (and so confirm it). */
+const ACK_PROBE_MS = 500;
+
 const noop = () => { /* default logger */ };
 const NULL_LOGGER: LinkLogger = { info: noop, warn: noop, error: noop };
 
@@ -437,6 +440,7 @@ class Connection {
   private ackWatch: Array<{ afterSeq: number; cb: () => void }> = [];
   /** Unique id of the current socket (DeliverEvent.linkId). */
   private linkId = '';
+  private probeTimer: NodeJS.Timeout | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
   private enquireTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -654,6 +658,24 @@ class Connection {
     }
   }
 
+  /**
+   * Acks wait for confirmation: if no request is written after them soon (e.g. the replies go out on
+   * the transmitter of a pair, or there is no reply), one enquire_link is, so the SMSC's answer confirms them.
+   */
+  private probeSoon(): void {
+    if (this.probeTimer) return;
+    const socket = this.socket;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      const session = this.session;
+      if (this.socket !== socket || this.phase !== 'bound' || !session || !this.ackWatch.length) return;
+      if (session.sequence > this.ackWatch[this.ackWatch.length - 1].afterSeq) return; // a later request's answer will do
+      this.link.counters.enquireSent++;
+      void this.request(new smpp.PDU('enquire_link'), 'enquire', this.link.config.responseTimeoutMs);
+    }, ACK_PROBE_MS);
+    this.probeTimer.unref?.();
+  }
+
   private reply(pdu: PDU): boolean {
     const s = this.session;
     if (!s || !this.socket || this.socket.destroyed) return false;
@@ -745,7 +767,10 @@ class Connection {
         const ok = respond(status);
         if (ok) {
           link.counters.acks++;
-          if (onConfirmed && this.session) this.ackWatch.push({ afterSeq: this.session.sequence, cb: onConfirmed });
+          if (onConfirmed && this.session) {
+            this.ackWatch.push({ afterSeq: this.session.sequence, cb: onConfirmed });
+            this.probeSoon();
+          }
         }
         return ok;
       },
@@ -829,6 +854,7 @@ class Connection {
     for (const u of this.unacked) { u.done = true; clearTimeout(u.timer); }
     this.unacked.clear();
     this.ackWatch = []; // written but never known read: the SMSC may re-deliver those
+    if (this.probeTimer) { clearTimeout(this.probeTimer); this.probeTimer = null; }
 
     if (submits) this.log.warn('SMPP link lost with submits in flight; settled as link-lost', { role: this.role, submits });
     if (wasBound && !this.link.isStopped) this.log.warn('SMPP connection closed', { role: this.role });
