@@ -14,7 +14,8 @@
  *      - it arrived on another connection than the stored one (an SMSC re-delivers after a re-bind);
  *      - the SMSC was never seen to read our resp for the stored one. It has read it once it answered
  *        a request we wrote after the resp on that connection (TCP keeps order): normally within
- *        milliseconds, by the reply's submit_sm_resp, or by the next enquire_link_resp;
+ *        milliseconds, by the reply's submit_sm_resp, else by the answer to an enquire_link the link
+ *        sends half a second after an ack that nothing else followed;
  *      - the stored one arrived within the window (`sms.mo_dedupe_hours`, default 24 h).
  *    A citizen who texts the same words twice sends identical octets too (e.g. `CX 123…` twice, minutes
  *    apart); the second one is answered, because the SMSC had read our resp for the first, or because
