@@ -256,5 +256,5 @@ describe('inbound SMS: kill -9', () => {
       }
       expect(store.db.prepare(`SELECT COUNT(*) FROM sms_inbound WHERE status = 'received'`).pluck().get()).toBe(0);
     } finally { store.close(); }
-  });
+  }, 120_000);
 });
