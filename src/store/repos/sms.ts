@@ -96,7 +96,11 @@ export class SqliteSmsRepo {
       recoverSegs: db.prepare(`SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`),
       recoverSegsReset: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`),
       addUnknown: db.prepare(`UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + ? WHERE id = ?`),
-      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = @now WHERE status = 'held' AND next_attempt_at <= @now`),
+      // Quiet hours are decided by the caller from the current settings; rows keep their order (id) in the queue.
+      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now WHERE status = 'held'`),
+      // Older held notices of one phone with the same dedupe-key prefix (same declaration): the newest wins.
+      supersedeHeld: db.prepare(`UPDATE sms_outbox SET status = 'superseded', done_at = @now, updated_at = @now, last_error = @why
+        WHERE phone = @phone AND status = 'held' AND id < @keep AND substr(dedupe_key, 1, length(@prefix)) = @prefix`),
       expireDue: db.prepare(`UPDATE sms_outbox SET status = 'expired', done_at = @now, updated_at = @now, last_error = 'validity period passed before sending'
         WHERE status IN ('queued', 'held') AND expires_at IS NOT NULL AND expires_at < @now`),
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status'),
@@ -251,7 +255,12 @@ export class SqliteSmsRepo {
     })();
   }
 
+  /** Every held row joins the queue (the caller checked that quiet hours are over). */
   releaseHeld(now: string): number { return this.s.releaseHeld.run({ now }).changes; }
+  /** Held rows of `phone` older than `keep` whose dedupe key starts with `prefix` end 'superseded'. */
+  supersedeHeld(phone: string, prefix: string, keep: number, now: string): number {
+    return this.s.supersedeHeld.run({ phone, prefix, keep, now, why: `superseded by a newer notice (#${keep})` }).changes;
+  }
   expireDue(now: string): number { return this.s.expireDue.run({ now }).changes; }
   countsByStatus(): Record<string, number> {
     const o: Record<string, number> = {};
