@@ -17,7 +17,7 @@ import {
   addPart, emptyReassembly, expire, parseMoPart, parseReceipt, rebuildReassembly, decodeShortMessage,
   type MoPart, type PlannedMessage, type Reassembled, type ReassemblyState,
 } from './codec/index.js';
-import type { Feedback } from '../domain/types.js';
+import { SURVEYED_KINDS, type Feedback } from '../domain/types.js';
 import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
@@ -238,7 +238,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     const stamp = f.answeredAt ?? ctx.now().toISOString();
     ctx.store.transaction(() => {
       outbox.queue({ phone: f.phone!, text: answerText(f, f.answer!), reason: 'answer', template: 'push.answer', feedbackId: f.id, dedupeKey: `answer:${f.id}:${stamp}` });
-      if (f.kind === 'complaint') {
+      if (SURVEYED_KINDS.includes(f.kind)) {
         outbox.queue({ phone: f.phone!, text: templates.render('survey.ask', { ref: f.ref }), reason: 'survey', template: 'survey.ask', feedbackId: f.id, dedupeKey: `survey:${f.id}:${stamp}` });
       }
     });

@@ -99,6 +99,34 @@ describe('SMS channel end to end', () => {
     expect(server.ctx.subscriptions.isOptedOut(phone)).toBe(true);
   });
 
+  it('a push with a very long reason keeps its 回复TD退订 ending: the reason is cut with …', async () => {
+    const applicant = '13844440001';
+    server.ctx.declarations.upsert(dept, 'SC-LONG', { itemName: '食品经营许可证变更', applicantPhone: applicant, timeLimitDays: 10 });
+    await lastTo(applicant, 1); // the accepted notice
+    const reason = '经现场核查，' + '经营场所布局不符合食品安全要求，'.repeat(29);
+    const res = await fetch(`${server.url}/api/v1/declarations/SC-LONG/events`, {
+      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ eventId: 'long-1', stepName: '审查决定', status: 'rejected', occurredAt: new Date(Date.now() + 1000).toISOString(), details: { reason } }),
+    });
+    expect(res.status).toBe(201);
+    const push = (await lastTo(applicant, 2)).at(-1)!;
+    expect(push).toContain('经现场核查，经营场所布局');
+    expect(push.endsWith('回复TD退订。'), push.slice(-20)).toBe(true);
+    expect(push).toContain('…。如有疑问请拨打96365。');
+    expect(sim.received(applicant)).toHaveLength(2); // one notice, not split
+  });
+
+  it('an answered request gets the satisfaction survey too', async () => {
+    const phone = '13811120099';
+    await sim.injectMo({ from: phone, to: '96365', text: '小区楼下的路灯坏了好几天了，晚上很黑' });
+    await lastTo(phone);
+    const f = server.ctx.store.feedback.list({ q: phone })[0];
+    expect(f.kind).toBe('request');
+    server.ctx.feedback.answer(f.id, '已安排维修，预计明天修复。', 'dept:SCJG');
+    const msgs = await lastTo(phone, 3);
+    expect(msgs[2]).toMatch(/回复1满意/);
+  });
+
   it('a 420-character answer arrives in full, as numbered messages in order, then the survey', async () => {
     const phone = '13833330420';
     await sim.injectMo({ from: phone, to: '96365', text: 'TS 小区门口的垃圾三天没人清理' });

@@ -31,7 +31,7 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
       seqUpsert: db.prepare(`INSERT INTO ref_counters (day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last`).pluck(),
       addTimeline: db.prepare('INSERT INTO feedback_events (feedback_id, action, actor, detail, at) VALUES (?, ?, ?, ?, ?)'),
       timeline: db.prepare('SELECT action, actor, detail, at FROM feedback_events WHERE feedback_id = ? ORDER BY id'),
-      awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind = 'complaint' AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
+      awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind IN ('complaint', 'report', 'request') AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
       list: db.prepare(`${SELECT} WHERE (@status IS NULL OR f.status = @status) AND (@channel IS NULL OR f.channel = @channel) AND (@kind IS NULL OR f.kind = @kind)
         AND (@dept IS NULL OR f.department_id = @dept) AND (@since IS NULL OR f.created_at >= @since) AND (@until IS NULL OR f.created_at < @until)
         AND (@q IS NULL OR f.ref = @q OR f.phone = @q OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')
