@@ -68,6 +68,23 @@ export function startupBanner(server: RunningServer): string {
   return lines.join('\n');
 }
 
+/** `hotline migrate` on PostgreSQL (HOTLINE_DATA_URL): the same output and refusal as on SQLite. */
+async function migratePostgres(url: string): Promise<number> {
+  const { createPool, migratePg } = await import('./store/pg/index.js');
+  const pool = createPool(url, { max: 1 });
+  try {
+    const r = await migratePg(pool);
+    process.stdout.write(r.applied.length ? `migrated ${r.from} → ${r.to}: ${r.applied.join(', ')}\n` : `schema is current (version ${r.to})\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof SchemaTooNewError) throw e;
+    process.stderr.write(`hotline migrate: PostgreSQL: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    await pool.end();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { process.stdout.write(USAGE); return 0; }
@@ -80,6 +97,10 @@ export async function main(argv: string[]): Promise<number> {
   if (extra) return extra(extraCommands.has(cmd) && !extraCommands.has(`${cmd} ${sub ?? ''}`.trim()) ? [sub, ...rest].filter((x) => x !== undefined) : rest, config);
   switch (cmd) {
     case 'start': {
+      if (config.data.url) {
+        process.stderr.write('hotline: start-up failed: HOTLINE_DATA_URL (PostgreSQL) is a preview: only `hotline migrate` uses it yet; leave it empty to run on SQLite\n');
+        return 1;
+      }
       const log = createLogger(config.log.level as Level);
       let server: RunningServer;
       try { server = await startServer(config, { log }); } catch (e) {
@@ -100,6 +121,7 @@ export async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'migrate': {
+      if (config.data.url) return migratePostgres(config.data.url);
       const store = Store.open(join(config.data.dir, 'hotline.db'), { migrate: false });
       const r = migrate(store.db);
       process.stdout.write(r.applied.length ? `migrated ${r.from} → ${r.to}: ${r.applied.join(', ')}\n` : `schema is current (version ${r.to})\n`);

@@ -13,6 +13,7 @@ interface KeyDef { kind: Kind; def: string | number | boolean | null; doc: strin
 export const SCHEMA = {
   data: {
     dir: { kind: 'string', def: './data', doc: 'Data directory: SQLite file, recordings, TTS cache' },
+    url: { kind: 'string', def: '', secret: true, doc: 'Database: empty = the SQLite file in the data dir; postgres://user:pass@host/db = PostgreSQL (preview: `hotline migrate` only)' },
     synchronous: { kind: 'enum', def: 'NORMAL', values: ['NORMAL', 'FULL'], doc: 'SQLite synchronous: NORMAL survives kill -9; FULL also power loss' },
     checkpoint: { kind: 'enum', def: 'background', values: ['background', 'inline'], doc: 'WAL checkpoints in a worker thread, off the event loop (background), or SQLite\'s auto-checkpoint on commit (inline)' },
     calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },
@@ -164,6 +165,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const cfg = out as Config;
   // Cross-checks
   try { new Intl.DateTimeFormat('en', { timeZone: cfg.time.zone }); } catch { throw new ConfigError(`config HOTLINE_TIME_ZONE: unknown time zone "${cfg.time.zone}"`); }
+  if (cfg.data.url && !/^postgres(ql)?:\/\//i.test(cfg.data.url)) throw new ConfigError('config HOTLINE_DATA_URL: must be empty (SQLite) or start with postgres:// or postgresql://');
   if (cfg.ari.url && !/^https?:\/\//.test(cfg.ari.url)) throw new ConfigError(`config HOTLINE_ARI_URL: must start with http:// or https:// (got "${cfg.ari.url}")`);
   return cfg;
 }

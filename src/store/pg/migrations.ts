@@ -1,0 +1,343 @@
+/**
+ * PostgreSQL migrations: one per SQLite migration (same version and name, src/store/migrations/),
+ * the same tables, columns, unique constraints and partial indexes. Type translation:
+ * INTEGER PRIMARY KEY → bigint GENERATED ALWAYS AS IDENTITY; references → bigint; REAL → double precision;
+ * BLOB → bytea. Timestamps stay ISO-8601 TEXT and flags stay integer 0/1, exactly as SQLite stores them,
+ * so both engines hold the same values (and compare times as strings the same way). COLLATE NOCASE
+ * usernames → unique index on lower(username). Time columns are COLLATE "C": compared byte-wise like SQLite,
+ * whatever the database's default collation. Append only, like the SQLite list.
+ */
+import type { Migration } from '../migrations/index.js';
+
+const core = `
+CREATE TABLE departments (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code          text NOT NULL UNIQUE,
+  name          text NOT NULL,
+  contact_phone text,
+  api_key_hash  text,
+  api_key_hint  text,
+  created_at    text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE declarations (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  query_code      text NOT NULL UNIQUE,
+  department_id   bigint NOT NULL REFERENCES departments(id),
+  dept_ref        text,
+  item_name       text NOT NULL,
+  applicant_name  text,
+  applicant_phone text,
+  status          text NOT NULL,
+  status_at       text COLLATE "C" NOT NULL,
+  accepted_at     text COLLATE "C" NOT NULL,
+  due_at          text COLLATE "C",
+  closed_at       text COLLATE "C",
+  created_at      text COLLATE "C" NOT NULL,
+  updated_at      text COLLATE "C" NOT NULL
+);
+CREATE UNIQUE INDEX declarations_dept_ref ON declarations(department_id, dept_ref) WHERE dept_ref IS NOT NULL;
+CREATE INDEX declarations_dept_ref_any ON declarations(dept_ref) WHERE dept_ref IS NOT NULL;
+CREATE INDEX declarations_applicant_phone ON declarations(applicant_phone);
+CREATE INDEX declarations_open_due ON declarations(due_at) WHERE closed_at IS NULL;
+
+CREATE TABLE declaration_events (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  declaration_id bigint NOT NULL REFERENCES declarations(id),
+  department_id  bigint NOT NULL REFERENCES departments(id),
+  event_id       text NOT NULL,
+  step_name      text NOT NULL,
+  status         text NOT NULL,
+  handler_name   text,
+  handler_title  text,
+  opinion        text,
+  details        text,
+  occurred_at    text COLLATE "C" NOT NULL,
+  received_at    text COLLATE "C" NOT NULL,
+  applied        integer NOT NULL,
+  UNIQUE (department_id, event_id)
+);
+CREATE INDEX declaration_events_timeline ON declaration_events(declaration_id, occurred_at, id);
+
+CREATE TABLE feedback (
+  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  ref                text NOT NULL UNIQUE,
+  kind               text NOT NULL,
+  channel            text NOT NULL,
+  phone              text,
+  text               text,
+  recording_path     text,
+  recording_duration double precision,
+  transcript         text,
+  transcribed_by     text,
+  transcribed_at     text COLLATE "C",
+  status             text NOT NULL,
+  department_id      bigint REFERENCES departments(id),
+  declaration_id     bigint REFERENCES declarations(id),
+  answer             text,
+  answered_by        text,
+  answered_at        text COLLATE "C",
+  satisfaction       integer,
+  satisfaction_at    text COLLATE "C",
+  reopen_count       integer NOT NULL DEFAULT 0,
+  call_id            text,
+  flow_path          text,
+  created_at         text COLLATE "C" NOT NULL,
+  updated_at         text COLLATE "C" NOT NULL
+);
+CREATE INDEX feedback_status ON feedback(status, created_at);
+CREATE INDEX feedback_department ON feedback(department_id, status, created_at);
+CREATE INDEX feedback_phone ON feedback(phone, created_at);
+CREATE INDEX feedback_created ON feedback(created_at);
+
+CREATE TABLE feedback_events (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  feedback_id bigint NOT NULL REFERENCES feedback(id),
+  action      text NOT NULL,
+  actor       text NOT NULL,
+  detail      text,
+  at          text COLLATE "C" NOT NULL
+);
+CREATE INDEX feedback_events_feedback ON feedback_events(feedback_id, id);
+
+CREATE TABLE ref_counters (
+  day  text COLLATE "C" PRIMARY KEY,
+  last integer NOT NULL
+);
+
+CREATE TABLE subscriptions (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  phone          text NOT NULL,
+  declaration_id bigint NOT NULL REFERENCES declarations(id),
+  channel        text NOT NULL,
+  created_at     text COLLATE "C" NOT NULL,
+  ended_at       text COLLATE "C"
+);
+CREATE UNIQUE INDEX subscriptions_active ON subscriptions(phone, declaration_id) WHERE ended_at IS NULL;
+CREATE INDEX subscriptions_declaration ON subscriptions(declaration_id) WHERE ended_at IS NULL;
+
+CREATE TABLE opt_outs (
+  phone        text PRIMARY KEY,
+  opted_out_at text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE audit_log (
+  id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at        text COLLATE "C" NOT NULL,
+  actor     text NOT NULL,
+  action    text NOT NULL,
+  target    text,
+  detail    text,
+  prev_hash text NOT NULL,
+  hash      text NOT NULL
+);
+`;
+
+const sms = `
+CREATE TABLE sms_outbox (
+  id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  phone            text NOT NULL,
+  text             text NOT NULL,
+  reason           text NOT NULL,
+  priority         integer NOT NULL,
+  status           text NOT NULL,
+  template         text,
+  dedupe_key       text UNIQUE,
+  encoding         text NOT NULL,
+  data_coding      integer NOT NULL,
+  ref_num          integer NOT NULL,
+  segments         integer NOT NULL,
+  attempts         integer NOT NULL DEFAULT 0,
+  unknown_outcomes integer NOT NULL DEFAULT 0,
+  next_attempt_at  text COLLATE "C" NOT NULL,
+  expires_at       text COLLATE "C",
+  last_error       text,
+  feedback_id      bigint,
+  inbound_id       bigint,
+  created_by       text,
+  created_at       text COLLATE "C" NOT NULL,
+  updated_at       text COLLATE "C" NOT NULL,
+  submitted_at     text COLLATE "C",
+  done_at          text COLLATE "C"
+);
+CREATE INDEX sms_outbox_due ON sms_outbox(priority, next_attempt_at, id) WHERE status = 'queued';
+CREATE INDEX sms_outbox_held ON sms_outbox(next_attempt_at) WHERE status = 'held';
+CREATE INDEX sms_outbox_status ON sms_outbox(status, id);
+CREATE INDEX sms_outbox_phone ON sms_outbox(phone, created_at);
+
+CREATE TABLE sms_segments (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  outbox_id      bigint NOT NULL REFERENCES sms_outbox(id),
+  seq            integer NOT NULL,
+  status         text NOT NULL,
+  message_id     text,
+  message_id_raw text,
+  error_code     integer,
+  submits        integer NOT NULL DEFAULT 0,
+  submitted_at   text COLLATE "C",
+  done_at        text COLLATE "C",
+  UNIQUE (outbox_id, seq)
+);
+CREATE INDEX sms_segments_message_id ON sms_segments(message_id) WHERE message_id IS NOT NULL;
+
+CREATE TABLE sms_receipts_unmatched (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id  text NOT NULL,
+  state       text NOT NULL,
+  error_code  integer,
+  raw         text,
+  received_at text COLLATE "C" NOT NULL
+);
+CREATE INDEX sms_receipts_unmatched_id ON sms_receipts_unmatched(message_id);
+
+CREATE TABLE sms_inbound (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  phone        text NOT NULL,
+  dest         text NOT NULL,
+  text         text NOT NULL,
+  parts        integer NOT NULL,
+  complete     integer NOT NULL,
+  warnings     text,
+  status       text NOT NULL,
+  command      text,
+  outcome      text,
+  feedback_id  bigint,
+  received_at  text COLLATE "C" NOT NULL,
+  processed_at text COLLATE "C"
+);
+CREATE INDEX sms_inbound_pending ON sms_inbound(id) WHERE status = 'received';
+CREATE INDEX sms_inbound_phone ON sms_inbound(phone, received_at);
+
+CREATE TABLE sms_mo_parts (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  source       text NOT NULL,
+  dest         text NOT NULL,
+  data_coding  integer NOT NULL,
+  esm_class    integer NOT NULL,
+  udh          bytea,
+  body         bytea NOT NULL,
+  concat_ref   integer,
+  concat_total integer,
+  concat_seq   integer,
+  ref_bits     integer,
+  fingerprint  text NOT NULL,
+  link_session integer NOT NULL,
+  inbound_id   bigint REFERENCES sms_inbound(id),
+  received_at  text COLLATE "C" NOT NULL
+);
+CREATE INDEX sms_mo_parts_open ON sms_mo_parts(id) WHERE inbound_id IS NULL AND concat_total IS NOT NULL;
+CREATE INDEX sms_mo_parts_fp ON sms_mo_parts(fingerprint, received_at);
+`;
+
+/** SQLite's calls has no integer key; \`ord\` stands in for its rowid (insertion order for recent()). */
+const voice = `
+CREATE TABLE calls (
+  call_id      text PRIMARY KEY,
+  ord          bigint GENERATED ALWAYS AS IDENTITY,
+  direction    text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  flow_id      text NOT NULL,
+  caller       text NOT NULL,
+  called       text NOT NULL,
+  started_at   text COLLATE "C" NOT NULL,
+  answered_at  text COLLATE "C",
+  ended_at     text COLLATE "C",
+  duration_sec double precision,
+  outcome      text,
+  outcomes     text,
+  end_reason   text,
+  last_node    text,
+  path         text,
+  feedback_ref text,
+  recovered    integer NOT NULL DEFAULT 0
+);
+CREATE INDEX calls_started ON calls(started_at);
+CREATE INDEX calls_caller ON calls(caller, started_at);
+
+CREATE TABLE call_steps (
+  id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  call_id  text NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+  at       text COLLATE "C" NOT NULL,
+  node     text NOT NULL,
+  kind     text NOT NULL CHECK (kind IN ('enter', 'input', 'timeout', 'invalid', 'hangup')),
+  detail   text
+);
+CREATE INDEX call_steps_call ON call_steps(call_id, id);
+
+CREATE TABLE ivr_node_counters (
+  flow_id text NOT NULL,
+  node    text NOT NULL,
+  kind    text NOT NULL,
+  count   bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (flow_id, node, kind)
+);
+`;
+
+const admin = `
+CREATE TABLE staff_users (
+  id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  username            text NOT NULL,
+  display_name        text,
+  role                text NOT NULL CHECK (role IN ('admin', 'supervisor', 'operator', 'department')),
+  department_id       bigint REFERENCES departments(id),
+  password_hash       text NOT NULL,
+  disabled            integer NOT NULL DEFAULT 0,
+  created_at          text COLLATE "C" NOT NULL,
+  updated_at          text COLLATE "C" NOT NULL,
+  password_changed_at text COLLATE "C" NOT NULL,
+  last_login_at       text COLLATE "C",
+  CHECK ((role = 'department') = (department_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX staff_users_username ON staff_users(lower(username));
+CREATE INDEX staff_users_department ON staff_users(department_id) WHERE department_id IS NOT NULL;
+
+CREATE TABLE staff_sessions (
+  id_hash      text PRIMARY KEY,
+  user_id      bigint NOT NULL REFERENCES staff_users(id) ON DELETE CASCADE,
+  csrf_token   text NOT NULL,
+  created_at   text COLLATE "C" NOT NULL,
+  expires_at   text COLLATE "C" NOT NULL,
+  last_seen_at text COLLATE "C" NOT NULL,
+  ip           text,
+  user_agent   text
+);
+CREATE INDEX staff_sessions_user ON staff_sessions(user_id);
+CREATE INDEX staff_sessions_expires ON staff_sessions(expires_at);
+
+CREATE TABLE staff_login_failures (
+  username        text NOT NULL,
+  failures        integer NOT NULL,
+  last_failure_at text COLLATE "C" NOT NULL,
+  locked_until    text
+);
+CREATE UNIQUE INDEX staff_login_failures_username ON staff_login_failures(lower(username));
+`;
+
+const smsInboundDedupe = `
+ALTER TABLE sms_mo_parts ADD COLUMN state text NOT NULL DEFAULT 'consumed';
+ALTER TABLE sms_mo_parts ADD COLUMN link_id text;
+ALTER TABLE sms_mo_parts ADD COLUMN ack_confirmed_at text COLLATE "C";
+ALTER TABLE sms_mo_parts ADD COLUMN dup_of bigint;
+UPDATE sms_mo_parts SET state = 'open' WHERE inbound_id IS NULL AND concat_total IS NOT NULL;
+UPDATE sms_mo_parts p SET state = 'duplicate', dup_of = (
+    SELECT q.id FROM sms_mo_parts q WHERE q.id < p.id AND q.source = p.source AND q.concat_ref = p.concat_ref
+      AND q.concat_total = p.concat_total AND q.concat_seq = p.concat_seq AND q.data_coding = p.data_coding
+      AND q.body = p.body ORDER BY q.id LIMIT 1)
+  WHERE state = 'open' AND EXISTS (
+    SELECT 1 FROM sms_mo_parts q WHERE q.id < p.id AND q.source = p.source AND q.concat_ref = p.concat_ref
+      AND q.concat_total = p.concat_total AND q.concat_seq = p.concat_seq AND q.data_coding = p.data_coding
+      AND q.body = p.body);
+DROP INDEX sms_mo_parts_open;
+CREATE INDEX sms_mo_parts_open ON sms_mo_parts(id) WHERE state = 'open';
+CREATE INDEX sms_mo_parts_slot ON sms_mo_parts(source, concat_ref, concat_total, concat_seq, received_at) WHERE concat_total IS NOT NULL;
+ALTER TABLE sms_inbound ADD COLUMN parts_expected integer;
+UPDATE sms_inbound SET parts_expected = parts WHERE complete = 1;
+CREATE INDEX sms_inbound_feedback ON sms_inbound(feedback_id) WHERE feedback_id IS NOT NULL;
+`;
+
+export const PG_MIGRATIONS: Migration[] = [
+  { version: 1, name: 'core', sql: core },
+  { version: 2, name: 'sms', sql: sms },
+  { version: 3, name: 'voice', sql: voice },
+  { version: 4, name: 'admin', sql: admin },
+  { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
+];

@@ -1,0 +1,248 @@
+/**
+ * SMS persistence on PostgreSQL (see ../../repos/sms.ts): outbox + segments, receipts, inbound
+ * messages and raw MO parts. Several instances may share it: the outbox claim locks the rows it takes
+ * (FOR UPDATE SKIP LOCKED: a row is claimed by one instance only, the others pass over it), enqueue
+ * dedupes on the unique dedupe_key (ON CONFLICT DO NOTHING), and the unmatched-receipt check reads the
+ * table (another instance may have kept one) instead of SQLite's in-process set.
+ */
+import type { AsyncOf } from '../../async.js';
+import {
+  ORDERED_BELOW_PRIORITY, type ClaimedMessage, type ClaimedSegment, type InboundRow, type MoPartRow, type NewMoPart, type NewOutbox,
+  type OutboxRow, type SegmentRow, type SqliteSmsRepo,
+} from '../../repos/sms.js';
+import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type SegmentStatus } from '../../../sms/outbox/state.js';
+import { withTransaction, type Queryable } from '../pool.js';
+import { changes, row, rows } from './util.js';
+
+const toOutbox = (r: any): OutboxRow => ({
+  id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
+  encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
+  nextAttemptAt: r.next_attempt_at, expiresAt: r.expires_at, lastError: r.last_error, feedbackId: r.feedback_id, inboundId: r.inbound_id,
+  createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, submittedAt: r.submitted_at, doneAt: r.done_at,
+});
+const toSegment = (r: any): SegmentRow => ({ id: r.id, outboxId: r.outbox_id, seq: r.seq, status: r.status, messageId: r.message_id, messageIdRaw: r.message_id_raw, errorCode: r.error_code, submits: r.submits });
+const toInbound = (r: any): InboundRow => ({
+  id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, partsExpected: r.parts_expected ?? null, complete: !!r.complete, warnings: r.warnings, status: r.status,
+  command: r.command, outcome: r.outcome, feedbackId: r.feedback_id, receivedAt: r.received_at, processedAt: r.processed_at,
+});
+const toPart = (r: any): MoPartRow => ({
+  id: r.id, source: r.source, dest: r.dest, dataCoding: r.data_coding, esmClass: r.esm_class, udh: r.udh, body: r.body, concatRef: r.concat_ref,
+  concatTotal: r.concat_total, concatSeq: r.concat_seq, refBits: r.ref_bits, fingerprint: r.fingerprint, linkSession: r.link_session,
+  linkId: r.link_id ?? null, state: r.state, dupOf: r.dup_of ?? null, ackConfirmedAt: r.ack_confirmed_at ?? null,
+  inboundId: r.inbound_id, receivedAt: r.received_at,
+});
+
+type Claimed = Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
+
+export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
+  constructor(private readonly q: Queryable) {}
+  withClient(q: Queryable): PgSmsRepo { return new PgSmsRepo(q); }
+
+  async enqueue(m: NewOutbox, now: string): Promise<{ id: number; created: boolean }> {
+    return withTransaction(this.q, async (c) => {
+      const r = await row<{ id: number }>(c, `INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [m.phone, m.text, m.reason, m.priority, m.status, m.template, m.dedupeKey, m.encoding, m.dataCoding, m.refNum, m.segments, m.nextAttemptAt, m.expiresAt,
+        m.feedbackId ?? null, m.inboundId ?? null, m.createdBy ?? null, now]);
+      if (!r) return { id: (await row<{ id: number }>(c, 'SELECT id FROM sms_outbox WHERE dedupe_key = $1', [m.dedupeKey]))!.id, created: false };
+      await c.query(`INSERT INTO sms_segments (outbox_id, seq, status) SELECT $1, g, 'pending' FROM generate_series(1, $2::int) AS g`, [r.id, m.segments]);
+      return { id: r.id, created: true };
+    });
+  }
+
+  async byId(id: number): Promise<OutboxRow | undefined> { const r = await row(this.q, 'SELECT * FROM sms_outbox WHERE id = $1', [id]); return r ? toOutbox(r) : undefined; }
+  async segments(id: number): Promise<SegmentRow[]> { return (await rows(this.q, 'SELECT * FROM sms_segments WHERE outbox_id = $1 ORDER BY seq', [id])).map(toSegment); }
+
+  /**
+   * Claim due messages (queued → submitting, their pending segments → submitting), with SQLite's rule:
+   * queue order (priority, next attempt, id); with `busy`, one message per recipient and none to a busy
+   * one; below ORDERED_BELOW_PRIORITY, none while an older one of the same or higher priority to the
+   * same phone is unsent. Rows are locked FOR UPDATE SKIP LOCKED: what another instance is claiming
+   * right now is passed over, never claimed twice.
+   */
+  async claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null): Promise<Claimed> {
+    return withTransaction(this.q, async (c) => {
+      const due = await rows<ClaimedMessage & { blocked: boolean }>(c, `SELECT id, phone, text, encoding, ref_num AS "refNum", segments, attempts, expires_at AS "expiresAt", priority,
+          (priority < $3 AND EXISTS (SELECT 1 FROM sms_outbox p WHERE p.phone = o.phone AND p.id < o.id AND p.priority <= o.priority AND p.status IN ('queued', 'submitting'))) AS blocked
+        FROM sms_outbox o WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY priority, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, busy ? limit * 2 : limit, ORDERED_BELOW_PRIORITY]);
+      const picked: ClaimedMessage[] = [];
+      const taken = new Set<string>();
+      for (const d of due) {
+        if (picked.length >= limit) break;
+        if (busy && (busy.has(d.phone) || taken.has(d.phone))) continue;
+        if (d.blocked) continue;
+        taken.add(d.phone);
+        const { blocked: _b, ...msg } = d;
+        void _b;
+        picked.push(msg);
+      }
+      if (!picked.length) return [];
+      const ids = picked.map((m) => m.id);
+      await c.query(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = $1 WHERE id = ANY($2::bigint[]) AND status = 'queued'`, [now, ids]);
+      const segs = await rows<{ id: number; seq: number; outbox_id: number }>(c, `UPDATE sms_segments SET status = 'submitting', submits = submits + 1
+        WHERE outbox_id = ANY($1::bigint[]) AND status = 'pending' RETURNING id, seq, outbox_id`, [ids]);
+      const byMsg = new Map<number, ClaimedSegment[]>();
+      for (const s of segs) { let l = byMsg.get(s.outbox_id); if (!l) byMsg.set(s.outbox_id, l = []); l.push({ id: s.id, seq: s.seq }); }
+      return picked.map((msg) => {
+        msg.status = 'submitting';
+        msg.attempts += 1;
+        const list = byMsg.get(msg.id) ?? [];
+        if (list.length > 1) list.sort((a, b) => a.seq - b.seq);
+        return { msg, segments: list };
+      });
+    });
+  }
+
+  async unclaim(id: number, now: string): Promise<void> {
+    await withTransaction(this.q, async (c) => {
+      if (await changes(c, `UPDATE sms_outbox SET status = 'queued', attempts = GREATEST(0, attempts - 1), updated_at = $1 WHERE id = $2 AND status = 'submitting'`, [now, id])) {
+        await c.query(`UPDATE sms_segments SET status = 'pending', submits = GREATEST(0, submits - 1) WHERE outbox_id = $1 AND status = 'submitting'`, [id]);
+      }
+    });
+  }
+
+  async segmentSubmitted(segId: number, messageIdKey: string, messageIdRaw: string, now: string): Promise<void> {
+    await this.q.query(`UPDATE sms_segments SET status = 'submitted', message_id = $1, message_id_raw = $2, submitted_at = $3 WHERE id = $4 AND status = 'submitting'`, [messageIdKey, messageIdRaw, now, segId]);
+  }
+  async segmentBackToPending(segId: number): Promise<void> { await this.q.query(`UPDATE sms_segments SET status = 'pending' WHERE id = $1 AND status = 'submitting'`, [segId]); }
+  async segmentFailed(segId: number, errorCode: number | null, now: string): Promise<void> {
+    await this.q.query(`UPDATE sms_segments SET status = 'failed', error_code = $1, done_at = $2 WHERE id = $3`, [errorCode, now, segId]);
+  }
+
+  async setStatus(id: number, status: MessageStatus, now: string, opts: { error?: string | null; nextAttemptAt?: string | null; unknown?: number } = {}): Promise<void> {
+    await this.q.query(`UPDATE sms_outbox SET status = $2::text, updated_at = $3::text, last_error = COALESCE($4::text, last_error),
+        next_attempt_at = COALESCE($5::text, next_attempt_at), unknown_outcomes = unknown_outcomes + $6::int,
+        submitted_at = CASE WHEN $2::text = 'submitted' AND submitted_at IS NULL THEN $3::text ELSE submitted_at END,
+        done_at = CASE WHEN $7::int = 1 THEN $3::text ELSE done_at END WHERE id = $1`,
+    [id, status, now, opts.error ?? null, opts.nextAttemptAt ?? null, opts.unknown ?? 0, FINAL_STATUSES.has(status) ? 1 : 0]);
+  }
+
+  async requeue(id: number, now: string, nextAttemptAt: string, error: string, unknown = 0): Promise<void> {
+    await withTransaction(this.q, async (c) => {
+      await c.query(`UPDATE sms_segments SET status = 'pending' WHERE outbox_id = $1 AND status = 'submitting'`, [id]);
+      await this.withClient(c).setStatus(id, 'queued', now, { error, nextAttemptAt, unknown });
+    });
+  }
+
+  async settleFromSegments(id: number, now: string): Promise<MessageStatus> {
+    const r = (await row<{ cur: MessageStatus | null; segs: string | null }>(this.q,
+      `SELECT (SELECT status FROM sms_outbox WHERE id = $1) AS cur, string_agg(status, ',' ORDER BY seq) AS segs FROM sms_segments WHERE outbox_id = $1`, [id]))!;
+    const current = r.cur ?? undefined;
+    if (!current || current === 'cancelled' || current === 'failed') return current ?? 'failed';
+    const next = deriveFromSegments(r.segs ? r.segs.split(',') as SegmentStatus[] : []);
+    if (next !== current && next !== 'submitting') {
+      await this.q.query(`UPDATE sms_outbox SET status = $1, updated_at = $2,
+        submitted_at = CASE WHEN submitted_at IS NULL AND $3::int = 1 THEN $2 ELSE submitted_at END,
+        done_at = CASE WHEN $4::int = 1 THEN $2 ELSE done_at END WHERE id = $5`, [next, now, next === 'submitted' ? 1 : 0, FINAL_STATUSES.has(next) ? 1 : 0, id]);
+    }
+    return next === 'submitting' ? current : next;
+  }
+
+  async segmentByMessageId(key: string): Promise<SegmentRow | undefined> { const r = await row(this.q, 'SELECT * FROM sms_segments WHERE message_id = $1', [key]); return r ? toSegment(r) : undefined; }
+  async segmentRefByMessageId(key: string): Promise<{ id: number; outboxId: number } | undefined> {
+    return row(this.q, 'SELECT id, outbox_id AS "outboxId" FROM sms_segments WHERE message_id = $1', [key]);
+  }
+  async segmentReceipt(segId: number, status: SegmentStatus, errorCode: number | null, now: string): Promise<void> {
+    await this.q.query('UPDATE sms_segments SET status = $1, error_code = COALESCE($2, error_code), done_at = $3 WHERE id = $4', [status, errorCode, now, segId]);
+  }
+
+  async keepUnmatchedReceipt(key: string, state: string, errorCode: number | null, raw: string | null, now: string): Promise<void> {
+    await this.q.query('INSERT INTO sms_receipts_unmatched (message_id, state, error_code, raw, received_at) VALUES ($1, $2, $3, $4, $5)', [key, state, errorCode, raw, now]);
+  }
+  /** Read from the table: with several instances, another one may have kept the receipt. */
+  async mayHaveUnmatchedReceipt(key: string): Promise<boolean> { return !!(await row(this.q, 'SELECT 1 FROM sms_receipts_unmatched WHERE message_id = $1 LIMIT 1', [key])); }
+  async takeUnmatchedReceipts(key: string): Promise<Array<{ state: string; errorCode: number | null }>> {
+    return rows(this.q, `WITH d AS (DELETE FROM sms_receipts_unmatched WHERE message_id = $1 RETURNING id, state, error_code)
+      SELECT state, error_code AS "errorCode" FROM d ORDER BY id`, [key]);
+  }
+  async purgeUnmatchedReceipts(before: string): Promise<number> { return changes(this.q, 'DELETE FROM sms_receipts_unmatched WHERE received_at < $1', [before]); }
+
+  async recoverAfterRestart(now: string): Promise<{ messages: number; unknownSegments: number }> {
+    return withTransaction(this.q, async (c) => {
+      let unknown = 0;
+      for (const r of await rows<{ outbox_id: number; n: number }>(c, `SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`)) {
+        await c.query('UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + $1 WHERE id = $2', [r.n, r.outbox_id]);
+        unknown += r.n;
+      }
+      await c.query(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`);
+      const messages = await changes(c, `UPDATE sms_outbox SET status = 'queued', updated_at = $1 WHERE status = 'submitting'`, [now]);
+      return { messages, unknownSegments: unknown };
+    });
+  }
+
+  async releaseHeld(now: string): Promise<number> { return changes(this.q, `UPDATE sms_outbox SET status = 'queued', next_attempt_at = $1, updated_at = $1 WHERE status = 'held'`, [now]); }
+  async supersedeHeld(phone: string, prefix: string, keep: number, now: string): Promise<number> {
+    return changes(this.q, `UPDATE sms_outbox SET status = 'superseded', done_at = $4, updated_at = $4, last_error = $5
+      WHERE phone = $1 AND status = 'held' AND id < $3 AND left(dedupe_key, length($2::text)) = $2::text`, [phone, prefix, keep, now, `superseded by a newer notice (#${keep})`]);
+  }
+  async expireDue(now: string): Promise<number> {
+    return changes(this.q, `UPDATE sms_outbox SET status = 'expired', done_at = $1, updated_at = $1, last_error = 'validity period passed before sending'
+      WHERE status IN ('queued', 'held') AND expires_at IS NOT NULL AND expires_at < $1`, [now]);
+  }
+  async countsByStatus(): Promise<Record<string, number>> {
+    const o: Record<string, number> = {};
+    for (const r of await rows<{ status: string; n: number }>(this.q, 'SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status')) o[r.status] = r.n;
+    return o;
+  }
+  async queuedCount(): Promise<number> { return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE status IN ('queued', 'submitting')`))!.n; }
+  async repliesSince(phone: string, since: string): Promise<number> {
+    return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND reason = 'reply' AND created_at >= $2`, [phone, since]))!.n;
+  }
+  async list(f: { status?: string; phone?: string; limit?: number; offset?: number }): Promise<OutboxRow[]> {
+    return (await rows(this.q, `SELECT * FROM sms_outbox WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR phone = $2) ORDER BY id DESC LIMIT $3 OFFSET $4`,
+      [f.status ?? null, f.phone ?? null, f.limit ?? 50, f.offset ?? 0])).map(toOutbox);
+  }
+  async cancel(id: number, now: string): Promise<boolean> {
+    return (await changes(this.q, `UPDATE sms_outbox SET status = 'cancelled', done_at = $2, updated_at = $2 WHERE id = $1 AND status IN ('queued', 'held')`, [id, now])) > 0;
+  }
+  async retry(id: number, now: string): Promise<boolean> {
+    return withTransaction(this.q, async (c) => {
+      if (!await changes(c, `UPDATE sms_outbox SET status = 'queued', next_attempt_at = $2, updated_at = $2, attempts = 0 WHERE id = $1 AND status IN ('failed', 'expired', 'undeliverable')`, [id, now])) return false;
+      await c.query('UPDATE sms_segments SET status = \'pending\', message_id = NULL, error_code = NULL WHERE outbox_id = $1', [id]);
+      return true;
+    });
+  }
+  async purgeOutbox(before: string): Promise<number> {
+    return withTransaction(this.q, async (c) => {
+      await c.query('DELETE FROM sms_segments WHERE outbox_id IN (SELECT id FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < $1)', [before]);
+      return changes(c, 'DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < $1', [before]);
+    });
+  }
+
+  // inbound
+  async insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string, partsExpected = parts): Promise<number> {
+    return (await row<{ id: number }>(this.q, `INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at, parts_expected) VALUES ($1, $2, $3, $4, $5, $6, 'received', $7, $8) RETURNING id`,
+      [phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt, partsExpected]))!.id;
+  }
+  async inbound(id: number): Promise<InboundRow | undefined> { const r = await row(this.q, 'SELECT * FROM sms_inbound WHERE id = $1', [id]); return r ? toInbound(r) : undefined; }
+  async pendingInbound(limit = 100): Promise<InboundRow[]> { return (await rows(this.q, `SELECT * FROM sms_inbound WHERE status = 'received' ORDER BY id LIMIT $1`, [limit])).map(toInbound); }
+  async inboundDone(id: number, status: 'processed' | 'ignored', command: string | null, outcome: string | null, feedbackId: number | null, now: string): Promise<void> {
+    await this.q.query('UPDATE sms_inbound SET status = $2, command = $3, outcome = $4, feedback_id = $5, processed_at = $6 WHERE id = $1', [id, status, command, outcome, feedbackId, now]);
+  }
+  async listInbound(f: { phone?: string; limit?: number; offset?: number }): Promise<InboundRow[]> {
+    return (await rows(this.q, `SELECT * FROM sms_inbound WHERE ($1::text IS NULL OR phone = $1) ORDER BY id DESC LIMIT $2 OFFSET $3`, [f.phone ?? null, f.limit ?? 50, f.offset ?? 0])).map(toInbound);
+  }
+  async insertPart(p: NewMoPart): Promise<number> {
+    return (await row<{ id: number }>(this.q, `INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, link_id, state, dup_of, inbound_id, received_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+    [p.source, p.dest, p.dataCoding, p.esmClass, p.udh, p.body, p.concatRef, p.concatTotal, p.concatSeq, p.refBits, p.fingerprint, p.linkSession, p.linkId, p.state, p.dupOf, p.inboundId, p.receivedAt]))!.id;
+  }
+  async redeliveryOf(fingerprint: string, since: string, linkId: string): Promise<number | undefined> {
+    return (await row<{ id: number }>(this.q, `SELECT id FROM sms_mo_parts WHERE fingerprint = $1 AND received_at >= $2 AND ack_confirmed_at IS NULL
+      AND (link_id IS NULL OR link_id <> $3) ORDER BY id DESC LIMIT 1`, [fingerprint, since, linkId]))?.id;
+  }
+  async sameSlotPart(p: { source: string; concatRef: number; concatTotal: number; concatSeq: number; dataCoding: number; body: Buffer }, since: string): Promise<number | undefined> {
+    return (await row<{ id: number }>(this.q, `SELECT id FROM sms_mo_parts WHERE source = $1 AND concat_ref = $2 AND concat_total = $3 AND concat_seq = $4 AND received_at >= $5
+      AND state IN ('open', 'consumed') AND data_coding = $6 AND body = $7 ORDER BY id DESC LIMIT 1`, [p.source, p.concatRef, p.concatTotal, p.concatSeq, since, p.dataCoding, p.body]))?.id;
+  }
+  async confirmAcks(partIds: Iterable<number>, at: string): Promise<void> {
+    const ids = [...partIds];
+    if (ids.length) await this.q.query('UPDATE sms_mo_parts SET ack_confirmed_at = $1 WHERE id = ANY($2::bigint[]) AND ack_confirmed_at IS NULL', [at, ids]);
+  }
+  async openParts(): Promise<MoPartRow[]> { return (await rows(this.q, `SELECT * FROM sms_mo_parts WHERE state = 'open' ORDER BY id`)).map(toPart); }
+  async closePart(id: number, dupOf: number | null): Promise<void> { await this.q.query(`UPDATE sms_mo_parts SET state = 'duplicate', dup_of = $1 WHERE id = $2 AND state = 'open'`, [dupOf, id]); }
+  async assignParts(inboundId: number, partIds: number[]): Promise<void> {
+    if (partIds.length) await this.q.query(`UPDATE sms_mo_parts SET inbound_id = $1, state = 'consumed' WHERE id = ANY($2::bigint[]) AND state = 'open'`, [inboundId, partIds]);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The store contract suite runs every case on both engines: SQLite (the SQLite repositories through
+ * asyncify) and PostgreSQL (the Pg repositories on a fresh database of the test cluster). Each engine
+ * gives the same async repositories plus `sql` for raw setup/inspection in tests.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { asyncify, type AsyncOf } from '../../../src/store/async.js';
+import { Store } from '../../../src/store/index.js';
+import { SqliteSmsRepo } from '../../../src/store/repos/sms.js';
+import { SqliteAdminQueries, SqliteStaffRepo } from '../../../src/store/repos/staff.js';
+import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
+import type { SqliteDepartmentRepo } from '../../../src/store/repos/departments.js';
+import type { SqliteDeclarationRepo } from '../../../src/store/repos/declarations.js';
+import type { SqliteFeedbackRepo } from '../../../src/store/repos/feedback.js';
+import type { SqliteSubscriptionRepo } from '../../../src/store/repos/subscriptions.js';
+import type { SqliteAuditRepo } from '../../../src/store/repos/audit.js';
+import { PgStore } from '../../../src/store/pg/index.js';
+import { tempDir } from '../../helpers/context.js';
+import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
+
+export interface Repos {
+  departments: AsyncOf<SqliteDepartmentRepo>;
+  declarations: AsyncOf<SqliteDeclarationRepo>;
+  feedback: AsyncOf<SqliteFeedbackRepo>;
+  subscriptions: AsyncOf<SqliteSubscriptionRepo>;
+  audit: AsyncOf<SqliteAuditRepo>;
+  staff: AsyncOf<SqliteStaffRepo>;
+  adminQueries: AsyncOf<SqliteAdminQueries>;
+  calls: AsyncOf<SqliteCallRepo>;
+  sms: AsyncOf<SqliteSmsRepo>;
+}
+
+export interface Engine extends Repos {
+  name: 'sqlite' | 'postgres';
+  /** Raw SQL for test setup and inspection; `?` placeholders on both engines. */
+  sql(text: string, params?: unknown[]): Promise<any[]>;
+  close(): Promise<void>;
+}
+
+async function sqlite(): Promise<Engine> {
+  const dir = tempDir('hotline-contract-');
+  const store = Store.open(join(dir, 'c.db'));
+  const db = store.db;
+  return {
+    name: 'sqlite',
+    departments: asyncify(store.departments), declarations: asyncify(store.declarations), feedback: asyncify(store.feedback),
+    subscriptions: asyncify(store.subscriptions), audit: asyncify(store.audit), staff: asyncify(new SqliteStaffRepo(db)),
+    adminQueries: asyncify(new SqliteAdminQueries(db)), calls: asyncify(new SqliteCallRepo(db)), sms: asyncify(new SqliteSmsRepo(db)),
+    async sql(text, params = []) {
+      const st = db.prepare(text);
+      return st.reader ? st.all(...params) : (st.run(...params), []);
+    },
+    async close() { store.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+async function postgres(): Promise<Engine> {
+  const tdb = await createTestDatabase();
+  const store = await PgStore.open(tdb.url, { max: 4 });
+  return {
+    name: 'postgres',
+    departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms,
+    async sql(text, params = []) {
+      let i = 0;
+      return (await store.pool.query(text.replace(/\?/g, () => `$${++i}`), params)).rows;
+    },
+    async close() { await store.close(); await tdb.drop(); },
+  };
+}
+
+/** [name, factory, skip] rows for describe.each: PostgreSQL is skipped (with the reason) when the cluster is not there. */
+export const ENGINES: Array<{ name: string; open: () => Promise<Engine>; skip: boolean }> = [
+  { name: 'sqlite', open: sqlite, skip: false },
+  { name: pgTestUrl ? 'postgres' : `postgres (skipped: ${pgSkipReason})`, open: postgres, skip: !pgTestUrl },
+];
