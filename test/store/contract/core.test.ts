@@ -66,8 +66,8 @@ describe.each(ENGINES)('store contract on $name: core', ({ open, skip }) => {
       const d = await e.declarations.insert(decl(dept, 'Q2000001'));
       const base = { declarationId: d.id, departmentId: dept, handlerName: '李四', handlerTitle: '科员', opinion: null, receivedAt: at(30) };
       const e1 = await e.declarations.insertEvent({ ...base, eventId: 'ev-1', stepName: '受理', status: 'accepted', details: null, occurredAt: at(1), applied: true });
-      const e3 = await e.declarations.insertEvent({ ...base, eventId: 'ev-3', stepName: '审核', status: 'reviewing', details: { 窗口: '3号' }, occurredAt: at(3), applied: true });
-      await e.declarations.insertEvent({ ...base, eventId: 'ev-2', stepName: '补正', status: 'supplement_required', details: null, occurredAt: at(2), applied: false });
+      const e3 = await e.declarations.insertEvent({ ...base, eventId: 'ev-3', stepName: '审核', status: 'in_progress', details: { 窗口: '3号' }, occurredAt: at(3), applied: true });
+      await e.declarations.insertEvent({ ...base, eventId: 'ev-2', stepName: '补正', status: 'supplement_needed', details: null, occurredAt: at(2), applied: false });
       expect((await e.declarations.events(d.id)).map((x) => x.eventId)).toEqual(['ev-1', 'ev-2', 'ev-3']);
       const stored = await e.declarations.eventByEventId(dept, 'ev-3');
       expect(stored).toEqual(e3);
