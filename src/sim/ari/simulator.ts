@@ -262,7 +262,7 @@ const ok = (json: unknown, status = 200): HttpResult => ({ status, json });
 // ---------------------------------------------------------------------------
 
 export class AriSimulator extends EventEmitter implements CallDriver {
-  private opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia'>> & {
+  private opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia' | 'toneZones' | 'endpoints' | 'unknownEndpoints'>> & {
     describeMedia?: AriSimulatorOptions['describeMedia'];
   };
   private server: Server | undefined;

@@ -50,9 +50,14 @@ export function ringbackWav(): { wav: Buffer; hash: string } {
   return memo;
 }
 
-/** Enough repetitions of a one-cadence file to cover `seconds` of ringing (one playback request). */
+/**
+ * Enough repetitions of a one-cadence file to cover `seconds` of ringing in one playback request —
+ * but no more than keeps the request line short (Asterisk's HTTP server reads request lines into a
+ * 4 KiB buffer; the URIs are URL-encoded there): the caller loops the playback when it ends.
+ */
 export function ringbackMedia(uri: string, seconds: number): string[] {
   const cycle = (RINGBACK_CN.onMs + RINGBACK_CN.offMs) / 1000;
-  const n = Math.max(1, Math.min(100, Math.ceil(seconds / cycle) + 1));
+  const byLength = Math.floor(2000 / (encodeURIComponent(uri).length + 1));
+  const n = Math.max(1, Math.min(byLength, Math.ceil(seconds / cycle) + 1));
   return Array.from({ length: n }, () => uri);
 }

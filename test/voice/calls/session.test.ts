@@ -17,7 +17,7 @@ import { MediaResolver } from '../../../src/voice/calls/media.js';
 import { CallManager } from '../../../src/voice/calls/manager.js';
 import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
 import { memoryLogger, silentLogger } from '../../../src/log.js';
-import { ringbackWav } from '../../../src/voice/calls/ringback.js';
+import { ringbackMedia, ringbackWav } from '../../../src/voice/calls/ringback.js';
 import { engineFromYaml } from '../flow/driver.js';
 import { testContext } from '../../helpers/context.js';
 import { FakeAri } from './fake-ari.js';
@@ -69,9 +69,9 @@ nodes:
   bye: {verb: hangup, prompt: [p_bye], reason: normal}
 `;
 
-/** The generated ring-back as the manager requests it: the file URL repeated over the ring time (5 s transfer timeout + 5 s). */
+/** The generated ring-back as the manager requests it: the file URL repeated over the ring time (300 s transfer timeout + 5 s). */
 const RB_URI = `sound:http://127.0.0.1:1/media/tts/${ringbackWav().hash}.wav`;
-const RB_FILE = Array.from({ length: 3 }, () => RB_URI).join(',');
+const RB_FILE = ringbackMedia(RB_URI, 305).join(',');
 const RB_TONE = 'tone:450/1000|0/4000';
 
 interface Case {
@@ -118,12 +118,12 @@ const CASES: Case[] = [
   {
     label: 'code entry: a wrong 12th digit, then the # the prompt asked for: the check-digit error plays whole and no attempt is lost',
     flow: GATHER, steps: ['start', 'finish 1', `keys ${BAD}`, 'dtmf #', 'wait 5', 'finish 2', `keys ${BAD}`, 'dtmf #', 'wait 5', `keys ${VALID}`, 'dtmf #', 'wait 5'],
-    calls: ['play pb-1 sound:p_enter', 'play pb-15 sound:p_badcheck,sound:p_enter', 'play pb-31 sound:p_badcheck,sound:p_enter', 'stop pb-31', 'play pb-47 sound:p_ok'],
+    calls: ['play pb-1 sound:p_enter', 'play pb-14 sound:p_badcheck,sound:p_enter', 'play pb-27 sound:p_badcheck,sound:p_enter', 'stop pb-27', 'play pb-39 sound:p_ok'],
   },
   {
     label: 'code entry: # alone neither stops the prompt nor costs an attempt',
     flow: GATHER, steps: ['start', 'dtmf #', 'dtmf #', 'dtmf #', 'wait 5', `keys ${VALID}`, 'wait 5'],
-    calls: ['play pb-1 sound:p_enter', 'stop pb-1', 'play pb-14 sound:p_ok'],
+    calls: ['play pb-1 sound:p_enter', 'stop pb-1', 'play pb-13 sound:p_ok'],
   },
   {
     label: 'transfer: ring-back starts at once as the generated 450 Hz file (no tone zone needed)',
@@ -210,7 +210,7 @@ async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache'>): Promise<
   const manager = new CallManager({
     ctx, engine: engineFromYaml(c.flow), ari, media, callLog, log: logs,
     effects: { ctx, ari, sms: null, recordingsDir: join(ctx.config.data.dir, 'recordings'), minRecordingSec: 1, log: silentLogger },
-    app: 'hotline96365', timeScale: 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 5, maxRecordingSec: 180, maxLookupsPerCall: 3,
+    app: 'hotline96365', timeScale: 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 300, maxRecordingSec: 180, maxLookupsPerCall: 3,
     ringback: c.ringback ?? 'file', mohClass: 'default',
   });
   cleanups.push(() => { manager.stop(); ctx.cleanup(); });
