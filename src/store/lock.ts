@@ -28,10 +28,14 @@ export interface LockHolder {
 
 export class DataDirLockedError extends Error {
   constructor(readonly dataDir: string, readonly holder: LockHolder | null) {
+    const other = holder && holder.host && holder.host !== hostname() ? holder.host : '';
     const who = holder
-      ? `pid ${holder.pid}${holder.host && holder.host !== hostname() ? ` on ${holder.host}` : ''}, ${holder.port ? `http port ${holder.port}` : 'still starting'}, started ${holder.startedAt}`
+      ? `pid ${holder.pid}${other ? ` on ${other}` : ''}, ${holder.port ? `http port ${holder.port}` : 'still starting'}, started ${holder.startedAt}`
       : 'holder unknown';
-    super(`另一个 hotline 服务正在使用数据目录 ${dataDir}（${who}）/ another hotline server is running on data directory ${dataDir} (${who}): stop it first, or give this one its own HOTLINE_DATA_DIR (and, against the same Asterisk, its own HOTLINE_ARI_APP)`);
+    const zh = holder
+      ? `${other ? `主机 ${other}，` : ''}进程 ${holder.pid}，${holder.port ? `端口 ${holder.port}` : '正在启动'}，启动于 ${holder.startedAt}`
+      : '占用者未知';
+    super(`另一个 hotline 服务正在使用数据目录 ${dataDir}（${zh}），请先停止它，或为本服务另设 HOTLINE_DATA_DIR / another hotline server is running on data directory ${dataDir} (${who}): stop it first, or give this one its own HOTLINE_DATA_DIR (and, against the same Asterisk, its own HOTLINE_ARI_APP)`);
     this.name = 'DataDirLockedError';
   }
 }
