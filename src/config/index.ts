@@ -72,6 +72,8 @@ export const SCHEMA = {
   voice: {
     flows_dir: { kind: 'string', def: './ivr-flows', doc: 'IVR flow directory' },
     tts: { kind: 'enum', def: 'auto', values: ['auto', 'espeak-ng', 'say', 'none'], doc: 'TTS fallback engine' },
+    tts_voice: { kind: 'string', def: '', doc: 'TTS voice (empty: espeak-ng cmn-latn-pinyin, say Tingting / Huihui); checked to speak Mandarin at start-up and by `hotline tts check` (Debian\'s espeak-ng voice cmn reads Chinese as English)' },
+    tts_speed: { kind: 'int', def: 200, min: 80, max: 450, doc: 'TTS speaking rate in words per minute (espeak-ng default 175)' },
     operator_endpoint: { kind: 'string', def: 'PJSIP/operator', doc: 'Where 0 人工 is transferred' },
     transfer_timeout_sec: { kind: 'int', def: 30, min: 5, doc: 'Ring time before the transfer falls back to a recording' },
     ringback: { kind: 'enum', def: 'file', values: ['file', 'tone', 'moh'], doc: 'What a caller hears while the operator rings: file = generated 450 Hz ring-back WAV (no tone zone needed); tone = tone:ring;tonezone=cn (needs indications.conf); moh = music on hold' },
