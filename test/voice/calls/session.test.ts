@@ -117,12 +117,12 @@ const CASES: Case[] = [
   },
   {
     label: 'code entry: a wrong 12th digit, then the # the prompt asked for: the check-digit error plays whole and no attempt is lost',
-    flow: GATHER, steps: ['start', 'finish 1', `keys ${BAD}`, 'dtmf #', 'wait 5', 'finish 2', `keys ${BAD}`, 'dtmf #', 'wait 5', `keys ${VALID}`, 'dtmf #', 'wait 5'],
+    flow: GATHER, steps: ['start', 'finish 1', `keys ${BAD}`, 'dtmf #', 'wait 30', 'finish 2', `keys ${BAD}`, 'dtmf #', 'wait 30', `keys ${VALID}`, 'dtmf #', 'wait 30'],
     calls: ['play pb-1 sound:p_enter', 'play pb-14 sound:p_badcheck,sound:p_enter', 'play pb-27 sound:p_badcheck,sound:p_enter', 'stop pb-27', 'play pb-39 sound:p_ok'],
   },
   {
     label: 'code entry: # alone neither stops the prompt nor costs an attempt',
-    flow: GATHER, steps: ['start', 'dtmf #', 'dtmf #', 'dtmf #', 'wait 5', `keys ${VALID}`, 'wait 5'],
+    flow: GATHER, steps: ['start', 'dtmf #', 'dtmf #', 'dtmf #', 'wait 30', `keys ${VALID}`, 'wait 30'],
     calls: ['play pb-1 sound:p_enter', 'stop pb-1', 'play pb-13 sound:p_ok'],
   },
   {
