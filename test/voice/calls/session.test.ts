@@ -127,37 +127,37 @@ const CASES: Case[] = [
   },
   {
     label: 'transfer: ring-back starts at once as the generated 450 Hz file (no tone zone needed)',
-    flow: TRANSFER, steps: ['start', 'wait 5', 'answerop', 'wait 10'],
+    flow: TRANSFER, steps: ['start', 'wait 20', 'answerop', 'wait 40'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'bridge br-c1-1', 'addToBridge br-c1-1 c1,c1-op1'],
   },
   {
     label: 'transfer: the ring-back file fails (Asterisk cannot fetch it) → a literal 450 Hz tone, not silence',
-    flow: TRANSFER, steps: ['start', 'wait 5', 'ringfail', 'wait 5'],
+    flow: TRANSFER, steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_TONE}`],
   },
   {
     label: 'transfer: ring-back keeps playing for as long as the operator rings',
-    flow: TRANSFER, steps: ['start', 'wait 5', 'ringdone', 'wait 5'],
+    flow: TRANSFER, steps: ['start', 'wait 20', 'ringdone', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_FILE}`],
   },
   {
     label: 'transfer: tone mode on an Asterisk without a cn zone (playback fails at once) → the literal tone',
-    flow: TRANSFER, ringback: 'tone', steps: ['start', 'wait 5', 'ringfail', 'wait 5'],
+    flow: TRANSFER, ringback: 'tone', steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
     calls: ['play c1-ring-1-1 tone:ring;tonezone=cn', 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_TONE}`],
   },
   {
     label: 'transfer: no prompt cache for the file → the literal tone straight away',
-    flow: TRANSFER, noCache: true, steps: ['start', 'wait 5'],
+    flow: TRANSFER, noCache: true, steps: ['start', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_TONE}`, 'originate PJSIP/operator'],
   },
   {
     label: 'transfer: music on hold when configured, stopped when the operator answers',
-    flow: TRANSFER, ringback: 'moh', steps: ['start', 'wait 5', 'answerop', 'wait 10'],
+    flow: TRANSFER, ringback: 'moh', steps: ['start', 'wait 20', 'answerop', 'wait 40'],
     calls: ['moh c1 default', 'originate PJSIP/operator', 'stopMoh c1', 'bridge br-c1-1', 'addToBridge br-c1-1 c1,c1-op1'],
   },
   {
     label: 'transfer: operator phone not registered → refused originate logged in words, the caller gets the fallback',
-    flow: TRANSFER, steps: ['endpoint PJSIP/operator offline', 'start', 'wait 10'],
+    flow: TRANSFER, steps: ['endpoint PJSIP/operator offline', 'start', 'wait 40'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
     check: (h) => {
       const line = h.logs.lines.find((l) => l.includes('operator originate failed'));
@@ -168,13 +168,13 @@ const CASES: Case[] = [
   },
   {
     label: 'transfer: operator endpoint not configured in Asterisk → "endpoint not found"',
-    flow: TRANSFER, steps: ['endpoint PJSIP/operator absent', 'start', 'wait 10'],
+    flow: TRANSFER, steps: ['endpoint PJSIP/operator absent', 'start', 'wait 40'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
     check: (h) => expect(h.logs.lines.find((l) => l.includes('operator originate failed'))).toMatch(/endpoint not found \(not configured in Asterisk/),
   },
   {
     label: 'transfer: operator leg rejected busy (cause 17) → "operator busy" in the log',
-    flow: TRANSFER, steps: ['start', 'wait 5', 'opgone 17', 'wait 10'],
+    flow: TRANSFER, steps: ['start', 'wait 20', 'opgone 17', 'wait 40'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
     check: (h) => expect(h.logs.lines.find((l) => l.includes('operator leg ended unanswered'))).toMatch(/operator busy \(cause 17/),
   },
