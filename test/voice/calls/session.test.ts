@@ -77,6 +77,8 @@ const RB_TONE = 'tone:450/1000|0/4000';
 interface Case {
   label: string; flow: string; steps: string[]; calls: string[]; check?: (h: Harness) => void;
   ringback?: 'file' | 'tone' | 'moh'; noCache?: boolean;
+  /** Engine timers and watchdogs run this many times faster (default 1000; 1 = real time, nothing fires by itself). */
+  timeScale?: number;
 }
 
 const CASES: Case[] = [
@@ -117,47 +119,47 @@ const CASES: Case[] = [
   },
   {
     label: 'code entry: a wrong 12th digit, then the # the prompt asked for: the check-digit error plays whole and no attempt is lost',
-    flow: GATHER, steps: ['start', 'finish 1', `keys ${BAD}`, 'dtmf #', 'wait 30', 'finish 2', `keys ${BAD}`, 'dtmf #', 'wait 30', `keys ${VALID}`, 'dtmf #', 'wait 30'],
+    flow: GATHER, timeScale: 1, steps: ['start', 'finish 1', `keys ${BAD}`, 'dtmf #', 'wait 20', 'finish 2', `keys ${BAD}`, 'dtmf #', 'wait 20', `keys ${VALID}`, 'dtmf #', 'wait 20'],
     calls: ['play pb-1 sound:p_enter', 'play pb-14 sound:p_badcheck,sound:p_enter', 'play pb-27 sound:p_badcheck,sound:p_enter', 'stop pb-27', 'play pb-39 sound:p_ok'],
   },
   {
     label: 'code entry: # alone neither stops the prompt nor costs an attempt',
-    flow: GATHER, steps: ['start', 'dtmf #', 'dtmf #', 'dtmf #', 'wait 30', `keys ${VALID}`, 'wait 30'],
+    flow: GATHER, timeScale: 1, steps: ['start', 'dtmf #', 'dtmf #', 'dtmf #', 'wait 20', `keys ${VALID}`, 'wait 20'],
     calls: ['play pb-1 sound:p_enter', 'stop pb-1', 'play pb-13 sound:p_ok'],
   },
   {
     label: 'transfer: ring-back starts at once as the generated 450 Hz file (no tone zone needed)',
-    flow: TRANSFER, steps: ['start', 'wait 20', 'answerop', 'wait 40'],
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'answerop', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'bridge br-c1-1', 'addToBridge br-c1-1 c1,c1-op1'],
   },
   {
     label: 'transfer: the ring-back file fails (Asterisk cannot fetch it) → a literal 450 Hz tone, not silence',
-    flow: TRANSFER, steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_TONE}`],
   },
   {
     label: 'transfer: ring-back keeps playing for as long as the operator rings',
-    flow: TRANSFER, steps: ['start', 'wait 20', 'ringdone', 'wait 20'],
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'ringdone', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_FILE}`],
   },
   {
     label: 'transfer: tone mode on an Asterisk without a cn zone (playback fails at once) → the literal tone',
-    flow: TRANSFER, ringback: 'tone', steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
+    flow: TRANSFER, timeScale: 1, ringback: 'tone', steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
     calls: ['play c1-ring-1-1 tone:ring;tonezone=cn', 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_TONE}`],
   },
   {
     label: 'transfer: no prompt cache for the file → the literal tone straight away',
-    flow: TRANSFER, noCache: true, steps: ['start', 'wait 20'],
+    flow: TRANSFER, timeScale: 1, noCache: true, steps: ['start', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_TONE}`, 'originate PJSIP/operator'],
   },
   {
     label: 'transfer: music on hold when configured, stopped when the operator answers',
-    flow: TRANSFER, ringback: 'moh', steps: ['start', 'wait 20', 'answerop', 'wait 40'],
+    flow: TRANSFER, timeScale: 1, ringback: 'moh', steps: ['start', 'wait 20', 'answerop', 'wait 20'],
     calls: ['moh c1 default', 'originate PJSIP/operator', 'stopMoh c1', 'bridge br-c1-1', 'addToBridge br-c1-1 c1,c1-op1'],
   },
   {
     label: 'transfer: operator phone not registered → refused originate logged in words, the caller gets the fallback',
-    flow: TRANSFER, steps: ['endpoint PJSIP/operator offline', 'start', 'wait 40'],
+    flow: TRANSFER, timeScale: 1, steps: ['endpoint PJSIP/operator offline', 'start', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
     check: (h) => {
       const line = h.logs.lines.find((l) => l.includes('operator originate failed'));
@@ -168,13 +170,13 @@ const CASES: Case[] = [
   },
   {
     label: 'transfer: operator endpoint not configured in Asterisk → "endpoint not found"',
-    flow: TRANSFER, steps: ['endpoint PJSIP/operator absent', 'start', 'wait 40'],
+    flow: TRANSFER, timeScale: 1, steps: ['endpoint PJSIP/operator absent', 'start', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
     check: (h) => expect(h.logs.lines.find((l) => l.includes('operator originate failed'))).toMatch(/endpoint not found \(not configured in Asterisk/),
   },
   {
     label: 'transfer: operator leg rejected busy (cause 17) → "operator busy" in the log',
-    flow: TRANSFER, steps: ['start', 'wait 20', 'opgone 17', 'wait 40'],
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'opgone 17', 'wait 20'],
     calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
     check: (h) => expect(h.logs.lines.find((l) => l.includes('operator leg ended unanswered'))).toMatch(/operator busy \(cause 17/),
   },
@@ -198,7 +200,7 @@ interface Harness { ctx: ReturnType<typeof testContext>; ari: FakeAri; manager: 
 const cleanups: Array<() => void> = [];
 afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
 
-async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache'>): Promise<Harness> {
+async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache' | 'timeScale'>): Promise<Harness> {
   const ctx = testContext();
   const ari = new FakeAri();
   const logs = memoryLogger();
@@ -210,7 +212,7 @@ async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache'>): Promise<
   const manager = new CallManager({
     ctx, engine: engineFromYaml(c.flow), ari, media, callLog, log: logs,
     effects: { ctx, ari, sms: null, recordingsDir: join(ctx.config.data.dir, 'recordings'), minRecordingSec: 1, log: silentLogger },
-    app: 'hotline96365', timeScale: 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 300, maxRecordingSec: 180, maxLookupsPerCall: 3,
+    app: 'hotline96365', timeScale: c.timeScale ?? 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 300, maxRecordingSec: 180, maxLookupsPerCall: 3,
     ringback: c.ringback ?? 'file', mohClass: 'default',
   });
   cleanups.push(() => { manager.stop(); ctx.cleanup(); });
