@@ -94,7 +94,7 @@ const CASES: Case[] = [
   },
   {
     label: 'DTMF during a prompt: the stop waits until Asterisk accepted the play, then the next prompt',
-    flow: MENU, steps: ['slowplay', 'start', 'dtmf 1', 'wait 50'],
+    flow: MENU, steps: ['slowplay', 'start', 'dtmf 1', 'settle 30'],
     calls: ['play pb-1 sound:p_menu', 'stop pb-1', 'play pb-2 sound:p_bye'],
   },
   {
@@ -221,7 +221,8 @@ async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache' | 'timeScal
 
 const chan = (id: string) => ({ id, state: 'Up', caller: { number: '13800001111' }, dialplan: { exten: '96365' } });
 
-async function run(h: Harness, step: string): Promise<void> {
+/** `settle N`: wait (up to 10 s, for a loaded machine) until the case's calls were made, then N ms for any extra. */
+async function run(h: Harness, step: string, expectedCalls = 0): Promise<void> {
   const [verb, a, b] = step.split(' ');
   const { ari, manager } = h;
   switch (verb) {
@@ -236,6 +237,12 @@ async function run(h: Harness, step: string): Promise<void> {
     case 'dtmf': manager.onEvent({ type: 'ChannelDtmfReceived', digit: a, channel: chan('c1') }); break;
     case 'keys': for (const k of a) manager.onEvent({ type: 'ChannelDtmfReceived', digit: k, channel: chan('c1') }); break;
     case 'wait': await new Promise((r) => setTimeout(r, Number(a))); break;
+    case 'settle': {
+      const end = Date.now() + 10_000;
+      while (ari.calls.filter((x) => !x.startsWith('stopRecording')).length < expectedCalls && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, Number(a)));
+      break;
+    }
     case 'fail': ari.failNext.set(a, Number(b)); break;
     case 'slowplay': ari.playDelayMs = 30; break;
     case 'recfailed': manager.onEvent({ type: 'RecordingFailed', recording: { name: ari.recordNames.at(-1), state: 'failed', cause: 'disk full', target_uri: 'channel:c1' } }); break;
@@ -267,7 +274,7 @@ describe('call session rules (FakeAri)', () => {
   for (const c of CASES) {
     it(c.label, async () => {
       const h = await harness(c);
-      for (const s of c.steps) await run(h, s);
+      for (const s of c.steps) await run(h, s, c.calls.length);
       expect(h.ari.calls.filter((x) => !x.startsWith('stopRecording'))).toEqual(c.calls);
       c.check?.(h);
     });
