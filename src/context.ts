@@ -42,4 +42,6 @@ export interface AppContext {
   storage: StorageHealth;
   log: Logger;
   now: () => Date;
+  /** This server process (`<host>/<pid>/<random>`): recorded as the owner of the calls it handles. */
+  instance: string;
 }

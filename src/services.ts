@@ -11,6 +11,7 @@ import { FeedbackService, SubscriptionService } from './domain/feedback.js';
 import { Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { isStorageFull, StorageHealth } from './store/health.js';
+import { newInstanceId } from './store/lock.js';
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
 
@@ -26,7 +27,7 @@ export function loadCalendar(config: Config): WorkingCalendar {
   return new WorkingCalendar({ holidays: [], workdays: [] });
 }
 
-export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store } = {}): AppContext {
+export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store; instance?: string } = {}): AppContext {
   const log = opts.log ?? createLogger(config.log.level as never);
   const now = opts.now ?? (() => new Date());
   const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
@@ -56,5 +57,5 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   health.register('storage', () => storage.snapshot());
   storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
   metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, storage, log, now };
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
 }

@@ -11,6 +11,7 @@ import type { AppContext } from '../../context.js';
 import { maskPhone } from '../../domain/masking.js';
 import type { CallRow, CallStepRow, NodeCounter, SqliteCallRepo } from '../../store/repos/calls.js';
 import type { LogKind } from '../flow/index.js';
+import { instanceMayBeAlive } from '../../store/lock.js';
 
 import type { CallView, CallRecord as PanelCallRecord } from '../../admin/sms-port.js';
 export type { CallView };
@@ -78,13 +79,15 @@ export class CallLog {
   }
 
   /**
-   * Calls the previous run left open are marked lost. On a full disk at start they stay open until the
-   * next start (not retried later: by then this run's own live calls are rows too).
+   * Calls an earlier run left open are marked lost. On a full disk at start they stay open until the
+   * next start.
    */
   private closeUnfinished(): void {
     try {
-      const lost = this.repo.closeUnfinished(this.ctx.now().toISOString());
-      if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by the previous run marked lost`);
+      // Only calls of instances that are gone: never those of a live server (even one sharing the database by mistake).
+      const self = this.ctx.instance;
+      const lost = this.repo.closeUnfinished(this.ctx.now().toISOString(), (owner) => owner !== self && (owner === null || !instanceMayBeAlive(owner, self)));
+      if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by an earlier run marked lost`);
     } catch (e) {
       if (!this.ctx.storage.failure(e, 'voice call log start')) throw e;
     }
@@ -136,7 +139,7 @@ export class CallLog {
     const c: LiveCall = {
       callId: o.callId, direction: o.direction, flowId: o.flowId, caller: o.caller, called: o.called, startedAt: now.toISOString(),
       answeredAt: null, endedAt: null, durationSec: null, outcome: null, outcomes: null, endReason: null, lastNode: null, path: null,
-      feedbackRef: null, recovered: false, startMs: now.getTime(), node: '', state: o.state ?? 'ringing', pathList: [],
+      feedbackRef: null, recovered: false, owner: this.ctx.instance, startMs: now.getTime(), node: '', state: o.state ?? 'ringing', pathList: [],
     };
     this.live.set(o.callId, c);
     this.touch(c);
