@@ -7,6 +7,7 @@ import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
 import { smsInboundDedupe } from './005_sms_inbound_dedupe.js';
+import { voiceOwner } from './006_voice_owner.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -16,4 +17,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
   { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
+  { version: 6, name: 'voice_owner', sql: voiceOwner },
 ];

@@ -334,10 +334,17 @@ UPDATE sms_inbound SET parts_expected = parts WHERE complete = 1;
 CREATE INDEX sms_inbound_feedback ON sms_inbound(feedback_id) WHERE feedback_id IS NOT NULL;
 `;
 
+/** Calls record the server instance that handles them (see ../migrations/006_voice_owner.ts). */
+const voiceOwner = `
+ALTER TABLE calls ADD COLUMN owner text;
+CREATE INDEX calls_open ON calls(owner) WHERE ended_at IS NULL;
+`;
+
 export const PG_MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
   { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
+  { version: 6, name: 'voice_owner', sql: voiceOwner },
 ];

@@ -9,7 +9,7 @@ function toCall(r: any): CallRow {
     callId: r.call_id, direction: r.direction, flowId: r.flow_id, caller: r.caller, called: r.called, startedAt: r.started_at,
     answeredAt: r.answered_at ?? null, endedAt: r.ended_at ?? null, durationSec: r.duration_sec ?? null, outcome: r.outcome ?? null,
     outcomes: r.outcomes ?? null, endReason: r.end_reason ?? null, lastNode: r.last_node ?? null, path: r.path ?? null,
-    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered,
+    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered, owner: r.owner ?? null,
   };
 }
 
@@ -21,12 +21,12 @@ export class PgCallRepo implements AsyncOf<SqliteCallRepo> {
     if (!b.calls.length && !b.steps.length && !b.counters.length) return;
     await withTransaction(this.q, async (c) => {
       for (const x of b.calls) {
-        await c.query(`INSERT INTO calls (call_id, direction, flow_id, caller, called, started_at, answered_at, ended_at, duration_sec, outcome, outcomes, end_reason, last_node, path, feedback_ref, recovered)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        await c.query(`INSERT INTO calls (call_id, direction, flow_id, caller, called, started_at, answered_at, ended_at, duration_sec, outcome, outcomes, end_reason, last_node, path, feedback_ref, recovered, owner)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
           ON CONFLICT (call_id) DO UPDATE SET answered_at = excluded.answered_at, ended_at = excluded.ended_at, duration_sec = excluded.duration_sec,
             outcome = excluded.outcome, outcomes = excluded.outcomes, end_reason = excluded.end_reason, last_node = excluded.last_node,
             path = excluded.path, feedback_ref = excluded.feedback_ref, recovered = excluded.recovered`,
-        [x.callId, x.direction, x.flowId, x.caller, x.called, x.startedAt, x.answeredAt, x.endedAt, x.durationSec, x.outcome, x.outcomes, x.endReason, x.lastNode, x.path, x.feedbackRef, x.recovered ? 1 : 0]);
+        [x.callId, x.direction, x.flowId, x.caller, x.called, x.startedAt, x.answeredAt, x.endedAt, x.durationSec, x.outcome, x.outcomes, x.endReason, x.lastNode, x.path, x.feedbackRef, x.recovered ? 1 : 0, x.owner ?? null]);
       }
       if (b.steps.length) {
         // One statement for the batch's steps, in order (identity follows the array order).
@@ -48,8 +48,17 @@ export class PgCallRepo implements AsyncOf<SqliteCallRepo> {
   async counters(): Promise<NodeCounter[]> {
     return (await rows(this.q, 'SELECT flow_id, node, kind, count FROM ivr_node_counters ORDER BY flow_id, node, kind')).map((r) => ({ flowId: r.flow_id, node: r.node, kind: r.kind, count: r.count }));
   }
-  async closeUnfinished(now: string): Promise<number> {
-    return changes(this.q, `UPDATE calls SET ended_at = $1, end_reason = 'lost', outcome = COALESCE(outcome, 'abandoned') WHERE ended_at IS NULL`, [now]);
+  /** Calls left open by server instances that are gone: ended now as 'lost' (`isGone` decides per owner; null = rows without one). */
+  async closeUnfinished(now: string, isGone: (owner: string | null) => boolean = () => true): Promise<number> {
+    const owners = (await rows<{ owner: string | null }>(this.q, 'SELECT DISTINCT owner FROM calls WHERE ended_at IS NULL')).map((r) => r.owner).filter((o) => isGone(o));
+    if (!owners.length) return 0;
+    return withTransaction(this.q, async (c) => {
+      let n = 0;
+      for (const owner of owners) {
+        n += await changes(c, `UPDATE calls SET ended_at = $1, end_reason = 'lost', outcome = COALESCE(outcome, 'abandoned') WHERE ended_at IS NULL AND owner IS NOT DISTINCT FROM $2::text`, [now, owner]);
+      }
+      return n;
+    });
   }
   async purgeBefore(iso: string): Promise<number> {
     return withTransaction(this.q, async (c) => {
