@@ -1,0 +1,192 @@
+/** Store contract, SMS: outbox queue/claim/resp/receipts, inbound messages and MO parts — on SQLite and PostgreSQL. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRIORITY, type Reason } from '../../../src/sms/outbox/state.js';
+import type { NewMoPart, NewOutbox } from '../../../src/store/repos/sms.js';
+import { ENGINES, type Engine } from './engines.js';
+
+const T0 = '2026-01-05T01:00:00.000Z';
+const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
+
+let n = 0;
+function mt(phone: string, reason: Reason, over: Partial<NewOutbox> = {}): NewOutbox {
+  return {
+    phone, text: `消息${++n}`, reason, priority: PRIORITY[reason], status: 'queued', template: null, dedupeKey: null, encoding: 'ucs2',
+    dataCoding: 8, refNum: n % 256, segments: 1, nextAttemptAt: T0, expiresAt: null, ...over,
+  };
+}
+
+describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
+  describe.skipIf(skip)('repository', () => {
+    let e: Engine;
+    beforeAll(async () => { e = await open(); });
+    afterAll(async () => { await e?.close(); });
+    const clear = () => e.sql(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'held', 'submitting')`);
+
+    it('enqueue: segments created, dedupe key makes it idempotent', async () => {
+      const a = await e.sms.enqueue(mt('13800000001', 'push', { dedupeKey: 'push:1:approved', segments: 3 }), T0);
+      expect(a.created).toBe(true);
+      expect(await e.sms.enqueue(mt('13800000001', 'push', { dedupeKey: 'push:1:approved', segments: 3 }), at(1))).toEqual({ id: a.id, created: false });
+      expect((await e.sms.segments(a.id)).map((s) => [s.seq, s.status, s.submits])).toEqual([[1, 'pending', 0], [2, 'pending', 0], [3, 'pending', 0]]);
+      expect(await e.sms.byId(a.id)).toMatchObject({ phone: '13800000001', reason: 'push', priority: 5, status: 'queued', dedupeKey: 'push:1:approved', segments: 3, attempts: 0, feedbackId: null, createdAt: T0 });
+      expect(await e.sms.queuedCount()).toBe(1);
+      expect(await e.sms.countsByStatus()).toEqual({ queued: 1 });
+      await clear();
+    });
+
+    it('claim: queue order, not before due, per-recipient order below push priority, busy phones skipped', async () => {
+      const reply1 = await e.sms.enqueue(mt('13800000002', 'reply', { segments: 2 }), T0);
+      const survey = await e.sms.enqueue(mt('13800000002', 'survey'), T0);
+      const push = await e.sms.enqueue(mt('13800000003', 'push'), T0);
+      const later = await e.sms.enqueue(mt('13800000004', 'reply', { nextAttemptAt: at(60) }), T0);
+      const busyOne = await e.sms.enqueue(mt('13800000005', 'manual'), T0);
+      const c = await e.sms.claimDue(at(1), 10, new Set(['13800000005']));
+      // the survey waits for the reply to the same phone; the later one is not due; the busy phone is skipped
+      expect(c.map((x) => x.msg.id)).toEqual([reply1.id, push.id]);
+      expect(c[0].msg).toMatchObject({ id: reply1.id, phone: '13800000002', status: 'submitting', attempts: 1, refNum: expect.any(Number), segments: 2, expiresAt: null, priority: 0 });
+      expect(c[0].segments.map((s) => s.seq)).toEqual([1, 2]);
+      expect(await e.sms.byId(reply1.id)).toMatchObject({ status: 'submitting', attempts: 1 });
+      expect((await e.sms.segments(reply1.id)).map((s) => [s.status, s.submits])).toEqual([['submitting', 1], ['submitting', 1]]);
+      // nothing more while the reply is in flight (without busy: the order rule alone holds the survey)
+      expect((await e.sms.claimDue(at(1), 10)).map((x) => x.msg.id)).toEqual([busyOne.id]);
+      // unclaim: back to queued, attempt not counted
+      await e.sms.unclaim(reply1.id, at(2));
+      expect(await e.sms.byId(reply1.id)).toMatchObject({ status: 'queued', attempts: 0 });
+      expect((await e.sms.segments(reply1.id)).map((s) => [s.status, s.submits])).toEqual([['pending', 0], ['pending', 0]]);
+      // limit, and later due
+      expect((await e.sms.claimDue(at(2), 1)).map((x) => x.msg.id)).toEqual([reply1.id]);
+      expect((await e.sms.claimDue(at(61), 10)).map((x) => x.msg.id)).toEqual([later.id]);
+      void survey;
+      await clear();
+    });
+
+    it('submit responses, settle from segments, receipts matched by message id, unmatched receipts kept and taken', async () => {
+      const m = await e.sms.enqueue(mt('13800000006', 'answer', { segments: 2 }), T0);
+      const [{ segments: [s1, s2] }] = await e.sms.claimDue(at(1), 10);
+      await e.sms.segmentSubmitted(s1.id, 'abc1', 'ABC1', at(2));
+      expect(await e.sms.settleFromSegments(m.id, at(2))).toBe('submitting');
+      await e.sms.segmentSubmitted(s2.id, 'abc2', 'ABC2', at(3));
+      expect(await e.sms.settleFromSegments(m.id, at(3))).toBe('submitted');
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'submitted', submittedAt: at(3), doneAt: null });
+      expect(await e.sms.segmentRefByMessageId('abc2')).toEqual({ id: s2.id, outboxId: m.id });
+      expect(await e.sms.segmentByMessageId('abc1')).toMatchObject({ id: s1.id, status: 'submitted', messageId: 'abc1', messageIdRaw: 'ABC1', submits: 1 });
+      expect(await e.sms.segmentByMessageId('zzz')).toBeUndefined();
+      await e.sms.segmentReceipt(s1.id, 'delivered', null, at(4));
+      expect(await e.sms.settleFromSegments(m.id, at(4))).toBe('submitted');
+      await e.sms.segmentReceipt(s2.id, 'delivered', 0, at(5));
+      expect(await e.sms.settleFromSegments(m.id, at(5))).toBe('delivered');
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'delivered', doneAt: at(5) });
+      // a receipt before its submit_sm_resp was stored
+      expect(await e.sms.mayHaveUnmatchedReceipt('early')).toBe(false);
+      await e.sms.keepUnmatchedReceipt('early', 'DELIVRD', null, 'id:early stat:DELIVRD', at(6));
+      await e.sms.keepUnmatchedReceipt('early', 'UNDELIV', 12, null, at(7));
+      expect(await e.sms.mayHaveUnmatchedReceipt('early')).toBe(true);
+      expect(await e.sms.takeUnmatchedReceipts('early')).toEqual([{ state: 'DELIVRD', errorCode: null }, { state: 'UNDELIV', errorCode: 12 }]);
+      expect(await e.sms.takeUnmatchedReceipts('early')).toEqual([]);
+      expect(await e.sms.mayHaveUnmatchedReceipt('early')).toBe(false);
+      await e.sms.keepUnmatchedReceipt('old', 'DELIVRD', null, null, at(1));
+      expect(await e.sms.purgeUnmatchedReceipts(at(2))).toBe(1);
+    });
+
+    it('failures, requeue, setStatus, retry, cancel, recover after restart, purge', async () => {
+      const m = await e.sms.enqueue(mt('13800000007', 'manual', { segments: 2, createdBy: 'wang' }), T0);
+      const [{ segments: [s1, s2] }] = await e.sms.claimDue(at(1), 10);
+      await e.sms.segmentSubmitted(s1.id, 'f1', 'F1', at(2));
+      await e.sms.segmentBackToPending(s2.id);
+      await e.sms.requeue(m.id, at(3), at(10), 'throttled', 1);
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'queued', lastError: 'throttled', nextAttemptAt: at(10), unknownOutcomes: 1, createdBy: 'wang' });
+      const again = await e.sms.claimDue(at(10), 10);
+      expect(again[0].segments.map((s) => s.seq)).toEqual([2]); // the submitted segment is never sent again
+      await e.sms.segmentFailed(s2.id, 0x58, at(11));
+      expect(await e.sms.settleFromSegments(m.id, at(11))).toBe('failed');
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'failed', doneAt: at(11) });
+      expect(await e.sms.settleFromSegments(m.id, at(12))).toBe('failed');
+      expect(await e.sms.retry(m.id, at(13))).toBe(true);
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'queued', attempts: 0, nextAttemptAt: at(13) });
+      expect((await e.sms.segments(m.id)).map((s) => [s.status, s.messageId])).toEqual([['pending', null], ['pending', null]]);
+      expect(await e.sms.retry(m.id, at(13))).toBe(false);
+      await e.sms.setStatus(m.id, 'submitted', at(14), { error: 'x' });
+      await e.sms.setStatus(m.id, 'submitted', at(15));
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'submitted', submittedAt: at(14), lastError: 'x', doneAt: at(11) }); // retry keeps done_at
+      await e.sms.setStatus(m.id, 'queued', at(16), { nextAttemptAt: at(16) });
+      expect(await e.sms.cancel(m.id, at(17))).toBe(true);
+      expect(await e.sms.cancel(m.id, at(17))).toBe(false);
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'cancelled', doneAt: at(17) });
+      // crash while submitting
+      const r = await e.sms.enqueue(mt('13800000008', 'reply', { segments: 2 }), T0);
+      const [{ segments: [r1] }] = await e.sms.claimDue(at(20), 10);
+      await e.sms.segmentSubmitted(r1.id, 'r1', 'R1', at(21));
+      expect(await e.sms.recoverAfterRestart(at(22))).toEqual({ messages: 1, unknownSegments: 1 });
+      expect(await e.sms.byId(r.id)).toMatchObject({ status: 'queued', unknownOutcomes: 1 });
+      expect((await e.sms.segments(r.id)).map((s) => s.status)).toEqual(['submitted', 'pending']);
+      await clear();
+      expect(await e.sms.purgeOutbox('2000-01-01T00:00:00.000Z')).toBe(0);
+      await e.sms.setStatus(r.id, 'cancelled', at(30));
+      expect(await e.sms.purgeOutbox(at(31))).toBeGreaterThanOrEqual(2);
+      expect(await e.sms.byId(r.id)).toBeUndefined();
+      expect(await e.sms.segments(r.id)).toEqual([]);
+    });
+
+    it('held pushes: superseded by a newer notice, released, expired; reply counts; list', async () => {
+      const h1 = await e.sms.enqueue(mt('13800000009', 'push', { status: 'held', dedupeKey: 'decl:7:a' }), T0);
+      const h2 = await e.sms.enqueue(mt('13800000009', 'push', { status: 'held', dedupeKey: 'decl:7:b' }), T0);
+      const other = await e.sms.enqueue(mt('13800000009', 'push', { status: 'held', dedupeKey: 'decl:8:a' }), T0);
+      expect(await e.sms.supersedeHeld('13800000009', 'decl:7:', h2.id, at(1))).toBe(1);
+      expect(await e.sms.byId(h1.id)).toMatchObject({ status: 'superseded', doneAt: at(1), lastError: `superseded by a newer notice (#${h2.id})` });
+      const exp = await e.sms.enqueue(mt('13800000010', 'push', { status: 'held', expiresAt: at(5) }), T0);
+      expect(await e.sms.expireDue(at(10))).toBe(1);
+      expect(await e.sms.byId(exp.id)).toMatchObject({ status: 'expired', lastError: 'validity period passed before sending' });
+      expect(await e.sms.releaseHeld(at(11))).toBe(2);
+      expect(await e.sms.byId(other.id)).toMatchObject({ status: 'queued', nextAttemptAt: at(11) });
+      await e.sms.enqueue(mt('13800000011', 'reply'), at(20));
+      await e.sms.enqueue(mt('13800000011', 'reply'), at(30));
+      expect(await e.sms.repliesSince('13800000011', at(25))).toBe(1);
+      expect((await e.sms.list({ phone: '13800000009' })).map((x) => x.id)).toEqual([other.id, h2.id, h1.id]);
+      expect((await e.sms.list({ status: 'superseded', limit: 1 })).map((x) => x.id)).toEqual([h1.id]);
+      await clear();
+    });
+
+    it('inbound messages and MO parts: re-delivery and same-slot lookups, open parts, assign/close, acks', async () => {
+      const id = await e.sms.insertInbound('13900000001', '96365', '查询 A123', 1, true, null, T0);
+      const inc = await e.sms.insertInbound('13900000002', '96365', '半条', 1, false, [], T0, 2);
+      expect(await e.sms.inbound(id)).toMatchObject({ phone: '13900000001', parts: 1, partsExpected: 1, complete: true, warnings: null, status: 'received', feedbackId: null });
+      expect(await e.sms.inbound(inc)).toMatchObject({ partsExpected: 2, complete: false });
+      expect((await e.sms.pendingInbound()).map((r) => r.id)).toEqual([id, inc]);
+      await e.sms.inboundDone(id, 'processed', 'query', 'status_sent', null, at(1));
+      expect((await e.sms.pendingInbound(10)).map((r) => r.id)).toEqual([inc]);
+      expect(await e.sms.inbound(id)).toMatchObject({ status: 'processed', command: 'query', outcome: 'status_sent', processedAt: at(1) });
+      expect((await e.sms.listInbound({ phone: '13900000001' })).map((r) => r.id)).toEqual([id]);
+      expect((await e.sms.listInbound({ limit: 1 })).map((r) => r.id)).toEqual([inc]);
+
+      const part = (seq: number, over: Partial<NewMoPart> = {}): NewMoPart => ({
+        source: '13900000003', dest: '96365', dataCoding: 8, esmClass: 0x40, udh: Buffer.from([5, 0, 3, 0x2a, 2, seq]), body: Buffer.from(`第${seq}段`, 'utf16le'),
+        concatRef: 0x2a, concatTotal: 2, concatSeq: seq, refBits: 8, fingerprint: `fp${seq}`, linkSession: 1, linkId: 'link-A', state: 'open', dupOf: null,
+        inboundId: null, receivedAt: at(seq), ...over,
+      });
+      const p1 = await e.sms.insertPart(part(1));
+      const p2 = await e.sms.insertPart(part(2));
+      const open = await e.sms.openParts();
+      expect(open.map((p) => p.id)).toEqual([p1, p2]);
+      expect(open[0]).toMatchObject({ source: '13900000003', concatSeq: 1, linkId: 'link-A', state: 'open', ackConfirmedAt: null, refBits: 8 });
+      expect(Buffer.compare(open[0].body, Buffer.from('第1段', 'utf16le'))).toBe(0);
+      expect(Buffer.compare(open[0].udh!, Buffer.from([5, 0, 3, 0x2a, 2, 1]))).toBe(0);
+      // a re-delivery arrives on another connection, only while our ack is not confirmed
+      expect(await e.sms.redeliveryOf('fp1', T0, 'link-B')).toBe(p1);
+      expect(await e.sms.redeliveryOf('fp1', T0, 'link-A')).toBeUndefined();
+      expect(await e.sms.redeliveryOf('fp1', at(5), 'link-B')).toBeUndefined();
+      await e.sms.confirmAcks([p1], at(3));
+      await e.sms.confirmAcks([], at(3));
+      expect(await e.sms.redeliveryOf('fp1', T0, 'link-B')).toBeUndefined();
+      const slot = { source: '13900000003', concatRef: 0x2a, concatTotal: 2, concatSeq: 2, dataCoding: 8, body: Buffer.from('第2段', 'utf16le') };
+      expect(await e.sms.sameSlotPart(slot, T0)).toBe(p2);
+      expect(await e.sms.sameSlotPart({ ...slot, body: Buffer.from('别的', 'utf16le') }, T0)).toBeUndefined();
+      const dup = await e.sms.insertPart(part(2, { fingerprint: 'fp2b' }));
+      await e.sms.closePart(dup, p2);
+      const msg = await e.sms.insertInbound('13900000003', '96365', '第1段第2段', 2, true, null, at(4));
+      await e.sms.assignParts(msg, [p1, p2, dup]);
+      await e.sms.assignParts(msg, []);
+      expect(await e.sms.openParts()).toEqual([]);
+      const rows = await e.sql('SELECT id, state, inbound_id, dup_of FROM sms_mo_parts ORDER BY id');
+      expect(rows.map((r) => [r.id, r.state, r.inbound_id, r.dup_of])).toEqual([[p1, 'consumed', msg, null], [p2, 'consumed', msg, null], [dup, 'duplicate', null, p2]]);
+    });
+  });
+});
