@@ -20,7 +20,10 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
     let e: Engine;
     beforeAll(async () => { e = await open(); });
     afterAll(async () => { await e?.close(); });
-    const clear = () => e.sql(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'held', 'submitting')`);
+    const clear = async () => {
+      await e.sql(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'held', 'submitting')`);
+      await e.sql(`UPDATE sms_segments SET status = 'failed' WHERE status IN ('pending', 'submitting')`);
+    };
 
     it('enqueue: segments created, dedupe key makes it idempotent', async () => {
       const a = await e.sms.enqueue(mt('13800000001', 'push', { dedupeKey: 'push:1:approved', segments: 3 }), T0);
