@@ -1,0 +1,208 @@
+/**
+ * PostgreSQL-only store tests: migrations (mirror of the SQLite list, concurrent start, refusal of a
+ * newer schema, `hotline migrate` on a postgres URL) and what several instances on one database rely
+ * on (outbox claims FOR UPDATE SKIP LOCKED, serialised audit chain, atomic ref counter, idempotent
+ * events without aborting the transaction).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { SchemaTooNewError } from '../../src/store/index.js';
+import {
+  createPool, migratePg, pgSchemaVersion, PG_LATEST_VERSION, PgStore, PgSmsRepo, UniqueViolationError, withTransaction, type Pool,
+} from '../../src/store/pg/index.js';
+import { PG_MIGRATIONS } from '../../src/store/pg/migrations.js';
+import { PRIORITY } from '../../src/sms/outbox/state.js';
+import { createTestDatabase, pgSkipReason, pgTestUrl } from '../helpers/pg.js';
+
+const T0 = '2026-01-05T01:00:00.000Z';
+
+describe('PostgreSQL migrations mirror the SQLite ones', () => {
+  it('same versions and names, in order (add the PostgreSQL twin of every new SQLite migration)', () => {
+    expect(PG_MIGRATIONS.map((m) => `${m.version}_${m.name}`)).toEqual(MIGRATIONS.map((m) => `${m.version}_${m.name}`));
+  });
+});
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli.ts'), ...args],
+      { env: { ...process.env, HOTLINE_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+describe.skipIf(!pgTestUrl)(`PostgreSQL store${pgTestUrl ? '' : ` (skipped: ${pgSkipReason})`}`, () => {
+  const drops: Array<() => Promise<void>> = [];
+  afterAll(async () => { for (const d of drops) await d(); });
+  async function freshDb(): Promise<string> { const d = await createTestDatabase(); drops.push(d.drop); return d.url; }
+
+  it('migrates from empty in one pass; two instances starting at once migrate once; re-run is a no-op', async () => {
+    const url = await freshDb();
+    const a = createPool(url), b = createPool(url);
+    try {
+      expect(await pgSchemaVersion(a)).toBe(0);
+      const [ra, rb] = await Promise.all([migratePg(a), migratePg(b)]);
+      const applied = [ra, rb].map((r) => r.applied.length).sort();
+      expect(applied).toEqual([0, PG_MIGRATIONS.length]);
+      expect([ra.to, rb.to]).toEqual([PG_LATEST_VERSION, PG_LATEST_VERSION]);
+      expect((await a.query('SELECT version FROM schema_version ORDER BY version')).rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+      expect((await migratePg(a)).applied).toEqual([]);
+    } finally { await a.end(); await b.end(); }
+  });
+
+  it('a database newer than the code is refused with the same error as SQLite', async () => {
+    const url = await freshDb();
+    const pool = createPool(url);
+    try {
+      await migratePg(pool);
+      await pool.query(`INSERT INTO schema_version (version, name, applied_at) VALUES ($1, 'future', $2)`, [PG_LATEST_VERSION + 1, T0]);
+      const err = await migratePg(pool).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SchemaTooNewError);
+      expect((err as Error).message).toBe(`database schema version ${PG_LATEST_VERSION + 1} is newer than this code understands (${PG_LATEST_VERSION}); upgrade the server or restore a matching backup`);
+      await expect(PgStore.open(url)).rejects.toThrow(SchemaTooNewError);
+    } finally { await pool.end(); }
+  });
+
+  it('`hotline migrate` with HOTLINE_DATA_URL=postgres://…: applies, then current, then refuses a newer schema (exit 2); start refuses the preview', async () => {
+    const url = await freshDb();
+    const first = await cli(['migrate'], { HOTLINE_DATA_URL: url });
+    expect(first).toMatchObject({ code: 0, out: `migrated 0 → ${PG_LATEST_VERSION}: ${PG_MIGRATIONS.map((m) => `${m.version}_${m.name}`).join(', ')}\n` });
+    expect((await cli(['migrate'], { HOTLINE_DATA_URL: url })).out).toBe(`schema is current (version ${PG_LATEST_VERSION})\n`);
+    const pool = createPool(url);
+    await pool.query(`INSERT INTO schema_version (version, name, applied_at) VALUES ($1, 'future', $2)`, [PG_LATEST_VERSION + 1, T0]);
+    await pool.end();
+    const refused = await cli(['migrate'], { HOTLINE_DATA_URL: url });
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/newer than this code understands/);
+    const bad = await cli(['migrate'], { HOTLINE_DATA_URL: 'mysql://x' });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/HOTLINE_DATA_URL/);
+    const start = await cli(['start'], { HOTLINE_DATA_URL: url, HOTLINE_HTTP_PORT: '0' });
+    expect(start.code).toBe(1);
+    expect(start.err).toMatch(/preview/);
+  }, 60_000);
+
+  describe('several instances on one database', () => {
+    let url: string;
+    let a: Pool, b: Pool;
+    beforeAll(async () => {
+      url = await freshDb();
+      a = createPool(url); b = createPool(url);
+      await migratePg(a);
+    });
+    afterAll(async () => { await a?.end(); await b?.end(); });
+
+    const enqueue = async (repo: PgSmsRepo, count: number, tag: string) => {
+      for (let i = 0; i < count; i++) {
+        await repo.enqueue({ phone: `139${tag}${String(i).padStart(5, '0')}`, text: '推送', reason: 'push', priority: PRIORITY.push, status: 'queued', template: null,
+          dedupeKey: `${tag}:${i}`, encoding: 'ucs2', dataCoding: 8, refNum: i % 256, segments: 1 + (i % 2), nextAttemptAt: T0, expiresAt: null }, T0);
+      }
+    };
+
+    it('a claim in progress (rows locked) is passed over by another instance, not waited for, never taken twice', async () => {
+      const ra = new PgSmsRepo(a), rb = new PgSmsRepo(b);
+      await enqueue(ra, 10, '01');
+      await withTransaction(a, async (tx) => {
+        const first = await ra.withClient(tx).claimDue(T0, 4);
+        expect(first.length).toBe(4);
+        // instance B while A's transaction is still open: other rows, at once
+        const second = await rb.claimDue(T0, 100);
+        expect(second.length).toBe(6);
+        const ids = new Set(first.map((c) => c.msg.id));
+        expect(second.some((c) => ids.has(c.msg.id))).toBe(false);
+      });
+      expect(await rb.claimDue(T0, 100)).toEqual([]);
+      expect(await ra.queuedCount()).toBe(10); // all submitting
+      await a.query(`UPDATE sms_outbox SET status = 'cancelled'`);
+      await a.query(`UPDATE sms_segments SET status = 'failed'`);
+    });
+
+    it('two claimers racing over 1,000 messages: every message claimed exactly once', async () => {
+      const ra = new PgSmsRepo(a), rb = new PgSmsRepo(b);
+      await enqueue(ra, 1000, '02');
+      const claimedBy = new Map<number, string>();
+      const dupes: number[] = [];
+      let segs = 0;
+      const run = async (repo: PgSmsRepo, name: string) => {
+        for (;;) {
+          const got = await repo.claimDue(T0, 25);
+          if (!got.length) return;
+          for (const c of got) {
+            if (claimedBy.has(c.msg.id)) dupes.push(c.msg.id);
+            claimedBy.set(c.msg.id, name);
+            segs += c.segments.length;
+          }
+        }
+      };
+      await Promise.all([run(ra, 'A'), run(rb, 'B'), run(ra, 'A2'), run(rb, 'B2')]);
+      expect(dupes).toEqual([]);
+      expect(claimedBy.size).toBe(1000);
+      expect(segs).toBe(1500);
+      const per = [...claimedBy.values()].reduce<Record<string, number>>((o, n) => { o[n] = (o[n] ?? 0) + 1; return o; }, {});
+      expect(Object.keys(per).length).toBeGreaterThan(1); // both really took part
+      const rows = (await a.query(`SELECT COUNT(*) AS n, SUM(attempts) AS s FROM sms_outbox WHERE dedupe_key LIKE '02:%' AND status = 'submitting'`)).rows[0];
+      expect([rows.n, Number(rows.s)]).toEqual([1000, 1000]);
+      expect((await a.query(`SELECT COUNT(*) AS n FROM sms_segments WHERE submits <> 1 AND outbox_id IN (SELECT id FROM sms_outbox WHERE dedupe_key LIKE '02:%')`)).rows[0].n).toBe(0);
+    });
+
+    it('the same message enqueued by two instances at once is stored once (dedupe key)', async () => {
+      const m = { phone: '13700000000', text: '同一条', reason: 'push' as const, priority: 5, status: 'queued' as const, template: null, dedupeKey: 'same:1',
+        encoding: 'ucs2', dataCoding: 8, refNum: 1, segments: 2, nextAttemptAt: T0, expiresAt: null };
+      const rs = await Promise.all([new PgSmsRepo(a).enqueue(m, T0), new PgSmsRepo(b).enqueue(m, T0), new PgSmsRepo(a).enqueue(m, T0)]);
+      expect(new Set(rs.map((r) => r.id)).size).toBe(1);
+      expect(rs.filter((r) => r.created).length).toBe(1);
+      expect((await a.query('SELECT COUNT(*) AS n FROM sms_segments WHERE outbox_id = $1', [rs[0].id])).rows[0].n).toBe(2);
+    });
+
+    it('audit appends from two instances keep one valid chain; ref numbers stay unique', async () => {
+      const sa = await PgStore.open(url, { migrate: false }), sb = await PgStore.open(url, { migrate: false });
+      try {
+        await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? sa : sb).audit.append('admin', 'x', `t${i}`, { i })));
+        expect(await sa.audit.verify()).toEqual({ ok: true, entries: 40 });
+        const seqs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? sa : sb).feedback.nextRefSeq('20260105')));
+        expect(new Set(seqs).size).toBe(40);
+        expect(Math.max(...seqs)).toBe(40);
+      } finally { await sa.close(); await sb.close(); }
+    });
+
+    it('a duplicate event id raises UniqueViolationError without aborting the transaction (the stored event can be read)', async () => {
+      const store = await PgStore.open(url, { migrate: false });
+      try {
+        const dept = await store.departments.insert('SCJG', '市市场监督管理局', null, null, null, T0);
+        const d = await store.declarations.insert({ queryCode: 'Q9', departmentId: dept.id, deptRef: 'R9', itemName: 'x', applicantName: null, applicantPhone: null,
+          status: 'accepted', statusAt: T0, acceptedAt: T0, dueAt: null, closedAt: null, now: T0 });
+        const ev = { declarationId: d.id, departmentId: dept.id, eventId: 'e1', stepName: '受理', status: 'accepted' as const, handlerName: null, handlerTitle: null,
+          opinion: null, details: null, occurredAt: T0, receivedAt: T0, applied: true };
+        await store.declarations.insertEvent(ev);
+        const seen = await store.transaction(async (tx) => {
+          const err = await tx.declarations.insertEvent(ev).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(UniqueViolationError);
+          return tx.declarations.eventByEventId(dept.id, 'e1'); // the transaction is still usable
+        });
+        expect(seen!.eventId).toBe('e1');
+      } finally { await store.close(); }
+    });
+
+    it('transactions: rollback on throw, nested savepoint rolls back only its part', async () => {
+      const store = await PgStore.open(url, { migrate: false });
+      try {
+        await expect(store.transaction(async (tx) => { await tx.subscriptions.setOptOut('13100000001', T0); throw new Error('boom'); })).rejects.toThrow('boom');
+        expect(await store.subscriptions.isOptedOut('13100000001')).toBe(false);
+        await withTransaction(store.pool, async (c) => {
+          const subs = store.subscriptions.withClient(c);
+          await subs.setOptOut('13100000002', T0);
+          await withTransaction(c, async (inner) => { await subs.withClient(inner).setOptOut('13100000004', T0); throw new Error('inner'); }).catch(() => undefined);
+          await subs.setOptOut('13100000003', T0);
+        });
+        expect(await store.subscriptions.isOptedOut('13100000004')).toBe(false);
+        expect(await store.subscriptions.isOptedOut('13100000002')).toBe(true);
+        expect(await store.subscriptions.isOptedOut('13100000003')).toBe(true);
+        expect(await store.healthy()).toBe(true);
+      } finally { await store.close(); }
+    });
+  });
+});
