@@ -65,3 +65,6 @@ export class PgStore extends PgRepos {
 
   close(): Promise<void> { return this.pool.end(); }
 }
+
+export { notify, PgListener } from './notify.js';
+export { PgLeader, LOCK_JOBS } from './leader.js';
