@@ -6,7 +6,8 @@
  * (listen_addresses='', fsync off), as the `postgres` user when running as root. Tests read the URL of
  * its `hotline_test` database from HOTLINE_TEST_PG_URL (test/helpers/pg.ts gives each suite its own
  * database). Stopped and removed at teardown. Without binaries the PostgreSQL tests skip with one
- * message, except under CI=true, where that is an error. HOTLINE_TEST_PG_URL set beforehand: used as is.
+ * message, except under CI=true, where that is an error. HOTLINE_TEST_PG_URL set beforehand: used as is;
+ * HOTLINE_TEST_PG=off: behave as if PostgreSQL were not installed.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -26,10 +27,20 @@ function findBin(): string | null {
   return null;
 }
 
-/** Whether this run includes any test that uses PostgreSQL (file filters on the command line). */
+/** Options of `vitest` that take a value (so that value is not mistaken for a file filter). */
+const VALUE_OPTIONS = new Set(['-t', '--testNamePattern', '-c', '--config', '--project', '--reporter', '--pool', '--shard', '-r', '--root', '--dir',
+  '--environment', '--maxWorkers', '--minWorkers', '--exclude', '--outputFile', '--mode', '--testTimeout', '--hookTimeout', '--retry']);
+
+/** Whether this run includes any test that uses PostgreSQL: no file filter, or one naming store/pg tests. */
 function runNeedsPg(): boolean {
-  const i = process.argv.findIndex((a) => a === 'run' || a === 'watch' || a.endsWith('vitest') || a.endsWith('vitest.mjs'));
-  const filters = process.argv.slice(i + 1).filter((a) => !a.startsWith('-') && a !== 'run' && a !== 'watch');
+  const argv = process.argv.slice(2);
+  const filters: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (VALUE_OPTIONS.has(a)) { i++; continue; }
+    if (a.startsWith('-') || a === 'run' || a === 'watch' || a === 'related' || /vitest(\.mjs)?$/.test(a)) continue;
+    filters.push(a);
+  }
   return filters.length === 0 || filters.some((f) => /store|pg/i.test(f));
 }
 
@@ -38,10 +49,10 @@ let stop: (() => void) | null = null;
 export async function setup(): Promise<void> {
   if (process.env.HOTLINE_TEST_PG_URL) return;
   if (!runNeedsPg()) { process.env.HOTLINE_TEST_PG_SKIP = 'no PostgreSQL test selected'; return; }
-  const bin = findBin();
+  const bin = process.env.HOTLINE_TEST_PG === 'off' ? null : findBin(); // off: as if not installed
   if (!bin) {
+    if (process.env.CI === 'true') throw new Error('pg-cluster: PostgreSQL server binaries (initdb, pg_ctl) not found, and CI=true requires the store suite on PostgreSQL (Debian: apt-get install postgresql)');
     const msg = 'PostgreSQL server binaries (initdb, pg_ctl) not found: the PostgreSQL store tests are skipped (Debian: apt-get install postgresql)';
-    if (process.env.CI === 'true') throw new Error(`${msg} — CI=true requires them`);
     process.stderr.write(`pg-cluster: ${msg}\n`);
     process.env.HOTLINE_TEST_PG_SKIP = msg;
     return;
@@ -68,9 +79,13 @@ export async function setup(): Promise<void> {
     throw new Error(`pg-cluster: could not start PostgreSQL: ${err.stderr?.toString() || err.message}`);
   }
   stop = () => {
+    process.off('exit', onExit);
     try { run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* already gone */ }
     rmSync(dir, { recursive: true, force: true });
   };
+  // Interrupted runs (Ctrl-C) leave no server behind either.
+  const onExit = () => { if (stop) stop(); };
+  process.on('exit', onExit);
   const client = new pg.Client({ host: dir, user: 'postgres', database: 'postgres' });
   await client.connect();
   try { await client.query('CREATE DATABASE hotline_test'); } finally { await client.end(); }
