@@ -20,6 +20,7 @@ import {
 import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
+import { canonicalPhone, ownNumbers, type DestAddrFormat } from '../domain/phone.js';
 import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../sim/smsc/index.js';
 
 export interface SmsChannelOptions {
@@ -60,11 +61,14 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     password: useSim ? DEFAULT_SMSC_CREDENTIALS.password : cfg.smpp.password,
     systemType: cfg.smpp.system_type, addressRange: cfg.smpp.address_range, bindMode: cfg.smpp.bind_mode as 'transceiver' | 'pair',
     enquireLinkMs: cfg.smpp.enquire_link_sec * 1000, responseTimeoutMs: cfg.smpp.response_timeout_sec * 1000,
+    sourceTon: cfg.smpp.source_addr_ton, sourceNpi: cfg.smpp.source_addr_npi,
     logger: log.child('link'),
   });
   let link: SmppLink = null as unknown as SmppLink;
   let dispatcher: Dispatcher = null as unknown as Dispatcher;
-  const handler = new SmsCommandHandler(ctx, repo, templates, outbox, { shortCode: cfg.smpp.source_addr, repliesPerHour: cfg.sms.replies_per_hour });
+  const handler = new SmsCommandHandler(ctx, repo, templates, outbox, {
+    shortCode: cfg.smpp.source_addr, ownNumbers: ownNumbers(cfg.sms.own_numbers, cfg.smpp.source_addr), repliesPerHour: cfg.sms.replies_per_hour,
+  });
   const dc0 = cfg.smpp.dc0 as 'gsm7' | 'latin1';
   const moDedupeMs = opts.moDedupeMs ?? 10 * 60_000;
   let reassembly: ReassemblyState = emptyReassembly();
@@ -99,7 +103,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     const ids = partIds.get(done.key) ?? [];
     partIds.delete(done.key);
     return ctx.store.transaction(() => {
-      const id = repo.insertInbound(done.source, dest, done.text, done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString());
+      const id = repo.insertInbound(canonicalPhone(done.source), dest, done.text, done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString());
       repo.assignParts(id, ids);
       return id;
     });
@@ -144,7 +148,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         });
         if (!part.concat) {
           const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          inboundId = repo.insertInbound(ev.sourceAddr, ev.destAddr, text.text, 1, true, [...warnings, ...text.warnings], nowIso);
+          inboundId = repo.insertInbound(canonicalPhone(ev.sourceAddr, ev.sourceTon), ev.destAddr, text.text, 1, true, [...warnings, ...text.warnings], nowIso);
           repo.assignParts(inboundId, [pid]);
         }
         return pid;
@@ -246,7 +250,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       }
       link = new SmppLink(linkConfig());
       dispatcher = new Dispatcher(repo, link, {
-        sourceAddr: cfg.smpp.source_addr, window: cfg.smpp.window, tps: cfg.smpp.tps, maxSegments: cfg.sms.max_segments,
+        sourceAddr: cfg.smpp.source_addr, destAddrFormat: cfg.smpp.dest_addr_format as DestAddrFormat, window: cfg.smpp.window, tps: cfg.smpp.tps, maxSegments: cfg.sms.max_segments,
         maxAttempts: cfg.sms.max_attempts, log, now: ctx.now,
         onStatus: (_id, status) => { mt.inc({ status }); },
       });

@@ -190,7 +190,7 @@ describe('voice channel over the ARI simulator', () => {
     const off2 = t.server.ctx.bus.on('call.ended', (p) => ended.push(p));
     const call = t.sim.startCall({ from: '13912345678' });
     await promptDone(t.voice, call, 'main_menu');
-    expect(t.voice.activeCalls().find((c) => c.callId === call.id)).toMatchObject({ node: 'main_menu', caller: '13912345678' });
+    expect(t.voice.activeCalls().find((c) => c.callId === call.id)).toMatchObject({ node: 'main_menu', caller: '8613912345678' }); // caller-id stored canonical
     await call.hangup();
     await until(() => ended.find((e) => e.callId === call.id), 3000, 'call.ended');
     off1(); off2();

@@ -6,12 +6,16 @@ import { core } from './001_core.js';
 import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
+import { canonicalPhones } from './005_canonical_phones.js';
+import type { Db } from '../db.js';
 
-export interface Migration { version: number; name: string; sql: string }
+/** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
+export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
 
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
+  { version: 5, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
 ];

@@ -17,6 +17,7 @@ import type { CallLog } from './call-log.js';
 import type { MediaResolver } from './media.js';
 import { CallSession, type SessionDeps } from './session.js';
 import { lookupEffect, submitFeedbackEffect, subscribeEffect, type EffectContext } from './effects.js';
+import { canonicalPhone, nationalDigits } from '../../domain/phone.js';
 
 type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
@@ -185,7 +186,7 @@ export class CallManager {
     const id = String(chan.id);
     if (this.sessions.has(id)) return; // duplicate
     if (args[0] === 'transfer') { this.operatorAnswered(id, args[1] ?? ''); return; }
-    const caller = String(chan.caller?.number ?? '').slice(0, 32);
+    const caller = canonicalPhone(String(chan.caller?.number ?? '').slice(0, 32)); // one stored form (src/domain/phone.ts)
     const needsAnswer = chan.state !== 'Up';
     if (args[0] === 'callback') {
       const fid = Number(args[1]);
@@ -315,7 +316,7 @@ export class CallManager {
         tr.resolve({ status: 'noAnswer', reason: 'timeout' });
       }, Math.max(1, (this.o.transferTimeoutSec * 1000 + 5000) / this.o.timeScale));
       this.o.ari.originate({
-        endpoint, app: this.o.app, appArgs: ['transfer', s.id], callerId: s.caller, timeout: this.o.transferTimeoutSec, channelId: tr.legId,
+        endpoint, app: this.o.app, appArgs: ['transfer', s.id], callerId: nationalDigits(s.caller), timeout: this.o.transferTimeoutSec, channelId: tr.legId,
         variables: { HOTLINE_CALLER: s.caller, HOTLINE_CALL_ID: s.id },
       }).then(() => { if (tr.state === 'dialing') tr.state = 'ringing'; }, (e) => {
         this.o.log.error('转人工呼叫失败 / operator originate failed', { callId: s.id, endpoint, error: (e as Error).message });
