@@ -225,11 +225,15 @@ export function adminPlugin(deps: AdminDeps) {
         departmentId, since: since ? localDayStart(since) : undefined, until: until ? localDayStart(addDays(until, 1)) : undefined, q: search, limit: limit + 1, offset,
       });
       const tookMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      return { items: rows.slice(0, limit).map(feedbackSummary), hasMore: rows.length > limit, limit, offset, tookMs: Math.round(tookMs * 100) / 100 };
+      const page = rows.slice(0, limit);
+      const parts = ctx.store.feedback.smsPartsIncomplete(page.filter((f) => f.channel === 'sms').map((f) => f.id));
+      const items = page.map((f) => (parts.has(f.id) ? { ...feedbackSummary(f), smsParts: parts.get(f.id) } : feedbackSummary(f)));
+      return { items, hasMore: rows.length > limit, limit, offset, tookMs: Math.round(tookMs * 100) / 100 };
     },
     'GET /api/feedback/:id': async (req) => {
       const f = visibleFeedback(req);
-      return feedbackDetail(f, ctx.feedback.timeline(f.id), f.declarationId ? ctx.store.declarations.byId(f.declarationId) : undefined);
+      return feedbackDetail(f, ctx.feedback.timeline(f.id), f.declarationId ? ctx.store.declarations.byId(f.declarationId) : undefined,
+        f.channel === 'sms' ? ctx.store.feedback.smsParts(f.id) : null);
     },
     'GET /api/feedback/:id/recording': async (req, reply) => {
       const f = visibleFeedback(req);

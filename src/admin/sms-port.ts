@@ -43,6 +43,9 @@ export interface SmsInboxItem {
   /** What the command parser made of it (query, subscribe, complaint…), if recorded. */
   command?: string | null;
   status?: string | null;
+  /** Parts that arrived / parts the long message had (a gap is marked […] in the text). */
+  parts?: number;
+  partsExpected?: number | null;
 }
 
 export interface SmsStats {

@@ -6,7 +6,8 @@ import { core } from './001_core.js';
 import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
-import { canonicalPhones } from './005_canonical_phones.js';
+import { smsInboundDedupe } from './005_sms_inbound_dedupe.js';
+import { canonicalPhones } from './006_canonical_phones.js';
 import type { Db } from '../db.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
@@ -17,5 +18,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
-  { version: 5, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
+  { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
+  { version: 6, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
 ];

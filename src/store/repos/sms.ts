@@ -23,15 +23,29 @@ export interface NewOutbox {
 }
 
 export interface InboundRow {
-  id: number; phone: string; dest: string; text: string; parts: number; complete: boolean; warnings: string | null; status: string;
+  id: number; phone: string; dest: string; text: string;
+  /** Parts that arrived, and parts the message had (null: not recorded, rows before migration 5). */
+  parts: number; partsExpected: number | null; complete: boolean; warnings: string | null; status: string;
   command: string | null; outcome: string | null; feedbackId: number | null; receivedAt: string; processedAt: string | null;
 }
 
+/** open: waiting for the rest of its long message · consumed: part of an inbound message · duplicate: a re-delivery or repeated part, closed for good. */
+export type MoPartState = 'open' | 'consumed' | 'duplicate';
+
 export interface MoPartRow {
   id: number; source: string; dest: string; dataCoding: number; esmClass: number; udh: Buffer | null; body: Buffer;
-  concatRef: number | null; concatTotal: number | null; concatSeq: number | null; refBits: number | null; fingerprint: string;
-  linkSession: number; inboundId: number | null; receivedAt: string;
+  concatRef: number | null; concatTotal: number | null; concatSeq: number | null; refBits: number | null;
+  /** SHA-256 (hex) of the PDU without its header: what a re-delivery repeats. */
+  fingerprint: string;
+  /** Informational: the link's connect count in the process that stored it. */
+  linkSession: number;
+  /** The connection it arrived on (unique across restarts). */
+  linkId: string | null;
+  state: MoPartState; dupOf: number | null; ackConfirmedAt: string | null;
+  inboundId: number | null; receivedAt: string;
 }
+
+export type NewMoPart = Omit<MoPartRow, 'id' | 'ackConfirmedAt'>;
 
 const toOutbox = (r: any): OutboxRow => ({
   id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
@@ -41,12 +55,13 @@ const toOutbox = (r: any): OutboxRow => ({
 });
 const toSegment = (r: any): SegmentRow => ({ id: r.id, outboxId: r.outbox_id, seq: r.seq, status: r.status, messageId: r.message_id, messageIdRaw: r.message_id_raw, errorCode: r.error_code, submits: r.submits });
 const toInbound = (r: any): InboundRow => ({
-  id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, complete: !!r.complete, warnings: r.warnings, status: r.status,
+  id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, partsExpected: r.parts_expected ?? null, complete: !!r.complete, warnings: r.warnings, status: r.status,
   command: r.command, outcome: r.outcome, feedbackId: r.feedback_id, receivedAt: r.received_at, processedAt: r.processed_at,
 });
 const toPart = (r: any): MoPartRow => ({
   id: r.id, source: r.source, dest: r.dest, dataCoding: r.data_coding, esmClass: r.esm_class, udh: r.udh, body: r.body, concatRef: r.concat_ref,
   concatTotal: r.concat_total, concatSeq: r.concat_seq, refBits: r.ref_bits, fingerprint: r.fingerprint, linkSession: r.link_session,
+  linkId: r.link_id ?? null, state: r.state, dupOf: r.dup_of ?? null, ackConfirmedAt: r.ack_confirmed_at ?? null,
   inboundId: r.inbound_id, receivedAt: r.received_at,
 });
 
@@ -109,16 +124,21 @@ export class SqliteSmsRepo {
       retry: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now, attempts = 0 WHERE id = @id AND status IN ('failed', 'expired', 'undeliverable')`),
       retrySegs: db.prepare(`UPDATE sms_segments SET status = 'pending', message_id = NULL, error_code = NULL WHERE outbox_id = ?`),
       // inbound
-      inInsert: db.prepare(`INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at) VALUES (?, ?, ?, ?, ?, ?, 'received', ?)`),
+      inInsert: db.prepare(`INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at, parts_expected) VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?)`),
       inById: db.prepare('SELECT * FROM sms_inbound WHERE id = ?'),
       inPending: db.prepare(`SELECT * FROM sms_inbound WHERE status = 'received' ORDER BY id LIMIT ?`),
       inDone: db.prepare(`UPDATE sms_inbound SET status = @status, command = @command, outcome = @outcome, feedback_id = @feedbackId, processed_at = @now WHERE id = @id`),
       inList: db.prepare(`SELECT * FROM sms_inbound WHERE (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
-      partInsert: db.prepare(`INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, inbound_id, received_at)
-        VALUES (@source, @dest, @dataCoding, @esmClass, @udh, @body, @concatRef, @concatTotal, @concatSeq, @refBits, @fingerprint, @linkSession, @inboundId, @receivedAt)`),
-      partRecent: db.prepare(`SELECT * FROM sms_mo_parts WHERE fingerprint = ? AND received_at >= ? ORDER BY id DESC LIMIT 1`),
-      partsOpen: db.prepare(`SELECT * FROM sms_mo_parts WHERE inbound_id IS NULL AND concat_total IS NOT NULL ORDER BY id`),
-      partAssign: db.prepare(`UPDATE sms_mo_parts SET inbound_id = ? WHERE id = ? AND inbound_id IS NULL`),
+      partInsert: db.prepare(`INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, link_id, state, dup_of, inbound_id, received_at)
+        VALUES (@source, @dest, @dataCoding, @esmClass, @udh, @body, @concatRef, @concatTotal, @concatSeq, @refBits, @fingerprint, @linkSession, @linkId, @state, @dupOf, @inboundId, @receivedAt)`),
+      partRedelivered: db.prepare(`SELECT id FROM sms_mo_parts WHERE fingerprint = ? AND received_at >= ? AND ack_confirmed_at IS NULL
+        AND (link_id IS NULL OR link_id <> ?) ORDER BY id DESC LIMIT 1`).pluck(),
+      partSlot: db.prepare(`SELECT id FROM sms_mo_parts WHERE source = ? AND concat_ref = ? AND concat_total = ? AND concat_seq = ? AND received_at >= ?
+        AND state IN ('open', 'consumed') AND data_coding = ? AND body = ? ORDER BY id DESC LIMIT 1`).pluck(),
+      partConfirm: db.prepare(`UPDATE sms_mo_parts SET ack_confirmed_at = ? WHERE id = ? AND ack_confirmed_at IS NULL`),
+      partsOpen: db.prepare(`SELECT * FROM sms_mo_parts WHERE state = 'open' ORDER BY id`),
+      partAssign: db.prepare(`UPDATE sms_mo_parts SET inbound_id = ?, state = 'consumed' WHERE id = ? AND state = 'open'`),
+      partClose: db.prepare(`UPDATE sms_mo_parts SET state = 'duplicate', dup_of = ? WHERE id = ? AND state = 'open'`),
       purgeSegments: db.prepare(`DELETE FROM sms_segments WHERE outbox_id IN (SELECT id FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?)`),
       purgeOutbox: db.prepare(`DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?`),
     };
@@ -284,8 +304,9 @@ export class SqliteSmsRepo {
   }
 
   // inbound
-  insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string): number {
-    return Number(this.s.inInsert.run(phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt).lastInsertRowid);
+  /** `parts`: parts that arrived; `partsExpected`: parts the message had (default: all arrived). */
+  insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string, partsExpected = parts): number {
+    return Number(this.s.inInsert.run(phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt, partsExpected).lastInsertRowid);
   }
   inbound(id: number): InboundRow | undefined { const r = this.s.inById.get(id); return r ? toInbound(r) : undefined; }
   pendingInbound(limit = 100): InboundRow[] { return this.s.inPending.all(limit).map(toInbound); }
@@ -295,8 +316,23 @@ export class SqliteSmsRepo {
   listInbound(f: { phone?: string; limit?: number; offset?: number }): InboundRow[] {
     return this.s.inList.all({ phone: f.phone ? canonicalPhone(f.phone) : null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toInbound);
   }
-  insertPart(p: Omit<MoPartRow, 'id'>): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
-  recentPartByFingerprint(fp: string, since: string): MoPartRow | undefined { const r = this.s.partRecent.get(fp, since); return r ? toPart(r) : undefined; }
+  insertPart(p: NewMoPart): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
+  /**
+   * The stored part this PDU would be a re-delivery of: same PDU octets (`fingerprint`) since `since`,
+   * received on another connection, and the SMSC never seen to have read our deliver_sm_resp for it.
+   */
+  redeliveryOf(fingerprint: string, since: string, linkId: string): number | undefined {
+    return this.s.partRedelivered.get(fingerprint, since, linkId) as number | undefined;
+  }
+  /** An open or consumed part of the same slot (sender, reference, total, seq) with the same octets since `since`. */
+  sameSlotPart(p: { source: string; concatRef: number; concatTotal: number; concatSeq: number; dataCoding: number; body: Buffer }, since: string): number | undefined {
+    return this.s.partSlot.get(p.source, p.concatRef, p.concatTotal, p.concatSeq, since, p.dataCoding, p.body) as number | undefined;
+  }
+  /** The SMSC has read our deliver_sm_resp for these parts. */
+  confirmAcks(partIds: Iterable<number>, at: string): void { for (const id of partIds) this.s.partConfirm.run(at, id); }
   openParts(): MoPartRow[] { return this.s.partsOpen.all().map(toPart); }
+  /** An open part found to repeat another: closed for good. */
+  closePart(id: number, dupOf: number | null): void { this.s.partClose.run(dupOf, id); }
+  /** Open parts become consumed by this inbound message (a part already closed stays as it is). */
   assignParts(inboundId: number, partIds: number[]): void { for (const id of partIds) this.s.partAssign.run(inboundId, id); }
 }

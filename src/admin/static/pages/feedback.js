@@ -83,10 +83,13 @@ function row(it) {
     h('td', null, LABELS.kind[it.kind] ?? it.kind),
     h('td', { class: 'nowrap' }, LABELS.channel[it.channel] ?? it.channel, it.hasRecording ? [' ', tag('', '录音')] : null),
     h('td', { class: 'nowrap' }, it.phone || '—'),
-    h('td', { class: 'excerpt' }, it.excerpt ?? (it.hasRecording ? '（语音留言，待转写）' : '')),
+    h('td', { class: 'excerpt' }, it.smsParts ? [tag('warn', partsLabel(it.smsParts)), ' '] : null, it.excerpt ?? (it.hasRecording ? '（语音留言，待转写）' : '')),
     h('td', null, it.departmentName ?? '—'),
     h('td', null, statusTag(it.status), it.reopenCount ? tag('warn', `重办 ${it.reopenCount}`) : null));
 }
+
+// A long SMS that arrived incomplete: 收到 2/3 段 (the text shows […] where parts are missing).
+function partsLabel(p) { return `收到 ${p.received}/${p.expected} 段`; }
 
 function renderDetail(root, id) {
   const wrap = h('div');
@@ -121,7 +124,11 @@ function detail(f, depts, reload) {
     f.flowPath ? [h('dt', null, '语音路径'), h('dd', null, f.flowPath)] : null);
 
   const blocks = [h('div', { class: 'card' }, h('h2', null, bi('反馈内容', 'Content')), meta,
-    f.text !== null ? [h('h3', null, '原文 Original text'), h('div', { class: 'citizen-text', id: 'fb-text' }, f.text)] : null,
+    f.text !== null ? [h('h3', null, '原文 Original text'),
+      f.smsParts && f.smsParts.received < f.smsParts.expected
+        ? h('div', { class: 'notice warn', id: 'fb-sms-parts' }, `短信不完整：${partsLabel(f.smsParts)}，缺失部分在原文中以 […] 标出。Incomplete SMS: ${f.smsParts.received} of ${f.smsParts.expected} parts.`)
+        : null,
+      h('div', { class: 'citizen-text', id: 'fb-text' }, f.text)] : null,
     f.hasRecording ? [h('h3', null, `录音 Recording（${fmtDuration(f.recordingDuration)}）`),
       h('audio', { controls: true, preload: 'none', src: `/admin/api/feedback/${f.id}/recording`, id: 'fb-audio', style: 'width:100%' })] : null)];
 

@@ -67,7 +67,7 @@ function inbox(root) {
       const r = await api('GET', '/sms/inbox?limit=100');
       clear(tbody);
       if (!r.items.length) tbody.appendChild(emptyRow(4));
-      for (const m of r.items) tbody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)), h('td', { class: 'nowrap' }, m.phone), h('td', { class: 'excerpt' }, m.text), h('td', null, m.command ?? m.status ?? '')));
+      for (const m of r.items) tbody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)), h('td', { class: 'nowrap' }, m.phone), h('td', { class: 'excerpt' }, m.partsExpected && m.parts < m.partsExpected ? [tag('warn', `收到 ${m.parts}/${m.partsExpected} 段`), ' '] : null, m.text), h('td', null, m.command ?? m.status ?? '')));
     } catch (e) { toast(e.message, true); }
   };
   root.append(h('div', { class: 'card' }, h('table', null, h('thead', null, h('tr', null, ['时间 Time', '号码 Phone', '内容 Text', '识别为 Parsed as'].map((x) => h('th', null, x)))), tbody)));
