@@ -27,6 +27,8 @@ export function smsAdminPort(sms: SmsChannel): SmsAdminPort {
       const r = sms.outbox.queue({ phone, text, reason: 'manual', createdBy: actor });
       return { id: r.id };
     },
+    previewAnswer: (f, answer) => sms.previewAnswer(f, answer),
+    previewText: (text) => sms.previewText(text),
     stats() {
       const c = sms.repo.countsByStatus();
       return {

@@ -14,8 +14,9 @@ import { SmsCommandHandler } from './inbound/handler.js';
 import { loadTemplates, type Templates } from './templates/index.js';
 import {
   addPart, decideMo, emptyReassembly, expire, parseMoPart, parseReceipt, pduFingerprint, reassemblyKey, decodeShortMessage, GAP_MARKER,
-  type AddResult, type MoDecision, type MoFacts, type MoPart, type Reassembled, type ReassemblyState,
+  type AddResult, type MoDecision, type MoFacts, type MoPart, type PlannedMessage, type Reassembled, type ReassemblyState,
 } from './codec/index.js';
+import { SURVEYED_KINDS, type Feedback } from '../domain/types.js';
 import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
@@ -46,6 +47,10 @@ export interface SmsChannel extends Component {
   simulator: SmscSimulator | null;
   /** Process any inbound rows waiting (after a restart) and any complete reassemblies. */
   drainInbound(): number;
+  /** Exactly the SMS an answer would be sent as (the panel shows it before sending). */
+  previewAnswer(f: Pick<Feedback, 'ref' | 'departmentName'>, answer: string): PlannedMessage[];
+  /** Exactly the SMS a staff-written text would be sent as. */
+  previewText(text: string): PlannedMessage[];
 }
 
 export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}): SmsChannel {
@@ -73,6 +78,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   let dispatcher: Dispatcher = null as unknown as Dispatcher;
   const handler = new SmsCommandHandler(ctx, repo, templates, outbox, {
     shortCode: cfg.smpp.source_addr, ownNumbers: ownNumbers(cfg.sms.own_numbers, cfg.smpp.source_addr), repliesPerHour: cfg.sms.replies_per_hour,
+    minRequestChars: cfg.sms.min_request_chars,
   });
   const dc0 = cfg.smpp.dc0 as 'gsm7' | 'latin1';
   const moDedupeMs = opts.moDedupeMs ?? cfg.sms.mo_dedupe_hours * 3600_000;
@@ -278,21 +284,26 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     if (notices.length === 0) return;
     const vars = pushVars(c.declaration, c.event, (iso) => formatDateZh(iso, cfg.time.zone));
     const texts = new Map<string, string>(); // one rendering per template, not one per subscriber
-    const textOf = (t: string) => texts.get(t) ?? texts.set(t, templates.render(t, vars)).get(t)!;
+    // A notice too long for max_segments has its variable parts cut (…), never its ending (回复TD退订).
+    const textOf = (t: string) => texts.get(t) ?? texts.set(t, templates.renderFit(t, vars)).get(t)!;
+    // A newer notice about this declaration makes the older ones held for quiet hours stale.
+    const supersedes = `push:${c.declaration.id}:`;
     ctx.store.transaction(() => {
       for (const n of notices) {
-        outbox.queue({ phone: n.phone, text: textOf(n.template), reason: 'push', template: n.template, dedupeKey: n.dedupeKey });
+        outbox.queue({ phone: n.phone, text: textOf(n.template), reason: 'push', template: n.template, dedupeKey: n.dedupeKey, supersedes });
       }
     });
   }));
 
   // A complaint was answered: the answer goes back by SMS (same window in, same window out), then the survey.
+  // The answer is staff's own words: never cut — a long one goes as numbered messages (1/n)…(n/n), in order.
+  const answerText = (f: Pick<Feedback, 'ref' | 'departmentName'>, answer: string) => templates.render('push.answer', { ref: f.ref, answer, dept: f.departmentName ?? '' });
   unsubscribers.push(ctx.bus.on('feedback.answered', ({ feedback: f }) => {
     if (!f.phone || !isMobileNumber(f.phone) || !f.answer) return; // landlines get a voice callback (voice channel)
     const stamp = f.answeredAt ?? ctx.now().toISOString();
     ctx.store.transaction(() => {
-      outbox.queue({ phone: f.phone!, text: templates.render('push.answer', { ref: f.ref, answer: f.answer, dept: f.departmentName ?? '' }), reason: 'answer', template: 'push.answer', feedbackId: f.id, dedupeKey: `answer:${f.id}:${stamp}` });
-      if (f.kind === 'complaint') {
+      outbox.queue({ phone: f.phone!, text: answerText(f, f.answer!), reason: 'answer', template: 'push.answer', feedbackId: f.id, dedupeKey: `answer:${f.id}:${stamp}` });
+      if (SURVEYED_KINDS.includes(f.kind)) {
         outbox.queue({ phone: f.phone!, text: templates.render('survey.ask', { ref: f.ref }), reason: 'survey', template: 'survey.ask', feedbackId: f.id, dedupeKey: `survey:${f.id}:${stamp}` });
       }
     });
@@ -304,6 +315,8 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     outbox, get dispatcher() { return dispatcher; }, repo, templates, handler,
     get simulator() { return simulator; },
     drainInbound,
+    previewAnswer: (f, answer) => outbox.plan(answerText(f, answer)),
+    previewText: (text) => outbox.plan(text),
     async start() {
       if (useSim && !simulator) {
         simulator = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 300 });

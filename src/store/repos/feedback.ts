@@ -36,7 +36,7 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
       smsParts: db.prepare(`SELECT parts AS received, parts_expected AS expected FROM sms_inbound WHERE feedback_id = ? ORDER BY id LIMIT 1`),
       smsPartsMany: db.prepare(`SELECT i.feedback_id AS id, i.parts AS received, i.parts_expected AS expected FROM sms_inbound i
         WHERE i.feedback_id IN (SELECT value FROM json_each(?)) AND i.complete = 0 AND i.parts_expected IS NOT NULL ORDER BY i.id DESC`),
-      awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind = 'complaint' AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
+      awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind IN ('complaint', 'report', 'request') AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
       list: db.prepare(`${SELECT} WHERE (@status IS NULL OR f.status = @status) AND (@channel IS NULL OR f.channel = @channel) AND (@kind IS NULL OR f.kind = @kind)
         AND (@dept IS NULL OR f.department_id = @dept) AND (@since IS NULL OR f.created_at >= @since) AND (@until IS NULL OR f.created_at < @until)
         AND (@q IS NULL OR f.ref = @q OR f.phone = @qPhone OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')

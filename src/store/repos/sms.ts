@@ -13,7 +13,15 @@ export interface OutboxRow {
 export interface SegmentRow { id: number; outboxId: number; seq: number; status: SegmentStatus; messageId: string | null; messageIdRaw: string | null; errorCode: number | null; submits: number }
 
 /** What the dispatcher needs of a claimed message (fewer columns: building row objects is a real cost at 5,000/s). */
-export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'segments' | 'attempts' | 'expiresAt'>;
+export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'segments' | 'attempts' | 'expiresAt' | 'priority'>;
+
+/**
+ * Messages below this priority (replies, surveys, answers, manual texts) keep their queue order per
+ * recipient even across retries: one waits while an older one of the same or higher priority to the
+ * same phone is still unsent (a throttled part (1/2) is not overtaken by (2/2) or by the survey).
+ * Bulk pushes and reminders are not checked (no query on the fan-out path).
+ */
+export const ORDERED_BELOW_PRIORITY = 3;
 export type ClaimedSegment = Pick<SegmentRow, 'id' | 'seq'>;
 
 export interface NewOutbox {
@@ -80,9 +88,10 @@ export class SqliteSmsRepo {
       segments: db.prepare('SELECT * FROM sms_segments WHERE outbox_id = ? ORDER BY seq'),
       // INDEXED BY: without statistics the planner prefers sms_outbox_status (status = ?) and sorts every
       // queued row for each claim (a temp B-tree over 400k rows); the partial index is already in claim order.
-      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, segments, attempts, expires_at AS expiresAt
+      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, segments, attempts, expires_at AS expiresAt, priority
         FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
       claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
+      olderUnsent: db.prepare(`SELECT 1 FROM sms_outbox WHERE phone = ? AND id < ? AND priority <= ? AND status IN ('queued', 'submitting') LIMIT 1`).pluck(),
       claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING id, seq`),
       unclaim: db.prepare(`UPDATE sms_outbox SET status = 'queued', attempts = MAX(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'submitting'`),
       unclaimSegs: db.prepare(`UPDATE sms_segments SET status = 'pending', submits = MAX(0, submits - 1) WHERE outbox_id = ? AND status = 'submitting'`),
@@ -112,7 +121,11 @@ export class SqliteSmsRepo {
       recoverSegs: db.prepare(`SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`),
       recoverSegsReset: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`),
       addUnknown: db.prepare(`UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + ? WHERE id = ?`),
-      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = @now WHERE status = 'held' AND next_attempt_at <= @now`),
+      // Quiet hours are decided by the caller from the current settings; rows keep their order (id) in the queue.
+      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now WHERE status = 'held'`),
+      // Older held notices of one phone with the same dedupe-key prefix (same declaration): the newest wins.
+      supersedeHeld: db.prepare(`UPDATE sms_outbox SET status = 'superseded', done_at = @now, updated_at = @now, last_error = @why
+        WHERE phone = @phone AND status = 'held' AND id < @keep AND substr(dedupe_key, 1, length(@prefix)) = @prefix`),
       expireDue: db.prepare(`UPDATE sms_outbox SET status = 'expired', done_at = @now, updated_at = @now, last_error = 'validity period passed before sending'
         WHERE status IN ('queued', 'held') AND expires_at IS NOT NULL AND expires_at < @now`),
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status'),
@@ -157,6 +170,7 @@ export class SqliteSmsRepo {
       for (const msg of this.s.due.all(now, busy ? limit * 2 : limit) as ClaimedMessage[]) {
         if (out.length >= limit) break;
         if (busy && (busy.has(msg.phone) || taken.has(msg.phone))) continue;
+        if (msg.priority < ORDERED_BELOW_PRIORITY && this.s.olderUnsent.get(msg.phone, msg.id, msg.priority)) continue;
         if (this.s.claim.run(now, msg.id).changes === 0) continue;
         taken.add(msg.phone);
         msg.status = 'submitting';
@@ -273,7 +287,12 @@ export class SqliteSmsRepo {
     })();
   }
 
+  /** Every held row joins the queue (the caller checked that quiet hours are over). */
   releaseHeld(now: string): number { return this.s.releaseHeld.run({ now }).changes; }
+  /** Held rows of `phone` older than `keep` whose dedupe key starts with `prefix` end 'superseded'. */
+  supersedeHeld(phone: string, prefix: string, keep: number, now: string): number {
+    return this.s.supersedeHeld.run({ phone, prefix, keep, now, why: `superseded by a newer notice (#${keep})` }).changes;
+  }
   expireDue(now: string): number { return this.s.expireDue.run({ now }).changes; }
   countsByStatus(): Record<string, number> {
     const o: Record<string, number> = {};

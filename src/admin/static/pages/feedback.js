@@ -1,5 +1,5 @@
 // 反馈 Feedback: the inbox (filters, pages) and one item's detail (audio, transcript, assign, answer, close, timeline).
-import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, role, select, statusTag, tag, toast } from '../lib.js';
+import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, role, select, smsPreview, statusTag, tag, toast } from '../lib.js';
 
 let departments = null;
 async function loadDepartments() {
@@ -159,14 +159,25 @@ function detail(f, depts, reload) {
       if (await act(e.target, () => api('POST', `/feedback/${f.id}/close`), '已办结 Closed')) reload();
     } }, '办结 Close')));
   }
+  // classify: a 诉求 recorded from a citizen's free text (or any item) gets its kind from staff
+  if (can('POST /api/feedback/:id/kind') && f.status !== 'closed') {
+    const kindSel = select('kind', Object.entries(LABELS.kind), f.kind, { id: 'fb-kind' });
+    ops.unshift(h('div', { class: 'row' }, h('span', null, '类型 Kind'), kindSel, h('button', { id: 'set-kind', onclick: async (e) => {
+      if (kindSel.value === f.kind) return;
+      if (await act(e.target, () => api('POST', `/feedback/${f.id}/kind`, { kind: kindSel.value }), '已分类 Classified')) reload();
+    } }, f.kind === 'request' ? '分类 Classify' : '改类型 Change kind')));
+  }
   if (ops.length) blocks.push(h('div', { class: 'card' }, h('h2', null, bi('处理', 'Handling')), ops));
 
   // answer
   if (can('POST /api/feedback/:id/answer') && f.status !== 'closed') {
-    const ta = h('textarea', { id: 'fb-answer', placeholder: '答复内容将以短信发送给市民（同一渠道进出）… The answer goes to the citizen by SMS' }, '');
+    const ta = h('textarea', { id: 'fb-answer', maxlength: 2000, placeholder: '答复内容将以短信发送给市民（同一渠道进出）… The answer goes to the citizen by SMS' }, '');
+    // The exact SMS (numbered messages when long, segment count) before sending.
+    const preview = smsPreview((text) => api('POST', `/feedback/${f.id}/answer-preview`, { answer: text }));
+    ta.addEventListener('input', () => preview.update(ta.value));
     blocks.push(h('div', { class: 'card' }, h('h2', null, bi('答复', 'Answer')),
       f.answer !== null ? [h('p', { class: 'muted' }, `已答复：${f.answeredBy ?? ''} · ${fmtTime(f.answeredAt)}`), h('div', { class: 'citizen-text' }, f.answer), h('h3', null, '再次答复 Answer again')] : null,
-      ta, h('div', { class: 'row' }, h('button', { class: 'primary', id: 'send-answer', onclick: async (e) => {
+      ta, preview.el, h('div', { class: 'row' }, h('button', { class: 'primary', id: 'send-answer', onclick: async (e) => {
         if (!ta.value.trim()) return toast('答复内容为空 Empty answer', true);
         if (await act(e.target, () => api('POST', `/feedback/${f.id}/answer`, { answer: ta.value }), '已答复，短信发送中 Answered')) reload();
       } }, '发送答复 Send answer'))));
