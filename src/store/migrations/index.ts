@@ -7,7 +7,8 @@ import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
 import { smsInboundDedupe } from './005_sms_inbound_dedupe.js';
-import { canonicalPhones } from './006_canonical_phones.js';
+import { voiceOwner } from './006_voice_owner.js';
+import { canonicalPhones } from './007_canonical_phones.js';
 import type { Db } from '../db.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
@@ -19,5 +20,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
   { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
-  { version: 6, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
+  { version: 6, name: 'voice_owner', sql: voiceOwner },
+  { version: 7, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
 ];
