@@ -188,7 +188,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       }
       const timeScale = opts.timeScale ?? (simulator ? simulator.speed : 1);
       media = new MediaResolver({
-        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log,
+        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log, storageFailure: (e, where) => ctx.storage.failure(e, where),
         recordingSeconds: (name) => { for (const s of manager?.sessions.values() ?? []) { const v = s.recordingSeconds(name); if (v !== undefined) return v; } return undefined; },
       });
       const resolver = media;

@@ -50,6 +50,8 @@ export interface MediaResolverOptions {
   unknownMs?: number;
   /** Recording name → duration in seconds (from RecordingFinished), for `recording:` media. */
   recordingSeconds?: (name: string) => number | undefined;
+  /** A rendering failed: true when it was a storage error (full disk), which is then reported there. */
+  storageFailure?: (err: unknown, where: string) => boolean;
 }
 
 const MAX_MEMO = 20_000;
@@ -206,6 +208,8 @@ export class MediaResolver {
       this.described.set(r.uri, { caption: text, url: `/media/tts/${c.hash}.wav`, ...(prompt ? { prompt } : {}) });
       return r;
     } catch (e) {
+      // Full disk: the TTS cache file cannot be written; the prompt is skipped (the storage health logs it).
+      if (this.o.storageFailure?.(e, 'voice tts cache')) return null;
       return this.drop(text, (e as Error).message);
     }
   }
