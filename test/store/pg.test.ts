@@ -67,6 +67,43 @@ describe.skipIf(!pgTestUrl)(`PostgreSQL store${pgTestUrl ? '' : ` (skipped: ${pg
     } finally { await pool.end(); }
   });
 
+  it('canonical_phones on PostgreSQL: every stored number to the canonical form, duplicates merged (as on SQLite)', async () => {
+    const url = await freshDb();
+    const pool = createPool(url);
+    try {
+      const v = PG_MIGRATIONS.find((m) => m.name === 'canonical_phones')!.version;
+      await migratePg(pool, { to: v - 1 });
+      const t = '2026-01-01T00:00:00.000Z';
+      const q = async (sql: string, p: unknown[] = []) => (await pool.query(sql, p)).rows;
+      const [{ id: dept }] = await q(`INSERT INTO departments (code, name, contact_phone, created_at) VALUES ('A', 'a', '0579-82345678', $1) RETURNING id`, [t]);
+      const [{ id: decl }] = await q(`INSERT INTO declarations (query_code, department_id, item_name, applicant_phone, status, status_at, accepted_at, created_at, updated_at)
+        VALUES ('111111111111', $1, 'x', '+86 139 0000 0001', 'accepted', $2, $2, $2, $2) RETURNING id`, [dept, t]);
+      for (const [i, phone] of ['13900000001', '8613900000001', '96365', null].entries()) {
+        await q(`INSERT INTO feedback (ref, kind, channel, phone, text, status, created_at, updated_at) VALUES ($1, 'complaint', 'sms', $2, 'x', 'new', $3, $3)`, [`R${i}`, phone, t]);
+      }
+      await q(`INSERT INTO subscriptions (phone, declaration_id, channel, created_at) VALUES ('13900000001', $1, 'sms', $2), ('8613900000001', $1, 'sms', $2), ('13900000002', $1, 'sms', $2)`, [decl, t]);
+      await q(`INSERT INTO opt_outs (phone, opted_out_at) VALUES ('13900000003', '2026-02-01'), ('8613900000003', '2026-01-15'), ('13900000004', $1)`, [t]);
+      await q(`INSERT INTO sms_inbound (phone, dest, text, parts, complete, status, received_at) VALUES ('8613900000001', '96365', 'x', 1, 1, 'processed', $1), ('CMCC', '96365', 'y', 1, 1, 'ignored', $1)`, [t]);
+      await q(`INSERT INTO sms_outbox (phone, text, reason, priority, status, encoding, data_coding, ref_num, segments, next_attempt_at, created_at, updated_at)
+        VALUES ('13900000001', 'x', 'reply', 1, 'delivered', 'ucs2', 8, 1, 1, $1, $1, $1)`, [t]);
+      await q(`INSERT INTO calls (call_id, direction, flow_id, caller, called, started_at) VALUES ('c1', 'inbound', 'main', '057982345678', '96365', $1), ('c2', 'inbound', 'main', 'anonymous', '96365', $1)`, [t]);
+      expect((await migratePg(pool)).applied).toEqual(PG_MIGRATIONS.filter((m) => m.version >= v).map((m) => `${m.version}_${m.name}`));
+      const col = async (sql: string) => (await q(sql)).map((r) => Object.values(r)[0]);
+      expect(await col('SELECT contact_phone FROM departments')).toEqual(['8657982345678']);
+      expect(await col('SELECT applicant_phone FROM declarations')).toEqual(['8613900000001']);
+      expect(await col('SELECT phone FROM feedback ORDER BY id')).toEqual(['8613900000001', '8613900000001', '96365', null]);
+      expect(await q('SELECT phone, (ended_at IS NULL)::int AS active FROM subscriptions ORDER BY id')).toEqual([
+        { phone: '8613900000001', active: 0 }, { phone: '8613900000001', active: 1 }, { phone: '8613900000002', active: 1 },
+      ]);
+      expect(await q('SELECT phone, opted_out_at AS at FROM opt_outs ORDER BY phone')).toEqual([
+        { phone: '8613900000003', at: '2026-01-15' }, { phone: '8613900000004', at: t },
+      ]);
+      expect(await col('SELECT phone FROM sms_inbound ORDER BY id')).toEqual(['8613900000001', 'CMCC']);
+      expect(await col('SELECT phone FROM sms_outbox')).toEqual(['8613900000001']);
+      expect(await col('SELECT caller FROM calls ORDER BY call_id')).toEqual(['8657982345678', 'anonymous']);
+    } finally { await pool.end(); }
+  });
+
   it('`hotline migrate` with HOTLINE_DATA_URL=postgres://…: applies, then current, then refuses a newer schema (exit 2); start refuses the preview', async () => {
     const url = await freshDb();
     const first = await cli(['migrate'], { HOTLINE_DATA_URL: url });

@@ -33,7 +33,8 @@ export function tooNew(from: number, latest: number): SchemaTooNewError {
   );
 }
 
-export async function migratePg(pool: Pool, opts: { now?: () => string } = {}): Promise<{ from: number; to: number; applied: string[] }> {
+/** `to`: stop after that version (tests of a data migration). */
+export async function migratePg(pool: Pool, opts: { now?: () => string; to?: number } = {}): Promise<{ from: number; to: number; applied: string[] }> {
   const now = opts.now ?? (() => new Date().toISOString());
   const client = await pool.connect();
   try {
@@ -44,10 +45,11 @@ export async function migratePg(pool: Pool, opts: { now?: () => string } = {}): 
       if (from > PG_LATEST_VERSION) throw tooNew(from, PG_LATEST_VERSION);
       const applied: string[] = [];
       for (const m of PG_MIGRATIONS) {
-        if (m.version <= from) continue;
+        if (m.version <= from || (opts.to !== undefined && m.version > opts.to)) continue;
         await client.query('BEGIN');
         try {
-          await client.query(m.sql);
+          if (m.sql) await client.query(m.sql);
+          if (m.run) await m.run(client);
           await client.query('INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now()]);
           await client.query('COMMIT');
         } catch (e) {

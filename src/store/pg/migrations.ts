@@ -7,7 +7,11 @@
  * usernames → unique index on lower(username). Time columns are COLLATE "C": compared byte-wise like SQLite,
  * whatever the database's default collation. Append only, like the SQLite list.
  */
-import type { Migration } from '../migrations/index.js';
+import type pg from 'pg';
+import { canonicalPhone } from '../../domain/phone.js';
+
+/** `sql` runs first, then `run` (data migrations that need code), in the same transaction — as the SQLite list. */
+export interface PgMigration { version: number; name: string; sql: string; run?: (c: pg.PoolClient) => Promise<void> }
 
 const core = `
 CREATE TABLE departments (
@@ -340,11 +344,39 @@ ALTER TABLE calls ADD COLUMN owner text;
 CREATE INDEX calls_open ON calls(owner) WHERE ended_at IS NULL;
 `;
 
-export const PG_MIGRATIONS: Migration[] = [
+/** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
+export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
+  const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
+    const out: Array<[string, string]> = [];
+    for (const r of (await c.query(`SELECT DISTINCT ${column} AS v FROM ${table} WHERE ${column} IS NOT NULL`)).rows as Array<{ v: string }>) {
+      const canon = canonicalPhone(r.v);
+      if (canon !== r.v) out.push([r.v, canon]);
+    }
+    return out;
+  };
+  let changed = 0;
+  for (const [table, column] of [['departments', 'contact_phone'], ['declarations', 'applicant_phone'], ['feedback', 'phone'], ['sms_outbox', 'phone'], ['sms_inbound', 'phone'], ['calls', 'caller']]) {
+    for (const [from, to] of await remap(table, column)) changed += (await c.query(`UPDATE ${table} SET ${column} = $1 WHERE ${column} = $2`, [to, from])).rowCount ?? 0;
+  }
+  for (const [from, to] of await remap('subscriptions', 'phone')) {
+    await c.query(`UPDATE subscriptions SET ended_at = $1 WHERE phone = $2 AND ended_at IS NULL
+      AND declaration_id IN (SELECT declaration_id FROM subscriptions WHERE phone = $3 AND ended_at IS NULL)`, [now, from, to]);
+    changed += (await c.query('UPDATE subscriptions SET phone = $1 WHERE phone = $2', [to, from])).rowCount ?? 0;
+  }
+  for (const [from, to] of await remap('opt_outs', 'phone')) {
+    await c.query(`INSERT INTO opt_outs (phone, opted_out_at) SELECT $1, opted_out_at FROM opt_outs WHERE phone = $2
+      ON CONFLICT (phone) DO UPDATE SET opted_out_at = LEAST(opt_outs.opted_out_at, excluded.opted_out_at)`, [to, from]);
+    changed += (await c.query('DELETE FROM opt_outs WHERE phone = $1', [from])).rowCount ?? 0;
+  }
+  return { changed };
+}
+
+export const PG_MIGRATIONS: PgMigration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
   { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
   { version: 6, name: 'voice_owner', sql: voiceOwner },
+  { version: 7, name: 'canonical_phones', sql: '', run: async (c) => { await canonicalPhonesPg(c); } },
 ];

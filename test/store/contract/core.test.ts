@@ -102,6 +102,9 @@ describe.each(ENGINES)('store contract on $name: core', ({ open, skip }) => {
       expect((await e.feedback.list({ channel: 'voice' })).map((x) => x.id)).toEqual([v.id]);
       expect((await e.feedback.list({})).map((x) => x.id)).toEqual([v.id, f.id]);
       expect((await e.feedback.list({ q: 'street' })).map((x) => x.id)).toEqual([f.id]); // case-insensitive text search
+      const canon = await e.feedback.insert({ kind: 'suggestion', channel: 'sms', phone: '8613700137002', text: '建议' }, 'TS20260105-0003', at(0.5));
+      expect((await e.feedback.list({ q: '+86 137 0013 7002' })).map((x) => x.id)).toEqual([canon.id]); // a phone in any form
+      await e.sql('DELETE FROM feedback WHERE id = ?', [canon.id]);
       expect((await e.feedback.list({ departmentId: dept, status: 'answered' })).map((x) => x.id)).toEqual([f.id]);
       expect(await e.feedback.count({ since: at(1) })).toBe(1);
       expect(await e.feedback.count({ until: at(1) })).toBe(1);

@@ -5,6 +5,7 @@ import type { Feedback } from '../../../domain/types.js';
 import { toFeedback } from '../../rows.js';
 import type { Queryable } from '../pool.js';
 import { partialUpdate, row, rows } from './util.js';
+import { canonicalPhone } from '../../../domain/phone.js';
 
 const SELECT = `SELECT f.*, p.name AS dept_name FROM feedback f LEFT JOIN departments p ON p.id = f.department_id`;
 
@@ -18,7 +19,7 @@ const COLS: Record<string, string> = {
 // ILIKE: SQLite's LIKE ignores (ASCII) case.
 const FILTER = `($1::text IS NULL OR f.status = $1) AND ($2::text IS NULL OR f.channel = $2) AND ($3::text IS NULL OR f.kind = $3)
   AND ($4::bigint IS NULL OR f.department_id = $4) AND ($5::text IS NULL OR f.created_at >= $5) AND ($6::text IS NULL OR f.created_at < $6)
-  AND ($7::text IS NULL OR f.ref = $7 OR f.phone = $7 OR f.text ILIKE '%' || $7 || '%' OR f.transcript ILIKE '%' || $7 || '%')`;
+  AND ($7::text IS NULL OR f.ref = $7 OR f.phone = $8 OR f.text ILIKE '%' || $7 || '%' OR f.transcript ILIKE '%' || $7 || '%')`;
 
 export class PgFeedbackRepo implements AsyncOf<SqliteFeedbackRepo> {
   constructor(private readonly q: Queryable) {}
@@ -63,10 +64,11 @@ export class PgFeedbackRepo implements AsyncOf<SqliteFeedbackRepo> {
     return r ? toFeedback(r) : undefined;
   }
   private filterParams(f: FeedbackFilter): unknown[] {
-    return [f.status ?? null, f.channel ?? null, f.kind ?? null, f.departmentId ?? null, f.since ?? null, f.until ?? null, f.q ? f.q : null];
+    // $8: the phone in canonical form (a phone in any form finds it), as SQLite's @qPhone.
+    return [f.status ?? null, f.channel ?? null, f.kind ?? null, f.departmentId ?? null, f.since ?? null, f.until ?? null, f.q ? f.q : null, f.q ? canonicalPhone(f.q) : null];
   }
   async list(f: FeedbackFilter): Promise<Feedback[]> {
-    return (await rows(this.q, `${SELECT} WHERE ${FILTER} ORDER BY f.created_at DESC, f.id DESC LIMIT $8 OFFSET $9`, [...this.filterParams(f), f.limit ?? 50, f.offset ?? 0])).map(toFeedback);
+    return (await rows(this.q, `${SELECT} WHERE ${FILTER} ORDER BY f.created_at DESC, f.id DESC LIMIT $9 OFFSET $10`, [...this.filterParams(f), f.limit ?? 50, f.offset ?? 0])).map(toFeedback);
   }
   async count(f: FeedbackFilter): Promise<number> {
     return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM feedback f WHERE ${FILTER}`, this.filterParams(f)))!.n;

@@ -11,6 +11,7 @@ import {
   type OutboxRow, type SegmentRow, type SqliteSmsRepo,
 } from '../../repos/sms.js';
 import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type SegmentStatus } from '../../../sms/outbox/state.js';
+import { canonicalPhone } from '../../../domain/phone.js';
 import { withTransaction, type Queryable } from '../pool.js';
 import { changes, row, rows } from './util.js';
 
@@ -189,9 +190,12 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   async repliesSince(phone: string, since: string): Promise<number> {
     return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND reason = 'reply' AND created_at >= $2`, [phone, since]))!.n;
   }
+  async templateSince(phone: string, template: string, since: string): Promise<number> {
+    return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND template = $2 AND created_at >= $3`, [phone, template, since]))!.n;
+  }
   async list(f: { status?: string; phone?: string; limit?: number; offset?: number }): Promise<OutboxRow[]> {
     return (await rows(this.q, `SELECT * FROM sms_outbox WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR phone = $2) ORDER BY id DESC LIMIT $3 OFFSET $4`,
-      [f.status ?? null, f.phone ?? null, f.limit ?? 50, f.offset ?? 0])).map(toOutbox);
+      [f.status ?? null, f.phone ? canonicalPhone(f.phone) : null, f.limit ?? 50, f.offset ?? 0])).map(toOutbox);
   }
   async cancel(id: number, now: string): Promise<boolean> {
     return (await changes(this.q, `UPDATE sms_outbox SET status = 'cancelled', done_at = $2, updated_at = $2 WHERE id = $1 AND status IN ('queued', 'held')`, [id, now])) > 0;
@@ -221,7 +225,7 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
     await this.q.query('UPDATE sms_inbound SET status = $2, command = $3, outcome = $4, feedback_id = $5, processed_at = $6 WHERE id = $1', [id, status, command, outcome, feedbackId, now]);
   }
   async listInbound(f: { phone?: string; limit?: number; offset?: number }): Promise<InboundRow[]> {
-    return (await rows(this.q, `SELECT * FROM sms_inbound WHERE ($1::text IS NULL OR phone = $1) ORDER BY id DESC LIMIT $2 OFFSET $3`, [f.phone ?? null, f.limit ?? 50, f.offset ?? 0])).map(toInbound);
+    return (await rows(this.q, `SELECT * FROM sms_inbound WHERE ($1::text IS NULL OR phone = $1) ORDER BY id DESC LIMIT $2 OFFSET $3`, [f.phone ? canonicalPhone(f.phone) : null, f.limit ?? 50, f.offset ?? 0])).map(toInbound);
   }
   async insertPart(p: NewMoPart): Promise<number> {
     return (await row<{ id: number }>(this.q, `INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, link_id, state, dup_of, inbound_id, received_at)
