@@ -24,6 +24,12 @@ export interface Component {
   /** HTTP routes this component serves (registered before the server listens). */
   httpPlugins?: HttpPlugin[];
   start(): Promise<void>;
+  /**
+   * Called once start-up is complete (every component started, HTTP listening): work that must not
+   * overlap start-up begins here (the SMS link binds and the dispatcher sends only from now on, so no
+   * submit_sm_resp waits unread behind the rest of start-up).
+   */
+  ready?(): Promise<void> | void;
   stop(): Promise<void>;
 }
 
@@ -87,6 +93,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await assembled.channels.admin.ensureDemoLogins();
     }
     await http.listen({ host: config.http.host, port: config.http.port });
+    for (const c of started) await c.ready?.();
   } catch (e) {
     for (const c of started.reverse()) await c.stop().catch(() => undefined);
     await http.close().catch(() => undefined);

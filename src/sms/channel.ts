@@ -49,8 +49,10 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   const templates = loadTemplates(resolve(cfg.sms.templates_dir), { maxSegments: cfg.sms.max_segments });
   const outbox = new Outbox(repo, {
     maxSegments: cfg.sms.max_segments, quietStart: cfg.sms.quiet_start, quietEnd: cfg.sms.quiet_end, timeZone: cfg.time.zone,
-    pushValidityHours: cfg.sms.push_validity_hours,
+    pushValidityHours: cfg.sms.push_validity_hours, concatRefBits: cfg.sms.concat_ref_bits === '16' ? 16 : 8,
+    receiptTimeoutHours: cfg.sms.receipt_timeout_hours,
   }, ctx.now);
+  repo.onRefWrap = (phone, bits) => log.warn(`concatenation references of one recipient wrap within a day (${bits}-bit); consider sms.concat_ref_bits=16`, { phone });
   const useSim = !cfg.smpp.host;
   let simulator: SmscSimulator | null = opts.simulator ?? null;
   const linkConfig = () => ({
@@ -60,6 +62,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     password: useSim ? DEFAULT_SMSC_CREDENTIALS.password : cfg.smpp.password,
     systemType: cfg.smpp.system_type, addressRange: cfg.smpp.address_range, bindMode: cfg.smpp.bind_mode as 'transceiver' | 'pair',
     enquireLinkMs: cfg.smpp.enquire_link_sec * 1000, responseTimeoutMs: cfg.smpp.response_timeout_sec * 1000,
+    enquireTimeoutMs: cfg.smpp.enquire_link_timeout_sec * 1000,
     logger: log.child('link'),
   });
   let link: SmppLink = null as unknown as SmppLink;
@@ -266,8 +269,6 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       drainInbound();
       outbox.expireStale();
       outbox.releaseHeld();
-      dispatcher.start();
-      link.start();
       expiryTimer = setInterval(() => {
         expireReassembly();
         drainInbound();
@@ -275,11 +276,19 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       }, 1000);
       expiryTimer.unref();
     },
+    ready() {
+      // Only now (start-up complete): recover the outbox, bind, send. Started earlier, the first answers
+      // of a new session would wait unread behind the rest of start-up, and a kill -9 then would turn
+      // every one of them into a duplicate.
+      dispatcher.start();
+      link.start();
+    },
     async stop() {
       if (expiryTimer) clearInterval(expiryTimer);
       unsubscribers.forEach((u) => u());
       await dispatcher?.stop();
       await link?.stop();
+      dispatcher?.flush(); // submits the link settled as it stopped
       if (useSim && !opts.simulator && simulator) await simulator.stop();
     },
   };

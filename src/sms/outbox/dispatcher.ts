@@ -2,13 +2,22 @@
  * The outbox dispatcher: takes due rows from the persisted outbox and submits their segments over the
  * SMPP link, inside a submit window (max segments in flight) and a token bucket (TPS) that halves on
  * ESME_RTHROTTLED and recovers gradually. Every outcome is persisted; results are written in small
- * batched transactions (one per event-loop turn) so persistence keeps up with the link.
+ * batched transactions so persistence keeps up with the link.
  *
  * Never twice: a segment with a positive submit_sm_resp is never submitted again. A segment whose
- * submit got no answer (timeout, link loss, crash) is resent when the link returns (at-least-once)
- * and counted in `unknown_outcomes`.
+ * submit got no answer because its link died (or the process was killed) is resent when the link
+ * returns (at-least-once) and counted in `unknown_outcomes`; on a live link a late answer is waited
+ * for (the link never settles a submit as a timeout while it lives), so one segment has at most one
+ * copy in flight.
+ *
+ * Crash safety of the answers: the batch of writes is committed in the same event-loop turn as the
+ * submit_sm_resp that produced it (process.nextTick, after the promise continuations of that socket
+ * read), never in a later turn, so a kill -9 finds every answer that was read already on disk. Right
+ * after a bind the window starts at 1 and grows by one per answer committed (slow start), so a session
+ * that dies young has few answers it cannot account for.
  */
 import type { SqliteSmsRepo, ClaimedMessage, ClaimedSegment } from '../../store/repos/sms.js';
+import type { SubmitOutcome, SubmitParams } from '../link/smpp-link.js';
 import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
 import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
 import type { Logger } from '../../log.js';
@@ -16,15 +25,10 @@ import type { Logger } from '../../log.js';
 /** The part of the SMPP link the dispatcher needs (SmppLink implements it). */
 export interface SubmitLink {
   readonly state: string;
-  submit(p: {
-    destination: string; source: string; dataCoding: number; udh?: Buffer; payload: Buffer; registeredDelivery?: number; validityPeriod?: Date;
-  }): Promise<
-    | { kind: 'ok'; messageId: string }
-    | { kind: 'error'; status: number; statusName: string; permanent: boolean; local?: boolean }
-    | { kind: 'unknown'; reason: 'timeout' | 'link-lost'; written: boolean }
-  >;
-  on(event: 'state', fn: (s: string) => void): unknown;
-  off(event: 'state', fn: (s: string) => void): unknown;
+  submit(p: SubmitParams): Promise<SubmitOutcome>;
+  /** `prev` tells a new bind ('bound' after 'binding') from the end of a throttled spell. */
+  on(event: 'state', fn: (s: string, prev?: string) => void): unknown;
+  off(event: 'state', fn: (s: string, prev?: string) => void): unknown;
 }
 
 export interface DispatcherOptions {
@@ -116,8 +120,20 @@ export class Dispatcher {
   private submitSlot = 0;
   private rateWindow: number[] = [];
   private readonly commitTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => 'matched' | 'kept' | 'ignored' | null;
-  private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
+  /**
+   * Slow start: the window in use (≤ o.window). 1 after each new bind; +1 per positive answer committed.
+   */
+  private window = 1;
+  /** Positive answers written to the batch but not yet committed (they open the window once committed). */
+  private okUncommitted = 0;
+  private readonly onLinkState = (s: string, prev?: string) => {
+    if (s !== 'bound') return;
+    if (prev !== 'throttled') this.window = 1; // a new session: nothing of it is on disk yet
+    this.kick();
+  };
   readonly counters = { segmentsOk: 0, segmentsError: 0, segmentsUnknown: 0, throttled: 0, receipts: 0, receiptsUnmatched: 0 };
+  /** The window in use now (slow start after a bind). */
+  get currentWindow(): number { return Math.min(this.window, Math.max(1, this.o.window)); }
 
   constructor(private readonly repo: SqliteSmsRepo, private readonly link: SubmitLink, private readonly o: DispatcherOptions) {
     this.now = o.now ?? (() => new Date());
@@ -150,12 +166,19 @@ export class Dispatcher {
     this.kick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop claiming and sending. Waits up to `graceMs` for submits in flight to be answered (a slow SMSC's
+   * late answers are still taken); whatever is still open settles when the link stops (link-lost →
+   * resent after the restart, counted) — call flush() after stopping the link.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.link.off('state', this.onLinkState);
     if (this.timer) clearInterval(this.timer);
     if (this.recoverTimer) clearInterval(this.recoverTimer);
-    await Promise.allSettled([...this.active]);
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.active]), new Promise<void>((r) => { t = setTimeout(r, graceMs); })]);
+    clearTimeout(t);
     this.unclaimReady();
     this.flush();
   }
@@ -176,7 +199,7 @@ export class Dispatcher {
   private async pump(): Promise<void> {
     try {
       while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
-        if (this.inFlight >= this.o.window) { await this.waitForSlot(); continue; }
+        if (this.inFlight >= this.currentWindow) { await this.waitForSlot(); continue; }
         if (this.ready.length === 0) {
           this.flush();
           // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
@@ -209,6 +232,9 @@ export class Dispatcher {
   private waitForSlot(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
   private release(): void {
     this.inFlight--;
+    this.wake();
+  }
+  private wake(): void {
     const w = this.waiters.shift();
     if (w) w();
   }
@@ -248,10 +274,15 @@ export class Dispatcher {
     this.scheduleFlush();
   }
 
+  /**
+   * Commit at the end of this turn: process.nextTick runs after the promise continuations queued by the
+   * current socket read (all the answers of one read share one commit) and before the event loop moves
+   * on — no answer waits for a later turn (a kill -9 in between would make its segment a duplicate).
+   */
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      process.nextTick(() => this.flush());
     }
   }
 
@@ -282,8 +313,15 @@ export class Dispatcher {
     this.pending = [];
     const receipts = this.receiptQueue;
     this.receiptQueue = [];
+    const okCommitted = this.okUncommitted;
+    this.okUncommitted = 0;
     const result = this.commitTx(ops, receipts, now);
     for (const q of receipts) q.ack(); // committed: now the SMSC may forget them
+    if (okCommitted && this.window < this.o.window) {
+      // Slow start: every answer now on disk lets one more segment into flight.
+      this.window = Math.min(this.o.window, this.window + okCommitted);
+      this.wake();
+    }
     return result;
   }
 
@@ -294,7 +332,7 @@ export class Dispatcher {
       this.o.onStatus?.(msg.id, 'expired');
       return;
     }
-    const plan = planMt(msg.text, { maxSegments: Math.max(this.o.maxSegments, msg.segments), ref: msg.refNum, forceUcs2: msg.encoding === 'ucs2', overflow: 'truncate' });
+    const plan = planMt(msg.text, { maxSegments: Math.max(this.o.maxSegments, msg.segments), ref: msg.refNum, refBits: msg.refBits, forceUcs2: msg.encoding === 'ucs2', overflow: 'truncate' });
     for (const seg of segments) {
       const part = plan.segments[seg.seq - 1];
       if (!part) {
@@ -306,7 +344,7 @@ export class Dispatcher {
         return;
       }
       this.submitSlots[this.advanceSlots() % 10]++;
-      let outcome: Awaited<ReturnType<SubmitLink['submit']>>;
+      let outcome: SubmitOutcome;
       try {
         outcome = this.link.state === 'bound' || this.link.state === 'throttled'
           ? await this.link.submit({
@@ -323,6 +361,7 @@ export class Dispatcher {
       const at = this.now().toISOString();
       if (outcome.kind === 'ok') {
         this.counters.segmentsOk++;
+        this.okUncommitted++;
         const id = outcome.messageId;
         this.write(() => {
           this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);
