@@ -11,8 +11,8 @@
  * copy in flight.
  *
  * Crash safety of the answers: the batch of writes is committed in the same event-loop turn as the
- * submit_sm_resp that produced it (process.nextTick, after the promise continuations of that socket
- * read), never in a later turn, so a kill -9 finds every answer that was read already on disk. Right
+ * submit_sm_resp that produced it (after the promise continuations of that socket read), never in a
+ * later turn, so a kill -9 finds every answer that was read already on disk. Right
  * after a bind the window starts at 1 and grows by one per answer committed (slow start), so a session
  * that dies young has few answers it cannot account for.
  */
@@ -275,14 +275,16 @@ export class Dispatcher {
   }
 
   /**
-   * Commit at the end of this turn: process.nextTick runs after the promise continuations queued by the
-   * current socket read (all the answers of one read share one commit) and before the event loop moves
-   * on — no answer waits for a later turn (a kill -9 in between would make its segment a duplicate).
+   * Commit at the end of this turn, before the event loop moves on: no answer waits for a later turn (a
+   * kill -9 in between would make its segment a duplicate). The hop microtask → nextTick lands after
+   * every promise continuation of the current socket read (Node runs queued ticks before microtasks, so
+   * a plain nextTick from a receipt would commit it ahead of the submit_sm_resp read just before it):
+   * the answers of one read and their receipts share one commit, receipts after the answers.
    */
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      queueMicrotask(() => process.nextTick(() => this.flush()));
     }
   }
 

@@ -134,6 +134,38 @@ describe('dispatcher right after a bind', () => {
   });
 });
 
+describe('answers and their receipts', () => {
+  it('a submit_sm_resp and its receipt read in one turn share one commit, receipt after the answer (matched, not kept as unmatched)', async () => {
+    class FakeLink extends EventEmitter {
+      state = 'bound';
+      calls: Array<{ p: SubmitParams; resolve: (o: SubmitOutcome) => void }> = [];
+      submit(p: SubmitParams): Promise<SubmitOutcome> { return new Promise((resolve) => this.calls.push({ p, resolve })); }
+    }
+    const store = Store.open(join(tempDir(), 'hotline.db'));
+    const repo = new SqliteSmsRepo(store.db);
+    const outbox = new Outbox(repo, OUTBOX);
+    const link = new FakeLink();
+    const d = new Dispatcher(repo, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger });
+    open.push(async () => { await d.stop(); store.close(); });
+    const { id } = outbox.queue({ phone: '13900000004', text: '回复', reason: 'reply' });
+    d.start();
+    await until(() => link.calls.length === 1, 2000, 'submit');
+    const receipt = parseReceipt({ shortMessage: 'id:C3D4 sub:001 dlvrd:001 submit date:2612020101 done date:2612020101 stat:DELIVRD err:000 text:x' })!;
+    let acked = false;
+    await new Promise<void>((resolve) => {
+      setTimeout(() => {
+        // As one socket read delivers them: the answer, then the receipt (the SMSC was quick).
+        link.calls[0].resolve({ kind: 'ok', messageId: 'C3D4' });
+        d.onReceipt(receipt, 'raw', () => { acked = true; });
+        setImmediate(resolve);
+      }, 0);
+    });
+    expect(acked).toBe(true);
+    expect(d.counters.receiptsUnmatched).toBe(0);
+    expect(repo.byId(id)!.status).toBe('delivered');
+  });
+});
+
 describe('fair order across recipients', () => {
   it("a flood of replies to one sender does not hold up another citizen's reply", async () => {
     const r = await drig({ dispatcher: { window: 20 } });
