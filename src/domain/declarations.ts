@@ -69,7 +69,6 @@ export class DeclarationService {
   upsert(dept: Department, code: string, input: DeclarationInput, opts: { queryCode?: string } = {}): { declaration: Declaration; created: boolean } {
     const now = this.now();
     const nowIso = now.toISOString();
-    const emit: Array<() => void> = [];
     const result = this.d.tx.transaction(() => {
       const existing = this.findForDepartment(dept, code);
       if (existing) {
@@ -107,10 +106,10 @@ export class DeclarationService {
         status, handlerName: null, handlerTitle: null, opinion: null, details: null,
         occurredAt: acceptedAt.toISOString(), receivedAt: nowIso, applied: true,
       });
-      emit.push(() => this.d.bus.emit('declaration.changed', { declaration: decl, event, previousStatus: null, statusChanged: true, created: true }));
+      // Emitted inside the transaction: the pushes it queues commit with the declaration, or neither does.
+      this.d.bus.emit('declaration.changed', { declaration: decl, event, previousStatus: null, statusChanged: true, created: true });
       return { declaration: decl, created: true };
     });
-    emit.forEach((f) => f());
     return result;
   }
 
@@ -141,7 +140,6 @@ export class DeclarationService {
     const occurred = new Date(input.occurredAt);
     if (Number.isNaN(occurred.getTime())) throw invalid('occurredAt is not a valid time');
     const nowIso = this.now().toISOString();
-    let emitPayload: Parameters<EventBus['emit']>[1] | null = null;
     const result = this.d.tx.transaction((): ApplyResult => {
       const decl = this.findForDepartment(dept, code);
       if (!decl) throw notFound('declaration not found');
@@ -165,10 +163,10 @@ export class DeclarationService {
         status: input.status, statusAt: occurredIso,
         closedAt: decided ? (decl.closedAt ?? occurredIso) : null,
       }, nowIso, decl);
-      emitPayload = { declaration: updated, event, previousStatus: decl.status, statusChanged: decl.status !== input.status, created: false };
+      // Inside the transaction: the pushes commit with the step, or neither does.
+      this.d.bus.emit('declaration.changed', { declaration: updated, event, previousStatus: decl.status, statusChanged: decl.status !== input.status, created: false });
       return { event, declaration: updated, duplicate: false, applied: true };
     });
-    if (emitPayload) this.d.bus.emit('declaration.changed', emitPayload);
     return result;
   }
 

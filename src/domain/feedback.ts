@@ -3,7 +3,8 @@
  * transcribe → assign → answer → survey → close (or reopen on 不满意).
  */
 import type { FeedbackRepo, NewFeedback, SubscriptionRepo, DeclarationRepo, TransactionRunner } from './ports.js';
-import type { Declaration, Feedback, FeedbackStatus, Subscription, FeedbackChannel } from './types.js';
+import type { Declaration, Feedback, FeedbackStatus, Subscription, FeedbackChannel, FeedbackKind } from './types.js';
+import { FEEDBACK_KINDS } from './types.js';
 import type { EventBus } from './events.js';
 import { localParts, pad } from './time.js';
 import { invalid, notFound, conflict } from './errors.js';
@@ -84,9 +85,21 @@ export class FeedbackService {
     if (f.status === 'closed') throw conflict('feedback is closed');
     if (!answer.trim()) throw invalid('answer is empty');
     const nowIso = this.now().toISOString();
-    const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
-    this.d.bus.emit('feedback.answered', { feedback: updated });
-    return updated;
+    // One transaction with what the channels queue on 'feedback.answered' (the SMS answer and survey):
+    // an answer is never stored without its delivery, even when the disk fills in between.
+    return this.d.tx.transaction(() => {
+      const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
+      this.d.bus.emit('feedback.answered', { feedback: updated });
+      return updated;
+    });
+  }
+
+  /** Staff classify an item (a 诉求 recorded from free text becomes a complaint, a consultation …). */
+  setKind(id: number, kind: FeedbackKind, actor: string): Feedback {
+    const f = this.must(id);
+    if (!(FEEDBACK_KINDS as readonly string[]).includes(kind)) throw invalid(`kind must be one of ${FEEDBACK_KINDS.join(', ')}`);
+    if (f.kind === kind) return f;
+    return this.change(f, { kind }, 'classified', actor, `${f.kind}→${kind}`);
   }
 
   close(id: number, actor: string): Feedback {

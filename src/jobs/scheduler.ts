@@ -8,7 +8,7 @@
  *  - overdue reminders: on working days at 09:00 each department's contact gets one SMS listing its overdue
  *    declarations, and the panel gets a badge event;
  *  - retention: finished outbox rows, unmatched receipts and old inbound parts are purged.
- * Every job body is a plain method, so tests call it directly.
+ * Every job body is a plain method, so tests call it directly. While the storage is full the jobs skip.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.js';
@@ -29,6 +29,9 @@ export interface Jobs extends Component {
 export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: VoiceChannel | null = null): Jobs {
   const log = ctx.log.child('jobs');
   const tasks: ScheduledTask[] = [];
+  /** Jobs skipped while the storage was full, run once it is writable again. */
+  const owed = new Map<string, () => void>();
+  let offStorage: (() => void) | null = null;
   const tz = ctx.config.time.zone;
 
   const jobs: Jobs = {
@@ -67,7 +70,7 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
         if (sms && dept.contactPhone) {
           sms.outbox.queue({
             phone: dept.contactPhone, reason: 'reminder', template: 'reminder.overdue', dedupeKey: `reminder:${dept.id}:${today}`,
-            text: sms.templates.render('reminder.overdue', { dept: dept.name, count: String(count), items }),
+            text: sms.templates.renderFit('reminder.overdue', { dept: dept.name, count: String(count), items }),
           });
         }
         ctx.store.audit.append('system', 'overdue.reminder', dept.code, { count });
@@ -87,13 +90,28 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
     async start() {
       const [qh, qm] = ctx.config.sms.quiet_end.split(':').map(Number);
       const opts = { timezone: tz, noOverlap: true };
-      const guard = (name: string, fn: () => unknown) => () => { try { fn(); } catch (e) { log.error(`job ${name} failed`, { error: (e as Error).message }); } };
+      // Full disk: a job is skipped and owed; it runs once when the storage is writable again. A storage
+      // error is logged by the storage health, rate-limited.
+      const guard = (name: string, fn: () => unknown) => {
+        const run = () => {
+          if (ctx.storage.full) { owed.set(name, run); return; }
+          owed.delete(name);
+          try { fn(); } catch (e) {
+            if (ctx.storage.failure(e, `job ${name}`)) owed.set(name, run);
+            else log.error(`job ${name} failed`, { error: (e as Error).message });
+          }
+        };
+        return run;
+      };
+      offStorage = ctx.storage.onChange((st) => { if (st !== 'full') for (const run of [...owed.values()]) run(); });
       tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...opts, name: 'quiet-release' }));
       tasks.push(cron.schedule('*/5 * * * *', guard('sweep', () => { jobs.releaseQuietHours(); jobs.expireStale(); jobs.closeWithoutReceipt(); }), { ...opts, name: 'sweep' }));
       tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...opts, name: 'overdue-reminder' }));
       tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...opts, name: 'retention' }));
     },
     async stop() {
+      offStorage?.();
+      owed.clear();
       for (const t of tasks) await t.stop();
       tasks.length = 0;
     },

@@ -18,6 +18,7 @@ import { SqliteCallRepo } from '../store/repos/calls.js';
 import { createLogger } from '../log.js';
 import { FlowEngine, checkFlows, loadFlows, loadPromptCatalogue, formatIssue, templateVars, type Flow, type PromptCatalogue } from './flow/index.js';
 import { PromptCache, selectTtsEngine, type RenderAllResult, type TtsChoice } from './tts/index.js';
+import { registerTtsCommands, ttsSelectOptions } from './tts/cli.js';
 import { AriLink } from './ari/index.js';
 import { AmiLink, type AmiFactory } from './ami/index.js';
 import { CallLog, type CallRecord, type CallView } from './calls/call-log.js';
@@ -56,6 +57,8 @@ export interface VoiceChannelOptions {
   pingIntervalMs?: number;
   /** Refuse calls beyond this many at once (default 2000). */
   maxCalls?: number;
+  /** Stasis app registration check interval (default ari.app_check_sec). */
+  appCheckMs?: number;
 }
 
 export interface VoiceStats {
@@ -155,10 +158,11 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       if (!loaded.flows.callback) log.warn('voice: no usable flow "callback": landline answer call-backs are disabled');
       const engine = new FlowEngine({ flows: loaded.flows, timeZone: cfg.time.zone, isWorkingDay: (d) => ctx.calendar.isWorkingDay(d) });
 
-      // 2. TTS fallback: pick the engine, render the catalogue in the background.
-      const tts = await selectTtsEngine(cfg.voice.tts as TtsChoice);
+      // 2. TTS fallback: pick the engine (its voice checked to speak Mandarin), render the catalogue in the background.
+      const tts = await selectTtsEngine(cfg.voice.tts as TtsChoice, ttsSelectOptions(cfg));
       ttsName = tts.engine.name;
       if (tts.warning) log.warn(tts.warning);
+      else if (tts.engine.name !== 'none') log.info(`TTS: ${tts.engine.name} voice "${tts.engine.voice}" ${tts.engine.cacheTag ?? ''}`.trim());
       const cache = new PromptCache({ engine: tts.engine, dir: ttsDir, soundsDir: opts.soundsDir ?? resolve(cfg.voice.sounds_dir), log: log.child('tts') });
       if (opts.renderPrompts !== false) {
         const t = Date.now();
@@ -184,12 +188,18 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       }
       const timeScale = opts.timeScale ?? (simulator ? simulator.speed : 1);
       media = new MediaResolver({
-        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log,
+        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log, storageFailure: (e, where) => ctx.storage.failure(e, where),
         recordingSeconds: (name) => { for (const s of manager?.sessions.values() ?? []) { const v = s.recordingSeconds(name); if (v !== undefined) return v; } return undefined; },
       });
       const resolver = media;
       if (simulator) simulator.setMediaDescriber((uri) => resolver.describe(uri));
-      link = new AriLink({ url, user: cfg.ari.user, password, app: cfg.ari.app, log: log.child('ari'), pingIntervalMs: opts.pingIntervalMs });
+      if (cfg.voice.ringback === 'file' && !(await media.prepareRingback())) {
+        log.warn('回铃音文件不可用，转人工时改用 450 Hz 频率音 / ring-back file unavailable (no TTS cache dir): transfers play a literal 450 Hz tone');
+      }
+      link = new AriLink({
+        url, user: cfg.ari.user, password, app: cfg.ari.app, log: log.child('ari'), pingIntervalMs: opts.pingIntervalMs,
+        appCheckMs: opts.appCheckMs ?? cfg.ari.app_check_sec * 1000,
+      });
 
       // 5. AMI (optional).
       if (cfg.ami.host) {
@@ -206,6 +216,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         ctx, engine, ari: link, media, callLog, log,
         effects: { ctx, ari: link, sms: opts.sms, recordingsDir: join(cfg.data.dir, 'recordings'), minRecordingSec: cfg.voice.min_recording_sec, log: log.child('effects') },
         app: cfg.ari.app, timeScale, operatorEndpoint: cfg.voice.operator_endpoint, transferTimeoutSec: cfg.voice.transfer_timeout_sec,
+        ringback: cfg.voice.ringback as 'file' | 'tone' | 'moh', mohClass: cfg.voice.moh_class,
         maxRecordingSec: cfg.voice.max_recording_sec, maxLookupsPerCall: cfg.voice.max_lookups_per_call, maxCalls: opts.maxCalls ?? 2000,
         callbackVars: loaded.flows.callback ? (id) => callbacks.vars(id) : () => null,
         onCallbackEnded: (id, answered, satisfied) => callbacks.ended(id, answered, satisfied),
@@ -218,9 +229,10 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         ctx.bus.emit('ari.link', { state, url: useSim ? 'simulator' : cfg.ari.url, simulator: useSim, at: ctx.now().toISOString(), ...detail });
       });
       ctx.health.register('ari', () => ({
-        ok: l.state === 'connected', state: l.state,
+        // 'replaced': the socket is open but another process owns the Stasis app — no calls reach us.
+        ok: l.state === 'connected' && l.appRegistered !== false, state: l.appRegistered === false && l.state === 'connected' ? 'app-not-registered' : l.state,
         detail: {
-          url: useSim ? `simulator ${url}` : cfg.ari.url, app: cfg.ari.app, simulator: useSim, activeCalls: m.activeCount,
+          url: useSim ? `simulator ${url}` : cfg.ari.url, app: cfg.ari.app, appRegistered: l.appRegistered, lastAppCheck: l.lastAppCheck, simulator: useSim, activeCalls: m.activeCount,
           connects: l.stats.connects, reconnects: l.stats.reconnects, lastError: l.stats.lastError, tts: ttsName,
         },
       }));
@@ -275,8 +287,10 @@ export type VoiceCliCommand = (args: string[], config: Config) => Promise<number
  * `hotline flow check [dir]`: every flow and the prompt catalogue; prints `file:line node "id": …`
  * per problem; exit 1 on errors.
  * `hotline call <number>`: AMI Originate of a test call (Local/<number>@hotline-callback) into the app.
+ * `hotline tts check` / `hotline tts say <text> [--out file.wav]`: see tts/cli.ts.
  */
 export function registerVoiceCommands(extra: Map<string, VoiceCliCommand>): void {
+  registerTtsCommands(extra); // tts check | tts say
   extra.set('flow check', async (args, config) => {
     const dir = resolve(args[0] ?? config.voice.flows_dir);
     const r = checkFlows(dir);

@@ -81,7 +81,8 @@ describe('concurrency', () => {
       expect(items, `call ${i}`).toEqual([`事项${i}号`]);
     });
     const lat = t.voice.stats().latency;
-    expect(lat.count).toBeGreaterThan(200); // every event that led to a request was measured
+    // every event that led to a request was measured: at least the start, the menu key and the code per call
+    expect(lat.count).toBeGreaterThanOrEqual(calls.length * 3);
   }, 40_000);
 });
 
@@ -120,8 +121,8 @@ describe('test phone (simulator)', () => {
     const id = await phone.startCall('13920001234');
     const events: TestPhoneEvent[] = [];
     const off = phone.events(id, (e) => events.push(e));
-    await until(() => events.find((e) => e.type === 'prompt' && e.text.startsWith('办事进度查询请按1')), 5000, 'menu caption');
-    const menu = events.find((e) => e.type === 'prompt' && e.text.startsWith('办事进度查询')) as Extract<TestPhoneEvent, { type: 'prompt' }>;
+    await until(() => events.find((e) => e.type === 'prompt' && e.text.startsWith('办件查询按1')), 5000, 'menu caption');
+    const menu = events.find((e) => e.type === 'prompt' && e.text.startsWith('办件查询')) as Extract<TestPhoneEvent, { type: 'prompt' }>;
     expect(menu.audioUrl).toMatch(/^\/media\/tts\/[0-9a-f]{64}\.wav$/);
     expect((await fetch(t.server.url + menu.audioUrl)).status).toBe(200);
     await phone.press(id, '1');

@@ -180,6 +180,27 @@ describe('SMSC simulator: fault modes', () => {
     expect([...r.sim.answeredHandsets()].sort()).toEqual([MSISDN, '8613900000001'].sort());
   });
 
+  it('a deliver_sm_resp lost at a link drop: the same octets are re-delivered after the next bind, with a new sequence number', async () => {
+    r = await rig();
+    r.sim.loseDeliverResps(1, { refuseBinds: true });
+    const lost = new Promise((res) => r!.sim.once('deliver-resp-lost', res));
+    const acked = r.sim.injectMo({ from: MSISDN, to: '96365', text: '投诉 路灯坏了', timeoutMs: 10_000 });
+    await lost;
+    expect(r.delivers).toHaveLength(1);
+    expect(r.sim.pendingDeliveries).toBe(1); // the SMSC never read the resp: it still holds the message
+    // Binds are refused while the "SMSC" is in maintenance; nothing is re-delivered meanwhile.
+    await until(() => r!.sim.binds.some((b) => b.status === 0x0d), 3000, 'a refused bind');
+    expect(r.delivers).toHaveLength(1);
+    r.sim.setRefuseBinds(false);
+    await acked;
+    expect(r.delivers).toHaveLength(2);
+    const [a, b] = r.delivers;
+    expect(b.sequence).not.toBe(a.sequence);
+    expect(b.pduBody).toEqual(a.pduBody);
+    expect(b.linkId).not.toBe(a.linkId);
+    expect(r.sim.counts.redelivered).toBe(1);
+  });
+
   it('waitFor rejects with a clear message on timeout', async () => {
     const { s } = await sim();
     await expect(s.waitFor(() => false, 50, 'nothing')).rejects.toThrow(/timed out after 50 ms waiting for nothing/);
@@ -236,6 +257,21 @@ describe('simulator text helpers', () => {
     ['empty', '', 67, ['']],
   ])('splitUnits %s', (_l, text, n, want) => {
     expect(splitUnits(text, n)).toEqual(want);
+  });
+
+  it('a deliver_sm answered with a temporary error (0x64) is delivered again later; a permanent one (0x65) is final', async () => {
+    r = await rig({ sim: { deliverRetryMs: 50 }, autoAck: false });
+    let refusals = 2;
+    r.link.on('deliver', (ev: { ack(status?: number): boolean }) => { ev.ack(refusals-- > 0 ? 0x64 : 0); });
+    await r.sim.injectMo({ from: MSISDN, to: '96365', text: 'CX', timeoutMs: 5000 }); // resolves on the final ack
+    expect(r.delivers).toHaveLength(3);
+    expect(r.sim.counts.deliverRetries).toBe(2);
+    expect(r.delivers.map((d) => d.sequence).every((q, i, a) => i === 0 || q !== a[i - 1])).toBe(true); // a new deliver_sm each time
+    refusals = 0;
+    r.link.removeAllListeners('deliver');
+    r.link.on('deliver', (ev: { ack(status?: number): boolean }) => { ev.ack(0x65); });
+    await expect(r.sim.injectMo({ from: MSISDN, to: '96365', text: 'BZ', timeoutMs: 5000 })).rejects.toMatchObject({ status: 0x65 });
+    expect(r.sim.counts.deliverRetries).toBe(2);
   });
 
   it('raw parser reads a PDU the simulator sends', async () => {

@@ -6,10 +6,11 @@
  * ESME_RBINDFAIL), answers submit_sm with counter-based message ids (hex or decimal), delivers to a
  * simulated handset and sends receipts (deliver_sm, esm_class 0x04, text + receipted_message_id +
  * message_state TLVs) after a delay, keeps unacknowledged deliver_sm and re-delivers them after a
- * reconnect. Fault modes: throttle every Nth submit or above a TPS, reject destinations, stay
+ * reconnect (a new deliver_sm: same octets, new sequence number), and retries a deliver_sm answered with
+ * a temporary error. Fault modes: throttle every Nth submit or above a TPS, reject destinations, stay
  * silent for chosen submits, answer submits late on a live link (a slow SMSC), drop connections, go
  * half-dead (silent link), refuse binds with transient errors (ESME_RBINDFAIL, ESME_RSYSERR), send
- * malformed PDUs.
+ * malformed PDUs, lose the ESME's deliver_sm_resp at a link drop (`loseDeliverResps`).
  * Every PDU both ways is recorded (`pdus`), submits are decoded (`submits`), `waitFor` polls a predicate.
  * Independently of our code, the simulator counts per handset which segments it answered positively
  * (`answeredTwice()`): a segment answered positively twice is a duplicate after a positive response.
@@ -81,6 +82,12 @@ export interface SmscSimulatorOptions {
   enquireLinkMs?: number;
   /** Keep unacknowledged deliver_sm and re-deliver them after a reconnect. Default true. */
   redeliverUnacked?: boolean;
+  /**
+   * A deliver_sm answered with a temporary error (ESME_RX_T_APPN 0x64, ESME_RSYSERR 0x08, ESME_RMSGQFUL
+   * 0x14, ESME_RTHROTTLED 0x58) is kept and delivered again after this many ms, as an operator SMSC's
+   * retry schedule does (other errors are final). Default 1000.
+   */
+  deliverRetryMs?: number;
   /** short_message longer than this → ESME_RINVMSGLEN. Default 140. */
   maxShortMessage?: number;
   /** SMSC local time offset for receipt dates. Default 480 (UTC+8). */
@@ -194,18 +201,20 @@ interface Delivery {
 }
 
 const E = smpp.errors;
+/** deliver_sm_resp statuses after which an SMSC tries the delivery again later. */
+const TEMPORARY_DELIVER_ERRORS = new Set([0x64, 0x08, 0x14, 0x58]);
 
 export class SmscSimulator extends EventEmitter {
   readonly options: SmscSimulatorOptions & Required<Pick<SmscSimulatorOptions,
     'systemId' | 'password' | 'bindModes' | 'messageIdStyle' | 'messageIdStart' | 'receiptIdForm' | 'receiptIdPad' |
-    'dlrDelayMs' | 'deliveredRatio' | 'redeliverUnacked' | 'maxShortMessage' | 'tzOffsetMinutes' | 'record' |
+    'dlrDelayMs' | 'deliveredRatio' | 'redeliverUnacked' | 'deliverRetryMs' | 'maxShortMessage' | 'tzOffsetMinutes' | 'record' |
     'strictInterfaceVersion' | 'smscSystemId'>>;
   readonly pdus: PduRecord[] = [];
   readonly submits: SubmitRecord[] = [];
   readonly binds: BindRecord[] = [];
   /** Counters that stay on with record: false. */
   readonly counts = {
-    submits: 0, accepted: 0, throttled: 0, rejected: 0, silent: 0, delivered: 0, receipts: 0, mo: 0, moAcked: 0, redelivered: 0, connections: 0,
+    submits: 0, accepted: 0, throttled: 0, rejected: 0, silent: 0, delivered: 0, receipts: 0, mo: 0, moAcked: 0, redelivered: 0, deliverRetries: 0, connections: 0,
     /** submit_sm_resp sent late (submitResponseDelayMs) / never sent because the session had closed. */
     lateAnswers: 0, answersLost: 0,
     /** Positive submit_sm_resp written for a segment that had already been answered positively. */
@@ -224,6 +233,9 @@ export class SmscSimulator extends EventEmitter {
   private bucket = { tokens: 0, at: 0 };
   private handsets = new Map<string, { messages: string[]; partial: Map<string, Map<number, string>> }>();
   private nextRef = 1;
+  private respLoss = { count: 0, refuseBinds: false };
+  /** Sequence numbers continue across sessions (a re-delivered deliver_sm never reuses its old number). */
+  private seqHigh = 0;
   private bindAttempts = 0;
   /** handset segment key → message ids of the positive answers written, in order (see answeredTwice). */
   private answered = new Map<string, string[]>();
@@ -233,7 +245,7 @@ export class SmscSimulator extends EventEmitter {
     this.options = {
       systemId: DEFAULT_SMSC_CREDENTIALS.systemId, password: DEFAULT_SMSC_CREDENTIALS.password,
       bindModes: ['transceiver', 'transmitter', 'receiver'], messageIdStyle: 'hex', messageIdStart: 100000,
-      receiptIdForm: 'same', receiptIdPad: 0, dlrDelayMs: 20, deliveredRatio: 1, redeliverUnacked: true,
+      receiptIdForm: 'same', receiptIdPad: 0, dlrDelayMs: 20, deliveredRatio: 1, redeliverUnacked: true, deliverRetryMs: 1000,
       maxShortMessage: 140, tzOffsetMinutes: 480, record: true, strictInterfaceVersion: true, smscSystemId: 'SMSCSIM',
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     };
@@ -289,6 +301,23 @@ export class SmscSimulator extends EventEmitter {
 
   get isHalfDead(): boolean { return this.halfDead; }
 
+  /**
+   * The next `count` deliver_sm_resp the ESME sends for an MO are lost at a link drop: the
+   * connection breaks before the SMSC reads the resp (it was written by the ESME, so the ESME has
+   * persisted and acknowledged). The SMSC still holds the message and re-delivers it after the next
+   * bind, as a new deliver_sm with the same octets and a new sequence number. With
+   * `refuseBinds`, binds are refused (ESME_RBINDFAIL) after the drop until `setRefuseBinds(false)`,
+   * so a test can restart the ESME before the re-delivery. Emits 'deliver-resp-lost' (session id).
+   */
+  loseDeliverResps(count = 1, opts: { refuseBinds?: boolean } = {}): void {
+    this.respLoss = { count, refuseBinds: !!opts.refuseBinds };
+  }
+
+  /** Refuse (or accept again) every bind with ESME_RBINDFAIL, e.g. an SMSC in maintenance. */
+  setRefuseBinds(on: boolean): void {
+    this.options.refuseBinds = on;
+  }
+
   /** Send unbind from the SMSC side to every bound session. */
   unbindSessions(): number {
     let n = 0;
@@ -341,7 +370,10 @@ export class SmscSimulator extends EventEmitter {
 
   // ---------------------------------------------------------------- MO injection
 
-  /** Deliver an MO to the ESME; resolves when it answered deliver_sm_resp with status 0. */
+  /**
+   * Deliver an MO to the ESME; resolves when it answered deliver_sm_resp with status 0 (after any
+   * retries a temporary error asked for), rejects on a final error status or after `timeoutMs`.
+   */
   injectMo(p: MoParams): Promise<void> {
     let dataCoding = p.dataCoding ?? 0;
     let bytes: Buffer;
@@ -432,6 +464,7 @@ export class SmscSimulator extends EventEmitter {
     };
     this.counts.connections++;
     this.sessions.set(s.id, s);
+    session.sequence = this.seqHigh;
     s.socket.setNoDelay(true);
     const raw = captureRawPdus(s.socket);
     session.on('pdu', (pdu: PDU) => this.onPdu(s, pdu, raw.take()));
@@ -440,6 +473,7 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private onClose(s: SimSession): void {
+    this.seqHigh = Math.max(this.seqHigh, s.session.sequence);
     s.closed = true;
     s.mode = null;
     this.stopEnquire(s);
@@ -458,6 +492,7 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private onPdu(s: SimSession, pdu: PDU, raw: Buffer | null): void {
+    if (s.socket.destroyed) return; // the link broke: what was still in its buffers was never read
     this.record({ dir: 'in', at: Date.now(), session: s.id, command: pdu.command, commandId: pdu.command_id, status: pdu.command_status, sequence: pdu.sequence_number, pdu });
     if (this.halfDead) return;
     if (pdu.isResponse()) {
@@ -753,11 +788,30 @@ export class SmscSimulator extends EventEmitter {
   private onDeliverResp(s: SimSession, pdu: PDU): void {
     const d = s.inflight.get(pdu.sequence_number);
     if (!d) return;
+    if (d.kind === 'mo' && this.respLoss.count > 0) {
+      // Lost at a link drop: never read, so the delivery stays in flight and goes back to the queue on close.
+      this.respLoss.count--;
+      if (this.respLoss.refuseBinds) this.options.refuseBinds = true;
+      s.socket.destroy();
+      this.emit('deliver-resp-lost', s.id);
+      return;
+    }
     s.inflight.delete(pdu.sequence_number);
     if (pdu.command_status === 0 && pdu.command === 'deliver_sm_resp') {
       d.state = 'done';
       if (d.kind === 'mo') this.counts.moAcked++;
       d.settle?.();
+    } else if (pdu.command === 'deliver_sm_resp' && TEMPORARY_DELIVER_ERRORS.has(pdu.command_status)) {
+      // The ESME cannot take it now: keep it and deliver it again later (the waiter keeps waiting).
+      this.counts.deliverRetries++;
+      d.state = 'queued';
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        if (d.state !== 'queued') return;
+        this.queue.push(d);
+        this.flush();
+      }, this.options.deliverRetryMs);
+      this.timers.add(t);
     } else {
       d.state = 'failed';
       d.settle?.(new SmscAckError(`ESME answered ${pdu.command} with status 0x${pdu.command_status.toString(16)}`, pdu.command_status));

@@ -4,14 +4,15 @@
  * Message: queued → submitting → submitted → delivered | undeliverable | expired | no_receipt
  *          queued/held → cancelled (staff) · any non-final → failed (permanent error or too many attempts)
  *          held (quiet hours) → queued (released at the end of quiet hours) · queued/held → expired (validity passed)
+ *          held → superseded (a newer notice about the same declaration for the same phone was held after it)
  *          submitted → no_receipt when no receipt came within sms.receipt_timeout_hours (a receipt that still
  *          comes afterwards is applied: no_receipt → delivered | undeliverable | expired)
  * Segment: pending → submitting → submitted (has a message id: never sent again) → delivered | undeliverable | expired | no_receipt
  *          submitting → pending again when the outcome is unknown (link lost / process killed before the resp: at-least-once)
  */
-export const MESSAGE_STATUSES = ['held', 'queued', 'submitting', 'submitted', 'delivered', 'undeliverable', 'expired', 'no_receipt', 'failed', 'cancelled'] as const;
+export const MESSAGE_STATUSES = ['held', 'queued', 'submitting', 'submitted', 'delivered', 'undeliverable', 'expired', 'no_receipt', 'failed', 'cancelled', 'superseded'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undeliverable', 'expired', 'no_receipt', 'failed', 'cancelled']);
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undeliverable', 'expired', 'no_receipt', 'failed', 'cancelled', 'superseded']);
 
 export type SegmentStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'no_receipt' | 'failed';
 

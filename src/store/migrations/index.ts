@@ -6,7 +6,9 @@ import { core } from './001_core.js';
 import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
-import { smsOutbound } from './005_sms_outbound.js';
+import { smsInboundDedupe } from './005_sms_inbound_dedupe.js';
+import { voiceOwner } from './006_voice_owner.js';
+import { smsOutbound } from './007_sms_outbound.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -15,5 +17,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
-  { version: 5, name: 'sms_outbound', sql: smsOutbound },
+  { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
+  { version: 6, name: 'voice_owner', sql: voiceOwner },
+  { version: 7, name: 'sms_outbound', sql: smsOutbound },
 ];

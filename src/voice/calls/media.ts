@@ -13,9 +13,12 @@
  * simulator's caller feed.
  */
 import { statSync } from 'node:fs';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { speakable, type MediaItem, type SpokenPart } from '../flow/index.js';
 import type { PromptCache } from '../tts/index.js';
 import type { Logger } from '../../log.js';
+import { ringbackWav } from './ringback.js';
 
 export interface ResolvedMedia {
   uris: string[];
@@ -31,6 +34,8 @@ export interface MediaDescription {
   url?: string;
   /** Prompt name, when the media is a catalogue prompt. */
   prompt?: string;
+  /** The generated ring-back tone. */
+  ringback?: boolean;
 }
 
 export interface MediaResolverOptions {
@@ -45,6 +50,8 @@ export interface MediaResolverOptions {
   unknownMs?: number;
   /** Recording name → duration in seconds (from RecordingFinished), for `recording:` media. */
   recordingSeconds?: (name: string) => number | undefined;
+  /** A rendering failed: true when it was a storage error (full disk), which is then reported there. */
+  storageFailure?: (err: unknown, where: string) => boolean;
 }
 
 const MAX_MEMO = 20_000;
@@ -76,6 +83,38 @@ export class MediaResolver {
   /** The TTS media URI for a rendered file hash. */
   ttsUri(hash: string): string {
     return `sound:${this.o.publicUrl().replace(/\/+$/, '')}/media/tts/${hash}.wav`;
+  }
+
+  private ringbackHash: string | null = null;
+
+  /**
+   * Write the generated ring-back WAV (./ringback.ts) into the prompt cache directory, named by its
+   * content hash, so the media route serves it like a rendered prompt. Once, at start; never throws.
+   */
+  async prepareRingback(): Promise<string | null> {
+    if (!this.o.cache) return null;
+    const { wav, hash } = ringbackWav();
+    const path = join(this.o.cache.dir, `${hash}.wav`);
+    try {
+      const st = await stat(path).catch(() => null);
+      if (!st || st.size !== wav.length) {
+        await mkdir(this.o.cache.dir, { recursive: true });
+        const tmp = `${path}.${process.pid}.tmp`;
+        await writeFile(tmp, wav);
+        await rename(tmp, path);
+      }
+      this.ringbackHash = hash;
+      this.described.set(this.ttsUri(hash), { caption: '（回铃音 ring-back）', url: `/media/tts/${hash}.wav`, ringback: true });
+      return hash;
+    } catch (e) {
+      this.o.log.warn('回铃音文件无法写入 / ring-back file could not be written', { error: (e as Error).message });
+      return null;
+    }
+  }
+
+  /** `sound:<public url>/media/tts/<hash>.wav` of the ring-back, once prepared (else null). */
+  ringbackUri(): string | null {
+    return this.ringbackHash ? this.ttsUri(this.ringbackHash) : null;
   }
 
   describe(uri: string): MediaDescription | undefined {
@@ -169,6 +208,8 @@ export class MediaResolver {
       this.described.set(r.uri, { caption: text, url: `/media/tts/${c.hash}.wav`, ...(prompt ? { prompt } : {}) });
       return r;
     } catch (e) {
+      // Full disk: the TTS cache file cannot be written; the prompt is skipped (the storage health logs it).
+      if (this.o.storageFailure?.(e, 'voice tts cache')) return null;
       return this.drop(text, (e as Error).message);
     }
   }

@@ -181,14 +181,15 @@ describe('fair order across recipients', () => {
     open.push(async () => store.close());
     const repo = new SqliteSmsRepo(store.db);
     const outbox = new Outbox(repo, OUTBOX);
-    const q = (phone: string, tag: string, reason: 'reply' | 'push' = 'reply') => outbox.queue({ phone, text: tag, reason });
+    // Pushes (replies additionally keep strict per-recipient order across claims: one of a phone at a time).
+    const q = (phone: string, tag: string, reason: 'reply' | 'push' = 'push') => outbox.queue({ phone, text: tag, reason });
     q('13900000001', 'A1'); q('13900000001', 'A2'); q('13900000001', 'A3');
     q('13900000002', 'B1');
     q('13900000003', 'C1'); q('13900000003', 'C2');
-    q('13900000004', 'P1', 'push');
     q('13900000001', 'A4');
+    q('13900000004', 'R1', 'reply');
     const order = repo.claimDue(new Date(Date.now() + 1000).toISOString(), 100).map((c) => c.msg.text);
-    expect(order).toEqual(['A1', 'B1', 'C1', 'A2', 'C2', 'A3', 'A4', 'P1']);
+    expect(order).toEqual(['R1', 'A1', 'B1', 'C1', 'A2', 'C2', 'A3', 'A4']);
   });
 });
 

@@ -2,14 +2,28 @@
 import { add, api, bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, state, statusTag, tag } from '../lib.js';
 
 const LINK_ZH = { bound: '已连接', bound_trx: '已连接', connected: '已连接', up: '已连接', connecting: '连接中', binding: '绑定中', down: '断开', disconnected: '断开', closed: '断开' };
+// ARI: 'replaced' = another process took the Stasis app over (no calls reach this server).
+const ARI_ZH = { connected: '已连接', connecting: '连接中', reconnecting: '重连中', down: '断开', stopped: '已停止', replaced: '应用被其他进程接管 App taken over', 'app-not-registered': '应用未注册 App not registered' };
 
 export function render(root) {
   const dept = state.session.user.role === 'department';
   const dot = h('span', { class: 'live-dot' });
   const connText = h('span', null, '连接中…');
   const link = h('div', { class: 'stat', id: 'live-link' }, '—');
+  const ari = h('div', { class: 'stat', id: 'live-ari' }, '—');
+  const setAri = (st) => { ari.textContent = ARI_ZH[st] ?? String(st ?? '—'); ari.classList.toggle('bad', st !== 'connected'); };
   const queued = h('div', { class: 'stat', id: 'live-queued' }, '—');
   const rate = h('div', { class: 'stat', id: 'live-rate' }, '—');
+  // Storage (full disk): a banner while writes fail, a warning when free space is low.
+  const storage = h('div', { class: 'notice warn', id: 'live-storage', hidden: true, style: 'margin-bottom: 16px' });
+  const setStorage = (st) => {
+    if (!st || st.state === 'ok') { storage.hidden = true; storage.textContent = ''; return; }
+    const free = st.detail?.freeMb ?? null;
+    storage.hidden = false;
+    storage.textContent = st.state === 'full'
+      ? '存储空间不足 storage full：新数据暂时无法保存，通话继续，短信发送暂停，空间恢复后自动继续。请尽快清理磁盘。'
+      : `磁盘可用空间偏低 low disk space${free !== null ? `：剩余 ${free} MiB` : ''}`;
+  };
   const callsBody = h('tbody', { id: 'live-calls' });
   const feed = h('ul', { class: 'feed', id: 'live-feed' });
   const events = h('ul', { class: 'feed', id: 'live-events' });
@@ -82,6 +96,9 @@ export function render(root) {
     if (!s.smsRunning) { link.textContent = '未运行'; }
     const smpp = s.health?.components?.smpp ?? s.health?.components?.sms;
     if (smpp) link.textContent = LINK_ZH[smpp.state] ?? smpp.state;
+    if (s.health?.components?.storage) setStorage(s.health.components.storage);
+    const a = s.health?.components?.ari;
+    if (a) setAri(a.state);
   };
   applySnapshot(liveStatus.snapshot);
 
@@ -96,15 +113,19 @@ export function render(root) {
       case 'call.updated': if (d.callId) { calls.set(d.callId, { ...calls.get(d.callId), ...d }); drawCalls(); } break;
       case 'call.ended': calls.delete(d.callId); drawCalls(); loadRecent(); break;
       case 'sms.link': link.textContent = LINK_ZH[d.state] ?? String(d.state ?? '—'); break;
+      case 'ari.link': setAri(d.state); break;
       case 'sms.outbox': setSms(d); break;
+      case 'storage.state': setStorage(d); break;
       default: break;
     }
   });
   const tick = setInterval(() => { if (calls.size) drawCalls(); }, 1000); // redraw durations locally (no server polling)
 
   add(root, h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
+    dept ? null : storage,
     dept ? null : h('div', { class: 'grid3' },
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'SMPP 链路 Link'), link),
+      state.session.features.voice ? h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'Asterisk ARI'), ari) : null,
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发件队列 Outbox queued'), queued),
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发送速率 条/秒 Messages/s'), rate)),
     h('div', { class: 'grid2' },
@@ -126,5 +147,6 @@ function summary(m) {
   if (m.name.startsWith('call.')) return `${d.caller ?? ''} ${d.node ?? ''} ${d.state ?? ''}`;
   if (m.name === 'sms.outbox') return `队列 ${d.queued ?? '—'} · ${d.perSecond ?? 0}/s`;
   if (m.name.endsWith('.link')) return String(d.state ?? '');
+  if (m.name === 'storage.state') return d.state === 'full' ? '存储空间不足 storage full' : String(d.state ?? '');
   return '';
 }
