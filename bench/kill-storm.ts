@@ -75,7 +75,7 @@ export async function runKillStorm(o: StormOptions): Promise<StormResult> {
   const now = new Date().toISOString();
   store.db.prepare(`INSERT INTO declarations (query_code, department_id, dept_ref, item_name, status, status_at, accepted_at, created_at, updated_at) VALUES ('100000000019', ?, 'K-1', '食品经营许可', 'accepted', ?, ?, ?, ?)`).run(department.id, now, now, now, now);
   const declId = (store.db.prepare('SELECT id FROM declarations').get() as { id: number }).id;
-  const phones = Array.from({ length: o.recipients }, (_, i) => String(13700000000 + i));
+  const phones = Array.from({ length: o.recipients }, (_, i) => `86${13700000000 + i}`);
   store.transaction(() => { for (const p of phones) store.subscriptions.insert(p, declId, 'sms', now); });
   store.close();
 

@@ -172,7 +172,7 @@ describe('fair order across recipients', () => {
     r.store.transaction(() => { for (let i = 0; i < 5000; i++) r.outbox.queue({ phone: '13911110000', text: `自动回复 ${i}`, reason: 'reply' }); });
     r.outbox.queue({ phone: '13922220000', text: '您的投诉已登记。', reason: 'reply' });
     await r.go();
-    const sub = await r.sim.waitFor(() => r.sim.submits.find((s) => s.destination === '13922220000'), 20_000, "the other citizen's reply");
+    const sub = await r.sim.waitFor(() => r.sim.submits.find((s) => s.destination === '8613922220000'), 20_000, "the other citizen's reply");
     expect(sub.index).toBeLessThanOrEqual(3);
   });
 
