@@ -136,7 +136,7 @@ describe.skipIf(!pgTestUrl)(`PostgreSQL store${pgTestUrl ? '' : ` (skipped: ${pg
     const enqueue = async (repo: PgSmsRepo, count: number, tag: string) => {
       for (let i = 0; i < count; i++) {
         await repo.enqueue({ phone: `139${tag}${String(i).padStart(5, '0')}`, text: '推送', reason: 'push', priority: PRIORITY.push, status: 'queued', template: null,
-          dedupeKey: `${tag}:${i}`, encoding: 'ucs2', dataCoding: 8, refNum: i % 256, segments: 1 + (i % 2), nextAttemptAt: T0, expiresAt: null }, T0);
+          dedupeKey: `${tag}:${i}`, encoding: 'ucs2', dataCoding: 8, segments: 1 + (i % 2), nextAttemptAt: T0, expiresAt: null }, T0);
       }
     };
 
@@ -188,11 +188,34 @@ describe.skipIf(!pgTestUrl)(`PostgreSQL store${pgTestUrl ? '' : ` (skipped: ${pg
 
     it('the same message enqueued by two instances at once is stored once (dedupe key)', async () => {
       const m = { phone: '13700000000', text: '同一条', reason: 'push' as const, priority: 5, status: 'queued' as const, template: null, dedupeKey: 'same:1',
-        encoding: 'ucs2', dataCoding: 8, refNum: 1, segments: 2, nextAttemptAt: T0, expiresAt: null };
+        encoding: 'ucs2', dataCoding: 8, segments: 2, nextAttemptAt: T0, expiresAt: null };
       const rs = await Promise.all([new PgSmsRepo(a).enqueue(m, T0), new PgSmsRepo(b).enqueue(m, T0), new PgSmsRepo(a).enqueue(m, T0)]);
       expect(new Set(rs.map((r) => r.id)).size).toBe(1);
       expect(rs.filter((r) => r.created).length).toBe(1);
       expect((await a.query('SELECT COUNT(*) AS n FROM sms_segments WHERE outbox_id = $1', [rs[0].id])).rows[0].n).toBe(2);
+    });
+
+    it('concat references handed out by two instances at once are all different (the counter row is locked)', async () => {
+      const ra = new PgSmsRepo(a), rb = new PgSmsRepo(b);
+      const refs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? ra : rb).nextConcatRef(i < 20 ? '13600000001' : '13600000002', 8, T0)));
+      expect(new Set(refs.slice(0, 20)).size).toBe(20);
+      expect(new Set(refs.slice(20)).size).toBe(20);
+      expect((await a.query(`SELECT phone, next_ref FROM sms_concat_refs WHERE phone LIKE '136%' ORDER BY phone`)).rows).toEqual([
+        { phone: '13600000001', next_ref: 20 }, { phone: '13600000002', next_ref: 20 },
+      ]);
+    });
+
+    it('fair order across instances: a newcomer enqueued on another instance joins the round in flight', async () => {
+      const ra = new PgSmsRepo(a), rb = new PgSmsRepo(b);
+      const push = async (repo: PgSmsRepo, phone: string) => (await repo.enqueue({ phone, text: '推送', reason: 'push', priority: PRIORITY.push, status: 'queued', template: null,
+        dedupeKey: null, encoding: 'ucs2', dataCoding: 8, segments: 1, nextAttemptAt: T0, expiresAt: null }, T0)).id;
+      await a.query(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'submitting')`); // left by the cases above
+      const flood = [];
+      for (let i = 0; i < 5; i++) flood.push(await push(ra, '13500000001'));
+      expect((await ra.claimDue(T0, 1)).map((c) => c.msg.id)).toEqual([flood[0]]); // in flight on instance A: round 0
+      const other = await push(rb, '13500000002');
+      expect((await rb.claimDue(T0, 10)).map((c) => c.msg.id)).toEqual([other, ...flood.slice(1)]);
+      await a.query(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'submitting')`);
     });
 
     it('audit appends from two instances keep one valid chain; ref numbers stay unique', async () => {

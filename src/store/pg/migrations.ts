@@ -344,6 +344,26 @@ ALTER TABLE calls ADD COLUMN owner text;
 CREATE INDEX calls_open ON calls(owner) WHERE ended_at IS NULL;
 `;
 
+/**
+ * Outbound SMS (see ../migrations/008_sms_outbound.ts): the concat reference width per message, the
+ * round-robin round, the claim index leading with it, the receipt-timeout index and the persisted
+ * per-recipient concat reference counter. Rounds and the counter only grow: bigint (read as numbers).
+ */
+const smsOutbound = `
+ALTER TABLE sms_outbox ADD COLUMN ref_bits integer NOT NULL DEFAULT 8;
+ALTER TABLE sms_outbox ADD COLUMN fair_round bigint NOT NULL DEFAULT 0;
+DROP INDEX sms_outbox_due;
+CREATE INDEX sms_outbox_due ON sms_outbox(priority, fair_round, next_attempt_at, id) WHERE status = 'queued';
+CREATE INDEX sms_outbox_awaiting_receipt ON sms_outbox(submitted_at) WHERE status = 'submitted';
+
+CREATE TABLE sms_concat_refs (
+  phone            text PRIMARY KEY,
+  next_ref         bigint NOT NULL,
+  cycle_started_at text COLLATE "C" NOT NULL,
+  updated_at       text COLLATE "C" NOT NULL
+);
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -379,4 +399,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
   { version: 6, name: 'voice_owner', sql: voiceOwner },
   { version: 7, name: 'canonical_phones', sql: '', run: async (c) => { await canonicalPhonesPg(c); } },
+  { version: 8, name: 'sms_outbound', sql: smsOutbound },
 ];

@@ -15,7 +15,7 @@ import type { SqliteDeclarationRepo } from '../../../src/store/repos/declaration
 import type { SqliteFeedbackRepo } from '../../../src/store/repos/feedback.js';
 import type { SqliteSubscriptionRepo } from '../../../src/store/repos/subscriptions.js';
 import type { SqliteAuditRepo } from '../../../src/store/repos/audit.js';
-import { PgStore } from '../../../src/store/pg/index.js';
+import { PgSmsRepo, PgStore } from '../../../src/store/pg/index.js';
 import { tempDir } from '../../helpers/context.js';
 import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
 
@@ -33,6 +33,10 @@ export interface Repos {
 
 export interface Engine extends Repos {
   name: 'sqlite' | 'postgres';
+  /** A new SMS repository on the same database (what a restart builds: no in-memory state carried over). */
+  freshSms(): AsyncOf<SqliteSmsRepo>;
+  /** Set the concat-reference wrap hook on `sms` (a plain property, not part of the async port). */
+  onRefWrap(fn: ((phone: string, bits: 8 | 16) => void) | null): void;
   /** Raw SQL for test setup and inspection; `?` placeholders on both engines. */
   sql(text: string, params?: unknown[]): Promise<any[]>;
   close(): Promise<void>;
@@ -42,11 +46,14 @@ async function sqlite(): Promise<Engine> {
   const dir = tempDir('hotline-contract-');
   const store = Store.open(join(dir, 'c.db'));
   const db = store.db;
+  const sms = new SqliteSmsRepo(db);
   return {
     name: 'sqlite',
+    freshSms: () => asyncify(new SqliteSmsRepo(db)),
+    onRefWrap(fn) { sms.onRefWrap = fn; },
     departments: asyncify(store.departments), declarations: asyncify(store.declarations), feedback: asyncify(store.feedback),
     subscriptions: asyncify(store.subscriptions), audit: asyncify(store.audit), staff: asyncify(new SqliteStaffRepo(db)),
-    adminQueries: asyncify(new SqliteAdminQueries(db)), calls: asyncify(new SqliteCallRepo(db)), sms: asyncify(new SqliteSmsRepo(db)),
+    adminQueries: asyncify(new SqliteAdminQueries(db)), calls: asyncify(new SqliteCallRepo(db)), sms: asyncify(sms),
     async sql(text, params = []) {
       const st = db.prepare(text);
       return st.reader ? st.all(...params) : (st.run(...params), []);
@@ -60,6 +67,8 @@ async function postgres(): Promise<Engine> {
   const store = await PgStore.open(tdb.url, { max: 4 });
   return {
     name: 'postgres',
+    freshSms: () => new PgSmsRepo(store.pool),
+    onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
     audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms,
     async sql(text, params = []) {

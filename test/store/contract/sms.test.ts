@@ -11,7 +11,7 @@ let n = 0;
 function mt(phone: string, reason: Reason, over: Partial<NewOutbox> = {}): NewOutbox {
   return {
     phone, text: `消息${++n}`, reason, priority: PRIORITY[reason], status: 'queued', template: null, dedupeKey: null, encoding: 'ucs2',
-    dataCoding: 8, refNum: n % 256, segments: 1, nextAttemptAt: T0, expiresAt: null, ...over,
+    dataCoding: 8, segments: 1, nextAttemptAt: T0, expiresAt: null, ...over,
   };
 }
 
@@ -21,7 +21,7 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
     beforeAll(async () => { e = await open(); });
     afterAll(async () => { await e?.close(); });
     const clear = async () => {
-      await e.sql(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'held', 'submitting')`);
+      await e.sql(`UPDATE sms_outbox SET status = 'cancelled' WHERE status IN ('queued', 'held', 'submitting', 'submitted')`);
       await e.sql(`UPDATE sms_segments SET status = 'failed' WHERE status IN ('pending', 'submitting')`);
     };
 
@@ -145,6 +145,87 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       expect(await e.sms.repliesSince('13800000011', at(25))).toBe(1);
       expect((await e.sms.list({ phone: '138 0000 0009' })) /* any form of the number finds the canonical one */.map((x) => x.id)).toEqual([other.id, h2.id, h1.id]);
       expect((await e.sms.list({ status: 'superseded', limit: 1 })).map((x) => x.id)).toEqual([h1.id]);
+      await clear();
+    });
+
+    it('concat references: a persisted counter per recipient (long messages only), continued after a restart, 8/16-bit wrap', async () => {
+      const ref = async (phone: string, segments: number, refBits?: 8 | 16, sms = e.sms) => {
+        const { id } = await sms.enqueue(mt(phone, 'manual', { segments, refBits }), T0);
+        return sms.byId(id);
+      };
+      expect(await ref('13800000020', 2)).toMatchObject({ refNum: 0, refBits: 8 });
+      expect(await ref('13800000020', 3)).toMatchObject({ refNum: 1 });
+      expect(await ref('13800000020', 1)).toMatchObject({ refNum: 0, refBits: 8 }); // a single segment has no reference and takes none
+      expect(await ref('13800000021', 2)).toMatchObject({ refNum: 0 }); // per recipient
+      expect(await ref('13800000020', 2, 16, e.freshSms())).toMatchObject({ refNum: 2, refBits: 16 }); // a restart continues, never reuses
+      expect(await e.sql('SELECT next_ref, cycle_started_at FROM sms_concat_refs WHERE phone = ?', ['13800000020'])).toEqual([{ next_ref: 3, cycle_started_at: T0 }]);
+      // the counter wraps at the width; a wrap within a day calls the hook, and starts a new cycle
+      const wraps: string[] = [];
+      e.onRefWrap((phone, bits) => wraps.push(`${phone}/${bits}`));
+      await e.sql('UPDATE sms_concat_refs SET next_ref = 255 WHERE phone = ?', ['13800000020']);
+      expect(await e.sms.nextConcatRef('13800000020', 8, at(10))).toBe(255);
+      expect(await e.sms.nextConcatRef('13800000020', 8, at(11))).toBe(0);
+      expect(wraps).toEqual(['13800000020/8']);
+      expect(await e.sms.nextConcatRef('13800000020', 16, at(12))).toBe(257);
+      expect(await e.sql('SELECT next_ref, cycle_started_at FROM sms_concat_refs WHERE phone = ?', ['13800000020'])).toEqual([{ next_ref: 258, cycle_started_at: at(11) }]);
+      await e.sql('UPDATE sms_concat_refs SET next_ref = 512 WHERE phone = ?', ['13800000020']);
+      expect(await e.sms.nextConcatRef('13800000020', 8, at(86400 + 20))).toBe(0); // a day after the cycle began: no warning
+      expect(wraps).toEqual(['13800000020/8']);
+      e.onRefWrap(null);
+      await clear();
+    });
+
+    it('fair order: round robin by recipient within a priority; a newcomer joins the current round', async () => {
+      const push = async (phone: string) => (await e.sms.enqueue(mt(phone, 'push'), T0)).id;
+      const a1 = await push('13800000031'), a2 = await push('13800000031'), a3 = await push('13800000031');
+      const b1 = await push('13800000032'), b2 = await push('13800000032');
+      const c1 = await push('13800000033');
+      const rounds = async (...ids: number[]) => { const r = await Promise.all(ids.map(async (id) => (await e.sms.byId(id))!.fairRound)); return r.map((x) => x - r[0]); };
+      expect(await rounds(a1, a2, a3, b1, b2, c1)).toEqual([0, 1, 2, 0, 1, 0]);
+      const first = await e.sms.claimDue(at(1), 1);
+      expect(first.map((x) => x.msg.id)).toEqual([a1]);
+      expect(first[0].msg).toMatchObject({ refBits: 8, refNum: 0, status: 'submitting', attempts: 1 });
+      const d1 = await push('13800000034'); // arrives after the flood: not behind it
+      expect((await e.sms.claimDue(at(1), 10)).map((x) => x.msg.id)).toEqual([b1, c1, d1, a2, b2, a3]);
+      await clear();
+      // below push priority the recipient's order rule still holds: one unsent at a time per phone
+      const r1 = (await e.sms.enqueue(mt('13800000035', 'reply'), T0)).id;
+      const r2 = (await e.sms.enqueue(mt('13800000035', 'reply'), T0)).id;
+      const s1 = (await e.sms.enqueue(mt('13800000036', 'reply'), T0)).id;
+      expect((await e.sms.claimDue(at(1), 10)).map((x) => x.msg.id)).toEqual([r1, s1]);
+      await e.sms.setStatus(r1, 'submitted', at(2));
+      expect((await e.sms.claimDue(at(2), 10)).map((x) => x.msg.id)).toEqual([r2]);
+      await clear();
+    });
+
+    it('receipt timeout: submitted messages still waiting for receipts end no_receipt (oldest first, in batches); a late receipt still applies', async () => {
+      const submitted = async (phone: string, segments: number, when: number) => {
+        const { id } = await e.sms.enqueue(mt(phone, 'answer', { segments }), T0);
+        const [c] = await e.sms.claimDue(at(when), 1);
+        expect(c.msg.id).toBe(id);
+        for (const s of c.segments) await e.sms.segmentSubmitted(s.id, `nr-${id}-${s.seq}`, `NR${id}${s.seq}`, at(when));
+        expect(await e.sms.settleFromSegments(id, at(when))).toBe('submitted');
+        return { id, segs: c.segments };
+      };
+      const a = await submitted('13800000041', 1, 100);
+      const b = await submitted('13800000042', 2, 200);
+      const c = await submitted('13800000043', 1, 300);
+      const fresh = await submitted('13800000044', 1, 5000);
+      await e.sms.segmentReceipt(b.segs[0].id, 'delivered', null, at(250)); // one of two parts has its receipt
+      expect(await e.sms.closeWithoutReceipt(at(1000), at(6000), 2)).toEqual([a.id, b.id]);
+      expect(await e.sms.closeWithoutReceipt(at(1000), at(6001))).toEqual([c.id]);
+      expect(await e.sms.closeWithoutReceipt(at(1000), at(6002))).toEqual([]);
+      expect(await e.sms.byId(a.id)).toMatchObject({ status: 'no_receipt', doneAt: at(6000), submittedAt: at(100) });
+      expect(await e.sms.byId(b.id)).toMatchObject({ status: 'no_receipt', doneAt: at(6000) });
+      expect((await e.sms.segments(b.id)).map((s) => s.status)).toEqual(['delivered', 'no_receipt']);
+      expect(await e.sms.byId(fresh.id)).toMatchObject({ status: 'submitted', doneAt: null });
+      expect(await e.sms.countsByStatus()).toMatchObject({ no_receipt: 3, submitted: 1 });
+      // the receipt comes after all
+      await e.sms.segmentReceipt(c.segs[0].id, 'delivered', null, at(7000));
+      expect(await e.sms.settleFromSegments(c.id, at(7000))).toBe('delivered');
+      expect(await e.sms.byId(c.id)).toMatchObject({ status: 'delivered', doneAt: at(7000) });
+      await e.sms.segmentReceipt(b.segs[1].id, 'undeliverable', 1, at(7001));
+      expect(await e.sms.settleFromSegments(b.id, at(7001))).toBe('undeliverable');
       await clear();
     });
 

@@ -4,6 +4,15 @@
  * (FOR UPDATE SKIP LOCKED: a row is claimed by one instance only, the others pass over it), enqueue
  * dedupes on the unique dedupe_key (ON CONFLICT DO NOTHING), and the unmatched-receipt check reads the
  * table (another instance may have kept one) instead of SQLite's in-process set.
+ *
+ * Fair order (round robin by recipient, migration 8): SQLite keeps the current round per priority in
+ * memory (the round of its latest claim); here the round is read from the table, so every instance
+ * enqueueing sees the same one: the highest round in flight ('submitting'), else the lowest round due,
+ * else the highest round waiting (only retries not yet due), else 0. The same as SQLite's while a claim
+ * is in flight; once the current round is exhausted and nothing is in flight, a newcomer joins the next
+ * round rather than the finished one (at most one message per other recipient ahead of it).
+ * Concat references come from the persisted per-recipient counter, its row locked for the increment, so
+ * two instances never hand out one reference twice.
  */
 import type { AsyncOf } from '../../async.js';
 import {
@@ -17,7 +26,7 @@ import { changes, row, rows } from './util.js';
 
 const toOutbox = (r: any): OutboxRow => ({
   id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
-  encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
+  encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, refBits: r.ref_bits === 16 ? 16 : 8, fairRound: r.fair_round, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
   nextAttemptAt: r.next_attempt_at, expiresAt: r.expires_at, lastError: r.last_error, feedbackId: r.feedback_id, inboundId: r.inbound_id,
   createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, submittedAt: r.submitted_at, doneAt: r.done_at,
 });
@@ -35,15 +44,70 @@ const toPart = (r: any): MoPartRow => ({
 
 type Claimed = Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
 
+/** Statuses of a message still waiting to go out (its recipient's later messages queue behind it in fair order), as in ../../repos/sms.ts. */
+const OPEN_STATUSES = new Set(['queued', 'held', 'submitting']);
+
+/** settleFromSegments' rule: the status to write (null: keep), and what the call returns. */
+function settleRule(current: MessageStatus | undefined, segs: string | null): { write: MessageStatus | null; result: MessageStatus } {
+  if (!current || current === 'cancelled' || current === 'failed') return { write: null, result: current ?? 'failed' };
+  const next = deriveFromSegments(segs ? segs.split(',') as SegmentStatus[] : []);
+  return { write: next !== current && next !== 'submitting' ? next : null, result: next === 'submitting' ? current : next };
+}
+
 export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   constructor(private readonly q: Queryable) {}
-  withClient(q: Queryable): PgSmsRepo { return new PgSmsRepo(q); }
+  withClient(q: Queryable): PgSmsRepo { const r = new PgSmsRepo(q); r.onRefWrap = this.onRefWrap; return r; }
+
+  /** Called when a recipient's references wrap within a day (more long messages than the width allows). */
+  onRefWrap: ((phone: string, bits: 8 | 16) => void) | null = null;
+
+  /**
+   * The recipient's next concatenation reference (8 or 16 bits wide) from the persisted per-recipient
+   * counter (see SqliteSmsRepo.nextConcatRef). The counter row is locked for the increment: concurrent
+   * enqueues (several instances) get different references.
+   */
+  async nextConcatRef(phone: string, bits: 8 | 16, now: string): Promise<number> {
+    return withTransaction(this.q, (c) => this.concatRef(c, phone, bits, now));
+  }
+
+  private async concatRef(c: Queryable, phone: string, bits: 8 | 16, now: string): Promise<number> {
+    // A recipient's first long message: counter 0. When another transaction inserts the row first, this
+    // waits for it and does nothing; the locked increment below then runs on its row.
+    if (await changes(c, `INSERT INTO sms_concat_refs (phone, next_ref, cycle_started_at, updated_at) VALUES ($1, 1, $2, $2) ON CONFLICT (phone) DO NOTHING`, [phone, now])) return 0;
+    const cur = (await row<{ next: number; cycleStartedAt: string }>(c,
+      `SELECT next_ref AS next, cycle_started_at AS "cycleStartedAt" FROM sms_concat_refs WHERE phone = $1 FOR UPDATE`, [phone]))!;
+    const size = bits === 16 ? 0x10000 : 0x100;
+    const ref = cur.next % size;
+    let cycle = cur.cycleStartedAt;
+    if (ref === 0) {
+      if (Date.parse(now) - Date.parse(cycle) < 86400_000) this.onRefWrap?.(phone, bits);
+      cycle = now;
+    }
+    await c.query('UPDATE sms_concat_refs SET next_ref = $2, cycle_started_at = $3, updated_at = $4 WHERE phone = $1', [phone, cur.next + 1, cycle, now]);
+    return ref;
+  }
+
+  /** The round a recipient's first waiting message of this priority joins (see the top of the file). */
+  private async headRound(c: Queryable, priority: number, now: string): Promise<number> {
+    return (await row<{ head: number }>(c, `SELECT COALESCE(
+        (SELECT MAX(fair_round) FROM sms_outbox WHERE status = 'submitting' AND priority = $1),
+        (SELECT MIN(fair_round) FROM sms_outbox WHERE status = 'queued' AND priority = $1 AND next_attempt_at <= $2),
+        (SELECT MAX(fair_round) FROM sms_outbox WHERE status = 'queued' AND priority = $1), 0) AS head`, [priority, now]))!.head;
+  }
 
   async enqueue(m: NewOutbox, now: string): Promise<{ id: number; created: boolean }> {
     return withTransaction(this.q, async (c) => {
-      const r = await row<{ id: number }>(c, `INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [m.phone, m.text, m.reason, m.priority, m.status, m.template, m.dedupeKey, m.encoding, m.dataCoding, m.refNum, m.segments, m.nextAttemptAt, m.expiresAt,
+      const refBits = m.refBits ?? 8;
+      const refNum = m.segments > 1 ? await this.concatRef(c, m.phone, refBits, now) : 0;
+      // Round robin by recipient: the first waiting message of a recipient joins the current round; each
+      // further one goes one round later, so other recipients' messages are claimed in between.
+      const head = await this.headRound(c, m.priority, now);
+      const last = await row<{ priority: number; status: string; round: number }>(c,
+        'SELECT priority, status, fair_round AS round FROM sms_outbox WHERE phone = $1 ORDER BY created_at DESC, id DESC LIMIT 1', [m.phone]);
+      const fairRound = last && last.priority === m.priority && OPEN_STATUSES.has(last.status) ? Math.max(head, last.round + 1) : head;
+      const r = await row<{ id: number }>(c, `INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, ref_bits, fair_round, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [m.phone, m.text, m.reason, m.priority, m.status, m.template, m.dedupeKey, m.encoding, m.dataCoding, refNum, refBits, fairRound, m.segments, m.nextAttemptAt, m.expiresAt,
         m.feedbackId ?? null, m.inboundId ?? null, m.createdBy ?? null, now]);
       if (!r) return { id: (await row<{ id: number }>(c, 'SELECT id FROM sms_outbox WHERE dedupe_key = $1', [m.dedupeKey]))!.id, created: false };
       await c.query(`INSERT INTO sms_segments (outbox_id, seq, status) SELECT $1, g, 'pending' FROM generate_series(1, $2::int) AS g`, [r.id, m.segments]);
@@ -56,16 +120,17 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
 
   /**
    * Claim due messages (queued → submitting, their pending segments → submitting), with SQLite's rule:
-   * queue order (priority, next attempt, id); with `busy`, one message per recipient and none to a busy
+   * fair queue order (priority, round, next attempt, id); with `busy`, one message per recipient and none to a busy
    * one; below ORDERED_BELOW_PRIORITY, none while an older one of the same or higher priority to the
    * same phone is unsent. Rows are locked FOR UPDATE SKIP LOCKED: what another instance is claiming
    * right now is passed over, never claimed twice.
    */
   async claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null): Promise<Claimed> {
     return withTransaction(this.q, async (c) => {
-      const due = await rows<ClaimedMessage & { blocked: boolean }>(c, `SELECT id, phone, text, encoding, ref_num AS "refNum", segments, attempts, expires_at AS "expiresAt", priority,
+      const due = await rows<ClaimedMessage & { fairRound: number; blocked: boolean }>(c, `SELECT id, phone, text, encoding, ref_num AS "refNum", ref_bits AS "refBits", segments, attempts,
+          expires_at AS "expiresAt", priority, fair_round AS "fairRound",
           (priority < $3 AND EXISTS (SELECT 1 FROM sms_outbox p WHERE p.phone = o.phone AND p.id < o.id AND p.priority <= o.priority AND p.status IN ('queued', 'submitting'))) AS blocked
-        FROM sms_outbox o WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY priority, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        FROM sms_outbox o WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY priority, fair_round, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [now, busy ? limit * 2 : limit, ORDERED_BELOW_PRIORITY]);
       const picked: ClaimedMessage[] = [];
       const taken = new Set<string>();
@@ -86,6 +151,7 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
       const byMsg = new Map<number, ClaimedSegment[]>();
       for (const s of segs) { let l = byMsg.get(s.outbox_id); if (!l) byMsg.set(s.outbox_id, l = []); l.push({ id: s.id, seq: s.seq }); }
       return picked.map((msg) => {
+        msg.refBits = msg.refBits === 16 ? 16 : 8;
         msg.status = 'submitting';
         msg.attempts += 1;
         const list = byMsg.get(msg.id) ?? [];
@@ -129,15 +195,38 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   async settleFromSegments(id: number, now: string): Promise<MessageStatus> {
     const r = (await row<{ cur: MessageStatus | null; segs: string | null }>(this.q,
       `SELECT (SELECT status FROM sms_outbox WHERE id = $1) AS cur, string_agg(status, ',' ORDER BY seq) AS segs FROM sms_segments WHERE outbox_id = $1`, [id]))!;
-    const current = r.cur ?? undefined;
-    if (!current || current === 'cancelled' || current === 'failed') return current ?? 'failed';
-    const next = deriveFromSegments(r.segs ? r.segs.split(',') as SegmentStatus[] : []);
-    if (next !== current && next !== 'submitting') {
-      await this.q.query(`UPDATE sms_outbox SET status = $1, updated_at = $2,
-        submitted_at = CASE WHEN submitted_at IS NULL AND $3::int = 1 THEN $2 ELSE submitted_at END,
-        done_at = CASE WHEN $4::int = 1 THEN $2 ELSE done_at END WHERE id = $5`, [next, now, next === 'submitted' ? 1 : 0, FINAL_STATUSES.has(next) ? 1 : 0, id]);
-    }
-    return next === 'submitting' ? current : next;
+    const { write, result } = settleRule(r.cur ?? undefined, r.segs);
+    if (write) await this.writeSettled(this.q, [id], write, now);
+    return result;
+  }
+
+  private async writeSettled(c: Queryable, ids: number[], next: MessageStatus, now: string): Promise<void> {
+    await c.query(`UPDATE sms_outbox SET status = $1, updated_at = $2,
+      submitted_at = CASE WHEN submitted_at IS NULL AND $3::int = 1 THEN $2 ELSE submitted_at END,
+      done_at = CASE WHEN $4::int = 1 THEN $2 ELSE done_at END WHERE id = ANY($5::bigint[])`, [next, now, next === 'submitted' ? 1 : 0, FINAL_STATUSES.has(next) ? 1 : 0, ids]);
+  }
+
+  /**
+   * Receipt timeout (see SqliteSmsRepo.closeWithoutReceipt): messages submitted before `before` still
+   * waiting for receipts end 'no_receipt', their segments without a receipt too; up to `limit` per call,
+   * oldest first; returns the ids closed. Rows another instance is closing right now are passed over.
+   */
+  async closeWithoutReceipt(before: string, now: string, limit = 1000): Promise<number[]> {
+    return withTransaction(this.q, async (c) => {
+      const ids = (await rows<{ id: number }>(c, `SELECT id FROM sms_outbox WHERE status = 'submitted' AND submitted_at < $1
+        ORDER BY submitted_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`, [before, limit])).map((r) => r.id);
+      if (!ids.length) return [];
+      await c.query(`UPDATE sms_segments SET status = 'no_receipt', done_at = $1 WHERE outbox_id = ANY($2::bigint[]) AND status = 'submitted'`, [now, ids]);
+      // settleFromSegments for each, in one read and one update per resulting status
+      const byStatus = new Map<MessageStatus, number[]>();
+      for (const r of await rows<{ id: number; cur: MessageStatus; segs: string | null }>(c, `SELECT o.id, o.status AS cur,
+          (SELECT string_agg(s.status, ',' ORDER BY s.seq) FROM sms_segments s WHERE s.outbox_id = o.id) AS segs FROM sms_outbox o WHERE o.id = ANY($1::bigint[])`, [ids])) {
+        const { write } = settleRule(r.cur, r.segs);
+        if (write) { let l = byStatus.get(write); if (!l) byStatus.set(write, l = []); l.push(r.id); }
+      }
+      for (const [status, list] of byStatus) await this.writeSettled(c, list, status, now);
+      return ids;
+    });
   }
 
   async segmentByMessageId(key: string): Promise<SegmentRow | undefined> { const r = await row(this.q, 'SELECT * FROM sms_segments WHERE message_id = $1', [key]); return r ? toSegment(r) : undefined; }
