@@ -17,7 +17,7 @@ export function errorHandler(log: Logger) {
     if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.error, message: err.message });
     if (err instanceof DomainError) {
       const [code, name] = DOMAIN_STATUS[err.code];
-      return reply.status(code).send({ error: name, message: err.message });
+      return reply.status(code).send(err.field ? { error: name, message: err.message, field: err.field } : { error: name, message: err.message });
     }
     const fe = err as FastifyError;
     if (fe.validation) return reply.status(400).send({ error: 'validation', message: fe.message });

@@ -6,6 +6,7 @@ import { core } from './001_core.js';
 import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
+import { hardening } from './005_hardening.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -14,4 +15,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
+  { version: 5, name: 'hardening', sql: hardening },
 ];
