@@ -43,7 +43,7 @@ export function checkDeclarationInput(input: DeclarationFields, ctx: { nowMs: nu
   return checkText('itemName', input.itemName, { name: true })
     ?? checkText('applicantName', input.applicantName, { name: true })
     ?? checkText('applicantPhone', input.applicantPhone)
-    ?? (typeof input.applicantPhone === 'string' && !isReachablePhone(input.applicantPhone) ? problem('applicantPhone', '不是有效的电话号码（手机号或带区号的固定电话）(not a phone number)') : null)
+    ?? (typeof input.applicantPhone === 'string' && input.applicantPhone !== '' && !isReachablePhone(input.applicantPhone) ? problem('applicantPhone', '不是有效的电话号码（手机号或带区号的固定电话）(not a phone number)') : null)
     ?? checkTime('acceptedAt', input.acceptedAt, ctx.nowMs, ctx.skewMs)
     ?? checkDue(input.dueAt, input.acceptedAt ?? ctx.acceptedAt ?? new Date(ctx.nowMs).toISOString());
 }

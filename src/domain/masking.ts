@@ -1,4 +1,5 @@
 /** Masking of personal data for public views and logs. */
+import { stripBidi } from './text-safety.js';
 
 /** 张三 → 张*, 张三明 → 张*明, 欧阳小明 → 欧**明, John Smith → J********h. */
 export function maskName(name: string | null | undefined): string {
@@ -16,7 +17,7 @@ export function maskName(name: string | null | undefined): string {
  */
 export function maskPhone(phone: string | null | undefined): string {
   if (!phone) return '';
-  const p = phone.trim();
+  const p = stripBidi(phone).trim(); // a U+202E in a caller id must not reorder the masked number on screen
   const m = /^(\+?86)?(1\d{10})$/.exec(p);
   if (m) return (m[1] ?? '') + m[2].slice(0, 3) + '****' + m[2].slice(7);
   const digits = Array.from(p);

@@ -4,6 +4,7 @@
  * With no SMSC configured it starts the built-in SMSC simulator and binds to it.
  */
 import { createHash } from 'node:crypto';
+import { citizenText } from '../domain/text-safety.js';
 import { resolve } from 'node:path';
 import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
@@ -99,7 +100,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     const ids = partIds.get(done.key) ?? [];
     partIds.delete(done.key);
     return ctx.store.transaction(() => {
-      const id = repo.insertInbound(done.source, dest, done.text, done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString());
+      const id = repo.insertInbound(citizenText(done.source), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString());
       repo.assignParts(id, ids);
       return id;
     });
@@ -144,7 +145,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         });
         if (!part.concat) {
           const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          inboundId = repo.insertInbound(ev.sourceAddr, ev.destAddr, text.text, 1, true, [...warnings, ...text.warnings], nowIso);
+          inboundId = repo.insertInbound(citizenText(ev.sourceAddr), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
           repo.assignParts(inboundId, [pid]);
         }
         return pid;

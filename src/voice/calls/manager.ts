@@ -8,6 +8,7 @@
  *  - args ['transfer', <caller channel>]   → the operator answered a transfer we originated;
  *  - args ['callback', <feedback id>]      → a landline call-back we originated (flow `callback`).
  */
+import { citizenText } from '../../domain/text-safety.js';
 import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../../context.js';
 import type { Logger } from '../../log.js';
@@ -185,7 +186,7 @@ export class CallManager {
     const id = String(chan.id);
     if (this.sessions.has(id)) return; // duplicate
     if (args[0] === 'transfer') { this.operatorAnswered(id, args[1] ?? ''); return; }
-    const caller = String(chan.caller?.number ?? '').slice(0, 32);
+    const caller = citizenText(String(chan.caller?.number ?? '')).slice(0, 32); // no bidi controls from a caller id
     const needsAnswer = chan.state !== 'Up';
     if (args[0] === 'callback') {
       const fid = Number(args[1]);
