@@ -194,7 +194,8 @@ export class CallManager {
       if (!vars) { this.o.log.warn('call-back channel for an unknown feedback: hanging up', { channel: id }); void this.o.ari.hangup(id).catch(() => undefined); return; }
       this.callbacks.set(id, fid);
       const called = String(chan.dialplan?.exten ?? '') || String(vars.phone ?? '');
-      this.startSession({ channelId: id, caller: vars.phone ?? caller, called, direction: 'outbound', flowId: 'callback', vars, needsAnswer }, t0);
+      // The answer is personal: rendered for this call only, deleted when it ends.
+      this.startSession({ channelId: id, caller: vars.phone ?? caller, called, direction: 'outbound', flowId: 'callback', vars, personal: vars.answer ? [vars.answer] : [], needsAnswer }, t0);
       return;
     }
     if (this.o.maxCalls !== undefined && this.sessions.size >= this.o.maxCalls) {
@@ -221,6 +222,7 @@ export class CallManager {
 
   private finished(s: CallSession): void {
     this.sessions.delete(s.id);
+    try { this.o.media.release(s.id); } catch (e) { this.o.log.warn('personal audio release failed', { callId: s.id, error: (e as Error).message }); }
     this.lookups.delete(s.id);
     const st = s.state;
     // A message submitted after the hang-up is not among the engine's outcomes (the call had ended).
