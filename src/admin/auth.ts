@@ -126,7 +126,7 @@ export class StaffAuth {
     if (!entered) return { ok: false, reason: 'busy', retryAfterSec: 1 };
     const release = await entered;
     let user: StaffUser | undefined;
-    let ok = false;
+    let ok: boolean;
     try {
       user = username ? this.repo.byUsername(username) : undefined;
       const stored = user && !user.disabled ? this.repo.passwordHash(user.id) : undefined;

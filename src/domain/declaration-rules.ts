@@ -101,13 +101,14 @@ export interface DerivedStatus {
 export function deriveStatus(steps: readonly StepForDerivation[]): DerivedStatus | null {
   const ordered = [...steps].sort((a, b) => a.id - b.id);
   const applied = new Map<number, boolean>();
-  let cur: { status: DeclarationStatus; statusAt: string; closedAt: string | null; id: number } | null = null;
+  let last: StepForDerivation | null = null;
+  let closedAt: string | null = null;
   for (const s of ordered) {
-    if (s.voided || (cur && s.occurredAt < cur.statusAt)) { applied.set(s.id, false); continue; }
+    if (s.voided || (last !== null && s.occurredAt < last.occurredAt)) { applied.set(s.id, false); continue; }
     applied.set(s.id, true);
-    const decided = DECIDED_STATUSES.has(s.status);
-    cur = { status: s.status, statusAt: s.occurredAt, closedAt: decided ? (cur?.closedAt ?? s.occurredAt) : null, id: s.id };
+    closedAt = DECIDED_STATUSES.has(s.status) ? (closedAt ?? s.occurredAt) : null;
+    last = s;
   }
-  if (!cur) return null;
-  return { status: cur.status, statusAt: cur.statusAt, closedAt: cur.closedAt, applied, statusStepId: cur.id };
+  if (last === null) return null;
+  return { status: last.status, statusAt: last.occurredAt, closedAt, applied, statusStepId: last.id };
 }

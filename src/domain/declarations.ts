@@ -11,7 +11,7 @@ import { maskName, maskPhone, normalisePhone } from './masking.js';
 import type { WorkingCalendar } from './calendar.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { checkDeclarationInput, checkEventInput, deriveStatus } from './declaration-rules.js';
-import { citizenText } from './text-safety.js';
+import { stripBidi, textProblem } from './text-safety.js';
 
 export interface DeclarationInput {
   itemName: string;
@@ -41,13 +41,13 @@ export interface VoidResult { event: DeclarationEvent; declaration: Declaration;
 /** Who may be meant by a look-up (SMS: the department code the citizen named, and the sender). */
 export interface LookupHint { department?: string | null; phone?: string | null }
 
-/** The strings of a department's input, sanitised where they enter (bidi controls, NUL removed). */
+/** The strings of a department's input, sanitised where they enter (bidi controls removed; NUL etc. are refused later). */
 function cleanStrings<T extends object>(input: T): T {
   const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
   for (const [k, v] of Object.entries(out)) {
-    if (typeof v === 'string') out[k] = citizenText(v);
+    if (typeof v === 'string') out[k] = stripBidi(v);
     else if (v && typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([a, b]) => [citizenText(a), typeof b === 'string' ? citizenText(b) : b]));
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([a, b]) => [stripBidi(a), typeof b === 'string' ? stripBidi(b) : b]));
     }
   }
   return out as T;
@@ -203,8 +203,10 @@ export class DeclarationService {
    * that was held back by the wrong step goes out (at most once: push dedupe keys). Idempotent.
    */
   voidEvent(dept: Department, code: string, eventId: string, reason: string, actor: string): VoidResult {
-    const why = citizenText(reason).trim();
+    const why = stripBidi(reason).trim();
     if (!why) throw invalid('reason: 撤销原因不能为空白 (reason must not be blank)', 'reason');
+    const bad = textProblem(why);
+    if (bad) throw invalid(`reason: ${bad}`, 'reason');
     const nowIso = this.now().toISOString();
     let emitPayload: Parameters<EventBus['emit']>[1] | null = null;
     const result = this.d.tx.transaction((): VoidResult => {

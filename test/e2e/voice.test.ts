@@ -210,4 +210,19 @@ describe('voice channel over the ARI simulator', () => {
     expect(mine.every((u) => u.caller === '139****5678')).toBe(true);
     expect(ended.find((e) => e.callId === call.id)).toMatchObject({ outcome: 'abandoned' });
   });
+
+  it('a right-to-left override in a caller id is removed where it enters (it would reorder the masked number)', async () => {
+    const updates: Record<string, unknown>[] = [];
+    const off = t.server.ctx.bus.on('call.updated', (p) => updates.push(p));
+    const call = t.sim.startCall({ from: '0987\u202E654321' });
+    await promptDone(t.voice, call, 'main_menu');
+    expect(t.voice.activeCalls().find((c) => c.callId === call.id)?.caller).toBe('0987654321');
+    await call.hangup();
+    off();
+    const mine = updates.filter((u) => u.callId === call.id);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((u) => !String(u.caller).includes('\u202E'))).toBe(true);
+    const row = await until(() => t.voice.recentCalls(20).find((c) => c.callId === call.id), 3000, 'call row');
+    expect(JSON.stringify(row)).not.toContain('\u202E');
+  });
 });
