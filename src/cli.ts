@@ -30,6 +30,9 @@ const USAGE = `hotline — 96365 citizen hotline channel server
   hotline sms preview <template> [name=value …]
                                      print a template's text, encoding and segment count
   hotline sms templates              list the SMS templates
+  hotline tts check                  check that the configured TTS voice speaks Mandarin (exit 1 if not)
+  hotline tts say <text> [--out file.wav]
+                                     render any text as the prompts are (8 kHz WAV) to listen to it
 `;
 
 function openStore(config: Config): Store {

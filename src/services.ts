@@ -28,7 +28,7 @@ export function loadCalendar(config: Config): WorkingCalendar {
 export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store } = {}): AppContext {
   const log = opts.log ?? createLogger(config.log.level as never);
   const now = opts.now ?? (() => new Date());
-  const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL' });
+  const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
   const bus = new EventBus();
   bus.onListenerError(({ name, err }) => log.error('event listener failed', { event: name, error: (err as Error)?.message ?? String(err) }));
   const calendar = loadCalendar(config);

@@ -14,6 +14,7 @@ export const SCHEMA = {
   data: {
     dir: { kind: 'string', def: './data', doc: 'Data directory: SQLite file, recordings, TTS cache' },
     synchronous: { kind: 'enum', def: 'NORMAL', values: ['NORMAL', 'FULL'], doc: 'SQLite synchronous: NORMAL survives kill -9; FULL also power loss' },
+    checkpoint: { kind: 'enum', def: 'background', values: ['background', 'inline'], doc: 'WAL checkpoints in a worker thread, off the event loop (background), or SQLite\'s auto-checkpoint on commit (inline)' },
     calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },
     retention_days: { kind: 'int', def: 730, min: 30, doc: 'Days to keep SMS/call logs and recordings of closed items' },
   },
@@ -73,6 +74,8 @@ export const SCHEMA = {
   voice: {
     flows_dir: { kind: 'string', def: './ivr-flows', doc: 'IVR flow directory' },
     tts: { kind: 'enum', def: 'auto', values: ['auto', 'espeak-ng', 'say', 'none'], doc: 'TTS fallback engine' },
+    tts_voice: { kind: 'string', def: '', doc: 'TTS voice (empty: espeak-ng cmn-latn-pinyin, say Tingting / Huihui); checked to speak Mandarin at start-up and by `hotline tts check` (Debian\'s espeak-ng voice cmn reads Chinese as English)' },
+    tts_speed: { kind: 'int', def: 200, min: 80, max: 450, doc: 'TTS speaking rate in words per minute (espeak-ng default 175)' },
     operator_endpoint: { kind: 'string', def: 'PJSIP/operator', doc: 'Where 0 人工 is transferred' },
     transfer_timeout_sec: { kind: 'int', def: 30, min: 5, doc: 'Ring time before the transfer falls back to a recording' },
     sounds_dir: { kind: 'string', def: './sounds', doc: 'Professional recordings (<prompt name>.wav) that replace TTS-rendered prompts; office hours live in the flow file (ivr-flows/main.yaml)' },

@@ -10,6 +10,8 @@ export interface OpenOptions {
   /** 'NORMAL' (default) keeps every committed transaction across a process crash (kill -9) in WAL mode; 'FULL' also across power loss. */
   synchronous?: 'NORMAL' | 'FULL';
   migrate?: boolean;
+  /** 'background' (the server): WAL checkpoints in a worker thread, off the event loop; 'inline' (default): SQLite's auto-checkpoint. */
+  checkpoint?: 'background' | 'inline';
 }
 
 export class SchemaTooNewError extends Error {}

@@ -6,6 +6,7 @@ import { SqliteFeedbackRepo } from './repos/feedback.js';
 import { SqliteSubscriptionRepo } from './repos/subscriptions.js';
 import { SqliteAuditRepo } from './repos/audit.js';
 import type { TransactionRunner } from '../domain/ports.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 
 export { openDb, migrate, schemaVersion, LATEST_VERSION, SchemaTooNewError } from './db.js';
 export type { Db } from './db.js';
@@ -25,7 +26,17 @@ export class Store implements TransactionRunner {
     this.audit = new SqliteAuditRepo(db);
   }
 
-  static open(file: string, opts?: OpenOptions): Store { return new Store(openDb(file, opts)); }
+  /** Set when WAL checkpoints run in a worker thread (see checkpointer.ts). */
+  checkpointer: BackgroundCheckpointer | null = null;
+
+  static open(file: string, opts?: OpenOptions): Store {
+    const store = new Store(openDb(file, opts));
+    if (opts?.checkpoint === 'background' && file !== ':memory:') {
+      store.checkpointer = new BackgroundCheckpointer(store.db, file);
+      store.checkpointer.start();
+    }
+    return store;
+  }
 
   transaction<T>(fn: () => T): T {
     // better-sqlite3 turns nested transaction() calls into savepoints.
@@ -36,5 +47,8 @@ export class Store implements TransactionRunner {
     try { return this.db.prepare('SELECT 1').pluck().get() === 1; } catch { return false; }
   }
 
-  close(): void { if (this.db.open) this.db.close(); }
+  close(): void {
+    if (this.checkpointer) { void this.checkpointer.stop(); this.checkpointer = null; }
+    if (this.db.open) this.db.close();
+  }
 }

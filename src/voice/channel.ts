@@ -18,6 +18,7 @@ import { SqliteCallRepo } from '../store/repos/calls.js';
 import { createLogger } from '../log.js';
 import { FlowEngine, checkFlows, loadFlows, loadPromptCatalogue, formatIssue, templateVars, type Flow, type PromptCatalogue } from './flow/index.js';
 import { PromptCache, selectTtsEngine, type RenderAllResult, type TtsChoice } from './tts/index.js';
+import { registerTtsCommands, ttsSelectOptions } from './tts/cli.js';
 import { AriLink } from './ari/index.js';
 import { AmiLink, type AmiFactory } from './ami/index.js';
 import { CallLog, type CallRecord, type CallView } from './calls/call-log.js';
@@ -176,10 +177,11 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       if (!loaded.flows.callback) log.warn('voice: no usable flow "callback": landline answer call-backs are disabled');
       const engine = new FlowEngine({ flows: loaded.flows, timeZone: cfg.time.zone, isWorkingDay: (d) => ctx.calendar.isWorkingDay(d) });
 
-      // 2. TTS fallback: pick the engine, render the catalogue in the background.
-      const tts = await selectTtsEngine(cfg.voice.tts as TtsChoice);
+      // 2. TTS fallback: pick the engine (its voice checked to speak Mandarin), render the catalogue in the background.
+      const tts = await selectTtsEngine(cfg.voice.tts as TtsChoice, ttsSelectOptions(cfg));
       ttsName = tts.engine.name;
       if (tts.warning) log.warn(tts.warning);
+      else if (tts.engine.name !== 'none') log.info(`TTS: ${tts.engine.name} voice "${tts.engine.voice}" ${tts.engine.cacheTag ?? ''}`.trim());
       const cache = new PromptCache({ engine: tts.engine, dir: ttsDir, soundsDir: opts.soundsDir ?? resolve(cfg.voice.sounds_dir), log: log.child('tts') });
       // Personal text (call-back answers) never enters the shared cache: its own directory, per call.
       personal = new PersonalAudio({ cache: new PromptCache({ engine: tts.engine, dir: personalDir, log: log.child('tts') }), log: log.child('personal-audio') });
@@ -304,8 +306,10 @@ export type VoiceCliCommand = (args: string[], config: Config) => Promise<number
  * `hotline flow check [dir]`: every flow and the prompt catalogue; prints `file:line node "id": …`
  * per problem; exit 1 on errors.
  * `hotline call <number>`: AMI Originate of a test call (Local/<number>@hotline-callback) into the app.
+ * `hotline tts check` / `hotline tts say <text> [--out file.wav]`: see tts/cli.ts.
  */
 export function registerVoiceCommands(extra: Map<string, VoiceCliCommand>): void {
+  registerTtsCommands(extra); // tts check | tts say
   extra.set('flow check', async (args, config) => {
     const dir = resolve(args[0] ?? config.voice.flows_dir);
     const r = checkFlows(dir);

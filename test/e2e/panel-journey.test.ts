@@ -136,13 +136,13 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
 
   it('3. test phone call: 1, query code, # → the status is read back', async () => {
     await phone.click('#tp-dial');
-    await caption('办事进度查询请按1');
+    await caption('办件查询按1');
     await pressKeys('1');
     await caption('请输入12位查询码');
     await pressKeys(`${DEMO_CODES.inProgress}#`);
     await caption('食品经营许可证新办');
     await caption('市市场监督管理局');
-    await caption('订阅本办件的短信提醒请按1'); // the whole read-back was played, the status menu follows
+    await caption('订阅短信提醒请按1'); // the whole read-back was played, the status menu follows
     // Each label and the value read after it make one caption line; dates read digit by digit join up.
     const lines = await phone.$$eval('#tp-captions li', (lis) => lis.map((li) => li.textContent));
     expect(lines).toEqual(expect.arrayContaining(['办理事项：食品经营许可证新办', '承办部门：市市场监督管理局', '当前状态：办理中']));
@@ -168,15 +168,15 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     expect(sim.getCall(callId!)?.from).toBe(PHONE);
     const row = live.locator(`#live-calls tr[data-call="${callId}"]`);
     expect(await row.textContent()).toContain('139****7788');
-    await caption('投诉请按2');
+    await caption('投诉按2');
     await pressKeys('2');
     // "Speak" straight away: the test phone waits for the tone, then the caller talks for 5
     // (simulated) seconds and presses # — no race against the recording's silence limit.
     await phone.click('#tp-record');
-    await caption('请在听到提示音后说出您的诉求');
+    await caption('提示音后请说明事由');
     await caption('开始录音');
     await caption('录音结束');
-    await caption('确认提交请按3');
+    await caption('提交请按3');
     expect(await phone.textContent('#tp-captions')).not.toContain('没有听清');
     await pressKeys('3');
     await caption('您的诉求已受理');

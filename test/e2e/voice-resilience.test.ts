@@ -145,8 +145,8 @@ describe('test phone (simulator)', () => {
     const id = await phone.startCall('13920001234');
     const events: TestPhoneEvent[] = [];
     const off = phone.events(id, (e) => events.push(e));
-    await until(() => events.find((e) => e.type === 'prompt' && e.text.startsWith('办事进度查询请按1')), 5000, 'menu caption');
-    const menu = events.find((e) => e.type === 'prompt' && e.text.startsWith('办事进度查询')) as Extract<TestPhoneEvent, { type: 'prompt' }>;
+    await until(() => events.find((e) => e.type === 'prompt' && e.text.startsWith('办件查询按1')), 5000, 'menu caption');
+    const menu = events.find((e) => e.type === 'prompt' && e.text.startsWith('办件查询')) as Extract<TestPhoneEvent, { type: 'prompt' }>;
     expect(menu.audioUrl).toMatch(/^\/media\/tts\/[0-9a-f]{64}\/\d{10}\/[0-9a-f]{64}\.wav$/); // signed, same-origin
     expect((await fetch(t.server.url + menu.audioUrl)).status).toBe(200);
     await phone.press(id, '1');

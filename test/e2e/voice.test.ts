@@ -37,14 +37,14 @@ describe('voice channel over the ARI simulator', () => {
     const date = (s: string) => [...s];
     expect(captions(t.voice, call)).toEqual([
       '您好，欢迎致电96365政务服务便民热线。',
-      '办事进度查询请按1；投诉请按2；咨询或建议请按3；人工服务请按0；重听请按星号键。',
-      '请输入12位查询码，输入完毕请按井号键。',
-      '您查询的办件信息如下。', '办理事项：', '食品经营许可证新办',
+      '办件查询按1，投诉按2，咨询建议按3，人工服务按0，重听按星号键。',
+      '请输入12位查询码，以井号键结束。',
+      '办件信息如下。', '办理事项：', '食品经营许可证新办',
       '承办部门：', '市市场监督管理局',
       '当前状态：', '办理中',
       '最近办理日期：', ...date('二零二六年十一月二十日'),
       '承诺办结日期：', ...date('二零二六年十二月三十一日'),
-      '订阅本办件的短信提醒请按1；重听请按2；返回主菜单请按0。',
+      '订阅短信提醒请按1，重听请按2，返回主菜单请按0。',
     ]);
     // Every TTS prompt went to Asterisk as a long URL, and the simulator fetched and played it.
     const urls = call.promptsHeard.filter((m) => m.startsWith('sound:http'));

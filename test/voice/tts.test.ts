@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
   EspeakNgEngine, NoneEngine, PromptCache, SayEngine, TtsUnavailableError, WavError,
-  decodeWav, encodeWavPcm16, selectTtsEngine, toTelephonyWav, wavInfo, type TtsEngine,
+  decodeWav, encodeWavPcm16, selectTtsEngine, toTelephonyWav, trimSilence, wavInfo, type TtsEngine,
 } from '../../src/voice/tts/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tts-'));
@@ -132,6 +132,31 @@ describe('WAV conversion to 8 kHz mono 16-bit', () => {
     expect(wavInfo(out)).toMatchObject({ sampleRate: 8000, frames: 0, durationSec: 0 });
   });
 
+  it.each([
+    // [label, lead silence s, sound s, tail silence s, → expected length s]
+    ['espeak-ng style: 40 ms before, 300 ms after → 20 ms and 120 ms kept', 0.04, 0.5, 0.3, 0.02 + 0.5 + 0.12],
+    ['no silence at all: unchanged', 0, 0.5, 0, 0.5],
+    ['short silences are kept as they are', 0.01, 0.5, 0.05, 0.56],
+    ['all silence: unchanged', 0.3, 0, 0.3, 0.6],
+  ])('trimSilence: %s', (_, lead, sound, tail, want) => {
+    const rate = 8000;
+    const x = Float32Array.from([
+      ...new Float32Array(Math.round(lead * rate)), ...sine(440, rate, sound).map((v, i) => (i === 0 ? 0.2 : v)), ...new Float32Array(Math.round(tail * rate)),
+    ]);
+    const out = trimSilence(x, rate);
+    expect(out.length / rate).toBeCloseTo(want, 2);
+  });
+
+  it('toTelephonyWav with trim cuts espeak-ng\'s tail of silence', () => {
+    const rate = 22050;
+    const x = Float32Array.from([...sine(300, rate, 0.5), ...new Float32Array(Math.round(0.3 * rate))]);
+    const plain = wavInfo(toTelephonyWav(makeWav([x], { rate, channels: 1, bits: 16 })));
+    const trimmed = wavInfo(toTelephonyWav(makeWav([x], { rate, channels: 1, bits: 16 }), 8000, { trim: true }));
+    expect(plain.durationSec).toBeCloseTo(0.8, 2);
+    expect(trimmed.durationSec).toBeGreaterThan(0.6);
+    expect(trimmed.durationSec).toBeLessThan(0.65);
+  });
+
   const bad: Array<[string, Buffer, RegExp]> = [
     ['empty', Buffer.alloc(0), /not a RIFF/],
     ['text', Buffer.from('hello world, not audio'), /not a RIFF/],
@@ -160,20 +185,36 @@ const NASTY = [
   'a; rm -rf / && echo $HOME | cat > /tmp/pwned-pipe\n第二行 <speak>不是 SSML</speak>',
 ];
 
-/** A stand-in espeak-ng that records its argv and stdin, and writes a small WAV. */
-function fakeEspeak(): string {
+/**
+ * A stand-in espeak-ng that records its argv and stdin, and writes a small WAV. Its `-x -q` answers
+ * are what espeak-ng 1.51 prints: `cmn` (and `zh`) read Chinese as English, `cmn-latn-pinyin` is
+ * Mandarin; `mandarin` lists which voices are Mandarin (default: cmn-latn-pinyin only).
+ */
+function fakeEspeak(name = 'espeak-ng', mandarin = ['cmn-latn-pinyin']): string {
   const dir = join(tmp, 'fake-bin');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'espeak-ng');
+  const path = join(dir, name);
   writeFileSync(path, `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
+const mandarin = ${JSON.stringify(mandarin)};
 let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { input += d; });
 process.stdin.on('end', () => {
   if (args[0] === '--version') { console.log('eSpeak NG text-to-speech: fake'); return; }
-  if (args[0].startsWith('--voices')) { console.log('Pty Language Age/Gender VoiceName File Other Languages\\n 5  cmn  --/M  Chinese_(Mandarin)  sit/cmn  (zh 5)'); return; }
+  if (args[0].startsWith('--voices')) {
+    console.log('Pty Language       Age/Gender VoiceName          File                 Other Languages');
+    console.log(' 5  cmn             --/M      Chinese_(Mandarin,_latin_as_English) sit/cmn              (zh-cmn 5)(zh 5)');
+    console.log(' 5  cmn-latn-pinyin --/M      Chinese_(Mandarin,_latin_as_Pinyin) sit/cmn-Latn-pinyin  (zh-cmn 5)(zh 5)');
+    console.log(' 5  zh              --/M      chinese-mb-cn1     mb/mb-cn1');
+    return;
+  }
+  const voice = args[args.indexOf('-v') + 1];
+  if (args.includes('-x')) {
+    console.log(mandarin.includes(voice) ? "n'i35_| X'Au214_|" : "(en)nI55Tr'i:55_| h,eI55@55Tr'i:55(cmn)_|");
+    return;
+  }
   const out = args[args.indexOf('-w') + 1];
   fs.writeFileSync(out + '.json', JSON.stringify({ args, input }));
   const n = 2205, b = Buffer.alloc(44 + n * 2);
@@ -197,7 +238,7 @@ describe('EspeakNgEngine', () => {
       await engine.synthesize(text, out);
       const seen = JSON.parse(readFileSync(out + '.json', 'utf8')) as { args: string[]; input: string };
       expect(seen.input).toBe(text);
-      expect(seen.args).toEqual(['-v', 'cmn', '-s', '150', '-b', '1', '-w', out, '--stdin']);
+      expect(seen.args).toEqual(['-v', 'cmn-latn-pinyin', '-s', '200', '-b', '1', '-w', out, '--stdin']);
     }
     expect(readdirSync(tmp).filter((f) => f.startsWith('pwned'))).toEqual([]);
   });
@@ -210,14 +251,25 @@ describe('EspeakNgEngine', () => {
     await expect(engine.synthesize('你好', join(tmp, 'x.wav'))).rejects.toThrow(/espeak-ng failed/);
   });
 
-  it('rejects a voice name that is not a plain identifier', () => {
+  it('rejects a voice name that is not a plain identifier, and a speed out of range', () => {
     expect(() => new EspeakNgEngine({ voice: 'cmn; rm -rf /' })).toThrow(/bad voice name/);
+    expect(() => new EspeakNgEngine({ speed: 20 })).toThrow(/speed 20/);
+  });
+
+  it('verify(): the Mandarin sample\'s phonemes must not switch language', async () => {
+    const command = fakeEspeak();
+    expect(await new EspeakNgEngine({ command }).verify()).toMatchObject({ ok: true, detail: "n'i35_| X'Au214_|" });
+    const bad = await new EspeakNgEngine({ command, voice: 'cmn' }).verify();
+    expect(bad.ok).toBe(false);
+    expect(bad.reason).toMatch(/voice "cmn" is not Mandarin.*\(en\).*English/);
+    expect((await new EspeakNgEngine({ command, voice: 'yue' }).verify()).reason).toMatch(/voice "yue" not installed/);
   });
 
   // Real espeak-ng: skipped where it is not installed (CI installs it: apt-get install espeak-ng).
   it.skipIf(!hasEspeak)('real espeak-ng renders Mandarin, converted to 8 kHz mono 16-bit; nasty text stays text', async () => {
     const engine = new EspeakNgEngine();
     expect(await engine.available()).toBe(true);
+    expect(await engine.verify()).toMatchObject({ ok: true });
     const cache = new PromptCache({ engine, dir: join(tmp, 'real') });
     const { path, hash } = await cache.get('欢迎致电96365政务服务便民热线');
     expect(basename(path)).toBe(`${hash}.wav`);
@@ -268,6 +320,24 @@ describe('SayEngine, NoneEngine, selection', () => {
     expect(r.engine.name).toBe(name);
     if (warning) expect(r.warning).toMatch(warning);
     else expect(r.warning).toBeNull();
+  });
+
+  it('a configured voice that is not Mandarin is replaced at start-up by one that is, with a warning', async () => {
+    const r = await selectTtsEngine('espeak-ng', { espeak: { command: fakeEspeak(), voice: 'cmn', speed: 200 } });
+    expect(r.engine).toMatchObject({ name: 'espeak-ng', voice: 'cmn-latn-pinyin', cacheTag: 's200' });
+    expect(r.warning).toMatch(/voice "cmn" is not Mandarin.*using Mandarin voice "cmn-latn-pinyin".*HOTLINE_VOICE_TTS_VOICE=cmn-latn-pinyin/);
+  });
+
+  it('no voice passes: TTS is off with a clear warning (captions and recordings only)', async () => {
+    const r = await selectTtsEngine('auto', { platform: 'linux', espeak: { command: fakeEspeak('espeak-ng-english', []), voice: 'cmn' } });
+    expect(r.engine.name).toBe('none');
+    expect(r.warning).toMatch(/TTS fallback unavailable.*voice "cmn" is not Mandarin/);
+  });
+
+  it('verify: false only probes (tts check then verifies the configured voice itself)', async () => {
+    const r = await selectTtsEngine('espeak-ng', { verify: false, espeak: { command: fakeEspeak(), voice: 'cmn' } });
+    expect(r.engine.voice).toBe('cmn');
+    expect(r.warning).toBeNull();
   });
 });
 
@@ -323,12 +393,24 @@ describe('PromptCache', () => {
     expect(engine2.maxRunning).toBe(2);
   });
 
-  it('the hash depends on engine and voice, not on whitespace', () => {
+  it('the hash depends on engine, voice and settings (speed) and on the text as spoken, not on whitespace', () => {
     const c1 = new PromptCache({ engine: new FakeEngine('v1'), dir: cacheDir() });
     const c2 = new PromptCache({ engine: new FakeEngine('v2'), dir: cacheDir() });
+    const fast = Object.assign(new FakeEngine('v1'), { cacheTag: 's220' });
+    const c3 = new PromptCache({ engine: fast, dir: cacheDir() });
     expect(c1.hashOf('a  b')).toBe(c1.hashOf(' a b '));
     expect(c1.hashOf('a b')).not.toBe(c2.hashOf('a b'));
+    expect(c1.hashOf('a b')).not.toBe(c3.hashOf('a b'));
     expect(c1.hashOf('a b')).toMatch(/^[0-9a-f]{64}$/);
+    expect(c1.hashOf('96365')).toBe(c1.hashOf('九六三六五')); // same words, same file
+  });
+
+  it('the engine is given the text as a caller should hear it (digits, dates, symbols in Chinese)', async () => {
+    const engine = new FakeEngine();
+    const cache = new PromptCache({ engine, dir: cacheDir() });
+    await cache.get('欢迎致电96365，查询请按1，重听请按*。');
+    expect(engine.calls).toEqual(['欢迎致电九六三六五，查询请按一，重听请按星号。']);
+    expect(cache.spoken('2026年12月2日 8:30')).toBe('二〇二六年十二月二日 八点三十分');
   });
 
   it('rejects empty and oversized text', async () => {

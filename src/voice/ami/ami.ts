@@ -26,6 +26,21 @@ export type AmiFactory = (o: { port: number; host: string; user: string; secret:
 
 const require = createRequire(import.meta.url);
 
+/**
+ * The Login action as Asterisk reads it. asterisk-manager 0.2.0 sends `Event: off`, but Asterisk's
+ * main/manager.c reads only `Events` — so with the library's login the manager user receives every
+ * event its read permissions allow (hundreds of kB per second at a few hundred calls, all parsed by the
+ * library's line reader on our one event loop). We use none of them: log in with `Events: off`.
+ */
+export function loginAction(action: Record<string, unknown>): Record<string, unknown> {
+  if (String(action.action).toLowerCase() !== 'login' || !('event' in action)) return action;
+  const { event: _ignored, ...rest } = action;
+  return { ...rest, events: 'off' };
+}
+
+/** Sent right after login too: turns events off for this session whatever the user's read permissions. */
+export const EVENTS_OFF: Readonly<Record<string, string>> = Object.freeze({ action: 'Events', eventmask: 'off' });
+
 /** asterisk-manager without its auto-connect (port undefined): we connect and log in ourselves. */
 export const defaultAmiFactory: AmiFactory = (o) => {
   const Manager = require('asterisk-manager') as (port?: number, host?: string, user?: string, pass?: string, events?: boolean) => AmiClientLike & { options: Record<string, unknown> };
@@ -34,6 +49,9 @@ export const defaultAmiFactory: AmiFactory = (o) => {
   m.options.host = o.host;
   m.options.username = o.user;
   m.options.password = o.secret;
+  // The library's login calls this.action(): rename its `Event` header to the `Events` Asterisk reads.
+  const send = m.action.bind(m);
+  m.action = (a, cb) => send(loginAction(a), cb);
   return m;
 };
 
@@ -171,6 +189,8 @@ export class AmiLink extends EventEmitter {
           }
           this.attempt = 0;
           this.lastError = null;
+          // Belt and braces: some Asterisk versions and users ignore the login's Events header.
+          try { c.action({ ...EVENTS_OFF }, () => undefined); } catch { /* the close handler reconnects */ }
           this.setState('connected');
           this.o.log.info('AMI 已连接 / AMI connected', { host: this.o.host, port: this.o.port });
           this.pollStatus();

@@ -1,1 +1,1 @@
-export { AmiLink, AmiError, buildOriginate, defaultAmiFactory, type AmiClientLike, type AmiFactory, type AmiLinkOptions, type AmiState, type CoreStatus, type OriginateSpec } from './ami.js';
+export { AmiLink, AmiError, buildOriginate, defaultAmiFactory, loginAction, EVENTS_OFF, type AmiClientLike, type AmiFactory, type AmiLinkOptions, type AmiState, type CoreStatus, type OriginateSpec } from './ami.js';

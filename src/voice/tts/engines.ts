@@ -1,8 +1,11 @@
 /**
  * TTS engines for the prompt fallback.
  *
- * - espeak-ng (Debian package, Mandarin voice `cmn`): the Linux default. Run with execFile and an
- *   argument array; the text goes through stdin, so it never meets a shell or an option parser.
+ * - espeak-ng (Debian package): the Linux default, voice `cmn-latn-pinyin`. Debian's espeak-ng 1.51
+ *   voice `cmn` reads Chinese characters as English (espeak-ng issue 1236), so every engine is
+ *   verified on a Mandarin sample (`verify()`: its phonemes must not switch language). Run with
+ *   execFile and an argument array; the text goes through stdin, so it never meets a shell or an
+ *   option parser.
  * - say (npm `say`): only where it can export to a file — macOS (`say -o`) and Windows
  *   (System.Speech). On Linux `say` pipes the text, unescaped, into a festival Scheme string
  *   (`(SayText "…")`) and its export() throws ("does not support platform linux"), so it reports
@@ -11,6 +14,15 @@
  */
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
+import { speechTextZh } from '../flow/zh-reading.js';
+import { checkMandarinPhonemes } from './phonemes.js';
+
+/** What every engine must read as Mandarin (the hotline number, a key, a time) — checked at start-up and by `hotline tts check`. */
+export const MANDARIN_SAMPLE = '您好，欢迎致电96365政务服务便民热线。查询请按1，工作时间8:30至17:30。';
+/** espeak-ng voices tried, in order, when the configured one fails the Mandarin check. */
+export const ESPEAK_MANDARIN_VOICES = ['cmn-latn-pinyin', 'cmn', 'zh'];
+/** Default speaking rate in words per minute (espeak-ng's own default is 175). */
+export const DEFAULT_TTS_SPEED = 200;
 
 export interface TtsProbe {
   ok: boolean;
@@ -21,11 +33,23 @@ export interface TtsProbe {
 export interface TtsEngine {
   readonly name: string;
   readonly voice: string;
+  /** Other settings that change the audio (e.g. the speed), part of the prompt cache key. */
+  readonly cacheTag?: string;
   available(): Promise<boolean>;
   /** Like available(), with the reason when unavailable. */
   probe(): Promise<TtsProbe>;
   /** Render `text` into a WAV file at `outWavPath` (any rate/channels; the cache converts it). */
   synthesize(text: string, outWavPath: string): Promise<void>;
+  /**
+   * Does the voice speak Mandarin? Renders MANDARIN_SAMPLE (as the prompt pipeline would) and
+   * inspects it where the engine can tell (espeak-ng: phonemes). Includes probe().
+   */
+  verify?(): Promise<TtsVerdict>;
+}
+
+export interface TtsVerdict extends TtsProbe {
+  /** What was inspected (espeak-ng: the phoneme output of the sample). */
+  detail?: string;
 }
 
 export class TtsUnavailableError extends Error {
@@ -67,9 +91,9 @@ async function checkOutput(path: string): Promise<void> {
 
 export interface EspeakOptions {
   command?: string;
-  /** espeak-ng voice (default 'cmn', Mandarin). */
+  /** espeak-ng voice (default 'cmn-latn-pinyin': Mandarin from Chinese characters; empty = default). */
   voice?: string;
-  /** Words per minute (default 150, a little slower than espeak's 175, easier on the phone). */
+  /** Words per minute (default DEFAULT_TTS_SPEED). */
   speed?: number;
   timeoutMs?: number;
 }
@@ -77,17 +101,21 @@ export interface EspeakOptions {
 export class EspeakNgEngine implements TtsEngine {
   readonly name = 'espeak-ng';
   readonly voice: string;
+  readonly speed: number;
+  readonly cacheTag: string;
   private readonly command: string;
-  private readonly speed: number;
   private readonly timeoutMs: number;
   private probed: Promise<TtsProbe> | null = null;
+  private verified: Promise<TtsVerdict> | null = null;
 
   constructor(opts: EspeakOptions = {}) {
     this.command = opts.command ?? 'espeak-ng';
-    this.voice = opts.voice ?? 'cmn';
-    this.speed = opts.speed ?? 150;
+    this.voice = opts.voice || ESPEAK_MANDARIN_VOICES[0];
+    this.speed = opts.speed ?? DEFAULT_TTS_SPEED;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(this.voice)) throw new TtsError(`espeak-ng: bad voice name "${this.voice}"`);
+    if (!Number.isInteger(this.speed) || this.speed < 80 || this.speed > 450) throw new TtsError(`espeak-ng: speed ${this.speed} outside 80–450 words per minute`);
+    this.cacheTag = `s${this.speed}`;
   }
 
   probe(): Promise<TtsProbe> {
@@ -110,6 +138,25 @@ export class EspeakNgEngine implements TtsEngine {
     return (await this.probe()).ok;
   }
 
+  /** The phonemes espeak-ng makes of `text` (`-x -q`: mnemonics, no audio), language switches included. */
+  async phonemes(text: string): Promise<string> {
+    const r = await run(this.command, ['-v', this.voice, '-s', String(this.speed), '-b', '1', '-x', '-q', '--stdin'], { input: text, timeoutMs: this.timeoutMs });
+    if (r.error) throw new TtsError(`espeak-ng failed: ${r.stderr.trim().slice(0, 200) || r.error.message}`);
+    return r.stdout.trim();
+  }
+
+  verify(): Promise<TtsVerdict> {
+    this.verified ??= (async (): Promise<TtsVerdict> => {
+      const p = await this.probe();
+      if (!p.ok) return p;
+      let out: string;
+      try { out = await this.phonemes(speechTextZh(MANDARIN_SAMPLE)); } catch (e) { return { ok: false, reason: (e as Error).message }; }
+      const v = checkMandarinPhonemes(out);
+      return v.ok ? { ok: true, detail: out } : { ok: false, reason: `espeak-ng 语音 "${this.voice}" 不是普通话 / voice "${this.voice}" is not Mandarin: ${v.reason}`, detail: out };
+    })();
+    return this.verified;
+  }
+
   async synthesize(text: string, outWavPath: string): Promise<void> {
     // -b 1: UTF-8 input; --stdin: read the whole text from stdin (never as an argument);
     // no -m, so "<…>" is text, not SSML.
@@ -122,8 +169,10 @@ export class EspeakNgEngine implements TtsEngine {
 
 export interface SayOptions {
   platform?: NodeJS.Platform;
-  /** Voice name (default: macOS 'Tingting', Windows 'Microsoft Huihui Desktop'). */
+  /** Voice name (default: macOS 'Tingting', Windows 'Microsoft Huihui Desktop'; empty = default). */
   voice?: string;
+  /** Words per minute (default DEFAULT_TTS_SPEED; `say` takes it as a factor of 175). */
+  speed?: number;
   timeoutMs?: number;
 }
 
@@ -134,13 +183,22 @@ interface SayModule {
 export class SayEngine implements TtsEngine {
   readonly name = 'say';
   readonly voice: string;
+  readonly cacheTag: string;
   private readonly platform: NodeJS.Platform;
+  private readonly speed: number;
   private readonly timeoutMs: number;
 
   constructor(opts: SayOptions = {}) {
     this.platform = opts.platform ?? process.platform;
-    this.voice = opts.voice ?? (this.platform === 'win32' ? 'Microsoft Huihui Desktop' : 'Tingting');
+    this.voice = opts.voice || (this.platform === 'win32' ? 'Microsoft Huihui Desktop' : 'Tingting');
+    this.speed = opts.speed ?? DEFAULT_TTS_SPEED;
+    this.cacheTag = `s${this.speed}`;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  /** The say package cannot show what it will pronounce: the probe is all that can be checked. */
+  async verify(): Promise<TtsVerdict> {
+    return this.probe();
   }
 
   async probe(): Promise<TtsProbe> {
@@ -182,7 +240,7 @@ export class SayEngine implements TtsEngine {
     const say = await this.load();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TtsError('say: timed out')), this.timeoutMs);
-      say.export(safeText, this.voice, undefined, outWavPath, (err) => {
+      say.export(safeText, this.voice, this.speed / 175, outWavPath, (err) => {
         clearTimeout(timer);
         if (err) reject(new TtsError(`say failed: ${String(err).slice(0, 200)}`));
         else resolve();
@@ -197,6 +255,7 @@ export class NoneEngine implements TtsEngine {
   readonly voice = '';
   constructor(private readonly reason = 'TTS 已关闭 / TTS disabled (tts engine: none)') {}
   async probe(): Promise<TtsProbe> { return { ok: false, reason: this.reason }; }
+  async verify(): Promise<TtsVerdict> { return { ok: false, reason: this.reason }; }
   async available(): Promise<boolean> { return false; }
   async synthesize(): Promise<void> { throw new TtsUnavailableError(this.reason); }
 }
@@ -205,6 +264,12 @@ export interface SelectOptions {
   platform?: NodeJS.Platform;
   espeak?: EspeakOptions;
   say?: Omit<SayOptions, 'platform'>;
+  /**
+   * Check that the voice speaks Mandarin (default true). An espeak-ng voice that fails is replaced,
+   * with a warning, by the first of ESPEAK_MANDARIN_VOICES that passes; when none does, the next
+   * engine is tried, and in the end TTS is off (NoneEngine) with a warning.
+   */
+  verify?: boolean;
 }
 
 /**
@@ -213,6 +278,7 @@ export interface SelectOptions {
  */
 export async function selectTtsEngine(choice: TtsChoice | string, opts: SelectOptions = {}): Promise<{ engine: TtsEngine; warning: string | null }> {
   const platform = opts.platform ?? process.platform;
+  const verify = opts.verify !== false;
   const espeak = () => new EspeakNgEngine(opts.espeak);
   const say = () => new SayEngine({ ...opts.say, platform });
   const fallback = (reasons: string[]) => ({
@@ -230,14 +296,24 @@ export async function selectTtsEngine(choice: TtsChoice | string, opts: SelectOp
       warning = `unknown tts engine "${choice}", using auto`;
       order = platform === 'darwin' || platform === 'win32' ? [say, espeak] : [espeak];
   }
+  const join = (...w: Array<string | null>) => w.filter(Boolean).join('; ') || null;
   const reasons: string[] = [];
   for (const make of order) {
     let engine: TtsEngine;
     try { engine = make(); } catch (e) { reasons.push((e as Error).message); continue; }
-    const p = await engine.probe();
+    const p = verify && engine.verify ? await engine.verify() : await engine.probe();
     if (p.ok) return { engine, warning };
     reasons.push(p.reason ?? `${engine.name} unavailable`);
+    if (verify && engine instanceof EspeakNgEngine && (await engine.probe()).ok) {
+      // Installed, but the voice is not Mandarin: try the others.
+      for (const voice of ESPEAK_MANDARIN_VOICES.filter((v) => v !== engine.voice)) {
+        const alt = new EspeakNgEngine({ ...opts.espeak, voice });
+        if ((await alt.verify()).ok) {
+          return { engine: alt, warning: join(warning, `${p.reason}; 改用普通话语音 using Mandarin voice "${voice}" instead (set HOTLINE_VOICE_TTS_VOICE=${voice})`) };
+        }
+      }
+    }
   }
   const fb = fallback(reasons);
-  return { engine: fb.engine, warning: warning ? `${warning}; ${fb.warning}` : fb.warning };
+  return { engine: fb.engine, warning: join(warning, fb.warning) };
 }

@@ -1,6 +1,9 @@
 /**
  * Rendered-prompt cache: text → 8 kHz mono 16-bit WAV, named by the sha256 of (format, engine,
- * voice, text) — `data/tts/<64 hex>.wav`. The long hex name is deliberate: Asterisk 22 fails on
+ * voice, engine settings, text as spoken) — `data/tts/<64 hex>.wav`. Before synthesis every text
+ * goes through speechTextZh (digits, dates, times, letters and symbols → the Chinese a Mandarin voice
+ * reads as a caller expects: 96365 → 九六三六五); the cache key is that spoken text, so a change of
+ * reading renders anew. The long hex name is deliberate: Asterisk 22 fails on
  * short media URLs (res_http_media_cache sizes a buffer from the URL length), so the HTTP URL
  * built from this name stays long.
  *
@@ -14,9 +17,10 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TtsError, TtsUnavailableError, type TtsEngine } from './engines.js';
 import { toTelephonyWav } from './wav.js';
+import { speechTextZh } from '../flow/zh-reading.js';
 
 /** Bump when the output format or conversion changes: every cached file is then re-rendered. */
-const FORMAT_TAG = 'wav-8000-mono-s16-v1';
+const FORMAT_TAG = 'wav-8000-mono-s16-v2';
 const RECORDED_EXTENSIONS = ['wav', 'sln', 'sln16', 'gsm', 'ulaw', 'alaw', 'g722'];
 const PROMPT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -37,6 +41,8 @@ export interface PromptCacheOptions {
   maxTextLength?: number;
   /** Output sample rate (default 8000). */
   rate?: number;
+  /** Text → what the engine is given (default speechTextZh). */
+  speechText?: (text: string) => string;
   log?: CacheLogger;
 }
 
@@ -70,6 +76,7 @@ export class PromptCache {
   private readonly limit: number;
   private readonly maxLen: number;
   private readonly rate: number;
+  private readonly speech: (text: string) => string;
   private readonly log: CacheLogger;
   private readonly inflight = new Map<string, Promise<CachedPrompt>>();
   private active = 0;
@@ -84,13 +91,19 @@ export class PromptCache {
     this.limit = Math.min(4, Math.max(1, Math.floor(opts.concurrency ?? 1)));
     this.maxLen = opts.maxTextLength ?? 2000;
     this.rate = opts.rate ?? 8000;
+    this.speech = opts.speechText ?? speechTextZh;
     this.log = opts.log ?? { warn: (m) => console.warn(m) };
   }
 
-  /** sha256 of format, engine, voice and normalised text, as 64 hex characters. */
+  /** What the engine is given for a text (normalised, then speechTextZh). */
+  spoken(text: string): string {
+    return normalizeText(this.speech(normalizeText(text)));
+  }
+
+  /** sha256 of format, engine, voice, engine settings and spoken text, as 64 hex characters. */
   hashOf(text: string): string {
     return createHash('sha256')
-      .update(`${FORMAT_TAG}\0${this.engine.name}\0${this.engine.voice}\0${normalizeText(text)}`, 'utf8')
+      .update(`${FORMAT_TAG}\0${this.engine.name}\0${this.engine.voice}\0${this.engine.cacheTag ?? ''}\0${this.spoken(text)}`, 'utf8')
       .digest('hex');
   }
 
@@ -199,8 +212,8 @@ export class PromptCache {
     const raw = join(this.dir, `.${hash}.${tag}.raw.wav`);
     const tmp = join(this.dir, `.${hash}.${tag}.tmp`);
     try {
-      await this.engine.synthesize(text, raw);
-      const converted = toTelephonyWav(await readFile(raw), this.rate);
+      await this.engine.synthesize(this.spoken(text) || text, raw);
+      const converted = toTelephonyWav(await readFile(raw), this.rate, { trim: true }); // no 300 ms tail after every prompt
       await writeFile(tmp, converted);
       await rename(tmp, path); // atomic: a reader never sees half a file
       return { hash, path };

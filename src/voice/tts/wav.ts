@@ -196,9 +196,40 @@ export function encodeWavPcm16(samples: Float32Array | Int16Array, sampleRate: n
   return buf;
 }
 
-/** Any supported WAV → 8 kHz (or `rate`) mono 16-bit PCM WAV, the format Asterisk plays without transcoding. */
-export function toTelephonyWav(buf: Buffer, rate = 8000): Buffer {
+export interface TrimOptions {
+  /** Level below which a sample is silence (default 0.003, about -50 dBFS). */
+  threshold?: number;
+  /** Silence kept before the first sound (default 20 ms). */
+  leadMs?: number;
+  /** Silence kept after the last sound (default 120 ms). */
+  tailMs?: number;
+}
+
+/**
+ * Cut leading and trailing silence down to `leadMs` / `tailMs`. espeak-ng ends every file with
+ * ~300 ms of silence: a reference number read as twelve digit prompts would carry 3.6 s of it.
+ * All-silent input is returned as it is.
+ */
+export function trimSilence(x: Float32Array, rate: number, o: TrimOptions = {}): Float32Array {
+  const th = o.threshold ?? 0.003;
+  let first = 0;
+  while (first < x.length && Math.abs(x[first]) < th) first++;
+  if (first === x.length) return x;
+  let last = x.length - 1;
+  while (last > first && Math.abs(x[last]) < th) last--;
+  const start = Math.max(0, first - Math.round(((o.leadMs ?? 20) * rate) / 1000));
+  const end = Math.min(x.length, last + 1 + Math.round(((o.tailMs ?? 120) * rate) / 1000));
+  return start === 0 && end === x.length ? x : x.subarray(start, end);
+}
+
+/**
+ * Any supported WAV → 8 kHz (or `rate`) mono 16-bit PCM WAV, the format Asterisk plays without
+ * transcoding; with `trim`, leading and trailing silence cut (trimSilence).
+ */
+export function toTelephonyWav(buf: Buffer, rate = 8000, opts: { trim?: TrimOptions | boolean } = {}): Buffer {
   const { info, channels } = decodeWav(buf);
   const mono = mixDown(channels);
-  return encodeWavPcm16(resample(mono, info.sampleRate, rate), rate);
+  let out = resample(mono, info.sampleRate, rate);
+  if (opts.trim) out = trimSilence(out, rate, opts.trim === true ? {} : opts.trim);
+  return encodeWavPcm16(out, rate);
 }

@@ -42,11 +42,25 @@ class FakeAmi {
   readonly actions: Array<Record<string, string>> = [];
   readonly sockets = new Set<Socket>();
   secret = 's3cret';
+  /** Event blocks written to clients — as Asterisk does unless the session turned events off. */
+  eventsSent = 0;
+  private readonly streams = new Map<Socket, NodeJS.Timeout>();
+
+  /** Asterisk reads `Events:` on Login (main/manager.c), not the `Event:` asterisk-manager sends. */
+  private streamEvents(s: Socket, on: boolean): void {
+    const t = this.streams.get(s);
+    if (t) { clearInterval(t); this.streams.delete(s); }
+    if (!on) return;
+    this.streams.set(s, setInterval(() => {
+      this.eventsSent++;
+      s.write(`Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/8001-0000${this.eventsSent}\r\nUniqueid: 1795730150.${this.eventsSent}\r\n\r\n`);
+    }, 2));
+  }
 
   async start(): Promise<void> {
     this.server = createServer((s) => {
       this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+      s.on('close', () => { this.sockets.delete(s); this.streamEvents(s, false); });
       s.write('Asterisk Call Manager/9.0.0\r\n');
       let buf = '';
       s.on('data', (d) => {
@@ -63,6 +77,9 @@ class FakeAmi {
           }
           this.actions.push(a);
           s.write(this.answer(a));
+          const act = (a.action ?? '').toLowerCase();
+          if (act === 'login' && a.secret === this.secret) this.streamEvents(s, (a.events ?? 'on').toLowerCase() !== 'off');
+          if (act === 'events') this.streamEvents(s, (a.eventmask ?? 'on').toLowerCase() !== 'off');
         }
       });
     });
@@ -77,12 +94,13 @@ class FakeAmi {
         ? `Response: Success\r\n${id}Message: Authentication accepted\r\n\r\n`
         : `Response: Error\r\n${id}Message: Authentication failed\r\n\r\n`;
       case 'corestatus': return `Response: Success\r\n${id}CoreStartupDate: 2026-11-26\r\nCoreStartupTime: 08:00:00\r\nCoreReloadDate: 2026-11-26\r\nCoreReloadTime: 08:00:00\r\nCoreCurrentCalls: 3\r\n\r\n`;
+      case 'events': return `Response: Success\r\n${id}Events: ${(a.eventmask ?? '').toLowerCase() === 'off' ? 'Off' : 'On'}\r\n\r\n`;
       case 'originate': return `Response: Success\r\n${id}Message: Originate successfully queued\r\n\r\n`;
       default: return `Response: Error\r\n${id}Message: Invalid/unknown command\r\n\r\n`;
     }
   }
 
-  dropAll(): void { for (const s of this.sockets) s.destroy(); }
+  dropAll(): void { for (const s of this.sockets) { this.streamEvents(s, false); s.destroy(); } }
   async stop(): Promise<void> { this.dropAll(); await new Promise<void>((r) => this.server.close(() => r())); }
 }
 
@@ -109,6 +127,22 @@ describe('AmiLink with asterisk-manager against a fake AMI server', () => {
     await until(() => states.includes('down'));
     await until(() => link.state === 'connected');
     expect(ami.actions.filter((a) => a.action === 'login')).toHaveLength(2);
+    await link.stop();
+  });
+
+  it('logs in with Events: off (the header Asterisk reads) and turns events off again: no event stream', async () => {
+    const before = ami.actions.length;
+    const link = new AmiLink({ host: '127.0.0.1', port: ami.port, user: 'hotline', secret: 's3cret', log: silentLogger, retryMinMs: 50, statusEveryMs: 0 });
+    ami.eventsSent = 0;
+    link.start();
+    await until(() => link.state === 'connected');
+    await until(() => ami.actions.slice(before).some((a) => a.action === 'Events'));
+    await new Promise((r) => setTimeout(r, 100));
+    const login = ami.actions.slice(before).find((a) => a.action === 'login')!;
+    expect(login.events).toBe('off');
+    expect(login.event).toBeUndefined();
+    expect(ami.actions.slice(before).find((a) => a.action === 'Events')).toMatchObject({ eventmask: 'off' });
+    expect(ami.eventsSent).toBe(0);
     await link.stop();
   });
 

@@ -68,6 +68,16 @@ describe('ivr-flows/main.yaml', () => {
       ['effect {"status":"ok","ref":"2026112600042"}', ['cancel', 'play feedback_received digits:2026112600042 ref_repeat digits:2026112600042 sms_confirm_note']],
       ['done', ['play goodbye']], ['done', ['hangup normal']],
     ] },
+    { label: '2 投诉: # (or any key) during the instructions goes straight to the beep; 2 re-records the same way', script: [
+      ['start', ['play welcome']], ['press 2', ['stop', 'play record_instructions']],
+      ['press #', ['stop', 'record voice-c1-3 180s silence=8 beep #', 'timer 190000']], ['recorded 9', ['cancel', 'play review_menu']],
+      ['press 2', ['stop', 'play record_instructions']], ['press 5', ['stop', 'record voice-c1-7 180s silence=8 beep #', 'timer 190000']],
+    ] },
+    { label: 'announcements a caller may skip: a key during 未查到 is the first digit of the next code', script: [
+      ['start', ['play welcome']], ['press 1', ['stop', 'play enter_query_code']],
+      [`press ${CODE}`, TYPED_CODE], ['effect {"status":"notFound"}', ['cancel', 'play code_not_found']],
+      ['press 2', ['stop', 'timer 5000']],
+    ] },
     { label: '3 咨询建议: hanging up after speaking still submits the message', script: [
       ['start', ['play welcome']], ['done', ['play main_menu']], ['press 3', ['stop', 'play record_instructions']],
       ['done', ['record voice-c1-4 180s silence=8 beep #', 'timer 190000']], ['hangup', ['cancel']],
