@@ -162,7 +162,7 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     const li = await page.waitForSelector('#decl-timeline li.voided');
     expect(await li.textContent()).toContain('已撤销');
     expect(await li.textContent()).toContain('误操作');
-    expect(await li.$eval('.step-name', (e) => getComputedStyle(e).textDecorationLine)).toBe('line-through');
+    expect(await li.$eval('.step-name', (e) => (globalThis as any).getComputedStyle(e).textDecorationLine as string)).toBe('line-through');
     await shot(page, '16-declaration-voided-step');
     await page.goto(`${s.url}/admin#/admin/users`);
     const row = page.locator('#users-table tbody tr', { hasText: 'dept_scjg' });
