@@ -56,6 +56,9 @@ const S = {
   transcript: Type.Object({ transcript: Type.String({ maxLength: 20000 }) }, { additionalProperties: false }),
   assign: Type.Object({ department: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
   answer: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+  answerPreview: Type.Object({ answer: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),
+  kind: Type.Object({ kind: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
+  smsPreview: Type.Object({ text: Type.String({ maxLength: 1000 }) }, { additionalProperties: false }),
   empty: Type.Optional(Type.Object({}, { additionalProperties: true })),
   smsSend: Type.Object({ phone: Type.String({ maxLength: 20 }), text: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }),
   userAdd: Type.Object({
@@ -73,6 +76,7 @@ const S = {
 };
 const BODY: Record<string, TSchema> = {
   'POST /api/feedback/:id/transcript': S.transcript, 'POST /api/feedback/:id/assign': S.assign, 'POST /api/feedback/:id/answer': S.answer,
+  'POST /api/feedback/:id/answer-preview': S.answerPreview, 'POST /api/feedback/:id/kind': S.kind, 'POST /api/sms/preview': S.smsPreview,
   'POST /api/sms/send': S.smsSend, 'POST /api/users': S.userAdd, 'POST /api/users/:id/password': S.password, 'POST /api/me/password': S.myPassword,
   'POST /api/users/:id/disabled': S.disabled, 'POST /api/departments': S.deptAdd, 'POST /api/testphone/call': S.call,
   'POST /api/testphone/call/:callId/press': S.press, 'POST /api/testphone/call/:callId/record': S.record, 'POST /api/testphone/sms': S.testSms,
@@ -233,11 +237,15 @@ export function adminPlugin(deps: AdminDeps) {
         departmentId, since: since ? localDayStart(since) : undefined, until: until ? localDayStart(addDays(until, 1)) : undefined, q: search, limit: limit + 1, offset,
       });
       const tookMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      return { items: rows.slice(0, limit).map(feedbackSummary), hasMore: rows.length > limit, limit, offset, tookMs: Math.round(tookMs * 100) / 100 };
+      const page = rows.slice(0, limit);
+      const parts = ctx.store.feedback.smsPartsIncomplete(page.filter((f) => f.channel === 'sms').map((f) => f.id));
+      const items = page.map((f) => (parts.has(f.id) ? { ...feedbackSummary(f), smsParts: parts.get(f.id) } : feedbackSummary(f)));
+      return { items, hasMore: rows.length > limit, limit, offset, tookMs: Math.round(tookMs * 100) / 100 };
     },
     'GET /api/feedback/:id': async (req) => {
       const f = visibleFeedback(req);
-      return feedbackDetail(f, ctx.feedback.timeline(f.id), f.declarationId ? ctx.store.declarations.byId(f.declarationId) : undefined);
+      return feedbackDetail(f, ctx.feedback.timeline(f.id), f.declarationId ? ctx.store.declarations.byId(f.declarationId) : undefined,
+        f.channel === 'sms' ? ctx.store.feedback.smsParts(f.id) : null);
     },
     'GET /api/feedback/:id/recording': async (req, reply) => {
       const f = visibleFeedback(req);
@@ -278,6 +286,23 @@ export function adminPlugin(deps: AdminDeps) {
       const { answer } = req.body as Static<typeof S.answer>;
       const u = ctx.feedback.answer(f.id, answer, actorOf(req));
       audit(req, 'feedback.answer', f.ref, { via: 'panel' });
+      return feedbackSummary(u);
+    },
+    'POST /api/feedback/:id/answer-preview': async (req) => {
+      const f = visibleFeedback(req);
+      const { answer } = req.body as Static<typeof S.answerPreview>;
+      // Landlines get the answer read out in a call-back: nothing to preview as SMS.
+      if (!f.phone || !isMobileNumber(f.phone)) return { channel: f.phone ? 'voice' : 'none', messages: [], segments: 0 };
+      const port = needSms();
+      if (!port.previewAnswer) throw notRunning('短信预览');
+      const messages = answer.trim() ? await port.previewAnswer({ ref: f.ref, departmentName: f.departmentName }, answer) : [];
+      return { channel: 'sms', messages, segments: messages.reduce((n, m) => n + m.segments, 0), maxSegments: ctx.config.sms.max_segments };
+    },
+    'POST /api/feedback/:id/kind': async (req) => {
+      const f = visibleFeedback(req);
+      const kind = oneOf((req.body as Static<typeof S.kind>).kind, FEEDBACK_KINDS, 'kind')!;
+      const u = ctx.feedback.setKind(f.id, kind, actorOf(req));
+      if (u.kind !== f.kind) audit(req, 'feedback.classify', f.ref, { from: f.kind, to: kind });
       return feedbackSummary(u);
     },
     'POST /api/feedback/:id/close': async (req) => {
@@ -344,6 +369,13 @@ export function adminPlugin(deps: AdminDeps) {
       try { await needSms().cancel(id); } catch (e) { if (e instanceof HttpError) throw e; throw new HttpError(409, 'conflict', (e as Error).message); }
       audit(req, 'sms.cancel', String(id));
       return { ok: true };
+    },
+    'POST /api/sms/preview': async (req) => {
+      const port = needSms();
+      if (!port.previewText) throw notRunning('短信预览');
+      const { text } = req.body as Static<typeof S.smsPreview>;
+      const messages = text.trim() ? await port.previewText(text) : [];
+      return { messages, segments: messages.reduce((n, m) => n + m.segments, 0), maxSegments: ctx.config.sms.max_segments };
     },
     'POST /api/sms/send': async (req) => {
       const sms = needSms();

@@ -34,6 +34,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/feedback/:id/transcript', roles: CENTRAL, summary: '保存转写 (save transcript)' },
   { method: 'POST', url: '/api/feedback/:id/assign', roles: CENTRAL, summary: '分派/改派 (assign, reassign)' },
   { method: 'POST', url: '/api/feedback/:id/answer', roles: ['admin', 'department'], summary: '答复 (answer)' },
+  { method: 'POST', url: '/api/feedback/:id/answer-preview', roles: ['admin', 'department'], summary: '答复短信预览（条数与原文）(answer SMS preview)' },
+  { method: 'POST', url: '/api/feedback/:id/kind', roles: CENTRAL, summary: '分类（诉求→投诉/咨询…）(classify)' },
   { method: 'POST', url: '/api/feedback/:id/close', roles: CENTRAL, summary: '办结 (close)' },
   { method: 'POST', url: '/api/feedback/:id/reveal-phone', roles: CENTRAL, summary: '查看完整号码（留痕）(reveal phone, audited)' },
   // declarations
@@ -46,6 +48,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/sms/:id/retry', roles: SUPERVISE, summary: '重发失败短信 (retry)' },
   { method: 'POST', url: '/api/sms/:id/cancel', roles: SUPERVISE, summary: '取消短信 (cancel)' },
   { method: 'POST', url: '/api/sms/send', roles: ADMIN, summary: '人工发送 (manual send)' },
+  { method: 'POST', url: '/api/sms/preview', roles: ADMIN, summary: '人工短信预览 (manual SMS preview)' },
   { method: 'GET', url: '/api/subscriptions', roles: CENTRAL, summary: '订阅与退订 (subscriptions, opt-outs)' },
   // calls
   { method: 'GET', url: '/api/calls', roles: CENTRAL, summary: '通话 (active and recent calls)' },

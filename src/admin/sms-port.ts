@@ -43,6 +43,9 @@ export interface SmsInboxItem {
   /** What the command parser made of it (query, subscribe, complaint…), if recorded. */
   command?: string | null;
   status?: string | null;
+  /** Parts that arrived / parts the long message had (a gap is marked […] in the text). */
+  parts?: number;
+  partsExpected?: number | null;
 }
 
 export interface SmsStats {
@@ -54,6 +57,17 @@ export interface SmsStats {
   [k: string]: unknown;
 }
 
+/** One SMS exactly as it will be sent (a long text is several, numbered (1/n)…(n/n)). */
+export interface SmsPreviewMessage {
+  text: string;
+  /** gsm7 | ucs2 */
+  encoding: string;
+  /** Septets (GSM) or UTF-16 units (UCS2). */
+  units: number;
+  /** Concatenated segments this message takes. */
+  segments: number;
+}
+
 export interface SmsAdminPort {
   listOutbox(filter: SmsListFilter): MaybePromise<SmsOutboxItem[]>;
   listInbox(filter: SmsListFilter): MaybePromise<SmsInboxItem[]>;
@@ -63,6 +77,10 @@ export interface SmsAdminPort {
   /** Queue a message typed by staff; returns the outbox id. */
   sendManual(phone: string, text: string, actor: string): MaybePromise<{ id: number } | number>;
   stats(): MaybePromise<SmsStats>;
+  /** The SMS a feedback answer would be sent as (template applied), before sending. */
+  previewAnswer?(feedback: { ref: string; departmentName: string | null }, answer: string): MaybePromise<SmsPreviewMessage[]>;
+  /** The SMS a staff-written text would be sent as. */
+  previewText?(text: string): MaybePromise<SmsPreviewMessage[]>;
 }
 
 // ---------- Voice ----------

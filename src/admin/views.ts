@@ -42,9 +42,13 @@ export function feedbackSummary(f: Feedback) {
   };
 }
 
-export function feedbackDetail(f: Feedback, timeline: Array<{ action: string; actor: string; detail: string | null; at: string }>, declaration: Declaration | undefined) {
+/** Parts received / expected of the SMS an item came from (shown when it arrived incomplete: 收到 2/3 段). */
+export type SmsParts = { received: number; expected: number } | null;
+
+export function feedbackDetail(f: Feedback, timeline: Array<{ action: string; actor: string; detail: string | null; at: string }>, declaration: Declaration | undefined, smsParts: SmsParts = null) {
   return {
     ...feedbackSummary(f),
+    smsParts,
     text: f.text, transcript: f.transcript, transcribedBy: f.transcribedBy, transcribedAt: f.transcribedAt,
     answer: f.answer, answeredBy: f.answeredBy, satisfactionAt: f.satisfactionAt, callId: f.callId, flowPath: f.flowPath,
     declaration: declaration ? { queryCode: declaration.queryCode, itemName: declaration.itemName } : null,

@@ -69,7 +69,9 @@ export const SCHEMA = {
     notify_progress_steps: { kind: 'bool', def: true, doc: 'Push a progress notice for steps that do not change the status' },
     templates_dir: { kind: 'string', def: './sms-templates', doc: 'SMS template directory' },
     reassembly_timeout_sec: { kind: 'int', def: 60, min: 1, doc: 'Process an incomplete long MO after this' },
+    mo_dedupe_hours: { kind: 'int', def: 24, min: 1, max: 720, doc: 'Window in which an MO repeating a stored one octet for octet, whose deliver_sm_resp the SMSC may not have read, is a re-delivery (ignored)' },
     max_attempts: { kind: 'int', def: 8, min: 1, doc: 'Submit attempts before an MT is failed' },
+    min_request_chars: { kind: 'int', def: 10, min: 1, max: 1000, doc: 'A text without a keyword this long (Chinese characters or words) is recorded as a request (诉求) for staff to classify' },
   },
   voice: {
     flows_dir: { kind: 'string', def: './ivr-flows', doc: 'IVR flow directory' },

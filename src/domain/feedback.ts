@@ -4,7 +4,8 @@
  */
 import { citizenText } from './text-safety.js';
 import type { FeedbackRepo, NewFeedback, SubscriptionRepo, DeclarationRepo, TransactionRunner } from './ports.js';
-import type { Declaration, Feedback, FeedbackStatus, Subscription, FeedbackChannel } from './types.js';
+import type { Declaration, Feedback, FeedbackStatus, Subscription, FeedbackChannel, FeedbackKind } from './types.js';
+import { FEEDBACK_KINDS } from './types.js';
 import type { EventBus } from './events.js';
 import { localParts, pad } from './time.js';
 import { invalid, notFound, conflict } from './errors.js';
@@ -88,6 +89,14 @@ export class FeedbackService {
     const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
     this.d.bus.emit('feedback.answered', { feedback: updated });
     return updated;
+  }
+
+  /** Staff classify an item (a 诉求 recorded from free text becomes a complaint, a consultation …). */
+  setKind(id: number, kind: FeedbackKind, actor: string): Feedback {
+    const f = this.must(id);
+    if (!(FEEDBACK_KINDS as readonly string[]).includes(kind)) throw invalid(`kind must be one of ${FEEDBACK_KINDS.join(', ')}`);
+    if (f.kind === kind) return f;
+    return this.change(f, { kind }, 'classified', actor, `${f.kind}→${kind}`);
   }
 
   close(id: number, actor: string): Feedback {

@@ -84,3 +84,13 @@ export function classifyCode(input: string): QueryCodeCheck {
   if (/^[A-Za-z0-9][A-Za-z0-9_\-/.]{1,63}$/.test(s)) return { kind: 'department-ref', ref: s };
   return { kind: 'invalid', input: s };
 }
+
+/**
+ * Digits only but not a well-formed platform code: the wrong length (an 11- or 13-digit "code") or
+ * a failed check digit. Such input gets "the code looks wrong, please check it", not "not found".
+ */
+export function isMalformedPlatformCode(input: string): boolean {
+  const s = input.trim();
+  if (!/^\d+$/.test(s)) return false;
+  return s.length !== QUERY_CODE_LENGTH || !verhoeffValid(s);
+}

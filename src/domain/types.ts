@@ -73,9 +73,12 @@ export interface DeclarationEvent {
   voidReason: string | null;
 }
 
-export const FEEDBACK_KINDS = ['complaint', 'consultation', 'suggestion'] as const;
+/** `request` (诉求): a citizen's words without a keyword, recorded as they are for staff to classify. */
+export const FEEDBACK_KINDS = ['complaint', 'consultation', 'suggestion', 'report', 'request'] as const;
 export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
-export const FEEDBACK_KIND_ZH: Record<FeedbackKind, string> = { complaint: '投诉', consultation: '咨询', suggestion: '建议' };
+export const FEEDBACK_KIND_ZH: Record<FeedbackKind, string> = { complaint: '投诉', consultation: '咨询', suggestion: '建议', report: '举报', request: '诉求' };
+/** Kinds whose answer is followed by the satisfaction survey (a handled problem, not a question or an idea). */
+export const SURVEYED_KINDS: readonly FeedbackKind[] = ['complaint', 'report', 'request'];
 
 export const FEEDBACK_CHANNELS = ['voice', 'sms', 'web', 'api'] as const;
 export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];

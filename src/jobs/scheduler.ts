@@ -60,7 +60,7 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
         if (sms && dept.contactPhone) {
           sms.outbox.queue({
             phone: dept.contactPhone, reason: 'reminder', template: 'reminder.overdue', dedupeKey: `reminder:${dept.id}:${today}`,
-            text: sms.templates.render('reminder.overdue', { dept: dept.name, count: String(count), items }),
+            text: sms.templates.renderFit('reminder.overdue', { dept: dept.name, count: String(count), items }),
           });
         }
         ctx.store.audit.append('system', 'overdue.reminder', dept.code, { count });

@@ -12,7 +12,7 @@ export function smsAdminPort(sms: SmsChannel): SmsAdminPort {
   return {
     listOutbox: (f) => sms.repo.list({ status: f.status, phone: f.phone, limit: f.limit, offset: f.offset }).map(item),
     listInbox: (f) => sms.repo.listInbound({ phone: f.phone, limit: f.limit, offset: f.offset }).map((r): SmsInboxItem => ({
-      id: r.id, phone: r.phone, text: r.text, receivedAt: r.receivedAt, command: r.command, status: r.status,
+      id: r.id, phone: r.phone, text: r.text, receivedAt: r.receivedAt, command: r.command, status: r.status, parts: r.parts, partsExpected: r.partsExpected,
     })),
     retry(id) {
       if (!sms.repo.retry(id, new Date().toISOString())) throw new Error('only failed, expired or undeliverable messages can be retried');
@@ -27,6 +27,8 @@ export function smsAdminPort(sms: SmsChannel): SmsAdminPort {
       const r = sms.outbox.queue({ phone, text, reason: 'manual', createdBy: actor });
       return { id: r.id };
     },
+    previewAnswer: (f, answer) => sms.previewAnswer(f, answer),
+    previewText: (text) => sms.previewText(text),
     stats() {
       const c = sms.repo.countsByStatus();
       return {

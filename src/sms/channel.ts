@@ -3,7 +3,6 @@
  * reassemble → command → reply) and the pushes that follow declaration changes and complaint answers.
  * With no SMSC configured it starts the built-in SMSC simulator and binds to it.
  */
-import { createHash } from 'node:crypto';
 import { citizenText } from '../domain/text-safety.js';
 import { resolve } from 'node:path';
 import type { AppContext } from '../context.js';
@@ -15,9 +14,10 @@ import { Outbox } from './outbox/outbox.js';
 import { SmsCommandHandler } from './inbound/handler.js';
 import { loadTemplates, type Templates } from './templates/index.js';
 import {
-  addPart, emptyReassembly, expire, parseMoPart, parseReceipt, rebuildReassembly, decodeShortMessage,
-  type MoPart, type Reassembled, type ReassemblyState,
+  addPart, decideMo, emptyReassembly, expire, parseMoPart, parseReceipt, pduFingerprint, reassemblyKey, decodeShortMessage, GAP_MARKER,
+  type AddResult, type MoDecision, type MoFacts, type MoPart, type PlannedMessage, type Reassembled, type ReassemblyState,
 } from './codec/index.js';
+import { SURVEYED_KINDS, type Feedback } from '../domain/types.js';
 import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
@@ -26,8 +26,14 @@ import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../sim/smsc/index.js';
 export interface SmsChannelOptions {
   /** Use this simulator instead of starting one (tests, demo). */
   simulator?: SmscSimulator | null;
-  /** Dedupe window for re-delivered MO (same sender, same octets, on a new link session). */
+  /** Window for recognising re-delivered MO and repeated parts (default sms.mo_dedupe_hours). See codec/mo-dedupe.ts for the rule. */
   moDedupeMs?: number;
+  /**
+   * Test hook, called after an inbound part is committed ('persisted', before its deliver_sm_resp) and
+   * after the resp ('acked', before processing). Throwing stops the handling of that PDU there, as a
+   * crash at that moment would.
+   */
+  inboundStep?: (step: 'persisted' | 'acked', info: { partId: number; inboundId: number | null }) => void;
 }
 
 export interface SmsChannel extends Component {
@@ -41,6 +47,10 @@ export interface SmsChannel extends Component {
   simulator: SmscSimulator | null;
   /** Process any inbound rows waiting (after a restart) and any complete reassemblies. */
   drainInbound(): number;
+  /** Exactly the SMS an answer would be sent as (the panel shows it before sending). */
+  previewAnswer(f: Pick<Feedback, 'ref' | 'departmentName'>, answer: string): PlannedMessage[];
+  /** Exactly the SMS a staff-written text would be sent as. */
+  previewText(text: string): PlannedMessage[];
 }
 
 export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}): SmsChannel {
@@ -65,11 +75,17 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   });
   let link: SmppLink = null as unknown as SmppLink;
   let dispatcher: Dispatcher = null as unknown as Dispatcher;
-  const handler = new SmsCommandHandler(ctx, repo, templates, outbox, { shortCode: cfg.smpp.source_addr, repliesPerHour: cfg.sms.replies_per_hour });
+  const handler = new SmsCommandHandler(ctx, repo, templates, outbox, {
+    shortCode: cfg.smpp.source_addr, repliesPerHour: cfg.sms.replies_per_hour, minRequestChars: cfg.sms.min_request_chars,
+  });
   const dc0 = cfg.smpp.dc0 as 'gsm7' | 'latin1';
-  const moDedupeMs = opts.moDedupeMs ?? 10 * 60_000;
+  const moDedupeMs = opts.moDedupeMs ?? cfg.sms.mo_dedupe_hours * 3600_000;
+  const reassemblyOpts = { dc0, gapMarker: GAP_MARKER };
   let reassembly: ReassemblyState = emptyReassembly();
-  const partIds = new Map<string, number[]>();
+  /** The rows of the sets open in `reassembly`: set key → destination and seq → part row id. */
+  const openSets = new Map<string, { dest: string; rows: Map<number, number> }>();
+  /** Parts whose deliver_sm_resp the SMSC was seen to read, recorded in one transaction per event-loop turn. */
+  let confirmed: number[] = [];
   let expiryTimer: NodeJS.Timeout | null = null;
   const unsubscribers: Array<() => void> = [];
 
@@ -96,16 +112,34 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     }
   }
 
-  function storeAssembled(done: Reassembled, dest: string): number {
-    const ids = partIds.get(done.key) ?? [];
-    partIds.delete(done.key);
-    return ctx.store.transaction(() => {
-      const id = repo.insertInbound(citizenText(done.source), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString());
-      repo.assignParts(id, ids);
-      return id;
-    });
+  /** Insert the inbound message a set of parts makes (inside a transaction); its open parts become consumed. */
+  function insertAssembled(done: Reassembled, dest: string, ids: Iterable<number>): number {
+    const expected = done.parts.length + done.missing.length;
+    const id = repo.insertInbound(citizenText(done.source), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
+    repo.assignParts(id, [...ids]);
+    return id;
   }
 
+  function confirmLater(ids: number[]): void {
+    if (!confirmed.length) setImmediate(flushConfirmed);
+    confirmed.push(...ids);
+  }
+  function flushConfirmed(): void {
+    const ids = confirmed;
+    confirmed = [];
+    if (!ids.length || !ctx.store.db.open) return;
+    try {
+      ctx.store.transaction(() => repo.confirmAcks(ids, new Date().toISOString()));
+    } catch (e) {
+      log.warn('could not record that the SMSC read our deliver_sm_resp', { parts: ids.length, error: (e as Error).message });
+    }
+  }
+
+  /**
+   * One MO part: decide (re-delivery, repeated part or new — codec/mo-dedupe.ts) and persist it in one
+   * transaction together with the message it completes; then acknowledge; then process. A PDU that
+   * cannot be stored is not acknowledged (the SMSC delivers it again).
+   */
   function onDeliver(ev: DeliverEvent): void {
     try {
       if (ev.isReceipt) {
@@ -124,73 +158,108 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         sar_msg_ref_num: ev.tlvs.sar_msg_ref_num, sar_total_segments: ev.tlvs.sar_total_segments, sar_segment_seqnum: ev.tlvs.sar_segment_seqnum,
       }, receivedAt, { dc0 });
       if (warnings.length) log.warn('odd inbound PDU', { from: ev.sourceAddr, warnings });
-      const fingerprint = createHash('sha256').update(`${ev.sourceAddr}|${ev.destAddr}|${ev.dataCoding}|${part.concat ? `${part.concat.ref}/${part.concat.total}/${part.concat.seq}` : ''}|`).update(part.body).digest('hex');
-      const session = link.stats().connects;
+      const fingerprint = pduFingerprint(ev.command, ev.pduBody);
       const nowIso = new Date(receivedAt).toISOString();
-      // A deliver_sm the SMSC re-delivers after a reconnect (our ack was lost): same octets, new session.
-      const prev = repo.recentPartByFingerprint(fingerprint, new Date(receivedAt - moDedupeMs).toISOString());
-      if (prev && prev.linkSession !== session) {
-        ev.ack(0);
+      const since = new Date(receivedAt - moDedupeMs).toISOString();
+      const c = part.concat;
+      const key = c ? reassemblyKey(part.source, c.ref, c.total) : null;
+      // Persist first: the part (closed at once when it is a copy), and the message it completes.
+      const stored = ctx.store.transaction((): { partId: number; decision: MoDecision; add: AddResult | null; inboundId: number | null } => {
+        const facts: MoFacts = { redeliveryOf: repo.redeliveryOf(fingerprint, since, ev.linkId) };
+        let add: AddResult | null = null;
+        if (c && facts.redeliveryOf == null) {
+          facts.sameSlotOf = repo.sameSlotPart({ source: part.source, concatRef: c.ref, concatTotal: c.total, concatSeq: c.seq, dataCoding: part.dataCoding, body: part.body }, since);
+          if (facts.sameSlotOf == null) {
+            add = addPart(reassembly, part, reassemblyOpts);
+            if (add.duplicate) facts.openSlot = { of: openSets.get(key!)?.rows.get(c.seq) ?? null, conflict: add.warnings.length > 0 };
+          }
+        }
+        const decision = decideMo(facts);
+        const row = {
+          source: ev.sourceAddr, dest: ev.destAddr, dataCoding: part.dataCoding, esmClass: ev.esmClass, udh: ev.udh, body: part.body,
+          concatRef: c?.ref ?? null, concatTotal: c?.total ?? null, concatSeq: c?.seq ?? null, refBits: c?.refBits ?? null,
+          fingerprint, linkSession: link.stats().connects, linkId: ev.linkId, receivedAt: nowIso,
+        };
+        if (decision.kind !== 'new') {
+          return { partId: repo.insertPart({ ...row, state: 'duplicate', dupOf: decision.of, inboundId: null }), decision, add: null, inboundId: null };
+        }
+        if (!c) {
+          const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
+          const inboundId = repo.insertInbound(citizenText(ev.sourceAddr), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
+          return { partId: repo.insertPart({ ...row, state: 'consumed', dupOf: null, inboundId }), decision, add: null, inboundId };
+        }
+        const partId = repo.insertPart({ ...row, state: 'open', dupOf: null, inboundId: null });
+        const inboundId = add!.complete ? insertAssembled(add!.complete, ev.destAddr, [...(openSets.get(key!)?.rows.values() ?? []), partId]) : null;
+        return { partId, decision, add, inboundId };
+      });
+      const { partId, decision, add, inboundId } = stored;
+      if (decision.kind !== 'new') {
+        opts.inboundStep?.('persisted', { partId, inboundId: null });
+        // A re-delivery's resp, once read, also settles the original at the SMSC.
+        ev.ack(0, () => confirmLater(decision.kind === 'redelivery' ? [partId, decision.of] : [partId]));
         mo.inc({ command: 'duplicate' });
-        log.info('re-delivered MO ignored', { from: ev.sourceAddr });
+        if (decision.kind === 'redelivery') log.info('re-delivered MO ignored (the SMSC had not read our deliver_sm_resp)', { from: ev.sourceAddr, of: decision.of });
+        else if (decision.conflict) log.warn('part of a long MO arrived twice with different content; the first is kept', { from: ev.sourceAddr, key, seq: c?.seq });
+        else log.info('repeated part of a long MO ignored', { from: ev.sourceAddr, key, seq: c?.seq, of: decision.of });
         return;
       }
-      // Persist first, then acknowledge.
-      let inboundId: number | null = null;
-      const partId = ctx.store.transaction(() => {
-        const pid = repo.insertPart({
-          source: ev.sourceAddr, dest: ev.destAddr, dataCoding: part.dataCoding, esmClass: ev.esmClass, udh: ev.udh, body: part.body,
-          concatRef: part.concat?.ref ?? null, concatTotal: part.concat?.total ?? null, concatSeq: part.concat?.seq ?? null,
-          refBits: part.concat?.refBits ?? null, fingerprint, linkSession: session, inboundId: null, receivedAt: nowIso,
-        });
-        if (!part.concat) {
-          const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          inboundId = repo.insertInbound(citizenText(ev.sourceAddr), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
-          repo.assignParts(inboundId, [pid]);
+      if (c && add) {
+        reassembly = add.state;
+        if (add.complete) openSets.delete(key!);
+        else {
+          const set = openSets.get(key!) ?? { dest: ev.destAddr, rows: new Map<number, number>() };
+          set.rows.set(c.seq, partId);
+          openSets.set(key!, set);
         }
-        return pid;
-      });
-      ev.ack(0);
-      if (inboundId !== null) { processInbound(inboundId); return; }
-      const r = addPart(reassembly, part, { dc0 });
-      reassembly = r.state;
-      if (r.duplicate) return;
-      const key = `${part.source}|${part.concat!.ref}|${part.concat!.total}`;
-      const list = partIds.get(key) ?? [];
-      list.push(partId);
-      partIds.set(key, list);
-      if (r.complete) processInbound(storeAssembled({ ...r.complete, key }, ev.destAddr));
+      }
+      opts.inboundStep?.('persisted', { partId, inboundId });
+      ev.ack(0, () => confirmLater([partId]));
+      opts.inboundStep?.('acked', { partId, inboundId });
+      if (inboundId !== null) processInbound(inboundId);
     } catch (e) {
-      // Not acknowledged: the SMSC will deliver it again.
-      log.error('inbound PDU could not be stored; not acknowledged', { from: ev.sourceAddr, error: (e as Error).message });
+      // Not stored: not acknowledged, and the SMSC will deliver it again.
+      log.error('inbound PDU handling stopped', { from: ev.sourceAddr, error: (e as Error).message });
     }
   }
 
   function expireReassembly(): void {
-    const r = expire(reassembly, Date.now(), cfg.sms.reassembly_timeout_sec * 1000, { dc0 });
+    const r = expire(reassembly, Date.now(), cfg.sms.reassembly_timeout_sec * 1000, reassemblyOpts);
     reassembly = r.state;
     for (const set of r.expired) {
-      const dest = cfg.smpp.source_addr;
+      const open = openSets.get(set.key);
+      openSets.delete(set.key);
       log.warn('long SMS incomplete after timeout; processed as received', { from: set.source, missing: set.missing });
-      processInbound(storeAssembled({ ...set, key: set.key }, dest));
+      try {
+        const id = ctx.store.transaction(() => insertAssembled(set, open?.dest ?? cfg.smpp.source_addr, open?.rows.values() ?? []));
+        processInbound(id);
+      } catch (e) {
+        // Its parts stay open in the store: the next start assembles them again.
+        log.error('an incomplete long SMS could not be stored', { from: set.source, error: (e as Error).message });
+      }
     }
   }
 
+  /** After a restart: the open parts, as they arrived, make the open sets again (a part that repeats one is closed). */
   function rebuild(): void {
-    const rows = repo.openParts();
-    const parts: MoPart[] = rows.map((p) => ({
-      source: p.source, dataCoding: p.dataCoding, body: p.body, receivedAt: Date.parse(p.receivedAt),
-      concat: p.concatTotal ? { ref: p.concatRef!, total: p.concatTotal, seq: p.concatSeq!, refBits: (p.refBits ?? 8) as 8 | 16 } : null,
-    }));
-    const r = rebuildReassembly(parts, { dc0 });
-    reassembly = r.state;
-    for (const p of rows) {
-      const key = `${p.source}|${p.concatRef}|${p.concatTotal}`;
-      const list = partIds.get(key) ?? [];
-      list.push(p.id);
-      partIds.set(key, list);
+    for (const p of repo.openParts()) {
+      const part: MoPart = {
+        source: p.source, dataCoding: p.dataCoding, body: p.body, receivedAt: Date.parse(p.receivedAt),
+        concat: p.concatTotal ? { ref: p.concatRef!, total: p.concatTotal, seq: p.concatSeq!, refBits: (p.refBits ?? 8) as 8 | 16 } : null,
+      };
+      const key = reassemblyKey(p.source, p.concatRef ?? -1, p.concatTotal ?? 1);
+      const r = addPart(reassembly, part, reassemblyOpts);
+      const set = openSets.get(key) ?? { dest: p.dest, rows: new Map<number, number>() };
+      if (r.duplicate) {
+        repo.closePart(p.id, set.rows.get(p.concatSeq ?? 1) ?? null);
+        continue;
+      }
+      reassembly = r.state;
+      set.rows.set(p.concatSeq ?? 1, p.id);
+      if (!r.complete) { openSets.set(key, set); continue; }
+      openSets.delete(key);
+      // Stored by an earlier version between a part and its message: finish it now.
+      processInbound(ctx.store.transaction(() => insertAssembled(r.complete!, set.dest, set.rows.values())));
     }
-    for (const done of r.complete) processInbound(storeAssembled(done, ctx.config.smpp.source_addr));
   }
 
   function drainInbound(): number {
@@ -213,21 +282,26 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     if (notices.length === 0) return;
     const vars = pushVars(c.declaration, c.event, (iso) => formatDateZh(iso, cfg.time.zone));
     const texts = new Map<string, string>(); // one rendering per template, not one per subscriber
-    const textOf = (t: string) => texts.get(t) ?? texts.set(t, templates.render(t, vars)).get(t)!;
+    // A notice too long for max_segments has its variable parts cut (…), never its ending (回复TD退订).
+    const textOf = (t: string) => texts.get(t) ?? texts.set(t, templates.renderFit(t, vars)).get(t)!;
+    // A newer notice about this declaration makes the older ones held for quiet hours stale.
+    const supersedes = `push:${c.declaration.id}:`;
     ctx.store.transaction(() => {
       for (const n of notices) {
-        outbox.queue({ phone: n.phone, text: textOf(n.template), reason: 'push', template: n.template, dedupeKey: n.dedupeKey });
+        outbox.queue({ phone: n.phone, text: textOf(n.template), reason: 'push', template: n.template, dedupeKey: n.dedupeKey, supersedes });
       }
     });
   }));
 
   // A complaint was answered: the answer goes back by SMS (same window in, same window out), then the survey.
+  // The answer is staff's own words: never cut — a long one goes as numbered messages (1/n)…(n/n), in order.
+  const answerText = (f: Pick<Feedback, 'ref' | 'departmentName'>, answer: string) => templates.render('push.answer', { ref: f.ref, answer, dept: f.departmentName ?? '' });
   unsubscribers.push(ctx.bus.on('feedback.answered', ({ feedback: f }) => {
     if (!f.phone || !isMobileNumber(f.phone) || !f.answer) return; // landlines get a voice callback (voice channel)
     const stamp = f.answeredAt ?? ctx.now().toISOString();
     ctx.store.transaction(() => {
-      outbox.queue({ phone: f.phone!, text: templates.render('push.answer', { ref: f.ref, answer: f.answer, dept: f.departmentName ?? '' }), reason: 'answer', template: 'push.answer', feedbackId: f.id, dedupeKey: `answer:${f.id}:${stamp}` });
-      if (f.kind === 'complaint') {
+      outbox.queue({ phone: f.phone!, text: answerText(f, f.answer!), reason: 'answer', template: 'push.answer', feedbackId: f.id, dedupeKey: `answer:${f.id}:${stamp}` });
+      if (SURVEYED_KINDS.includes(f.kind)) {
         outbox.queue({ phone: f.phone!, text: templates.render('survey.ask', { ref: f.ref }), reason: 'survey', template: 'survey.ask', feedbackId: f.id, dedupeKey: `survey:${f.id}:${stamp}` });
       }
     });
@@ -239,6 +313,8 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     outbox, get dispatcher() { return dispatcher; }, repo, templates, handler,
     get simulator() { return simulator; },
     drainInbound,
+    previewAnswer: (f, answer) => outbox.plan(answerText(f, answer)),
+    previewText: (text) => outbox.plan(text),
     async start() {
       if (useSim && !simulator) {
         simulator = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 300 });

@@ -49,11 +49,14 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/feedback/:id/assign': { path: `/api/feedback/${fx.assign.id}/assign`, body: { department: 'SCJG' } },
     'POST /api/feedback/:id/answer': { path: `/api/feedback/${fx.answer.id}/answer`, body: { answer: '已处理，谢谢。' } },
     'POST /api/feedback/:id/close': { path: `/api/feedback/${fx.close.id}/close` },
+    'POST /api/feedback/:id/answer-preview': { path: `/api/feedback/${fx.main.id}/answer-preview`, body: { answer: '已处理，谢谢。' } },
+    'POST /api/feedback/:id/kind': { path: `/api/feedback/${fx.main.id}/kind`, body: { kind: 'complaint' } },
     'POST /api/feedback/:id/reveal-phone': { path: `/api/feedback/${fx.main.id}/reveal-phone` },
     'GET /api/declarations/:code': { path: `/api/declarations/${scjgCode}` },
     'POST /api/sms/:id/retry': { path: '/api/sms/2/retry' },
     'POST /api/sms/:id/cancel': { path: '/api/sms/1/cancel' },
     'POST /api/sms/send': { body: { phone: '13912345678', text: '人工短信' } },
+    'POST /api/sms/preview': { body: { text: '人工短信' } },
     'POST /api/users': { body: { username: `m_${role}_${i}`, role: 'operator', password: PW } },
     'POST /api/users/:id/password': { path: `/api/users/${victimId}/password`, body: {} },
     'POST /api/users/:id/disabled': { path: `/api/users/${victimId}/disabled`, body: { disabled: false } },
@@ -218,6 +221,40 @@ describe('XSS, audit, CSV, SMS, demo', () => {
     expect(log.json.items).toHaveLength(5);
     const timeline = (await a.get(`/admin/api/feedback/${f.id}`)).json.timeline.map((t: { action: string }) => t.action);
     expect(timeline).toEqual(['created', 'transcribed', 'assigned', 'answered', 'closed']);
+  });
+
+  it('a request (诉求) is listed as such and staff classify it; audited, on the timeline', async () => {
+    const { ctx } = s.server;
+    const f = ctx.feedback.create({ kind: 'request', channel: 'sms', phone: '13812345600', text: '小区路灯坏了好几天了' });
+    const a = clients.operator;
+    const list = await a.get('/admin/api/feedback?kind=request&limit=200');
+    expect(list.status).toBe(200);
+    expect(list.json.items.map((x: { id: number }) => x.id)).toContain(f.id);
+    expect((await a.post(`/admin/api/feedback/${f.id}/kind`, { kind: 'nonsense' })).status).toBe(400);
+    const r = await a.post(`/admin/api/feedback/${f.id}/kind`, { kind: 'complaint' });
+    expect(r.status).toBe(200);
+    expect(r.json.kind).toBe('complaint');
+    expect(ctx.store.audit.list(20).find((e) => e.target === f.ref)).toMatchObject({ action: 'feedback.classify' });
+    const timeline = (await a.get(`/admin/api/feedback/${f.id}`)).json.timeline;
+    expect(timeline.at(-1)).toMatchObject({ action: 'classified', detail: 'request→complaint' });
+    // the panel labels the kind
+    expect(readFileSync(join(process.cwd(), 'src/admin/static/lib.js'), 'utf8')).toContain("request: '诉求(待分类)'");
+  });
+
+  it('answer preview: the exact SMS and their segment count before sending; landlines get a call-back', async () => {
+    const { ctx } = s.server;
+    const mobile = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812345601', text: '路灯' });
+    const landline = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '057982345678', text: null });
+    const a = clients.admin;
+    const r = await a.post(`/admin/api/feedback/${mobile.id}/answer-preview`, { answer: '已修复。' });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ channel: 'sms', segments: 1, messages: [{ text: `【96365】${mobile.ref}：已修复。`, segments: 1 }] });
+    expect((await a.post(`/admin/api/feedback/${mobile.id}/answer-preview`, { answer: '  ' })).json.messages).toEqual([]);
+    expect((await a.post(`/admin/api/feedback/${landline.id}/answer-preview`, { answer: '已修复。' })).json).toMatchObject({ channel: 'voice', messages: [] });
+    expect((await clients.admin.post('/admin/api/sms/preview', { text: '人工短信' })).json.messages[0].text).toBe('人工短信');
+    // the answer form and the manual-send form use it
+    expect(readFileSync(join(process.cwd(), 'src/admin/static/pages/feedback.js'), 'utf8')).toContain('/answer-preview');
+    expect(readFileSync(join(process.cwd(), 'src/admin/static/pages/sms.js'), 'utf8')).toContain('/sms/preview');
   });
 
   it('CSV cells are quoted and guarded against formulas', () => {

@@ -82,6 +82,8 @@ export class FakeSms implements SmsAdminPort {
   cancel(id: number) { const m = this.outbox.find((x) => x.id === id); if (!m) throw new Error('no such message'); m.status = 'cancelled'; }
   sendManual(phone: string, text: string, actor: string) { this.manual.push({ phone, text, actor }); return { id: 100 + this.manual.length }; }
   stats() { return { queued: 3, sent: 10, failed: 1, perSecond: 0.5, link: 'bound' }; }
+  previewText(text: string) { return [{ text, encoding: 'ucs2', units: text.length, segments: Math.ceil(text.length / 67) }]; }
+  previewAnswer(f: { ref: string }, answer: string) { return this.previewText(`【96365】${f.ref}：${answer}`); }
 }
 
 export class FakeVoice implements VoiceAdminPort {

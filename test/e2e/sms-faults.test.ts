@@ -47,6 +47,23 @@ describe('SMS faults', () => {
     expect(sim.counts.throttled).toBeGreaterThan(0);
   });
 
+  it('a throttled part 1 of a long answer is not overtaken by part 2 or by the survey', async () => {
+    // Every 3rd submit is refused with ESME_RTHROTTLED: part 1's third segment is, and part 1 waits for its retry.
+    const sim = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 10, throttleEveryN: 3 });
+    await sim.start({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => sim.stop());
+    const s = await serverOn(sim, { HOTLINE_SMPP_WINDOW: '10' });
+    const phone = '13855550420';
+    const f = s.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone, text: '小区门口的垃圾三天没人清理' });
+    const answer = '经核查，您反映的小区门口垃圾清运不及时问题属实。街道已责成物业公司每日早晚各清运一次；'.repeat(12).slice(0, 420);
+    s.ctx.feedback.answer(f.id, answer, 'dept:SCJG');
+    const got = await sim.waitFor(() => { const r = sim.received(phone); return r.length >= 3 ? r : null; }, 15_000, 'answer parts and survey');
+    expect(sim.counts.throttled).toBeGreaterThan(0);
+    expect(got[0].startsWith('【96365】(1/2)'), got.map((m) => m.slice(0, 14)).join(' | ')).toBe(true);
+    expect(got[1].startsWith('【96365】(2/2)')).toBe(true);
+    expect(got[2]).toMatch(/满意/);
+  });
+
   it('malformed PDUs, emoji, odd UCS2 and 5,000-character texts get defined handling', async () => {
     const sim = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 10 });
     await sim.start({ host: '127.0.0.1', port: 0 });

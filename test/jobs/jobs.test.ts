@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testContext } from '../helpers/context.js';
+import { tempDir, testContext } from '../helpers/context.js';
 import { createSmsChannel } from '../../src/sms/channel.js';
 import { createJobs } from '../../src/jobs/scheduler.js';
 import { addDepartment } from '../../src/departments.js';
@@ -31,6 +31,67 @@ describe('scheduled jobs', () => {
     now = new Date(now.getTime() + 49 * 3600_000);
     expect(jobs.expireStale()).toBe(2);
     expect(sms.repo.byId(late.id)!.status).toBe('expired');
+  });
+
+  it('held pushes follow a quiet window changed after they were held (restart with new settings)', () => {
+    let now = at(23)();
+    const dir = tempDir();
+    const c1 = testContext({ HOTLINE_DATA_DIR: dir }, { now: () => now });
+    const sms1 = createSmsChannel(c1, { simulator: null });
+    const held = sms1.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
+    expect(held.held).toBe(true);
+    c1.store.close();
+    // Restart with quiet hours ending at 07:00 instead of 08:00: released at 07:00, not at the 08:00 frozen into the row.
+    now = new Date(Date.UTC(2026, 10, 26, 23, 0, 1)); // 07:00:01 local, next day
+    const c2 = testContext({ HOTLINE_DATA_DIR: dir, HOTLINE_SMS_QUIET_END: '07:00' }, { now: () => now });
+    cleanup = () => { c2.cleanup(); rmSync(dir, { recursive: true, force: true }); };
+    const sms2 = createSmsChannel(c2, { simulator: null });
+    expect(createJobs(c2, sms2).releaseQuietHours()).toBe(1);
+    expect(sms2.repo.byId(held.id)!.status).toBe('queued');
+  });
+
+  it('a quiet window extended after the push was held keeps it held past the old end', () => {
+    let now = at(23)();
+    const ctx = testContext({ HOTLINE_SMS_QUIET_END: '09:00' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const sms = createSmsChannel(ctx, { simulator: null });
+    const jobs = createJobs(ctx, sms);
+    const push = sms.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
+    // As if it had been held under an 08:00 end (before the change): its stored release time is 08:00.
+    ctx.store.db.prepare(`UPDATE sms_outbox SET next_attempt_at = ? WHERE id = ?`).run(new Date(Date.UTC(2026, 10, 27, 0, 0)).toISOString(), push.id);
+    now = new Date(Date.UTC(2026, 10, 27, 0, 30)); // 08:30 local: still quiet under the current 09:00 end
+    expect(jobs.releaseQuietHours()).toBe(0);
+    expect(sms.repo.byId(push.id)!.status).toBe('held');
+    now = new Date(Date.UTC(2026, 10, 27, 1, 0, 1)); // 09:00:01
+    expect(jobs.releaseQuietHours()).toBe(1);
+  });
+
+  it('several held pushes for one declaration and phone: the newest status wins, older ones end superseded', () => {
+    let now = at(23)();
+    const ctx = testContext({}, { now: () => now });
+    cleanup = ctx.cleanup;
+    const sms = createSmsChannel(ctx, { simulator: null });
+    const jobs = createJobs(ctx, sms);
+    const { department } = addDepartment(ctx.store, 'SCJG', '市市场监督管理局');
+    const d = ctx.declarations.upsert(department, 'Q-1', { itemName: '食品经营许可', applicantPhone: '13912340000', timeLimitDays: 10 }).declaration;
+    const other = ctx.declarations.upsert(department, 'Q-2', { itemName: '酒类经营许可', applicantPhone: '13912340000', timeLimitDays: 10 }).declaration;
+    const step = (decl: typeof d, eventId: string, status: 'in_progress' | 'approved', minutes: number) => ctx.declarations.applyStatusEvent(department, decl.queryCode, {
+      eventId, stepName: status === 'approved' ? '审批通过' : '受理审查', status, occurredAt: new Date(now.getTime() + minutes * 60_000).toISOString(),
+    });
+    step(d, 'e1', 'in_progress', 1);
+    step(other, 'o1', 'in_progress', 1);
+    step(d, 'e2', 'approved', 2);
+    const rows = sms.repo.list({ phone: '13912340000', limit: 20 }).reverse();
+    const byStatus = (st: string) => rows.filter((r) => r.status === st).map((r) => r.text);
+    // The accepted notices (upsert) and the progress notice of Q-1 are superseded by its approval; Q-2 keeps its newest.
+    expect(byStatus('held')).toHaveLength(2);
+    expect(byStatus('held').some((t) => t.includes('食品经营许可') && t.includes('准予许可'))).toBe(true);
+    expect(byStatus('held').some((t) => t.includes('酒类经营许可'))).toBe(true);
+    expect(byStatus('superseded').length).toBeGreaterThanOrEqual(2);
+    expect(rows.find((r) => r.status === 'superseded')!.lastError).toMatch(/superseded by a newer notice/);
+    now = new Date(Date.UTC(2026, 10, 27, 0, 0, 1));
+    expect(jobs.releaseQuietHours()).toBe(2);
+    expect(sms.repo.countsByStatus().superseded).toBe(byStatus('superseded').length);
   });
 
   it('overdue reminder: one SMS per department contact per day, on working days', () => {

@@ -155,6 +155,27 @@ describe('SMSC simulator: fault modes', () => {
     expect(r.sim.received(MSISDN)).toEqual([]);
   });
 
+  it('a deliver_sm_resp lost at a link drop: the same octets are re-delivered after the next bind, with a new sequence number', async () => {
+    r = await rig();
+    r.sim.loseDeliverResps(1, { refuseBinds: true });
+    const lost = new Promise((res) => r!.sim.once('deliver-resp-lost', res));
+    const acked = r.sim.injectMo({ from: MSISDN, to: '96365', text: '投诉 路灯坏了', timeoutMs: 10_000 });
+    await lost;
+    expect(r.delivers).toHaveLength(1);
+    expect(r.sim.pendingDeliveries).toBe(1); // the SMSC never read the resp: it still holds the message
+    // Binds are refused while the "SMSC" is in maintenance; nothing is re-delivered meanwhile.
+    await until(() => r!.sim.binds.some((b) => b.status === 0x0d), 3000, 'a refused bind');
+    expect(r.delivers).toHaveLength(1);
+    r.sim.setRefuseBinds(false);
+    await acked;
+    expect(r.delivers).toHaveLength(2);
+    const [a, b] = r.delivers;
+    expect(b.sequence).not.toBe(a.sequence);
+    expect(b.pduBody).toEqual(a.pduBody);
+    expect(b.linkId).not.toBe(a.linkId);
+    expect(r.sim.counts.redelivered).toBe(1);
+  });
+
   it('waitFor rejects with a clear message on timeout', async () => {
     const { s } = await sim();
     await expect(s.waitFor(() => false, 50, 'nothing')).rejects.toThrow(/timed out after 50 ms waiting for nothing/);

@@ -125,7 +125,91 @@ describe('validation at load', () => {
   });
 
   it('compileTemplate', () => {
-    expect(compileTemplate('a{x}b{y}').compiled).toEqual({ parts: ['a', 'b', ''], vars: ['x', 'y'] });
-    expect(compileTemplate('{{x}}').compiled).toEqual({ parts: ['{x}'], vars: [] });
+    expect(compileTemplate('a{x}b{y}').compiled).toEqual({ nodes: ['a', { v: 'x' }, 'b', { v: 'y' }], vars: ['x', 'y'], sections: [] });
+    expect(compileTemplate('{{x}}').compiled).toEqual({ nodes: ['{x}'], vars: [], sections: [] });
+    expect(compileTemplate('a{#d}b{d}{/d}{^d}c{/d}').compiled).toEqual({
+      nodes: ['a', { section: 'd', inverted: false, body: ['b', { v: 'd' }] }, { section: 'd', inverted: true, body: ['c'] }], vars: ['d'], sections: ['d'],
+    });
+  });
+});
+
+describe('conditional parts', () => {
+  /** Templates with `name` replaced by `text` (everything else as shipped). */
+  const withTemplate = (name: string, text: string, max = MAX) => loadTemplates(variant((e) => { e[name] = text; }), { maxSegments: max });
+
+  const rows: Array<[label: string, template: string, vars: Record<string, string | null | undefined>, expected: string]> = [
+    ['shown when the value is there', '【96365】受理{#due_date}，承诺办结日期：{due_date}{/due_date}。', { due_date: '2026-12-31' }, '【96365】受理，承诺办结日期：2026-12-31。'],
+    ['left out when empty', '【96365】受理{#due_date}，承诺办结日期：{due_date}{/due_date}。', { due_date: '' }, '【96365】受理。'],
+    ['left out when missing', '【96365】受理{#due_date}，承诺办结日期：{due_date}{/due_date}。', {}, '【96365】受理。'],
+    ['left out when null', '【96365】受理{#due_date}，承诺办结日期：{due_date}{/due_date}。', { due_date: null }, '【96365】受理。'],
+    ['inverted: shown when empty', '【96365】{#due_date}{due_date}{/due_date}{^due_date}暂无办结日期{/due_date}', {}, '【96365】暂无办结日期'],
+    ['inverted: hidden when there', '【96365】{#due_date}{due_date}{/due_date}{^due_date}暂无办结日期{/due_date}', { due_date: '2026-12-31' }, '【96365】2026-12-31'],
+    ['nested', '【96365】{#due_date}日期{due_date}{#dept}（{dept}）{/dept}{/due_date}', { due_date: 'D', dept: '' }, '【96365】日期D'],
+    ['nested, both', '【96365】{#due_date}日期{due_date}{#dept}（{dept}）{/dept}{/due_date}', { due_date: 'D', dept: '市局' }, '【96365】日期D（市局）'],
+    ['literal braces still work', '【96365】{{#due_date}}{#due_date}{due_date}{/due_date}', { due_date: 'X' }, '【96365】{#due_date}X'],
+  ];
+  it.each(rows)('%s', (_l, template, vars, expected) => {
+    expect(withTemplate('push.accepted', template).render('push.accepted', vars)).toBe(expected);
+  });
+
+  it.each([
+    ['unclosed section', '【96365】{#due_date}x', /push\.accepted: '\{#due_date\}' opened at position \d+ is never closed/],
+    ['close without open', '【96365】x{/due_date}', /push\.accepted: '\{\/due_date\}' at position \d+ closes nothing/],
+    ['mismatched close', '【96365】{#due_date}x{/dept}', /push\.accepted: '\{\/dept\}' at position \d+ closes '\{#due_date\}'/],
+    ['section on an unknown variable', '【96365】{#nope}x{/nope}', /push\.accepted: unknown variable \{nope\}/],
+    ['too long only with the conditional part', '【96365】{#due_date}' + '请'.repeat(250) + '{/due_date}', /push\.accepted: too long — 4 segments/],
+    ['too long only without it (inverted)', '【96365】{^due_date}' + '请'.repeat(250) + '{/due_date}', /push\.accepted: too long — 4 segments/],
+  ])('validated at load: %s', (_l, template, error) => {
+    expect(() => withTemplate('push.accepted', template as string)).toThrow(error as RegExp);
+  });
+
+  it('shipped templates: no "承诺办结日期：。" without a due date, no "原因：。" without a reason', () => {
+    const t = loadTemplates(DIR, { maxSegments: MAX });
+    const accepted = t.render('push.accepted', { code: '123456789012', item: '食品经营许可', dept: '市市场监管局', due_date: '' });
+    expect(accepted).not.toContain('承诺办结日期');
+    expect(accepted).toBe('【96365】您的办件123456789012（食品经营许可）已由市市场监管局受理。回复CX123456789012查询进度，回复TD退订。');
+    expect(t.render('push.accepted', { code: '1', item: 'x', dept: 'y', due_date: '2026-12-31' })).toContain('承诺办结日期：2026-12-31。');
+    for (const s of ['accepted', 'in_progress', 'supplement_needed']) {
+      const r = t.render(`reply.status.${s}`, { code: '1', item: 'x', dept: 'y', status: 'z', last_step: '受理', last_step_at: '2026-11-26 09:30', due_date: '', applicant: '张*' });
+      expect(r, s).not.toMatch(/承诺办结日期|：。|，。/);
+    }
+    expect(t.render('push.rejected', { code: '1', item: 'x', reason: '' })).not.toContain('原因');
+    expect(t.render('push.progress', { code: '1', item: 'x', step: '初审', handler: '', opinion: '' })).toBe('【96365】办件1（x）进展：初审已办理。回复TD退订。');
+    expect(t.render('reply.bad_code', { code: '' })).not.toContain('“”');
+  });
+});
+
+describe('renderFit: a notice keeps its ending, the variable part is cut with …', () => {
+  const t = loadTemplates(DIR, { maxSegments: MAX });
+  const segs = (s: string) => planMt(s, { maxSegments: 255 }).segments.length;
+  it.each([
+    ['push.rejected', { code: '123456789012', item: '食品经营许可', reason: '经核查，' + '现场条件不符合要求，'.repeat(60) }, 'reason'],
+    ['push.progress', { code: '123456789012', item: '食品经营许可', step: '现场核查', handler: '科员 王强', opinion: '经核实，'.repeat(120) }, 'opinion'],
+    ['push.supplement_needed', { code: '123456789012', item: '食品经营许可', dept: '市市场监管局', missing: '营业执照副本复印件、'.repeat(40) }, 'missing'],
+    ['reminder.overdue', { dept: '市市场监管局', count: '3', items: '123456789012（食品经营许可）、'.repeat(30) }, 'items'],
+  ] as Array<[string, Record<string, string>, string]>)('%s: long %s', (name, vars, free) => {
+    const full = t.render(name, vars);
+    expect(segs(full)).toBeGreaterThan(MAX);
+    const fit = t.renderFit(name, vars);
+    expect(segs(fit)).toBeLessThanOrEqual(MAX);
+    const ending = t.source(name).slice(t.source(name).lastIndexOf('}') + 1);
+    expect(fit.endsWith(ending), `ends with ${ending}`).toBe(true);
+    if (name.startsWith('push.')) expect(fit.endsWith('回复TD退订。')).toBe(true);
+    expect(fit).toContain('…');
+    // Only the variable was cut: the text before it is intact.
+    expect(fit.startsWith(full.slice(0, full.indexOf(vars[free].slice(0, 4))))).toBe(true);
+    // As long as possible: one more character of the variable would not fit.
+    expect(fit.length).toBeGreaterThan(MAX * 67 - 80);
+  });
+  it('a text that fits is returned unchanged', () => {
+    const vars = { code: '123456789012', item: '食品经营许可', reason: '材料不全' };
+    expect(t.renderFit('push.rejected', vars)).toBe(t.render('push.rejected', vars));
+  });
+  it('a too-long fixed variable (a very long item name) is cut when free text is not enough', () => {
+    const vars = { code: '123456789012', item: '建设工程规划许可证核发'.repeat(30) };
+    const fit = t.renderFit('push.approved', vars);
+    expect(segs(fit)).toBeLessThanOrEqual(MAX);
+    expect(fit.endsWith('回复TD退订。')).toBe(true);
+    expect(fit).toContain('…');
   });
 });

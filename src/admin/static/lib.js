@@ -85,14 +85,14 @@ export function fmtDuration(sec) {
 
 export const LABELS = {
   status: { new: '新建', transcribed: '已转写', assigned: '已分派', answered: '已答复', closed: '已办结' },
-  kind: { complaint: '投诉', consultation: '咨询', suggestion: '建议' },
+  kind: { complaint: '投诉', consultation: '咨询', suggestion: '建议', report: '举报', request: '诉求(待分类)' },
   channel: { voice: '电话', sms: '短信', web: '网站', api: '接口' },
   role: { admin: '管理员', supervisor: '督办', operator: '话务员', department: '部门' },
   decl: { accepted: '已受理', in_progress: '办理中', supplement_needed: '待补交材料', fee_due: '待缴费', approved: '已办结（准予许可）', ready_for_pickup: '证照待领取', rejected: '不予许可', closed: '已办结' },
   satisfaction: { 1: '满意', 2: '基本满意', 3: '不满意' },
-  smsStatus: { queued: '排队中', held: '暂缓（免打扰时段）', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '已过期', cancelled: '已取消' },
+  smsStatus: { queued: '排队中', held: '暂缓（免打扰时段）', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '已过期', cancelled: '已取消', superseded: '已被新通知取代' },
   smsReason: { reply: '回复', push: '推送', answer: '答复', manual: '人工', reminder: '督办提醒', survey: '满意度回访' },
-  action: { created: '创建', transcribed: '转写', assigned: '分派', answered: '答复', closed: '办结', reopened: '重新办理', satisfaction: '满意度评价' },
+  action: { created: '创建', transcribed: '转写', assigned: '分派', answered: '答复', closed: '办结', reopened: '重新办理', satisfaction: '满意度评价', classified: '分类' },
 };
 
 export const tag = (cls, text) => h('span', { class: `tag ${cls}` }, text);
@@ -166,3 +166,34 @@ export function connectLive() {
 }
 
 export function disconnectLive() { wanted = false; socket?.close(); socket = null; }
+
+/**
+ * A live preview of the SMS a staff text will be sent as: how many messages and segments, and the
+ * exact text of each (a long answer goes as numbered messages (1/n)…(n/n) — nothing is cut).
+ * `fetchPreview(text)` calls the server's preview endpoint; returns the preview element and an
+ * `update()` to call on input (debounced).
+ */
+export function smsPreview(fetchPreview) {
+  const box = h('div', { class: 'sms-preview', 'aria-live': 'polite' });
+  let timer = null;
+  let seq = 0;
+  const show = (r) => {
+    clear(box);
+    if (r.channel === 'voice') { box.append(h('p', { class: 'muted' }, '固定电话：答复将通过语音回拨播报。Landline: the answer is read out in a call-back.')); return; }
+    if (!r.messages || !r.messages.length) return;
+    box.append(h('p', { class: 'muted', id: 'sms-preview-summary' },
+      `将以 ${r.messages.length} 条短信发送，共 ${r.segments} 段（每条不超过 ${r.maxSegments} 段）。Sent as ${r.messages.length} SMS, ${r.segments} segments.`));
+    r.messages.forEach((m, i) => box.append(h('div', { class: 'sms-preview-msg' },
+      h('div', { class: 'muted' }, `第 ${i + 1} 条 · ${m.segments} 段 · ${m.units} ${m.encoding === 'gsm7' ? '字符 (GSM)' : '字 (UCS2)'}`),
+      h('div', { class: 'citizen-text', 'data-sms': String(i + 1) }, m.text))));
+  };
+  const update = (text) => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const my = ++seq;
+      if (!text.trim()) { clear(box); return; }
+      try { const r = await fetchPreview(text); if (my === seq) show(r); } catch (e) { if (my === seq) clear(box).append(h('p', { class: 'muted' }, e.message)); }
+    }, 250);
+  };
+  return { el: box, update };
+}

@@ -6,8 +6,9 @@
  * ESME_RBINDFAIL), answers submit_sm with counter-based message ids (hex or decimal), delivers to a
  * simulated handset and sends receipts (deliver_sm, esm_class 0x04, text + receipted_message_id +
  * message_state TLVs) after a delay, keeps unacknowledged deliver_sm and re-delivers them after a
- * reconnect. Fault modes: throttle every Nth submit or above a TPS, reject destinations, stay
- * silent for chosen submits, drop connections, go half-dead, send malformed PDUs.
+ * reconnect (a new deliver_sm: same octets, new sequence number). Fault modes: throttle every Nth
+ * submit or above a TPS, reject destinations, stay silent for chosen submits, drop connections, go
+ * half-dead, send malformed PDUs, lose the ESME's deliver_sm_resp at a link drop (`loseDeliverResps`).
  * Every PDU both ways is recorded (`pdus`), submits are decoded (`submits`), `waitFor` polls a predicate.
  */
 import { EventEmitter } from 'node:events';
@@ -201,6 +202,9 @@ export class SmscSimulator extends EventEmitter {
   private bucket = { tokens: 0, at: 0 };
   private handsets = new Map<string, { messages: string[]; partial: Map<string, Map<number, string>> }>();
   private nextRef = 1;
+  private respLoss = { count: 0, refuseBinds: false };
+  /** Sequence numbers continue across sessions (a re-delivered deliver_sm never reuses its old number). */
+  private seqHigh = 0;
 
   constructor(options: SmscSimulatorOptions = {}) {
     super();
@@ -262,6 +266,23 @@ export class SmscSimulator extends EventEmitter {
   }
 
   get isHalfDead(): boolean { return this.halfDead; }
+
+  /**
+   * The next `count` deliver_sm_resp the ESME sends for an MO are lost at a link drop: the
+   * connection breaks before the SMSC reads the resp (it was written by the ESME, so the ESME has
+   * persisted and acknowledged). The SMSC still holds the message and re-delivers it after the next
+   * bind, as a new deliver_sm with the same octets and a new sequence number. With
+   * `refuseBinds`, binds are refused (ESME_RBINDFAIL) after the drop until `setRefuseBinds(false)`,
+   * so a test can restart the ESME before the re-delivery. Emits 'deliver-resp-lost' (session id).
+   */
+  loseDeliverResps(count = 1, opts: { refuseBinds?: boolean } = {}): void {
+    this.respLoss = { count, refuseBinds: !!opts.refuseBinds };
+  }
+
+  /** Refuse (or accept again) every bind with ESME_RBINDFAIL, e.g. an SMSC in maintenance. */
+  setRefuseBinds(on: boolean): void {
+    this.options.refuseBinds = on;
+  }
 
   /** Send unbind from the SMSC side to every bound session. */
   unbindSessions(): number {
@@ -406,6 +427,7 @@ export class SmscSimulator extends EventEmitter {
     };
     this.counts.connections++;
     this.sessions.set(s.id, s);
+    session.sequence = this.seqHigh;
     s.socket.setNoDelay(true);
     const raw = captureRawPdus(s.socket);
     session.on('pdu', (pdu: PDU) => this.onPdu(s, pdu, raw.take()));
@@ -414,6 +436,7 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private onClose(s: SimSession): void {
+    this.seqHigh = Math.max(this.seqHigh, s.session.sequence);
     s.closed = true;
     s.mode = null;
     this.stopEnquire(s);
@@ -432,6 +455,7 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private onPdu(s: SimSession, pdu: PDU, raw: Buffer | null): void {
+    if (s.socket.destroyed) return; // the link broke: what was still in its buffers was never read
     this.record({ dir: 'in', at: Date.now(), session: s.id, command: pdu.command, commandId: pdu.command_id, status: pdu.command_status, sequence: pdu.sequence_number, pdu });
     if (this.halfDead) return;
     if (pdu.isResponse()) {
@@ -673,6 +697,14 @@ export class SmscSimulator extends EventEmitter {
   private onDeliverResp(s: SimSession, pdu: PDU): void {
     const d = s.inflight.get(pdu.sequence_number);
     if (!d) return;
+    if (d.kind === 'mo' && this.respLoss.count > 0) {
+      // Lost at a link drop: never read, so the delivery stays in flight and goes back to the queue on close.
+      this.respLoss.count--;
+      if (this.respLoss.refuseBinds) this.options.refuseBinds = true;
+      s.socket.destroy();
+      this.emit('deliver-resp-lost', s.id);
+      return;
+    }
     s.inflight.delete(pdu.sequence_number);
     if (pdu.command_status === 0 && pdu.command === 'deliver_sm_resp') {
       d.state = 'done';

@@ -7,3 +7,4 @@ export * from './mo.js';
 export * from './reassembly.js';
 export * from './mt.js';
 export * from './dlr.js';
+export * from './mo-dedupe.js';

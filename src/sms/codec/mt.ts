@@ -156,3 +156,90 @@ export function planMt(text: string, opts: PlanOptions): MtPlan {
   }));
   return { encoding, dataCoding: encoding === 'gsm7' ? 0 : 8, segments, units, ref, refBits, text: chunks.join(''), truncated };
 }
+
+/** One SMS of a text sent as several numbered messages (each a concatenated SMS of its own). */
+export interface PlannedMessage {
+  /** Exactly what is sent (NFC). */
+  text: string;
+  encoding: MtEncoding;
+  units: number;
+  segments: number;
+}
+
+export interface MessagesOptions {
+  /** Segments one message may take (sms.max_segments). */
+  maxSegments: number;
+  /**
+   * Concat UDH the segments will carry. Default 16: a message planned for the 16-bit reference's
+   * capacity (152 / 66 per segment) also fits under the 8-bit one (153 / 67), whichever the link uses.
+   */
+  refBits?: 8 | 16;
+}
+
+/** A signature such as 【96365】 at the start is repeated on every message (operators require it). */
+const SIGNATURE_RE = /^【[^】]{1,16}】/;
+/** Good places to end a message: after a sentence, else after a clause. */
+const SENTENCE_END = /[。！？!?；;\n]/;
+const CLAUSE_END = /[，,、：:）)」』”]/;
+const WORD_END = /\s/;
+
+/**
+ * Plan a text that may be longer than one message allows: one message when it fits in maxSegments,
+ * else several, numbered `(1/n)` … `(n/n)` after the signature, in order, each within maxSegments —
+ * nothing is cut. Breaks fall after a sentence (。！？；), a clause (，：) or a space near the end of a
+ * message where there is one, never inside a surrogate pair or a GSM escape. Pure.
+ */
+export function planMessages(text: string, opts: MessagesOptions): PlannedMessage[] {
+  const maxSegments = Math.floor(opts.maxSegments);
+  if (!(maxSegments >= 1 && maxSegments <= 255)) throw new RangeError(`maxSegments must be 1..255, got ${opts.maxSegments}`);
+  const refBits = opts.refBits ?? 16;
+  const t = text.normalize('NFC');
+  const whole = measureText(t, { refBits, nfc: false });
+  if (whole.segments <= maxSegments) return [{ text: t, ...whole }];
+
+  const sig = SIGNATURE_RE.exec(t)?.[0] ?? '';
+  const body = t.slice(sig.length);
+  // Characters (a surrogate pair is one); GSM escapes are single characters too.
+  const chars = Array.from(body);
+  const fits = (s: string) => measureText(s, { refBits, nfc: false }).segments <= maxSegments;
+
+  /** Bodies of the messages when numbered out of `total`. */
+  const split = (total: number): string[] => {
+    const out: string[] = [];
+    let from = 0;
+    while (from < chars.length) {
+      const head = `${sig}(${out.length + 1}/${total})`;
+      if (!fits(head + chars[from])) throw new RangeError(`maxSegments ${maxSegments} cannot hold a numbered message`);
+      // Longest run of characters that fits after the head (binary search: the measure is monotonic).
+      let lo = 1;
+      let hi = chars.length - from;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (fits(head + chars.slice(from, from + mid).join(''))) lo = mid; else hi = mid - 1;
+      }
+      let take = lo;
+      if (from + take < chars.length) {
+        // Prefer to end after a sentence within the last 40 characters, else after a clause within 20.
+        const pick = (re: RegExp, window: number) => {
+          for (let k = take; k > Math.max(0, take - window); k--) if (re.test(chars[from + k - 1])) return k;
+          return 0;
+        };
+        take = pick(SENTENCE_END, 40) || pick(CLAUSE_END, 20) || pick(WORD_END, 20) || take;
+      }
+      out.push(chars.slice(from, from + take).join(''));
+      from += take;
+    }
+    return out;
+  };
+
+  // The numbering's width depends on the count. A wider number never gives fewer messages, so grow
+  // the assumed count until it covers the result; the actual count is then no wider (still fits).
+  let total = 2;
+  let bodies = split(total);
+  while (bodies.length > total) {
+    total = bodies.length;
+    bodies = split(total);
+  }
+  const parts = bodies.map((b, i) => `${sig}(${i + 1}/${bodies.length})${b}`);
+  return parts.map((p) => ({ text: p, ...measureText(p, { refBits, nfc: false }) }));
+}

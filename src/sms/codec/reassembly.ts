@@ -5,7 +5,8 @@
  * the adapter can keep it in memory and rebuild it after a restart from its persisted parts
  * (`rebuildReassembly`). Sets are keyed by (source address, reference, total). Parts may arrive in
  * any order; a repeated part (same seq, same octets) is ignored. `expire` hands back sets that
- * stayed incomplete longer than the timeout, to be processed as-is with their missing parts noted.
+ * stayed incomplete longer than the timeout, to be processed as-is with their missing parts noted
+ * and a gap marker (`[…]`) in the text where they are missing.
  *
  * Text is joined at the octet level where that is safe: consecutive parts with the same data
  * coding are concatenated BEFORE decoding, so a UCS2 surrogate pair (emoji) or a GSM escape split
@@ -57,9 +58,12 @@ export interface Reassembled {
 }
 
 export interface ReassemblyOptions extends DecodeOptions {
-  /** Inserted where parts are missing in an expired set. Default '' (nothing). */
+  /** Inserted once per run of missing parts in an expired set. Default GAP_MARKER. */
   gapMarker?: string;
 }
+
+/** What stands in the stored text where parts of a long message never arrived: a cut is never silent. */
+export const GAP_MARKER = '[…]';
 
 const DEFAULT_OPTS: ReassemblyOptions = { dc0: 'gsm7' };
 
@@ -194,7 +198,7 @@ export function assemble(parts: MoPart[], total: number, source: string, key: st
     const p = bySeq.get(seq);
     if (!p) {
       flush();
-      if (!inGap) text += opts.gapMarker ?? '';
+      if (!inGap) text += opts.gapMarker ?? GAP_MARKER;
       inGap = true;
       continue;
     }

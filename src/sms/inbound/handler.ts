@@ -9,7 +9,7 @@ import { statusReplyName } from '../templates/index.js';
 import { parseCommand, type Command } from '../commands/index.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { SqliteSmsRepo, InboundRow } from '../../store/repos/sms.js';
-import { classifyCode, QUERY_CODE_PATTERN } from '../../domain/query-code.js';
+import { classifyCode, isMalformedPlatformCode, QUERY_CODE_PATTERN } from '../../domain/query-code.js';
 import { formatLocal, formatDateZh } from '../../domain/time.js';
 import type { Declaration } from '../../domain/types.js';
 
@@ -17,6 +17,8 @@ export interface HandlerSettings {
   shortCode: string;
   repliesPerHour: number;
   codePattern?: RegExp;
+  /** A text without a keyword at least this long is a request (诉求); default 10. */
+  minRequestChars?: number;
 }
 
 export interface HandleResult { command: Command['type']; outcome: string; reply: string | null; feedbackId: number | null }
@@ -51,7 +53,7 @@ export class SmsCommandHandler {
   private handle(row: InboundRow): HandleResult {
     const phone = row.phone;
     const survey = this.ctx.feedback.awaitingSurvey(phone);
-    const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: !!survey });
+    const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: !!survey, minRequestChars: this.s.minRequestChars });
     let reply: { name: string; vars?: Record<string, string> } | null;
     let outcome = cmd.type as string;
     let feedbackId: number | null = null;
@@ -68,6 +70,14 @@ export class SmsCommandHandler {
         feedbackId = f.id;
         reply = { name: `reply.feedback_received.${cmd.kind}`, vars: { ref: f.ref } };
         outcome = `feedback:${f.ref}`;
+        break;
+      }
+      case 'request': {
+        // A citizen's own words without a keyword: recorded as a 诉求 for staff to classify, never thrown away.
+        const f = this.ctx.feedback.create({ kind: 'request', channel: 'sms', phone, text: cmd.text });
+        feedbackId = f.id;
+        reply = { name: 'reply.feedback_received.request', vars: { ref: f.ref } };
+        outcome = `request:${f.ref}`;
         break;
       }
       case 'feedback-empty': reply = { name: `reply.feedback_empty.${cmd.kind}` }; break;
@@ -111,7 +121,7 @@ export class SmsCommandHandler {
         outcome += ';no-reply:rate-limit';
         this.ctx.log.warn('sms reply suppressed: per-number hourly limit reached', { phone });
       } else {
-        replyText = this.templates.render(reply.name, reply.vars ?? {});
+        replyText = this.templates.renderFit(reply.name, reply.vars ?? {});
         this.outbox.queue({ phone, text: replyText, reason: 'reply', template: reply.name, inboundId: row.id, dedupeKey: `reply:${row.id}` });
       }
     }
@@ -125,6 +135,9 @@ export class SmsCommandHandler {
     if (!r.found && r.reason === 'ambiguous') {
       return { reply: { name: 'reply.ambiguous_ref', vars: { code, choices: r.departments.map((d) => `${d.code} ${d.name}`).join('、') } }, outcome: 'ambiguous' };
     }
+    // Digits of the wrong length (11, 13 …) are a mistyped platform code, not an unknown one — unless a
+    // department reference of that form exists (looked up above).
+    if (!r.found && r.reason === 'not-found' && isMalformedPlatformCode(code)) return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-format' };
     if (!r.found) return { reply: { name: r.reason === 'not-found' ? 'reply.not_found' : 'reply.bad_code', vars: { code } }, outcome: r.reason };
     return { decl: r.declaration };
   }

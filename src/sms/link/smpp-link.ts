@@ -14,12 +14,18 @@
  *    reconnect. The SMSC's enquire_link, unbind and unknown commands are answered;
  *  - incoming deliver_sm / data_sm are handed over with their raw octets (the package's string
  *    decoding is bypassed) and an `ack()` the consumer calls after persisting. Never acked in time →
- *    never acked: the SMSC re-delivers after a reconnect;
+ *    never acked: the SMSC re-delivers after a reconnect. Each event names its connection (`linkId`,
+ *    unique across restarts) and carries the PDU body without its header (`pduBody`: what a
+ *    re-delivery repeats; only the sequence number changes). `ack(status, onConfirmed)` calls
+ *    `onConfirmed` once the SMSC has demonstrably read the resp: it answered a request we wrote
+ *    after it (TCP keeps order). An ack on a link that drops first is never confirmed — the SMSC may
+ *    re-deliver that message;
  *  - a PDU the package cannot parse is answered (ESME_RX_P_APPN) if it was a request, then the
  *    connection is replaced, because the package stops reading after a parse error.
  *
  * Window and rate limits are the dispatcher's; `inFlight` and the 'throttled' state help it.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import smpp from 'smpp';
@@ -152,8 +158,15 @@ export interface DeliverEvent {
   tlvs: DeliverTlvs;
   sequence: number;
   receivedAt: Date;
-  /** Send deliver_sm_resp / data_sm_resp with that status (default 0). Once; false if it could not be sent (late, or link gone). */
-  ack(status?: number): boolean;
+  /** The connection it arrived on: unique across connections and restarts. */
+  linkId: string;
+  /** The PDU's octets after the 16-octet header (command_length, id, status and sequence number removed). */
+  pduBody: Buffer;
+  /**
+   * Send deliver_sm_resp / data_sm_resp with that status (default 0). Once; false if it could not be sent (late, or link gone).
+   * `onConfirmed` runs when the SMSC has answered a request written after the resp (so it read the resp); never if the link drops first.
+   */
+  ack(status?: number, onConfirmed?: () => void): boolean;
 }
 
 export interface LinkStats {
@@ -223,6 +236,9 @@ export function relativeSmppTime(seconds: number): string {
 type Role = 'trx' | 'tx' | 'rx';
 type ReqResult = { resp: PDU } | { lost: 'timeout' | 'link-lost'; written: boolean };
 interface Pending { kind: 'bind' | 'submit' | 'enquire' | 'unbind'; timer: NodeJS.Timeout; resolve(r: ReqResult): void }
+
+/** After an ack with nothing else written on its connection for this long, an enquire_link makes the SMSC answer (and so confirm it). */
+const ACK_PROBE_MS = 500;
 
 const noop = () => { /* default logger */ };
 const NULL_LOGGER: LinkLogger = { info: noop, warn: noop, error: noop };
@@ -420,6 +436,11 @@ class Connection {
   private session: Session | null = null;
   private pending = new Map<number, Pending>();
   private unacked = new Set<{ done: boolean; timer: NodeJS.Timeout }>();
+  /** Acks written on this socket and not yet known read by the SMSC, each with our last request sequence number before it. */
+  private ackWatch: Array<{ afterSeq: number; cb: () => void }> = [];
+  /** Unique id of the current socket (DeliverEvent.linkId). */
+  private linkId = '';
+  private probeTimer: NodeJS.Timeout | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
   private enquireTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -452,6 +473,7 @@ class Connection {
     const session = new smpp.Session({ socket });
     this.socket = socket;
     this.session = session;
+    this.linkId = randomUUID();
 
     this.connectTimer = setTimeout(() => {
       this.log.warn('SMPP TCP connect timed out', { host: c.host, port: c.port, role: this.role });
@@ -585,6 +607,7 @@ class Connection {
 
   private onPdu(pdu: PDU, raw: Buffer | null): void {
     if (pdu.isResponse()) {
+      if (this.ackWatch.length) this.confirmAcks(pdu.sequence_number);
       const p = this.pending.get(pdu.sequence_number);
       if (p) {
         clearTimeout(p.timer);
@@ -620,6 +643,37 @@ class Connection {
         this.log.warn('SMSC sent an unsupported command; answered generic_nack', { command: pdu.command, commandId: pdu.command_id });
         this.reply(new smpp.PDU('generic_nack', { sequence_number: pdu.sequence_number, command_status: S.ESME_RINVCMDID }));
     }
+  }
+
+  /** A response to our request `seq` arrived: every ack written before that request has been read. */
+  private confirmAcks(seq: number): void {
+    const last = this.session?.sequence ?? 0;
+    if (seq > last) return; // not a number we used on this socket
+    let n = 0;
+    while (n < this.ackWatch.length && this.ackWatch[n].afterSeq < seq) n++;
+    if (!n) return;
+    const done = this.ackWatch.splice(0, n);
+    for (const w of done) {
+      try { w.cb(); } catch (err) { this.log.error('ack confirmation listener threw', { err: String(err) }); }
+    }
+  }
+
+  /**
+   * Acks wait for confirmation: if no request is written after them soon (e.g. the replies go out on
+   * the transmitter of a pair, or there is no reply), one enquire_link is, so the SMSC's answer confirms them.
+   */
+  private probeSoon(): void {
+    if (this.probeTimer) return;
+    const socket = this.socket;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      const session = this.session;
+      if (this.socket !== socket || this.phase !== 'bound' || !session || !this.ackWatch.length) return;
+      if (session.sequence > this.ackWatch[this.ackWatch.length - 1].afterSeq) return; // a later request's answer will do
+      this.link.counters.enquireSent++;
+      void this.request(new smpp.PDU('enquire_link'), 'enquire', this.link.config.responseTimeoutMs);
+    }, ACK_PROBE_MS);
+    this.probeTimer.unref?.();
   }
 
   private reply(pdu: PDU): boolean {
@@ -703,15 +757,21 @@ class Connection {
       destAddr: m.destAddr, destTon: m.destTon, destNpi: m.destNpi,
       esmClass: m.esmClass, dataCoding: m.dataCoding, protocolId: m.protocolId, isReceipt,
       shortMessage: Buffer.from(sm.body), udh: udh ? Buffer.from(udh) : null, payload: Buffer.from(payload),
-      tlvs, sequence: m.sequence, receivedAt: new Date(),
-      ack: (status = 0) => {
+      tlvs, sequence: m.sequence, receivedAt: new Date(), linkId: this.linkId, pduBody: Buffer.from(raw.subarray(16)),
+      ack: (status = 0, onConfirmed?: () => void) => {
         if (entry.done) return false;
         entry.done = true;
         clearTimeout(entry.timer);
         this.unacked.delete(entry);
         if (this.socket !== socket || this.phase === 'closing') return false;
         const ok = respond(status);
-        if (ok) link.counters.acks++;
+        if (ok) {
+          link.counters.acks++;
+          if (onConfirmed && this.session) {
+            this.ackWatch.push({ afterSeq: this.session.sequence, cb: onConfirmed });
+            this.probeSoon();
+          }
+        }
         return ok;
       },
     };
@@ -793,6 +853,9 @@ class Connection {
     }
     for (const u of this.unacked) { u.done = true; clearTimeout(u.timer); }
     this.unacked.clear();
+    this.ackWatch = []; // written but never known read: the SMSC may re-deliver those
+    if (this.probeTimer) { clearTimeout(this.probeTimer); this.probeTimer = null; }
+
     if (submits) this.log.warn('SMPP link lost with submits in flight; settled as link-lost', { role: this.role, submits });
     if (wasBound && !this.link.isStopped) this.log.warn('SMPP connection closed', { role: this.role });
     this.link.updateState();

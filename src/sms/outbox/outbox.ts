@@ -1,10 +1,16 @@
 /**
  * Queueing MT messages: every outbound SMS becomes a persisted row first (with its segments),
  * then the dispatcher sends it. Pushes carry a validity period and wait out quiet hours.
+ *
+ * Nothing is cut: a text longer than sms.max_segments allows (a long answer, a long manual text) is
+ * queued as several rows numbered (1/n) … (n/n) (planMessages), one after the other for the same
+ * phone, so the one-message-in-flight-per-recipient rule sends them in order; each row's text is
+ * exactly what is sent. Quiet hours are read from the settings when a job runs (releaseHeld), not
+ * frozen into the row; a newer held push about the same declaration supersedes the older held ones.
  */
 import { randomInt } from 'node:crypto';
 import type { SqliteSmsRepo } from '../../store/repos/sms.js';
-import { measureText } from '../codec/index.js';
+import { measureText, planMessages, type PlannedMessage } from '../codec/index.js';
 import { heldByQuietHours, PRIORITY, type Reason } from './state.js';
 import { inDailyWindow, nextLocalTime } from '../../domain/time.js';
 import { normalisePhone } from '../../domain/masking.js';
@@ -17,6 +23,9 @@ export interface OutboxSettings {
   pushValidityHours: number;
 }
 
+/** Concat reference width the split plans for: 16 fits under either UDH (see planMessages). */
+const PLAN_REF_BITS = 16;
+
 export interface QueueRequest {
   phone: string;
   text: string;
@@ -27,6 +36,23 @@ export interface QueueRequest {
   feedbackId?: number | null;
   inboundId?: number | null;
   createdBy?: string | null;
+  /**
+   * Dedupe-key prefix of earlier notices this one makes stale (e.g. `push:<declaration id>:`): when
+   * this row is held for quiet hours, held rows of the same phone whose key starts with it end
+   * 'superseded' — the citizen gets the newest status, not a stale one with it.
+   */
+  supersedes?: string | null;
+}
+
+export interface QueueResult {
+  /** The first row (the only one unless the text was split). */
+  id: number;
+  /** Every row, in sending order. */
+  ids: number[];
+  created: boolean;
+  held: boolean;
+  /** Held rows this one superseded. */
+  superseded: number;
 }
 
 export class Outbox {
@@ -35,6 +61,7 @@ export class Outbox {
 
   /** A fan-out queues the same text thousands of times: measure it once. */
   private lastText: { text: string; m: ReturnType<typeof measureText> } | null = null;
+  private lastPlan: { text: string; parts: PlannedMessage[] } | null = null;
   /** Quiet hours for the current minute (local time zones move in whole minutes: exact within one). */
   private quiet: { minute: number; inQuiet: boolean; releaseAt: string | null } | null = null;
 
@@ -57,28 +84,56 @@ export class Outbox {
     return this.quiet;
   }
 
-  queue(r: QueueRequest): { id: number; created: boolean; held: boolean } {
+  /** The messages a text is sent as (one unless it is longer than max_segments allows): what the panel previews. */
+  plan(text: string): PlannedMessage[] {
+    if (this.lastPlan?.text !== text) this.lastPlan = { text, parts: planMessages(text, { maxSegments: this.s.maxSegments, refBits: PLAN_REF_BITS }) };
+    return this.lastPlan.parts;
+  }
+
+  queue(r: QueueRequest): QueueResult {
+    const parts = this.plan(r.text);
+    if (parts.length === 1) return this.queueOne(r, parts[0].text);
+    // Several numbered messages: all rows or none; part k's dedupe key is derived from the request's.
+    return this.repo.db.transaction((): QueueResult => {
+      const results: QueueResult[] = [];
+      for (let i = 0; i < parts.length; i++) {
+        const key = r.dedupeKey ? (i === 0 ? r.dedupeKey : `${r.dedupeKey}#${i + 1}/${parts.length}`) : null;
+        results.push(this.queueOne({ ...r, dedupeKey: key }, parts[i].text));
+      }
+      return { ...results[0], ids: results.map((x) => x.id) };
+    })();
+  }
+
+  private queueOne(r: QueueRequest, text: string): QueueResult {
     const now = this.now();
     const nowIso = now.toISOString();
-    const m = this.measure(r.text);
+    const m = this.measure(text);
     const segments = Math.min(m.segments, this.s.maxSegments);
     const quiet = heldByQuietHours(r.reason) ? this.quietAt(now) : null;
     const held = !!quiet?.inQuiet;
     const nextAttemptAt = held ? quiet!.releaseAt! : nowIso;
     const expiresAt = r.reason === 'push' || r.reason === 'reminder' ? new Date(now.getTime() + this.s.pushValidityHours * 3600_000).toISOString() : null;
+    const phone = normalisePhone(r.phone);
     const res = this.repo.enqueue({
-      phone: normalisePhone(r.phone), text: r.text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
+      phone, text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
       template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
       refNum: randomInt(0, 256), segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
       createdBy: r.createdBy ?? null,
     }, nowIso);
+    const superseded = res.created && held && r.supersedes ? this.repo.supersedeHeld(phone, r.supersedes, res.id, nowIso) : 0;
     if (res.created && !held) this.onQueued?.();
-    return { ...res, held };
+    return { ...res, ids: [res.id], held, superseded };
   }
 
-  /** Quiet hours are over: held pushes join the queue (the dispatcher spreads them under the TPS limit). */
+  /**
+   * Held pushes join the queue once quiet hours — as configured NOW — are over (the dispatcher spreads
+   * them under the TPS limit). The release time stored at enqueue is only informative: a window changed
+   * since (a restart with new sms.quiet_*) is followed, whether it ends earlier or later.
+   */
   releaseHeld(): number {
-    const n = this.repo.releaseHeld(this.now().toISOString());
+    const now = this.now();
+    if (inDailyWindow(now, this.s.quietStart, this.s.quietEnd, this.s.timeZone)) return 0;
+    const n = this.repo.releaseHeld(now.toISOString());
     if (n) this.onQueued?.();
     return n;
   }

@@ -4,12 +4,13 @@
  * Message: queued → submitting → submitted → delivered | undeliverable | expired
  *          queued/held → cancelled (staff) · any non-final → failed (permanent error or too many attempts)
  *          held (quiet hours) → queued (released at the end of quiet hours) · queued/held → expired (validity passed)
+ *          held → superseded (a newer notice about the same declaration for the same phone was held after it)
  * Segment: pending → submitting → submitted (has a message id: never sent again) → delivered | undeliverable | expired
  *          submitting → pending again when the outcome is unknown (no resp before timeout / link loss: at-least-once)
  */
-export const MESSAGE_STATUSES = ['held', 'queued', 'submitting', 'submitted', 'delivered', 'undeliverable', 'expired', 'failed', 'cancelled'] as const;
+export const MESSAGE_STATUSES = ['held', 'queued', 'submitting', 'submitted', 'delivered', 'undeliverable', 'expired', 'failed', 'cancelled', 'superseded'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undeliverable', 'expired', 'failed', 'cancelled']);
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undeliverable', 'expired', 'failed', 'cancelled', 'superseded']);
 
 export type SegmentStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'failed';
 

@@ -7,7 +7,9 @@
 const STATUS_VARS = ['code', 'item', 'dept', 'status', 'last_step', 'last_step_at', 'due_date', 'overdue_note', 'applicant'] as const;
 
 export const STATUS_TEMPLATE_KEYS = ['accepted', 'in_progress', 'supplement_needed', 'fee_due', 'approved', 'ready_for_pickup', 'rejected', 'closed'] as const;
-export const FEEDBACK_TEMPLATE_KEYS = ['complaint', 'consultation', 'suggestion'] as const;
+export const FEEDBACK_TEMPLATE_KEYS = ['complaint', 'consultation', 'suggestion', 'report', 'request'] as const;
+/** Kinds a citizen names with a keyword (a request has none, so it has no "empty" reply). */
+export const FEEDBACK_EMPTY_KEYS = ['complaint', 'consultation', 'suggestion', 'report'] as const;
 
 export const TEMPLATE_VARS: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(STATUS_TEMPLATE_KEYS.map((s) => [`reply.status.${s}`, STATUS_VARS])),
@@ -16,7 +18,7 @@ export const TEMPLATE_VARS: Readonly<Record<string, readonly string[]>> = {
   'reply.ambiguous_ref': ['code', 'choices'],
   'reply.lookup_limit': [],
   ...Object.fromEntries(FEEDBACK_TEMPLATE_KEYS.map((k) => [`reply.feedback_received.${k}`, ['ref']])),
-  ...Object.fromEntries(FEEDBACK_TEMPLATE_KEYS.map((k) => [`reply.feedback_empty.${k}`, []])),
+  ...Object.fromEntries(FEEDBACK_EMPTY_KEYS.map((k) => [`reply.feedback_empty.${k}`, []])),
   'reply.subscribed': ['code', 'item'],
   'reply.already_subscribed': ['code', 'item'],
   'reply.unsubscribed_all': [],
@@ -45,6 +47,9 @@ export type TemplateName = keyof typeof TEMPLATE_VARS & string;
 export function statusReplyName(status: string): string {
   return `reply.status.${status}`;
 }
+
+/** Variables holding free text (staff or department words): no length bound at load time. */
+export const FREE_TEXT_VARS: ReadonlySet<string> = new Set(['opinion', 'missing', 'reason', 'answer', 'items', 'how']);
 
 /**
  * Longest value a variable is expected to take, used for the length check at load time

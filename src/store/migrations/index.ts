@@ -6,7 +6,8 @@ import { core } from './001_core.js';
 import { sms } from './002_sms.js';
 import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
-import { hardening } from './005_hardening.js';
+import { smsInboundDedupe } from './005_sms_inbound_dedupe.js';
+import { hardening } from './006_hardening.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -15,5 +16,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'sms', sql: sms },
   { version: 3, name: 'voice', sql: voice },
   { version: 4, name: 'admin', sql: admin },
-  { version: 5, name: 'hardening', sql: hardening },
+  { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
+  { version: 6, name: 'hardening', sql: hardening },
 ];

@@ -31,7 +31,11 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
       seqUpsert: db.prepare(`INSERT INTO ref_counters (day, last) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last`).pluck(),
       addTimeline: db.prepare('INSERT INTO feedback_events (feedback_id, action, actor, detail, at) VALUES (?, ?, ?, ?, ?)'),
       timeline: db.prepare('SELECT action, actor, detail, at FROM feedback_events WHERE feedback_id = ? ORDER BY id'),
-      awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind = 'complaint' AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
+      // The SMS a feedback item was created from is the first inbound row pointing to it (survey answers come later).
+      smsParts: db.prepare(`SELECT parts AS received, parts_expected AS expected FROM sms_inbound WHERE feedback_id = ? ORDER BY id LIMIT 1`),
+      smsPartsMany: db.prepare(`SELECT i.feedback_id AS id, i.parts AS received, i.parts_expected AS expected FROM sms_inbound i
+        WHERE i.feedback_id IN (SELECT value FROM json_each(?)) AND i.complete = 0 AND i.parts_expected IS NOT NULL ORDER BY i.id DESC`),
+      awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind IN ('complaint', 'report', 'request') AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
       list: db.prepare(`${SELECT} WHERE (@status IS NULL OR f.status = @status) AND (@channel IS NULL OR f.channel = @channel) AND (@kind IS NULL OR f.kind = @kind)
         AND (@dept IS NULL OR f.department_id = @dept) AND (@since IS NULL OR f.created_at >= @since) AND (@until IS NULL OR f.created_at < @until)
         AND (@q IS NULL OR f.ref = @q OR f.phone = @q OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')
@@ -60,6 +64,19 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
     this.s.addTimeline.run(feedbackId, action, actor, detail, at);
   }
   timeline(feedbackId: number) { return this.s.timeline.all(feedbackId) as Array<{ action: string; actor: string; detail: string | null; at: string }>; }
+  /** Parts received / expected of the SMS a feedback item was created from; null for other channels or when not recorded. */
+  smsParts(feedbackId: number): { received: number; expected: number } | null {
+    const r = this.s.smsParts.get(feedbackId) as { received: number; expected: number | null } | undefined;
+    return r && r.expected !== null ? { received: r.received, expected: r.expected } : null;
+  }
+  /** The same for several items at once (a page of the inbox): only the SMS that arrived incomplete. */
+  smsPartsIncomplete(feedbackIds: number[]): Map<number, { received: number; expected: number }> {
+    const out = new Map<number, { received: number; expected: number }>();
+    if (!feedbackIds.length) return out;
+    const rows = this.s.smsPartsMany.all(JSON.stringify(feedbackIds)) as Array<{ id: number; received: number; expected: number }>;
+    for (const r of rows) out.set(r.id, { received: r.received, expected: r.expected });
+    return out;
+  }
   awaitingSurvey(phone: string, since: string): Feedback | undefined {
     const r = this.s.awaitingSurvey.get(phone, since); return r ? toFeedback(r) : undefined;
   }

@@ -12,7 +12,15 @@ export interface OutboxRow {
 export interface SegmentRow { id: number; outboxId: number; seq: number; status: SegmentStatus; messageId: string | null; messageIdRaw: string | null; errorCode: number | null; submits: number }
 
 /** What the dispatcher needs of a claimed message (fewer columns: building row objects is a real cost at 5,000/s). */
-export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'segments' | 'attempts' | 'expiresAt'>;
+export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'segments' | 'attempts' | 'expiresAt' | 'priority'>;
+
+/**
+ * Messages below this priority (replies, surveys, answers, manual texts) keep their queue order per
+ * recipient even across retries: one waits while an older one of the same or higher priority to the
+ * same phone is still unsent (a throttled part (1/2) is not overtaken by (2/2) or by the survey).
+ * Bulk pushes and reminders are not checked (no query on the fan-out path).
+ */
+export const ORDERED_BELOW_PRIORITY = 3;
 export type ClaimedSegment = Pick<SegmentRow, 'id' | 'seq'>;
 
 export interface NewOutbox {
@@ -22,15 +30,29 @@ export interface NewOutbox {
 }
 
 export interface InboundRow {
-  id: number; phone: string; dest: string; text: string; parts: number; complete: boolean; warnings: string | null; status: string;
+  id: number; phone: string; dest: string; text: string;
+  /** Parts that arrived, and parts the message had (null: not recorded, rows before migration 5). */
+  parts: number; partsExpected: number | null; complete: boolean; warnings: string | null; status: string;
   command: string | null; outcome: string | null; feedbackId: number | null; receivedAt: string; processedAt: string | null;
 }
 
+/** open: waiting for the rest of its long message · consumed: part of an inbound message · duplicate: a re-delivery or repeated part, closed for good. */
+export type MoPartState = 'open' | 'consumed' | 'duplicate';
+
 export interface MoPartRow {
   id: number; source: string; dest: string; dataCoding: number; esmClass: number; udh: Buffer | null; body: Buffer;
-  concatRef: number | null; concatTotal: number | null; concatSeq: number | null; refBits: number | null; fingerprint: string;
-  linkSession: number; inboundId: number | null; receivedAt: string;
+  concatRef: number | null; concatTotal: number | null; concatSeq: number | null; refBits: number | null;
+  /** SHA-256 (hex) of the PDU without its header: what a re-delivery repeats. */
+  fingerprint: string;
+  /** Informational: the link's connect count in the process that stored it. */
+  linkSession: number;
+  /** The connection it arrived on (unique across restarts). */
+  linkId: string | null;
+  state: MoPartState; dupOf: number | null; ackConfirmedAt: string | null;
+  inboundId: number | null; receivedAt: string;
 }
+
+export type NewMoPart = Omit<MoPartRow, 'id' | 'ackConfirmedAt'>;
 
 const toOutbox = (r: any): OutboxRow => ({
   id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
@@ -40,12 +62,13 @@ const toOutbox = (r: any): OutboxRow => ({
 });
 const toSegment = (r: any): SegmentRow => ({ id: r.id, outboxId: r.outbox_id, seq: r.seq, status: r.status, messageId: r.message_id, messageIdRaw: r.message_id_raw, errorCode: r.error_code, submits: r.submits });
 const toInbound = (r: any): InboundRow => ({
-  id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, complete: !!r.complete, warnings: r.warnings, status: r.status,
+  id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, partsExpected: r.parts_expected ?? null, complete: !!r.complete, warnings: r.warnings, status: r.status,
   command: r.command, outcome: r.outcome, feedbackId: r.feedback_id, receivedAt: r.received_at, processedAt: r.processed_at,
 });
 const toPart = (r: any): MoPartRow => ({
   id: r.id, source: r.source, dest: r.dest, dataCoding: r.data_coding, esmClass: r.esm_class, udh: r.udh, body: r.body, concatRef: r.concat_ref,
   concatTotal: r.concat_total, concatSeq: r.concat_seq, refBits: r.ref_bits, fingerprint: r.fingerprint, linkSession: r.link_session,
+  linkId: r.link_id ?? null, state: r.state, dupOf: r.dup_of ?? null, ackConfirmedAt: r.ack_confirmed_at ?? null,
   inboundId: r.inbound_id, receivedAt: r.received_at,
 });
 
@@ -64,9 +87,10 @@ export class SqliteSmsRepo {
       segments: db.prepare('SELECT * FROM sms_segments WHERE outbox_id = ? ORDER BY seq'),
       // INDEXED BY: without statistics the planner prefers sms_outbox_status (status = ?) and sorts every
       // queued row for each claim (a temp B-tree over 400k rows); the partial index is already in claim order.
-      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, segments, attempts, expires_at AS expiresAt
+      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, segments, attempts, expires_at AS expiresAt, priority
         FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
       claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
+      olderUnsent: db.prepare(`SELECT 1 FROM sms_outbox WHERE phone = ? AND id < ? AND priority <= ? AND status IN ('queued', 'submitting') LIMIT 1`).pluck(),
       claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING id, seq`),
       unclaim: db.prepare(`UPDATE sms_outbox SET status = 'queued', attempts = MAX(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'submitting'`),
       unclaimSegs: db.prepare(`UPDATE sms_segments SET status = 'pending', submits = MAX(0, submits - 1) WHERE outbox_id = ? AND status = 'submitting'`),
@@ -96,7 +120,11 @@ export class SqliteSmsRepo {
       recoverSegs: db.prepare(`SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`),
       recoverSegsReset: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`),
       addUnknown: db.prepare(`UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + ? WHERE id = ?`),
-      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = @now WHERE status = 'held' AND next_attempt_at <= @now`),
+      // Quiet hours are decided by the caller from the current settings; rows keep their order (id) in the queue.
+      releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now WHERE status = 'held'`),
+      // Older held notices of one phone with the same dedupe-key prefix (same declaration): the newest wins.
+      supersedeHeld: db.prepare(`UPDATE sms_outbox SET status = 'superseded', done_at = @now, updated_at = @now, last_error = @why
+        WHERE phone = @phone AND status = 'held' AND id < @keep AND substr(dedupe_key, 1, length(@prefix)) = @prefix`),
       expireDue: db.prepare(`UPDATE sms_outbox SET status = 'expired', done_at = @now, updated_at = @now, last_error = 'validity period passed before sending'
         WHERE status IN ('queued', 'held') AND expires_at IS NOT NULL AND expires_at < @now`),
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status'),
@@ -107,16 +135,21 @@ export class SqliteSmsRepo {
       retry: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now, attempts = 0 WHERE id = @id AND status IN ('failed', 'expired', 'undeliverable')`),
       retrySegs: db.prepare(`UPDATE sms_segments SET status = 'pending', message_id = NULL, error_code = NULL WHERE outbox_id = ?`),
       // inbound
-      inInsert: db.prepare(`INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at) VALUES (?, ?, ?, ?, ?, ?, 'received', ?)`),
+      inInsert: db.prepare(`INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at, parts_expected) VALUES (?, ?, ?, ?, ?, ?, 'received', ?, ?)`),
       inById: db.prepare('SELECT * FROM sms_inbound WHERE id = ?'),
       inPending: db.prepare(`SELECT * FROM sms_inbound WHERE status = 'received' ORDER BY id LIMIT ?`),
       inDone: db.prepare(`UPDATE sms_inbound SET status = @status, command = @command, outcome = @outcome, feedback_id = @feedbackId, processed_at = @now WHERE id = @id`),
       inList: db.prepare(`SELECT * FROM sms_inbound WHERE (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
-      partInsert: db.prepare(`INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, inbound_id, received_at)
-        VALUES (@source, @dest, @dataCoding, @esmClass, @udh, @body, @concatRef, @concatTotal, @concatSeq, @refBits, @fingerprint, @linkSession, @inboundId, @receivedAt)`),
-      partRecent: db.prepare(`SELECT * FROM sms_mo_parts WHERE fingerprint = ? AND received_at >= ? ORDER BY id DESC LIMIT 1`),
-      partsOpen: db.prepare(`SELECT * FROM sms_mo_parts WHERE inbound_id IS NULL AND concat_total IS NOT NULL ORDER BY id`),
-      partAssign: db.prepare(`UPDATE sms_mo_parts SET inbound_id = ? WHERE id = ? AND inbound_id IS NULL`),
+      partInsert: db.prepare(`INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, link_id, state, dup_of, inbound_id, received_at)
+        VALUES (@source, @dest, @dataCoding, @esmClass, @udh, @body, @concatRef, @concatTotal, @concatSeq, @refBits, @fingerprint, @linkSession, @linkId, @state, @dupOf, @inboundId, @receivedAt)`),
+      partRedelivered: db.prepare(`SELECT id FROM sms_mo_parts WHERE fingerprint = ? AND received_at >= ? AND ack_confirmed_at IS NULL
+        AND (link_id IS NULL OR link_id <> ?) ORDER BY id DESC LIMIT 1`).pluck(),
+      partSlot: db.prepare(`SELECT id FROM sms_mo_parts WHERE source = ? AND concat_ref = ? AND concat_total = ? AND concat_seq = ? AND received_at >= ?
+        AND state IN ('open', 'consumed') AND data_coding = ? AND body = ? ORDER BY id DESC LIMIT 1`).pluck(),
+      partConfirm: db.prepare(`UPDATE sms_mo_parts SET ack_confirmed_at = ? WHERE id = ? AND ack_confirmed_at IS NULL`),
+      partsOpen: db.prepare(`SELECT * FROM sms_mo_parts WHERE state = 'open' ORDER BY id`),
+      partAssign: db.prepare(`UPDATE sms_mo_parts SET inbound_id = ?, state = 'consumed' WHERE id = ? AND state = 'open'`),
+      partClose: db.prepare(`UPDATE sms_mo_parts SET state = 'duplicate', dup_of = ? WHERE id = ? AND state = 'open'`),
       purgeSegments: db.prepare(`DELETE FROM sms_segments WHERE outbox_id IN (SELECT id FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?)`),
       purgeOutbox: db.prepare(`DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?`),
     };
@@ -135,6 +168,7 @@ export class SqliteSmsRepo {
       for (const msg of this.s.due.all(now, busy ? limit * 2 : limit) as ClaimedMessage[]) {
         if (out.length >= limit) break;
         if (busy && (busy.has(msg.phone) || taken.has(msg.phone))) continue;
+        if (msg.priority < ORDERED_BELOW_PRIORITY && this.s.olderUnsent.get(msg.phone, msg.id, msg.priority)) continue;
         if (this.s.claim.run(now, msg.id).changes === 0) continue;
         taken.add(msg.phone);
         msg.status = 'submitting';
@@ -251,7 +285,12 @@ export class SqliteSmsRepo {
     })();
   }
 
+  /** Every held row joins the queue (the caller checked that quiet hours are over). */
   releaseHeld(now: string): number { return this.s.releaseHeld.run({ now }).changes; }
+  /** Held rows of `phone` older than `keep` whose dedupe key starts with `prefix` end 'superseded'. */
+  supersedeHeld(phone: string, prefix: string, keep: number, now: string): number {
+    return this.s.supersedeHeld.run({ phone, prefix, keep, now, why: `superseded by a newer notice (#${keep})` }).changes;
+  }
   expireDue(now: string): number { return this.s.expireDue.run({ now }).changes; }
   countsByStatus(): Record<string, number> {
     const o: Record<string, number> = {};
@@ -280,8 +319,9 @@ export class SqliteSmsRepo {
   }
 
   // inbound
-  insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string): number {
-    return Number(this.s.inInsert.run(phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt).lastInsertRowid);
+  /** `parts`: parts that arrived; `partsExpected`: parts the message had (default: all arrived). */
+  insertInbound(phone: string, dest: string, text: string, parts: number, complete: boolean, warnings: string[] | null, receivedAt: string, partsExpected = parts): number {
+    return Number(this.s.inInsert.run(phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt, partsExpected).lastInsertRowid);
   }
   inbound(id: number): InboundRow | undefined { const r = this.s.inById.get(id); return r ? toInbound(r) : undefined; }
   pendingInbound(limit = 100): InboundRow[] { return this.s.inPending.all(limit).map(toInbound); }
@@ -291,8 +331,23 @@ export class SqliteSmsRepo {
   listInbound(f: { phone?: string; limit?: number; offset?: number }): InboundRow[] {
     return this.s.inList.all({ phone: f.phone ?? null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toInbound);
   }
-  insertPart(p: Omit<MoPartRow, 'id'>): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
-  recentPartByFingerprint(fp: string, since: string): MoPartRow | undefined { const r = this.s.partRecent.get(fp, since); return r ? toPart(r) : undefined; }
+  insertPart(p: NewMoPart): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
+  /**
+   * The stored part this PDU would be a re-delivery of: same PDU octets (`fingerprint`) since `since`,
+   * received on another connection, and the SMSC never seen to have read our deliver_sm_resp for it.
+   */
+  redeliveryOf(fingerprint: string, since: string, linkId: string): number | undefined {
+    return this.s.partRedelivered.get(fingerprint, since, linkId) as number | undefined;
+  }
+  /** An open or consumed part of the same slot (sender, reference, total, seq) with the same octets since `since`. */
+  sameSlotPart(p: { source: string; concatRef: number; concatTotal: number; concatSeq: number; dataCoding: number; body: Buffer }, since: string): number | undefined {
+    return this.s.partSlot.get(p.source, p.concatRef, p.concatTotal, p.concatSeq, since, p.dataCoding, p.body) as number | undefined;
+  }
+  /** The SMSC has read our deliver_sm_resp for these parts. */
+  confirmAcks(partIds: Iterable<number>, at: string): void { for (const id of partIds) this.s.partConfirm.run(at, id); }
   openParts(): MoPartRow[] { return this.s.partsOpen.all().map(toPart); }
+  /** An open part found to repeat another: closed for good. */
+  closePart(id: number, dupOf: number | null): void { this.s.partClose.run(dupOf, id); }
+  /** Open parts become consumed by this inbound message (a part already closed stays as it is). */
   assignParts(inboundId: number, partIds: number[]): void { for (const id of partIds) this.s.partAssign.run(inboundId, id); }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeShortMessage, measureText, MtTooLongError, parseUdh, planMt, type MtPlan,
+  decodeShortMessage, measureText, MtTooLongError, parseUdh, planMessages, planMt, type MtPlan,
 } from '../../../src/sms/codec/index.js';
 
 /** A lone (unpaired) UTF-16 surrogate. */
@@ -124,5 +124,74 @@ describe('planMt', () => {
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) planMt(zh(2500) + a(2500) + '😀', { maxSegments: 255 });
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('planMessages: a long text as numbered messages, nothing cut', () => {
+  const SIG = '【96365】';
+  /** UCS2 text of exactly n UTF-16 units (no signature), sentences of 10 characters. */
+  const zh = (n: number) => Array.from({ length: n }, (_, i) => (i % 10 === 9 ? '。' : '经核实该路段路灯已修复'[i % 10])).join('');
+  /** Undo the numbering: the text as the citizen reads it, joined. */
+  const joined = (msgs: Array<{ text: string }>, sig = '') => sig + msgs.map((m, i) => {
+    const head = `${sig}(${i + 1}/${msgs.length})`;
+    expect(m.text.startsWith(head), `message ${i + 1} starts with ${head}`).toBe(true);
+    return m.text.slice(head.length);
+  }).join('');
+
+  const rows: Array<[label: string, text: string, max: number, messages: number, encoding: 'gsm7' | 'ucs2', segments: number[] | null]> = [
+    ['69 UCS2 units: one single-segment SMS', zh(69), 6, 1, 'ucs2', [1]],
+    ['70 UCS2 units: still one segment', zh(70), 6, 1, 'ucs2', [1]],
+    ['71 UCS2 units: one 2-segment SMS', zh(71), 6, 1, 'ucs2', [2]],
+    ['134 UCS2 units: one SMS (3 segments at the 16-bit UDH capacity of 66)', zh(134), 6, 1, 'ucs2', [3]],
+    ['420 UCS2 units with the signature: 2 messages, each within 6 segments', SIG + zh(413), 6, 2, 'ucs2', [6, 1]],
+    ['2,000 UCS2 units: 6 messages, each within 6 segments', SIG + zh(1993), 6, 6, 'ucs2', [6, 6, 6, 6, 6, 2]],
+    ['GSM 7-bit 160 septets: one SMS', 'a'.repeat(160), 6, 1, 'gsm7', [1]],
+    ['GSM 7-bit 1,007 septets, limit 2: numbered GSM messages', 'Your complaint was handled. '.repeat(36).trim(), 2, 4, 'gsm7', null],
+    ['limit 1: 420 units as 9 single SMS', SIG + zh(413), 1, 9, 'ucs2', [1, 1, 1, 1, 1, 1, 1, 1, 1]],
+  ];
+  it.each(rows)('%s', (_l, text, max, messages, encoding, segments) => {
+    const plan = planMessages(text, { maxSegments: max });
+    expect(plan).toHaveLength(messages);
+    for (const m of plan) {
+      expect(m.encoding).toBe(encoding);
+      expect(m.segments).toBeLessThanOrEqual(max);
+      // Each message really fits: planMt (which would otherwise throw) with either UDH.
+      expect(planMt(m.text, { maxSegments: max, refBits: 8 }).truncated).toBe(false);
+      expect(planMt(m.text, { maxSegments: max, refBits: 16 }).truncated).toBe(false);
+      expect(m).toEqual({ text: m.text, ...measureText(m.text, { refBits: 16 }) });
+      expect(LONE_SURROGATE.test(m.text)).toBe(false);
+    }
+    if (segments) expect(plan.map((m) => m.segments)).toEqual(segments);
+    if (messages === 1) expect(plan[0].text).toBe(text);
+    else expect(joined(plan, text.startsWith(SIG) ? SIG : '')).toBe(text);
+  });
+
+  it('breaks after a sentence near the end of a message, not in the middle of one', () => {
+    const text = SIG + '您反映的问题已转市城管局办理。'.repeat(40);
+    const plan = planMessages(text, { maxSegments: 6 });
+    expect(plan.length).toBeGreaterThan(1);
+    for (const m of plan.slice(0, -1)) expect(m.text.endsWith('。')).toBe(true);
+    expect(joined(plan, SIG)).toBe(text);
+  });
+
+  it('keeps the end of the text (the 回复TD退订 hint) and never splits an emoji', () => {
+    const text = SIG + '答复如下：' + '已修复😀'.repeat(150) + '（回复TD退订）';
+    const plan = planMessages(text, { maxSegments: 3 });
+    expect(plan.at(-1)!.text.endsWith('（回复TD退订）')).toBe(true);
+    for (const m of plan) expect(LONE_SURROGATE.test(m.text)).toBe(false);
+    expect(joined(plan, SIG)).toBe(text);
+  });
+
+  it('10 or more messages: the numbering widens and still fits', () => {
+    const text = SIG + zh(3000);
+    const plan = planMessages(text, { maxSegments: 2 });
+    expect(plan.length).toBeGreaterThanOrEqual(10);
+    expect(plan[0].text.startsWith(`${SIG}(1/${plan.length})`)).toBe(true);
+    for (const m of plan) expect(m.segments).toBeLessThanOrEqual(2);
+    expect(joined(plan, SIG)).toBe(text);
+  });
+
+  it('NFC: the planned text is what is sent', () => {
+    expect(planMessages('Cafe\u0301', { maxSegments: 1 })[0].text).toBe('Café');
   });
 });

@@ -3,7 +3,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SmppLink } from '../../../src/sms/link/index.js';
+import { SmppLink, type DeliverEvent } from '../../../src/sms/link/index.js';
 import { concatUdh } from '../../../src/sim/smsc/index.js';
 import { rig, sleep, ucs2, until, waitState, type Rig } from './_helpers.js';
 
@@ -37,7 +37,7 @@ describe('SmppLink bind', () => {
     const tx = r.sim.boundSessions().find((s) => s.mode === 'transmitter')!;
     expect(r.sim.submits[0].session).toBe(tx.id);
     await r.sim.injectMo({ from: MSISDN, to: '96365', text: 'CX 1' });
-    expect(r.delivers).toHaveLength(1);
+    expect(r.delivers.filter((d) => !d.isReceipt)).toHaveLength(1); // the receipt of 'hello' may come first under load
     const rx = r.sim.boundSessions().find((s) => s.mode === 'receiver')!;
     expect(r.sim.pdus.some((p) => p.dir === 'in' && p.command === 'deliver_sm_resp' && p.session === rx.id)).toBe(true);
   });
@@ -265,6 +265,38 @@ describe('SmppLink incoming', () => {
     await acked;
     expect(r.sim.counts.redelivered).toBe(1);
     expect(r.sim.pendingDeliveries).toBe(0);
+  });
+
+  it('an ack is confirmed once the SMSC answers a request written after it; an ack lost at a link drop never is', async () => {
+    r = await rig({ autoAck: false, link: { enquireLinkMs: 60_000 } });
+    const hi = { ...text('hi'), registeredDelivery: 0 }; // no receipts in this test
+    const confirmed: string[] = [];
+    r.link.on('deliver', (ev: DeliverEvent) => { ev.ack(0, () => confirmed.push(ev.payload.toString('latin1'))); });
+    await r.sim.injectMo({ from: MSISDN, to: '96365', text: 'one' });
+    await sleep(50);
+    expect(confirmed).toEqual([]); // nothing written after the resp yet
+    expect((await r.link.submit(hi)).kind).toBe('ok');
+    expect(confirmed).toEqual(['one']);
+    // The next resp is lost at a link drop: never confirmed, and the message comes again on the new link.
+    r.sim.loseDeliverResps(1);
+    const acked = r.sim.injectMo({ from: MSISDN, to: '96365', text: 'two', timeoutMs: 5000 });
+    await acked;
+    expect(r.delivers.map((d) => d.payload.toString('latin1'))).toEqual(['one', 'two', 'two']);
+    expect(r.delivers[1].linkId).not.toBe(r.delivers[2].linkId);
+    expect(r.delivers[1].pduBody).toEqual(r.delivers[2].pduBody);
+    expect(r.delivers[1].sequence).not.toBe(r.delivers[2].sequence);
+    expect((await r.link.submit(hi)).kind).toBe('ok');
+    expect(confirmed).toEqual(['one', 'two']); // only the copy whose resp was read
+  });
+
+  it.each(['transceiver', 'pair'] as const)('%s: with nothing else written after an ack, one enquire_link soon confirms it', async (bindMode) => {
+    r = await rig({ autoAck: false, link: { enquireLinkMs: 60_000, bindMode } });
+    let confirmed = 0;
+    r.link.on('deliver', (ev: DeliverEvent) => { ev.ack(0, () => { confirmed++; }); });
+    const before = r.link.stats().enquireSent;
+    await Promise.all([1, 2, 3].map((i) => r!.sim.injectMo({ from: MSISDN, to: '96365', text: `m${i}` })));
+    await until(() => confirmed === 3, 3000, 'acks confirmed');
+    expect(r.link.stats().enquireSent - before).toBe(1);
   });
 
   it('a deliver never acked by the consumer is abandoned after deliverAckTimeoutMs (not acked)', async () => {

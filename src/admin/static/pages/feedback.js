@@ -1,5 +1,5 @@
 // 反馈 Feedback: the inbox (filters, pages) and one item's detail (audio, transcript, assign, answer, close, timeline).
-import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, phoneText, role, select, statusTag, tag, toast } from '../lib.js';
+import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, phoneText, role, select, smsPreview, statusTag, tag, toast } from '../lib.js';
 
 let departments = null;
 async function loadDepartments() {
@@ -83,10 +83,13 @@ function row(it) {
     h('td', null, LABELS.kind[it.kind] ?? it.kind),
     h('td', { class: 'nowrap' }, LABELS.channel[it.channel] ?? it.channel, it.hasRecording ? [' ', tag('', '录音')] : null),
     h('td', { class: 'nowrap' }, phoneText(it.phone)),
-    h('td', { class: 'excerpt' }, it.excerpt ?? (it.hasRecording ? '（语音留言，待转写）' : '')),
+    h('td', { class: 'excerpt' }, it.smsParts ? [tag('warn', partsLabel(it.smsParts)), ' '] : null, it.excerpt ?? (it.hasRecording ? '（语音留言，待转写）' : '')),
     h('td', null, it.departmentName ?? '—'),
     h('td', null, statusTag(it.status), it.reopenCount ? tag('warn', `重办 ${it.reopenCount}`) : null));
 }
+
+// A long SMS that arrived incomplete: 收到 2/3 段 (the text shows […] where parts are missing).
+function partsLabel(p) { return `收到 ${p.received}/${p.expected} 段`; }
 
 function renderDetail(root, id) {
   const wrap = h('div');
@@ -121,7 +124,11 @@ function detail(f, depts, reload) {
     f.flowPath ? [h('dt', null, '语音路径'), h('dd', null, f.flowPath)] : null);
 
   const blocks = [h('div', { class: 'card' }, h('h2', null, bi('反馈内容', 'Content')), meta,
-    f.text !== null ? [h('h3', null, '原文 Original text'), h('div', { class: 'citizen-text', id: 'fb-text' }, f.text)] : null,
+    f.text !== null ? [h('h3', null, '原文 Original text'),
+      f.smsParts && f.smsParts.received < f.smsParts.expected
+        ? h('div', { class: 'notice warn', id: 'fb-sms-parts' }, `短信不完整：${partsLabel(f.smsParts)}，缺失部分在原文中以 […] 标出。Incomplete SMS: ${f.smsParts.received} of ${f.smsParts.expected} parts.`)
+        : null,
+      h('div', { class: 'citizen-text', id: 'fb-text' }, f.text)] : null,
     f.hasRecording ? [h('h3', null, `录音 Recording（${fmtDuration(f.recordingDuration)}）`),
       h('audio', { controls: true, preload: 'none', src: `/admin/api/feedback/${f.id}/recording`, id: 'fb-audio', style: 'width:100%' })] : null)];
 
@@ -152,14 +159,25 @@ function detail(f, depts, reload) {
       if (await act(e.target, () => api('POST', `/feedback/${f.id}/close`), '已办结 Closed')) reload();
     } }, '办结 Close')));
   }
+  // classify: a 诉求 recorded from a citizen's free text (or any item) gets its kind from staff
+  if (can('POST /api/feedback/:id/kind') && f.status !== 'closed') {
+    const kindSel = select('kind', Object.entries(LABELS.kind), f.kind, { id: 'fb-kind' });
+    ops.unshift(h('div', { class: 'row' }, h('span', null, '类型 Kind'), kindSel, h('button', { id: 'set-kind', onclick: async (e) => {
+      if (kindSel.value === f.kind) return;
+      if (await act(e.target, () => api('POST', `/feedback/${f.id}/kind`, { kind: kindSel.value }), '已分类 Classified')) reload();
+    } }, f.kind === 'request' ? '分类 Classify' : '改类型 Change kind')));
+  }
   if (ops.length) blocks.push(h('div', { class: 'card' }, h('h2', null, bi('处理', 'Handling')), ops));
 
   // answer
   if (can('POST /api/feedback/:id/answer') && f.status !== 'closed') {
-    const ta = h('textarea', { id: 'fb-answer', placeholder: '答复内容将以短信发送给市民（同一渠道进出）… The answer goes to the citizen by SMS' }, '');
+    const ta = h('textarea', { id: 'fb-answer', maxlength: 2000, placeholder: '答复内容将以短信发送给市民（同一渠道进出）… The answer goes to the citizen by SMS' }, '');
+    // The exact SMS (numbered messages when long, segment count) before sending.
+    const preview = smsPreview((text) => api('POST', `/feedback/${f.id}/answer-preview`, { answer: text }));
+    ta.addEventListener('input', () => preview.update(ta.value));
     blocks.push(h('div', { class: 'card' }, h('h2', null, bi('答复', 'Answer')),
       f.answer !== null ? [h('p', { class: 'muted' }, `已答复：${f.answeredBy ?? ''} · ${fmtTime(f.answeredAt)}`), h('div', { class: 'citizen-text' }, f.answer), h('h3', null, '再次答复 Answer again')] : null,
-      ta, h('div', { class: 'row' }, h('button', { class: 'primary', id: 'send-answer', onclick: async (e) => {
+      ta, preview.el, h('div', { class: 'row' }, h('button', { class: 'primary', id: 'send-answer', onclick: async (e) => {
         if (!ta.value.trim()) return toast('答复内容为空 Empty answer', true);
         if (await act(e.target, () => api('POST', `/feedback/${f.id}/answer`, { answer: ta.value }), '已答复，短信发送中 Answered')) reload();
       } }, '发送答复 Send answer'))));

@@ -1,8 +1,8 @@
 // 短信 SMS: outbox / inbox (through the SMS channel), manual send (admin), subscriptions & opt-outs.
-import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, phoneText, state, tag, toast } from '../lib.js';
+import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, phoneText, smsPreview, state, tag, toast } from '../lib.js';
 
 const TABS = [['outbox', '发件箱 Outbox'], ['inbox', '收件箱 Inbox'], ['send', '人工发送 Send'], ['subs', '订阅与退订 Subscriptions']];
-const STATUS_CLASS = { delivered: 'ok', failed: 'bad', expired: 'bad', cancelled: 'closed', queued: 'assigned', held: 'warn', submitted: 'transcribed' };
+const STATUS_CLASS = { delivered: 'ok', failed: 'bad', expired: 'bad', cancelled: 'closed', superseded: 'closed', queued: 'assigned', held: 'warn', submitted: 'transcribed' };
 
 export function render(root, [tab = 'outbox']) {
   const running = state.session.features.sms;
@@ -21,7 +21,7 @@ export function render(root, [tab = 'outbox']) {
 }
 
 function outbox(root) {
-  const status = h('select', null, ['', 'queued', 'held', 'submitted', 'delivered', 'failed', 'expired', 'cancelled'].map((s) => h('option', { value: s }, s ? LABELS.smsStatus[s] : '全部 All')));
+  const status = h('select', null, ['', 'queued', 'held', 'submitted', 'delivered', 'failed', 'expired', 'cancelled', 'superseded'].map((s) => h('option', { value: s }, s ? LABELS.smsStatus[s] : '全部 All')));
   const phone = h('input', { type: 'search', placeholder: '手机号 Phone', size: 14 });
   const stats = h('div', { class: 'muted' });
   const tbody = h('tbody');
@@ -67,7 +67,7 @@ function inbox(root) {
       const r = await api('GET', '/sms/inbox?limit=100');
       clear(tbody);
       if (!r.items.length) tbody.appendChild(emptyRow(4));
-      for (const m of r.items) tbody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)), h('td', { class: 'nowrap' }, phoneText(m.phone)), h('td', { class: 'excerpt' }, m.text), h('td', null, m.command ?? m.status ?? '')));
+      for (const m of r.items) tbody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)), h('td', { class: 'nowrap' }, phoneText(m.phone)), h('td', { class: 'excerpt' }, m.partsExpected && m.parts < m.partsExpected ? [tag('warn', `收到 ${m.parts}/${m.partsExpected} 段`), ' '] : null, m.text), h('td', null, m.command ?? m.status ?? '')));
     } catch (e) { toast(e.message, true); }
   };
   root.append(h('div', { class: 'card' }, h('table', null, h('thead', null, h('tr', null, ['时间 Time', '号码 Phone', '内容 Text', '识别为 Parsed as'].map((x) => h('th', null, x)))), tbody)));
@@ -79,14 +79,15 @@ function send(root) {
   const phone = h('input', { name: 'phone', placeholder: '13800000000', required: true });
   const text = h('textarea', { name: 'text', required: true, maxlength: 1000 });
   const count = h('span', { class: 'muted' }, '0 字');
-  text.addEventListener('input', () => { count.textContent = `${Array.from(text.value).length} 字`; });
+  const preview = smsPreview((t) => api('POST', '/sms/preview', { text: t }));
+  text.addEventListener('input', () => { count.textContent = `${Array.from(text.value).length} 字`; preview.update(text.value); });
   root.append(h('div', { class: 'card' }, h('h2', null, bi('人工发送短信', 'Send a message')),
     h('p', { class: 'muted' }, '以 96365 名义发送，记入审计日志。Sent as 96365; audited.'),
     h('form', { onsubmit: async (e) => {
       e.preventDefault();
       const r = await act(e.submitter, () => api('POST', '/sms/send', { phone: phone.value.trim(), text: text.value }));
       if (r) { toast(`已加入发送队列 #${r.id} Queued`); text.value = ''; }
-    } }, h('label', { class: 'field' }, bi('手机号', 'Mobile'), phone), h('label', { class: 'field' }, bi('内容', 'Text'), text),
+    } }, h('label', { class: 'field' }, bi('手机号', 'Mobile'), phone), h('label', { class: 'field' }, bi('内容', 'Text'), text), preview.el,
       h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, '发送 Send'), count))));
 }
 
