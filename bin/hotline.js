@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI through tsx so `npx hotline …` works without a build step.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// The `hotline` command. It runs the CLI in THIS process — no child process, no wrapper — so
+// SIGTERM/SIGINT reach the server itself and shut it down cleanly (src/cli.ts installShutdown).
+// The TypeScript sources are loaded through tsx's in-process loader (no build step needed).
+import { register } from 'tsx/esm/api';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+register();
+const cli = await import(pathToFileURL(join(root, 'src/cli.ts')).href);
+cli.run(process.argv.slice(2));

@@ -17,6 +17,7 @@ import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
 import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
+import { InstanceLock, newInstanceId } from './store/lock.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -39,6 +40,8 @@ export interface ServerOptions {
   admin?: AdminOptions;
   /** Extra components (tests). */
   components?: (ctx: AppContext) => Component[];
+  /** Take the data directory's exclusive lock (default true; one data directory → one running server). */
+  lock?: boolean;
 }
 
 export interface RunningServer {
@@ -73,40 +76,67 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
   return { components, channels: { sms, voice, jobs, admin } };
 }
 
+/**
+ * Start-up order: (1) the data directory's exclusive lock — a second server on the same data stops
+ * here with one line naming the running one, before it opens the database or connects anywhere;
+ * (2) the store; (3) the HTTP port is bound — a port in use stops start-up before any peer is
+ * contacted (requests other than /health and /media get 503 until start-up is complete);
+ * (4) the components (SMPP, ARI, jobs…) start.
+ */
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
-  const ctx = createContext(config, opts);
-  const assembled = await assembleComponents(ctx, opts);
-  const components = [...assembled.components, ...(opts.components?.(ctx) ?? [])];
-  const http = await buildHttp(ctx, components.flatMap((c) => c.httpPlugins ?? []));
+  const instance = newInstanceId();
+  const lock = opts.lock === false ? null : InstanceLock.acquire(config.data.dir, instance);
+  let ctx: AppContext;
+  try { ctx = createContext(config, { ...opts, instance }); } catch (e) { lock?.release(); throw e; }
   const started: Component[] = [];
+  let http: FastifyInstance | undefined;
+  let assembled!: Awaited<ReturnType<typeof assembleComponents>>;
+  let components!: Component[];
+  let ready = false;
   try {
+    assembled = await assembleComponents(ctx, opts);
+    components = [...assembled.components, ...(opts.components?.(ctx) ?? [])];
+    http = await buildHttp(ctx, components.flatMap((c) => c.httpPlugins ?? []));
+    http.addHook('onRequest', async (req, reply) => {
+      if (ready) return;
+      const path = req.url.split('?')[0];
+      if (path === '/health' || path.startsWith('/media/')) return;
+      reply.header('retry-after', '1');
+      return reply.status(503).send({ error: 'starting', message: '服务正在启动，请稍后重试 / the server is starting, retry in a moment' });
+    });
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const a = http.server.address();
+    lock?.bound(typeof a === 'object' && a ? a.port : config.http.port, config.http.host);
     for (const c of components) { await c.start(); started.push(c); }
     if (assembled.channels.admin.demo) {
       const seeded = seedDemoData(ctx);
       if (seeded.created) ctx.log.info('demo data loaded (departments SCJG, RSJ, GAJ; four declarations; three feedback items)');
       await assembled.channels.admin.ensureDemoLogins();
     }
-    await http.listen({ host: config.http.host, port: config.http.port });
+    ready = true;
   } catch (e) {
     for (const c of started.reverse()) await c.stop().catch(() => undefined);
-    await http.close().catch(() => undefined);
+    await http?.close().catch(() => undefined);
     ctx.store.close();
+    lock?.release();
     throw e;
   }
-  const addr = http.server.address();
+  const server = http!;
+  const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
   const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`;
   let stopped = false;
   return {
-    ctx, http, url, components, channels: assembled.channels,
+    ctx, http: server, url, components, channels: assembled.channels,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await http.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
       for (const c of [...started].reverse()) {
         try { await c.stop(); } catch (e) { ctx.log.warn('component stop failed', { component: c.name, error: (e as Error).message }); }
       }
       ctx.store.close();
+      lock?.release();
     },
   };
 }

@@ -68,6 +68,35 @@ export function startupBanner(server: RunningServer): string {
   return lines.join('\n');
 }
 
+/**
+ * SIGTERM / SIGINT: an orderly shutdown in this process — the HTTP port closes (no new API calls,
+ * no new media), calls in progress are hung up, the SMS dispatcher finishes its current commit and
+ * the SMPP link unbinds, the ARI socket closes, the store closes, the data-directory lock is
+ * released; then exit 0. A second signal, or 20 s without finishing, exits at once (code 1).
+ */
+export function installShutdown(server: RunningServer, log: ReturnType<typeof createLogger>, graceMs = 20_000): void {
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) {
+      log.warn(`${sig} again: exiting without finishing the shutdown`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${sig}: 正在停止 / shutting down (no new calls or messages; finishing what is in progress)`);
+    const force = setTimeout(() => { log.error(`shutdown did not finish within ${graceMs / 1000} s: exiting`); process.exit(1); }, graceMs);
+    force.unref();
+    server.stop().then(() => {
+      log.info('已停止 / stopped: HTTP closed, calls ended, SMPP unbound, ARI left, store closed, data directory unlocked');
+      process.exit(0);
+    }, (e) => {
+      log.error('shutdown failed', { error: (e as Error).message });
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') { process.stdout.write(USAGE); return 0; }
@@ -88,15 +117,9 @@ export async function main(argv: string[]): Promise<number> {
         if (config.log.level === 'debug') process.stderr.write(`${(e as Error).stack}\n`);
         return 1;
       }
-      log.info(`listening on ${server.url}`, { config: redactConfig(config).http });
+      log.info(`listening on ${server.url}`, { config: redactConfig(config).http, pid: process.pid, instance: server.ctx.instance });
       process.stdout.write(startupBanner(server) + '\n');
-      const shutdown = async (sig: string) => {
-        log.info(`${sig}: shutting down`);
-        await server.stop();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      installShutdown(server, log);
       return -1; // keep running
     }
     case 'migrate': {
@@ -166,11 +189,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isMain) {
-  main(process.argv.slice(2)).then((code) => { if (code >= 0) process.exit(code); }).catch((e) => {
+/** Run the CLI in this process and exit with its code (`start` keeps running until a signal). */
+export function run(argv: string[]): void {
+  main(argv).then((code) => { if (code >= 0) process.exit(code); }).catch((e) => {
     if (e instanceof SchemaTooNewError || e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); process.exit(2); }
     process.stderr.write(`${(e as Error).stack ?? e}\n`);
     process.exit(1);
   });
 }
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) run(process.argv.slice(2));

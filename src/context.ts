@@ -39,4 +39,6 @@ export interface AppContext {
   health: HealthRegistry;
   log: Logger;
   now: () => Date;
+  /** This server process (`<host>/<pid>/<random>`): recorded as the owner of the calls it handles. */
+  instance: string;
 }

@@ -10,6 +10,7 @@ import { DeclarationService } from './domain/declarations.js';
 import { FeedbackService, SubscriptionService } from './domain/feedback.js';
 import { Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
+import { newInstanceId } from './store/lock.js';
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
 
@@ -25,7 +26,7 @@ export function loadCalendar(config: Config): WorkingCalendar {
   return new WorkingCalendar({ holidays: [], workdays: [] });
 }
 
-export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store } = {}): AppContext {
+export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store; instance?: string } = {}): AppContext {
   const log = opts.log ?? createLogger(config.log.level as never);
   const now = opts.now ?? (() => new Date());
   const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
@@ -45,5 +46,5 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   const metrics = new Metrics();
   const health = new HealthRegistry();
   health.register('store', () => ({ ok: store.healthy(), state: store.healthy() ? 'ok' : 'error' }));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, log, now };
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, log, now, instance: opts.instance ?? newInstanceId() };
 }

@@ -568,7 +568,7 @@ export function adminPlugin(deps: AdminDeps) {
     });
 
     app.post('/api/login', { schema: { hide: true, body: S.login } }, async (req, reply) => {
-      if (!sameOrigin(req.headers)) throw new HttpError(403, 'bad_origin', '来源不符 (cross-origin request refused)');
+      if (!sameOrigin(req.headers, { https: ctx.config.http.secure_cookies })) throw new HttpError(403, 'bad_origin', '来源不符 (cross-origin request refused)');
       const { username, password } = req.body as Static<typeof S.login>;
       const r = await auth.login(username, password, { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '') });
       const at = ctx.now().toISOString();
@@ -591,7 +591,7 @@ export function adminPlugin(deps: AdminDeps) {
       const clearCookie = () => reply.header('set-cookie', sessionCookie('', { secure: ctx.config.http.secure_cookies, maxAgeSec: 0 }));
       if (!a || !sid) { clearCookie(); return { ok: true }; }
       const token = req.headers['x-csrf-token'];
-      if (!sameOrigin(req.headers) || typeof token !== 'string' || !sameToken(token, a.session.csrfToken)) throw new HttpError(403, 'csrf', 'CSRF 校验失败 (missing or wrong x-csrf-token)');
+      if (!sameOrigin(req.headers, { https: ctx.config.http.secure_cookies }) || typeof token !== 'string' || !sameToken(token, a.session.csrfToken)) throw new HttpError(403, 'csrf', 'CSRF 校验失败 (missing or wrong x-csrf-token)');
       clearCookie();
       auth.logout(sid);
       hub.endSession(sha256(sid));
@@ -607,7 +607,7 @@ export function adminPlugin(deps: AdminDeps) {
       const a = auth.resolve(sid);
       if (!a || !sid) throw new HttpError(401, 'unauthorized', '请先登录 (login required)');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        if (!sameOrigin(req.headers)) throw new HttpError(403, 'bad_origin', '来源不符 (cross-origin request refused)');
+        if (!sameOrigin(req.headers, { https: ctx.config.http.secure_cookies })) throw new HttpError(403, 'bad_origin', '来源不符 (cross-origin request refused)');
         const token = req.headers['x-csrf-token'];
         if (typeof token !== 'string' || !sameToken(token, a.session.csrfToken)) throw new HttpError(403, 'csrf', 'CSRF 校验失败 (missing or wrong x-csrf-token)');
       }

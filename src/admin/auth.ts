@@ -205,15 +205,25 @@ export function sessionCookie(value: string, opts: { secure: boolean; maxAgeSec:
 
 /**
  * Is this a same-origin request? A browser always sends Origin on a cross-site POST and on a
- * WebSocket handshake; when it is present it must name this host. Sec-Fetch-Site, when present,
+ * WebSocket handshake; when it is present it must name this scheme and this host (an `http://` page
+ * of the same host — e.g. injected on a plain-HTTP connection — must not post to the `https://`
+ * panel). The scheme expected: X-Forwarded-Proto from the TLS proxy in front, else https when the
+ * panel is served behind https (`https`, from http.secure_cookies), else http. (A cross-site page
+ * cannot set X-Forwarded-Proto: it is not a CORS-safelisted header.) Sec-Fetch-Site, when present,
  * must not say cross-site. (Non-browser clients send neither; the CSRF token still applies.)
  */
-export function sameOrigin(headers: Record<string, string | string[] | undefined>): boolean {
+export function sameOrigin(headers: Record<string, string | string[] | undefined>, opts: { https?: boolean } = {}): boolean {
   const site = headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
   const origin = headers.origin;
   if (origin === undefined) return true;
   const host = headers.host;
   if (typeof origin !== 'string' || typeof host !== 'string' || origin === 'null') return false;
-  try { return new URL(origin).host === host; } catch { return false; }
+  const xfp = headers['x-forwarded-proto'];
+  const forwarded = (Array.isArray(xfp) ? xfp[0] : xfp)?.split(',')[0].trim().toLowerCase();
+  const scheme = forwarded === 'https' || forwarded === 'http' ? forwarded : opts.https ? 'https' : 'http';
+  try {
+    const u = new URL(origin);
+    return u.protocol === `${scheme}:` && u.host === host;
+  } catch { return false; }
 }

@@ -79,7 +79,7 @@ export class LiveHub {
       socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
     };
     // Cross-site WebSocket hijacking: the handshake carries the cookie, so the Origin must be ours.
-    if (!sameOrigin(req.headers)) return refuse(403, 'Forbidden');
+    if (!sameOrigin(req.headers, { https: this.ctx.config.http.secure_cookies })) return refuse(403, 'Forbidden');
     const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
     const auth = this.auth.resolve(sid);
     if (!auth || !sid) return refuse(401, 'Unauthorized');

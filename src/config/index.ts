@@ -35,7 +35,8 @@ export const SCHEMA = {
     url: { kind: 'string', def: '', doc: 'Asterisk ARI base URL, e.g. http://127.0.0.1:8088 (empty: built-in simulator)' },
     user: { kind: 'string', def: 'hotline', doc: 'ARI user' },
     password: { kind: 'string', def: '', secret: true, doc: 'ARI password' },
-    app: { kind: 'string', def: 'hotline96365', doc: 'Stasis application name' },
+    app: { kind: 'string', def: 'hotline96365', doc: 'Stasis application name (one server per name: several servers against one Asterisk need distinct names)' },
+    app_check_sec: { kind: 'int', def: 10, min: 0, doc: 'Check every N s that Asterisk still has the Stasis app registered to us (GET /applications/{app}); 0 = off' },
   },
   ami: {
     host: { kind: 'string', def: '', doc: 'Asterisk AMI host (empty: AMI disabled)' },
@@ -80,6 +81,8 @@ export const SCHEMA = {
     tts_speed: { kind: 'int', def: 200, min: 80, max: 450, doc: 'TTS speaking rate in words per minute (espeak-ng default 175)' },
     operator_endpoint: { kind: 'string', def: 'PJSIP/operator', doc: 'Where 0 人工 is transferred' },
     transfer_timeout_sec: { kind: 'int', def: 30, min: 5, doc: 'Ring time before the transfer falls back to a recording' },
+    ringback: { kind: 'enum', def: 'file', values: ['file', 'tone', 'moh'], doc: 'What a caller hears while the operator rings: file = generated 450 Hz ring-back WAV (no tone zone needed); tone = tone:ring;tonezone=cn (needs indications.conf); moh = music on hold' },
+    moh_class: { kind: 'string', def: 'default', doc: 'Music-on-hold class when voice.ringback=moh' },
     sounds_dir: { kind: 'string', def: './sounds', doc: 'Professional recordings (<prompt name>.wav) that replace TTS-rendered prompts; office hours live in the flow file (ivr-flows/main.yaml)' },
     min_recording_sec: { kind: 'float', def: 1, min: 0, doc: 'Shorter recordings are dropped' },
     max_recording_sec: { kind: 'int', def: 180, min: 5, doc: 'Longest complaint recording' },

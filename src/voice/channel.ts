@@ -30,6 +30,7 @@ import type { SmsSource } from './calls/effects.js';
 import { mediaPlugin } from './media/plugin.js';
 import { MediaSigner, parseAllowList } from './media/signing.js';
 import { PersonalAudio, pruneSharedCache } from './calls/personal-audio.js';
+import { ringbackWav } from './calls/ringback.js';
 
 /** Password of the built-in ARI simulator when HOTLINE_ARI_PASSWORD is empty. */
 export const SIMULATOR_ARI_PASSWORD = 'hotline-sim';
@@ -59,6 +60,8 @@ export interface VoiceChannelOptions {
   pingIntervalMs?: number;
   /** Refuse calls beyond this many at once (default 2000). */
   maxCalls?: number;
+  /** Stasis app registration check interval (default ari.app_check_sec). */
+  appCheckMs?: number;
 }
 
 export interface VoiceStats {
@@ -188,7 +191,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       personal.sweep();
       sweepTimer = setInterval(() => { try { personal?.sweep(); } catch { /* next time */ } }, 10 * 60_000);
       sweepTimer.unref();
-      sharedKeep = new Set(Object.values({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).map((t) => cache.hashOf(t)));
+      sharedKeep = new Set([...Object.values({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).map((t) => cache.hashOf(t)), ringbackWav().hash]);
       if (opts.renderPrompts !== false) {
         const t = Date.now();
         void cache.renderAll({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).then((r) => {
@@ -218,7 +221,13 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       });
       const resolver = media;
       if (simulator) simulator.setMediaDescriber((uri) => resolver.describe(uri));
-      link = new AriLink({ url, user: cfg.ari.user, password, app: cfg.ari.app, log: log.child('ari'), pingIntervalMs: opts.pingIntervalMs });
+      if (cfg.voice.ringback === 'file' && !(await media.prepareRingback())) {
+        log.warn('回铃音文件不可用，转人工时改用 450 Hz 频率音 / ring-back file unavailable (no TTS cache dir): transfers play a literal 450 Hz tone');
+      }
+      link = new AriLink({
+        url, user: cfg.ari.user, password, app: cfg.ari.app, log: log.child('ari'), pingIntervalMs: opts.pingIntervalMs,
+        appCheckMs: opts.appCheckMs ?? cfg.ari.app_check_sec * 1000,
+      });
 
       // 5. AMI (optional).
       if (cfg.ami.host) {
@@ -235,6 +244,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         ctx, engine, ari: link, media, callLog, log,
         effects: { ctx, ari: link, sms: opts.sms, recordingsDir: join(cfg.data.dir, 'recordings'), minRecordingSec: cfg.voice.min_recording_sec, log: log.child('effects') },
         app: cfg.ari.app, timeScale, operatorEndpoint: cfg.voice.operator_endpoint, transferTimeoutSec: cfg.voice.transfer_timeout_sec,
+        ringback: cfg.voice.ringback as 'file' | 'tone' | 'moh', mohClass: cfg.voice.moh_class,
         maxRecordingSec: cfg.voice.max_recording_sec, maxLookupsPerCall: cfg.voice.max_lookups_per_call, maxCalls: opts.maxCalls ?? 2000,
         callbackVars: loaded.flows.callback ? (id) => callbacks.vars(id) : () => null,
         onCallbackEnded: (id, answered, satisfied) => callbacks.ended(id, answered, satisfied),
@@ -247,9 +257,10 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         ctx.bus.emit('ari.link', { state, url: useSim ? 'simulator' : cfg.ari.url, simulator: useSim, at: ctx.now().toISOString(), ...detail });
       });
       ctx.health.register('ari', () => ({
-        ok: l.state === 'connected', state: l.state,
+        // 'replaced': the socket is open but another process owns the Stasis app — no calls reach us.
+        ok: l.state === 'connected' && l.appRegistered !== false, state: l.appRegistered === false && l.state === 'connected' ? 'app-not-registered' : l.state,
         detail: {
-          url: useSim ? `simulator ${url}` : cfg.ari.url, app: cfg.ari.app, simulator: useSim, activeCalls: m.activeCount,
+          url: useSim ? `simulator ${url}` : cfg.ari.url, app: cfg.ari.app, appRegistered: l.appRegistered, lastAppCheck: l.lastAppCheck, simulator: useSim, activeCalls: m.activeCount,
           connects: l.stats.connects, reconnects: l.stats.reconnects, lastError: l.stats.lastError, tts: ttsName,
         },
       }));

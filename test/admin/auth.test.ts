@@ -41,8 +41,17 @@ describe('passwords', () => {
       ['null origin', { host: 'a:1', origin: 'null' }, false],
       ['cross-site fetch metadata', { host: 'a:1', 'sec-fetch-site': 'cross-site' }, false],
       ['same-origin fetch metadata', { host: 'a:1', 'sec-fetch-site': 'same-origin', origin: 'http://a:1' }, true],
+      // The scheme counts too: same host and port, other scheme is another origin.
+      ['https page to the http panel', { host: 'a:1', origin: 'https://a:1' }, false],
+      ['behind a TLS proxy: https page', { host: 'a', origin: 'https://a', 'x-forwarded-proto': 'https' }, true],
+      ['behind a TLS proxy: plain-http page of the same host', { host: 'a', origin: 'http://a', 'x-forwarded-proto': 'https' }, false],
+      ['proxy chain: the first proto counts', { host: 'a', origin: 'https://a', 'x-forwarded-proto': 'https, http' }, true],
+      ['not http at all', { host: 'a:1', origin: 'ftp://a:1' }, false],
     ];
     for (const [label, headers, ok] of cases) expect(sameOrigin(headers), label).toBe(ok);
+    // Served behind https (http.secure_cookies): the page must be https.
+    expect(sameOrigin({ host: 'a', origin: 'https://a' }, { https: true }), 'https expected, https page').toBe(true);
+    expect(sameOrigin({ host: 'a', origin: 'http://a' }, { https: true }), 'https expected, http page').toBe(false);
     expect(readCookie('a=1; hotline_sid=xyz; b=2', 'hotline_sid')).toBe('xyz');
     expect(readCookie(undefined, 'hotline_sid')).toBeUndefined();
   });

@@ -83,7 +83,7 @@ describe.skipIf(!haveReference)('ARI simulator conforms to Asterisk 22.9.0', () 
     for (const a of servedListing.apis) expect(realPaths, a.path).toContain(a.path);
     expect(servedListing.swaggerVersion).toBe(real.resources.swaggerVersion);
     expect(servedListing.basePath).toBe(`${base}/ari`);
-    expect(Object.keys(served).sort()).toEqual(['applications', 'asterisk', 'bridges', 'channels', 'events', 'playbacks', 'recordings']);
+    expect(Object.keys(served).sort()).toEqual(['applications', 'asterisk', 'bridges', 'channels', 'endpoints', 'events', 'playbacks', 'recordings']);
   });
 
   it('serves only paths, methods and parameters that mean the same in the real swagger', () => {

@@ -340,6 +340,39 @@ describe('playback semantics', () => {
     await call.hangup();
   });
 
+  it('tones: a named tone without its zone fails at once; with the zone (indications.conf) or as a literal tone it plays until stopped', async () => {
+    const call = await rawCall();
+    const played = async (media: string) => {
+      const r = await rest('POST', `/ari/channels/${call.id}/play?media=${encodeURIComponent(media)}`);
+      expect(r.status).toBe(201); // Asterisk accepts the request either way
+      await raw.waitFor((e) => e.type === 'PlaybackStarted' && (e.playback as any).id === r.json.id);
+      await sleep(40);
+      const fin = raw.events.find((e) => e.type === 'PlaybackFinished' && (e.playback as any).id === r.json.id);
+      if (!fin) expect((await rest('DELETE', `/ari/playbacks/${r.json.id}`)).status).toBe(204);
+      return { id: r.json.id as string, finished: fin ? (fin.playback as any).state as string : 'still playing' };
+    };
+    // No indications.conf: no zones. "Failed to parse tone part 'ring'" → PlaybackStarted, PlaybackFinished failed, same moment.
+    const noZone = await played('tone:ring;tonezone=cn');
+    expect(noZone.finished).toBe('failed');
+    const seq = raw.events.filter((e) => (e.playback as any)?.id === noZone.id);
+    expect(seq.map((e) => e.type)).toEqual(['PlaybackStarted', 'PlaybackFinished']);
+    expect(Math.abs(Date.parse(seq[1].timestamp!.replace('+0000', 'Z')) - Date.parse(seq[0].timestamp!.replace('+0000', 'Z')))).toBeLessThan(20);
+    expect((await played('tone:ring')).finished).toBe('failed');
+    // A literal frequency list needs no zone ('|' separated: ARI splits the media parameter on commas).
+    expect((await played('tone:450/1000|0/4000')).finished).toBe('still playing');
+    // With a cn zone loaded the named tone plays; an unknown zone falls back to the default (first) zone.
+    sim.setToneZones(['cn']);
+    expect((await played('tone:ring;tonezone=cn')).finished).toBe('still playing');
+    expect((await played('tone:ring;tonezone=xx')).finished).toBe('still playing');
+    expect((await played('tone:nonsense;tonezone=cn')).finished).toBe('failed');
+    sim.setToneZones([]);
+    // A sound that does not exist fails the same way.
+    sim.setKnownSounds(['hello-world']);
+    expect((await played('sound:no-such-prompt')).finished).toBe('failed');
+    sim.setKnownSounds('all');
+    await call.hangup();
+  });
+
   it('caller hang-up during a playback: ChannelHangupRequest → PlaybackFinished failed → StasisEnd', async () => {
     sim.setSoundDuration('menu-long', 60_000);
     const call = await rawCall();
@@ -473,6 +506,41 @@ describe('channels the app originates, hangs up, bridges', () => {
   });
 });
 
+describe('endpoints and originate refusals (as res_ari answers them)', () => {
+  it('an endpoint that cannot be dialled (not registered, not configured) is refused with 500 {"error":"Allocation failed"}; GET /endpoints tells why', async () => {
+    sim.setEndpoint('PJSIP/operator', 'offline');
+    sim.setEndpoint('PJSIP/nobody', 'absent');
+    const before = sim.allCalls().length;
+    const off = await rest('POST', `/ari/channels?endpoint=PJSIP/operator&app=${RAW_APP}&appArgs=transfer,1`);
+    expect(off.status).toBe(500);
+    expect(off.json).toEqual({ error: 'Allocation failed' });
+    expect((await rest('POST', `/ari/channels?endpoint=PJSIP/nobody&app=${RAW_APP}`)).json).toEqual({ error: 'Allocation failed' });
+    expect(sim.allCalls().length).toBe(before); // no channel was created
+    expect((await rest('GET', '/ari/endpoints/PJSIP/operator')).json).toEqual({ technology: 'PJSIP', resource: 'operator', state: 'offline', channel_ids: [] });
+    const nf = await rest('GET', '/ari/endpoints/PJSIP/nobody');
+    expect(nf.status).toBe(404);
+    expect(nf.json).toEqual({ message: 'Endpoint not found' });
+    // Registered again: dialled; its channel shows on the endpoint.
+    sim.setEndpoint('PJSIP/operator', 'online');
+    sim.onOriginate(() => ({ action: 'manual' }));
+    const on = await rest('POST', `/ari/channels?endpoint=PJSIP/operator&app=${RAW_APP}`);
+    expect(on.status).toBe(200);
+    expect((await rest('GET', '/ari/endpoints/PJSIP/operator')).json).toMatchObject({ state: 'online', channel_ids: [on.json.id] });
+    expect((await rest('GET', '/ari/endpoints')).json.map((e: any) => `${e.technology}/${e.resource}`)).toContain('PJSIP/operator');
+    sim.farEndReject(sim.getCall(on.json.id)!, 'busy');
+    sim.onOriginate(undefined);
+  });
+
+  it('music on hold: POST/DELETE /channels/{id}/moh answer 204 and the caller hears it', async () => {
+    const call = await rawCall();
+    expect((await rest('POST', `/ari/channels/${call.id}/moh?mohClass=default`)).status).toBe(204);
+    expect(call.heard.some((h) => h.kind === 'moh')).toBe(true);
+    expect((await rest('DELETE', `/ari/channels/${call.id}/moh`)).status).toBe(204);
+    expect((await rest('POST', '/ari/channels/nope/moh')).status).toBe(404);
+    await call.hangup();
+  });
+});
+
 describe('robustness', () => {
   it('keeps 60 concurrent calls apart (no cross-talk)', async () => {
     const calls = await Promise.all(Array.from({ length: 60 }, (_, i) => rawCall(`1380000${String(i).padStart(4, '0')}`)));
@@ -500,13 +568,39 @@ describe('robustness', () => {
   it('gives an app name to one socket at a time (ApplicationReplaced to the previous owner)', async () => {
     const second = new RawApp(RAW_APP);
     await second.connect();
-    await raw.waitFor((e) => e.type === 'ApplicationReplaced');
+    const replaced = await raw.waitFor((e) => e.type === 'ApplicationReplaced');
+    expect(replaced).toMatchObject({ type: 'ApplicationReplaced', application: RAW_APP });
+    expect(raw.ws.readyState).toBe(WebSocket.OPEN); // the first socket stays open, it just gets nothing more
     const call = sim.startCall({ from: '1', app: RAW_APP });
     await second.waitFor((e) => e.type === 'StasisStart' && (e.channel as any).id === call.id);
     expect(raw.forChannel(call.id)).toEqual([]);
+    expect((await rest('GET', `/ari/applications/${RAW_APP}`)).status).toBe(200);
     await call.hangup();
     raw.ws.close();
     raw = second;
+  });
+
+  it('an app whose socket went away and that has no channels left no longer exists (404); a new socket registers it again', async () => {
+    const app = 'shortlived';
+    const a = new RawApp(app);
+    await a.connect();
+    expect((await rest('GET', `/ari/applications/${app}`)).json).toMatchObject({ name: app });
+    const call = sim.startCall({ from: '1', app });
+    await a.waitFor((e) => e.type === 'StasisStart');
+    a.ws.close();
+    await sleep(30);
+    // The channel still holds the (inactive) app; new calls cannot enter it.
+    expect((await rest('GET', `/ari/applications/${app}`)).status).toBe(200);
+    expect(() => sim.startCall({ from: '2', app })).toThrow(/not registered/);
+    await call.hangup();
+    await sleep(30);
+    const gone = await rest('GET', `/ari/applications/${app}`);
+    expect(gone.status).toBe(404);
+    expect((await rest('GET', '/ari/applications')).json.map((x: any) => x.name)).not.toContain(app);
+    const b = new RawApp(app);
+    await b.connect();
+    expect((await rest('GET', `/ari/applications/${app}`)).status).toBe(200);
+    b.ws.close();
   });
 
   it('lets a test wait for prompts by media (waitForPlayback) in sequence', async () => {

@@ -38,7 +38,7 @@ export interface SimPlayback {
 export interface HeardItem {
   seq: number;
   at: string;
-  kind: 'ringing' | 'answered' | 'prompt' | 'prompt-end' | 'beep' | 'recording' | 'recording-end' | 'dtmf-pressed' | 'dtmf-sent' | 'bridged' | 'unbridged' | 'ended';
+  kind: 'ringing' | 'answered' | 'prompt' | 'prompt-end' | 'beep' | 'recording' | 'recording-end' | 'dtmf-pressed' | 'dtmf-sent' | 'bridged' | 'unbridged' | 'moh' | 'moh-end' | 'ended';
   media?: string;
   caption?: string;
   url?: string;

@@ -16,7 +16,18 @@
  *    fetched and timed by its real WAV length, short URLs fail like the
  *    res_http_media_cache bug;
  *  - recordings written as real 8 kHz mono 16-bit WAV files, kept on caller
- *    hang-up, deleted on cancel.
+ *    hang-up, deleted on cancel;
+ *  - tones: a named tone (`tone:ring;tonezone=cn`) needs that tone zone
+ *    (indications.conf; none by default, like a fresh Asterisk) or it fails at
+ *    once (PlaybackStarted + PlaybackFinished failed); a literal frequency tone
+ *    (`tone:450/1000|0/4000`) needs no zone and plays until stopped;
+ *  - endpoints: originate to an endpoint Asterisk cannot dial (unknown, or a
+ *    PJSIP endpoint with no registered contact) answers 500
+ *    `{"error":"Allocation failed"}`, as res_ari does; GET /endpoints/{tech}/{resource};
+ *  - the app registry: a second WebSocket for the same app takes it over (the
+ *    first gets ApplicationReplaced and no more events); an app exists
+ *    (GET /applications/{app}) while a socket owns it or it still has channels
+ *    or bridges, and is gone (404) after that, as res_stasis cleans it up.
  *
  * Time: simulated media/recording durations run `speed` times faster than real
  * time (speed 20 → a 2 s prompt lasts 100 ms). Delays given by tests (DTMF gaps,
@@ -68,7 +79,24 @@ export interface AriSimulatorOptions {
   describeMedia?: (mediaUri: string) => { caption?: string; url?: string } | undefined;
   /** Require ARI credentials on the /sim control API too (default true). */
   controlAuth?: boolean;
+  /** Tone zones Asterisk has (indications.conf); default none, as an Asterisk without indications.conf. */
+  toneZones?: Iterable<string>;
+  /** Endpoints ('PJSIP/operator') and their state; 'absent' = not configured in Asterisk. */
+  endpoints?: Record<string, EndpointState>;
+  /** State of an endpoint not listed in `endpoints` (default 'online': every endpoint can be dialled). */
+  unknownEndpoints?: EndpointState;
 }
+
+/** online: can be dialled; offline: configured but no contact registered; absent: not configured. */
+export type EndpointState = 'online' | 'offline' | 'absent';
+
+/** Tone names Asterisk's indications define per zone. */
+const TONE_NAMES = new Set(['dial', 'busy', 'ring', 'congestion', 'callwaiting', 'dialrecall', 'record', 'info', 'stutter']);
+/**
+ * A literal tone list (ast_playtones_start): [!]f1[+f2|*f2][/ms] items separated by ',' or '|'
+ * (through ARI only '|' survives: the media parameter is split on commas).
+ */
+const LITERAL_TONE = /^!?\d+([+*]\d+)?(\/\d+)?([,|]!?\d+([+*]\d+)?(\/\d+)?)*$/;
 
 export interface StartCallOptions {
   from: string;
@@ -234,7 +262,7 @@ const ok = (json: unknown, status = 200): HttpResult => ({ status, json });
 // ---------------------------------------------------------------------------
 
 export class AriSimulator extends EventEmitter implements CallDriver {
-  private opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia'>> & {
+  private opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia' | 'toneZones' | 'endpoints' | 'unknownEndpoints'>> & {
     describeMedia?: AriSimulatorOptions['describeMedia'];
   };
   private server: Server | undefined;
@@ -257,6 +285,9 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   private bridges = new Map<string, BridgeRec>();
 
   private knownSounds: 'all' | Set<string> = 'all';
+  private toneZones = new Set<string>();
+  private endpointStates = new Map<string, EndpointState>();
+  private unknownEndpointState: EndpointState = 'online';
   private missingSounds = new Set<string>();
   private soundDurations = new Map<string, number>();
   private urlCache = new Map<string, number>();
@@ -293,6 +324,9 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     for (const [k, v] of Object.entries(o)) {
       if (v === undefined) continue;
       if (k === 'knownSounds') this.setKnownSounds(v as 'all' | Iterable<string>);
+      else if (k === 'toneZones') this.setToneZones(v as Iterable<string>);
+      else if (k === 'endpoints') for (const [name, st] of Object.entries(v as Record<string, EndpointState>)) this.setEndpoint(name, st);
+      else if (k === 'unknownEndpoints') this.unknownEndpointState = v as EndpointState;
       else if (k === 'recordingsDir') this.recordingsDir = v as string;
       else if (k !== 'port' && k !== 'host') (this.opts as Record<string, unknown>)[k] = v;
     }
@@ -369,6 +403,20 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   /** Which `sound:` names exist ('all' = any name not marked missing). */
   setKnownSounds(names: 'all' | Iterable<string>): void {
     this.knownSounds = names === 'all' ? 'all' : new Set(names);
+  }
+
+  /** Tone zones Asterisk has loaded from indications.conf (e.g. ['cn']); [] = none. */
+  setToneZones(zones: Iterable<string>): void {
+    this.toneZones = new Set(zones);
+  }
+
+  /** An endpoint's state: 'online' (dialable), 'offline' (no registered contact), 'absent' (not configured). */
+  setEndpoint(endpoint: string, state: EndpointState): void {
+    this.endpointStates.set(endpoint, state);
+  }
+
+  private endpointState(endpoint: string): EndpointState {
+    return this.endpointStates.get(endpoint) ?? (endpoint.startsWith('Local/') ? 'online' : this.unknownEndpointState);
   }
 
   /** Register a sound (makes it known) with an optional simulated length. */
@@ -873,10 +921,27 @@ export class AriSimulator extends EventEmitter implements CallDriver {
       case 'number':
         return /^\s*[+-]?\d+/.test(rest) ? { ms: 500 + rest.replace(/\D/g, '').length * 450 } : 'unsupported';
       case 'tone':
-        return rest ? { ms: Infinity } : 'missing';
+        return this.resolveTone(rest);
       default:
         return 'unsupported';
     }
+  }
+
+  /**
+   * res_stasis_playback play_tone(): `name[;tonezone=z]` looks the name up in the zone (the
+   * channel's zone when none is given: none here); what is not found is parsed as a literal tone
+   * list, and a name that is not one fails at once ("Failed to parse tone part 'ring'").
+   * A tone plays until it is stopped.
+   */
+  private resolveTone(spec: string): { ms: number } | 'missing' {
+    const [name, ...opts] = spec.split(';');
+    const zoneOpt = opts.find((o) => o.startsWith('tonezone='));
+    const asked = zoneOpt ? zoneOpt.slice('tonezone='.length) : '';
+    // An unknown zone (or none) falls back to the default zone — the first one loaded, if any.
+    const zone = asked && this.toneZones.has(asked) ? asked : (this.toneZones.values().next().value as string | undefined);
+    if (zone && TONE_NAMES.has(name)) return { ms: Infinity };
+    if (LITERAL_TONE.test(name)) return { ms: Infinity };
+    return 'missing';
   }
 
   /** res_http_media_cache: fetch the URL; a WAV plays for its real length. */
@@ -1344,6 +1409,26 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return ch;
   }
 
+  /**
+   * res_stasis keeps an app in its registry while a WebSocket owns it or it still has channels or
+   * bridges; after its socket went away and the last channel left, the app is removed (404).
+   */
+  private appExists(name: string): boolean {
+    if (this.appOwners.has(name)) return true;
+    if (!this.knownApps.has(name)) return false;
+    for (const ch of this.channels.values()) if (!ch.gone && (ch.stasisApp === name || ch.subs.has(name))) return true;
+    for (const b of this.bridges.values()) if (b.subs.has(name)) return true;
+    this.knownApps.delete(name);
+    return false;
+  }
+
+  private endpointJson(tech: string, resource: string, state: EndpointState): Record<string, unknown> {
+    const prefix = `${tech}/${resource}-`;
+    const channel_ids: string[] = [];
+    for (const ch of this.channels.values()) if (!ch.gone && ch.name.startsWith(prefix)) channel_ids.push(ch.id);
+    return { technology: tech, resource, state: state === 'online' ? 'online' : 'offline', channel_ids };
+  }
+
   private applicationJson(name: string): Record<string, unknown> {
     const channel_ids: string[] = [];
     for (const ch of this.channels.values()) if (ch.stasisApp === name || ch.subs.has(name)) channel_ids.push(ch.id);
@@ -1367,6 +1452,23 @@ export class AriSimulator extends EventEmitter implements CallDriver {
         return ok(Object.fromEntries(Object.entries(all).filter(([k]) => only.includes(k))));
       },
       'asterisk.ping': () => ok({ asterisk_id: this.opts.asteriskId, ping: 'pong', timestamp: asteriskTimestamp() }),
+
+      // endpoints
+      'endpoints.list': () => {
+        const out: Record<string, unknown>[] = [];
+        for (const [name, st] of this.endpointStates) {
+          const i = name.indexOf('/');
+          if (st !== 'absent' && i > 0) out.push(this.endpointJson(name.slice(0, i), name.slice(i + 1), st));
+        }
+        return ok(out);
+      },
+      'endpoints.get': (p) => {
+        const tech = p.get('tech') ?? '';
+        const resource = p.get('resource') ?? '';
+        const st = this.endpointState(`${tech}/${resource}`);
+        if (st === 'absent' || tech === 'Local') throw new AriError(404, 'Endpoint not found');
+        return ok(this.endpointJson(tech, resource, st));
+      },
 
       // channels
       'channels.list': () => ok([...this.channels.values()].filter((c) => !c.gone).map((c) => this.channelJson(c))),
@@ -1429,6 +1531,16 @@ export class AriSimulator extends EventEmitter implements CallDriver {
       'channels.play': (p) => this.play(p, p.get('playbackId')),
       'channels.playWithId': (p) => this.play(p, p.path.playbackId),
       'channels.record': (p) => this.record(p),
+      'channels.startMoh': (p) => {
+        const ch = this.findControl(p.get('channelId'));
+        ch.call._hear({ kind: 'moh', detail: p.get('mohClass') || 'default' });
+        return noContent();
+      },
+      'channels.stopMoh': (p) => {
+        const ch = this.findControl(p.get('channelId'));
+        ch.call._hear({ kind: 'moh-end' });
+        return noContent();
+      },
       'channels.getChannelVar': (p) => {
         const variable = p.get('variable');
         if (!variable) throw new AriError(400, 'Variable name is required');
@@ -1557,10 +1669,10 @@ export class AriSimulator extends EventEmitter implements CallDriver {
       },
 
       // applications
-      'applications.list': () => ok([...this.knownApps].map((a) => this.applicationJson(a))),
+      'applications.list': () => ok([...this.knownApps].filter((a) => this.appExists(a)).map((a) => this.applicationJson(a))),
       'applications.get': (p) => {
         const name = p.get('applicationName') ?? '';
-        if (!this.knownApps.has(name)) throw new AriError(404, 'Application not found');
+        if (!this.appExists(name)) throw new AriError(404, 'Application not found');
         return ok(this.applicationJson(name));
       },
       'applications.subscribe': (p) => this.subscription(p, true),
@@ -1625,7 +1737,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     const name = p.get('applicationName') ?? '';
     const sources = p.list('eventSource');
     if (!sources.length) throw new AriError(400, 'Missing parameter eventSource');
-    if (!this.knownApps.has(name)) throw new AriError(404, 'Application not found');
+    if (!this.appExists(name)) throw new AriError(404, 'Application not found');
     const actions: (() => void)[] = [];
     for (const src of sources) {
       const colon = src.indexOf(':');
@@ -1750,6 +1862,9 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     const caller = cid ? { name: cid[1].trim(), number: cid[2].trim() } : { name: '', number: callerIdRaw.trim() };
     const tech = endpoint.slice(0, slash);
     const resource = endpoint.slice(slash + 1);
+    // ast_dial_prerun() fails for an endpoint the channel driver cannot request (chan_pjsip: unknown
+    // endpoint, or no contact registered): res_ari answers ast_ari_response_alloc_failed().
+    if (this.endpointState(endpoint) !== 'online') return { status: 500, json: { error: 'Allocation failed' } };
     const id = channelId || nextChannelId();
     const call = new SimCall(this, id, 'outbound', caller.number, resource, app ?? '');
     const ch: Chan = {

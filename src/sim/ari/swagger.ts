@@ -237,6 +237,13 @@ const BRIDGE_MODEL = model('Bridge', {
   creationtime: req('Date', 'Timestamp when bridge was created'),
 }, 'The merging of media from one or more channels.');
 
+const ENDPOINT_MODEL = model('Endpoint', {
+  technology: req('string', 'Technology of the endpoint'),
+  resource: req('string', 'Identifier of the endpoint, specific to the given technology.'),
+  state: { type: 'string', required: false, description: "Endpoint's state", allowableValues: { valueType: 'LIST', values: ['unknown', 'offline', 'online'] } },
+  channel_ids: req('List[string]', "Id's of channels associated with this endpoint"),
+}, 'An external device that may offer/accept calls to/from Asterisk.');
+
 const APPLICATION_MODEL = model('Application', {
   name: req('string', 'Name of this application'),
   channel_ids: req('List[string]', 'Id\'s for channels subscribed to.'),
@@ -405,6 +412,10 @@ export const RESOURCES: ResourceDef[] = [
           [422, 'The format specified is unknown on this system'],
         ]),
       ] },
+      { path: '/channels/{channelId}/moh', description: 'Play music on hold to a channel', operations: [
+        op('POST', 'startMoh', 'void', 'Play music on hold to a channel.', [channelIdParam, query('mohClass', 'string', 'Music on hold class to use')], notFoundNotInStasis),
+        op('DELETE', 'stopMoh', 'void', 'Stop playing music on hold to a channel.', [channelIdParam], notFoundNotInStasis),
+      ] },
       { path: '/channels/{channelId}/variable', description: 'Variables on a channel', operations: [
         op('GET', 'getChannelVar', 'Variable', 'Get the value of a channel variable or function.', [
           channelIdParam, query('variable', 'string', 'The channel variable or function to get', { required: true }),
@@ -505,6 +516,23 @@ export const RESOURCES: ResourceDef[] = [
       ] },
     ],
     models: EVENT_MODELS,
+  },
+  {
+    name: 'endpoints',
+    description: 'Endpoint resources',
+    apis: [
+      { path: '/endpoints', description: 'Asterisk endpoints', operations: [
+        op('GET', 'list', 'List[Endpoint]', 'List all endpoints.'),
+      ] },
+      { path: '/endpoints/{tech}/{resource}', description: 'Single endpoint', operations: [
+        // As in Asterisk's endpoints.json, these path parameters carry no required/allowMultiple flags.
+        op('GET', 'get', 'Endpoint', 'Details for an endpoint.', [
+          { name: 'tech', description: 'Technology of the endpoint', paramType: 'path', dataType: 'string' } as ParamDef,
+          { name: 'resource', description: 'ID of the endpoint', paramType: 'path', dataType: 'string' } as ParamDef,
+        ], [[400, 'Invalid parameters for sending a message.'], [404, 'Endpoints not found']]),
+      ] },
+    ],
+    models: { Endpoint: ENDPOINT_MODEL },
   },
   {
     name: 'applications',

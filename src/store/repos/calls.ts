@@ -19,6 +19,8 @@ export interface CallRow {
   path: string | null;
   feedbackRef: string | null;
   recovered: boolean;
+  /** The server instance that handles the call (src/store/lock.ts newInstanceId); null in old rows. */
+  owner?: string | null;
 }
 
 export interface CallStepRow {
@@ -49,7 +51,7 @@ function toCall(r: any): CallRow {
     callId: r.call_id, direction: r.direction, flowId: r.flow_id, caller: r.caller, called: r.called, startedAt: r.started_at,
     answeredAt: r.answered_at ?? null, endedAt: r.ended_at ?? null, durationSec: r.duration_sec ?? null, outcome: r.outcome ?? null,
     outcomes: r.outcomes ?? null, endReason: r.end_reason ?? null, lastNode: r.last_node ?? null, path: r.path ?? null,
-    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered,
+    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered, owner: r.owner ?? null,
   };
 }
 
@@ -58,8 +60,8 @@ export class SqliteCallRepo {
   constructor(private readonly db: Db) {
     ensureVoiceSchema(db);
     this.s = {
-      upsert: db.prepare(`INSERT INTO calls (call_id, direction, flow_id, caller, called, started_at, answered_at, ended_at, duration_sec, outcome, outcomes, end_reason, last_node, path, feedback_ref, recovered)
-        VALUES (@callId, @direction, @flowId, @caller, @called, @startedAt, @answeredAt, @endedAt, @durationSec, @outcome, @outcomes, @endReason, @lastNode, @path, @feedbackRef, @recovered)
+      upsert: db.prepare(`INSERT INTO calls (call_id, direction, flow_id, caller, called, started_at, answered_at, ended_at, duration_sec, outcome, outcomes, end_reason, last_node, path, feedback_ref, recovered, owner)
+        VALUES (@callId, @direction, @flowId, @caller, @called, @startedAt, @answeredAt, @endedAt, @durationSec, @outcome, @outcomes, @endReason, @lastNode, @path, @feedbackRef, @recovered, @owner)
         ON CONFLICT(call_id) DO UPDATE SET answered_at = excluded.answered_at, ended_at = excluded.ended_at, duration_sec = excluded.duration_sec,
           outcome = excluded.outcome, outcomes = excluded.outcomes, end_reason = excluded.end_reason, last_node = excluded.last_node,
           path = excluded.path, feedback_ref = excluded.feedback_ref, recovered = excluded.recovered`),
@@ -70,7 +72,8 @@ export class SqliteCallRepo {
       byId: db.prepare('SELECT * FROM calls WHERE call_id = ?'),
       steps: db.prepare('SELECT * FROM call_steps WHERE call_id = ? ORDER BY id'),
       counters: db.prepare('SELECT flow_id, node, kind, count FROM ivr_node_counters ORDER BY flow_id, node, kind'),
-      unfinished: db.prepare(`UPDATE calls SET ended_at = @now, end_reason = 'lost', outcome = COALESCE(outcome, 'abandoned') WHERE ended_at IS NULL`),
+      openOwners: db.prepare('SELECT DISTINCT owner FROM calls WHERE ended_at IS NULL'),
+      unfinished: db.prepare(`UPDATE calls SET ended_at = @now, end_reason = 'lost', outcome = COALESCE(outcome, 'abandoned') WHERE ended_at IS NULL AND owner IS @owner`),
       purgeSteps: db.prepare('DELETE FROM call_steps WHERE call_id IN (SELECT call_id FROM calls WHERE started_at < ?)'),
       purgeCalls: db.prepare('DELETE FROM calls WHERE started_at < ?'),
     };
@@ -80,7 +83,7 @@ export class SqliteCallRepo {
   write(b: CallLogBatch): void {
     if (!b.calls.length && !b.steps.length && !b.counters.length) return;
     this.db.transaction(() => {
-      for (const c of b.calls) this.s.upsert.run({ ...c, recovered: c.recovered ? 1 : 0 });
+      for (const c of b.calls) this.s.upsert.run({ ...c, recovered: c.recovered ? 1 : 0, owner: c.owner ?? null });
       for (const st of b.steps) this.s.step.run(st.callId, st.at, st.node, st.kind, st.detail);
       for (const n of b.counters) if (n.count) this.s.counter.run(n.flowId, n.node, n.kind, n.count);
     })();
@@ -94,8 +97,16 @@ export class SqliteCallRepo {
   counters(): NodeCounter[] {
     return (this.s.counters.all() as any[]).map((r) => ({ flowId: r.flow_id, node: r.node, kind: r.kind, count: r.count }));
   }
-  /** Calls left open by a previous process (crash): ended now as 'lost'. */
-  closeUnfinished(now: string): number { return this.s.unfinished.run({ now }).changes; }
+  /**
+   * Calls left open by server instances that are gone (crash, kill): ended now as 'lost'. `isGone`
+   * decides per owner (null = rows from before owners were recorded); calls of a live instance are
+   * never touched.
+   */
+  closeUnfinished(now: string, isGone: (owner: string | null) => boolean = () => true): number {
+    const owners = (this.s.openOwners.all() as { owner: string | null }[]).map((r) => r.owner).filter((o) => isGone(o));
+    if (!owners.length) return 0;
+    return this.db.transaction(() => owners.reduce((n, owner) => n + this.s.unfinished.run({ now, owner }).changes, 0))();
+  }
   /** Retention: calls (and their steps) started before `iso`. */
   purgeBefore(iso: string): number {
     return this.db.transaction(() => { this.s.purgeSteps.run(iso); return this.s.purgeCalls.run(iso).changes; })();

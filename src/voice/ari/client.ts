@@ -13,8 +13,16 @@
  * - sends REST requests itself over a keep-alive HTTP agent (see the REST section for why), each a
  *   promise rejecting with AriRequestError carrying Asterisk's status and `{"message": …}`.
  *
+ * - keeps the Stasis app registered to this process: Asterisk lets a second WebSocket for the same
+ *   app name take the app over (ApplicationReplaced to the first socket, which stays open but gets no
+ *   more events); the link then reports state 'replaced' (not connected: /health says so) instead of
+ *   believing it still serves calls. Every `appCheckMs` it asks GET /applications/{app}: a 404 means
+ *   Asterisk has no such app any more (the other process went away, or Asterisk lost it) and the link
+ *   re-registers (drops and reopens its socket). It does not take an app back from a live owner.
+ *
  * Emits: 'event' (ev: AriEventJson, arrivedAt: number /performance.now()/), 'state' (state, detail),
- * 'connected' ({ first: boolean }) after every successful (re)connection of the event socket.
+ * 'connected' ({ first: boolean }) after every successful (re)connection of the event socket,
+ * 'replaced' when another WebSocket took the app over.
  */
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -24,7 +32,7 @@ import ari from 'ari-client';
 import type { Logger } from '../../log.js';
 import {
   AriRequestError,
-  type AriChannelJson, type AriEventJson, type AriLinkState, type AriPort, type OriginateOptions, type RecordOptions,
+  type AriChannelJson, type AriEndpointJson, type AriEventJson, type AriLinkState, type AriPort, type OriginateOptions, type RecordOptions,
 } from './types.js';
 
 export interface AriLinkOptions {
@@ -40,6 +48,8 @@ export interface AriLinkOptions {
   retryMaxMs?: number;
   /** Timeout of each REST request (default 10 s). */
   requestTimeoutMs?: number;
+  /** Check that the app is still registered (GET /applications/{app}) this often; 0 = never (default 10 s). */
+  appCheckMs?: number;
 }
 
 /** The subset of ari-client we use (the event socket), loosely typed. */
@@ -61,6 +71,11 @@ export class AriLink extends EventEmitter implements AriPort {
   private everConnected = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
+  private appTimer: NodeJS.Timeout | null = null;
+  private checkingApp = false;
+  /** Whether Asterisk had the app registered at the last check (null: not checked yet). */
+  appRegistered: boolean | null = null;
+  lastAppCheck: string | null = null;
   private awaitingPong = false;
   private cycle = 0;
   readonly stats = { connects: 0, reconnects: 0, events: 0, droppedFrames: 0, lastError: null as string | null, connectedAt: null as string | null };
@@ -92,7 +107,8 @@ export class AriLink extends EventEmitter implements AriPort {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pingTimer) clearInterval(this.pingTimer);
-    this.retryTimer = this.pingTimer = null;
+    if (this.appTimer) clearInterval(this.appTimer);
+    this.retryTimer = this.pingTimer = this.appTimer = null;
     const c = this.client;
     this.client = null;
     if (c) {
@@ -149,6 +165,8 @@ export class AriLink extends EventEmitter implements AriPort {
       this.stats.connectedAt = new Date().toISOString();
       this.awaitingPong = false;
       this.startPings(c);
+      this.startAppChecks();
+      this.appRegistered = true;
       this.setState('connected');
       this.log.info(first ? 'ARI 已连接 / ARI connected' : 'ARI 已重新连接 / ARI reconnected', { url: this.o.url, app: this.o.app });
       this.emit('connected', { first });
@@ -194,6 +212,7 @@ export class AriLink extends EventEmitter implements AriPort {
         return;
       }
       this.stats.events++;
+      if (ev.type === 'ApplicationReplaced') { this.onReplaced(ev); return; }
       try { this.emit('event', ev, at); } catch (e) {
         this.log.error('ARI event handler failed', { type: ev.type, error: (e as Error).message });
       }
@@ -215,6 +234,50 @@ export class AriLink extends EventEmitter implements AriPort {
       try { c.ping(); } catch { /* socket closing */ }
     }, every);
     this.pingTimer.unref();
+  }
+
+  /** Another WebSocket took our app over: we get no more events for it. Say so; do not fight for it. */
+  private onReplaced(ev: AriEventJson): void {
+    if (ev.application && ev.application !== this.o.app) return;
+    this.stats.lastError = 'Stasis app taken over by another WebSocket';
+    this.appRegistered = false;
+    this.log.error(`Stasis 应用 ${this.o.app} 已被另一连接接管，本服务不再收到来电 / another process took over the Stasis app "${this.o.app}" (ApplicationReplaced): this server gets no calls until the app is free again — run one server per app name`, { app: this.o.app });
+    this.setState('replaced', { error: this.stats.lastError });
+    this.emit('replaced');
+  }
+
+  private startAppChecks(): void {
+    const every = this.o.appCheckMs ?? 10_000;
+    if (this.appTimer || every <= 0) return;
+    this.appTimer = setInterval(() => { void this.checkApp(); }, every);
+    this.appTimer.unref();
+  }
+
+  /**
+   * GET /applications/{app}: a 404 while we think we hold the app (connected, or replaced by a socket
+   * that has since gone) means Asterisk has no such app: re-register by reopening the event socket.
+   */
+  async checkApp(): Promise<boolean | null> {
+    if (this.checkingApp || this.stopped) return this.appRegistered;
+    if (this.state !== 'connected' && this.state !== 'replaced') return this.appRegistered;
+    this.checkingApp = true;
+    try {
+      await this.request('GET', `/applications/${enc(this.o.app)}`);
+      this.lastAppCheck = new Date().toISOString();
+      if (this.state === 'connected') this.appRegistered = true;
+      return this.appRegistered;
+    } catch (e) {
+      if ((e as AriRequestError).status !== 404) return this.appRegistered; // Asterisk unreachable: the socket's state tells
+      this.lastAppCheck = new Date().toISOString();
+      this.appRegistered = false;
+      this.stats.lastError = `Stasis app ${this.o.app} not registered with Asterisk`;
+      this.log.warn(`Asterisk 中没有 Stasis 应用 ${this.o.app}，重新注册 / Asterisk has no Stasis app "${this.o.app}" (GET /applications → 404): re-registering`, { app: this.o.app, state: this.state });
+      this.setState('reconnecting', { error: this.stats.lastError });
+      this.dropSocket();
+      return false;
+    } finally {
+      this.checkingApp = false;
+    }
   }
 
   /** Drop the event socket as if the network failed (tests, diagnostics); ari-client reconnects. */
@@ -262,7 +325,9 @@ export class AriLink extends EventEmitter implements AriPort {
             try { json = JSON.parse(raw.toString('utf8')); } catch { json = undefined; }
           }
           if (status >= 200 && status < 300) resolve({ status, json, raw });
-          else reject(new AriRequestError(typeof json?.message === 'string' ? json.message : `HTTP ${status}`, status));
+          // Asterisk answers `{"message": …}`, but an allocation failure (e.g. originate to an endpoint
+          // that cannot be dialled) answers 500 `{"error": "Allocation failed"}`.
+          else reject(new AriRequestError(typeof json?.message === 'string' ? json.message : typeof json?.error === 'string' ? `HTTP ${status} ${json.error}` : `HTTP ${status}`, status));
         });
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`ARI ${method} ${path} timed out`)));
@@ -335,6 +400,20 @@ export class AriLink extends EventEmitter implements AriPort {
     }, body);
     return pickChannel(r.json);
   }
+
+  async getEndpoint(tech: string, resource: string): Promise<AriEndpointJson | null> {
+    const r = await this.nullOn404(this.request('GET', `/endpoints/${enc(tech)}/${enc(resource)}`));
+    if (!r) return null;
+    const j = (r.json ?? {}) as Record<string, unknown>;
+    return {
+      technology: String(j.technology ?? tech), resource: String(j.resource ?? resource),
+      state: typeof j.state === 'string' ? j.state : undefined, channel_ids: Array.isArray(j.channel_ids) ? j.channel_ids.map(String) : [],
+    };
+  }
+
+  async startMoh(channelId: string, mohClass?: string): Promise<void> { await this.request('POST', `/channels/${enc(channelId)}/moh`, { mohClass }); }
+
+  async stopMoh(channelId: string): Promise<void> { await this.request('DELETE', `/channels/${enc(channelId)}/moh`); }
 
   async createBridge(bridgeId: string): Promise<void> { await this.request('POST', '/bridges', { type: 'mixing', bridgeId, name: bridgeId }); }
 

@@ -52,7 +52,20 @@ export class AriRequestError extends Error {
   get notFound(): boolean { return this.status === 404; }
 }
 
-export type AriLinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'down' | 'stopped';
+/** An endpoint as ARI describes it (GET /endpoints/{tech}/{resource}). */
+export interface AriEndpointJson {
+  technology: string;
+  resource: string;
+  /** unknown | offline | online (PJSIP: online once a contact is registered/reachable). */
+  state?: string;
+  channel_ids: string[];
+}
+
+/**
+ * 'replaced': the event socket is open, but another WebSocket took the Stasis app over
+ * (ApplicationReplaced): new calls go to the other process.
+ */
+export type AriLinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'replaced' | 'down' | 'stopped';
 
 export interface AriPort {
   answer(channelId: string): Promise<void>;
@@ -74,6 +87,11 @@ export interface AriPort {
   appChannelIds(): Promise<string[]>;
   getChannel(channelId: string): Promise<AriChannelJson | null>;
   originate(o: OriginateOptions): Promise<AriChannelJson>;
+  /** The endpoint, or null when Asterisk does not know it (404). */
+  getEndpoint(tech: string, resource: string): Promise<AriEndpointJson | null>;
+  /** Music on hold on a channel (POST/DELETE /channels/{id}/moh). */
+  startMoh(channelId: string, mohClass?: string): Promise<void>;
+  stopMoh(channelId: string): Promise<void>;
   createBridge(bridgeId: string): Promise<void>;
   addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;

@@ -11,6 +11,7 @@ import type { AppContext } from '../../context.js';
 import { maskPhone } from '../../domain/masking.js';
 import type { CallRow, CallStepRow, NodeCounter, SqliteCallRepo } from '../../store/repos/calls.js';
 import type { LogKind } from '../flow/index.js';
+import { instanceMayBeAlive } from '../../store/lock.js';
 
 import type { CallView, CallRecord as PanelCallRecord } from '../../admin/sms-port.js';
 export type { CallView };
@@ -61,8 +62,10 @@ export class CallLog {
   purgeEndedBefore(iso: string): number { return this.repo.purgeBefore(iso); }
 
   start(): void {
-    const lost = this.repo.closeUnfinished(this.ctx.now().toISOString());
-    if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by the previous run marked lost`);
+    // Only calls of instances that are gone: never those of a live server (even one sharing the database by mistake).
+    const self = this.ctx.instance;
+    const lost = this.repo.closeUnfinished(this.ctx.now().toISOString(), (owner) => owner !== self && (owner === null || !instanceMayBeAlive(owner, self)));
+    if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by an earlier run marked lost`);
     // Counters survive restarts: seed the in-memory Prometheus counter with the persisted totals.
     for (const c of this.repo.counters()) this.nodeTotal.inc({ flow: c.flowId, node: c.node, kind: c.kind }, c.count);
     this.ctx.metrics.gauge('hotline_voice_active_calls', 'Calls in progress', () => this.live.size);
@@ -110,7 +113,7 @@ export class CallLog {
     const c: LiveCall = {
       callId: o.callId, direction: o.direction, flowId: o.flowId, caller: o.caller, called: o.called, startedAt: now.toISOString(),
       answeredAt: null, endedAt: null, durationSec: null, outcome: null, outcomes: null, endReason: null, lastNode: null, path: null,
-      feedbackRef: null, recovered: false, startMs: now.getTime(), node: '', state: o.state ?? 'ringing', pathList: [],
+      feedbackRef: null, recovered: false, owner: this.ctx.instance, startMs: now.getTime(), node: '', state: o.state ?? 'ringing', pathList: [],
     };
     this.live.set(o.callId, c);
     this.touch(c);

@@ -13,11 +13,13 @@ import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../../context.js';
 import type { Logger } from '../../log.js';
 import type { EffectResult, FlowAction, FlowEngine } from '../flow/index.js';
-import type { AriChannelJson, AriEventJson, AriPort } from '../ari/types.js';
+import type { AriChannelJson, AriEndpointJson, AriEventJson, AriPort } from '../ari/types.js';
 import type { CallLog } from './call-log.js';
 import type { MediaResolver } from './media.js';
 import { CallSession, type SessionDeps } from './session.js';
 import { lookupEffect, submitFeedbackEffect, subscribeEffect, type EffectContext } from './effects.js';
+import { RINGBACK_TONE_LITERAL, RINGBACK_TONE_ZONE, ringbackMedia, type RingbackMode } from './ringback.js';
+import { legEnded, refusedOriginate, splitEndpoint } from './transfer-reasons.js';
 
 type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
@@ -33,6 +35,14 @@ export interface ManagerOptions {
   timeScale: number;
   operatorEndpoint: string;
   transferTimeoutSec: number;
+  /**
+   * Ring-back while the operator rings (voice.ringback): 'file' (default) the generated 450 Hz WAV,
+   * 'tone' Asterisk's `tone:ring;tonezone=cn` (needs indications.conf), 'moh' a music-on-hold class.
+   * Whatever fails falls back to a literal frequency tone, which needs no tone zone.
+   */
+  ringback?: RingbackMode;
+  /** Music-on-hold class for ringback 'moh' (voice.moh_class). */
+  mohClass?: string;
   maxRecordingSec: number;
   /** Unknown codes allowed per call (voice.max_lookups_per_call). */
   maxLookupsPerCall: number;
@@ -50,9 +60,15 @@ export interface ManagerOptions {
 
 interface Transfer {
   session: CallSession;
+  n: number;
   legId: string;
   bridgeId: string;
   ringbackId: string;
+  /** What the caller hears while it rings: a playback (ringbackId), music on hold, or (after failures) nothing. */
+  ringback: 'play' | 'moh' | 'none';
+  /** Ring-back playbacks started in this transfer (ids), and whether the literal-tone fallback is in use. */
+  ringSeq: number;
+  ringFallback: boolean;
   state: 'dialing' | 'ringing' | 'bridged' | 'done';
   timer: NodeJS.Timeout | null;
   resolve(r: EffectResult): void;
@@ -159,6 +175,10 @@ export class CallManager {
         const cid = channelOfTarget(pb.target_uri);
         if (!cid || !pb.id) return;
         if (this.sorry.has(cid)) { this.hangupSorry(cid); return; }
+        if (this.transferBySession.size) {
+          const tr = this.transferBySession.get(cid);
+          if (tr && tr.ringbackId === pb.id) { this.ringbackEnded(tr, String(pb.state ?? '')); return; }
+        }
         this.sessions.get(cid)?.onPlaybackFinished(pb.id, String(pb.state ?? ''), t0);
         return;
       }
@@ -292,8 +312,8 @@ export class CallManager {
     const n = ++this.seq;
     const endpoint = typeof p.endpoint === 'string' && p.endpoint ? p.endpoint : this.o.operatorEndpoint;
     const tr: Transfer = {
-      session: s, legId: `${s.id}-op${n}`, bridgeId: `br-${s.id}-${n}`, ringbackId: `${s.id}-ring-${n}`, state: 'dialing', timer: null,
-      resolve: () => undefined,
+      session: s, n, legId: `${s.id}-op${n}`, bridgeId: `br-${s.id}-${n}`, ringbackId: `${s.id}-ring-${n}-0`, ringback: 'none', ringSeq: 0, ringFallback: false,
+      state: 'dialing', timer: null, resolve: () => undefined,
     };
     return new Promise<EffectResult>((resolve) => {
       let settled = false;
@@ -304,13 +324,13 @@ export class CallManager {
         if (tr.timer) clearTimeout(tr.timer);
         this.transfers.delete(tr.legId);
         this.transferBySession.delete(s.id);
-        void this.o.ari.stopPlayback(tr.ringbackId).catch(() => undefined);
+        void this.stopRingback(tr);
         resolve(r);
       };
       this.transfers.set(tr.legId, tr);
       this.transferBySession.set(s.id, tr);
-      // Ring-back while the operator's phone rings (tone:ring, Chinese tone zone).
-      void this.o.ari.play(s.id, tr.ringbackId, ['tone:ring;tonezone=cn']).catch(() => undefined);
+      // Ring-back at once while the operator's phone rings: the caller never sits in silence.
+      this.startRingback(tr);
       tr.timer = setTimeout(() => {
         if (tr.state === 'bridged') return;
         this.o.log.info('转人工无人接听 / transfer not answered in time', { callId: s.id });
@@ -321,10 +341,78 @@ export class CallManager {
         endpoint, app: this.o.app, appArgs: ['transfer', s.id], callerId: s.caller, timeout: this.o.transferTimeoutSec, channelId: tr.legId,
         variables: { HOTLINE_CALLER: s.caller, HOTLINE_CALL_ID: s.id },
       }).then(() => { if (tr.state === 'dialing') tr.state = 'ringing'; }, (e) => {
-        this.o.log.error('转人工呼叫失败 / operator originate failed', { callId: s.id, endpoint, error: (e as Error).message });
-        tr.resolve({ status: 'error', reason: 'originate failed' });
+        void this.originateRefused(tr, endpoint, e as Error);
       });
     });
+  }
+
+  /** Asterisk refused the operator originate: find out why (the endpoint's state) and say it in words. */
+  private async originateRefused(tr: Transfer, endpoint: string, e: Error): Promise<void> {
+    const status = (e as { status?: number | null }).status ?? null;
+    const parts = splitEndpoint(endpoint);
+    let ep: AriEndpointJson | null | undefined;
+    if (parts && status !== 400) {
+      try { ep = await this.o.ari.getEndpoint(parts[0], parts[1]); } catch { ep = undefined; }
+    }
+    const f = refusedOriginate(status, e.message, ep);
+    this.o.log.error(`转人工呼叫失败 / operator originate failed: ${f.reason}`, { callId: tr.session.id, endpoint, cause: f.code });
+    tr.resolve({ status: f.status, reason: f.code });
+  }
+
+  private ringbackPlay(tr: Transfer, media: string[]): void {
+    tr.ringback = 'play';
+    tr.ringbackId = `${tr.session.id}-ring-${tr.n}-${++tr.ringSeq}`;
+    const id = tr.ringbackId;
+    void this.o.ari.play(tr.session.id, id, media).catch((e) => {
+      if (tr.state === 'done' || tr.state === 'bridged' || tr.ringbackId !== id) return;
+      this.o.log.warn('回铃音播放请求失败 / ring-back play refused', { callId: tr.session.id, error: (e as Error).message });
+      this.ringbackEnded(tr, 'failed');
+    });
+  }
+
+  private startRingback(tr: Transfer): void {
+    const mode = this.o.ringback ?? 'file';
+    const seconds = this.o.transferTimeoutSec + 5;
+    if (mode === 'moh') {
+      tr.ringback = 'moh';
+      void this.o.ari.startMoh(tr.session.id, this.o.mohClass || undefined).catch((e) => {
+        if (tr.state === 'done' || tr.state === 'bridged') return;
+        this.o.log.warn('等待音乐无法播放，改用回铃音 / music on hold failed, playing a ring-back tone instead', { callId: tr.session.id, error: (e as Error).message });
+        tr.ringFallback = true;
+        this.ringbackPlay(tr, [RINGBACK_TONE_LITERAL]);
+      });
+      return;
+    }
+    const file = mode === 'file' ? this.o.media.ringbackUri() : null;
+    if (file) this.ringbackPlay(tr, ringbackMedia(file, seconds));
+    else if (mode === 'tone') this.ringbackPlay(tr, [RINGBACK_TONE_ZONE]);
+    else { tr.ringFallback = true; this.ringbackPlay(tr, [RINGBACK_TONE_LITERAL]); }
+  }
+
+  /** The ring-back playback ended while the operator still rings: loop it, or fall back to the literal tone. */
+  private ringbackEnded(tr: Transfer, state: string): void {
+    if (tr.state === 'done' || tr.state === 'bridged' || tr.session.gone || tr.session.hangupSeen) return;
+    if (state === 'done' && tr.ringSeq < 50) {
+      const file = this.o.media.ringbackUri();
+      this.ringbackPlay(tr, tr.ringFallback || !file ? [RINGBACK_TONE_LITERAL] : ringbackMedia(file, this.o.transferTimeoutSec + 5));
+      return;
+    }
+    if (!tr.ringFallback) {
+      this.o.log.warn('回铃音播放失败，改用频率音 / ring-back failed, falling back to a literal 450 Hz tone (no tone zone needed)', { callId: tr.session.id, mode: this.o.ringback ?? 'file' });
+      tr.ringFallback = true;
+      this.ringbackPlay(tr, [RINGBACK_TONE_LITERAL]);
+      return;
+    }
+    tr.ringback = 'none';
+    this.o.log.error('回铃音无法播放 / no ring-back can be played: the caller hears silence while the operator rings', { callId: tr.session.id });
+  }
+
+  private stopRingback(tr: Transfer): Promise<void> {
+    const kind = tr.ringback;
+    tr.ringback = 'none';
+    if (kind === 'moh') return this.o.ari.stopMoh(tr.session.id).catch(() => undefined);
+    if (kind === 'play') return this.o.ari.stopPlayback(tr.ringbackId).catch(() => undefined);
+    return Promise.resolve();
   }
 
   private operatorAnswered(legId: string, callerChannel: string): void {
@@ -340,7 +428,7 @@ export class CallManager {
     this.o.callLog.state(s.id, 'bridged');
     void (async () => {
       try {
-        await this.o.ari.stopPlayback(tr.ringbackId).catch(() => undefined);
+        await this.stopRingback(tr);
         await this.o.ari.createBridge(tr.bridgeId);
         await this.o.ari.addToBridge(tr.bridgeId, [s.id, legId]);
       } catch (e) {
@@ -359,7 +447,9 @@ export class CallManager {
       void this.o.ari.destroyBridge(tr.bridgeId).catch(() => undefined);
       tr.resolve({ status: 'answered' }); // the caller is still here: the flow decides what follows
     } else {
-      tr.resolve({ status: cause === 17 ? 'busy' : 'noAnswer', reason: cause ? `cause ${cause}` : undefined });
+      const f = legEnded(cause);
+      this.o.log.info(`转人工未接通 / operator leg ended unanswered: ${f.reason}`, { callId: tr.session.id, cause: f.code });
+      tr.resolve({ status: f.status, reason: f.code });
     }
   }
 

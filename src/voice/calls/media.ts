@@ -18,11 +18,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MediaSigner, type MediaKind } from '../media/signing.js';
 import type { PersonalAudio } from './personal-audio.js';
 import { speakable, type MediaItem, type SpokenPart } from '../flow/index.js';
 import type { PromptCache } from '../tts/index.js';
 import type { Logger } from '../../log.js';
+import { ringbackWav } from './ringback.js';
 
 export interface ResolvedMedia {
   uris: string[];
@@ -38,6 +41,8 @@ export interface MediaDescription {
   url?: string;
   /** Prompt name, when the media is a catalogue prompt. */
   prompt?: string;
+  /** The generated ring-back tone. */
+  ringback?: boolean;
 }
 
 export interface MediaResolverOptions {
@@ -119,6 +124,38 @@ export class MediaResolver {
   /** The TTS media URI for a rendered file hash (signed; long on purpose). */
   ttsUri(hash: string, kind: MediaKind = 'tts'): string {
     return `sound:${this.o.publicUrl().replace(/\/+$/, '')}${this.mediaPath(kind, hash)}`;
+  }
+
+  private ringbackHash: string | null = null;
+
+  /**
+   * Write the generated ring-back WAV (./ringback.ts) into the prompt cache directory, named by its
+   * content hash, so the media route serves it like a rendered prompt. Once, at start; never throws.
+   */
+  async prepareRingback(): Promise<string | null> {
+    if (!this.o.cache) return null;
+    const { wav, hash } = ringbackWav();
+    const path = join(this.o.cache.dir, `${hash}.wav`);
+    try {
+      const st = await stat(path).catch(() => null);
+      if (!st || st.size !== wav.length) {
+        await mkdir(this.o.cache.dir, { recursive: true });
+        const tmp = `${path}.${process.pid}.tmp`;
+        await writeFile(tmp, wav);
+        await rename(tmp, path);
+      }
+      this.ringbackHash = hash;
+      this.byHash.set(hash, { caption: '（回铃音 ring-back）', ringback: true }); // described by hash: its signed URL is renewed
+      return hash;
+    } catch (e) {
+      this.o.log.warn('回铃音文件无法写入 / ring-back file could not be written', { error: (e as Error).message });
+      return null;
+    }
+  }
+
+  /** The signed `sound:<public url>/media/tts/<hash>/<expiry>/<sig>.wav` of the ring-back, once prepared (else null). */
+  ringbackUri(): string | null {
+    return this.ringbackHash ? this.ttsUri(this.ringbackHash) : null;
   }
 
   describe(uri: string): MediaDescription | undefined {

@@ -91,7 +91,7 @@ export class SimTestPhone implements TestPhonePort {
     switch (h.kind) {
       case 'prompt': {
         const d = h.media ? this.media.describe(h.media) : undefined;
-        if (h.media?.startsWith('tone:')) return { type: 'state', state: '回铃音 ringing' };
+        if (h.media?.startsWith('tone:') || d?.ringback) return { type: 'state', state: '回铃音 ringing' };
         return { type: 'prompt', text: d?.caption ?? h.caption ?? h.media ?? '', audioUrl: d?.url ?? null };
       }
       case 'recording': return { type: 'recording', state: 'started' };

@@ -11,8 +11,11 @@
  *  - menu/gather prompts are interruptible: a key during the prompt stops it and counts as input;
  *  - a gather waits `firstDigitTimeoutMs` for the first key after its prompt, then
  *    `interDigitTimeoutMs` between keys; there is no overall timeout once the caller types;
- *  - the terminator ends an entry early, `maxDigits` ends it at once; a terminator typed right after
- *    a maxDigits completion is swallowed;
+ *  - the terminator ends an entry early, `maxDigits` ends it at once; a terminator typed within the
+ *    inter-digit time after a maxDigits completion belongs to that entry and is swallowed — whether the
+ *    entry was accepted or refused (a refused one's error prompt is not cut short by it);
+ *  - a terminator with nothing typed is an empty entry: ignored (the prompt goes on, the wait timer
+ *    keeps running) and never counted as an attempt;
  *  - a query code with a wrong check digit is refused at once, without a lookup.
  */
 import { classifyCode } from '../../domain/query-code.js';
@@ -82,7 +85,7 @@ export class FlowEngine {
       flowId, callId: String(ev.callId), caller: String(ev.caller ?? ''), called: String(ev.called ?? ''),
       nodeId: this.flows[flowId]?.start ?? '', phase: { kind: 'idle' },
       vars: { ...(ev.vars ?? {}), callId: String(ev.callId), caller: String(ev.caller ?? ''), called: String(ev.called ?? '') },
-      seq: 0, tries: 0, digits: '', typeAhead: '', swallowKey: '', notFoundCount: 0, path: [],
+      seq: 0, tries: 0, digits: '', typeAhead: '', swallowKey: '', swallowUntil: 0, notFoundCount: 0, path: [],
       unsubmitted: null, awaitRecording: null, outcomes: [], ended: false, endReason: null,
       now: typeof ev.now === 'number' ? ev.now : 0,
     };
@@ -359,9 +362,18 @@ class Run {
     else this.s.phase = { kind: 'typing', timerId: this.timer(node.interDigitTimeoutMs) };
   }
 
+  /** A terminator with nothing typed: an empty entry, ignored and never counted. */
+  private emptyEntry(node: GatherNode, k: string): boolean {
+    return !!node.terminator && k === node.terminator && this.s.digits === '';
+  }
+
   /** One key into a gather; 'done' when it moved on (finished, failed), 'more' to keep collecting. */
   private gatherKey(node: GatherNode, k: string): 'done' | 'more' {
     const s = this.s;
+    if (this.emptyEntry(node, k)) {
+      this.log('input', 'empty entry ignored');
+      return 'more';
+    }
     if (node.terminator && k === node.terminator) {
       this.gatherFinish(node, 'terminator');
       return 'done';
@@ -387,6 +399,11 @@ class Run {
   private gatherFinish(node: GatherNode, how: 'terminator' | 'maxDigits' | 'interDigit'): void {
     const s = this.s;
     const d = s.digits;
+    // A terminator right after a complete fixed-length entry belongs to it, accepted or refused.
+    if (how === 'maxDigits' && node.terminator) {
+      s.swallowKey = node.terminator;
+      s.swallowUntil = s.now + node.interDigitTimeoutMs;
+    }
     if (d.length === 0 || d.length < node.minDigits) {
       this.log('invalid', d.length === 0 ? 'empty' : `too short (${d.length})`);
       this.gatherFail(node, 'invalid');
@@ -411,7 +428,6 @@ class Run {
     }
     s.vars[node.into] = d;
     this.log('input', d);
-    if (how === 'maxDigits' && node.terminator) s.swallowKey = node.terminator;
     this.goto(node.next);
   }
 
@@ -473,11 +489,18 @@ class Run {
     if (s.swallowKey) {
       const sw = s.swallowKey;
       s.swallowKey = '';
-      if (k === sw) return;
+      if (k === sw && s.now <= s.swallowUntil) {
+        this.log('input', `${k} after a complete entry (swallowed)`);
+        return;
+      }
     }
     const node = this.node();
     if (!node) return;
     const ph = s.phase;
+    if (node.verb === 'gather' && (ph.kind === 'prompt' || ph.kind === 'wait') && this.emptyEntry(node, k)) {
+      this.log('input', 'empty entry ignored');
+      return; // the prompt goes on, the first-digit timer keeps running
+    }
     switch (ph.kind) {
       case 'play':
         if (node.verb === 'play' && node.bargeIn) {

@@ -304,8 +304,12 @@ export interface CallState {
   digits: string;
   /** Keys typed during a barge-in `play`, consumed by the next menu/gather. */
   typeAhead: string;
-  /** A terminator typed right after a gather completed by maxDigits is swallowed, once. */
+  /**
+   * A terminator typed right after a gather completed by maxDigits (accepted or refused) belongs to
+   * that entry: it is swallowed, once, if it comes before `swallowUntil` (epoch ms).
+   */
   swallowKey: string;
+  swallowUntil: number;
   /** Not-found lookups in this call (guessing limit). */
   notFoundCount: number;
   /** Node ids visited, in order (capped). */

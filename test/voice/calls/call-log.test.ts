@@ -4,6 +4,7 @@ import { CallLog, classifyOutcome } from '../../../src/voice/calls/call-log.js';
 import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
 import { Metrics } from '../../../src/http/metrics.js';
 import { testContext } from '../../helpers/context.js';
+import { newInstanceId } from '../../../src/store/lock.js';
 
 const OUTCOMES: Array<[string, string[], string | null, boolean, string]> = [
   ['transfer wins', ['status_read', 'transferred'], 'normal', false, 'transferred'],
@@ -51,17 +52,31 @@ describe('call log', () => {
     } finally { ctx.cleanup(); }
   });
 
-  it('calls left open by a crashed process are closed as lost', () => {
+  it('calls left open by a crashed process are closed as lost; a live instance\'s calls are not', () => {
     const ctx = testContext();
     try {
       const repo = new SqliteCallRepo(ctx.store.db);
       const a = new CallLog(ctx, repo);
       a.started({ callId: 'c9', direction: 'inbound', flowId: 'main', caller: '1', called: '96365' });
       a.flush();
-      const b = new CallLog(ctx, repo);
+      expect(repo.byId('c9')?.owner).toBe(ctx.instance);
+      // A call of another server that is still running (its pid is alive on this host).
+      const live = new CallLog({ ...ctx, instance: `${ctx.instance.split('/')[0]}/${process.ppid}/live` }, repo);
+      live.started({ callId: 'c8', direction: 'inbound', flowId: 'main', caller: '2', called: '96365' });
+      live.flush();
+      // The next server instance (a restart): the crashed instance's call is lost, the live one's untouched.
+      const b = new CallLog({ ...ctx, instance: newInstanceId() }, repo);
       b.start();
       expect(repo.byId('c9')).toMatchObject({ endReason: 'lost', outcome: 'abandoned' });
+      expect(repo.byId('c8')).toMatchObject({ endedAt: null, endReason: null });
       b.stop();
+      // A server never closes its own live calls either.
+      const self = new CallLog(ctx, repo);
+      a.started({ callId: 'c7', direction: 'inbound', flowId: 'main', caller: '3', called: '96365' });
+      a.flush();
+      self.start();
+      expect(repo.byId('c7')?.endedAt).toBeNull();
+      self.stop();
     } finally { ctx.cleanup(); }
   });
 });

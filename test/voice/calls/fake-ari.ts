@@ -1,5 +1,5 @@
 /** An in-memory AriPort that records requests, for session tests (the e2e tests use the real simulator). */
-import { AriRequestError, type AriChannelJson, type AriPort, type OriginateOptions, type RecordOptions } from '../../../src/voice/ari/types.js';
+import { AriRequestError, type AriChannelJson, type AriEndpointJson, type AriPort, type OriginateOptions, type RecordOptions } from '../../../src/voice/ari/types.js';
 
 export class FakeAri implements AriPort {
   /** Requests in the order they were sent, compact: 'play pb-1 sound:a,sound:b', 'stop pb-1', … */
@@ -54,7 +54,22 @@ export class FakeAri implements AriPort {
   async hangup(channelId: string): Promise<void> { this.calls.push(`hangup ${channelId}`); this.channels.delete(channelId); }
   async appChannelIds(): Promise<string[]> { return [...this.channels]; }
   async getChannel(id: string): Promise<AriChannelJson | null> { return this.channels.has(id) ? { id, state: 'Up' } : null; }
-  async originate(o: OriginateOptions): Promise<AriChannelJson> { this.calls.push(`originate ${o.endpoint}`); return { id: o.channelId ?? 'orig-1' }; }
+  /** Endpoints Asterisk knows ('PJSIP/operator' → state, channel ids); absent = 404. Default: PJSIP/operator online. */
+  readonly endpoints = new Map<string, { state: string; channelIds: string[] }>([['PJSIP/operator', { state: 'online', channelIds: [] }]]);
+  async originate(o: OriginateOptions): Promise<AriChannelJson> {
+    this.calls.push(`originate ${o.endpoint}`);
+    const ep = this.endpoints.get(o.endpoint);
+    // Real Asterisk: an endpoint that cannot be dialled (unknown, not registered) → 500 {"error":"Allocation failed"}.
+    if (!ep || ep.state !== 'online') throw new AriRequestError('HTTP 500', 500);
+    this.check('originate');
+    return { id: o.channelId ?? 'orig-1' };
+  }
+  async getEndpoint(tech: string, resource: string): Promise<AriEndpointJson | null> {
+    const ep = this.endpoints.get(`${tech}/${resource}`);
+    return ep ? { technology: tech, resource, state: ep.state, channel_ids: ep.channelIds } : null;
+  }
+  async startMoh(channelId: string, mohClass?: string): Promise<void> { this.calls.push(`moh ${channelId} ${mohClass ?? ''}`.trim()); this.check('moh'); }
+  async stopMoh(channelId: string): Promise<void> { this.calls.push(`stopMoh ${channelId}`); }
   async createBridge(id: string): Promise<void> { this.calls.push(`bridge ${id}`); }
   async addToBridge(id: string, ch: string[]): Promise<void> { this.calls.push(`addToBridge ${id} ${ch.join(',')}`); }
   async destroyBridge(id: string): Promise<void> { this.calls.push(`destroyBridge ${id}`); }

@@ -5,7 +5,10 @@
  * Steps: start | finish <n> (PlaybackFinished done of the n-th play) | dtmf <k> | wait <ms> |
  *        fail <kind> <status> (next request of that kind fails) | recfailed | hangup | stasisend |
  *        stored <seconds> (the last recording exists on "Asterisk") | unrecord (it is no longer live) |
- *        resync | vanish (the channel disappears from the app) | unknown <id> (a channel we do not know)
+ *        resync | vanish (the channel disappears from the app) | unknown <id> (a channel we do not know) |
+ *        keys <digits> (one ChannelDtmfReceived per key) | endpoint <tech/resource> <online|offline|absent|busy> |
+ *        ringfail | ringdone (the live ring-back playback finished failed / done) | answerop (the operator leg enters Stasis) |
+ *        opgone <cause> (the operator leg is destroyed before answering)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeWavPcm16 } from '../../../src/voice/tts/index.js';
@@ -13,11 +16,16 @@ import { CallLog } from '../../../src/voice/calls/call-log.js';
 import { MediaResolver } from '../../../src/voice/calls/media.js';
 import { CallManager } from '../../../src/voice/calls/manager.js';
 import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
-import { silentLogger } from '../../../src/log.js';
+import { memoryLogger, silentLogger } from '../../../src/log.js';
+import { ringbackMedia, ringbackWav } from '../../../src/voice/calls/ringback.js';
 import { engineFromYaml } from '../flow/driver.js';
 import { testContext } from '../../helpers/context.js';
 import { FakeAri } from './fake-ari.js';
 import { join } from 'node:path';
+import { withCheckDigit } from '../../../src/domain/query-code.js';
+
+const VALID = withCheckDigit('12345678901');
+const BAD = VALID.slice(0, 11) + String((Number(VALID[11]) + 1) % 10);
 
 const TWO_PLAYS = `
 id: main
@@ -43,7 +51,35 @@ nodes:
   bye: {verb: hangup, prompt: [p_bye], reason: normal}
 `;
 
-interface Case { label: string; flow: string; steps: string[]; calls: string[]; check?: (h: Harness) => void }
+const GATHER = `
+id: main
+start: g
+nodes:
+  g: {verb: gather, prompt: [p_enter], maxDigits: 12, terminator: '#', firstDigitTimeoutMs: 10000, interDigitTimeoutMs: 5000, validate: query-code, into: code, attempts: 3, invalid: [p_invalid], badCheckDigit: [p_badcheck], noInput: [p_silence], next: ok, onFailure: bye}
+  ok: {verb: hangup, prompt: [p_ok], reason: normal}
+  bye: {verb: hangup, prompt: [p_bye], reason: normal}
+`;
+
+const TRANSFER = `
+id: main
+start: x
+nodes:
+  x: {verb: transfer, answered: bye, noAnswer: busy}
+  busy: {verb: hangup, prompt: [p_busy], reason: normal}
+  bye: {verb: hangup, prompt: [p_bye], reason: normal}
+`;
+
+/** The generated ring-back as the manager requests it: the file URL repeated over the ring time (300 s transfer timeout + 5 s). */
+const RB_URI = `sound:http://127.0.0.1:1/media/tts/${ringbackWav().hash}.wav`;
+const RB_FILE = ringbackMedia(RB_URI, 305).join(',');
+const RB_TONE = 'tone:450/1000|0/4000';
+
+interface Case {
+  label: string; flow: string; steps: string[]; calls: string[]; check?: (h: Harness) => void;
+  ringback?: 'file' | 'tone' | 'moh'; noCache?: boolean;
+  /** Engine timers and watchdogs run this many times faster (default 1000; 1 = real time, nothing fires by itself). */
+  timeScale?: number;
+}
 
 const CASES: Case[] = [
   {
@@ -58,7 +94,7 @@ const CASES: Case[] = [
   },
   {
     label: 'DTMF during a prompt: the stop waits until Asterisk accepted the play, then the next prompt',
-    flow: MENU, steps: ['slowplay', 'start', 'dtmf 1', 'wait 50'],
+    flow: MENU, steps: ['slowplay', 'start', 'dtmf 1', 'settle 30'],
     calls: ['play pb-1 sound:p_menu', 'stop pb-1', 'play pb-2 sound:p_bye'],
   },
   {
@@ -82,6 +118,69 @@ const CASES: Case[] = [
     },
   },
   {
+    label: 'code entry: a wrong 12th digit, then the # the prompt asked for: the check-digit error plays whole and no attempt is lost',
+    flow: GATHER, timeScale: 1, steps: ['start', 'finish 1', `keys ${BAD}`, 'dtmf #', 'wait 20', 'finish 2', `keys ${BAD}`, 'dtmf #', 'wait 20', `keys ${VALID}`, 'dtmf #', 'wait 20'],
+    calls: ['play pb-1 sound:p_enter', 'play pb-14 sound:p_badcheck,sound:p_enter', 'play pb-27 sound:p_badcheck,sound:p_enter', 'stop pb-27', 'play pb-39 sound:p_ok'],
+  },
+  {
+    label: 'code entry: # alone neither stops the prompt nor costs an attempt',
+    flow: GATHER, timeScale: 1, steps: ['start', 'dtmf #', 'dtmf #', 'dtmf #', 'wait 20', `keys ${VALID}`, 'wait 20'],
+    calls: ['play pb-1 sound:p_enter', 'stop pb-1', 'play pb-13 sound:p_ok'],
+  },
+  {
+    label: 'transfer: ring-back starts at once as the generated 450 Hz file (no tone zone needed)',
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'answerop', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'bridge br-c1-1', 'addToBridge br-c1-1 c1,c1-op1'],
+  },
+  {
+    label: 'transfer: the ring-back file fails (Asterisk cannot fetch it) → a literal 450 Hz tone, not silence',
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_TONE}`],
+  },
+  {
+    label: 'transfer: ring-back keeps playing for as long as the operator rings',
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'ringdone', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_FILE}`],
+  },
+  {
+    label: 'transfer: tone mode on an Asterisk without a cn zone (playback fails at once) → the literal tone',
+    flow: TRANSFER, timeScale: 1, ringback: 'tone', steps: ['start', 'wait 20', 'ringfail', 'wait 20'],
+    calls: ['play c1-ring-1-1 tone:ring;tonezone=cn', 'originate PJSIP/operator', `play c1-ring-1-2 ${RB_TONE}`],
+  },
+  {
+    label: 'transfer: no prompt cache for the file → the literal tone straight away',
+    flow: TRANSFER, timeScale: 1, noCache: true, steps: ['start', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_TONE}`, 'originate PJSIP/operator'],
+  },
+  {
+    label: 'transfer: music on hold when configured, stopped when the operator answers',
+    flow: TRANSFER, timeScale: 1, ringback: 'moh', steps: ['start', 'wait 20', 'answerop', 'wait 20'],
+    calls: ['moh c1 default', 'originate PJSIP/operator', 'stopMoh c1', 'bridge br-c1-1', 'addToBridge br-c1-1 c1,c1-op1'],
+  },
+  {
+    label: 'transfer: operator phone not registered → refused originate logged in words, the caller gets the fallback',
+    flow: TRANSFER, timeScale: 1, steps: ['endpoint PJSIP/operator offline', 'start', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
+    check: (h) => {
+      const line = h.logs.lines.find((l) => l.includes('operator originate failed'));
+      expect(line).toMatch(/endpoint not registered \(state offline/);
+      expect(line).toMatch(/坐席话机未注册/);
+      expect(line).not.toMatch(/: HTTP 500"?$/);
+    },
+  },
+  {
+    label: 'transfer: operator endpoint not configured in Asterisk → "endpoint not found"',
+    flow: TRANSFER, timeScale: 1, steps: ['endpoint PJSIP/operator absent', 'start', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
+    check: (h) => expect(h.logs.lines.find((l) => l.includes('operator originate failed'))).toMatch(/endpoint not found \(not configured in Asterisk/),
+  },
+  {
+    label: 'transfer: operator leg rejected busy (cause 17) → "operator busy" in the log',
+    flow: TRANSFER, timeScale: 1, steps: ['start', 'wait 20', 'opgone 17', 'wait 20'],
+    calls: [`play c1-ring-1-1 ${RB_FILE}`, 'originate PJSIP/operator', 'stop c1-ring-1-1', 'play pb-2 sound:p_busy'],
+    check: (h) => expect(h.logs.lines.find((l) => l.includes('operator leg ended unanswered'))).toMatch(/operator busy \(cause 17/),
+  },
+  {
     label: 'resync: a channel we know nothing about gets the sorry prompt, then a hang-up',
     flow: MENU, steps: ['unknown x9', 'resync', 'wait 5', 'finish 1', 'wait 5'],
     calls: ['play sorry-x9-1 sound:system_busy', 'hangup x9'],
@@ -97,27 +196,33 @@ const CASES: Case[] = [
   },
 ];
 
-interface Harness { ctx: ReturnType<typeof testContext>; ari: FakeAri; manager: CallManager; callLog: CallLog }
+interface Harness { ctx: ReturnType<typeof testContext>; ari: FakeAri; manager: CallManager; callLog: CallLog; logs: ReturnType<typeof memoryLogger> }
 const cleanups: Array<() => void> = [];
 afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
 
-function harness(flow: string): Harness {
+async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache' | 'timeScale'>): Promise<Harness> {
   const ctx = testContext();
   const ari = new FakeAri();
+  const logs = memoryLogger();
   const callLog = new CallLog(ctx, new SqliteCallRepo(ctx.store.db), 10_000);
-  const media = new MediaResolver({ cache: null, catalogue: {}, publicUrl: () => 'http://127.0.0.1:1', timeZone: 'Asia/Shanghai', log: silentLogger });
+  // A prompt cache directory (only its dir is used here): the ring-back file is written into it.
+  const cache = c.noCache ? null : ({ dir: join(ctx.config.data.dir, 'tts'), recordedPrompt: () => false } as unknown as ConstructorParameters<typeof MediaResolver>[0]['cache']);
+  const media = new MediaResolver({ cache, catalogue: {}, publicUrl: () => 'http://127.0.0.1:1', timeZone: 'Asia/Shanghai', log: silentLogger });
+  if (!c.noCache) await media.prepareRingback();
   const manager = new CallManager({
-    ctx, engine: engineFromYaml(flow), ari, media, callLog, log: silentLogger,
+    ctx, engine: engineFromYaml(c.flow), ari, media, callLog, log: logs,
     effects: { ctx, ari, sms: null, recordingsDir: join(ctx.config.data.dir, 'recordings'), minRecordingSec: 1, log: silentLogger },
-    app: 'hotline96365', timeScale: 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 5, maxRecordingSec: 180, maxLookupsPerCall: 3,
+    app: 'hotline96365', timeScale: c.timeScale ?? 1000, operatorEndpoint: 'PJSIP/operator', transferTimeoutSec: 300, maxRecordingSec: 180, maxLookupsPerCall: 3,
+    ringback: c.ringback ?? 'file', mohClass: 'default',
   });
   cleanups.push(() => { manager.stop(); ctx.cleanup(); });
-  return { ctx, ari, manager, callLog };
+  return { ctx, ari, manager, callLog, logs };
 }
 
 const chan = (id: string) => ({ id, state: 'Up', caller: { number: '13800001111' }, dialplan: { exten: '96365' } });
 
-async function run(h: Harness, step: string): Promise<void> {
+/** `settle N`: wait (up to 10 s, for a loaded machine) until the case's calls were made, then N ms for any extra. */
+async function run(h: Harness, step: string, expectedCalls = 0): Promise<void> {
   const [verb, a, b] = step.split(' ');
   const { ari, manager } = h;
   switch (verb) {
@@ -130,7 +235,14 @@ async function run(h: Harness, step: string): Promise<void> {
       break;
     }
     case 'dtmf': manager.onEvent({ type: 'ChannelDtmfReceived', digit: a, channel: chan('c1') }); break;
+    case 'keys': for (const k of a) manager.onEvent({ type: 'ChannelDtmfReceived', digit: k, channel: chan('c1') }); break;
     case 'wait': await new Promise((r) => setTimeout(r, Number(a))); break;
+    case 'settle': {
+      const end = Date.now() + 10_000;
+      while (ari.calls.filter((x) => !x.startsWith('stopRecording')).length < expectedCalls && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, Number(a)));
+      break;
+    }
     case 'fail': ari.failNext.set(a, Number(b)); break;
     case 'slowplay': ari.playDelayMs = 30; break;
     case 'recfailed': manager.onEvent({ type: 'RecordingFailed', recording: { name: ari.recordNames.at(-1), state: 'failed', cause: 'disk full', target_uri: 'channel:c1' } }); break;
@@ -141,6 +253,18 @@ async function run(h: Harness, step: string): Promise<void> {
     case 'resync': await manager.resync(); break;
     case 'vanish': ari.channels.delete('c1'); break;
     case 'unknown': ari.channels.add(a); break;
+    case 'endpoint': {
+      if (b === 'absent') ari.endpoints.delete(a);
+      else ari.endpoints.set(a, { state: b === 'busy' ? 'online' : b, channelIds: b === 'busy' ? ['other'] : [] });
+      break;
+    }
+    case 'ringfail': case 'ringdone': {
+      const id = [...ari.playIds].reverse().find((x) => x.includes('-ring-'))!;
+      manager.onEvent({ type: 'PlaybackFinished', playback: { id, state: verb === 'ringfail' ? 'failed' : 'done', target_uri: 'channel:c1' } });
+      break;
+    }
+    case 'answerop': ari.channels.add('c1-op1'); manager.onEvent({ type: 'StasisStart', args: ['transfer', 'c1'], channel: { id: 'c1-op1', state: 'Up' } }); break;
+    case 'opgone': manager.onEvent({ type: 'ChannelDestroyed', cause: Number(a), channel: { id: 'c1-op1' } }); break;
     default: throw new Error(`unknown step ${step}`);
   }
   await new Promise((r) => setImmediate(r));
@@ -149,9 +273,11 @@ async function run(h: Harness, step: string): Promise<void> {
 describe('call session rules (FakeAri)', () => {
   for (const c of CASES) {
     it(c.label, async () => {
-      const h = harness(c.flow);
-      for (const s of c.steps) await run(h, s);
-      expect(h.ari.calls.filter((x) => !x.startsWith('stopRecording'))).toEqual(c.calls);
+      const h = await harness(c);
+      for (const s of c.steps) await run(h, s, c.calls.length);
+      // Media URLs are signed (…/<hash>/<expiry>/<signature>.wav): compared by file.
+      const unsigned = (x: string) => x.replace(/\/media\/tts\/([0-9a-f]{64})\/\d+\/[0-9a-f]{64}\.wav/g, '/media/tts/$1.wav');
+      expect(h.ari.calls.filter((x) => !x.startsWith('stopRecording')).map(unsigned)).toEqual(c.calls);
       c.check?.(h);
     });
   }

@@ -70,6 +70,20 @@ nodes:
   bye: {verb: hangup, prompt: [bye]}
 `;
 
+const GATHER_MENU = `
+start: g
+nodes:
+  g: {verb: gather, prompt: [enter], maxDigits: 4, interDigitTimeoutMs: 3000, into: x, next: m, onFailure: bye}
+  m:
+    verb: menu
+    prompt: [menu_p]
+    options: {'#': hash, '1': one}
+    onFailure: bye
+  hash: {verb: hangup, prompt: [p_hash]}
+  one: {verb: hangup, prompt: [p_one]}
+  bye: {verb: hangup, prompt: [bye]}
+`;
+
 const LOOKUP = `
 start: g
 nodes:
@@ -274,8 +288,40 @@ const cases: Case[] = [
     ['start', ['play enter']], ['done', ['timer 8000']], ['press 12*', [...typing(2, 3000, 'cancel'), 'cancel', 'play bad enter']],
     ['press A', ['stop', 'play bad enter']], ['press x', ['stop', 'play bye']],
   ] },
-  { label: 'gather: # alone is an empty entry', flow: GATHER, script: [
-    ['start', ['play enter']], ['press #', ['stop', 'play bad enter']],
+  { label: 'gather: # alone is an empty entry: ignored (the prompt goes on), never counted as an attempt', flow: GATHER, script: [
+    ['start', ['play enter']], ['press #', []], ['press #', []], ['done', ['timer 8000']], ['press #', []], ['press #', []],
+    ...pressEach(VALID.slice(0, 11), ['cancel', 'timer 3000']),
+    [`press ${VALID[11]}`, ['cancel', `play got digits:${VALID}`]],
+  ] },
+  { label: 'gather: empty entries do not use up attempts; only timeouts and real entries do', flow: GATHER, script: [
+    ['start', ['play enter']], ['done', ['timer 8000']],
+    ['tick', ['play silence enter']], ['press #', []], ['done', ['timer 8000']],
+    ['tick', ['play silence enter']], ['press #', []], ['press #', []], ['done', ['timer 8000']],
+    ['tick', ['play bye']],
+  ] },
+  { label: 'gather: a wrong check digit at the 12th key — the # that follows belongs to that entry: the error plays whole, one attempt used', flow: GATHER, script: [
+    ['start', ['play enter']], ['done', ['timer 8000']],
+    ...pressEach(BAD.slice(0, 11), ['cancel', 'timer 3000']),
+    [`press ${BAD[11]}`, ['cancel', 'play badcheck enter']],
+    ['press #', []],
+    ['done', ['timer 8000']],
+    [`press ${BAD}`, [...typing(11, 3000, 'cancel'), 'cancel', 'play badcheck enter']],
+    ['press #', []],
+    [`press ${VALID}`, [...typing(11, 3000, 'stop'), 'cancel', `play got digits:${VALID}`]],
+  ] },
+  { label: 'gather: a # pressed twice after a wrong 12th digit still neither cuts the error nor costs an attempt', flow: GATHER, script: [
+    ['start', ['play enter']], [`press ${BAD}`, [...typing(11, 3000, 'stop'), 'cancel', 'play badcheck enter']],
+    ['press #', []], ['press #', []], ['done', ['timer 8000']],
+    [`press ${BAD}`, [...typing(11, 3000, 'cancel'), 'cancel', 'play badcheck enter']],
+    [`press ${BAD}`, [...typing(11, 3000, 'stop'), 'cancel', 'play bye']],
+  ] },
+  { label: 'gather: the swallowed # belongs to the entry only right after it (a menu may use # later)', flow: GATHER_MENU, script: [
+    ['start', ['play enter']], ['press 1234', [...typing(3, 3000, 'stop'), 'cancel', 'play menu_p']],
+    ['press #', []], ['press #', ['stop', 'play p_hash']],
+  ] },
+  { label: 'gather: a # long after a fixed-length entry is a key of its own', flow: GATHER_MENU, script: [
+    ['start', ['play enter']], ['press 1234', [...typing(3, 3000, 'stop'), 'cancel', 'play menu_p']],
+    ['wait 3500', []], ['press #', ['stop', 'play p_hash']],
   ] },
   { label: 'gather: clear key erases, minDigits and a pattern validate', flow: GATHER_PIN, script: [
     ['start', ['play enter']], ['press 12*', ['stop', 'timer 3000', 'cancel', 'timer 3000', 'cancel', 'timer 8000']],

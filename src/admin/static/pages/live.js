@@ -2,12 +2,16 @@
 import { add, api, bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, phoneText, state, statusTag, tag } from '../lib.js';
 
 const LINK_ZH = { bound: '已连接', bound_trx: '已连接', connected: '已连接', up: '已连接', connecting: '连接中', binding: '绑定中', down: '断开', disconnected: '断开', closed: '断开' };
+// ARI: 'replaced' = another process took the Stasis app over (no calls reach this server).
+const ARI_ZH = { connected: '已连接', connecting: '连接中', reconnecting: '重连中', down: '断开', stopped: '已停止', replaced: '应用被其他进程接管 App taken over', 'app-not-registered': '应用未注册 App not registered' };
 
 export function render(root) {
   const dept = state.session.user.role === 'department';
   const dot = h('span', { class: 'live-dot' });
   const connText = h('span', null, '连接中…');
   const link = h('div', { class: 'stat', id: 'live-link' }, '—');
+  const ari = h('div', { class: 'stat', id: 'live-ari' }, '—');
+  const setAri = (st) => { ari.textContent = ARI_ZH[st] ?? String(st ?? '—'); ari.classList.toggle('bad', st !== 'connected'); };
   const queued = h('div', { class: 'stat', id: 'live-queued' }, '—');
   const rate = h('div', { class: 'stat', id: 'live-rate' }, '—');
   const callsBody = h('tbody', { id: 'live-calls' });
@@ -82,6 +86,8 @@ export function render(root) {
     if (!s.smsRunning) { link.textContent = '未运行'; }
     const smpp = s.health?.components?.smpp ?? s.health?.components?.sms;
     if (smpp) link.textContent = LINK_ZH[smpp.state] ?? smpp.state;
+    const a = s.health?.components?.ari;
+    if (a) setAri(a.state);
   };
   applySnapshot(liveStatus.snapshot);
 
@@ -96,6 +102,7 @@ export function render(root) {
       case 'call.updated': if (d.callId) { calls.set(d.callId, { ...calls.get(d.callId), ...d }); drawCalls(); } break;
       case 'call.ended': calls.delete(d.callId); drawCalls(); loadRecent(); break;
       case 'sms.link': link.textContent = LINK_ZH[d.state] ?? String(d.state ?? '—'); break;
+      case 'ari.link': setAri(d.state); break;
       case 'sms.outbox': setSms(d); break;
       default: break;
     }
@@ -105,6 +112,7 @@ export function render(root) {
   add(root, h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
     dept ? null : h('div', { class: 'grid3' },
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'SMPP 链路 Link'), link),
+      state.session.features.voice ? h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'Asterisk ARI'), ari) : null,
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发件队列 Outbox queued'), queued),
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, '发送速率 条/秒 Messages/s'), rate)),
     h('div', { class: 'grid2' },
