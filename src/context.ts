@@ -7,6 +7,7 @@ import type { FeedbackService, SubscriptionService } from './domain/feedback.js'
 import type { WorkingCalendar } from './domain/calendar.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
+import type { StorageHealth } from './store/health.js';
 
 export type ComponentState = { ok: boolean; state: string; detail?: Record<string, unknown> };
 
@@ -37,6 +38,8 @@ export interface AppContext {
   subscriptions: SubscriptionService;
   metrics: Metrics;
   health: HealthRegistry;
+  /** Full disk / failing writes: state, rate-limited logging, read by /health, the panel, the dispatcher (src/store/health.ts). */
+  storage: StorageHealth;
   log: Logger;
   now: () => Date;
   /** This server process (`<host>/<pid>/<random>`): recorded as the owner of the calls it handles. */

@@ -10,6 +10,7 @@ import { DeclarationService } from './domain/declarations.js';
 import { FeedbackService, SubscriptionService } from './domain/feedback.js';
 import { Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
+import { isStorageFull, StorageHealth } from './store/health.js';
 import { newInstanceId } from './store/lock.js';
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -31,6 +32,9 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   const now = opts.now ?? (() => new Date());
   const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
   const bus = new EventBus();
+  // A storage error in a listener (e.g. the push rows of a status event) is not swallowed: it fails the
+  // emitter's transaction, so a step is never stored without its pushes.
+  bus.rethrowIf(isStorageFull);
   bus.onListenerError(({ name, err }) => log.error('event listener failed', { event: name, error: (err as Error)?.message ?? String(err) }));
   const calendar = loadCalendar(config);
   const tz = config.time.zone;
@@ -46,5 +50,13 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   const metrics = new Metrics();
   const health = new HealthRegistry();
   health.register('store', () => ({ ok: store.healthy(), state: store.healthy() ? 'ok' : 'error' }));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, log, now, instance: opts.instance ?? newInstanceId() };
+  const storage = new StorageHealth({
+    log: log.child('storage'), dir: config.data.dir, minFreeMb: config.data.min_free_mb,
+    headroom: () => (store.db.open ? store.headroomBytes() : null),
+  });
+  storage.checkFree(); // warns at start when free space is low
+  health.register('storage', () => storage.snapshot());
+  storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
+  metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
 }

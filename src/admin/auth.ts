@@ -7,8 +7,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SqliteStaffRepo, StaffRole, StaffSession, StaffUser } from '../store/repos/staff.js';
 import { STAFF_ROLES } from '../store/repos/staff.js';
 import type { Store } from '../store/index.js';
+import { isStorageFull } from '../store/health.js';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { AddressThrottle, HashGate } from './login-guard.js';
+
+/** Bookkeeping writes on a read path (last seen, an expired session) are skipped on a full disk: reading still works. */
+function bestEffort(fn: () => void): void {
+  try { fn(); } catch (e) { if (!isStorageFull(e)) throw e; }
+}
 
 export const SESSION_COOKIE = 'hotline_sid';
 export const LOCKOUT_MINUTES = 15;
@@ -175,11 +181,11 @@ export class StaffAuth {
     const session = this.repo.session(idHash);
     if (!session) return null;
     const now = this.o.now();
-    if (new Date(session.expiresAt).getTime() <= now.getTime()) { this.repo.deleteSession(idHash); return null; }
+    if (new Date(session.expiresAt).getTime() <= now.getTime()) { bestEffort(() => this.repo.deleteSession(idHash)); return null; }
     const user = this.repo.byId(session.userId);
     if (!user || user.disabled) return null;
     // Touch at most once a minute (no write per request).
-    if (now.getTime() - new Date(session.lastSeenAt).getTime() > 60_000) this.repo.touchSession(idHash, now.toISOString());
+    if (now.getTime() - new Date(session.lastSeenAt).getTime() > 60_000) bestEffort(() => this.repo.touchSession(idHash, now.toISOString()));
     return { session, user };
   }
 

@@ -17,6 +17,7 @@ export const SCHEMA = {
     checkpoint: { kind: 'enum', def: 'background', values: ['background', 'inline'], doc: 'WAL checkpoints in a worker thread, off the event loop (background), or SQLite\'s auto-checkpoint on commit (inline)' },
     calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },
     retention_days: { kind: 'int', def: 730, min: 30, doc: 'Days to keep SMS/call logs and recordings of closed items' },
+    min_free_mb: { kind: 'int', def: 200, min: 0, doc: 'Warn (at start, in /health and the panel) when the data directory has less free disk space (MiB)' },
   },
   http: {
     host: { kind: 'string', def: '127.0.0.1', doc: 'HTTP listen address' },

@@ -90,7 +90,6 @@ export class DeclarationService {
   upsert(dept: Department, code: string, rawInput: DeclarationInput, opts: { queryCode?: string } = {}): { declaration: Declaration; created: boolean } {
     const now = this.now();
     const nowIso = now.toISOString();
-    const emit: Array<() => void> = [];
     const input = cleanStrings(rawInput);
     const result = this.d.tx.transaction(() => {
       const existing = this.findForDepartment(dept, code);
@@ -129,10 +128,10 @@ export class DeclarationService {
         status, handlerName: null, handlerTitle: null, opinion: null, details: null,
         occurredAt: acceptedAt.toISOString(), receivedAt: nowIso, applied: true,
       });
-      emit.push(() => this.d.bus.emit('declaration.changed', { declaration: decl, event, previousStatus: null, statusChanged: true, created: true }));
+      // Emitted inside the transaction: the pushes it queues commit with the declaration, or neither does.
+      this.d.bus.emit('declaration.changed', { declaration: decl, event, previousStatus: null, statusChanged: true, created: true });
       return { declaration: decl, created: true };
     });
-    emit.forEach((f) => f());
     return result;
   }
 
@@ -165,7 +164,6 @@ export class DeclarationService {
     const bad = checkEventInput(input, { nowMs: now.getTime(), skewMs: this.skewMs });
     if (bad) throw invalid(bad.message, bad.field);
     const nowIso = now.toISOString();
-    let emitPayload: Parameters<EventBus['emit']>[1] | null = null;
     const result = this.d.tx.transaction((): ApplyResult => {
       const decl = this.findForDepartment(dept, code);
       if (!decl) throw notFound('declaration not found');
@@ -189,10 +187,10 @@ export class DeclarationService {
         status: input.status, statusAt: occurredIso,
         closedAt: decided ? (decl.closedAt ?? occurredIso) : null,
       }, nowIso, decl);
-      emitPayload = { declaration: updated, event, previousStatus: decl.status, statusChanged: decl.status !== input.status, created: false };
+      // Inside the transaction: the pushes commit with the step, or neither does.
+      this.d.bus.emit('declaration.changed', { declaration: updated, event, previousStatus: decl.status, statusChanged: decl.status !== input.status, created: false });
       return { event, declaration: updated, duplicate: false, applied: true };
     });
-    if (emitPayload) this.d.bus.emit('declaration.changed', emitPayload);
     return result;
   }
 
@@ -208,8 +206,7 @@ export class DeclarationService {
     const bad = textProblem(why);
     if (bad) throw invalid(`reason: ${bad}`, 'reason');
     const nowIso = this.now().toISOString();
-    let emitPayload: Parameters<EventBus['emit']>[1] | null = null;
-    const result = this.d.tx.transaction((): VoidResult => {
+    return this.d.tx.transaction((): VoidResult => {
       const decl = this.findForDepartment(dept, code);
       if (!decl) throw notFound('declaration not found');
       const ev = this.d.declarations.eventByEventId(dept.id, eventId);
@@ -229,12 +226,11 @@ export class DeclarationService {
       const statusChanged = updated.status !== decl.status;
       if (statusChanged) {
         const setter = steps.find((s) => s.id === derived.statusStepId)!;
-        emitPayload = { declaration: updated, event: { ...setter, applied: true }, previousStatus: decl.status, statusChanged, created: false };
+        // Inside the transaction (as for a new step): the notices commit with the void, or neither does.
+        this.d.bus.emit('declaration.changed', { declaration: updated, event: { ...setter, applied: true }, previousStatus: decl.status, statusChanged, created: false });
       }
       return { event: voided, declaration: updated, alreadyVoided: false, statusChanged };
     });
-    if (emitPayload) this.d.bus.emit('declaration.changed', emitPayload);
-    return result;
   }
 
   /**

@@ -17,16 +17,27 @@ export interface DomainEvents {
   'sms.inbound': Record<string, unknown>;
   'ari.link': Record<string, unknown>;
   'ami.link': Record<string, unknown>;
+  /** Storage state changed (ok / low / full): the live panel's banner. */
+  'storage.state': Record<string, unknown>;
 }
 
 export type DomainEventName = keyof DomainEvents;
 
 export class EventBus {
   private readonly emitter = new EventEmitter();
+  private rethrow: (err: unknown) => boolean = () => false;
   constructor() { this.emitter.setMaxListeners(100); }
+  /**
+   * Listener errors this predicate accepts are thrown back at the emitter instead of being reported
+   * (a failed write must fail the emitter's transaction rather than leave it half done).
+   */
+  rethrowIf(pred: (err: unknown) => boolean): void { this.rethrow = pred; }
   on<K extends DomainEventName>(name: K, fn: (payload: DomainEvents[K]) => void): () => void {
     const wrapped = (p: DomainEvents[K]) => {
-      try { fn(p); } catch (err) { this.emitter.emit('listener-error', { name, err }); }
+      try { fn(p); } catch (err) {
+        if (this.rethrow(err)) throw err;
+        this.emitter.emit('listener-error', { name, err });
+      }
     };
     this.emitter.on(name, wrapped);
     return () => this.emitter.off(name, wrapped);
@@ -44,5 +55,5 @@ export class EventBus {
 
 export const ALL_EVENTS: DomainEventName[] = [
   'declaration.changed', 'feedback.created', 'feedback.updated', 'feedback.answered', 'feedback.reopened',
-  'call.updated', 'call.ended', 'sms.link', 'sms.outbox', 'sms.inbound', 'ari.link', 'ami.link',
+  'call.updated', 'call.ended', 'sms.link', 'sms.outbox', 'sms.inbound', 'ari.link', 'ami.link', 'storage.state',
 ];

@@ -86,9 +86,13 @@ export class FeedbackService {
     if (f.status === 'closed') throw conflict('feedback is closed');
     if (!answer.trim()) throw invalid('answer is empty');
     const nowIso = this.now().toISOString();
-    const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
-    this.d.bus.emit('feedback.answered', { feedback: updated });
-    return updated;
+    // One transaction with what the channels queue on 'feedback.answered' (the SMS answer and survey):
+    // an answer is never stored without its delivery, even when the disk fills in between.
+    return this.d.tx.transaction(() => {
+      const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
+      this.d.bus.emit('feedback.answered', { feedback: updated });
+      return updated;
+    });
   }
 
   /** Staff classify an item (a 诉求 recorded from free text becomes a complaint, a consultation …). */

@@ -16,7 +16,11 @@ export async function buildHttp(ctx: AppContext, plugins: HttpPlugin[] = []): Pr
     return503OnClosing: true,
     forceCloseConnections: true,
   });
-  app.setErrorHandler(errorHandler(ctx.log.child('http')));
+  app.setErrorHandler(errorHandler(ctx.log.child('http'), ctx.storage));
+  // A write answered 2xx/3xx committed: a full-storage incident is over.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) ctx.storage.success();
+  });
   // JSON answers never carry a raw <, > or &: citizen text is harmless even if a client mis-sniffs it.
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { STORAGE_UNAVAILABLE_MESSAGE, type StorageHealth } from '../store/health.js';
 
 export class HttpError extends Error {
   constructor(readonly statusCode: number, readonly error: string, message: string) { super(message); }
@@ -12,9 +13,13 @@ const DOMAIN_STATUS: Record<DomainError['code'], [number, string]> = {
   invalid: [422, 'unprocessable'], bad_check_digit: [422, 'bad_check_digit'],
 };
 
-export function errorHandler(log: Logger) {
+export function errorHandler(log: Logger, storage?: StorageHealth) {
   return (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send({ error: err.error, message: err.message });
+    // A full disk (or a failing one): nothing was stored; say so clearly, log it rate-limited.
+    if (storage?.failure(err, `http ${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}`)) {
+      return reply.status(503).header('retry-after', '30').send({ error: 'storage_unavailable', message: STORAGE_UNAVAILABLE_MESSAGE });
+    }
     if (err instanceof DomainError) {
       const [code, name] = DOMAIN_STATUS[err.code];
       return reply.status(code).send(err.field ? { error: name, message: err.message, field: err.field } : { error: name, message: err.message });

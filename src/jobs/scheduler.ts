@@ -8,7 +8,7 @@
  *  - retention: after data.retention_days finished outbox rows, the call log, recordings and inbound SMS
  *    (with their raw parts) of finished items are purged; unmatched receipts after a week; personal
  *    call-back audio past its TTL and non-prompt files of the shared TTS cache after a week.
- * Every job body is a plain method, so tests call it directly.
+ * Every job body is a plain method, so tests call it directly. While the storage is full the jobs skip.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.js';
@@ -30,6 +30,9 @@ export interface Jobs extends Component {
 export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: VoiceChannel | null = null): Jobs {
   const log = ctx.log.child('jobs');
   const tasks: ScheduledTask[] = [];
+  /** Jobs skipped while the storage was full, run once it is writable again. */
+  const owed = new Map<string, () => void>();
+  let offStorage: (() => void) | null = null;
   const tz = ctx.config.time.zone;
 
   const jobs: Jobs = {
@@ -91,13 +94,28 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
     async start() {
       const [qh, qm] = ctx.config.sms.quiet_end.split(':').map(Number);
       const opts = { timezone: tz, noOverlap: true };
-      const guard = (name: string, fn: () => unknown) => () => { try { fn(); } catch (e) { log.error(`job ${name} failed`, { error: (e as Error).message }); } };
+      // Full disk: a job is skipped and owed; it runs once when the storage is writable again. A storage
+      // error is logged by the storage health, rate-limited.
+      const guard = (name: string, fn: () => unknown) => {
+        const run = () => {
+          if (ctx.storage.full) { owed.set(name, run); return; }
+          owed.delete(name);
+          try { fn(); } catch (e) {
+            if (ctx.storage.failure(e, `job ${name}`)) owed.set(name, run);
+            else log.error(`job ${name} failed`, { error: (e as Error).message });
+          }
+        };
+        return run;
+      };
+      offStorage = ctx.storage.onChange((st) => { if (st !== 'full') for (const run of [...owed.values()]) run(); });
       tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...opts, name: 'quiet-release' }));
       tasks.push(cron.schedule('*/5 * * * *', guard('sweep', () => { jobs.releaseQuietHours(); jobs.expireStale(); }), { ...opts, name: 'sweep' }));
       tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...opts, name: 'overdue-reminder' }));
       tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...opts, name: 'retention' }));
     },
     async stop() {
+      offStorage?.();
+      owed.clear();
       for (const t of tasks) await t.stop();
       tasks.length = 0;
     },

@@ -23,6 +23,9 @@ import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
 import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../sim/smsc/index.js';
 
+/** deliver_sm_resp for a PDU that could not be stored (full disk): temporary, the SMSC delivers it again later. */
+const ESME_RX_T_APPN = 0x64;
+
 export interface SmsChannelOptions {
   /** Use this simulator instead of starting one (tests, demo). */
   simulator?: SmscSimulator | null;
@@ -108,7 +111,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         log.info('sms in', { phone: row.phone, command: r.command, outcome: r.outcome });
       }
     } catch (e) {
-      log.error('processing an inbound SMS failed; it stays queued for a retry', { id, error: (e as Error).message });
+      if (!ctx.storage.failure(e, 'sms inbound processing')) log.error('processing an inbound SMS failed; it stays queued for a retry', { id, error: (e as Error).message });
     }
   }
 
@@ -131,7 +134,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     try {
       ctx.store.transaction(() => repo.confirmAcks(ids, new Date().toISOString()));
     } catch (e) {
-      log.warn('could not record that the SMSC read our deliver_sm_resp', { parts: ids.length, error: (e as Error).message });
+      if (!ctx.storage.failure(e, 'sms inbound ack record')) log.warn('could not record that the SMSC read our deliver_sm_resp', { parts: ids.length, error: (e as Error).message });
     }
   }
 
@@ -146,7 +149,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         const text = decodeShortMessage(ev.payload, 1, { dc0 }).text;
         const r = parseReceipt({ shortMessage: text, tlvs: ev.tlvs as never });
         // The receipt joins the dispatcher's next batched commit; the SMSC gets its ack only after that commit.
-        if (r) { dispatcher.onReceipt(r, text.slice(0, 300), () => ev.ack(0)); return; }
+        if (r) { dispatcher.onReceipt(r, text.slice(0, 300), (status = 0) => ev.ack(status)); return; }
         log.warn('unreadable delivery receipt acknowledged', { from: ev.sourceAddr });
         ev.ack(0);
         return;
@@ -215,8 +218,14 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       opts.inboundStep?.('persisted', { partId, inboundId });
       ev.ack(0, () => confirmLater([partId]));
       opts.inboundStep?.('acked', { partId, inboundId });
+      ctx.storage.success();
       if (inboundId !== null) processInbound(inboundId);
     } catch (e) {
+      if (ctx.storage.failure(e, 'sms inbound')) {
+        // Full disk: answered with a temporary error, so the SMSC keeps it and delivers it again later.
+        ev.ack(ESME_RX_T_APPN);
+        return;
+      }
       // Not stored: not acknowledged, and the SMSC will deliver it again.
       log.error('inbound PDU handling stopped', { from: ev.sourceAddr, error: (e as Error).message });
     }
@@ -229,13 +238,25 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       const open = openSets.get(set.key);
       openSets.delete(set.key);
       log.warn('long SMS incomplete after timeout; processed as received', { from: set.source, missing: set.missing });
-      try {
-        const id = ctx.store.transaction(() => insertAssembled(set, open?.dest ?? cfg.smpp.source_addr, open?.rows.values() ?? []));
-        processInbound(id);
-      } catch (e) {
-        // Its parts stay open in the store: the next start assembles them again.
-        log.error('an incomplete long SMS could not be stored', { from: set.source, error: (e as Error).message });
-      }
+      storeExpired({ set, dest: open?.dest ?? cfg.smpp.source_addr, rows: [...(open?.rows.values() ?? [])] });
+    }
+  }
+
+  /** Timed-out long MO whose message could not be written for a full disk: written by a later tick. */
+  const expiredRetry: Array<{ set: Reassembled; dest: string; rows: number[] }> = [];
+  function storeExpired(x: { set: Reassembled; dest: string; rows: number[] }): boolean {
+    try {
+      processInbound(ctx.store.transaction(() => insertAssembled(x.set, x.dest, x.rows)));
+    } catch (e) {
+      if (ctx.storage.failure(e, 'sms inbound reassembly')) { expiredRetry.push(x); return false; }
+      // Its parts stay open in the store: the next start assembles them again.
+      log.error('an incomplete long SMS could not be stored', { from: x.set.source, error: (e as Error).message });
+    }
+    return true;
+  }
+  function retryExpired(): void {
+    while (expiredRetry.length && !ctx.storage.full) {
+      if (!storeExpired(expiredRetry.shift()!)) return;
     }
   }
 
@@ -324,7 +345,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       link = new SmppLink(linkConfig());
       dispatcher = new Dispatcher(repo, link, {
         sourceAddr: cfg.smpp.source_addr, window: cfg.smpp.window, tps: cfg.smpp.tps, maxSegments: cfg.sms.max_segments,
-        maxAttempts: cfg.sms.max_attempts, log, now: ctx.now,
+        maxAttempts: cfg.sms.max_attempts, log, now: ctx.now, storage: ctx.storage,
         onStatus: (_id, status) => { mt.inc({ status }); },
       });
       let kickScheduled = false;
@@ -339,16 +360,26 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       ctx.metrics.gauge('hotline_sms_outbox', 'Outbox rows by status', () => Object.entries(repo.countsByStatus()).map(([status, value]) => ({ labels: { status }, value })));
       ctx.metrics.gauge('hotline_smpp_link_up', 'SMPP link bound (1) or not (0)', () => (link.state === 'bound' || link.state === 'throttled' ? 1 : 0));
       ctx.metrics.gauge('hotline_sms_segments_per_second', 'Segments submitted per second (5 s average)', () => dispatcher.rate());
-      rebuild();
-      drainInbound();
-      outbox.expireStale();
-      outbox.releaseHeld();
+      try {
+        rebuild();
+        drainInbound();
+        outbox.expireStale();
+        outbox.releaseHeld();
+      } catch (e) {
+        // Started on a full disk: open parts are assembled at the next start, held pushes by the jobs' sweep.
+        if (!ctx.storage.failure(e, 'sms start')) throw e;
+      }
       dispatcher.start();
       link.start();
       expiryTimer = setInterval(() => {
-        expireReassembly();
-        drainInbound();
-        emitOutbox();
+        try {
+          retryExpired();
+          expireReassembly();
+          if (!ctx.storage.full) drainInbound(); // rows waiting for a retry wait for space
+          emitOutbox();
+        } catch (e) {
+          if (!ctx.storage.failure(e, 'sms inbound tick')) log.error('inbound tick failed', { error: (e as Error).message });
+        }
       }, 1000);
       expiryTimer.unref();
     },

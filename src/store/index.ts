@@ -43,6 +43,15 @@ export class Store implements TransactionRunner {
     return this.db.transaction(fn)();
   }
 
+  /**
+   * Bytes the database can still grow by under SQLite's own page limit (PRAGMA max_page_count, free
+   * pages included). The disk's free space is the other limit (src/store/health.ts reads it).
+   */
+  headroomBytes(): number {
+    const n = (p: string) => this.db.pragma(p, { simple: true }) as number;
+    return (n('max_page_count') - n('page_count') + n('freelist_count')) * n('page_size');
+  }
+
   healthy(): boolean {
     try { return this.db.prepare('SELECT 1').pluck().get() === 1; } catch { return false; }
   }

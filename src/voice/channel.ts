@@ -216,7 +216,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       }
       const timeScale = opts.timeScale ?? (simulator ? simulator.speed : 1);
       media = new MediaResolver({
-        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log, signer, urlTtlSec: cfg.voice.media_url_ttl_sec, personal,
+        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log, signer, urlTtlSec: cfg.voice.media_url_ttl_sec, personal, storageFailure: (e, where) => ctx.storage.failure(e, where),
         recordingSeconds: (name) => { for (const s of manager?.sessions.values() ?? []) { const v = s.recordingSeconds(name); if (v !== undefined) return v; } return undefined; },
       });
       const resolver = media;

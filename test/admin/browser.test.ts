@@ -174,6 +174,24 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     await context.close();
   });
 
+  it('the live page shows 存储空间不足 storage full while writes fail (snapshot and live event), and clears by itself', async () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const { storage } = s.server.ctx;
+    const { context, page } = await session('demo', 'demo96365'); // (a login is a write: it would end the incident)
+    expect(storage.failure(full, 'test')).toBe(true);
+    await page.goto(`${s.url}/admin#/live`);
+    await page.waitForSelector('#live-storage:not([hidden])');
+    expect(await page.textContent('#live-storage')).toContain('存储空间不足 storage full');
+    await shot(page, '04-live-storage-full');
+    storage.success(); // space is back (the test store has room): the banner goes without a reload
+    await page.waitForSelector('#live-storage', { state: 'hidden' });
+    storage.failure(full, 'test');
+    await page.waitForSelector('#live-storage:not([hidden])');
+    storage.success();
+    await page.waitForSelector('#live-storage', { state: 'hidden' });
+    await context.close();
+  });
+
   it('every other page renders (screenshots)', async () => {
     const { context, page } = await session('demo', 'demo96365');
     const pages: Array<[string, string, string]> = [

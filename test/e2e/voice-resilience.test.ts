@@ -83,7 +83,8 @@ describe('concurrency', () => {
       expect(items, `call ${i}`).toEqual([`事项${i}号`]);
     });
     const lat = t.voice.stats().latency;
-    expect(lat.count).toBeGreaterThan(200); // every event that led to a request was measured
+    // every event that led to a request was measured: at least the start, the menu key and the code per call
+    expect(lat.count).toBeGreaterThanOrEqual(calls.length * 3);
   }, 40_000);
 });
 

@@ -234,6 +234,21 @@ describe('simulator text helpers', () => {
     expect(splitUnits(text, n)).toEqual(want);
   });
 
+  it('a deliver_sm answered with a temporary error (0x64) is delivered again later; a permanent one (0x65) is final', async () => {
+    r = await rig({ sim: { deliverRetryMs: 50 }, autoAck: false });
+    let refusals = 2;
+    r.link.on('deliver', (ev: { ack(status?: number): boolean }) => { ev.ack(refusals-- > 0 ? 0x64 : 0); });
+    await r.sim.injectMo({ from: MSISDN, to: '96365', text: 'CX', timeoutMs: 5000 }); // resolves on the final ack
+    expect(r.delivers).toHaveLength(3);
+    expect(r.sim.counts.deliverRetries).toBe(2);
+    expect(r.delivers.map((d) => d.sequence).every((q, i, a) => i === 0 || q !== a[i - 1])).toBe(true); // a new deliver_sm each time
+    refusals = 0;
+    r.link.removeAllListeners('deliver');
+    r.link.on('deliver', (ev: { ack(status?: number): boolean }) => { ev.ack(0x65); });
+    await expect(r.sim.injectMo({ from: MSISDN, to: '96365', text: 'BZ', timeoutMs: 5000 })).rejects.toMatchObject({ status: 0x65 });
+    expect(r.sim.counts.deliverRetries).toBe(2);
+  });
+
   it('raw parser reads a PDU the simulator sends', async () => {
     r = await rig();
     await r.sim.injectMo({ from: MSISDN, to: '96365', text: '你好', sar: { ref: 1, total: 1, seq: 1 } });

@@ -155,6 +155,8 @@ export function connectLive() {
     let msg;
     try { msg = JSON.parse(m.data); } catch { return; }
     if (msg.type === 'snapshot') liveStatus.snapshot = msg;
+    // Keep the snapshot's storage state current: a page opened later shows it (full disk banner).
+    if (msg.type === 'event' && msg.name === 'storage.state' && liveStatus.snapshot?.health?.components) liveStatus.snapshot.health.components.storage = msg.data;
     dispatch(msg);
   };
   ws.onclose = () => {

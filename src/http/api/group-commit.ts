@@ -8,6 +8,7 @@
  * interleave with an open, uncommitted group.
  */
 import type { TransactionRunner } from '../../domain/ports.js';
+import { isStorageFull } from '../../store/health.js';
 
 interface Pending<T> { run: () => T; resolve: (v: T) => void; reject: (e: unknown) => void }
 
@@ -35,7 +36,12 @@ export class GroupCommit {
         for (const p of batch) {
           // Each run() opens its own (nested → savepoint) transaction in the domain service: a failing
           // event rolls back alone and is answered with its error.
-          try { outcomes.push({ ok: true, value: p.run() }); } catch (error) { outcomes.push({ ok: false, error }); }
+          try { outcomes.push({ ok: true, value: p.run() }); } catch (error) {
+            // A full disk rolls back SQLite's whole transaction, not just the savepoint: carrying on would
+            // run the rest of the batch outside any transaction. The whole batch fails (503, retried).
+            if (isStorageFull(error)) throw error;
+            outcomes.push({ ok: false, error });
+          }
         }
       });
     } catch (error) {

@@ -6,9 +6,10 @@
  * ESME_RBINDFAIL), answers submit_sm with counter-based message ids (hex or decimal), delivers to a
  * simulated handset and sends receipts (deliver_sm, esm_class 0x04, text + receipted_message_id +
  * message_state TLVs) after a delay, keeps unacknowledged deliver_sm and re-delivers them after a
- * reconnect (a new deliver_sm: same octets, new sequence number). Fault modes: throttle every Nth
- * submit or above a TPS, reject destinations, stay silent for chosen submits, drop connections, go
- * half-dead, send malformed PDUs, lose the ESME's deliver_sm_resp at a link drop (`loseDeliverResps`).
+ * reconnect (a new deliver_sm: same octets, new sequence number), and retries a deliver_sm answered with
+ * a temporary error. Fault modes: throttle every Nth submit or above a TPS, reject destinations, stay
+ * silent for chosen submits, drop connections, go half-dead, send malformed PDUs, lose the ESME's
+ * deliver_sm_resp at a link drop (`loseDeliverResps`).
  * Every PDU both ways is recorded (`pdus`), submits are decoded (`submits`), `waitFor` polls a predicate.
  */
 import { EventEmitter } from 'node:events';
@@ -65,6 +66,12 @@ export interface SmscSimulatorOptions {
   enquireLinkMs?: number;
   /** Keep unacknowledged deliver_sm and re-deliver them after a reconnect. Default true. */
   redeliverUnacked?: boolean;
+  /**
+   * A deliver_sm answered with a temporary error (ESME_RX_T_APPN 0x64, ESME_RSYSERR 0x08, ESME_RMSGQFUL
+   * 0x14, ESME_RTHROTTLED 0x58) is kept and delivered again after this many ms, as an operator SMSC's
+   * retry schedule does (other errors are final). Default 1000.
+   */
+  deliverRetryMs?: number;
   /** short_message longer than this → ESME_RINVMSGLEN. Default 140. */
   maxShortMessage?: number;
   /** SMSC local time offset for receipt dates. Default 480 (UTC+8). */
@@ -178,17 +185,19 @@ interface Delivery {
 }
 
 const E = smpp.errors;
+/** deliver_sm_resp statuses after which an SMSC tries the delivery again later. */
+const TEMPORARY_DELIVER_ERRORS = new Set([0x64, 0x08, 0x14, 0x58]);
 
 export class SmscSimulator extends EventEmitter {
   readonly options: SmscSimulatorOptions & Required<Pick<SmscSimulatorOptions,
     'systemId' | 'password' | 'bindModes' | 'messageIdStyle' | 'messageIdStart' | 'receiptIdForm' | 'receiptIdPad' |
-    'dlrDelayMs' | 'deliveredRatio' | 'redeliverUnacked' | 'maxShortMessage' | 'tzOffsetMinutes' | 'record' |
+    'dlrDelayMs' | 'deliveredRatio' | 'redeliverUnacked' | 'deliverRetryMs' | 'maxShortMessage' | 'tzOffsetMinutes' | 'record' |
     'strictInterfaceVersion' | 'smscSystemId'>>;
   readonly pdus: PduRecord[] = [];
   readonly submits: SubmitRecord[] = [];
   readonly binds: BindRecord[] = [];
   /** Counters that stay on with record: false. */
-  readonly counts = { submits: 0, accepted: 0, throttled: 0, rejected: 0, silent: 0, delivered: 0, receipts: 0, mo: 0, moAcked: 0, redelivered: 0, connections: 0 };
+  readonly counts = { submits: 0, accepted: 0, throttled: 0, rejected: 0, silent: 0, delivered: 0, receipts: 0, mo: 0, moAcked: 0, redelivered: 0, deliverRetries: 0, connections: 0 };
 
   private server: Server | null = null;
   private sessions = new Map<number, SimSession>();
@@ -211,7 +220,7 @@ export class SmscSimulator extends EventEmitter {
     this.options = {
       systemId: DEFAULT_SMSC_CREDENTIALS.systemId, password: DEFAULT_SMSC_CREDENTIALS.password,
       bindModes: ['transceiver', 'transmitter', 'receiver'], messageIdStyle: 'hex', messageIdStart: 100000,
-      receiptIdForm: 'same', receiptIdPad: 0, dlrDelayMs: 20, deliveredRatio: 1, redeliverUnacked: true,
+      receiptIdForm: 'same', receiptIdPad: 0, dlrDelayMs: 20, deliveredRatio: 1, redeliverUnacked: true, deliverRetryMs: 1000,
       maxShortMessage: 140, tzOffsetMinutes: 480, record: true, strictInterfaceVersion: true, smscSystemId: 'SMSCSIM',
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     };
@@ -336,7 +345,10 @@ export class SmscSimulator extends EventEmitter {
 
   // ---------------------------------------------------------------- MO injection
 
-  /** Deliver an MO to the ESME; resolves when it answered deliver_sm_resp with status 0. */
+  /**
+   * Deliver an MO to the ESME; resolves when it answered deliver_sm_resp with status 0 (after any
+   * retries a temporary error asked for), rejects on a final error status or after `timeoutMs`.
+   */
   injectMo(p: MoParams): Promise<void> {
     let dataCoding = p.dataCoding ?? 0;
     let bytes: Buffer;
@@ -710,6 +722,17 @@ export class SmscSimulator extends EventEmitter {
       d.state = 'done';
       if (d.kind === 'mo') this.counts.moAcked++;
       d.settle?.();
+    } else if (pdu.command === 'deliver_sm_resp' && TEMPORARY_DELIVER_ERRORS.has(pdu.command_status)) {
+      // The ESME cannot take it now: keep it and deliver it again later (the waiter keeps waiting).
+      this.counts.deliverRetries++;
+      d.state = 'queued';
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        if (d.state !== 'queued') return;
+        this.queue.push(d);
+        this.flush();
+      }, this.options.deliverRetryMs);
+      this.timers.add(t);
     } else {
       d.state = 'failed';
       d.settle?.(new SmscAckError(`ESME answered ${pdu.command} with status 0x${pdu.command_status.toString(16)}`, pdu.command_status));

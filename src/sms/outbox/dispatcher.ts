@@ -12,6 +12,7 @@ import type { SqliteSmsRepo, ClaimedMessage, ClaimedSegment } from '../../store/
 import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
 import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
 import type { Logger } from '../../log.js';
+import { backoffMs, isStorageFull, type StorageHealth } from '../../store/health.js';
 
 /** The part of the SMPP link the dispatcher needs (SmppLink implements it). */
 export interface SubmitLink {
@@ -40,7 +41,15 @@ export interface DispatcherOptions {
   onStatus?: (id: number, status: MessageStatus) => void;
   /** Poll interval for due retries and newly queued rows when idle. */
   pollMs?: number;
+  /** Storage health (full disk): told of failed and committed writes; its recovery resumes sending at once. */
+  storage?: Pick<StorageHealth, 'failure' | 'success' | 'onChange'>;
+  /** After a failed write or pump: retry after base, doubling to max (ms). Defaults 1000 / 30000. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
+
+/** deliver_sm_resp status for a receipt that could not be stored: temporary, the SMSC delivers it again later. */
+const ESME_RX_T_APPN = 0x64;
 
 const THROTTLED = 0x58;
 
@@ -95,13 +104,18 @@ export class Dispatcher {
   private waiters: Array<() => void> = [];
   private pending: Array<() => void> = [];
   /** Receipts waiting for the next batched write; acknowledged after it commits. */
-  private receiptQueue: Array<{ r: Receipt; raw: string | null; ack: () => void }> = [];
+  private receiptQueue: Array<{ r: Receipt; raw: string | null; ack: (status?: number) => void }> = [];
   private flushScheduled = false;
   private running = false;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private recoverTimer: NodeJS.Timeout | null = null;
   private active = new Set<Promise<void>>();
+  /** Back-off after failed writes (full disk) or a failed pump: no pump and no flush before retryAt. */
+  private failedAttempts = 0;
+  private retryAt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private offStorage: (() => void) | null = null;
   /** Recipients with a message being submitted: their next message waits (per-recipient order). */
   private readonly phonesInFlight = new Set<string>();
   /** Claimed rows ('submitting' in the store) not yet handed to sendMessage; at most one claim batch. */
@@ -135,11 +149,15 @@ export class Dispatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const r = this.repo.recoverAfterRestart(this.now().toISOString());
-    if (r.messages || r.unknownSegments) {
-      this.o.log.warn('outbox recovered after restart: messages back in the queue; segments without a stored response will be resent (possible duplicates)', r);
+    try {
+      this.recoverAfterRestart();
+    } catch (e) {
+      // Started on a full disk: nothing is claimed until the recovery is written (the pump retries it first).
+      if (!this.o.storage?.failure(e, 'sms dispatcher start')) throw e;
     }
     this.link.on('state', this.onLinkState);
+    // Space is back (a write elsewhere or the storage probe saw it): resume now, not at the end of the back-off.
+    this.offStorage = this.o.storage?.onChange((st) => { if (st !== 'full' && this.retryAt) this.resume(); }) ?? null;
     this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 250);
     this.recoverTimer = setInterval(() => {
       this.bucket.recover();
@@ -155,9 +173,26 @@ export class Dispatcher {
     this.link.off('state', this.onLinkState);
     if (this.timer) clearInterval(this.timer);
     if (this.recoverTimer) clearInterval(this.recoverTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.offStorage?.();
     await Promise.allSettled([...this.active]);
-    this.unclaimReady();
-    this.flush();
+    try {
+      this.unclaimReady();
+      this.flush();
+    } catch (e) {
+      // Full disk at shutdown: what is not stored is resent after the restart (counted as unknown outcomes).
+      if (!this.o.storage?.failure(e, 'sms dispatcher stop')) throw e;
+    }
+  }
+
+  private recovered = false;
+  private recoverAfterRestart(): void {
+    const r = this.repo.recoverAfterRestart(this.now().toISOString());
+    this.recovered = true;
+    if (r.messages || r.unknownSegments) {
+      this.o.log.warn('outbox recovered after restart: messages back in the queue; segments without a stored response will be resent (possible duplicates)', r);
+    }
   }
 
   /** Segments per second over the last few seconds. */
@@ -169,11 +204,57 @@ export class Dispatcher {
   kick(): void {
     if (this.running || this.stopped) return;
     if (this.link.state !== 'bound' && this.link.state !== 'throttled') return;
+    if (this.retryAt && Date.now() < this.retryAt) return; // backing off after a failure
     this.running = true;
-    this.pump().catch((e) => this.o.log.error('dispatcher pump failed', { error: (e as Error).message })).finally(() => { this.running = false; });
+    this.pump().then(() => { this.failedAttempts = 0; this.retryAt = 0; }, (e) => this.failed(e, 'sms dispatcher pump')).finally(() => { this.running = false; });
+  }
+
+  /**
+   * A pump or a batched write failed (a full disk: SQLITE_FULL). Nothing is dropped: unwritten results
+   * stay queued in memory, claimed rows stay claimed. Retry after 1 s, 2 s, 4 s … 30 s; storage errors
+   * are logged by the storage health (rate-limited), anything else here — at most once per back-off.
+   */
+  private failed(e: unknown, where: string): void {
+    const delay = backoffMs(this.failedAttempts++, this.o.retryBaseMs ?? 1000, this.o.retryMaxMs ?? 30_000);
+    this.retryAt = Date.now() + delay;
+    if (!this.o.storage?.failure(e, where)) this.o.log.error(`${where} failed; retrying in ${delay} ms`, { error: (e as Error)?.message ?? String(e) });
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.retry(); }, delay);
+    this.retryTimer.unref();
+  }
+
+  private resume(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryAt = 0;
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.stopped) return;
+    this.retryAt = 0;
+    if (this.tryFlush()) this.kick();
+  }
+
+  /** flush() for timers and setImmediate: failures go to the back-off, never to the event loop. */
+  private tryFlush(): boolean {
+    if (this.retryAt && Date.now() < this.retryAt) {
+      // Backing off: do not hit the full disk again; receipts are answered "try later" instead of waiting.
+      this.flushScheduled = false;
+      this.refuseReceipts();
+      return false;
+    }
+    try { this.flush(); return true; } catch (e) { this.failed(e, 'sms dispatcher write'); return false; }
+  }
+
+  private refuseReceipts(): void {
+    const receipts = this.receiptQueue;
+    this.receiptQueue = [];
+    for (const q of receipts) q.ack(ESME_RX_T_APPN);
   }
 
   private async pump(): Promise<void> {
+    if (!this.recovered) this.recoverAfterRestart();
     try {
       while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
         if (this.inFlight >= this.o.window) { await this.waitForSlot(); continue; }
@@ -203,7 +284,12 @@ export class Dispatcher {
     const left = this.ready;
     this.ready = [];
     const at = this.now().toISOString();
-    this.repo.db.transaction(() => { for (const r of left) this.repo.unclaim(r.msg.id, at); })();
+    try {
+      this.repo.db.transaction(() => { for (const r of left) this.repo.unclaim(r.msg.id, at); })();
+    } catch (e) {
+      this.ready = left.concat(this.ready); // still claimed in the store: the next pump sends them
+      throw e;
+    }
   }
 
   private waitForSlot(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
@@ -251,7 +337,7 @@ export class Dispatcher {
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.tryFlush());
     }
   }
 
@@ -282,8 +368,18 @@ export class Dispatcher {
     this.pending = [];
     const receipts = this.receiptQueue;
     this.receiptQueue = [];
-    const result = this.commitTx(ops, receipts, now);
+    let result: 'matched' | 'kept' | 'ignored' | null;
+    try {
+      result = this.commitTx(ops, receipts, now);
+    } catch (e) {
+      // Rolled back (a full disk): the writes wait for the next attempt, in order; the receipts are
+      // refused with a temporary error so the SMSC delivers them again (persisted before acknowledged).
+      if (isStorageFull(e)) this.pending = ops.concat(this.pending);
+      for (const q of receipts) q.ack(ESME_RX_T_APPN);
+      throw e;
+    }
     for (const q of receipts) q.ack(); // committed: now the SMSC may forget them
+    this.o.storage?.success();
     return result;
   }
 
@@ -383,7 +479,7 @@ export class Dispatcher {
    *    write fails, `ack` is never called and the SMSC re-delivers the receipt.
    * The result says what was done ('queued' when it waits for the batch).
    */
-  onReceipt(r: Receipt, raw: string | null, ack?: () => void): 'matched' | 'kept' | 'ignored' | 'queued' {
+  onReceipt(r: Receipt, raw: string | null, ack?: (status?: number) => void): 'matched' | 'kept' | 'ignored' | 'queued' {
     if (ack) {
       this.receiptQueue.push({ r, raw, ack });
       this.scheduleFlush();

@@ -31,6 +31,8 @@ interface LiveCall extends CallRow {
 }
 
 const PATH_CAP = 200;
+/** Call steps kept in memory while the store cannot write (full disk); older ones are dropped beyond this. */
+const MAX_BUFFERED_STEPS = 20_000;
 
 /** The call's outcome from the engine's outcomes and how it ended. */
 export function classifyOutcome(outcomes: readonly string[], endReason: string | null, extra: { satisfaction?: boolean } = {}): string {
@@ -62,10 +64,7 @@ export class CallLog {
   purgeEndedBefore(iso: string): number { return this.repo.purgeBefore(iso); }
 
   start(): void {
-    // Only calls of instances that are gone: never those of a live server (even one sharing the database by mistake).
-    const self = this.ctx.instance;
-    const lost = this.repo.closeUnfinished(this.ctx.now().toISOString(), (owner) => owner !== self && (owner === null || !instanceMayBeAlive(owner, self)));
-    if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by an earlier run marked lost`);
+    this.closeUnfinished();
     // Counters survive restarts: seed the in-memory Prometheus counter with the persisted totals.
     for (const c of this.repo.counters()) this.nodeTotal.inc({ flow: c.flowId, node: c.node, kind: c.kind }, c.count);
     this.ctx.metrics.gauge('hotline_voice_active_calls', 'Calls in progress', () => this.live.size);
@@ -79,6 +78,21 @@ export class CallLog {
     this.flush();
   }
 
+  /**
+   * Calls an earlier run left open are marked lost. On a full disk at start they stay open until the
+   * next start.
+   */
+  private closeUnfinished(): void {
+    try {
+      // Only calls of instances that are gone: never those of a live server (even one sharing the database by mistake).
+      const self = this.ctx.instance;
+      const lost = this.repo.closeUnfinished(this.ctx.now().toISOString(), (owner) => owner !== self && (owner === null || !instanceMayBeAlive(owner, self)));
+      if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by an earlier run marked lost`);
+    } catch (e) {
+      if (!this.ctx.storage.failure(e, 'voice call log start')) throw e;
+    }
+  }
+
   /** Write what is buffered (one transaction). */
   flush(): void {
     if (!this.dirty.size && !this.steps.length && !this.counters.size) return;
@@ -88,8 +102,20 @@ export class CallLog {
     this.counters = new Map();
     try {
       this.repo.write(batch);
+      this.ctx.storage.success();
     } catch (e) {
-      this.ctx.log.child('voice').error('call log write failed', { error: (e as Error).message, calls: batch.calls.length, steps: batch.steps.length });
+      if (!this.ctx.storage.failure(e, 'voice call log')) {
+        this.ctx.log.child('voice').error('call log write failed', { error: (e as Error).message, calls: batch.calls.length, steps: batch.steps.length });
+        return;
+      }
+      // Full disk: keep the batch for the next flush (newer rows win; steps bounded), the calls go on.
+      for (const c of batch.calls) if (!this.dirty.has(c.callId)) this.dirty.set(c.callId, c);
+      this.steps = batch.steps.concat(this.steps).slice(-MAX_BUFFERED_STEPS);
+      for (const n of batch.counters) {
+        const key = `${n.flowId}\0${n.node}\0${n.kind}`;
+        const cur = this.counters.get(key);
+        if (cur) cur.count += n.count; else this.counters.set(key, n);
+      }
     }
   }
 

@@ -53,7 +53,7 @@ export function lookupEffect(ec: EffectContext, params: Record<string, unknown>)
       },
     };
   } catch (e) {
-    ec.log.error('lookup failed', { error: (e as Error).message });
+    if (!ec.ctx.storage.failure(e, 'voice lookup')) ec.log.error('lookup failed', { error: (e as Error).message });
     return { status: 'error', reason: 'store' };
   }
 }
@@ -69,7 +69,7 @@ export function subscribeEffect(ec: EffectContext, params: Record<string, unknow
     ec.ctx.subscriptions.subscribe(caller, r.declaration, 'voice');
     return { status: 'ok' };
   } catch (e) {
-    ec.log.error('subscribe failed', { error: (e as Error).message });
+    if (!ec.ctx.storage.failure(e, 'voice subscribe')) ec.log.error('subscribe failed', { error: (e as Error).message });
     return { status: 'error', reason: 'store' };
   }
 }
@@ -125,6 +125,8 @@ export async function submitFeedbackEffect(ec: EffectContext, params: Record<str
     await rename(tmp, file).catch(async (e) => { await unlink(tmp).catch(() => undefined); throw e; });
     recordingPath = `${name}.wav`; // relative to <data dir>/recordings (the panel resolves it there)
   } catch (e) {
+    // Full disk: the message cannot be kept; the caller hears the apology (submit_failed) and calls again.
+    if (ec.ctx.storage.failure(e, 'voice recording')) return { result: { status: 'error', reason: 'storage' }, recordingName: name, saved: false };
     // The message is still registered (the caller was told so): staff can call back; the log says why.
     log.error('录音下载失败 / recording download failed; the feedback is created without audio', { callId, recording: name, error: (e as Error).message });
   }
@@ -143,7 +145,7 @@ export async function submitFeedbackEffect(ec: EffectContext, params: Record<str
             reason: 'reply', template: 'voice.complaint_confirm', dedupeKey: `voice-confirm:${f.id}`, feedbackId: f.id,
           });
         } catch (e) {
-          log.error('SMS confirmation could not be queued', { ref: f.ref, error: (e as Error).message });
+          if (!ec.ctx.storage.failure(e, 'voice confirmation sms')) log.error('SMS confirmation could not be queued', { ref: f.ref, error: (e as Error).message });
         }
       } else {
         log.warn('no SMS channel: voice feedback confirmation not sent', { ref: f.ref });
@@ -151,6 +153,11 @@ export async function submitFeedbackEffect(ec: EffectContext, params: Record<str
     }
     return { result: { status: 'ok', ref: f.ref }, ref: f.ref, feedbackId: f.id, recordingName: name, saved: !!recordingPath };
   } catch (e) {
+    if (ec.ctx.storage.failure(e, 'voice feedback')) {
+      // Not registered, and the caller is told so: no orphaned copy of their voice on our disk.
+      if (recordingPath) await unlink(join(ec.recordingsDir, recordingPath)).catch(() => undefined);
+      return { result: { status: 'error', reason: 'storage' }, recordingName: name, saved: false };
+    }
     log.error('feedback could not be created', { callId, error: (e as Error).message });
     return { result: { status: 'error', reason: 'store' }, recordingName: name, saved: !!recordingPath };
   }

@@ -63,6 +63,8 @@ export interface MediaResolverOptions {
   urlTtlSec?: number;
   /** Where a call's personal text is rendered (none: personal text is dropped, never shared). */
   personal?: PersonalAudio | null;
+  /** A rendering failed: true when it was a storage error (full disk), which is then reported there. */
+  storageFailure?: (err: unknown, where: string) => boolean;
 }
 
 /** Per call: its id (to release personal audio) and the values that must not enter the shared cache. */
@@ -269,6 +271,8 @@ export class MediaResolver {
       this.byHash.set(c.hash, { caption: text, ...(prompt ? { prompt } : {}) });
       return { uri: this.ttsUri(c.hash), ms };
     } catch (e) {
+      // Full disk: the TTS cache file cannot be written; the prompt is skipped (the storage health logs it).
+      if (this.o.storageFailure?.(e, 'voice tts cache')) return null;
       return this.drop(text, (e as Error).message);
     }
   }
@@ -285,6 +289,7 @@ export class MediaResolver {
       this.described.set(uri, { caption: text, url: this.mediaPath('call', c.hash) });
       return { uri, ms: wavMs(c.path, this.unknownMs) };
     } catch (e) {
+      if (this.o.storageFailure?.(e, 'voice personal audio')) return null;
       return this.drop('（个人信息 personal text）', (e as Error).message);
     }
   }

@@ -311,8 +311,9 @@ describe('SmppLink incoming', () => {
 
   it('a consumer that acks with an error status sends that status', async () => {
     r = await rig({ autoAck: false });
-    r.link.on('deliver', (ev) => ev.ack(0x08));
-    await expect(r.sim.injectMo({ from: MSISDN, to: '96365', text: 'x' })).rejects.toThrow(/status 0x8/);
+    // 0x65 (ESME_RX_P_APPN, permanent): the simulator gives up; a temporary status (0x08, 0x64) is retried.
+    r.link.on('deliver', (ev) => ev.ack(0x65));
+    await expect(r.sim.injectMo({ from: MSISDN, to: '96365', text: 'x' })).rejects.toThrow(/status 0x65/);
   });
 });
 

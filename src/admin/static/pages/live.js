@@ -14,6 +14,16 @@ export function render(root) {
   const setAri = (st) => { ari.textContent = ARI_ZH[st] ?? String(st ?? '—'); ari.classList.toggle('bad', st !== 'connected'); };
   const queued = h('div', { class: 'stat', id: 'live-queued' }, '—');
   const rate = h('div', { class: 'stat', id: 'live-rate' }, '—');
+  // Storage (full disk): a banner while writes fail, a warning when free space is low.
+  const storage = h('div', { class: 'notice warn', id: 'live-storage', hidden: true, style: 'margin-bottom: 16px' });
+  const setStorage = (st) => {
+    if (!st || st.state === 'ok') { storage.hidden = true; storage.textContent = ''; return; }
+    const free = st.detail?.freeMb ?? null;
+    storage.hidden = false;
+    storage.textContent = st.state === 'full'
+      ? '存储空间不足 storage full：新数据暂时无法保存，通话继续，短信发送暂停，空间恢复后自动继续。请尽快清理磁盘。'
+      : `磁盘可用空间偏低 low disk space${free !== null ? `：剩余 ${free} MiB` : ''}`;
+  };
   const callsBody = h('tbody', { id: 'live-calls' });
   const feed = h('ul', { class: 'feed', id: 'live-feed' });
   const events = h('ul', { class: 'feed', id: 'live-events' });
@@ -86,6 +96,7 @@ export function render(root) {
     if (!s.smsRunning) { link.textContent = '未运行'; }
     const smpp = s.health?.components?.smpp ?? s.health?.components?.sms;
     if (smpp) link.textContent = LINK_ZH[smpp.state] ?? smpp.state;
+    if (s.health?.components?.storage) setStorage(s.health.components.storage);
     const a = s.health?.components?.ari;
     if (a) setAri(a.state);
   };
@@ -104,12 +115,14 @@ export function render(root) {
       case 'sms.link': link.textContent = LINK_ZH[d.state] ?? String(d.state ?? '—'); break;
       case 'ari.link': setAri(d.state); break;
       case 'sms.outbox': setSms(d); break;
+      case 'storage.state': setStorage(d); break;
       default: break;
     }
   });
   const tick = setInterval(() => { if (calls.size) drawCalls(); }, 1000); // redraw durations locally (no server polling)
 
   add(root, h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
+    dept ? null : storage,
     dept ? null : h('div', { class: 'grid3' },
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'SMPP 链路 Link'), link),
       state.session.features.voice ? h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'Asterisk ARI'), ari) : null,
@@ -134,5 +147,6 @@ function summary(m) {
   if (m.name.startsWith('call.')) return `${d.caller ?? ''} ${d.node ?? ''} ${d.state ?? ''}`;
   if (m.name === 'sms.outbox') return `队列 ${d.queued ?? '—'} · ${d.perSecond ?? 0}/s`;
   if (m.name.endsWith('.link')) return String(d.state ?? '');
+  if (m.name === 'storage.state') return d.state === 'full' ? '存储空间不足 storage full' : String(d.state ?? '');
   return '';
 }
