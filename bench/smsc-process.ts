@@ -9,7 +9,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SmscSimulator, type SmscSimulatorOptions } from '../src/sim/smsc/index.js';
+import { SmscSimulator, handsetKey, type SmscSimulatorOptions } from '../src/sim/smsc/index.js';
 
 export interface MoLoadRequest {
   /** MOs per second. */
@@ -97,12 +97,13 @@ async function runMoLoad(sim: SmscSimulator, load: MoLoadRequest): Promise<MoLoa
   const ackLatencies: number[] = [];
   const samples: MoLoadResult['samples'] = [];
   const sentText = new Map<string, string>();
-  const onSubmit = (rec: { destination: string; text: string }) => {
-    const t0 = injectedAt.get(rec.destination);
+  const onSubmit = (rec: { destination: string; msisdn: string | null; text: string }) => {
+    const key = rec.msisdn ?? rec.destination; // the handset, whatever address form reached it
+    const t0 = injectedAt.get(key);
     if (t0 === undefined) return;
-    injectedAt.delete(rec.destination); // first segment of the reply only
+    injectedAt.delete(key); // first segment of the reply only
     latencies.push(performance.now() - t0);
-    if (samples.length < 3) samples.push({ mo: sentText.get(rec.destination) ?? '', reply: rec.text });
+    if (samples.length < 3) samples.push({ mo: sentText.get(key) ?? '', reply: rec.text });
   };
   sim.on('submit', onSubmit);
   const total = Math.round(load.rate * load.seconds);
@@ -119,8 +120,8 @@ async function runMoLoad(sim: SmscSimulator, load: MoLoadRequest): Promise<MoLoa
         const text = load.texts[injected % load.texts.length];
         injected++;
         const t0 = performance.now();
-        injectedAt.set(from, t0);
-        if (injected <= 3) sentText.set(from, text);
+        injectedAt.set(handsetKey(from), t0);
+        if (injected <= 3) sentText.set(handsetKey(from), text);
         sim.injectMo({ from, to: load.to, text, timeoutMs: 10_000 })
           .then(() => { acked++; ackLatencies.push(performance.now() - t0); })
           .catch(() => { /* counted as not acked */ });

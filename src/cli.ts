@@ -15,6 +15,7 @@ import { DEMO_CODES } from './demo/demo-data.js';
 import { createLogger, type Level } from './log.js';
 import { loadTemplates, previewTemplate, parseVarArgs } from './sms/templates/index.js';
 import { resolve } from 'node:path';
+import { nationalDisplay } from './domain/phone.js';
 
 const USAGE = `hotline — 96365 citizen hotline channel server
 
@@ -143,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (sub === 'list') {
-          for (const d of store.departments.all()) process.stdout.write(`${d.code}\t${d.name}\t${d.contactPhone ?? ''}\n`);
+          for (const d of store.departments.all()) process.stdout.write(`${d.code}\t${d.name}\t${d.contactPhone ? nationalDisplay(d.contactPhone) : ''}\n`);
           return 0;
         }
         if (sub === 'rotate-key' && rest[0]) { process.stdout.write(rotateDepartmentKey(store, rest[0]) + '\n'); return 0; }

@@ -10,6 +10,7 @@ import { HttpError } from '../http/errors.js';
 import { FEEDBACK_CHANNELS, FEEDBACK_KINDS, FEEDBACK_STATUSES, type Declaration, type Feedback } from '../domain/types.js';
 import { isOverdue } from '../domain/declarations.js';
 import { isMobileNumber, maskPhone, normalisePhone } from '../domain/masking.js';
+import { nationalDisplay } from '../domain/phone.js';
 import { addDays, localDate, zonedTime } from '../domain/time.js';
 import { addDepartment, rotateDepartmentKey } from '../departments.js';
 import { redactConfig } from '../config/index.js';
@@ -213,7 +214,7 @@ export function adminPlugin(deps: AdminDeps) {
     'GET /api/health': async () => ctx.health.snapshot(),
     'GET /api/departments': async (req) => {
       const admin = req.staff!.user.role === 'admin';
-      return { items: ctx.store.departments.all().map((d) => ({ id: d.id, code: d.code, name: d.name, contactPhone: admin ? d.contactPhone : maskPhone(d.contactPhone), createdAt: d.createdAt })) };
+      return { items: ctx.store.departments.all().map((d) => ({ id: d.id, code: d.code, name: d.name, contactPhone: admin ? (d.contactPhone ? nationalDisplay(d.contactPhone) : d.contactPhone) : maskPhone(d.contactPhone), createdAt: d.createdAt })) };
     },
 
     // ---- feedback ----
@@ -314,7 +315,7 @@ export function adminPlugin(deps: AdminDeps) {
     'POST /api/feedback/:id/reveal-phone': async (req) => {
       const f = visibleFeedback(req);
       audit(req, 'feedback.reveal_phone', f.ref);
-      return { phone: f.phone };
+      return { phone: f.phone ? nationalDisplay(f.phone) : f.phone };
     },
 
     // ---- declarations ----
@@ -536,7 +537,7 @@ export function adminPlugin(deps: AdminDeps) {
       if (!/^\+?[0-9]{3,20}$/.test(phoneNo)) throw bad('phone is required');
       const p = needPhone();
       hub.watchPhone(req.staff!.session.idHash, normalisePhone(phoneNo));
-      return { items: await p.smsReceived(phoneNo) };
+      return { items: await p.smsReceived(normalisePhone(phoneNo)) };
     },
   };
 

@@ -136,7 +136,7 @@ export interface TestPhonePort {
   events(callId: string, listener: (e: TestPhoneEvent) => void): () => void;
   /** The simulated phone `from` texts 96365. */
   sendSms(from: string, text: string): MaybePromise<void>;
-  /** Messages the simulated phone has received (newest last). */
+  /** Messages the simulated phone has received (newest last); `phone` in any form (compared canonically). */
   smsReceived(phone: string): MaybePromise<TestPhoneSms[]>;
   /** Optional push of each message a simulated phone receives (the panel forwards it over the live socket). */
   onSmsReceived?(listener: (sms: TestPhoneSms) => void): () => void;

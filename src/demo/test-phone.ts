@@ -5,6 +5,7 @@
  */
 import type { TestPhonePort, TestPhoneEvent, TestPhoneSms } from '../admin/sms-port.js';
 import type { SmscSimulator } from '../sim/smsc/index.js';
+import { canonicalPhone } from '../domain/phone.js';
 
 /** The call half, provided by the voice channel when it runs on the ARI simulator. */
 export interface TestPhoneCalls {
@@ -25,10 +26,11 @@ export function createTestPhone(smsc: () => SmscSimulator | null, shortCode: str
     attached = sim;
     sim.on('handset', (m: { phone: string; from: string; text: string }) => {
       const sms: TestPhoneSms = { from: m.from, to: m.phone, text: m.text, at: new Date().toISOString() };
-      const list = inbox.get(m.phone) ?? [];
+      const key = canonicalPhone(m.phone); // the handset's MSISDN (86…) is the canonical form
+      const list = inbox.get(key) ?? [];
       list.push(sms);
       if (list.length > 200) list.shift();
-      inbox.set(m.phone, list);
+      inbox.set(key, list);
       for (const l of listeners) l(sms);
     });
     return sim;
@@ -52,7 +54,7 @@ export function createTestPhone(smsc: () => SmscSimulator | null, shortCode: str
       if (Array.from(text).length > 70) await sim.injectLongMo({ from, to: shortCode, text });
       else await sim.injectMo({ from, to: shortCode, text });
     },
-    smsReceived(phone) { attach(); return [...(inbox.get(phone) ?? [])]; },
+    smsReceived(phone) { attach(); return [...(inbox.get(canonicalPhone(phone)) ?? [])]; },
     onSmsReceived(listener) { attach(); listeners.add(listener); return () => listeners.delete(listener); },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Declaration, DeclarationEvent, DeclarationStatus } from './types.js';
 import { isMobileNumber } from './masking.js';
+import { canonicalPhone } from './phone.js';
 
 export interface PushSettings {
   /** Also notify the applicant's own phone (not only explicit subscribers). */
@@ -46,8 +47,9 @@ export function pushNotices(change: ChangeInput, subscriberPhones: string[], isO
   else if (s.notifyProgressSteps) template = 'push.progress';
   else return [];
   const phones = new Set<string>();
-  for (const p of subscriberPhones) phones.add(p);
-  if (s.notifyApplicant && change.declaration.applicantPhone) phones.add(change.declaration.applicantPhone);
+  // One notice per person: numbers compared in their canonical form (src/domain/phone.ts).
+  for (const p of subscriberPhones) phones.add(canonicalPhone(p));
+  if (s.notifyApplicant && change.declaration.applicantPhone) phones.add(canonicalPhone(change.declaration.applicantPhone));
   const out: PushNotice[] = [];
   for (const phone of phones) {
     if (!isMobileNumber(phone)) continue;

@@ -21,6 +21,7 @@ import { SURVEYED_KINDS, type Feedback } from '../domain/types.js';
 import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
+import { canonicalPhone, ownNumbers, type DestAddrFormat } from '../domain/phone.js';
 import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../sim/smsc/index.js';
 
 /** deliver_sm_resp for a PDU that could not be stored (full disk): temporary, the SMSC delivers it again later. */
@@ -74,12 +75,14 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     password: useSim ? DEFAULT_SMSC_CREDENTIALS.password : cfg.smpp.password,
     systemType: cfg.smpp.system_type, addressRange: cfg.smpp.address_range, bindMode: cfg.smpp.bind_mode as 'transceiver' | 'pair',
     enquireLinkMs: cfg.smpp.enquire_link_sec * 1000, responseTimeoutMs: cfg.smpp.response_timeout_sec * 1000,
+    sourceTon: cfg.smpp.source_addr_ton, sourceNpi: cfg.smpp.source_addr_npi,
     logger: log.child('link'),
   });
   let link: SmppLink = null as unknown as SmppLink;
   let dispatcher: Dispatcher = null as unknown as Dispatcher;
   const handler = new SmsCommandHandler(ctx, repo, templates, outbox, {
-    shortCode: cfg.smpp.source_addr, repliesPerHour: cfg.sms.replies_per_hour, minRequestChars: cfg.sms.min_request_chars,
+    shortCode: cfg.smpp.source_addr, ownNumbers: ownNumbers(cfg.sms.own_numbers, cfg.smpp.source_addr), repliesPerHour: cfg.sms.replies_per_hour,
+    minRequestChars: cfg.sms.min_request_chars,
   });
   const dc0 = cfg.smpp.dc0 as 'gsm7' | 'latin1';
   const moDedupeMs = opts.moDedupeMs ?? cfg.sms.mo_dedupe_hours * 3600_000;
@@ -118,7 +121,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   /** Insert the inbound message a set of parts makes (inside a transaction); its open parts become consumed. */
   function insertAssembled(done: Reassembled, dest: string, ids: Iterable<number>): number {
     const expected = done.parts.length + done.missing.length;
-    const id = repo.insertInbound(citizenText(done.source), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
+    const id = repo.insertInbound(canonicalPhone(citizenText(done.source)), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
     repo.assignParts(id, [...ids]);
     return id;
   }
@@ -188,7 +191,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         }
         if (!c) {
           const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          const inboundId = repo.insertInbound(citizenText(ev.sourceAddr), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
+          const inboundId = repo.insertInbound(canonicalPhone(citizenText(ev.sourceAddr), ev.sourceTon), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
           return { partId: repo.insertPart({ ...row, state: 'consumed', dupOf: null, inboundId }), decision, add: null, inboundId };
         }
         const partId = repo.insertPart({ ...row, state: 'open', dupOf: null, inboundId: null });
@@ -344,7 +347,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       }
       link = new SmppLink(linkConfig());
       dispatcher = new Dispatcher(repo, link, {
-        sourceAddr: cfg.smpp.source_addr, window: cfg.smpp.window, tps: cfg.smpp.tps, maxSegments: cfg.sms.max_segments,
+        sourceAddr: cfg.smpp.source_addr, destAddrFormat: cfg.smpp.dest_addr_format as DestAddrFormat, window: cfg.smpp.window, tps: cfg.smpp.tps, maxSegments: cfg.sms.max_segments,
         maxAttempts: cfg.sms.max_attempts, log, now: ctx.now, storage: ctx.storage,
         onStatus: (_id, status) => { mt.inc({ status }); },
       });

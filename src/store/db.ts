@@ -47,7 +47,8 @@ export function migrate(db: Db): { from: number; to: number; applied: string[] }
   for (const m of MIGRATIONS) {
     if (m.version <= from) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if (m.sql) db.exec(m.sql);
+      m.run?.(db);
       db.pragma(`user_version = ${m.version}`);
     })();
     applied.push(`${m.version}_${m.name}`);

@@ -291,11 +291,28 @@ describe('XSS, audit, CSV, SMS, demo', () => {
     expect(bad.status).toBe(422);
     const r = await clients.admin.post('/admin/api/sms/send', { phone: '+86 139 1234 5678', text: '您好' });
     expect(r.status).toBe(200);
-    expect(sms.manual.at(-1)).toEqual({ phone: '13912345678', text: '您好', actor: 'staff:u_admin' });
+    expect(sms.manual.at(-1)).toEqual({ phone: '8613912345678', text: '您好', actor: 'staff:u_admin' }); // canonical
     expect(s.server.ctx.store.audit.list(1)[0]).toMatchObject({ action: 'sms.send', target: '139****5678' });
     const reveal = await clients.operator.post(`/admin/api/feedback/${fx.main.id}/reveal-phone`);
-    expect(reveal.json.phone).toBe('13812341234');
+    expect(reveal.json.phone).toBe('138 1234 1234'); // national display
     expect(s.server.ctx.store.audit.list(1)[0]).toMatchObject({ action: 'feedback.reveal_phone', actor: 'staff:u_operator' });
+  });
+
+  it('phones are stored canonical, shown national and masked, and found by any form', async () => {
+    const { ctx } = s.server;
+    expect(ctx.store.feedback.byId(fx.main.id)!.phone).toBe('8613812341234');
+    expect(ctx.store.declarations.search('8613912345678', 5).map((d) => d.queryCode)).toContain(scjgCode);
+    for (const form of ['13812341234', '+86 138 1234 1234', '008613812341234', '8613812341234', '138-1234-1234']) {
+      const r = await clients.supervisor.get(`/admin/api/feedback?q=${encodeURIComponent(form)}`);
+      expect(r.status, form).toBe(200);
+      expect(r.json.items.map((f: { id: number }) => f.id), form).toContain(fx.main.id);
+      expect(r.json.items[0].phone, form).toBe('138****1234');
+    }
+    for (const form of ['13912345678', '+86 139 1234 5678', '8613912345678']) {
+      const r = await clients.supervisor.get(`/admin/api/declarations?q=${encodeURIComponent(form)}`);
+      expect(r.json.items.map((d: { queryCode: string }) => d.queryCode), form).toContain(scjgCode);
+      expect(r.json.items.find((d: { queryCode: string }) => d.queryCode === scjgCode).applicantPhone).toBe('139****5678');
+    }
   });
 
   it('without an SMS port the SMS routes say the channel is not running', async () => {

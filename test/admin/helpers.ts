@@ -6,6 +6,7 @@ import type { AdminOptions } from '../../src/admin/index.js';
 import type { AdminComponent } from '../../src/admin/index.js';
 import type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestPhoneSms, SmsOutboxItem } from '../../src/admin/sms-port.js';
 import { silentLogger } from '../../src/log.js';
+import { canonicalPhone } from '../../src/domain/phone.js';
 import { testConfig } from '../helpers/context.js';
 import { pcm16ToWav, synthesizePcm } from '../../src/sim/ari/wav.js';
 
@@ -102,5 +103,5 @@ export class FakeTestPhone implements TestPhonePort {
   hangup(c: string) { this.listeners.get(c)?.({ type: 'ended', reason: 'hangup' }); }
   events(c: string, l: (e: TestPhoneEvent) => void) { this.listeners.set(c, l); return () => { this.listeners.delete(c); }; }
   sendSms(from: string, text: string) { this.inbox.push({ from: '96365', to: from, text: `收到：${text}`, at: new Date().toISOString() }); }
-  smsReceived(phone: string) { return this.inbox.filter((m) => m.to === phone); }
+  smsReceived(phone: string) { return this.inbox.filter((m) => canonicalPhone(m.to) === canonicalPhone(phone)); }
 }

@@ -26,7 +26,7 @@ describe('declarations', () => {
     const { declaration, created } = ctx.declarations.upsert(dept, 'SC-1', { itemName: '食品经营许可', applicantName: '张晓明', applicantPhone: '+86 139 1234 5678', acceptedAt: '2026-03-02T02:00:00Z', timeLimitDays: 3 });
     expect(created).toBe(true);
     expect(declaration.queryCode).toMatch(/^\d{12}$/);
-    expect(declaration.applicantPhone).toBe('13912345678');
+    expect(declaration.applicantPhone).toBe('8613912345678'); // canonical
     expect(declaration.dueAt).toBe('2026-03-05T15:59:59.999Z');
     expect(ctx.declarations.timeline(declaration.id).map((e) => e.stepName)).toEqual(['受理']);
     expect(changes).toHaveLength(1);
@@ -87,8 +87,9 @@ describe('push rules', () => {
     ctx.declarations.upsert(dept, 'SC-5', { itemName: '许可', applicantPhone: '13900000000' });
     const r = ctx.declarations.applyStatusEvent(dept, 'SC-5', ev('s1', 'fee_due', new Date().toISOString()));
     const change = { declaration: r.declaration, event: r.event, statusChanged: true, created: false };
-    const notices = pushNotices(change, ['13800000001', '13800000002', '057982345678', '13900000000'], (p) => p === '13800000002', { notifyApplicant: true, notifyProgressSteps: true });
-    expect(notices.map((n) => [n.phone, n.template])).toEqual([['13800000001', 'push.fee_due'], ['13900000000', 'push.fee_due']]);
+    const notices = pushNotices(change, ['13800000001', '13800000002', '057982345678', '13900000000'], (p) => p === '8613800000002', { notifyApplicant: true, notifyProgressSteps: true });
+    // canonical numbers: the applicant (stored 8613900000000) and the subscriber 13900000000 are one person
+    expect(notices.map((n) => [n.phone, n.template])).toEqual([['8613800000001', 'push.fee_due'], ['8613900000000', 'push.fee_due']]);
     expect(new Set(notices.map((n) => n.dedupeKey)).size).toBe(2);
     expect(pushNotices({ ...change, event: { ...r.event, applied: false } }, ['13800000001'], () => false, { notifyApplicant: true, notifyProgressSteps: true })).toEqual([]);
     expect(pushNotices({ ...change, statusChanged: false }, ['13800000001'], () => false, { notifyApplicant: false, notifyProgressSteps: false })).toEqual([]);

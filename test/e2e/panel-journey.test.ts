@@ -198,7 +198,7 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     await shot(live, '04-live-after-call');
 
     const f = server.ctx.feedback.byId(complaint.id)!;
-    expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', phone: PHONE, ref: complaint.ref, status: 'new' });
+    expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', phone: `86${PHONE}`, ref: complaint.ref, status: 'new' });
     expect(f.recordingPath).toBeTruthy();
     expect(f.recordingDuration).toBeGreaterThanOrEqual(2);
   });

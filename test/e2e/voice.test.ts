@@ -7,6 +7,7 @@ import { MediaSigner } from '../../src/voice/media/signing.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../src/domain/query-code.js';
+import { canonicalPhone } from '../../src/domain/phone.js';
 import { captions, promptDone, startVoiceServer, THURSDAY_10, until, waitPrompt, type VoiceTestServer } from '../voice/calls/helpers.js';
 
 let t: VoiceTestServer;
@@ -119,7 +120,7 @@ describe('voice channel over the ARI simulator', () => {
     await waitPrompt(t.voice, call, 'subscribe_ok');
     await call.hangup();
     const decl = t.server.ctx.store.declarations.byQueryCode(code)!;
-    expect(t.server.ctx.store.subscriptions.active(phone, decl.id)?.channel).toBe('voice');
+    expect(t.server.ctx.store.subscriptions.active(canonicalPhone(phone), decl.id)?.channel).toBe('voice'); // stored canonical: 8613911115555
   });
 
   it('complaint recorded: file on disk, feedback row, SMS confirmation', async () => {
@@ -135,7 +136,7 @@ describe('voice channel over the ARI simulator', () => {
     await waitPrompt(t.voice, call, 'feedback_received');
     await call.ended;
     const f = await until(() => t.server.ctx.store.feedback.list({ q: phone })[0], 3000, 'feedback');
-    expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', phone, callId: call.id });
+    expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', phone: '8613911116666', callId: call.id }); // caller-id stored canonical
     expect(f.recordingDuration).toBeGreaterThanOrEqual(2);
     expect(f.flowPath).toContain('record_message>review_menu>submit_message');
     const file = join(t.server.ctx.config.data.dir, 'recordings', f.recordingPath!);
@@ -161,7 +162,7 @@ describe('voice channel over the ARI simulator', () => {
     await new Promise((r) => setTimeout(r, 200));
     await call.hangup();
     const f = await until(() => t.server.ctx.store.feedback.list({ q: phone })[0], 5000, 'feedback after hang-up');
-    expect(f).toMatchObject({ kind: 'consultation', channel: 'voice', phone });
+    expect(f).toMatchObject({ kind: 'consultation', channel: 'voice', phone: '865798881234' }); // landline 0579-888 1234, canonical
     expect(existsSync(join(t.server.ctx.config.data.dir, 'recordings', f.recordingPath!))).toBe(true);
     expect(t.server.channels.sms.simulator!.received(phone)).toEqual([]);
     const row = await until(() => t.voice.recentCalls(50).find((c) => c.callId === call.id && c.endedAt && c.feedbackRef), 3000, 'call row');
@@ -201,7 +202,7 @@ describe('voice channel over the ARI simulator', () => {
     const off2 = t.server.ctx.bus.on('call.ended', (p) => ended.push(p));
     const call = t.sim.startCall({ from: '13912345678' });
     await promptDone(t.voice, call, 'main_menu');
-    expect(t.voice.activeCalls().find((c) => c.callId === call.id)).toMatchObject({ node: 'main_menu', caller: '13912345678' });
+    expect(t.voice.activeCalls().find((c) => c.callId === call.id)).toMatchObject({ node: 'main_menu', caller: '8613912345678' }); // caller-id stored canonical
     await call.hangup();
     await until(() => ended.find((e) => e.callId === call.id), 3000, 'call.ended');
     off1(); off2();

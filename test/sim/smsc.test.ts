@@ -259,3 +259,58 @@ describe('simulator text helpers', () => {
     expect(m.tlvs.map((t) => t.tag)).toEqual([TLV.sar_msg_ref_num, TLV.sar_total_segments, TLV.sar_segment_seqnum]);
   });
 });
+
+describe('SMSC simulator: addressing as an operator SMSC reads it', () => {
+  const submitTo = (destination: string, destTon: number, destNpi = 1) => r!.link.submit({ source: '96365', destination, destTon, destNpi, dataCoding: 0, payload: Buffer.from(`to ${destination}/${destTon}`, 'latin1') });
+
+  // destination, TON, NPI → accepted (status 0) or ESME_RINVDSTADR (0x0B)
+  it.each([
+    ['8613800138000', 1, 1, 0],
+    ['13800138000', 1, 1, 0x0b], // +1 380 … (North America): the SMSC has no such route
+    ['13800138000', 2, 1, 0],
+    ['8613800138000', 2, 1, 0x0b], // 86… is not a national number
+    ['13800138000', 0, 1, 0],
+    ['8613800138000', 0, 1, 0],
+    ['13800138000', 0, 0, 0],
+    ['8613800138000', 1, 0, 0x0b], // international needs NPI 1 (E.164)
+    ['8657982345678', 1, 1, 0],
+    ['057982345678', 2, 1, 0],
+    ['13800138000', 5, 0, 0x0b],
+    ['96365', 0, 1, 0x0b],
+  ] as const)('%s TON %i NPI %i → 0x%s', async (dest, ton, npi, status) => {
+    r = await rig();
+    const out = await submitTo(dest, ton, npi);
+    if (status === 0) expect(out.kind).toBe('ok');
+    else expect(out).toMatchObject({ kind: 'error', status, permanent: true });
+    expect(r.sim.submits[0]).toMatchObject({ destination: dest, destTon: ton, destNpi: npi, msisdn: status === 0 ? expect.stringMatching(/^86/) : null });
+  });
+
+  it('one handset, whatever correct form reached it; received() takes any form', async () => {
+    r = await rig();
+    expect((await submitTo('8613800138000', 1)).kind).toBe('ok');
+    expect((await submitTo('13800138000', 2)).kind).toBe('ok');
+    expect((await submitTo('13800138000', 0)).kind).toBe('ok');
+    await until(() => r!.sim.received('8613800138000').length === 3, 2000, 'handset');
+    for (const form of ['13800138000', '+86 138 0013 8000', '008613800138000']) expect(r.sim.received(form)).toHaveLength(3);
+  });
+
+  it('MO from a handset arrive as 86… with TON 1 / NPI 1, alphanumeric ids with TON 5, short codes as given', async () => {
+    r = await rig();
+    await r.sim.injectMo({ from: '13800138000', to: '96365', text: 'a' });
+    await r.sim.injectMo({ from: '+8613800138001', to: '96365', text: 'b' });
+    await r.sim.injectMo({ from: 'CMCC', to: '96365', text: 'c' });
+    await r.sim.injectMo({ from: '96365', to: '96365', text: 'd' });
+    await r.sim.injectMo({ from: '13800138002', to: '96365', text: 'e', rawFrom: { ton: 2, npi: 1 } });
+    await until(() => r!.delivers.length === 5, 2000, 'delivers');
+    expect(r.delivers.map((d) => [d.sourceAddr, d.sourceTon, d.sourceNpi])).toEqual([
+      ['8613800138000', 1, 1], ['8613800138001', 1, 1], ['CMCC', 5, 0], ['96365', 0, 1], ['13800138002', 2, 1],
+    ]);
+  });
+
+  it('receipts come from the handset as 86… TON 1', async () => {
+    r = await rig();
+    await submitTo('13800138000', 2);
+    await until(() => r!.delivers.length === 1, 2000, 'receipt');
+    expect(r.delivers[0]).toMatchObject({ isReceipt: true, sourceAddr: '8613800138000', sourceTon: 1, destAddr: '96365' });
+  });
+});

@@ -9,6 +9,7 @@ import type { Declaration, DeclarationEvent, Department, Feedback } from '../../
 import { STATUS_LABEL_ZH } from '../../domain/types.js';
 import { isOverdue } from '../../domain/declarations.js';
 import { maskPhone } from '../../domain/masking.js';
+import { nationalDigits } from '../../domain/phone.js';
 import { HttpError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
 import { GroupCommit } from './group-commit.js';
@@ -35,7 +36,8 @@ export function eventView(e: DeclarationEvent) {
 export function declarationView(d: Declaration, now: Date, timeline?: DeclarationEvent[]) {
   return {
     queryCode: d.queryCode, deptRef: d.deptRef, department: d.departmentCode, itemName: d.itemName,
-    applicantName: d.applicantName, applicantPhone: d.applicantPhone, status: d.status, statusAt: d.statusAt,
+    // applicantPhone is stored canonical (86…); answered in the national form departments send
+    applicantName: d.applicantName, applicantPhone: d.applicantPhone ? nationalDigits(d.applicantPhone) : null, status: d.status, statusAt: d.statusAt,
     acceptedAt: d.acceptedAt, dueAt: d.dueAt, closedAt: d.closedAt, overdue: isOverdue(d, now),
     ...(timeline ? { timeline: timeline.map(eventView) } : {}),
   };

@@ -21,3 +21,4 @@ export async function startDemoSmsc(opts: { port?: number; host?: string } & Sms
   const { port, host } = await sim.start({ port: wantPort ?? 0, host: wantHost ?? '127.0.0.1' });
   return { sim, host, port, systemId: sim.options.systemId, password: sim.options.password };
 }
+export { handsetKey, moSource, resolveDestination } from './address.js';

@@ -7,9 +7,12 @@
  * simulated handset and sends receipts (deliver_sm, esm_class 0x04, text + receipted_message_id +
  * message_state TLVs) after a delay, keeps unacknowledged deliver_sm and re-delivers them after a
  * reconnect (a new deliver_sm: same octets, new sequence number), and retries a deliver_sm answered with
- * a temporary error. Fault modes: throttle every Nth submit or above a TPS, reject destinations, stay
- * silent for chosen submits, drop connections, go half-dead, send malformed PDUs, lose the ESME's
- * deliver_sm_resp at a link drop (`loseDeliverResps`).
+ * a temporary error. Addresses are read as an operator's SMSC reads them (address.ts): a destination
+ * must fit its TON (a national 13… with TON 1 is refused with ESME_RINVDSTADR), handsets are known by
+ * their MSISDN (86…) whatever form reached them, and MO arrive from 86… with TON 1 / NPI 1. Fault
+ * modes: throttle every Nth submit or above a TPS, reject destinations, stay silent for chosen
+ * submits, drop connections, go half-dead, send malformed PDUs, lose the ESME's deliver_sm_resp at a
+ * link drop (`loseDeliverResps`).
  * Every PDU both ways is recorded (`pdus`), submits are decoded (`submits`), `waitFor` polls a predicate.
  */
 import { EventEmitter } from 'node:events';
@@ -21,6 +24,7 @@ import {
   concatUdh, decodeText, dlrDate, dlrText, encodeAuto, gsmEncode, MESSAGE_STATE, parseConcatUdh, splitUnits, ucs2Encode,
   type DlrStat,
 } from './text.js';
+import { handsetKey, moSource, resolveDestination } from './address.js';
 
 export type SimBindMode = 'transceiver' | 'transmitter' | 'receiver';
 export type { DlrStat } from './text.js';
@@ -97,7 +101,13 @@ export interface SubmitRecord {
   session: number;
   sequence: number;
   source: string;
+  sourceTon: number;
+  sourceNpi: number;
   destination: string;
+  destTon: number;
+  destNpi: number;
+  /** The handset the destination reaches (86…), or null when the address was refused. */
+  msisdn: string | null;
   esmClass: number;
   dataCoding: number;
   registeredDelivery: number;
@@ -126,8 +136,11 @@ export interface BindRecord {
 }
 
 export interface MoParams {
+  /** The sender in any form: a handset (13800138000, 86…, +86…) goes out as 86… TON 1 / NPI 1, an alphanumeric id as TON 5, others as given (TON 0). */
   from: string;
   to: string;
+  /** Send `from` exactly as given with these TON / NPI (default 0 / 1) instead of the SMSC's usual form. */
+  rawFrom?: { ton?: number; npi?: number };
   /** Text: encoded GSM 7-bit if it fits, else UCS2 (unless dataCoding says otherwise). */
   text?: string;
   /** Raw user data (without UDH); needs dataCoding (default 0). */
@@ -364,8 +377,9 @@ export class SmscSimulator extends EventEmitter {
     let esmClass = p.esmClass ?? 0;
     let userData = bytes;
     if (p.udh) { userData = Buffer.concat([p.udh, bytes]); esmClass |= 0x40; }
+    const src = p.rawFrom ? { addr: p.from, ton: p.rawFrom.ton ?? 0, npi: p.rawFrom.npi ?? 1 } : moSource(p.from);
     const opts: Record<string, unknown> = {
-      source_addr_ton: 1, source_addr_npi: 1, source_addr: p.from,
+      source_addr_ton: src.ton, source_addr_npi: src.npi, source_addr: src.addr,
       dest_addr_ton: 0, dest_addr_npi: 0, destination_addr: p.to,
       esm_class: esmClass, data_coding: dataCoding,
       short_message: p.payload ? Buffer.alloc(0) : userData,
@@ -403,9 +417,9 @@ export class SmscSimulator extends EventEmitter {
 
   // ---------------------------------------------------------------- views for assertions
 
-  /** Complete messages the handset `phone` received, concatenated parts reassembled, in arrival order (duplicates kept). */
+  /** Complete messages the handset `phone` (any form: 138…, 86138…, +86 138…) received, concatenated parts reassembled, in arrival order (duplicates kept). */
   received(phone: string): string[] {
-    return [...(this.handsets.get(phone)?.messages ?? [])];
+    return [...(this.handsets.get(handsetKey(phone))?.messages ?? [])];
   }
 
   /** Sessions currently bound. */
@@ -561,7 +575,8 @@ export class SmscSimulator extends EventEmitter {
       : sarTotal ? { ref: tlvInt(m.tlvs, TLV.sar_msg_ref_num) ?? 0, total: sarTotal, seq: tlvInt(m.tlvs, TLV.sar_segment_seqnum) ?? 0 }
         : null;
     const rec: SubmitRecord = {
-      index, at: Date.now(), session: s.id, sequence: m.sequence, source: m.sourceAddr, destination: m.destAddr,
+      index, at: Date.now(), session: s.id, sequence: m.sequence, source: m.sourceAddr, sourceTon: m.sourceTon, sourceNpi: m.sourceNpi,
+      destination: m.destAddr, destTon: m.destTon, destNpi: m.destNpi, msisdn: resolveDestination(m.destAddr, m.destTon, m.destNpi),
       esmClass: m.esmClass, dataCoding: m.dataCoding, registeredDelivery: m.registeredDelivery,
       udh: udh ? Buffer.from(udh) : null, payload: Buffer.from(body), text: decodeText(m.dataCoding, body),
       concat, tlvs: m.tlvs, status: null, messageId: null,
@@ -580,6 +595,7 @@ export class SmscSimulator extends EventEmitter {
     if (o.maxTps && !this.takeToken(o.maxTps)) { answer(E.ESME_RTHROTTLED); return; }
     const rej = o.rejectDestinations;
     if (rej && (typeof rej === 'function' ? rej(rec.destination) : rej.test(rec.destination))) { answer(E.ESME_RINVDSTADR); return; }
+    if (rec.msisdn === null) { answer(E.ESME_RINVDSTADR); return; } // the address does not fit its TON/NPI (address.ts)
     if (m.shortMessage.length > o.maxShortMessage) { answer(E.ESME_RINVMSGLEN); return; }
 
     const n = this.nextMessageId++;
@@ -632,8 +648,8 @@ export class SmscSimulator extends EventEmitter {
       stat: decision.stat, err, text: /^[\x20-\x7e]*$/.test(rec.text) ? rec.text.slice(0, 20) : '',
     });
     const opts: Record<string, unknown> = {
-      source_addr_ton: 1, source_addr_npi: 1, source_addr: rec.destination,
-      dest_addr_ton: 0, dest_addr_npi: 0, destination_addr: rec.source,
+      source_addr_ton: 1, source_addr_npi: 1, source_addr: rec.msisdn ?? rec.destination,
+      dest_addr_ton: rec.sourceTon, dest_addr_npi: rec.sourceNpi, destination_addr: rec.source,
       esm_class: 0x04, data_coding: 0, short_message: Buffer.from(text, 'latin1'),
       receipted_message_id: rec.messageId, message_state: MESSAGE_STATE[decision.stat],
     };
@@ -643,9 +659,10 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private toHandset(rec: SubmitRecord): void {
-    let h = this.handsets.get(rec.destination);
-    if (!h) { h = { messages: [], partial: new Map() }; this.handsets.set(rec.destination, h); }
-    if (!rec.concat || rec.concat.total <= 1) { h.messages.push(rec.text); this.emit('handset', { phone: rec.destination, from: rec.source, text: rec.text }); return; }
+    const phone = rec.msisdn ?? rec.destination;
+    let h = this.handsets.get(phone);
+    if (!h) { h = { messages: [], partial: new Map() }; this.handsets.set(phone, h); }
+    if (!rec.concat || rec.concat.total <= 1) { h.messages.push(rec.text); this.emit('handset', { phone, from: rec.source, text: rec.text }); return; }
     const key = `${rec.source}|${rec.concat.ref}|${rec.concat.total}`;
     let parts = h.partial.get(key);
     if (!parts) { parts = new Map(); h.partial.set(key, parts); }
@@ -656,7 +673,7 @@ export class SmscSimulator extends EventEmitter {
     let text = '';
     for (let i = 1; i <= rec.concat.total; i++) text += parts.get(i) ?? '';
     h.messages.push(text);
-    this.emit('handset', { phone: rec.destination, from: rec.source, text });
+    this.emit('handset', { phone, from: rec.source, text });
   }
 
   // ---------------------------------------------------------------- deliver_sm queue

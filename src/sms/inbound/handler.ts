@@ -12,23 +12,22 @@ import type { SqliteSmsRepo, InboundRow } from '../../store/repos/sms.js';
 import { classifyCode, isMalformedPlatformCode, QUERY_CODE_PATTERN } from '../../domain/query-code.js';
 import { formatLocal, formatDateZh } from '../../domain/time.js';
 import type { Declaration } from '../../domain/types.js';
+import { canonicalPhone } from '../../domain/phone.js';
+import { canReplyTo, classifySender, RATE_LIMIT_TEMPLATE, replyDecision } from './guard.js';
+
+export { canReplyTo } from './guard.js';
 
 export interface HandlerSettings {
   shortCode: string;
+  /** Our own numbers (the short code included): never answered, their texts do nothing. Default [shortCode]. */
+  ownNumbers?: string[];
   repliesPerHour: number;
   codePattern?: RegExp;
   /** A text without a keyword at least this long is a request (诉求); default 10. */
   minRequestChars?: number;
 }
 
-export interface HandleResult { command: Command['type']; outcome: string; reply: string | null; feedbackId: number | null }
-
-/** Never answer the short code itself, alphanumeric senders, or empty numbers. */
-export function canReplyTo(phone: string, shortCode: string): boolean {
-  const p = phone.trim();
-  if (!p || p === shortCode) return false;
-  return /^\+?\d{3,20}$/.test(p);
-}
+export interface HandleResult { command: Command['type']; outcome: string; reply: string | null; feedbackId: number | null; ignored?: boolean }
 
 export class SmsCommandHandler {
   constructor(
@@ -45,13 +44,22 @@ export class SmsCommandHandler {
       const fresh = this.repo.inbound(row.id);
       if (!fresh || fresh.status !== 'received') return null;
       const r = this.handle(fresh);
-      this.repo.inboundDone(fresh.id, r.command === 'empty' && !r.reply ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
+      this.repo.inboundDone(fresh.id, r.ignored || (r.command === 'empty' && !r.reply) ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
       return r;
     });
   }
 
+  private get own(): string[] { return this.s.ownNumbers ?? [this.s.shortCode]; }
+
   private handle(row: InboundRow): HandleResult {
-    const phone = row.phone;
+    const phone = canonicalPhone(row.phone);
+    const sender = classifySender(phone, this.own);
+    if (sender !== 'citizen') {
+      // Our own short code / SP number or an alphanumeric id: stored and acknowledged, nothing else (no complaint, no reply, no loop).
+      const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: false });
+      this.ctx.log.warn(sender === 'own' ? 'SMS from our own number ignored (no complaint, no reply)' : 'SMS from an alphanumeric sender ignored (no complaint, no reply)', { phone, command: cmd.type });
+      return { command: cmd.type, outcome: `ignored:${sender === 'own' ? 'own-number' : 'alphanumeric'}`, reply: null, feedbackId: null, ignored: true };
+    }
     const survey = this.ctx.feedback.awaitingSurvey(phone);
     const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: !!survey, minRequestChars: this.s.minRequestChars });
     let reply: { name: string; vars?: Record<string, string> } | null;
@@ -116,11 +124,17 @@ export class SmsCommandHandler {
     }
     let replyText: string | null = null;
     if (reply) {
-      if (!canReplyTo(phone, this.s.shortCode)) outcome += ';no-reply:sender';
-      else if (this.repo.repliesSince(phone, new Date(this.ctx.now().getTime() - 3600_000).toISOString()) >= this.s.repliesPerHour) {
-        outcome += ';no-reply:rate-limit';
-        this.ctx.log.warn('sms reply suppressed: per-number hourly limit reached', { phone });
-      } else {
+      const since = new Date(this.ctx.now().getTime() - 3600_000).toISOString();
+      const decision = !canReplyTo(phone, this.own) ? null
+        : replyDecision(this.repo.repliesSince(phone, since), this.repo.templateSince(phone, RATE_LIMIT_TEMPLATE, since) > 0, this.s.repliesPerHour);
+      if (decision === null) outcome += ';no-reply:sender';
+      else if (decision === 'silent') outcome += ';no-reply:rate-limit';
+      else {
+        if (decision === 'notice') {
+          reply = { name: RATE_LIMIT_TEMPLATE };
+          outcome += ';rate-limit-notice';
+          this.ctx.log.warn('sms replies to this number stop for the hour (per-number limit reached): one notice sent', { phone, limit: this.s.repliesPerHour });
+        }
         replyText = this.templates.renderFit(reply.name, reply.vars ?? {});
         this.outbox.queue({ phone, text: replyText, reason: 'reply', template: reply.name, inboundId: row.id, dedupeKey: `reply:${row.id}` });
       }

@@ -13,12 +13,14 @@ import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../code
 import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
 import type { Logger } from '../../log.js';
 import { backoffMs, isStorageFull, type StorageHealth } from '../../store/health.js';
+import { smppDestination, type DestAddrFormat } from '../../domain/phone.js';
 
 /** The part of the SMPP link the dispatcher needs (SmppLink implements it). */
 export interface SubmitLink {
   readonly state: string;
   submit(p: {
     destination: string; source: string; dataCoding: number; udh?: Buffer; payload: Buffer; registeredDelivery?: number; validityPeriod?: Date;
+    destTon?: number; destNpi?: number;
   }): Promise<
     | { kind: 'ok'; messageId: string }
     | { kind: 'error'; status: number; statusName: string; permanent: boolean; local?: boolean }
@@ -30,6 +32,8 @@ export interface SubmitLink {
 
 export interface DispatcherOptions {
   sourceAddr: string;
+  /** How the recipient (canonical 86… in the outbox) is addressed: smpp.dest_addr_format. Default 'international'. */
+  destAddrFormat?: DestAddrFormat;
   window: number;
   /** Segments per second; 0 = no limit. */
   tps: number;
@@ -390,6 +394,7 @@ export class Dispatcher {
       this.o.onStatus?.(msg.id, 'expired');
       return;
     }
+    const dest = smppDestination(msg.phone, this.o.destAddrFormat ?? 'international');
     const plan = planMt(msg.text, { maxSegments: Math.max(this.o.maxSegments, msg.segments), ref: msg.refNum, forceUcs2: msg.encoding === 'ucs2', overflow: 'truncate' });
     for (const seg of segments) {
       const part = plan.segments[seg.seq - 1];
@@ -406,7 +411,7 @@ export class Dispatcher {
       try {
         outcome = this.link.state === 'bound' || this.link.state === 'throttled'
           ? await this.link.submit({
-            destination: msg.phone, source: this.o.sourceAddr, dataCoding: plan.dataCoding, udh: part.udh ?? undefined, payload: part.payload,
+            destination: dest.addr, destTon: dest.ton, destNpi: dest.npi, source: this.o.sourceAddr, dataCoding: plan.dataCoding, udh: part.udh ?? undefined, payload: part.payload,
             registeredDelivery: 1, validityPeriod: msg.expiresAt ? new Date(msg.expiresAt) : undefined,
           })
           : { kind: 'unknown', reason: 'link-lost', written: false };

@@ -8,9 +8,12 @@ import { voice } from './003_voice.js';
 import { admin } from './004_admin.js';
 import { smsInboundDedupe } from './005_sms_inbound_dedupe.js';
 import { voiceOwner } from './006_voice_owner.js';
-import { hardening } from './007_hardening.js';
+import { canonicalPhones } from './007_canonical_phones.js';
+import type { Db } from '../db.js';
+import { hardening } from './008_hardening.js';
 
-export interface Migration { version: number; name: string; sql: string }
+/** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
+export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
 
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'core', sql: core },
@@ -19,5 +22,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 4, name: 'admin', sql: admin },
   { version: 5, name: 'sms-inbound-dedupe', sql: smsInboundDedupe },
   { version: 6, name: 'voice_owner', sql: voiceOwner },
-  { version: 7, name: 'hardening', sql: hardening },
+  { version: 7, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
+  { version: 8, name: 'hardening', sql: hardening },
 ];

@@ -3,6 +3,7 @@ import type { FeedbackRepo, NewFeedback } from '../../domain/ports.js';
 import type { Feedback } from '../../domain/types.js';
 import { toFeedback } from '../rows.js';
 import { PartialUpdate } from '../partial-update.js';
+import { canonicalPhone } from '../../domain/phone.js';
 
 const SELECT = `SELECT f.*, p.name AS dept_name FROM feedback f LEFT JOIN departments p ON p.id = f.department_id`;
 
@@ -38,11 +39,11 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
       awaitingSurvey: db.prepare(`${SELECT} WHERE f.phone = ? AND f.status = 'answered' AND f.satisfaction IS NULL AND f.kind IN ('complaint', 'report', 'request') AND f.answered_at >= ? ORDER BY f.answered_at DESC LIMIT 1`),
       list: db.prepare(`${SELECT} WHERE (@status IS NULL OR f.status = @status) AND (@channel IS NULL OR f.channel = @channel) AND (@kind IS NULL OR f.kind = @kind)
         AND (@dept IS NULL OR f.department_id = @dept) AND (@since IS NULL OR f.created_at >= @since) AND (@until IS NULL OR f.created_at < @until)
-        AND (@q IS NULL OR f.ref = @q OR f.phone = @q OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')
+        AND (@q IS NULL OR f.ref = @q OR f.phone = @qPhone OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')
         ORDER BY f.created_at DESC, f.id DESC LIMIT @limit OFFSET @offset`),
       count: db.prepare(`SELECT COUNT(*) FROM feedback f WHERE (@status IS NULL OR f.status = @status) AND (@channel IS NULL OR f.channel = @channel) AND (@kind IS NULL OR f.kind = @kind)
         AND (@dept IS NULL OR f.department_id = @dept) AND (@since IS NULL OR f.created_at >= @since) AND (@until IS NULL OR f.created_at < @until)
-        AND (@q IS NULL OR f.ref = @q OR f.phone = @q OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')`).pluck(),
+        AND (@q IS NULL OR f.ref = @q OR f.phone = @qPhone OR f.text LIKE '%' || @q || '%' OR f.transcript LIKE '%' || @q || '%')`).pluck(),
     };
   }
   byId(id: number): Feedback | undefined { const r = this.s.byId.get(id); return r ? toFeedback(r) : undefined; }
@@ -83,7 +84,7 @@ export class SqliteFeedbackRepo implements FeedbackRepo {
   private filterParams(f: FeedbackFilter) {
     return {
       status: f.status ?? null, channel: f.channel ?? null, kind: f.kind ?? null, dept: f.departmentId ?? null,
-      since: f.since ?? null, until: f.until ?? null, q: f.q ? f.q : null,
+      since: f.since ?? null, until: f.until ?? null, q: f.q ? f.q : null, qPhone: f.q ? canonicalPhone(f.q) : null, // a phone in any form
     };
   }
   list(f: FeedbackFilter): Feedback[] {

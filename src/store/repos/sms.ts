@@ -1,5 +1,6 @@
 /** SMS persistence: outbox + segments, receipts, inbound messages and raw MO parts. */
 import type { Db } from '../db.js';
+import { canonicalPhone } from '../../domain/phone.js';
 import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type Reason, type SegmentStatus } from '../../sms/outbox/state.js';
 
 export interface OutboxRow {
@@ -130,6 +131,7 @@ export class SqliteSmsRepo {
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status'),
       queuedCount: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE status IN ('queued', 'submitting')`).pluck(),
       repliesSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND reason = 'reply' AND created_at >= ?`).pluck(),
+      templateSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND template = ? AND created_at >= ?`).pluck(),
       list: db.prepare(`SELECT * FROM sms_outbox WHERE (@status IS NULL OR status = @status) AND (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
       cancel: db.prepare(`UPDATE sms_outbox SET status = 'cancelled', done_at = @now, updated_at = @now WHERE id = @id AND status IN ('queued', 'held')`),
       retry: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now, attempts = 0 WHERE id = @id AND status IN ('failed', 'expired', 'undeliverable')`),
@@ -299,8 +301,10 @@ export class SqliteSmsRepo {
   }
   queuedCount(): number { return this.s.queuedCount.get() as number; }
   repliesSince(phone: string, since: string): number { return this.s.repliesSince.get(phone, since) as number; }
+  /** Messages queued to `phone` from `template` since then (the abuse guard's one notice per window). */
+  templateSince(phone: string, template: string, since: string): number { return this.s.templateSince.get(phone, template, since) as number; }
   list(f: { status?: string; phone?: string; limit?: number; offset?: number }): OutboxRow[] {
-    return this.s.list.all({ status: f.status ?? null, phone: f.phone ?? null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toOutbox);
+    return this.s.list.all({ status: f.status ?? null, phone: f.phone ? canonicalPhone(f.phone) : null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toOutbox);
   }
   cancel(id: number, now: string): boolean { return this.s.cancel.run({ id, now }).changes > 0; }
   retry(id: number, now: string): boolean {
@@ -329,7 +333,7 @@ export class SqliteSmsRepo {
     this.s.inDone.run({ id, status, command, outcome, feedbackId, now });
   }
   listInbound(f: { phone?: string; limit?: number; offset?: number }): InboundRow[] {
-    return this.s.inList.all({ phone: f.phone ?? null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toInbound);
+    return this.s.inList.all({ phone: f.phone ? canonicalPhone(f.phone) : null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toInbound);
   }
   insertPart(p: NewMoPart): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
   /**

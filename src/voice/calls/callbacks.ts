@@ -8,6 +8,7 @@
  */
 import type { AppContext } from '../../context.js';
 import { isMobileNumber } from '../../domain/masking.js';
+import { nationalDigits } from '../../domain/phone.js';
 import type { Feedback } from '../../domain/types.js';
 import type { Logger } from '../../log.js';
 import type { AmiLink } from '../ami/index.js';
@@ -77,7 +78,7 @@ export class CallbackScheduler {
     const f = this.o.ctx.feedback.byId(id);
     if (!f || !CallbackScheduler.wants(f) || f.status !== 'answered') { this.pending.delete(id); return; }
     p.attempts++;
-    const endpoint = `Local/${f.phone}@${this.o.context ?? 'hotline-callback'}`;
+    const endpoint = `Local/${nationalDigits(f.phone)}@${this.o.context ?? 'hotline-callback'}`;
     const ring = this.o.ringSec ?? 45;
     try {
       const ami = this.o.ami();

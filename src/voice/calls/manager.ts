@@ -20,6 +20,7 @@ import { CallSession, type SessionDeps } from './session.js';
 import { lookupEffect, submitFeedbackEffect, subscribeEffect, type EffectContext } from './effects.js';
 import { RINGBACK_TONE_LITERAL, RINGBACK_TONE_ZONE, ringbackMedia, type RingbackMode } from './ringback.js';
 import { legEnded, refusedOriginate, splitEndpoint } from './transfer-reasons.js';
+import { canonicalPhone, nationalDigits } from '../../domain/phone.js';
 
 type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
@@ -206,7 +207,7 @@ export class CallManager {
     const id = String(chan.id);
     if (this.sessions.has(id)) return; // duplicate
     if (args[0] === 'transfer') { this.operatorAnswered(id, args[1] ?? ''); return; }
-    const caller = citizenText(String(chan.caller?.number ?? '')).slice(0, 32); // no bidi controls from a caller id
+    const caller = canonicalPhone(citizenText(String(chan.caller?.number ?? '')).slice(0, 32)); // one stored form (src/domain/phone.ts), no bidi controls
     const needsAnswer = chan.state !== 'Up';
     if (args[0] === 'callback') {
       const fid = Number(args[1]);
@@ -338,7 +339,7 @@ export class CallManager {
         tr.resolve({ status: 'noAnswer', reason: 'timeout' });
       }, Math.max(1, (this.o.transferTimeoutSec * 1000 + 5000) / this.o.timeScale));
       this.o.ari.originate({
-        endpoint, app: this.o.app, appArgs: ['transfer', s.id], callerId: s.caller, timeout: this.o.transferTimeoutSec, channelId: tr.legId,
+        endpoint, app: this.o.app, appArgs: ['transfer', s.id], callerId: nationalDigits(s.caller), timeout: this.o.transferTimeoutSec, channelId: tr.legId,
         variables: { HOTLINE_CALLER: s.caller, HOTLINE_CALL_ID: s.id },
       }).then(() => { if (tr.state === 'dialing') tr.state = 'ringing'; }, (e) => {
         void this.originateRefused(tr, endpoint, e as Error);

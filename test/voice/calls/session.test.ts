@@ -95,7 +95,7 @@ const CASES: Case[] = [
   },
   {
     label: 'DTMF during a prompt: the stop waits until Asterisk accepted the play, then the next prompt',
-    flow: MENU, steps: ['slowplay', 'start', 'dtmf 1', 'settle 30'],
+    flow: MENU, timeScale: 1, steps: ['slowplay', 'start', 'dtmf 1', 'settle 20'],
     calls: ['play pb-1 sound:p_menu', 'stop pb-1', 'play pb-2 sound:p_bye'],
   },
   {

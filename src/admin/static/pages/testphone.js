@@ -3,6 +3,9 @@
 import { act, api, bi, clear, fmtTime, h, onLive, toast } from '../lib.js';
 
 const phoneState = { number: '13900001234' };
+// The server keeps numbers as 86… (canonical); the dial pad shows what the user typed.
+const national = (n) => String(n).replace(/[\s-]/g, '').replace(/^(\+|00)?86(?=1\d{10}$)/, '');
+const sameNumber = (a, b) => national(a) === national(b);
 /** Who ended the call (the simulator's reason) in words. */
 const ENDED_BY = { caller: '本机挂断', app: '热线挂断', dialplan: '热线挂断', shutdown: '服务停止', 'no-answer': '无人接听', busy: '占线', congestion: '线路忙', failed: '呼叫失败' };
 
@@ -92,7 +95,7 @@ export function render(root) {
       else if (e.type === 'state') cap(`状态：${e.state}`, true);
       else if (e.type === 'recording') cap(e.state === 'started' ? '● 开始录音 Recording…' : '■ 录音结束', true);
       else if (e.type === 'ended') { cap(`通话结束${e.reason ? '：' + (ENDED_BY[e.reason] ?? e.reason) : ''} Call ended`, true); setCall(null); }
-    } else if (m.type === 'testphone-sms' && m.sms.to === phoneState.number) loadSms();
+    } else if (m.type === 'testphone-sms' && sameNumber(m.sms.to, phoneState.number)) loadSms();
   });
 
   root.append(h('h1', null, bi('测试电话', 'Test phone'), h('span', { class: 'en' }, '演示模式：模拟来电与短信进入真实的语音流程和短信指令')),
