@@ -66,7 +66,7 @@ describe('migrations', () => {
     db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, encoding, data_coding, ref_num, segments, next_attempt_at, created_at, updated_at)
       VALUES ('13900000001', 'x', 'reply', 1, 'delivered', 'ucs2', 8, 1, 1, ?, ?, ?)`).run(t, t, t);
     db.prepare(`INSERT INTO calls (call_id, direction, flow_id, caller, called, started_at) VALUES ('c1', 'inbound', 'main', '057982345678', '96365', ?), ('c2', 'inbound', 'main', 'anonymous', '96365', ?)`).run(t, t);
-    expect(migrate(db).applied).toEqual([`${v}_canonical_phones`]);
+    expect(migrate(db).applied[0]).toBe(`${v}_canonical_phones`); // later migrations may follow
     const col = (sql: string) => db.prepare(sql).pluck().all();
     expect(col('SELECT contact_phone FROM departments')).toEqual(['8657982345678']);
     expect(col('SELECT applicant_phone FROM declarations')).toEqual(['8613900000001']);
