@@ -25,6 +25,12 @@ export interface Component {
   /** HTTP routes this component serves (registered before the server listens). */
   httpPlugins?: HttpPlugin[];
   start(): Promise<void>;
+  /**
+   * Called once start-up is complete (every component started, requests served): work that must not
+   * overlap start-up begins here (the SMS link binds and the dispatcher sends only from now on, so no
+   * submit_sm_resp waits unread behind the rest of start-up).
+   */
+  ready?(): Promise<void> | void;
   stop(): Promise<void>;
 }
 
@@ -114,6 +120,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await assembled.channels.admin.ensureDemoLogins();
     }
     ready = true;
+    // Start-up complete: only now may components begin work that must not overlap it (SMS: bind, send).
+    for (const c of started) await c.ready?.();
   } catch (e) {
     for (const c of started.reverse()) await c.stop().catch(() => undefined);
     await http?.close().catch(() => undefined);

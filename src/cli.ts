@@ -75,7 +75,7 @@ export function startupBanner(server: RunningServer): string {
  * the SMPP link unbinds, the ARI socket closes, the store closes, the data-directory lock is
  * released; then exit 0. A second signal, or 20 s without finishing, exits at once (code 1).
  */
-export function installShutdown(server: RunningServer, log: ReturnType<typeof createLogger>, graceMs = 20_000): void {
+export function installShutdown(server: RunningServer, log: ReturnType<typeof createLogger>, graceMs = 20_000): (sig: string) => void {
   let stopping = false;
   const shutdown = (sig: string) => {
     if (stopping) {
@@ -96,6 +96,7 @@ export function installShutdown(server: RunningServer, log: ReturnType<typeof cr
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return shutdown;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -111,6 +112,13 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start': {
       const log = createLogger(config.log.level as Level);
+      // A signal during start-up is not a kill: it is held and the server stops in order once it is up
+      // (a second one exits at once).
+      let early: string | null = null;
+      const hold = (sig: string) => { if (early) process.exit(1); early = sig; log.info(`${sig}: 启动完成后停止 / will stop once started`); };
+      const onInt = () => hold('SIGINT'), onTerm = () => hold('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
       let server: RunningServer;
       try { server = await startServer(config, { log }); } catch (e) {
         // One clear line for what stops start-up (bad template, flow error, port in use, newer database…).
@@ -120,7 +128,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       log.info(`listening on ${server.url}`, { config: redactConfig(config).http, pid: process.pid, instance: server.ctx.instance });
       process.stdout.write(startupBanner(server) + '\n');
-      installShutdown(server, log);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      const shutdown = installShutdown(server, log);
+      if (early) shutdown(early);
       return -1; // keep running
     }
     case 'migrate': {

@@ -60,7 +60,8 @@ export const SCHEMA = {
     window: { kind: 'int', def: 10, min: 1, max: 1000, doc: 'Maximum submit_sm in flight' },
     tps: { kind: 'int', def: 100, min: 0, doc: 'Submit rate limit (segments/s; 0 = no limit)' },
     enquire_link_sec: { kind: 'int', def: 30, min: 1, doc: 'enquire_link interval' },
-    response_timeout_sec: { kind: 'int', def: 10, min: 1, doc: 'A PDU without response after this is treated as lost' },
+    enquire_link_timeout_sec: { kind: 'int', def: 5, min: 1, doc: 'No enquire_link_resp within this (and nothing else received) = dead link, re-bind; also sent when a submit is overdue' },
+    response_timeout_sec: { kind: 'int', def: 10, min: 1, doc: 'Bind/unbind answer time; a submit unanswered after this makes the link probe itself (a late submit_sm_resp on a live link is still accepted, never resent)' },
     dc0: { kind: 'enum', def: 'gsm7', values: ['gsm7', 'latin1'], doc: 'How to read data_coding 0 from this SMSC' },
   },
   sms: {
@@ -78,6 +79,8 @@ export const SCHEMA = {
     mo_dedupe_hours: { kind: 'int', def: 24, min: 1, max: 720, doc: 'Window in which an MO repeating a stored one octet for octet, whose deliver_sm_resp the SMSC may not have read, is a re-delivery (ignored)' },
     max_attempts: { kind: 'int', def: 8, min: 1, doc: 'Submit attempts before an MT is failed' },
     min_request_chars: { kind: 'int', def: 10, min: 1, max: 1000, doc: 'A text without a keyword this long (Chinese characters or words) is recorded as a request (诉求) for staff to classify' },
+    concat_ref_bits: { kind: 'enum', def: '8', values: ['8', '16'], doc: 'Long-MT concatenation reference: 8-bit (IEI 00, every SMSC) or 16-bit (IEI 08, where the SMSC passes it); a per-recipient persisted sequence either way' },
+    receipt_timeout_hours: { kind: 'int', def: 72, min: 1, doc: 'A submitted SMS whose delivery receipt never came ends 无回执 (no_receipt) after this' },
   },
   voice: {
     flows_dir: { kind: 'string', def: './ivr-flows', doc: 'IVR flow directory' },

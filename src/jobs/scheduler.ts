@@ -3,6 +3,8 @@
  *  - quiet-hour release: at the end of quiet hours held pushes join the queue (plus a 5-minute safety sweep,
  *    so a server that was down at the release time catches up);
  *  - expiry: pushes whose validity passed while waiting end 'expired';
+ *  - receipt timeout: submitted messages whose delivery receipts did not come within sms.receipt_timeout_hours
+ *    end 'no_receipt' (无回执) — run with the 5-minute sweep;
  *  - overdue reminders: on working days at 09:00 each department's contact gets one SMS listing its overdue
  *    declarations, and the panel gets a badge event;
  *  - retention: after data.retention_days finished outbox rows, the call log, recordings and inbound SMS
@@ -23,6 +25,8 @@ import { resolveRecording } from '../admin/recordings.js';
 export interface Jobs extends Component {
   releaseQuietHours(): number;
   expireStale(): number;
+  /** Submitted messages without receipts past the receipt timeout → no_receipt. */
+  closeWithoutReceipt(): number;
   remindOverdue(): { departments: number; declarations: number };
   retention(): { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; personalAudio: number; sharedCache: number };
 }
@@ -48,6 +52,14 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
       const n = sms.outbox.expireStale();
       if (n) log.info(`${n} pushes expired before they could be sent`);
       return n;
+    },
+    closeWithoutReceipt() {
+      if (!sms) return 0;
+      const ids = sms.outbox.closeWithoutReceipt();
+      if (ids.length) {
+        log.warn(`${ids.length} SMS without a delivery receipt after ${ctx.config.sms.receipt_timeout_hours} h: closed as no_receipt (无回执)`);
+      }
+      return ids.length;
     },
     remindOverdue() {
       const now = ctx.now();
@@ -109,7 +121,7 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
       };
       offStorage = ctx.storage.onChange((st) => { if (st !== 'full') for (const run of [...owed.values()]) run(); });
       tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...opts, name: 'quiet-release' }));
-      tasks.push(cron.schedule('*/5 * * * *', guard('sweep', () => { jobs.releaseQuietHours(); jobs.expireStale(); }), { ...opts, name: 'sweep' }));
+      tasks.push(cron.schedule('*/5 * * * *', guard('sweep', () => { jobs.releaseQuietHours(); jobs.expireStale(); jobs.closeWithoutReceipt(); }), { ...opts, name: 'sweep' }));
       tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...opts, name: 'overdue-reminder' }));
       tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...opts, name: 'retention' }));
     },

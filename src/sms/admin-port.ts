@@ -32,7 +32,7 @@ export function smsAdminPort(sms: SmsChannel): SmsAdminPort {
     stats() {
       const c = sms.repo.countsByStatus();
       return {
-        queued: (c.queued ?? 0) + (c.submitting ?? 0), held: c.held ?? 0, sent: (c.submitted ?? 0) + (c.delivered ?? 0), delivered: c.delivered ?? 0,
+        queued: (c.queued ?? 0) + (c.submitting ?? 0), held: c.held ?? 0, sent: (c.submitted ?? 0) + (c.delivered ?? 0) + (c.no_receipt ?? 0), delivered: c.delivered ?? 0,
         failed: (c.failed ?? 0) + (c.undeliverable ?? 0) + (c.expired ?? 0), perSecond: Math.round(sms.dispatcher.rate()), link: sms.link.state,
       };
     },

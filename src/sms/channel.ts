@@ -64,8 +64,10 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   const templates = loadTemplates(resolve(cfg.sms.templates_dir), { maxSegments: cfg.sms.max_segments });
   const outbox = new Outbox(repo, {
     maxSegments: cfg.sms.max_segments, quietStart: cfg.sms.quiet_start, quietEnd: cfg.sms.quiet_end, timeZone: cfg.time.zone,
-    pushValidityHours: cfg.sms.push_validity_hours,
+    pushValidityHours: cfg.sms.push_validity_hours, concatRefBits: cfg.sms.concat_ref_bits === '16' ? 16 : 8,
+    receiptTimeoutHours: cfg.sms.receipt_timeout_hours,
   }, ctx.now);
+  repo.onRefWrap = (phone, bits) => log.warn(`concatenation references of one recipient wrap within a day (${bits}-bit); consider sms.concat_ref_bits=16`, { phone });
   const useSim = !cfg.smpp.host;
   let simulator: SmscSimulator | null = opts.simulator ?? null;
   const linkConfig = () => ({
@@ -76,6 +78,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     systemType: cfg.smpp.system_type, addressRange: cfg.smpp.address_range, bindMode: cfg.smpp.bind_mode as 'transceiver' | 'pair',
     enquireLinkMs: cfg.smpp.enquire_link_sec * 1000, responseTimeoutMs: cfg.smpp.response_timeout_sec * 1000,
     sourceTon: cfg.smpp.source_addr_ton, sourceNpi: cfg.smpp.source_addr_npi,
+    enquireTimeoutMs: cfg.smpp.enquire_link_timeout_sec * 1000,
     logger: log.child('link'),
   });
   let link: SmppLink = null as unknown as SmppLink;
@@ -372,8 +375,6 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         // Started on a full disk: open parts are assembled at the next start, held pushes by the jobs' sweep.
         if (!ctx.storage.failure(e, 'sms start')) throw e;
       }
-      dispatcher.start();
-      link.start();
       expiryTimer = setInterval(() => {
         try {
           retryExpired();
@@ -386,11 +387,19 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       }, 1000);
       expiryTimer.unref();
     },
+    ready() {
+      // Only now (start-up complete): recover the outbox, bind, send. Started earlier, the first answers
+      // of a new session would wait unread behind the rest of start-up, and a kill -9 then would turn
+      // every one of them into a duplicate.
+      dispatcher.start();
+      link.start();
+    },
     async stop() {
       if (expiryTimer) clearInterval(expiryTimer);
       unsubscribers.forEach((u) => u());
       await dispatcher?.stop();
       await link?.stop();
+      dispatcher?.flush(); // submits the link settled as it stopped
       if (useSim && !opts.simulator && simulator) await simulator.stop();
     },
   };

@@ -16,7 +16,7 @@ beforeAll(async () => {
   ctx.store.transaction(() => {
     for (let i = 0; i < 100_000; i++) {
       const at = new Date(base + i * 60_000).toISOString();
-      ins.run(`P${i}`, ['complaint', 'consultation', 'suggestion'][i % 3], ['voice', 'sms', 'web'][i % 3], `139${String(i).padStart(8, '0')}`,
+      ins.run(`P${i}`, ['complaint', 'consultation', 'suggestion'][i % 3], ['voice', 'sms', 'web'][i % 3], `86139${String(i).padStart(8, '0')}`, // stored canonical (E.164 digits)
         `第 ${i} 条反馈内容`, ['new', 'transcribed', 'assigned', 'answered', 'closed'][i % 5], i % 7 === 0 ? null : ids[i % 3], at, at);
     }
   });

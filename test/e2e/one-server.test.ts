@@ -175,4 +175,23 @@ describe('process hygiene', () => {
     expect(existsSync(join(dir, 'server.pid'))).toBe(false);
     InstanceLock.acquire(dir, 'probe').release(); // the data directory is free
   }, 90_000);
+
+  it('SIGTERM during start-up is held: the server finishes starting, then stops in order (exit 0, lock released)', async () => {
+    const dir = tempDir();
+    const env = {
+      ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_VOICE_TTS: 'none',
+      HOTLINE_ARI_URL: '', HOTLINE_SMPP_HOST: '',
+    };
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hotline.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => { log += d; });
+    child.stderr!.on('data', (d: Buffer) => { log += d; });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await until(() => log.length > 0, 60_000, 'the first log line of start-up');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log).toMatch(/已停止 \/ stopped/);
+    expect(existsSync(join(dir, 'server.pid'))).toBe(false);
+  }, 90_000);
 });

@@ -29,6 +29,7 @@ async function serverOn(dir: string, sim: SmscSimulator, opts: Partial<SmsChanne
   const ctx = createContext(testConfig({ ...ENV, ...env }, dir), { log: silentLogger });
   const sms = createSmsChannel(ctx, { simulator: sim, ...opts });
   await sms.start();
+  await sms.ready?.(); // start-up complete: the channel binds and sends only now
   let stopped = false;
   const server = {
     ctx, sms,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, testContext } from '../helpers/context.js';
@@ -160,5 +160,38 @@ describe('scheduled jobs', () => {
     expect(sms.repo.inbound(answered.inId)).toBeUndefined();
     expect(sms.repo.inbound(lone)).toBeUndefined();
     expect(sms.repo.inbound(open.inId)).toBeDefined();
+  });
+});
+
+describe('receipt timeout', () => {
+  it('a submitted SMS whose receipt never comes ends no_receipt (无回执) after sms.receipt_timeout_hours; a later receipt still applies', () => {
+    let now = at(12)();
+    const ctx = testContext({ HOTLINE_SMS_RECEIPT_TIMEOUT_HOURS: '72' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const sms = createSmsChannel(ctx, { simulator: null });
+    const jobs = createJobs(ctx, sms);
+    const { id } = sms.outbox.queue({ phone: '13800000001', text: '您的投诉已登记。', reason: 'reply' });
+    const other = sms.outbox.queue({ phone: '13800000002', text: '未发送', reason: 'reply' });
+    const [claimed] = sms.repo.claimDue(now.toISOString(), 1);
+    expect(claimed.msg.id).toBe(id);
+    sms.repo.segmentSubmitted(claimed.segments[0].id, '1a2b', '1A2B', now.toISOString());
+    expect(sms.repo.settleFromSegments(id, now.toISOString())).toBe('submitted');
+    now = new Date(now.getTime() + 71 * 3600_000);
+    expect(jobs.closeWithoutReceipt()).toBe(0);
+    now = new Date(now.getTime() + 2 * 3600_000);
+    expect(jobs.closeWithoutReceipt()).toBe(1);
+    const row = sms.repo.byId(id)!;
+    expect(row.status).toBe('no_receipt');
+    expect(row.doneAt).toBe(now.toISOString());
+    expect(sms.repo.segments(id).map((s) => s.status)).toEqual(['no_receipt']);
+    expect(sms.repo.byId(other.id)!.status).toBe('queued'); // never submitted: not touched
+    expect(jobs.closeWithoutReceipt()).toBe(0);
+    // the panel names the state in Chinese
+    const lib = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'admin', 'static', 'lib.js'), 'utf8');
+    expect(lib).toMatch(/smsStatus: \{[^}]*no_receipt: '无回执'/);
+    // a receipt that still comes is applied
+    const seg = sms.repo.segmentRefByMessageId('1a2b')!;
+    sms.repo.segmentReceipt(seg.id, 'delivered', null, now.toISOString());
+    expect(sms.repo.settleFromSegments(id, now.toISOString())).toBe('delivered');
   });
 });

@@ -148,11 +148,36 @@ describe('SMSC simulator: fault modes', () => {
   });
 
   it('silent submits are recorded with status null and never delivered', async () => {
-    r = await rig({ sim: { silentSubmits: (s) => s.destination.endsWith('0') }, link: { responseTimeoutMs: 100 } });
+    r = await rig({ sim: { silentSubmits: (s) => s.destination.endsWith('0') }, link: { responseTimeoutMs: 100, lateResponseMaxMs: 300 } });
     const out = await r.link.submit({ source: '96365', destination: MSISDN, dataCoding: 0, payload: Buffer.from('x') });
     expect(out.kind).toBe('unknown');
     expect(r.sim.submits[0]).toMatchObject({ status: null, messageId: null });
     expect(r.sim.received(MSISDN)).toEqual([]);
+  });
+
+  it('submitResponseDelayMs answers late (accepted at once: delivered), bindStatus refuses chosen binds', async () => {
+    r = await rig({ sim: { submitResponseDelayMs: 150, bindStatus: (n) => (n === 1 ? 0x08 : 0) }, link: { responseTimeoutMs: 1000 } });
+    expect(r.sim.binds.map((b) => b.status)).toEqual([0x08, 0]);
+    const t0 = Date.now();
+    const out = await r.link.submit({ source: '96365', destination: MSISDN, dataCoding: 0, payload: Buffer.from('slow') });
+    expect(out.kind).toBe('ok');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(r.sim.counts.lateAnswers).toBe(1);
+    await until(() => r!.sim.received(MSISDN).length === 1, 2000, 'handset');
+  });
+
+  it('counts segments answered positively twice per handset (duplicates after a positive response)', async () => {
+    r = await rig();
+    const send = (dest: string, body: string, udh?: Buffer) => r!.link.submit({ source: '96365', destination: dest, dataCoding: 8, payload: ucs2(body), udh });
+    await send(MSISDN, '甲');
+    await send(MSISDN, '乙');
+    await send(MSISDN, '甲'); // the same segment again
+    await send('8613900000001', '甲');
+    await send(MSISDN, '丙', concatUdh(5, 2, 1));
+    await send(MSISDN, '丙', concatUdh(6, 2, 1)); // another message's part: not a duplicate
+    expect(r.sim.answeredTwice()).toEqual({ segments: 5, duplicates: 1, handsets: [MSISDN], firstIds: [r.sim.submits[0].messageId] });
+    expect(r.sim.counts.duplicatesAfterPositive).toBe(1);
+    expect([...r.sim.answeredHandsets()].sort()).toEqual([MSISDN, '8613900000001'].sort());
   });
 
   it('a deliver_sm_resp lost at a link drop: the same octets are re-delivered after the next bind, with a new sequence number', async () => {

@@ -90,7 +90,7 @@ export const LABELS = {
   role: { admin: '管理员', supervisor: '督办', operator: '话务员', department: '部门' },
   decl: { accepted: '已受理', in_progress: '办理中', supplement_needed: '待补交材料', fee_due: '待缴费', approved: '已办结（准予许可）', ready_for_pickup: '证照待领取', rejected: '不予许可', closed: '已办结' },
   satisfaction: { 1: '满意', 2: '基本满意', 3: '不满意' },
-  smsStatus: { queued: '排队中', held: '暂缓（免打扰时段）', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '已过期', cancelled: '已取消', superseded: '已被新通知取代' },
+  smsStatus: { queued: '排队中', held: '暂缓（免打扰时段）', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '已过期', no_receipt: '无回执', undeliverable: '无法送达', submitting: '发送中', cancelled: '已取消', superseded: '已被新通知取代' },
   smsReason: { reply: '回复', push: '推送', answer: '答复', manual: '人工', reminder: '督办提醒', survey: '满意度回访' },
   action: { created: '创建', transcribed: '转写', assigned: '分派', answered: '答复', closed: '办结', reopened: '重新办理', satisfaction: '满意度评价', classified: '分类' },
 };

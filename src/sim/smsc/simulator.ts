@@ -11,9 +11,12 @@
  * must fit its TON (a national 13… with TON 1 is refused with ESME_RINVDSTADR), handsets are known by
  * their MSISDN (86…) whatever form reached them, and MO arrive from 86… with TON 1 / NPI 1. Fault
  * modes: throttle every Nth submit or above a TPS, reject destinations, stay silent for chosen
- * submits, drop connections, go half-dead, send malformed PDUs, lose the ESME's deliver_sm_resp at a
- * link drop (`loseDeliverResps`).
+ * submits, answer submits late on a live link (a slow SMSC), drop connections, go half-dead (silent
+ * link), refuse binds with transient errors (ESME_RBINDFAIL, ESME_RSYSERR), send malformed PDUs, lose
+ * the ESME's deliver_sm_resp at a link drop (`loseDeliverResps`).
  * Every PDU both ways is recorded (`pdus`), submits are decoded (`submits`), `waitFor` polls a predicate.
+ * Independently of our code, the simulator counts per handset which segments it answered positively
+ * (`answeredTwice()`): a segment answered positively twice is a duplicate after a positive response.
  */
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
@@ -40,6 +43,11 @@ export interface SmscSimulatorOptions {
   bindModes?: SimBindMode[];
   /** Refuse every bind with ESME_RBINDFAIL (account locked). */
   refuseBinds?: boolean;
+  /**
+   * Transient bind refusals: return a command_status (e.g. 0x0D ESME_RBINDFAIL, 0x08 ESME_RSYSERR) to
+   * refuse the `attempt`-th bind PDU (counting from 1, all sessions), or 0 to handle it normally.
+   */
+  bindStatus?: (attempt: number, mode: SimBindMode) => number;
   /** Refuse binds whose interface_version is above 0x34 (the package's default 0x50), as strict 3.4 SMSCs do. Default true. */
   strictInterfaceVersion?: boolean;
   /** system_id in bind responses. */
@@ -66,6 +74,14 @@ export interface SmscSimulatorOptions {
   rejectDestinations?: RegExp | ((destination: string) => boolean);
   /** Submits that get no response at all (and are not delivered). `index` counts all submits from 1. */
   silentSubmits?: (s: SubmitRecord, index: number) => boolean;
+  /**
+   * A slow SMSC: accept the submit at once (it is delivered) but send its submit_sm_resp only after
+   * this many ms (a number, or per submit; 0 = at once). The link stays alive meanwhile (enquire_link
+   * is answered at once). A response whose session closed before it was due is never sent.
+   */
+  submitResponseDelayMs?: number | ((s: SubmitRecord, index: number) => number);
+  /** Count positive answers per handset segment (`answeredTwice()`). Default: on when `record` is on. */
+  trackAnswers?: boolean;
   /** Send our own enquire_link every N ms on each bound session. */
   enquireLinkMs?: number;
   /** Keep unacknowledged deliver_sm and re-deliver them after a reconnect. Default true. */
@@ -210,7 +226,13 @@ export class SmscSimulator extends EventEmitter {
   readonly submits: SubmitRecord[] = [];
   readonly binds: BindRecord[] = [];
   /** Counters that stay on with record: false. */
-  readonly counts = { submits: 0, accepted: 0, throttled: 0, rejected: 0, silent: 0, delivered: 0, receipts: 0, mo: 0, moAcked: 0, redelivered: 0, deliverRetries: 0, connections: 0 };
+  readonly counts = {
+    submits: 0, accepted: 0, throttled: 0, rejected: 0, silent: 0, delivered: 0, receipts: 0, mo: 0, moAcked: 0, redelivered: 0, deliverRetries: 0, connections: 0,
+    /** submit_sm_resp sent late (submitResponseDelayMs) / never sent because the session had closed. */
+    lateAnswers: 0, answersLost: 0,
+    /** Positive submit_sm_resp written for a segment that had already been answered positively. */
+    duplicatesAfterPositive: 0,
+  };
 
   private server: Server | null = null;
   private sessions = new Map<number, SimSession>();
@@ -227,6 +249,9 @@ export class SmscSimulator extends EventEmitter {
   private respLoss = { count: 0, refuseBinds: false };
   /** Sequence numbers continue across sessions (a re-delivered deliver_sm never reuses its old number). */
   private seqHigh = 0;
+  private bindAttempts = 0;
+  /** handset segment key → message ids of the positive answers written, in order (see answeredTwice). */
+  private answered = new Map<string, string[]>();
 
   constructor(options: SmscSimulatorOptions = {}) {
     super();
@@ -512,7 +537,9 @@ export class SmscSimulator extends EventEmitter {
     const systemId = String(pdu.system_id ?? '');
     const version = Number(pdu.interface_version ?? 0);
     let status = 0;
+    const transient = o.bindStatus?.(++this.bindAttempts, mode) ?? 0;
     if (s.mode) status = E.ESME_RALYBND;
+    else if (transient) status = transient;
     else if (o.refuseBinds) status = E.ESME_RBINDFAIL;
     else if (systemId !== o.systemId) status = E.ESME_RINVSYSID;
     else if (String(pdu.password ?? '') !== o.password) status = E.ESME_RINVPASWD;
@@ -603,8 +630,60 @@ export class SmscSimulator extends EventEmitter {
     rec.status = 0;
     rec.messageId = messageId;
     this.counts.accepted++;
-    this.send(s, pdu.response({ message_id: messageId }));
+    const delay = typeof o.submitResponseDelayMs === 'function' ? o.submitResponseDelayMs(rec, index) : o.submitResponseDelayMs ?? 0;
+    const respond = () => {
+      // Accepted either way (the SMSC has it); only a written positive answer counts as answered.
+      if (this.send(s, pdu.response({ message_id: messageId }))) this.notePositive(rec);
+      else if (delay > 0) this.counts.answersLost++;
+    };
+    if (delay > 0) {
+      this.later(delay, () => { if (!s.closed) this.counts.lateAnswers++; respond(); });
+      this.later(delay + o.dlrDelayMs, () => this.complete(rec, n));
+      return;
+    }
+    respond();
     this.later(o.dlrDelayMs, () => this.complete(rec, n));
+  }
+
+  /** The handset segment a submit carries: destination, concatenation triple and user data. */
+  private segmentKey(rec: SubmitRecord): string {
+    const c = rec.concat;
+    return `${rec.destination}|${c ? `${c.ref}/${c.total}/${c.seq}` : '-'}|${rec.payload.toString('base64')}`;
+  }
+
+  private notePositive(rec: SubmitRecord): void {
+    if (!(this.options.trackAnswers ?? this.options.record)) return;
+    const key = this.segmentKey(rec);
+    const ids = this.answered.get(key);
+    if (!ids) { this.answered.set(key, [rec.messageId ?? '']); return; }
+    ids.push(rec.messageId ?? '');
+    this.counts.duplicatesAfterPositive++;
+  }
+
+  /**
+   * Segments answered positively more than once (a duplicate after a positive response: the ESME
+   * resent a segment the SMSC had already accepted and said so), per handset.
+   */
+  answeredTwice(): { segments: number; duplicates: number; handsets: string[]; firstIds: string[] } {
+    let duplicates = 0;
+    const handsets = new Set<string>();
+    const firstIds: string[] = [];
+    for (const [key, ids] of this.answered) {
+      if (ids.length < 2) continue;
+      duplicates += ids.length - 1;
+      handsets.add(key.slice(0, key.indexOf('|')));
+      firstIds.push(ids[0]);
+    }
+    // firstIds: the message id of the first positive answer of every duplicated segment (an ESME that
+    // stored that id and still resent the segment broke "a stored message id is never sent again").
+    return { segments: this.answered.size, duplicates, handsets: [...handsets], firstIds };
+  }
+
+  /** Handsets that got at least one positive answer (any segment). */
+  answeredHandsets(): Set<string> {
+    const out = new Set<string>();
+    for (const key of this.answered.keys()) out.add(key.slice(0, key.indexOf('|')));
+    return out;
   }
 
   private takeToken(rate: number): boolean {

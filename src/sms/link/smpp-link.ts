@@ -5,13 +5,20 @@
  * What this adds on top of the package (see shared/reference/smpp-notes.md):
  *  - binds with interface_version 0x34, transceiver or a transmitter + receiver pair;
  *  - a new Session and socket per connection (TCP_NODELAY), reconnect with exponential back-off
- *    and jitter; bad credentials (ESME_RINVPASWD / ESME_RINVSYSID / ESME_RBINDFAIL) are logged once
- *    and retried slowly;
- *  - every request is tracked by sequence number with its own timer: a submit ends as ok / error /
- *    unknown(timeout | link-lost); on close every pending one is settled as link-lost, and a submit
- *    on a link that is not bound answers link-lost at once (nothing is silently dropped);
- *  - enquire_link every `enquireLinkMs`; no answer within `responseTimeoutMs` = dead link → destroy,
- *    reconnect. The SMSC's enquire_link, unbind and unknown commands are answered;
+ *    and jitter; refused credentials (ESME_RINVPASWD 0x0E / ESME_RINVSYSID 0x0F) are logged once and
+ *    retried slowly; a transient refusal (ESME_RBINDFAIL 0x0D, ESME_RSYSERR 0x08, anything else) is
+ *    retried quickly with the same back-off;
+ *  - every request is tracked by sequence number with its own timer. A submit ends as ok / error /
+ *    unknown(link-lost): a submit_sm_resp that comes after `responseTimeoutMs` on a link that is
+ *    still alive (a slow SMSC) is waited for and accepted — the segment is never written twice on one
+ *    link. An overdue submit makes the link probe itself at once (enquire_link); a submit still
+ *    unanswered after `lateResponseMaxMs` on a live link retires the connection (unbind, re-bind).
+ *    On close every pending request is settled as link-lost, and a submit on a link that is not
+ *    bound answers link-lost at once (nothing is silently dropped);
+ *  - enquire_link every `enquireLinkMs` and whenever a submit is overdue, with its own short timeout
+ *    (`enquireTimeoutMs`); unanswered while nothing else arrived = dead (silent) link → destroy,
+ *    reconnect. A silent link is so noticed within responseTimeoutMs + enquireTimeoutMs of a submit
+ *    (15 s by default). The SMSC's enquire_link, unbind and unknown commands are answered;
  *  - incoming deliver_sm / data_sm are handed over with their raw octets (the package's string
  *    decoding is bypassed) and an `ack()` the consumer calls after persisting. Never acked in time →
  *    never acked: the SMSC re-delivers after a reconnect. Each event names its connection (`linkId`,
@@ -59,8 +66,15 @@ export interface SmppLinkConfig {
   bindMode?: BindMode;
   /** Interval between our enquire_link PDUs while bound. Default 30000. */
   enquireLinkMs?: number;
-  /** Time allowed for any response (bind, submit, enquire_link, unbind) and for the TCP connect. Default 10000. */
+  /**
+   * Time allowed for a bind, unbind and the TCP connect; for a submit, the time after which it is
+   * overdue (the link probes itself; the response is still accepted when it comes). Default 10000.
+   */
   responseTimeoutMs?: number;
+  /** Time allowed for an enquire_link_resp before the link counts as dead (silent). Default 5000. */
+  enquireTimeoutMs?: number;
+  /** A submit unanswered this long on a live link retires the connection (unbind, re-bind). Default 12 × responseTimeoutMs. */
+  lateResponseMaxMs?: number;
   /** Reconnect back-off: first delay, cap, and jitter ratio (0..1, the delay is reduced by up to this share). Defaults 1000 / 30000 / 0.3. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -182,6 +196,8 @@ export interface LinkStats {
   submitOk: number;
   submitErrors: number;
   submitTimeouts: number;
+  /** submit_sm_resp that arrived after responseTimeoutMs (accepted). */
+  lateResponses: number;
   submitLinkLost: number;
   throttled: number;
   delivers: number;
@@ -209,7 +225,8 @@ const S = {
 } as const;
 
 const RETRYABLE = new Set<number>([S.ESME_RTHROTTLED, S.ESME_RMSGQFUL, S.ESME_RSYSERR, S.ESME_RINVBNDSTS, S.ESME_RX_T_APPN]);
-const AUTH_ERRORS = new Set<number>([S.ESME_RINVPASWD, S.ESME_RINVSYSID, S.ESME_RBINDFAIL]);
+/** Bind refusals that mean our credentials are wrong: retried slowly, logged once. Everything else (0x0D, 0x08 …) is transient. */
+const AUTH_ERRORS = new Set<number>([S.ESME_RINVPASWD, S.ESME_RINVSYSID]);
 
 const STATUS_NAMES = new Map<number, string>(Object.entries(smpp.errors).map(([k, v]) => [v, k]));
 
@@ -235,7 +252,7 @@ export function relativeSmppTime(seconds: number): string {
 
 type Role = 'trx' | 'tx' | 'rx';
 type ReqResult = { resp: PDU } | { lost: 'timeout' | 'link-lost'; written: boolean };
-interface Pending { kind: 'bind' | 'submit' | 'enquire' | 'unbind'; timer: NodeJS.Timeout; resolve(r: ReqResult): void }
+interface Pending { kind: 'bind' | 'submit' | 'enquire' | 'unbind'; timer: NodeJS.Timeout; resolve(r: ReqResult): void; overdue?: boolean }
 
 /** After an ack with nothing else written on its connection for this long, an enquire_link makes the SMSC answer (and so confirm it). */
 const ACK_PROBE_MS = 500;
@@ -256,16 +273,18 @@ export class SmppLink extends EventEmitter {
   authLogged: number | null = null;
   /** @internal */ readonly counters = {
     connects: 0, binds: 0, bindFailures: 0, lastBindStatus: null as number | null, deadLinks: 0, parseErrors: 0,
-    submits: 0, submitOk: 0, submitErrors: 0, submitTimeouts: 0, submitLinkLost: 0, throttled: 0,
+    submits: 0, submitOk: 0, submitErrors: 0, submitTimeouts: 0, lateResponses: 0, submitLinkLost: 0, throttled: 0,
     delivers: 0, receipts: 0, acks: 0, ackTimeouts: 0, malformedDelivers: 0, enquireSent: 0,
     boundSince: null as string | null,
   };
 
   constructor(config: SmppLinkConfig) {
     super();
+    const responseTimeoutMs = config.responseTimeoutMs ?? 10_000;
     this.config = {
       systemType: '', addressRange: '', addrTon: 0, addrNpi: 0, bindMode: 'transceiver',
-      enquireLinkMs: 30_000, responseTimeoutMs: 10_000, reconnectMinMs: 1000, reconnectMaxMs: 30_000,
+      enquireLinkMs: 30_000, responseTimeoutMs, enquireTimeoutMs: Math.min(5000, responseTimeoutMs), lateResponseMaxMs: 12 * responseTimeoutMs,
+      reconnectMinMs: 1000, reconnectMaxMs: 30_000,
       reconnectJitter: 0.3, authRetryMs: 60_000, throttledMs: 1000, deliverAckTimeoutMs: 10_000,
       sourceTon: 0, sourceNpi: 0, destTon: 1, destNpi: 1,
       ...stripUndefined(config),
@@ -363,6 +382,8 @@ export class SmppLink extends EventEmitter {
       this.log.error('submit_sm could not be built', { err: String(err) });
       return { kind: 'error', status: S.ESME_RSYSERR, statusName: 'ESME_RSYSERR', permanent: true, local: true };
     }
+    // Overdue after responseTimeoutMs (the connection probes itself), settled only by a response or
+    // by the connection's end: never 'timeout' while the link lives.
     const r = await conn.request(pdu, 'submit', c.responseTimeoutMs);
     if ('lost' in r) {
       if (r.lost === 'timeout') this.counters.submitTimeouts++; else this.counters.submitLinkLost++;
@@ -447,6 +468,12 @@ class Connection {
   private attempts = 0;
   private authRefused = false;
   private closeWaiters: Array<() => void> = [];
+  /** An enquire_link probe is in flight on the current socket. */
+  private probing = false;
+  /** When the last PDU arrived on the current socket (performance.now()). */
+  private lastRxAt = 0;
+  /** Overdue / late answers already logged on this socket (a slow SMSC logs once per connection, then at debug). */
+  private slowLogged = false;
 
   constructor(private readonly link: SmppLink, readonly role: Role, private readonly log: LinkLogger) {}
 
@@ -461,6 +488,9 @@ class Connection {
     const c = this.link.config;
     this.phase = 'connecting';
     this.authRefused = false;
+    this.probing = false;
+    this.lastRxAt = 0;
+    this.slowLogged = false;
     this.link.updateState();
     const socket = net.connect({ host: c.host, port: c.port });
     socket.setNoDelay(true);
@@ -488,6 +518,7 @@ class Connection {
     });
     session.on('pdu', (pdu: PDU) => {
       if (this.socket !== socket) return;
+      this.lastRxAt = performance.now();
       this.onPdu(pdu, raw.take());
     });
     session.on('error', (err: Error) => {
@@ -528,11 +559,72 @@ class Connection {
       if (!ok) { resolve({ lost: 'link-lost', written: false }); return; }
       const seq = pdu.sequence_number;
       const timer = setTimeout(() => {
-        if (this.pending.get(seq)?.timer !== timer) return;
+        const p = this.pending.get(seq);
+        if (p?.timer !== timer) return;
+        if (kind === 'submit') { this.onSubmitOverdue(seq, p); return; }
         this.pending.delete(seq);
         resolve({ lost: 'timeout', written: true });
       }, timeoutMs);
       this.pending.set(seq, { kind, timer, resolve });
+    });
+  }
+
+  /**
+   * A submit got no answer within responseTimeoutMs. On a live link the answer may still come (a slow
+   * SMSC): keep waiting — resending on this link would put a second copy in flight — and check the
+   * link at once. Only when the link dies is the submit settled (link-lost, resent by the dispatcher).
+   * Unanswered for lateResponseMaxMs on a link that answers enquire_link: the SMSC lost it; retire
+   * the connection (unbind, re-bind) so the segment can be resent, counted.
+   */
+  private onSubmitOverdue(seq: number, p: Pending): void {
+    const c = this.link.config;
+    if (!p.overdue) {
+      p.overdue = true;
+      this.link.counters.submitTimeouts++;
+      const fields = { role: this.role, sequence: seq, afterMs: c.responseTimeoutMs };
+      if (!this.slowLogged) this.log.warn('submit_sm_resp overdue; waiting for it on the live link (not resent) and probing the link; further ones on this connection at debug', fields);
+      else this.log.debug?.('submit_sm_resp overdue', fields);
+      this.probe();
+      const rest = Math.max(0, c.lateResponseMaxMs - c.responseTimeoutMs);
+      p.timer = setTimeout(() => { if (this.pending.get(seq) === p) this.onSubmitOverdue(seq, p); }, rest);
+      return;
+    }
+    this.log.error('SMSC never answered a submit_sm on a live link; re-binding (the segment will be resent, counted)', { role: this.role, sequence: seq, afterMs: c.lateResponseMaxMs });
+    this.retire();
+  }
+
+  /** enquire_link now (one at a time) with its own short timeout; no answer and nothing else received meanwhile = dead link. */
+  private probe(): void {
+    if (this.phase !== 'bound' || this.probing) return;
+    const c = this.link.config;
+    const socket = this.socket;
+    const sentAt = performance.now();
+    this.probing = true;
+    this.link.counters.enquireSent++;
+    void this.request(new smpp.PDU('enquire_link'), 'enquire', c.enquireTimeoutMs).then((r) => {
+      if (this.socket !== socket) return;
+      this.probing = false;
+      if (!('lost' in r) || r.lost !== 'timeout') return;
+      if (this.lastRxAt > sentAt) {
+        // Responses keep coming (an SMSC that answers in order, behind slow submits): alive.
+        this.log.warn('enquire_link_resp late, but the SMSC is sending: link kept', { role: this.role, timeoutMs: c.enquireTimeoutMs });
+        return;
+      }
+      this.link.counters.deadLinks++;
+      this.log.warn('SMPP link dead: no enquire_link_resp in time; reconnecting', { role: this.role, timeoutMs: c.enquireTimeoutMs });
+      socket?.destroy();
+    });
+  }
+
+  /** Stop submitting on this connection, unbind gracefully (answers still in flight are accepted meanwhile), close. */
+  private retire(): void {
+    if (this.phase !== 'bound') return;
+    const socket = this.socket;
+    this.phase = 'closing';
+    this.link.updateState();
+    const c = this.link.config;
+    void this.request(new smpp.PDU('unbind'), 'unbind', Math.min(c.responseTimeoutMs, 2000)).then(() => {
+      if (this.socket === socket) this.closeSocket();
     });
   }
 
@@ -572,7 +664,10 @@ class Connection {
           );
         }
       } else {
-        this.log.warn('SMPP bind refused; will retry', { role: this.role, status: statusName(status) });
+        // Transient (ESME_RBINDFAIL, ESME_RSYSERR, …): the SMSC is busy or restarting; retried with the
+        // reconnect back-off. Logged on attempts 1, 2, 4, 8 … (the back-off caps at reconnectMaxMs).
+        const attempt = this.attempts + 1;
+        if ((attempt & (attempt - 1)) === 0) this.log.warn('SMPP bind refused (transient); retrying with back-off', { role: this.role, status: statusName(status), attempt });
       }
       this.closeSocket();
     });
@@ -592,15 +687,7 @@ class Connection {
     const socket = this.socket;
     this.enquireTimer = setInterval(() => {
       if (this.phase !== 'bound' || this.socket !== socket) return;
-      for (const p of this.pending.values()) if (p.kind === 'enquire') return; // one at a time
-      this.link.counters.enquireSent++;
-      void this.request(new smpp.PDU('enquire_link'), 'enquire', c.responseTimeoutMs).then((r) => {
-        if ('lost' in r && r.lost === 'timeout' && this.socket === socket) {
-          this.link.counters.deadLinks++;
-          this.log.warn('SMPP link dead: no enquire_link_resp in time; reconnecting', { role: this.role, timeoutMs: c.responseTimeoutMs });
-          socket?.destroy();
-        }
-      });
+      this.probe();
     }, c.enquireLinkMs);
     this.link.updateState();
   }
@@ -612,6 +699,13 @@ class Connection {
       if (p) {
         clearTimeout(p.timer);
         this.pending.delete(pdu.sequence_number);
+        if (p.overdue) {
+          this.link.counters.lateResponses++;
+          const fields = { role: this.role, sequence: pdu.sequence_number, status: statusName(pdu.command_status) };
+          if (!this.slowLogged) this.log.info('late submit_sm_resp accepted (slow SMSC)', fields);
+          else this.log.debug?.('late submit_sm_resp accepted', fields);
+          this.slowLogged = true;
+        }
         p.resolve({ resp: pdu });
       } else if (pdu.command === 'generic_nack') {
         this.log.warn('SMSC sent generic_nack for no pending request', { status: statusName(pdu.command_status), sequence: pdu.sequence_number });

@@ -2,13 +2,22 @@
  * The outbox dispatcher: takes due rows from the persisted outbox and submits their segments over the
  * SMPP link, inside a submit window (max segments in flight) and a token bucket (TPS) that halves on
  * ESME_RTHROTTLED and recovers gradually. Every outcome is persisted; results are written in small
- * batched transactions (one per event-loop turn) so persistence keeps up with the link.
+ * batched transactions so persistence keeps up with the link.
  *
  * Never twice: a segment with a positive submit_sm_resp is never submitted again. A segment whose
- * submit got no answer (timeout, link loss, crash) is resent when the link returns (at-least-once)
- * and counted in `unknown_outcomes`.
+ * submit got no answer because its link died (or the process was killed) is resent when the link
+ * returns (at-least-once) and counted in `unknown_outcomes`; on a live link a late answer is waited
+ * for (the link never settles a submit as a timeout while it lives), so one segment has at most one
+ * copy in flight.
+ *
+ * Crash safety of the answers: the batch of writes is committed in the same event-loop turn as the
+ * submit_sm_resp that produced it (after the promise continuations of that socket read), never in a
+ * later turn, so a kill -9 finds every answer that was read already on disk. Right
+ * after a bind the window starts at 1 and grows by one per answer committed (slow start), so a session
+ * that dies young has few answers it cannot account for.
  */
 import type { SqliteSmsRepo, ClaimedMessage, ClaimedSegment } from '../../store/repos/sms.js';
+import type { SubmitOutcome, SubmitParams } from '../link/smpp-link.js';
 import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
 import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
 import type { Logger } from '../../log.js';
@@ -18,16 +27,10 @@ import { smppDestination, type DestAddrFormat } from '../../domain/phone.js';
 /** The part of the SMPP link the dispatcher needs (SmppLink implements it). */
 export interface SubmitLink {
   readonly state: string;
-  submit(p: {
-    destination: string; source: string; dataCoding: number; udh?: Buffer; payload: Buffer; registeredDelivery?: number; validityPeriod?: Date;
-    destTon?: number; destNpi?: number;
-  }): Promise<
-    | { kind: 'ok'; messageId: string }
-    | { kind: 'error'; status: number; statusName: string; permanent: boolean; local?: boolean }
-    | { kind: 'unknown'; reason: 'timeout' | 'link-lost'; written: boolean }
-  >;
-  on(event: 'state', fn: (s: string) => void): unknown;
-  off(event: 'state', fn: (s: string) => void): unknown;
+  submit(p: SubmitParams): Promise<SubmitOutcome>;
+  /** `prev` tells a new bind ('bound' after 'binding') from the end of a throttled spell. */
+  on(event: 'state', fn: (s: string, prev?: string) => void): unknown;
+  off(event: 'state', fn: (s: string, prev?: string) => void): unknown;
 }
 
 export interface DispatcherOptions {
@@ -134,8 +137,20 @@ export class Dispatcher {
   private submitSlot = 0;
   private rateWindow: number[] = [];
   private readonly commitTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => 'matched' | 'kept' | 'ignored' | null;
-  private readonly onLinkState = (s: string) => { if (s === 'bound') this.kick(); };
+  /**
+   * Slow start: the window in use (≤ o.window). 1 after each new bind; +1 per positive answer committed.
+   */
+  private window = 1;
+  /** Positive answers written to the batch but not yet committed (they open the window once committed). */
+  private okUncommitted = 0;
+  private readonly onLinkState = (s: string, prev?: string) => {
+    if (s !== 'bound') return;
+    if (prev !== 'throttled') this.window = 1; // a new session: nothing of it is on disk yet
+    this.kick();
+  };
   readonly counters = { segmentsOk: 0, segmentsError: 0, segmentsUnknown: 0, throttled: 0, receipts: 0, receiptsUnmatched: 0 };
+  /** The window in use now (slow start after a bind). */
+  get currentWindow(): number { return Math.min(this.window, Math.max(1, this.o.window)); }
 
   constructor(private readonly repo: SqliteSmsRepo, private readonly link: SubmitLink, private readonly o: DispatcherOptions) {
     this.now = o.now ?? (() => new Date());
@@ -172,7 +187,12 @@ export class Dispatcher {
     this.kick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop claiming and sending. Waits up to `graceMs` for submits in flight to be answered (a slow SMSC's
+   * late answers are still taken); whatever is still open settles when the link stops (link-lost →
+   * resent after the restart, counted) — call flush() after stopping the link.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.link.off('state', this.onLinkState);
     if (this.timer) clearInterval(this.timer);
@@ -180,7 +200,9 @@ export class Dispatcher {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.offStorage?.();
-    await Promise.allSettled([...this.active]);
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.active]), new Promise<void>((r) => { t = setTimeout(r, graceMs); })]);
+    clearTimeout(t);
     try {
       this.unclaimReady();
       this.flush();
@@ -261,7 +283,7 @@ export class Dispatcher {
     if (!this.recovered) this.recoverAfterRestart();
     try {
       while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
-        if (this.inFlight >= this.o.window) { await this.waitForSlot(); continue; }
+        if (this.inFlight >= this.currentWindow) { await this.waitForSlot(); continue; }
         if (this.ready.length === 0) {
           this.flush();
           // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
@@ -299,6 +321,9 @@ export class Dispatcher {
   private waitForSlot(): Promise<void> { return new Promise((r) => this.waiters.push(r)); }
   private release(): void {
     this.inFlight--;
+    this.wake();
+  }
+  private wake(): void {
     const w = this.waiters.shift();
     if (w) w();
   }
@@ -338,10 +363,17 @@ export class Dispatcher {
     this.scheduleFlush();
   }
 
+  /**
+   * Commit at the end of this turn, before the event loop moves on: no answer waits for a later turn (a
+   * kill -9 in between would make its segment a duplicate). The hop microtask → nextTick lands after
+   * every promise continuation of the current socket read (Node runs queued ticks before microtasks, so
+   * a plain nextTick from a receipt would commit it ahead of the submit_sm_resp read just before it):
+   * the answers of one read and their receipts share one commit, receipts after the answers.
+   */
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.tryFlush());
+      queueMicrotask(() => process.nextTick(() => this.tryFlush()));
     }
   }
 
@@ -372,18 +404,25 @@ export class Dispatcher {
     this.pending = [];
     const receipts = this.receiptQueue;
     this.receiptQueue = [];
+    const okCommitted = this.okUncommitted;
+    this.okUncommitted = 0;
     let result: 'matched' | 'kept' | 'ignored' | null;
     try {
       result = this.commitTx(ops, receipts, now);
     } catch (e) {
       // Rolled back (a full disk): the writes wait for the next attempt, in order; the receipts are
       // refused with a temporary error so the SMSC delivers them again (persisted before acknowledged).
-      if (isStorageFull(e)) this.pending = ops.concat(this.pending);
+      if (isStorageFull(e)) { this.pending = ops.concat(this.pending); this.okUncommitted += okCommitted; }
       for (const q of receipts) q.ack(ESME_RX_T_APPN);
       throw e;
     }
     for (const q of receipts) q.ack(); // committed: now the SMSC may forget them
     this.o.storage?.success();
+    if (okCommitted && this.window < this.o.window) {
+      // Slow start: every answer now on disk lets one more segment into flight.
+      this.window = Math.min(this.o.window, this.window + okCommitted);
+      this.wake();
+    }
     return result;
   }
 
@@ -395,7 +434,7 @@ export class Dispatcher {
       return;
     }
     const dest = smppDestination(msg.phone, this.o.destAddrFormat ?? 'international');
-    const plan = planMt(msg.text, { maxSegments: Math.max(this.o.maxSegments, msg.segments), ref: msg.refNum, forceUcs2: msg.encoding === 'ucs2', overflow: 'truncate' });
+    const plan = planMt(msg.text, { maxSegments: Math.max(this.o.maxSegments, msg.segments), ref: msg.refNum, refBits: msg.refBits, forceUcs2: msg.encoding === 'ucs2', overflow: 'truncate' });
     for (const seg of segments) {
       const part = plan.segments[seg.seq - 1];
       if (!part) {
@@ -407,7 +446,7 @@ export class Dispatcher {
         return;
       }
       this.submitSlots[this.advanceSlots() % 10]++;
-      let outcome: Awaited<ReturnType<SubmitLink['submit']>>;
+      let outcome: SubmitOutcome;
       try {
         outcome = this.link.state === 'bound' || this.link.state === 'throttled'
           ? await this.link.submit({
@@ -424,6 +463,7 @@ export class Dispatcher {
       const at = this.now().toISOString();
       if (outcome.kind === 'ok') {
         this.counters.segmentsOk++;
+        this.okUncommitted++;
         const id = outcome.messageId;
         this.write(() => {
           this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);

@@ -8,7 +8,6 @@
  * exactly what is sent. Quiet hours are read from the settings when a job runs (releaseHeld), not
  * frozen into the row; a newer held push about the same declaration supersedes the older held ones.
  */
-import { randomInt } from 'node:crypto';
 import type { SqliteSmsRepo } from '../../store/repos/sms.js';
 import { measureText, planMessages, type PlannedMessage } from '../codec/index.js';
 import { heldByQuietHours, PRIORITY, type Reason } from './state.js';
@@ -21,6 +20,14 @@ export interface OutboxSettings {
   quietEnd: string;
   timeZone: string;
   pushValidityHours: number;
+  /**
+   * Concatenation reference width for long messages: 8 (IEI 00, understood by every SMSC and handset;
+   * the default) or 16 (IEI 08, where the SMSC passes it: 256× more references per recipient, one
+   * character less per segment). References come from a persisted per-recipient counter.
+   */
+  concatRefBits?: 8 | 16;
+  /** Hours after which a submitted message without its receipts ends 'no_receipt'. Default 72. */
+  receiptTimeoutHours?: number;
 }
 
 /** Concat reference width the split plans for: 16 fits under either UDH (see planMessages). */
@@ -68,9 +75,11 @@ export class Outbox {
   constructor(private readonly repo: SqliteSmsRepo, private readonly s: OutboxSettings, private readonly now: () => Date = () => new Date()) {}
 
   private measure(text: string): ReturnType<typeof measureText> {
-    if (this.lastText?.text !== text) this.lastText = { text, m: measureText(text) };
+    if (this.lastText?.text !== text) this.lastText = { text, m: measureText(text, { refBits: this.refBits }) };
     return this.lastText.m;
   }
+
+  private get refBits(): 8 | 16 { return this.s.concatRefBits === 16 ? 16 : 8; }
 
   /** Whether `now` is in quiet hours and, if so, when they end (Intl time-zone math once a minute, not once a row). */
   private quietAt(now: Date): { inQuiet: boolean; releaseAt: string | null } {
@@ -117,7 +126,7 @@ export class Outbox {
     const res = this.repo.enqueue({
       phone, text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
       template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
-      refNum: randomInt(0, 256), segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
+      refBits: this.refBits, segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
       createdBy: r.createdBy ?? null,
     }, nowIso);
     const superseded = res.created && held && r.supersedes ? this.repo.supersedeHeld(phone, r.supersedes, res.id, nowIso) : 0;
@@ -140,4 +149,16 @@ export class Outbox {
 
   /** Pushes whose validity passed while waiting. */
   expireStale(): number { return this.repo.expireDue(this.now().toISOString()); }
+
+  /** Submitted messages whose receipts did not come within the receipt timeout end 'no_receipt' (all of them, in batches). */
+  closeWithoutReceipt(): number[] {
+    const now = this.now();
+    const before = new Date(now.getTime() - (this.s.receiptTimeoutHours ?? 72) * 3600_000).toISOString();
+    const out: number[] = [];
+    for (;;) {
+      const ids = this.repo.closeWithoutReceipt(before, now.toISOString(), 1000);
+      out.push(...ids);
+      if (ids.length < 1000) return out;
+    }
+  }
 }

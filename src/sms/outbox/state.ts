@@ -1,18 +1,20 @@
 /**
  * The outbox state machine (pure).
  *
- * Message: queued → submitting → submitted → delivered | undeliverable | expired
+ * Message: queued → submitting → submitted → delivered | undeliverable | expired | no_receipt
  *          queued/held → cancelled (staff) · any non-final → failed (permanent error or too many attempts)
  *          held (quiet hours) → queued (released at the end of quiet hours) · queued/held → expired (validity passed)
  *          held → superseded (a newer notice about the same declaration for the same phone was held after it)
- * Segment: pending → submitting → submitted (has a message id: never sent again) → delivered | undeliverable | expired
- *          submitting → pending again when the outcome is unknown (no resp before timeout / link loss: at-least-once)
+ *          submitted → no_receipt when no receipt came within sms.receipt_timeout_hours (a receipt that still
+ *          comes afterwards is applied: no_receipt → delivered | undeliverable | expired)
+ * Segment: pending → submitting → submitted (has a message id: never sent again) → delivered | undeliverable | expired | no_receipt
+ *          submitting → pending again when the outcome is unknown (link lost / process killed before the resp: at-least-once)
  */
-export const MESSAGE_STATUSES = ['held', 'queued', 'submitting', 'submitted', 'delivered', 'undeliverable', 'expired', 'failed', 'cancelled', 'superseded'] as const;
+export const MESSAGE_STATUSES = ['held', 'queued', 'submitting', 'submitted', 'delivered', 'undeliverable', 'expired', 'no_receipt', 'failed', 'cancelled', 'superseded'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undeliverable', 'expired', 'failed', 'cancelled', 'superseded']);
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(['delivered', 'undeliverable', 'expired', 'no_receipt', 'failed', 'cancelled', 'superseded']);
 
-export type SegmentStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'failed';
+export type SegmentStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'undeliverable' | 'expired' | 'no_receipt' | 'failed';
 
 export const REASONS = ['reply', 'survey', 'answer', 'manual', 'push', 'reminder'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -31,6 +33,7 @@ export function deriveFromSegments(segs: readonly SegmentStatus[]): MessageStatu
   if (segs.some((s) => s === 'undeliverable')) return 'undeliverable';
   if (segs.some((s) => s === 'expired')) return 'expired';
   if (segs.length > 0 && segs.every((s) => s === 'delivered')) return 'delivered';
+  if (segs.length > 0 && segs.some((s) => s === 'no_receipt') && segs.every((s) => s === 'delivered' || s === 'no_receipt')) return 'no_receipt';
   if (segs.every((s) => s === 'submitted' || s === 'delivered')) return 'submitted';
   return 'submitting';
 }

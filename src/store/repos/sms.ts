@@ -5,7 +5,7 @@ import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type Reason, ty
 
 export interface OutboxRow {
   id: number; phone: string; text: string; reason: Reason; priority: number; status: MessageStatus; template: string | null;
-  dedupeKey: string | null; encoding: string; dataCoding: number; refNum: number; segments: number; attempts: number;
+  dedupeKey: string | null; encoding: string; dataCoding: number; refNum: number; refBits: 8 | 16; fairRound: number; segments: number; attempts: number;
   unknownOutcomes: number; nextAttemptAt: string; expiresAt: string | null; lastError: string | null; feedbackId: number | null;
   inboundId: number | null; createdBy: string | null; createdAt: string; updatedAt: string; submittedAt: string | null; doneAt: string | null;
 }
@@ -13,7 +13,7 @@ export interface OutboxRow {
 export interface SegmentRow { id: number; outboxId: number; seq: number; status: SegmentStatus; messageId: string | null; messageIdRaw: string | null; errorCode: number | null; submits: number }
 
 /** What the dispatcher needs of a claimed message (fewer columns: building row objects is a real cost at 5,000/s). */
-export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'segments' | 'attempts' | 'expiresAt' | 'priority'>;
+export type ClaimedMessage = Pick<OutboxRow, 'id' | 'phone' | 'text' | 'status' | 'encoding' | 'refNum' | 'refBits' | 'segments' | 'attempts' | 'expiresAt' | 'priority'>;
 
 /**
  * Messages below this priority (replies, surveys, answers, manual texts) keep their queue order per
@@ -26,9 +26,14 @@ export type ClaimedSegment = Pick<SegmentRow, 'id' | 'seq'>;
 
 export interface NewOutbox {
   phone: string; text: string; reason: Reason; priority: number; status: 'queued' | 'held'; template: string | null; dedupeKey: string | null;
-  encoding: string; dataCoding: number; refNum: number; segments: number; nextAttemptAt: string; expiresAt: string | null;
+  encoding: string; dataCoding: number; segments: number; nextAttemptAt: string; expiresAt: string | null;
+  /** Concatenation reference width (default 8). A multi-segment message gets the recipient's next reference. */
+  refBits?: 8 | 16;
   feedbackId?: number | null; inboundId?: number | null; createdBy?: string | null;
 }
+
+/** Statuses of a message still waiting to go out (its recipient's later messages queue behind it in fair order). */
+const OPEN_STATUSES = new Set(['queued', 'held', 'submitting']);
 
 export interface InboundRow {
   id: number; phone: string; dest: string; text: string;
@@ -57,7 +62,7 @@ export type NewMoPart = Omit<MoPartRow, 'id' | 'ackConfirmedAt'>;
 
 const toOutbox = (r: any): OutboxRow => ({
   id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
-  encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
+  encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, refBits: r.ref_bits === 16 ? 16 : 8, fairRound: r.fair_round, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
   nextAttemptAt: r.next_attempt_at, expiresAt: r.expires_at, lastError: r.last_error, feedbackId: r.feedback_id, inboundId: r.inbound_id,
   createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, submittedAt: r.submitted_at, doneAt: r.done_at,
 });
@@ -79,17 +84,26 @@ export class SqliteSmsRepo {
   private readonly claimTx: (now: string, limit: number, busy: ReadonlySet<string> | null) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
   constructor(readonly db: Db) {
     this.s = {
-      insert: db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
-        VALUES (@phone, @text, @reason, @priority, @status, @template, @dedupeKey, @encoding, @dataCoding, @refNum, @segments, @nextAttemptAt, @expiresAt, @feedbackId, @inboundId, @createdBy, @now, @now)
+      insert: db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, ref_bits, fair_round, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
+        VALUES (@phone, @text, @reason, @priority, @status, @template, @dedupeKey, @encoding, @dataCoding, @refNum, @refBits, @fairRound, @segments, @nextAttemptAt, @expiresAt, @feedbackId, @inboundId, @createdBy, @now, @now)
         ON CONFLICT(dedupe_key) DO NOTHING`),
+      // The recipient's latest message (index sms_outbox_phone): is one still waiting, and in which round?
+      lastForPhone: db.prepare(`SELECT priority, status, fair_round AS round FROM sms_outbox WHERE phone = ? ORDER BY created_at DESC, id DESC LIMIT 1`),
+      headRound: db.prepare(`SELECT MIN(fair_round) FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND priority = ?`).pluck(),
+      refGet: db.prepare(`SELECT next_ref AS next, cycle_started_at AS cycleStartedAt FROM sms_concat_refs WHERE phone = ?`),
+      refSet: db.prepare(`INSERT INTO sms_concat_refs (phone, next_ref, cycle_started_at, updated_at) VALUES (@phone, @next, @cycle, @now)
+        ON CONFLICT(phone) DO UPDATE SET next_ref = excluded.next_ref, cycle_started_at = excluded.cycle_started_at, updated_at = excluded.updated_at`),
+      awaitingReceipt: db.prepare(`SELECT id FROM sms_outbox INDEXED BY sms_outbox_awaiting_receipt WHERE status = 'submitted' AND submitted_at < ? ORDER BY submitted_at LIMIT ?`).pluck(),
+      segsNoReceipt: db.prepare(`UPDATE sms_segments SET status = 'no_receipt', done_at = ? WHERE outbox_id = ? AND status = 'submitted'`),
       insertSeg: db.prepare(`INSERT INTO sms_segments (outbox_id, seq, status) VALUES (?, ?, 'pending')`),
       byId: db.prepare('SELECT * FROM sms_outbox WHERE id = ?'),
       byDedupe: db.prepare('SELECT id FROM sms_outbox WHERE dedupe_key = ?').pluck(),
       segments: db.prepare('SELECT * FROM sms_segments WHERE outbox_id = ? ORDER BY seq'),
       // INDEXED BY: without statistics the planner prefers sms_outbox_status (status = ?) and sorts every
       // queued row for each claim (a temp B-tree over 400k rows); the partial index is already in claim order.
-      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, segments, attempts, expires_at AS expiresAt, priority
-        FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?`),
+      // Fair order: priority, then round (a recipient's k-th waiting message is in round head+k), then age.
+      due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, ref_bits AS refBits, segments, attempts, expires_at AS expiresAt, priority, fair_round AS fairRound
+        FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, fair_round, next_attempt_at, id LIMIT ?`),
       claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
       olderUnsent: db.prepare(`SELECT 1 FROM sms_outbox WHERE phone = ? AND id < ? AND priority <= ? AND status IN ('queued', 'submitting') LIMIT 1`).pluck(),
       claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING id, seq`),
@@ -157,7 +171,14 @@ export class SqliteSmsRepo {
     };
     // Transaction functions are built once: db.transaction() per call is a measurable cost in a fan-out.
     this.enqueueTx = db.transaction((m: NewOutbox, now: string): { id: number; created: boolean } => {
-      const info = this.s.insert.run({ feedbackId: null, inboundId: null, createdBy: null, ...m, now });
+      const refBits = m.refBits ?? 8;
+      const refNum = m.segments > 1 ? this.nextConcatRef(m.phone, refBits, now) : 0;
+      // Round robin by recipient: the first waiting message of a recipient joins the current round; each
+      // further one goes one round later, so other recipients' messages are claimed in between.
+      const head = this.headRound(m.priority);
+      const last = this.s.lastForPhone.get(m.phone) as { priority: number; status: string; round: number } | undefined;
+      const fairRound = last && last.priority === m.priority && OPEN_STATUSES.has(last.status) ? Math.max(head, last.round + 1) : head;
+      const info = this.s.insert.run({ feedbackId: null, inboundId: null, createdBy: null, ...m, refBits, refNum, fairRound, now });
       if (info.changes === 0) return { id: this.s.byDedupe.get(m.dedupeKey) as number, created: false };
       const id = Number(info.lastInsertRowid);
       for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
@@ -167,12 +188,14 @@ export class SqliteSmsRepo {
       const out: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
       // One message per recipient at a time, in queue order: an answer's survey never overtakes the answer.
       const taken = new Set<string>();
-      for (const msg of this.s.due.all(now, busy ? limit * 2 : limit) as ClaimedMessage[]) {
+      for (const msg of this.s.due.all(now, busy ? limit * 2 : limit) as Array<ClaimedMessage & { priority: number; fairRound: number }>) {
         if (out.length >= limit) break;
         if (busy && (busy.has(msg.phone) || taken.has(msg.phone))) continue;
         if (msg.priority < ORDERED_BELOW_PRIORITY && this.s.olderUnsent.get(msg.phone, msg.id, msg.priority)) continue;
         if (this.s.claim.run(now, msg.id).changes === 0) continue;
         taken.add(msg.phone);
+        if (msg.fairRound > (this.heads.get(msg.priority) ?? -1)) this.heads.set(msg.priority, msg.fairRound);
+        msg.refBits = msg.refBits === 16 ? 16 : 8;
         msg.status = 'submitting';
         msg.attempts += 1;
         // RETURNING: the claimed segments without reading them again (every way back to 'queued' resets
@@ -184,6 +207,39 @@ export class SqliteSmsRepo {
       return out;
     });
   }
+
+  /** The current round per priority (the round of the latest claim; from the queue head at first use). */
+  private heads = new Map<number, number>();
+  private headRound(priority: number): number {
+    let h = this.heads.get(priority);
+    if (h === undefined) {
+      h = (this.s.headRound.get(priority) as number | null) ?? 0;
+      this.heads.set(priority, h);
+    }
+    return h;
+  }
+
+  /**
+   * The recipient's next concatenation reference (8 or 16 bits wide), from a persisted per-recipient
+   * counter: consecutive long messages to one phone never share a reference, and a restart does not
+   * start again at a random or zero value. The counter wraps after 256 (8-bit) / 65,536 (16-bit) long
+   * messages to that phone; a wrap within 24 h is logged by the caller's warning hook.
+   */
+  nextConcatRef(phone: string, bits: 8 | 16, now: string): number {
+    const size = bits === 16 ? 0x10000 : 0x100;
+    const cur = this.s.refGet.get(phone) as { next: number; cycleStartedAt: string } | undefined;
+    const counter = cur?.next ?? 0;
+    const ref = counter % size;
+    let cycle = cur?.cycleStartedAt ?? now;
+    if (cur && ref === 0) {
+      if (Date.parse(now) - Date.parse(cycle) < 86400_000) this.onRefWrap?.(phone, bits);
+      cycle = now;
+    }
+    this.s.refSet.run({ phone, next: counter + 1, cycle, now });
+    return ref;
+  }
+  /** Called when a recipient's references wrap within a day (more long messages than the width allows). */
+  onRefWrap: ((phone: string, bits: 8 | 16) => void) | null = null;
 
   /** Queue a message with its segments. Returns the id, or the existing id when the dedupe key was used before. */
   enqueue(m: NewOutbox, now: string): { id: number; created: boolean } {
@@ -292,6 +348,22 @@ export class SqliteSmsRepo {
   /** Held rows of `phone` older than `keep` whose dedupe key starts with `prefix` end 'superseded'. */
   supersedeHeld(phone: string, prefix: string, keep: number, now: string): number {
     return this.s.supersedeHeld.run({ phone, prefix, keep, now, why: `superseded by a newer notice (#${keep})` }).changes;
+  }
+
+  /**
+   * Receipt timeout: messages submitted before `before` still waiting for receipts end 'no_receipt' (their
+   * segments without a receipt too). Up to `limit` per call; returns the ids closed. A receipt that still
+   * comes later is applied (and settles the message from it).
+   */
+  closeWithoutReceipt(before: string, now: string, limit = 1000): number[] {
+    return this.db.transaction(() => {
+      const ids = this.s.awaitingReceipt.all(before, limit) as number[];
+      for (const id of ids) {
+        this.s.segsNoReceipt.run(now, id);
+        this.settleFromSegments(id, now);
+      }
+      return ids;
+    })();
   }
   expireDue(now: string): number { return this.s.expireDue.run({ now }).changes; }
   countsByStatus(): Record<string, number> {

@@ -62,12 +62,25 @@ describe('SmppLink bind', () => {
     expect(r.log.lines.some((l) => l.includes('accepted the bind again'))).toBe(true);
   });
 
-  it('bind refused for a disabled bind mode (ESME_RBINDFAIL) counts as an auth failure', async () => {
-    r = await rig({ sim: { bindModes: ['transmitter', 'receiver'] }, waitBound: false });
-    await until(() => r!.sim.binds.length >= 1);
-    await sleep(100);
+  it.each([
+    ['ESME_RBINDFAIL (0x0D)', 0x0d],
+    ['ESME_RSYSERR (0x08)', 0x08],
+  ])('bind refused with the transient %s: retried quickly with back-off, not as refused credentials', async (name, status) => {
+    // authRetryMs 5 s: a transient refusal handled like refused credentials would not bind within the test.
+    r = await rig({ sim: { bindStatus: (attempt) => (attempt <= 3 ? status : 0) }, link: { authRetryMs: 5000 }, waitBound: false });
+    await waitState(r.link, 'bound', 3000);
+    expect(r.sim.binds.map((b) => b.status)).toEqual([status, status, status, 0]);
+    expect(r.link.stats()).toMatchObject({ bindFailures: 3, lastBindStatus: 0 });
+    expect(r.log.lines.some((l) => l.includes('拒绝登录'))).toBe(false);
+    expect(r.log.lines.filter((l) => l.includes('transient')).length).toBeGreaterThanOrEqual(1);
+    void name;
+  });
+
+  it('a bind mode the SMSC keeps refusing (ESME_RBINDFAIL) is retried with growing delays, never as an auth failure', async () => {
+    r = await rig({ sim: { bindModes: ['transmitter', 'receiver'] }, link: { authRetryMs: 5000 }, waitBound: false });
+    await until(() => r!.sim.binds.length >= 3, 3000, 'three quick bind attempts');
     expect(r.link.stats().lastBindStatus).toBe(0x0d);
-    expect(r.log.lines.filter((l) => l.includes('ESME_RBINDFAIL'))).toHaveLength(1);
+    expect(r.log.lines.some((l) => l.includes('拒绝登录'))).toBe(false);
   });
 
   it('bind that is never answered times out and is retried', async () => {
@@ -88,6 +101,22 @@ describe('SmppLink keep-alive', () => {
     expect(ours.length).toBeGreaterThanOrEqual(2);
     expect(r.link.stats().deadLinks).toBe(0);
     expect(r.link.state).toBe('bound');
+  });
+
+  it('a silent link with a submit in flight is noticed within responseTimeout + enquireTimeout (not the enquire interval), written once', async () => {
+    // The ratio of the defaults (enquire every 30 s, response 10 s, enquire timeout 5 s), scaled down.
+    r = await rig({ link: { enquireLinkMs: 6000, responseTimeoutMs: 400, enquireTimeoutMs: 200 } });
+    r.sim.setHalfDead(true);
+    const t0 = Date.now();
+    const out = r.link.submit(text('into the void'));
+    await waitState(r.link, (s) => s !== 'bound', 3000);
+    const noticedMs = Date.now() - t0;
+    expect(noticedMs).toBeLessThan(400 + 200 + 1000); // responseTimeout + enquireTimeout (+ slack for a loaded machine)
+    expect(await out).toEqual({ kind: 'unknown', reason: 'link-lost', written: true });
+    expect(r.sim.pdus.filter((p) => p.command === 'submit_sm')).toHaveLength(1);
+    expect(r.link.stats().deadLinks).toBe(1);
+    r.sim.setHalfDead(false);
+    await waitState(r.link, 'bound', 3000);
   });
 
   it('detects a half-dead SMSC (socket open, no answers) and reconnects when it recovers', async () => {
@@ -132,12 +161,30 @@ describe('SmppLink submit outcomes', () => {
     expect(s.udh).toEqual(udh);
   });
 
-  it('no answer before responseTimeoutMs → unknown/timeout; the link stays up', async () => {
-    r = await rig({ sim: { silentSubmits: (_s, i) => i === 1 } });
-    const out = await r.link.submit(text('lost'));
-    expect(out).toEqual({ kind: 'unknown', reason: 'timeout', written: true });
-    expect(r.link.inFlight).toBe(0);
+  it('slow SMSC: a submit_sm_resp after responseTimeoutMs on a live link is accepted with its message id (not lost, not resent)', async () => {
+    r = await rig({ sim: { submitResponseDelayMs: (_s, i) => (i === 1 ? 700 : 0) }, link: { responseTimeoutMs: 300, enquireTimeoutMs: 200 } });
+    const out = await r.link.submit(text('slow'));
+    expect(out).toEqual({ kind: 'ok', messageId: r.sim.submits[0].messageId });
     expect(r.link.state).toBe('bound');
+    expect(r.sim.binds).toHaveLength(1); // never re-bound
+    expect(r.sim.pdus.filter((p) => p.command === 'submit_sm')).toHaveLength(1);
+    expect(r.link.stats()).toMatchObject({ lateResponses: 1, submitTimeouts: 1, deadLinks: 0 });
+    // the overdue submit made the link probe itself, and the SMSC answered the probe
+    expect(r.sim.pdus.some((p) => p.dir === 'out' && p.command === 'enquire_link_resp')).toBe(true);
+    expect(r.sim.counts.lateAnswers).toBe(1);
+    expect((await r.link.submit(text('next'))).kind).toBe('ok');
+  });
+
+  it('a submit the SMSC never answers on a live link: no resend on that link; after lateResponseMaxMs the link re-binds and it is settled link-lost', async () => {
+    r = await rig({ sim: { silentSubmits: (_s, i) => i === 1 }, link: { responseTimeoutMs: 200, enquireTimeoutMs: 200, lateResponseMaxMs: 800, enquireLinkMs: 100 } });
+    const t0 = Date.now();
+    const out = await r.link.submit(text('lost'));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(out).toEqual({ kind: 'unknown', reason: 'link-lost', written: true });
+    expect(r.link.stats().deadLinks).toBe(0); // the link answered every probe: retired, not dead
+    expect(r.sim.pdus.some((p) => p.dir === 'in' && p.command === 'unbind')).toBe(true);
+    await until(() => r!.sim.binds.length === 2 && r!.link.state === 'bound', 3000, 'rebind');
+    expect(r.link.inFlight).toBe(0);
     expect((await r.link.submit(text('next'))).kind).toBe('ok');
   });
 

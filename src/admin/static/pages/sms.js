@@ -2,7 +2,7 @@
 import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, phoneText, smsPreview, state, tag, toast } from '../lib.js';
 
 const TABS = [['outbox', '发件箱 Outbox'], ['inbox', '收件箱 Inbox'], ['send', '人工发送 Send'], ['subs', '订阅与退订 Subscriptions']];
-const STATUS_CLASS = { delivered: 'ok', failed: 'bad', expired: 'bad', cancelled: 'closed', superseded: 'closed', queued: 'assigned', held: 'warn', submitted: 'transcribed' };
+const STATUS_CLASS = { delivered: 'ok', failed: 'bad', expired: 'bad', undeliverable: 'bad', no_receipt: 'warn', cancelled: 'closed', superseded: 'closed', queued: 'assigned', held: 'warn', submitted: 'transcribed' };
 
 export function render(root, [tab = 'outbox']) {
   const running = state.session.features.sms;
@@ -21,7 +21,7 @@ export function render(root, [tab = 'outbox']) {
 }
 
 function outbox(root) {
-  const status = h('select', null, ['', 'queued', 'held', 'submitted', 'delivered', 'failed', 'expired', 'cancelled', 'superseded'].map((s) => h('option', { value: s }, s ? LABELS.smsStatus[s] : '全部 All')));
+  const status = h('select', null, ['', 'queued', 'held', 'submitted', 'delivered', 'no_receipt', 'failed', 'expired', 'cancelled', 'superseded'].map((s) => h('option', { value: s }, s ? LABELS.smsStatus[s] : '全部 All')));
   const phone = h('input', { type: 'search', placeholder: '手机号 Phone', size: 14 });
   const stats = h('div', { class: 'muted' });
   const tbody = h('tbody');
@@ -46,7 +46,7 @@ function outbox(root) {
           h('td', { class: 'nowrap' }, fmtTime(m.createdAt)), h('td', { class: 'nowrap' }, phoneText(m.phone)), h('td', null, LABELS.smsReason[m.reason] ?? m.reason),
           h('td', { class: 'excerpt' }, m.text),
           h('td', null, tag(STATUS_CLASS[m.status] ?? '', LABELS.smsStatus[m.status] ?? m.status), m.lastError ? h('div', { class: 'muted' }, m.lastError) : null),
-          h('td', null, `${m.segments} 段 · 第 ${m.attempts} 次`, (m.receipts ?? []).map((r) => h('div', { class: 'muted' }, `${r.stat}${r.at ? ' ' + fmtTime(r.at) : ''}`))),
+          h('td', null, `${m.segments} 段 · 第 ${m.attempts} 次`, (m.receipts ?? []).map((r) => h('div', { class: 'muted' }, `${LABELS.smsStatus[r.stat] ?? r.stat}${r.at ? ' ' + fmtTime(r.at) : ''}`))),
           actions));
       }
     } catch (e) { toast(e.message, true); }

@@ -25,6 +25,9 @@ export function render(root) {
   const isPiece = (text) => Array.from(text).length <= 2;
   const endsWithColon = (text) => /[：:]$/.test(text);
   const cap = (text, sys = false) => {
+    // A key pressed while a line is still taking pieces (the # after a complete code) goes above that
+    // line, so "办理事项：" still joins the value read after it.
+    if (sys && open && text.startsWith('按键')) { captions.insertBefore(h('li', { class: 'sys' }, text), open); return; }
     if (!sys && open && (isPiece(text) || endsWithColon(open.textContent))) open.textContent += text;
     else { open = h('li', { class: sys ? 'sys' : '' }, text); captions.append(open); }
     if (sys || !(isPiece(text) || endsWithColon(text))) open = null;
