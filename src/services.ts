@@ -40,6 +40,7 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   const tz = config.time.zone;
   const declarations = new DeclarationService({
     declarations: store.declarations, departments: store.departments, subscriptions: store.subscriptions, tx: store, bus, calendar, timeZone: tz, now,
+    clockSkewMs: config.api.clock_skew_sec * 1000,
   });
   const feedback = new FeedbackService({
     feedback: store.feedback, subscriptions: store.subscriptions, declarations: store.declarations, tx: store, bus, timeZone: tz,

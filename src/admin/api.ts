@@ -24,6 +24,7 @@ import { loadStaticFiles, PANEL_CSP } from './static-files.js';
 import type { LiveHub } from './live.js';
 import type { SmsAdminPort, TestPhonePort, TestPhoneEvent, VoiceAdminPort } from './sms-port.js';
 import { generatePassword } from './passwords.js';
+import type { LoginAuditLimiter } from './login-guard.js';
 
 declare module 'fastify' {
   interface FastifyRequest { staff?: { user: StaffUser; session: StaffSession; sessionId: string } }
@@ -44,6 +45,8 @@ export interface AdminDeps {
   demo: boolean;
   /** Test-phone event subscriptions to end on stop. */
   subscriptions: Set<() => void>;
+  /** Audit rows of refused logins, rate-limited per client address. */
+  loginAudit: LoginAuditLimiter;
 }
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined>; Body: any }>;
@@ -105,6 +108,12 @@ function pageParams(q: Record<string, string | undefined>, max = 200): { limit: 
   const limit = q.limit ? intParam(q.limit, 'limit') : 50;
   const offset = q.offset ? intParam(q.offset, 'offset') : 0;
   return { limit: Math.min(Math.max(limit, 1), max), offset: Math.min(offset, 1_000_000) };
+}
+
+/** A user as the users page shows it: with the lock-out state (locked at some address right now). */
+function withLock(u: StaffUser, locks: Map<string, { addresses: number; until: string }>) {
+  const l = locks.get(u.username.toLowerCase());
+  return { ...publicUser(u), locked: !!l, lockedAddresses: l?.addresses ?? 0, lockedUntil: l?.until ?? null };
 }
 
 export function adminPlugin(deps: AdminDeps) {
@@ -422,7 +431,17 @@ export function adminPlugin(deps: AdminDeps) {
     },
 
     // ---- administration ----
-    'GET /api/users': async () => ({ items: auth.users.all().map(publicUser) }),
+    'GET /api/users': async () => {
+      const locks = auth.lockState();
+      return { items: auth.users.all().map((u) => withLock(u, locks)) };
+    },
+    'POST /api/users/:id/unlock': async (req) => {
+      const u = auth.users.byId(intParam(req.params.id, 'id'));
+      if (!u) throw notFound();
+      const addresses = auth.unlock(u.username);
+      audit(req, 'user.unlock', u.username, `管理员解除登录锁定（${addresses} 个地址的失败记录已清除）`);
+      return { user: withLock(u, auth.lockState()), cleared: addresses };
+    },
     'POST /api/users': async (req) => {
       const b = req.body as Static<typeof S.userAdd>;
       const generated = !b.password;
@@ -555,9 +574,12 @@ export function adminPlugin(deps: AdminDeps) {
       const r = await auth.login(username, password, { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '') });
       const at = ctx.now().toISOString();
       if (!r.ok) {
-        ctx.store.audit.append(`login:${username.slice(0, 32)}`, r.reason === 'locked' ? 'auth.locked' : 'auth.login_failed', username.slice(0, 32), { ip: req.ip }, at);
-        if (r.reason === 'locked') throw new HttpError(429, 'locked', `登录失败次数过多，账户已临时锁定，请 ${Math.ceil((Date.parse(r.lockedUntil) - ctx.now().getTime()) / 60000)} 分钟后再试 (too many failures; locked until ${r.lockedUntil})`);
-        throw new HttpError(401, 'invalid_login', '用户名或密码错误 (wrong username or password)');
+        deps.loginAudit.note(req.ip, username, r.reason === 'invalid' ? 'failed' : r.reason === 'locked' ? 'locked' : 'throttled');
+        if (r.reason === 'invalid') throw new HttpError(401, 'invalid_login', '用户名或密码错误 (wrong username or password)');
+        reply.header('retry-after', String(r.retryAfterSec));
+        if (r.reason === 'locked') throw new HttpError(429, 'locked', `登录失败次数过多，账户已临时锁定，请 ${Math.ceil(r.retryAfterSec / 60)} 分钟后再试 (too many failures; locked until ${r.lockedUntil})`);
+        if (r.reason === 'throttled') throw new HttpError(429, 'throttled', `该地址登录失败次数过多，请 ${Math.ceil(r.retryAfterSec / 60)} 分钟后再试 (too many failed logins from this address)`);
+        throw new HttpError(429, 'busy', '登录请求过多，请稍后再试 (too many logins at once; retry shortly)');
       }
       ctx.store.audit.append(`staff:${r.user.username}`, 'auth.login', r.user.username, { ip: req.ip }, at);
       reply.header('set-cookie', sessionCookie(r.sessionId, { secure: ctx.config.http.secure_cookies, maxAgeSec: ctx.config.admin.session_hours * 3600 }));

@@ -1,6 +1,6 @@
 /**
- * Staff authentication: users with scrypt password hashes, login with a temporary lock-out after
- * repeated failures, sessions (random 32-byte id in an HttpOnly SameSite=Strict cookie; only its
+ * Staff authentication: users with scrypt password hashes, login with a temporary lock-out per
+ * (user, client address) after repeated failures, a per-address limit and bounded hashing, sessions (random 32-byte id in an HttpOnly SameSite=Strict cookie; only its
  * SHA-256 is stored), a per-session CSRF token, expiry, logout.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -9,6 +9,7 @@ import { STAFF_ROLES } from '../store/repos/staff.js';
 import type { Store } from '../store/index.js';
 import { isStorageFull } from '../store/health.js';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { AddressThrottle, HashGate } from './login-guard.js';
 
 /** Bookkeeping writes on a read path (last seen, an expired session) are skipped on a full disk: reading still works. */
 function bestEffort(fn: () => void): void {
@@ -24,12 +25,20 @@ export interface AuthOptions {
   sessionHours: number;
   lockoutAttempts: number;
   lockoutMinutes?: number;
+  /** Failed logins per client address (any user) per lock-out window (default 20). */
+  addressAttempts?: number;
+  /** Password hashes computed at once (default 4). */
+  hashConcurrency?: number;
 }
 
 export type LoginResult =
   | { ok: true; sessionId: string; session: StaffSession; user: StaffUser }
   | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'locked'; lockedUntil: string };
+  | { ok: false; reason: 'locked'; lockedUntil: string; retryAfterSec: number }
+  /** Too many failures from this client address (any user name). */
+  | { ok: false; reason: 'throttled'; retryAfterSec: number }
+  /** Every hashing slot is taken (or this address has its share in flight). */
+  | { ok: false; reason: 'busy'; retryAfterSec: number };
 
 export interface NewStaffUser { username: string; role: string; departmentCode?: string | null; password: string; displayName?: string | null }
 
@@ -43,7 +52,16 @@ export function sameToken(a: string, b: string): boolean {
 }
 
 export class StaffAuth {
-  constructor(private readonly repo: SqliteStaffRepo, private readonly store: Store, private readonly o: AuthOptions) {}
+  private readonly lockMs: number;
+  private readonly addresses: AddressThrottle;
+  private readonly gate: HashGate;
+
+  constructor(private readonly repo: SqliteStaffRepo, private readonly store: Store, private readonly o: AuthOptions) {
+    this.lockMs = (o.lockoutMinutes ?? LOCKOUT_MINUTES) * 60_000;
+    this.addresses = new AddressThrottle({ now: () => o.now().getTime(), limit: o.addressAttempts ?? 20, windowMs: this.lockMs });
+    const slots = o.hashConcurrency ?? 4;
+    this.gate = new HashGate({ slots, perAddress: 2, queue: slots * 4 });
+  }
 
   get users(): SqliteStaffRepo { return this.repo; }
 
@@ -81,31 +99,53 @@ export class StaffAuth {
   }
 
   /**
-   * Check a login. After `lockoutAttempts` consecutive failures the username is locked for
-   * LOCKOUT_MINUTES, even for the right password; unknown usernames are counted the same way and
-   * answer the same, so the answer does not tell which usernames exist.
+   * Check a login. The lock-out is per (user name, client address): after `lockoutAttempts` failures
+   * of that pair it is locked for LOCKOUT_MINUTES, even for the right password, while the same user at
+   * another address can still log in. Every attempt is counted BEFORE the (slow) hash, in one
+   * synchronous step, so parallel guesses cannot pass the check together. The address as a whole is
+   * limited too (AddressThrottle), and hashing is bounded (HashGate: excess → 'busy'). Unknown user
+   * names are counted and answered the same, so the answer does not tell which names exist.
    */
   async login(usernameRaw: string, password: string, meta: { ip?: string | null; userAgent?: string | null } = {}): Promise<LoginResult> {
     const username = String(usernameRaw ?? '').trim().slice(0, 64);
+    const addr = String(meta.ip || 'unknown').slice(0, 64);
     const now = this.o.now();
-    const lockMs = (this.o.lockoutMinutes ?? LOCKOUT_MINUTES) * 60_000;
-    const f = username ? this.repo.failures(username) : undefined;
-    if (f?.lockedUntil && new Date(f.lockedUntil).getTime() > now.getTime()) return { ok: false, reason: 'locked', lockedUntil: f.lockedUntil };
-    const user = username ? this.repo.byUsername(username) : undefined;
-    const stored = user && !user.disabled ? this.repo.passwordHash(user.id) : undefined;
-    const ok = (await verifyPassword(String(password ?? ''), stored ?? DUMMY_HASH)) && !!stored && !!user;
-    if (!ok || !user) {
-      if (!username) return { ok: false, reason: 'invalid' };
-      // Re-read after the (slow) hash so parallel attempts count; a stale or expired run starts over.
-      const cur = this.repo.failures(username);
-      const stale = !cur || (cur.lockedUntil !== null && new Date(cur.lockedUntil).getTime() <= now.getTime())
-        || new Date(cur.lastFailureAt).getTime() < now.getTime() - lockMs;
+    const lockMs = this.lockMs;
+    const retry = (untilMs: number) => Math.max(1, Math.ceil((untilMs - now.getTime()) / 1000));
+    // 1. Check and count, synchronously: nothing else runs between the check and the count.
+    const pre = this.store.transaction((): LoginResult | { reserved: boolean } => {
+      const cur = username ? this.repo.failures(username, addr) : undefined;
+      if (cur?.lockedUntil && Date.parse(cur.lockedUntil) > now.getTime()) return { ok: false, reason: 'locked', lockedUntil: cur.lockedUntil, retryAfterSec: retry(Date.parse(cur.lockedUntil)) };
+      const wait = this.addresses.retryAfterSec(addr);
+      if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSec: wait };
+      this.addresses.count(addr);
+      if (!username) return { reserved: false };
+      const stale = !cur || (cur.lockedUntil !== null && Date.parse(cur.lockedUntil) <= now.getTime()) || Date.parse(cur.lastFailureAt) < now.getTime() - lockMs;
       const failures = (stale ? 0 : cur!.failures) + 1;
       const lockedUntil = failures >= this.o.lockoutAttempts ? new Date(now.getTime() + lockMs).toISOString() : null;
-      this.repo.setFailures(username, failures, now.toISOString(), lockedUntil);
-      return lockedUntil ? { ok: false, reason: 'locked', lockedUntil } : { ok: false, reason: 'invalid' };
+      this.repo.setFailures(username, addr, failures, now.toISOString(), lockedUntil);
+      return { reserved: lockedUntil !== null };
+    });
+    if ('ok' in pre) return pre;
+    // 2. A hashing slot, or 'busy' at once (the attempt stays counted).
+    const entered = this.gate.enter(addr);
+    if (!entered) return { ok: false, reason: 'busy', retryAfterSec: 1 };
+    const release = await entered;
+    let user: StaffUser | undefined;
+    let ok: boolean;
+    try {
+      user = username ? this.repo.byUsername(username) : undefined;
+      const stored = user && !user.disabled ? this.repo.passwordHash(user.id) : undefined;
+      ok = (await verifyPassword(String(password ?? ''), stored ?? DUMMY_HASH)) && !!stored && !!user;
+    } finally { release(); }
+    if (!ok || !user) {
+      // Already counted; the attempt that reached the threshold answers 'locked'.
+      const cur = username ? this.repo.failures(username, addr) : undefined;
+      if (pre.reserved && cur?.lockedUntil) return { ok: false, reason: 'locked', lockedUntil: cur.lockedUntil, retryAfterSec: retry(Date.parse(cur.lockedUntil)) };
+      return { ok: false, reason: 'invalid' };
     }
-    this.repo.clearFailures(username);
+    this.repo.clearFailures(username, addr);
+    this.addresses.refund(addr);
     const sessionId = randomBytes(32).toString('base64url');
     const session: StaffSession = {
       idHash: sha256(sessionId), userId: user.id, csrfToken: randomBytes(32).toString('base64url'),
@@ -114,7 +154,20 @@ export class StaffAuth {
     this.repo.insertSession({ ...session, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 200) ?? null });
     this.repo.recordLogin(user.id, now.toISOString());
     this.repo.purgeSessions(now.toISOString());
+    this.repo.purgeFailures(new Date(now.getTime() - lockMs).toISOString());
     return { ok: true, sessionId, session, user };
+  }
+
+  /** Is this user locked out at some address right now (how many, until when)? */
+  lockState(): Map<string, { addresses: number; until: string }> {
+    return this.repo.lockedUsers(this.o.now().toISOString());
+  }
+
+  /** Admin unlock: lift every lock-out of the user and the address limits of the addresses involved. */
+  unlock(username: string): number {
+    const addrs = this.repo.clearAllFailures(username);
+    for (const a of addrs) this.addresses.clear(a);
+    return addrs.length;
   }
 
   /** The live session and user for a cookie value, or null (unknown, expired, user disabled). */

@@ -82,7 +82,7 @@ export const userPasswd: CliCommand = async (argv, config) => {
     const u = auth.users.byUsername(username);
     if (!u) { err(`no user ${username}`); return 1; }
     try { await auth.setPassword(u.id, password); } catch (e) { if (e instanceof StaffError) { err(e.message); return 1; } throw e; }
-    auth.users.clearFailures(u.username);
+    auth.unlock(u.username);
     store.audit.append('cli', 'user.password_reset', u.username, null);
     err(`password of ${u.username} changed; its sessions ended${generated ? '; the new password follows (shown once):' : ''}`);
     if (generated) out(password);

@@ -6,7 +6,8 @@
 import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
 import { SqliteAdminQueries, SqliteStaffRepo } from '../store/repos/staff.js';
-import { StaffAuth } from './auth.js';
+import { LOCKOUT_MINUTES, StaffAuth } from './auth.js';
+import { LoginAuditLimiter } from './login-guard.js';
 import { LiveHub } from './live.js';
 import { adminPlugin } from './api.js';
 import { ensureDemoLogins } from './demo.js';
@@ -36,30 +37,46 @@ export interface AdminComponent extends Component {
   readonly demo: boolean;
   /** (Re)create missing demo logins, e.g. after the demo data was seeded. */
   ensureDemoLogins(): Promise<string[]>;
+  /** Write the summary audit rows of login floods now (normally when their window closes). */
+  flushLoginAudit(): number;
 }
 
 export function adminComponent(ctx: AppContext, options: AdminOptions = {}): AdminComponent {
   const mode = ctx.config.admin.demo;
   const demo = mode === 'on' || (mode === 'auto' && options.demo === true);
   const repo = new SqliteStaffRepo(ctx.store.db);
-  const auth = new StaffAuth(repo, ctx.store, { now: ctx.now, sessionHours: ctx.config.admin.session_hours, lockoutAttempts: ctx.config.admin.lockout_attempts });
+  const auth = new StaffAuth(repo, ctx.store, {
+    now: ctx.now, sessionHours: ctx.config.admin.session_hours, lockoutAttempts: ctx.config.admin.lockout_attempts,
+    addressAttempts: ctx.config.admin.address_attempts, hashConcurrency: ctx.config.admin.login_concurrency,
+  });
+  const loginAudit = new LoginAuditLimiter({
+    now: () => ctx.now().getTime(), windowMs: LOCKOUT_MINUTES * 60_000, perWindow: 1,
+    write: (r) => { try { ctx.store.audit.append(r.actor, r.action, r.target, r.detail, ctx.now().toISOString()); } catch (e) { ctx.log.warn('audit write failed', { error: (e as Error).message }); } },
+  });
+  let auditTimer: NodeJS.Timeout | null = null;
   const live = new LiveHub(ctx, auth, { sms: options.sms, voice: options.voice, maxBufferedBytes: options.liveMaxBufferedBytes });
   const subscriptions = new Set<() => void>();
   const testPhone = demo ? options.testPhone : undefined;
   let offSms: (() => void) | null = null;
-  const plugin = adminPlugin({ ctx, auth, hub: live, queries: new SqliteAdminQueries(ctx.store.db), sms: options.sms, voice: options.voice, testPhone, demo, subscriptions });
+  const plugin = adminPlugin({ ctx, auth, hub: live, queries: new SqliteAdminQueries(ctx.store.db), sms: options.sms, voice: options.voice, testPhone, demo, subscriptions, loginAudit });
   return {
     name: 'admin',
     auth, live, demo,
     httpPlugins: [{ plugin: async (app) => plugin(app), prefix: '/admin' }],
     ensureDemoLogins: () => ensureDemoLogins(ctx, auth),
+    flushLoginAudit: () => loginAudit.flush(true),
     async start() {
+      auditTimer = setInterval(() => loginAudit.flush(), 60_000);
+      auditTimer.unref();
       if (demo) await ensureDemoLogins(ctx, auth);
       live.start();
       if (testPhone?.onSmsReceived) offSms = testPhone.onSmsReceived((sms) => live.sendToPhoneWatchers(normalisePhone(sms.to), { type: 'testphone-sms', sms }));
       ctx.health.register('admin', () => ({ ok: true, state: 'ok', detail: { liveClients: live.clientCount } }));
     },
     async stop() {
+      if (auditTimer) clearInterval(auditTimer);
+      auditTimer = null;
+      loginAudit.flush(true);
       offSms?.();
       for (const off of subscriptions) off();
       subscriptions.clear();

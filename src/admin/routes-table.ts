@@ -61,6 +61,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/users', roles: ADMIN, summary: '新增用户 (add user)' },
   { method: 'POST', url: '/api/users/:id/password', roles: ADMIN, summary: '重置密码 (reset password)' },
   { method: 'POST', url: '/api/users/:id/disabled', roles: ADMIN, summary: '停用/启用 (disable/enable)' },
+  { method: 'POST', url: '/api/users/:id/unlock', roles: ADMIN, summary: '解除登录锁定 (lift login lock-out)' },
   { method: 'POST', url: '/api/departments', roles: ADMIN, summary: '新增部门 (add department)' },
   { method: 'POST', url: '/api/departments/:code/rotate-key', roles: ADMIN, summary: '更换 API 密钥 (rotate API key)' },
   { method: 'GET', url: '/api/settings', roles: ADMIN, summary: '配置（已脱敏）(settings, redacted)' },

@@ -68,5 +68,6 @@ export function stepView(e: DeclarationEvent) {
   return {
     stepName: e.stepName, status: e.status, handlerName: e.handlerName, handlerTitle: e.handlerTitle, opinion: e.opinion,
     details: e.details, occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied,
+    voided: e.voidedAt !== null, voidedAt: e.voidedAt, voidReason: e.voidReason,
   };
 }

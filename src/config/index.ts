@@ -27,6 +27,9 @@ export const SCHEMA = {
     body_limit: { kind: 'int', def: 262144, min: 1024, doc: 'Maximum request body in bytes' },
     secure_cookies: { kind: 'bool', def: false, doc: 'Mark session cookies Secure (set when served behind https)' },
   },
+  api: {
+    clock_skew_sec: { kind: 'int', def: 600, min: 0, max: 86400, doc: 'How far in the future a department may date a step or acceptance (clock skew allowance)' },
+  },
   time: {
     zone: { kind: 'string', def: 'Asia/Shanghai', doc: 'Time zone for due dates, quiet hours, display' },
   },
@@ -93,10 +96,14 @@ export const SCHEMA = {
     min_recording_sec: { kind: 'float', def: 1, min: 0, doc: 'Shorter recordings are dropped' },
     max_recording_sec: { kind: 'int', def: 180, min: 5, doc: 'Longest complaint recording' },
     max_lookups_per_call: { kind: 'int', def: 3, min: 1, doc: 'Unknown codes allowed per call before lookups stop' },
+    media_url_ttl_sec: { kind: 'int', def: 86400, min: 60, doc: 'Lifetime of the signed /media URLs of shared prompts (personal call-back audio: 15 minutes)' },
+    media_allow_from: { kind: 'string', def: '', doc: 'Comma-separated client addresses allowed to fetch /media (empty: any holder of a signed URL)' },
   },
   admin: {
     session_hours: { kind: 'int', def: 8, min: 1, doc: 'Staff session lifetime' },
-    lockout_attempts: { kind: 'int', def: 5, min: 1, doc: 'Failed logins before a temporary lock-out' },
+    lockout_attempts: { kind: 'int', def: 5, min: 1, doc: 'Failed logins of one user from one address before that pair is locked for 15 minutes' },
+    address_attempts: { kind: 'int', def: 20, min: 1, doc: 'Failed logins from one client address (any user) per 15 minutes before that address gets 429' },
+    login_concurrency: { kind: 'int', def: 4, min: 1, max: 64, doc: 'Password hashes computed at once (more waiting logins get 429 with Retry-After)' },
     demo: { kind: 'enum', def: 'auto', values: ['auto', 'on', 'off'], doc: 'Demo data, demo login and test phone (auto: on when running on simulators)' },
   },
   log: {

@@ -9,7 +9,9 @@ import type { EventBus } from './events.js';
 import { classifyCode, newQueryCode } from './query-code.js';
 import { maskName, maskPhone, normalisePhone } from './masking.js';
 import type { WorkingCalendar } from './calendar.js';
-import { conflict, forbidden, invalid, notFound } from './errors.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { checkDeclarationInput, checkEventInput, deriveStatus } from './declaration-rules.js';
+import { stripBidi, textProblem } from './text-safety.js';
 
 export interface DeclarationInput {
   itemName: string;
@@ -34,6 +36,22 @@ export interface StatusEventInput {
 }
 
 export interface ApplyResult { event: DeclarationEvent; declaration: Declaration; duplicate: boolean; applied: boolean }
+export interface VoidResult { event: DeclarationEvent; declaration: Declaration; alreadyVoided: boolean; statusChanged: boolean }
+
+/** Who may be meant by a look-up (SMS: the department code the citizen named, and the sender). */
+export interface LookupHint { department?: string | null; phone?: string | null }
+
+/** The strings of a department's input, sanitised where they enter (bidi controls removed; NUL etc. are refused later). */
+function cleanStrings<T extends object>(input: T): T {
+  const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v === 'string') out[k] = stripBidi(v);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([a, b]) => [stripBidi(a), typeof b === 'string' ? stripBidi(b) : b]));
+    }
+  }
+  return out as T;
+}
 
 export interface DeclarationServiceDeps {
   declarations: DeclarationRepo;
@@ -44,11 +62,14 @@ export interface DeclarationServiceDeps {
   calendar: WorkingCalendar;
   timeZone: string;
   now?: () => Date;
+  /** How far in the future a step or acceptance may be dated (clock skew; default 10 minutes). */
+  clockSkewMs?: number;
 }
 
 export class DeclarationService {
   private readonly now: () => Date;
-  constructor(private readonly d: DeclarationServiceDeps) { this.now = d.now ?? (() => new Date()); }
+  private readonly skewMs: number;
+  constructor(private readonly d: DeclarationServiceDeps) { this.now = d.now ?? (() => new Date()); this.skewMs = d.clockSkewMs ?? 600_000; }
 
   /**
    * Find a declaration by what a citizen or department typed: a platform query code (check digit
@@ -66,11 +87,14 @@ export class DeclarationService {
   }
 
   /** Create or update the declaration a department identifies by `code` (its own reference, or the platform code). */
-  upsert(dept: Department, code: string, input: DeclarationInput, opts: { queryCode?: string } = {}): { declaration: Declaration; created: boolean } {
+  upsert(dept: Department, code: string, rawInput: DeclarationInput, opts: { queryCode?: string } = {}): { declaration: Declaration; created: boolean } {
     const now = this.now();
     const nowIso = now.toISOString();
+    const input = cleanStrings(rawInput);
     const result = this.d.tx.transaction(() => {
       const existing = this.findForDepartment(dept, code);
+      const bad = checkDeclarationInput(input, { nowMs: now.getTime(), skewMs: this.skewMs, acceptedAt: existing?.acceptedAt });
+      if (bad) throw invalid(bad.message, bad.field);
       if (existing) {
         const fields: Parameters<DeclarationRepo['update']>[1] = { itemName: input.itemName };
         if (input.applicantName !== undefined) fields.applicantName = input.applicantName;
@@ -79,12 +103,10 @@ export class DeclarationService {
         else if (input.timeLimitDays !== undefined) fields.dueAt = this.d.calendar.dueAt(new Date(existing.acceptedAt), input.timeLimitDays, this.d.timeZone).toISOString();
         return { declaration: this.d.declarations.update(existing.id, fields, nowIso), created: false };
       }
+      // A platform-looking code that is not this department's is taken as its own reference (another
+      // department's code is invisible here: the same answer as for an unknown one, no existence leak).
       const classified = classifyCode(code);
-      if (classified.kind === 'platform' || classified.kind === 'bad-check-digit') {
-        // A platform-looking code that does not exist: platform codes are issued here, never chosen by the caller.
-        if (classified.kind === 'platform' && this.d.declarations.queryCodeExists(classified.code)) throw forbidden('declaration belongs to another department');
-      }
-      if (classified.kind === 'invalid') throw invalid(`not a usable reference: ${code}`);
+      if (classified.kind === 'invalid') throw invalid(`not a usable reference: ${code}`, 'code');
       const acceptedAt = input.acceptedAt ? new Date(input.acceptedAt) : now;
       if (Number.isNaN(acceptedAt.getTime())) throw invalid('acceptedAt is not a valid time');
       const dueAt = input.dueAt !== undefined && input.dueAt !== null ? input.dueAt
@@ -113,14 +135,12 @@ export class DeclarationService {
     return result;
   }
 
+  /** This department's declaration by platform code or own reference; another department's is not seen (404, as for an unknown one). */
   private findForDepartment(dept: Department, code: string): Declaration | undefined {
     const c = classifyCode(code);
     if (c.kind === 'platform') {
       const d = this.d.declarations.byQueryCode(c.code);
-      if (d) {
-        if (d.departmentId !== dept.id) throw forbidden('declaration belongs to another department');
-        return d;
-      }
+      if (d && d.departmentId === dept.id) return d;
     }
     return this.d.declarations.byDeptRef(code.trim(), dept.id)[0];
   }
@@ -136,10 +156,14 @@ export class DeclarationService {
    * Append a handling step. Idempotent on (department, eventId): the same id again returns the stored
    * event. An event older than the current status is stored in the timeline but does not move the status.
    */
-  applyStatusEvent(dept: Department, code: string, input: StatusEventInput): ApplyResult {
+  applyStatusEvent(dept: Department, code: string, rawInput: StatusEventInput): ApplyResult {
+    const input = cleanStrings(rawInput);
     const occurred = new Date(input.occurredAt);
-    if (Number.isNaN(occurred.getTime())) throw invalid('occurredAt is not a valid time');
-    const nowIso = this.now().toISOString();
+    if (Number.isNaN(occurred.getTime())) throw invalid('occurredAt: 不是有效的时间 (not a valid time)', 'occurredAt');
+    const now = this.now();
+    const bad = checkEventInput(input, { nowMs: now.getTime(), skewMs: this.skewMs });
+    if (bad) throw invalid(bad.message, bad.field);
+    const nowIso = now.toISOString();
     const result = this.d.tx.transaction((): ApplyResult => {
       const decl = this.findForDepartment(dept, code);
       if (!decl) throw notFound('declaration not found');
@@ -170,19 +194,71 @@ export class DeclarationService {
     return result;
   }
 
-  /** What a caller or texter may learn about a code. Unknown code → typed not-found, never an exception. */
-  lookupStatus(code: string): LookupResult {
+  /**
+   * Void a wrong step by its event id (e.g. a typo dated 2062 that froze the status): it stays in the
+   * timeline marked voided, and the status is re-derived from the remaining steps (deriveStatus). When
+   * the status changes, 'declaration.changed' is emitted for the step that now sets it, so a notice
+   * that was held back by the wrong step goes out (at most once: push dedupe keys). Idempotent.
+   */
+  voidEvent(dept: Department, code: string, eventId: string, reason: string, actor: string): VoidResult {
+    const why = stripBidi(reason).trim();
+    if (!why) throw invalid('reason: 撤销原因不能为空白 (reason must not be blank)', 'reason');
+    const bad = textProblem(why);
+    if (bad) throw invalid(`reason: ${bad}`, 'reason');
+    const nowIso = this.now().toISOString();
+    return this.d.tx.transaction((): VoidResult => {
+      const decl = this.findForDepartment(dept, code);
+      if (!decl) throw notFound('declaration not found');
+      const ev = this.d.declarations.eventByEventId(dept.id, eventId);
+      if (!ev || ev.declarationId !== decl.id) throw notFound('event not found');
+      if (ev.voidedAt) return { event: ev, declaration: decl, alreadyVoided: true, statusChanged: false };
+      if (ev.eventId === `accept:${decl.queryCode}`) throw conflict('受理步骤不能撤销 (the acceptance step cannot be voided)');
+      this.d.declarations.voidEvent(ev.id, nowIso, actor, why);
+      const steps = this.d.declarations.events(decl.id);
+      const derived = deriveStatus(steps.map((s) => ({ id: s.id, status: s.status, occurredAt: s.occurredAt, voided: s.voidedAt !== null })));
+      if (!derived) throw conflict('no step would be left');
+      for (const s of steps) {
+        const a = derived.applied.get(s.id) ?? false;
+        if (s.voidedAt === null && s.applied !== a) this.d.declarations.setEventApplied(s.id, a);
+      }
+      const updated = this.d.declarations.update(decl.id, { status: derived.status, statusAt: derived.statusAt, closedAt: derived.closedAt }, nowIso, decl);
+      const voided = { ...ev, applied: false, voidedAt: nowIso, voidReason: why };
+      const statusChanged = updated.status !== decl.status;
+      if (statusChanged) {
+        const setter = steps.find((s) => s.id === derived.statusStepId)!;
+        // Inside the transaction (as for a new step): the notices commit with the void, or neither does.
+        this.d.bus.emit('declaration.changed', { declaration: updated, event: { ...setter, applied: true }, previousStatus: decl.status, statusChanged, created: false });
+      }
+      return { event: voided, declaration: updated, alreadyVoided: false, statusChanged };
+    });
+  }
+
+  /**
+   * What a caller or texter may learn about a code. Unknown code → typed not-found, never an exception.
+   * A department reference several departments use is resolved by the department the citizen named,
+   * else by the sender being the applicant of exactly one of them; otherwise the answer is 'ambiguous'
+   * with the departments to choose from. References are matched as typed, then in upper case.
+   */
+  lookupStatus(code: string, hint: LookupHint = {}): LookupResult {
     const c = classifyCode(code);
     if (c.kind === 'bad-check-digit') return { found: false, reason: 'bad-check-digit' };
     if (c.kind === 'invalid') return { found: false, reason: 'invalid' };
-    const decl = c.kind === 'platform' ? this.d.declarations.byQueryCode(c.code) ?? this.single(code) : this.single(c.ref);
-    if (!decl) return { found: false, reason: 'not-found' };
-    return { found: true, view: this.publicView(decl), declaration: decl };
-  }
-
-  private single(ref: string): Declaration | undefined {
-    const all = this.d.declarations.byDeptRef(ref);
-    return all.length === 1 ? all[0] : undefined;
+    if (c.kind === 'platform') {
+      const d = this.d.declarations.byQueryCode(c.code);
+      if (d && (!hint.department || d.departmentCode.toUpperCase() === hint.department.toUpperCase())) return { found: true, view: this.publicView(d), declaration: d };
+    }
+    const ref = c.kind === 'platform' ? c.code : c.ref;
+    let all = this.d.declarations.byDeptRef(ref);
+    if (all.length === 0 && ref.toUpperCase() !== ref) all = this.d.declarations.byDeptRef(ref.toUpperCase());
+    if (hint.department) all = all.filter((d) => d.departmentCode.toUpperCase() === hint.department!.toUpperCase());
+    if (all.length > 1 && hint.phone) {
+      const phone = normalisePhone(hint.phone);
+      const mine = all.filter((d) => d.applicantPhone === phone);
+      if (mine.length === 1) all = mine;
+    }
+    if (all.length === 0) return { found: false, reason: 'not-found' };
+    if (all.length > 1) return { found: false, reason: 'ambiguous', departments: all.map((d) => ({ code: d.departmentCode, name: d.departmentName })) };
+    return { found: true, view: this.publicView(all[0]), declaration: all[0] };
   }
 
   publicView(decl: Declaration): PublicStatusView {

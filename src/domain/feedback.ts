@@ -2,6 +2,7 @@
  * Citizen feedback (complaints, consultations, suggestions) from every channel, and its handling:
  * transcribe → assign → answer → survey → close (or reopen on 不满意).
  */
+import { citizenText } from './text-safety.js';
 import type { FeedbackRepo, NewFeedback, SubscriptionRepo, DeclarationRepo, TransactionRunner } from './ports.js';
 import type { Declaration, Feedback, FeedbackStatus, Subscription, FeedbackChannel, FeedbackKind } from './types.js';
 import { FEEDBACK_KINDS } from './types.js';
@@ -37,7 +38,7 @@ export class FeedbackService {
     const day = `${String(p.year).slice(2)}${pad(p.month)}${pad(p.day)}`;
     const f = this.d.tx.transaction(() => {
       const ref = formatRef(day, this.d.feedback.nextRefSeq(day));
-      const created = this.d.feedback.insert({ ...input, phone: input.phone ? normalisePhone(input.phone) : null }, ref, now.toISOString());
+      const created = this.d.feedback.insert({ ...input, text: citizenText(input.text), phone: input.phone ? normalisePhone(citizenText(input.phone)) : null }, ref, now.toISOString());
       this.d.feedback.addTimeline(created.id, 'created', actor, `${input.channel}`, now.toISOString());
       return created;
     });

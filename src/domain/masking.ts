@@ -1,5 +1,6 @@
 /** Masking of personal data for public views and logs. */
 import { canonicalPhone, isMobile, maskedDisplay } from './phone.js';
+import { stripBidi } from './text-safety.js';
 
 /** 张三 → 张*, 张三明 → 张*明, 欧阳小明 → 欧**明, John Smith → J********h. */
 export function maskName(name: string | null | undefined): string {
@@ -13,7 +14,7 @@ export function maskName(name: string | null | undefined): string {
 
 /** Masked phone number for logs and the panel: 139****0001, 0579-****5678 (see phone.ts maskedDisplay). */
 export function maskPhone(phone: string | null | undefined): string {
-  return maskedDisplay(phone);
+  return maskedDisplay(phone ? stripBidi(phone) : phone); // a U+202E in a caller id must not reorder the masked number on screen
 }
 
 /** Is this a Chinese mainland mobile number (can receive SMS)? Any form (see phone.ts). */

@@ -36,6 +36,9 @@ export interface DeclarationRepo {
   eventByEventId(departmentId: number, eventId: string): DeclarationEvent | undefined;
   insertEvent(e: NewDeclarationEvent): DeclarationEvent;
   lastAppliedEvent(declarationId: number): DeclarationEvent | undefined;
+  /** Mark a step voided (and not applied); false when it already was. */
+  voidEvent(id: number, at: string, by: string, reason: string): boolean;
+  setEventApplied(id: number, applied: boolean): void;
 }
 
 export interface NewFeedback {

@@ -66,8 +66,11 @@ export interface DeclarationEvent {
   details: Record<string, string> | null;
   occurredAt: string;
   receivedAt: string;
-  /** True when this event moved the declaration's status (false for a repeated or out-of-order step). */
+  /** True when this event moved the declaration's status (false for a repeated, out-of-order or voided step). */
   applied: boolean;
+  /** Voided by the department (a wrong step): kept in the timeline, no longer counts for the status. */
+  voidedAt: string | null;
+  voidReason: string | null;
 }
 
 /** `request` (诉求): a citizen's words without a keyword, recorded as they are for staff to classify. */
@@ -138,4 +141,8 @@ export interface PublicStatusView {
   applicantPhone: string;
 }
 
-export type LookupResult = { found: true; view: PublicStatusView; declaration: Declaration } | { found: false; reason: 'not-found' | 'bad-check-digit' | 'invalid' };
+export type LookupResult =
+  | { found: true; view: PublicStatusView; declaration: Declaration }
+  | { found: false; reason: 'not-found' | 'bad-check-digit' | 'invalid' }
+  /** A department reference several departments use: which department is meant? */
+  | { found: false; reason: 'ambiguous'; departments: Array<{ code: string; name: string }> };

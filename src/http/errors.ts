@@ -22,7 +22,7 @@ export function errorHandler(log: Logger, storage?: StorageHealth) {
     }
     if (err instanceof DomainError) {
       const [code, name] = DOMAIN_STATUS[err.code];
-      return reply.status(code).send({ error: name, message: err.message });
+      return reply.status(code).send(err.field ? { error: name, message: err.message, field: err.field } : { error: name, message: err.message });
     }
     const fe = err as FastifyError;
     if (fe.validation) return reply.status(400).send({ error: 'validation', message: fe.message });

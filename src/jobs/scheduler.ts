@@ -7,7 +7,9 @@
  *    end 'no_receipt' (无回执) — run with the 5-minute sweep;
  *  - overdue reminders: on working days at 09:00 each department's contact gets one SMS listing its overdue
  *    declarations, and the panel gets a badge event;
- *  - retention: finished outbox rows, unmatched receipts and old inbound parts are purged.
+ *  - retention: after data.retention_days finished outbox rows, the call log, recordings and inbound SMS
+ *    (with their raw parts) of finished items are purged; unmatched receipts after a week; personal
+ *    call-back audio past its TTL and non-prompt files of the shared TTS cache after a week.
  * Every job body is a plain method, so tests call it directly. While the storage is full the jobs skip.
  */
 import cron, { type ScheduledTask } from 'node-cron';
@@ -16,6 +18,9 @@ import type { Component } from '../app.js';
 import type { SmsChannel } from '../sms/channel.js';
 import type { VoiceChannel } from '../voice/channel.js';
 import { localDate } from '../domain/time.js';
+import { unlinkSync } from 'node:fs';
+import { SqliteRetentionRepo } from '../store/repos/retention.js';
+import { resolveRecording } from '../admin/recordings.js';
 
 export interface Jobs extends Component {
   releaseQuietHours(): number;
@@ -23,7 +28,7 @@ export interface Jobs extends Component {
   /** Submitted messages without receipts past the receipt timeout → no_receipt. */
   closeWithoutReceipt(): number;
   remindOverdue(): { departments: number; declarations: number };
-  retention(): { outbox: number; receipts: number; calls: number };
+  retention(): { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; personalAudio: number; sharedCache: number };
 }
 
 export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: VoiceChannel | null = null): Jobs {
@@ -84,8 +89,19 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
       const outbox = sms ? sms.repo.purgeOutbox(before) : 0;
       const receipts = sms ? sms.repo.purgeUnmatchedReceipts(weekAgo) : 0;
       const calls = voice?.callLog ? voice.callLog.purgeEndedBefore(before) : 0;
-      if (outbox || receipts || calls) log.info('retention', { outbox, receipts, calls });
-      return { outbox, receipts, calls };
+      const repo = new SqliteRetentionRepo(ctx.store.db);
+      let recordings = 0;
+      for (const r of repo.expiredRecordings(before)) {
+        const file = resolveRecording(ctx.config.data.dir, r.path);
+        if (file) { try { unlinkSync(file); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') { log.warn('recording not deleted', { id: r.id, error: (e as Error).message }); continue; } } }
+        repo.recordingPurged(r.id, ctx.now().toISOString());
+        recordings++;
+      }
+      const inbound = repo.purgeInbound(before);
+      const media = voice ? voice.purgeMedia() : { personalAudio: 0, sharedCache: 0 };
+      const out = { outbox, receipts, calls, recordings, inbound, ...media };
+      if (Object.values(out).some((n) => n > 0)) log.info('retention', out);
+      return out;
     },
     async start() {
       const [qh, qm] = ctx.config.sms.quiet_end.split(':').map(Number);

@@ -3,6 +3,7 @@
  * reassemble → command → reply) and the pushes that follow declaration changes and complaint answers.
  * With no SMSC configured it starts the built-in SMSC simulator and binds to it.
  */
+import { citizenText } from '../domain/text-safety.js';
 import { resolve } from 'node:path';
 import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
@@ -123,7 +124,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   /** Insert the inbound message a set of parts makes (inside a transaction); its open parts become consumed. */
   function insertAssembled(done: Reassembled, dest: string, ids: Iterable<number>): number {
     const expected = done.parts.length + done.missing.length;
-    const id = repo.insertInbound(canonicalPhone(done.source), dest, done.text, done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
+    const id = repo.insertInbound(canonicalPhone(citizenText(done.source)), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
     repo.assignParts(id, [...ids]);
     return id;
   }
@@ -193,7 +194,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
         }
         if (!c) {
           const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          const inboundId = repo.insertInbound(canonicalPhone(ev.sourceAddr, ev.sourceTon), ev.destAddr, text.text, 1, true, [...warnings, ...text.warnings], nowIso);
+          const inboundId = repo.insertInbound(canonicalPhone(citizenText(ev.sourceAddr), ev.sourceTon), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
           return { partId: repo.insertPart({ ...row, state: 'consumed', dupOf: null, inboundId }), decision, add: null, inboundId };
         }
         const partId = repo.insertPart({ ...row, state: 'open', dupOf: null, inboundId: null });

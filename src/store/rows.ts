@@ -19,6 +19,7 @@ export function toDeclarationEvent(r: any): DeclarationEvent {
     id: r.id, declarationId: r.declaration_id, eventId: r.event_id, stepName: r.step_name, status: r.status,
     handlerName: r.handler_name ?? null, handlerTitle: r.handler_title ?? null, opinion: r.opinion ?? null,
     details: r.details ? JSON.parse(r.details) : null, occurredAt: r.occurred_at, receivedAt: r.received_at, applied: !!r.applied,
+    voidedAt: r.voided_at ?? null, voidReason: r.void_reason ?? null,
   };
 }
 

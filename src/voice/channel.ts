@@ -5,7 +5,7 @@
  * and the test phone (on the simulator).
  *
  *   const voice = createVoiceChannel(ctx, { sms: () => server.channels.sms });
- *   // a Component: start()/stop(), httpPlugins (GET /media/tts/<hash>.wav); also a VoiceAdminPort.
+ *   // a Component: start()/stop(), httpPlugins (GET /media/<kind>/<hash>/<expiry>/<sig>.wav, signed); also a VoiceAdminPort.
  */
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -28,6 +28,9 @@ import { CallbackScheduler } from './calls/callbacks.js';
 import { SimTestPhone } from './calls/test-phone.js';
 import type { SmsSource } from './calls/effects.js';
 import { mediaPlugin } from './media/plugin.js';
+import { MediaSigner, parseAllowList } from './media/signing.js';
+import { PersonalAudio, pruneSharedCache } from './calls/personal-audio.js';
+import { ringbackWav } from './calls/ringback.js';
 
 /** Password of the built-in ARI simulator when HOTLINE_ARI_PASSWORD is empty. */
 export const SIMULATOR_ARI_PASSWORD = 'hotline-sim';
@@ -82,6 +85,13 @@ export interface VoiceChannel extends Component, VoiceAdminPort {
   readonly testPhone: TestPhonePort | null;
   /** Resolves once the prompt catalogue has been rendered (or skipped). */
   readonly promptsReady: Promise<RenderAllResult | null>;
+  /** Personal call-back audio (rendered per call, deleted after it). */
+  readonly personalAudio: PersonalAudio | null;
+  /**
+   * Retention for generated audio: personal files past their TTL, and shared-cache files that are
+   * not prompts (dynamic texts, answers cached by older versions) older than `sharedOlderThanMs`.
+   */
+  purgeMedia(sharedOlderThanMs?: number): { personalAudio: number; sharedCache: number };
   activeCalls(): CallView[];
   recentCalls(limit: number): CallRecord[];
   stats(): VoiceStats;
@@ -105,6 +115,11 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
   const log = ctx.log.child('voice');
   const useSim = !cfg.ari.url;
   const ttsDir = opts.ttsDir ?? join(cfg.data.dir, 'tts');
+  const personalDir = join(cfg.data.dir, 'tts-personal');
+  const signer = MediaSigner.forDataDir(cfg.data.dir);
+  let personal: PersonalAudio | null = null;
+  let sharedKeep: Set<string> | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
   let app: FastifyInstance | null = null;
   let simulator: AriSimulator | null = opts.simulator ?? null;
   let ownSim = false;
@@ -134,7 +149,14 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
 
   const channel: VoiceChannel = {
     name: 'voice',
-    httpPlugins: [mediaPlugin({ dir: ttsDir, onServer: (a) => { app = a; } })],
+    httpPlugins: [mediaPlugin({ dir: ttsDir, personalDir, signer, allowFrom: parseAllowList(cfg.voice.media_allow_from), onServer: (a) => { app = a; } })],
+    get personalAudio() { return personal; },
+    purgeMedia(sharedOlderThanMs = 7 * 86400_000) {
+      const personalAudio = personal?.sweep() ?? 0;
+      const sharedCache = sharedKeep ? pruneSharedCache(ttsDir, sharedKeep, sharedOlderThanMs) : 0;
+      if (sharedCache) media?.forget();
+      return { personalAudio, sharedCache };
+    },
     get simulator() { return simulator; },
     get link() { return link; },
     get manager() { return manager; },
@@ -164,6 +186,12 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       if (tts.warning) log.warn(tts.warning);
       else if (tts.engine.name !== 'none') log.info(`TTS: ${tts.engine.name} voice "${tts.engine.voice}" ${tts.engine.cacheTag ?? ''}`.trim());
       const cache = new PromptCache({ engine: tts.engine, dir: ttsDir, soundsDir: opts.soundsDir ?? resolve(cfg.voice.sounds_dir), log: log.child('tts') });
+      // Personal text (call-back answers) never enters the shared cache: its own directory, per call.
+      personal = new PersonalAudio({ cache: new PromptCache({ engine: tts.engine, dir: personalDir, log: log.child('tts') }), log: log.child('personal-audio') });
+      personal.sweep();
+      sweepTimer = setInterval(() => { try { personal?.sweep(); } catch { /* next time */ } }, 10 * 60_000);
+      sweepTimer.unref();
+      sharedKeep = new Set([...Object.values({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).map((t) => cache.hashOf(t)), ringbackWav().hash]);
       if (opts.renderPrompts !== false) {
         const t = Date.now();
         void cache.renderAll({ ...catalogue.prompts, ...literalTexts(loaded.flows) }).then((r) => {
@@ -188,7 +216,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       }
       const timeScale = opts.timeScale ?? (simulator ? simulator.speed : 1);
       media = new MediaResolver({
-        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log, storageFailure: (e, where) => ctx.storage.failure(e, where),
+        cache, catalogue: catalogue.prompts, publicUrl, timeZone: cfg.time.zone, log, signer, urlTtlSec: cfg.voice.media_url_ttl_sec, personal, storageFailure: (e, where) => ctx.storage.failure(e, where),
         recordingSeconds: (name) => { for (const s of manager?.sessions.values() ?? []) { const v = s.recordingSeconds(name); if (v !== undefined) return v; } return undefined; },
       });
       const resolver = media;
@@ -250,6 +278,8 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
 
     async stop() {
       for (const off of offs.splice(0)) off();
+      if (sweepTimer) clearInterval(sweepTimer);
+      sweepTimer = null;
       callbacks.stop();
       // Calls in progress are hung up rather than left in silence (a new process would not know them).
       const live = manager ? [...manager.sessions.values()].filter((s) => !s.gone) : [];

@@ -60,6 +60,7 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/users': { body: { username: `m_${role}_${i}`, role: 'operator', password: PW } },
     'POST /api/users/:id/password': { path: `/api/users/${victimId}/password`, body: {} },
     'POST /api/users/:id/disabled': { path: `/api/users/${victimId}/disabled`, body: { disabled: false } },
+    'POST /api/users/:id/unlock': { path: `/api/users/${victimId}/unlock` },
     'POST /api/departments': { body: { code: `D${i}${role.slice(0, 3).toUpperCase()}`, name: '测试部门' } },
     'POST /api/departments/:code/rotate-key': { path: '/api/departments/RSJ/rotate-key' },
     'POST /api/testphone/call': { body: { from: '13900001234' } },
@@ -165,6 +166,21 @@ describe('recordings', () => {
 });
 
 describe('XSS, audit, CSV, SMS, demo', () => {
+  it('bidi controls: removed from citizen input, never in a masked number, phone displays isolated (bdi dir=ltr)', async () => {
+    const { ctx } = s.server;
+    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '0987\u202E654321', text: '路灯\u202E坏了' });
+    expect(f.phone).toBe('0987654321');
+    expect(f.text).toBe('路灯坏了');
+    // A row stored before this release still carries the override: the mask drops it.
+    ctx.store.db.prepare('UPDATE feedback SET phone = ? WHERE id = ?').run('0987\u202E654321', f.id);
+    const r = await clients.admin.get(`/admin/api/feedback/${f.id}`);
+    expect(r.json.phone).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/);
+    expect(r.json.phone.endsWith('4321')).toBe(true);
+    const dir = join(process.cwd(), 'src/admin/static');
+    expect(readFileSync(join(dir, 'lib.js'), 'utf8')).toMatch(/phoneText = \(v\) => h\('bdi', \{ dir: 'ltr'/);
+    for (const page of ['feedback.js', 'live.js', 'sms.js', 'declarations.js']) expect(readFileSync(join(dir, 'pages', page), 'utf8'), page).toContain('phoneText(');
+  });
+
   it('citizen HTML comes back JSON-escaped; the page code never uses innerHTML', async () => {
     const { ctx } = s.server;
     const xss = '<img src=x onerror=alert(1)> 测试转义';

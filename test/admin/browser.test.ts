@@ -149,6 +149,31 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     await context.close();
   });
 
+  it('a voided step shows struck through and marked 已撤销; a locked-out user gets a working unlock button', async () => {
+    const { ctx } = s.server;
+    const dept = ctx.store.departments.byCode('SCJG')!;
+    const d = ctx.declarations.upsert(dept, 'BR-VOID-1', { itemName: '撤销演示事项', timeLimitDays: 5 }).declaration;
+    ctx.declarations.applyStatusEvent(dept, d.queryCode, { eventId: 'br-wrong', stepName: '错误环节', status: 'rejected', occurredAt: new Date().toISOString() });
+    ctx.declarations.voidEvent(dept, d.queryCode, 'br-wrong', '误操作', 'dept:SCJG');
+    for (let i = 0; i < 5; i++) await s.admin.auth.login('dept_scjg', `wrong-${i}-xxxx`, { ip: '10.9.9.9' });
+    expect(s.admin.auth.lockState().has('dept_scjg')).toBe(true);
+    const { context, page } = await session('demo', 'demo96365');
+    await page.goto(`${s.url}/admin#/declarations/${d.queryCode}`);
+    const li = await page.waitForSelector('#decl-timeline li.voided');
+    expect(await li.textContent()).toContain('已撤销');
+    expect(await li.textContent()).toContain('误操作');
+    expect(await li.$eval('.step-name', (e) => (globalThis as any).getComputedStyle(e).textDecorationLine as string)).toBe('line-through');
+    await shot(page, '16-declaration-voided-step');
+    await page.goto(`${s.url}/admin#/admin/users`);
+    const row = page.locator('#users-table tbody tr', { hasText: 'dept_scjg' });
+    await row.locator('button.unlock').click();
+    await page.waitForFunction(() => ![...document.querySelectorAll('#users-table tbody tr')].some((tr) => tr.textContent?.includes('dept_scjg') && tr.querySelector('button.unlock')));
+    expect(s.admin.auth.lockState().has('dept_scjg')).toBe(false);
+    expect(ctx.store.audit.list(10).some((e) => e.action === 'user.unlock' && e.target === 'dept_scjg')).toBe(true);
+    expect(dialogs).toEqual([]);
+    await context.close();
+  });
+
   it('the live page shows 存储空间不足 storage full while writes fail (snapshot and live event), and clears by itself', async () => {
     const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
     const { storage } = s.server.ctx;

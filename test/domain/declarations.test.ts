@@ -61,7 +61,8 @@ describe('declarations', () => {
   it('departments are scoped', () => {
     const { declaration } = ctx.declarations.upsert(dept, 'SC-3', { itemName: '许可' });
     expect(() => ctx.declarations.applyStatusEvent(other, 'SC-3', ev('x', 'in_progress', new Date().toISOString()))).toThrow(/not found/);
-    expect(() => ctx.declarations.applyStatusEvent(other, declaration.queryCode, ev('x', 'in_progress', new Date().toISOString()))).toThrow(/another department/);
+    // Another department's platform code: the same "not found" as an unknown one (was "belongs to another department", 403).
+    expect(() => ctx.declarations.applyStatusEvent(other, declaration.queryCode, ev('x', 'in_progress', new Date().toISOString()))).toThrow(/not found/);
     expect(() => ctx.declarations.getForDepartment(other, 'SC-3')).toThrow(/not found/);
   });
 

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPhoneEvent } from '../../src/admin/sms-port.js';
-import { captions, promptDone, startVoiceServer, THURSDAY_10, until, waitPrompt, type VoiceTestServer } from '../voice/calls/helpers.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { captions, promptDone, SHARED_TTS_DIR, startVoiceServer, THURSDAY_10, until, waitPrompt, type VoiceTestServer } from '../voice/calls/helpers.js';
 
 let t: VoiceTestServer;
 const codes: string[] = [];
@@ -105,6 +107,29 @@ describe('landline answer call-back', () => {
     t.sim.onOriginate(undefined);
   });
 
+  it('the answer is personal: rendered for that call only (signed /media/call URL, not the shared cache), deleted after the call', async () => {
+    const { ctx } = t.server;
+    const answer = `经核查，您反映的问题已于本周处理完毕，编号${Math.floor(Math.random() * 1e6)}。`;
+    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798887777', text: null, recordingPath: null });
+    t.sim.onOriginate(() => ({ action: 'answer', delayMs: 10 }));
+    try {
+      ctx.feedback.answer(f.id, answer, 'staff1');
+      const call = await until(() => t.sim.allCalls().find((c) => c.direction === 'outbound' && c.to.startsWith('05798887777')), 3000, 'call-back');
+      const pb = await call.waitForPlayback((p) => p.media.some((m) => t.voice.media!.describe(m)?.caption === answer), 8000);
+      const uri = pb.media.find((m) => t.voice.media!.describe(m)?.caption === answer)!;
+      const m = /^sound:(http:\/\/[^/]+)(\/media\/call\/([0-9a-f]{64})\/\d+\/[0-9a-f]{64}\.wav)$/.exec(uri);
+      expect(m, uri).not.toBeNull();
+      const personalFile = join(ctx.config.data.dir, 'tts-personal', `${m![3]}.wav`);
+      expect(existsSync(personalFile)).toBe(true);
+      expect(existsSync(join(SHARED_TTS_DIR, `${m![3]}.wav`))).toBe(false); // never in the shared prompt cache
+      expect((await fetch(`${m![1]}/media/tts/${m![3]}.wav`)).status).toBe(404); // no unsigned access
+      await call.hangup();
+      await until(() => !existsSync(personalFile), 5000, 'personal audio deleted after the call');
+      expect(t.voice.media!.describe(uri)).toBeUndefined();
+      expect((await fetch(m![1] + m![2])).status).toBe(404);
+    } finally { t.sim.onOriginate(undefined); }
+  });
+
   it('a mobile number gets no call-back (the SMS channel answers it)', async () => {
     const { ctx } = t.server;
     const before = t.sim.allCalls().filter((c) => c.direction === 'outbound').length;
@@ -123,7 +148,7 @@ describe('test phone (simulator)', () => {
     const off = phone.events(id, (e) => events.push(e));
     await until(() => events.find((e) => e.type === 'prompt' && e.text.startsWith('办件查询按1')), 5000, 'menu caption');
     const menu = events.find((e) => e.type === 'prompt' && e.text.startsWith('办件查询')) as Extract<TestPhoneEvent, { type: 'prompt' }>;
-    expect(menu.audioUrl).toMatch(/^\/media\/tts\/[0-9a-f]{64}\.wav$/);
+    expect(menu.audioUrl).toMatch(/^\/media\/tts\/[0-9a-f]{64}\/\d{10}\/[0-9a-f]{64}\.wav$/); // signed, same-origin
     expect((await fetch(t.server.url + menu.audioUrl)).status).toBe(200);
     await phone.press(id, '1');
     await until(() => events.find((e) => e.type === 'node' && e.node === 'query_enter'), 5000, 'node event');

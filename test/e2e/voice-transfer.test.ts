@@ -23,7 +23,7 @@ describe('operator transfer without a tone zone', () => {
     await call.press('0');
     await promptDone(t.voice, call, 'transferring');
     const rb = await call.waitForPlayback((p) => p.media.some(isRingback), 3000);
-    expect(rb.media[0]).toMatch(/^sound:http:\/\/.*\/media\/tts\/[0-9a-f]{64}\.wav$/);
+    expect(rb.media[0]).toMatch(/^sound:http:\/\/.*\/media\/tts\/[0-9a-f]{64}\/\d{10}\/[0-9a-f]{64}\.wav$/); // signed
     await call.waitFor((e) => e.type === 'PlaybackStarted' && (e.playback as { id?: string }).id === rb.id, 3000); // the caller hears it
     await call.waitFor('ChannelEnteredBridge', 5000);
     // Stopped when the operator answered ('done'), never failed; nothing the caller heard failed.

@@ -2,7 +2,8 @@
  * Voice end to end: the whole server, the voice channel on the ARI simulator through the unmodified
  * ari-client over real sockets, TTS prompts served over HTTP and fetched by the simulator.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { MediaSigner } from '../../src/voice/media/signing.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../src/domain/query-code.js';
@@ -51,7 +52,7 @@ describe('voice channel over the ARI simulator', () => {
     expect(urls.length).toBeGreaterThan(20);
     for (const u of urls) {
       expect(u.length).toBeGreaterThanOrEqual(64);
-      expect(u).toMatch(/^sound:http:\/\/127\.0\.0\.1:\d+\/media\/tts\/[0-9a-f]{64}\.wav$/);
+      expect(u).toMatch(/^sound:http:\/\/127\.0\.0\.1:\d+\/media\/tts\/[0-9a-f]{64}\/\d+\/[0-9a-f]{64}\.wav$/);
     }
     const ends = call.heard.filter((h) => h.kind === 'prompt-end');
     expect(ends.filter((h) => h.state === 'failed')).toEqual([]);
@@ -60,15 +61,25 @@ describe('voice channel over the ARI simulator', () => {
     expect(row.path).toContain('query_enter>query_lookup>status_read');
   });
 
-  it('the media route serves only existing 64-hex files', async () => {
+  it('the media route serves existing files by signed, unexpired URL only', async () => {
     const call = t.sim.allCalls()[0];
     const url = call.promptsHeard.find((m) => m.startsWith('sound:http'))!.slice(6);
     const ok = await fetch(url);
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('audio/wav');
+    expect(ok.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
     expect(Buffer.from(await ok.arrayBuffer()).toString('latin1', 0, 4)).toBe('RIFF');
+    const [, hash, exp, sig] = /\/media\/tts\/([0-9a-f]{64})\/(\d+)\/([0-9a-f]{64})\.wav$/.exec(url)!;
     const base = t.server.url;
-    for (const p of ['/media/tts/', '/media/tts/abc.wav', `/media/tts/${'0'.repeat(64)}.wav`, '/media/tts/..%2F..%2Fhotline.db', `/media/tts/${'A'.repeat(64)}.wav`]) {
+    // An expired URL signed with this install's own key.
+    const key = readFileSync(join(t.server.ctx.config.data.dir, 'media-url.key'), 'utf8').trim();
+    const expired = new MediaSigner(Buffer.from(key, 'hex'), () => Date.now() - 3 * 86400_000).path('tts', hash, 60);
+    const flip = (s: string) => s.slice(0, -1) + (s.endsWith('0') ? '1' : '0');
+    for (const p of [
+      `/media/tts/${hash}.wav`, // the old unsigned form: served to anyone before
+      `/media/tts/${hash}/${exp}/${flip(sig)}.wav`, `/media/tts/${hash}/${Number(exp) + 1}/${sig}.wav`, `/media/call/${hash}/${exp}/${sig}.wav`,
+      expired, '/media/tts/', '/media/tts/abc.wav', `/media/tts/${'0'.repeat(64)}.wav`, '/media/tts/..%2F..%2Fhotline.db', `/media/tts/${'A'.repeat(64)}.wav`,
+    ]) {
       expect((await fetch(base + p)).status, p).toBe(404);
     }
   });
@@ -199,5 +210,20 @@ describe('voice channel over the ARI simulator', () => {
     expect(mine.map((u) => u.node)).toContain('main_menu');
     expect(mine.every((u) => u.caller === '139****5678')).toBe(true);
     expect(ended.find((e) => e.callId === call.id)).toMatchObject({ outcome: 'abandoned' });
+  });
+
+  it('a right-to-left override in a caller id is removed where it enters (it would reorder the masked number)', async () => {
+    const updates: Record<string, unknown>[] = [];
+    const off = t.server.ctx.bus.on('call.updated', (p) => updates.push(p));
+    const call = t.sim.startCall({ from: '0987\u202E654321' });
+    await promptDone(t.voice, call, 'main_menu');
+    expect(t.voice.activeCalls().find((c) => c.callId === call.id)?.caller).toBe('0987654321');
+    await call.hangup();
+    off();
+    const mine = updates.filter((u) => u.callId === call.id);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((u) => !String(u.caller).includes('\u202E'))).toBe(true);
+    const row = await until(() => t.voice.recentCalls(20).find((c) => c.callId === call.id), 3000, 'call row');
+    expect(JSON.stringify(row)).not.toContain('\u202E');
   });
 });

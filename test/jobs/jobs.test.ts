@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, testContext } from '../helpers/context.js';
@@ -124,6 +124,42 @@ describe('scheduled jobs', () => {
     expect(jobs.retention()).toMatchObject({ outbox: 1 });
     expect(sms.repo.byId(done.id)).toBeUndefined();
     expect(sms.repo.byId(open.id)?.status).toBe('queued');
+  });
+
+  it('retention also purges recordings and inbound SMS of finished items, keeps those of open items', () => {
+    let now = at(12)();
+    const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const sms = createSmsChannel(ctx, { simulator: null });
+    const jobs = createJobs(ctx, sms);
+    const recDir = join(ctx.config.data.dir, 'recordings');
+    mkdirSync(recDir, { recursive: true });
+    const mk = (name: string, status: 'closed' | 'answered' | 'assigned') => {
+      writeFileSync(join(recDir, name), 'RIFF');
+      const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798886666', text: null, recordingPath: name });
+      ctx.store.feedback.update(f.id, { status }, now.toISOString());
+      const inId = sms.repo.insertInbound('13800000009', '96365', `TS ${name}`, 1, true, null, now.toISOString());
+      sms.repo.inboundDone(inId, 'processed', 'feedback', 'x', f.id, now.toISOString());
+      return { f, inId };
+    };
+    const closed = mk('closed.wav', 'closed');
+    const answered = mk('answered.wav', 'answered');
+    const open = mk('open.wav', 'assigned');
+    const lone = sms.repo.insertInbound('13800000010', '96365', 'CX 123', 1, true, null, now.toISOString());
+    sms.repo.inboundDone(lone, 'processed', 'query', 'not-found', null, now.toISOString());
+    expect(jobs.retention()).toMatchObject({ recordings: 0, inbound: 0 }); // nothing is old yet
+    now = new Date(now.getTime() + 31 * 86400_000);
+    expect(jobs.retention()).toMatchObject({ recordings: 2, inbound: 3 });
+    expect(existsSync(join(recDir, 'closed.wav'))).toBe(false);
+    expect(existsSync(join(recDir, 'answered.wav'))).toBe(false);
+    expect(existsSync(join(recDir, 'open.wav'))).toBe(true);
+    expect(ctx.feedback.byId(closed.f.id)!.recordingPath).toBeNull();
+    expect(ctx.feedback.byId(open.f.id)!.recordingPath).toBe('open.wav');
+    expect(ctx.feedback.timeline(closed.f.id).some((e) => e.action === 'retention')).toBe(true);
+    expect(sms.repo.inbound(closed.inId)).toBeUndefined();
+    expect(sms.repo.inbound(answered.inId)).toBeUndefined();
+    expect(sms.repo.inbound(lone)).toBeUndefined();
+    expect(sms.repo.inbound(open.inId)).toBeDefined();
   });
 });
 

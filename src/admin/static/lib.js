@@ -30,6 +30,9 @@ function append(el, children) {
   }
 }
 
+/** A phone number (masked or not) as its own left-to-right island: bidi controls or RTL text around it cannot reorder it. */
+export const phoneText = (v) => h('bdi', { dir: 'ltr', class: 'phone-no' }, v || '—');
+
 /** A label in Chinese with its English beside it. */
 export const bi = (zh, en) => h('span', null, zh, h('span', { class: 'en' }, en));
 

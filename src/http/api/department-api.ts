@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../context.js';
 import type { Declaration, DeclarationEvent, Department, Feedback } from '../../domain/types.js';
+import { STATUS_LABEL_ZH } from '../../domain/types.js';
 import { isOverdue } from '../../domain/declarations.js';
 import { maskPhone } from '../../domain/masking.js';
 import { nationalDigits } from '../../domain/phone.js';
@@ -13,7 +14,8 @@ import { HttpError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
 import { GroupCommit } from './group-commit.js';
 import {
-  AnswerBody, CodeParams, DeclarationBody, DeclarationView, ErrorBody, EventBody, EventResult, FeedbackQuery, FeedbackView, RefParams,
+  AnswerBody, CodeParams, DeclarationBody, DeclarationView, ErrorBody, EventBody, EventParams, EventResult, FeedbackQuery, FeedbackView, RefParams,
+  VoidBody, VoidResult,
 } from './schemas.js';
 
 declare module 'fastify' {
@@ -27,6 +29,7 @@ export function eventView(e: DeclarationEvent) {
   return {
     eventId: e.eventId, stepName: e.stepName, status: e.status, handlerName: e.handlerName, handlerTitle: e.handlerTitle,
     opinion: e.opinion, details: e.details, occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied,
+    voided: e.voidedAt !== null, voidedAt: e.voidedAt, voidReason: e.voidReason,
   };
 }
 
@@ -105,6 +108,25 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
     return reply.status(r.duplicate ? 200 : 201).send({
       duplicate: r.duplicate, applied: r.applied, event: eventView(r.event), declaration: declarationView(r.declaration, ctx.now()),
     });
+  });
+
+  app.post<{ Params: { code: string; eventId: string }; Body: VoidBody }>('/declarations/:code/events/:eventId/void', {
+    schema: {
+      summary: 'Void a wrong step', description: 'The step stays in the timeline marked voided (已撤销) and no longer counts: the status is re-derived from the remaining steps. Idempotent; the acceptance step cannot be voided (409). Audited.',
+      tags: ['declarations'], security, params: EventParams, body: VoidBody, response: { 200: VoidResult, ...errors },
+    },
+  }, async (req) => {
+    const dept = req.department!;
+    const actor = `dept:${dept.code}${req.body.voidedBy ? `:${req.body.voidedBy}` : ''}`;
+    const r = await events.submit(() => {
+      const v = ctx.declarations.voidEvent(dept, req.params.code, req.params.eventId, req.body.reason, actor);
+      if (!v.alreadyVoided) {
+        ctx.store.audit.append(actor, 'declaration.event_void', v.declaration.queryCode,
+          `撤销办理环节“${v.event.stepName}”（事件 ${v.event.eventId}），原因：${v.event.voidReason ?? ''}；状态${v.statusChanged ? `改为“${STATUS_LABEL_ZH[v.declaration.status]}”` : '未变'}`, ctx.now().toISOString());
+      }
+      return v;
+    });
+    return { alreadyVoided: r.alreadyVoided, statusChanged: r.statusChanged, event: eventView(r.event), declaration: declarationView(r.declaration, ctx.now()) };
   });
 
   app.get<{ Params: { code: string } }>('/declarations/:code', {

@@ -6,7 +6,7 @@ const Str = (max: number, opts: Record<string, unknown> = {}) => Type.String({ m
 const NullableStr = (max: number) => Type.Union([Str(max), Type.Null()]);
 const Status = Type.Union(DECLARATION_STATUSES.map((s) => Type.Literal(s)));
 
-export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), field: Type.Optional(Type.String({ description: 'the refused field (422)' })) });
 
 export const CodeParams = Type.Object({ code: Str(64, { minLength: 2, pattern: '^[A-Za-z0-9][A-Za-z0-9_\\-./]*$' }) });
 export const RefParams = Type.Object({ ref: Str(32, { minLength: 1 }) });
@@ -39,6 +39,7 @@ export const EventView = Type.Object({
   handlerName: Type.Union([Type.String(), Type.Null()]), handlerTitle: Type.Union([Type.String(), Type.Null()]),
   opinion: Type.Union([Type.String(), Type.Null()]), details: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
   occurredAt: Type.String(), receivedAt: Type.String(), applied: Type.Boolean(),
+  voided: Type.Boolean(), voidedAt: Type.Union([Type.String(), Type.Null()]), voidReason: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const DeclarationView = Type.Object({
@@ -48,6 +49,14 @@ export const DeclarationView = Type.Object({
   closedAt: Type.Union([Type.String(), Type.Null()]), overdue: Type.Boolean(),
   timeline: Type.Optional(Type.Array(EventView)),
 });
+
+export const EventParams = Type.Object({ code: CodeParams.properties.code, eventId: Str(128, { minLength: 1 }) });
+export const VoidBody = Type.Object({
+  reason: Str(500, { minLength: 1, description: '撤销原因 (why the step was wrong)' }),
+  voidedBy: Type.Optional(Str(100)),
+}, { additionalProperties: false });
+export type VoidBody = Static<typeof VoidBody>;
+export const VoidResult = Type.Object({ alreadyVoided: Type.Boolean(), statusChanged: Type.Boolean(), event: EventView, declaration: DeclarationView });
 
 export const EventResult = Type.Object({ duplicate: Type.Boolean(), applied: Type.Boolean(), event: EventView, declaration: DeclarationView });
 

@@ -6,7 +6,8 @@
  * never composes across characters and the position of every output character in the original
  * text is known: the parser uses that map to hand back free text (a complaint) exactly as the
  * citizen wrote it — Chinese punctuation such as "，" stays "，" there. Whitespace and control
- * characters become a single space; zero-width characters and the BOM are dropped; the result is
+ * characters become a single space; zero-width characters and the BOM are dropped; Unicode dashes
+ * (‐ ‑ ‒ – — ― − ﹘ ﹣) become '-' so references keep their hyphen; the result is
  * trimmed. Case is left alone (the parser compares keywords case-insensitively).
  */
 
@@ -17,8 +18,8 @@ export interface Normalised {
   map: number[];
 }
 
-/** Dropped entirely: zero-width space/joiners, word joiner, BOM, soft hyphen, variation selectors. */
-const DROP = /^(?:[\u200B-\u200D\u2060\uFEFF\u00AD]|[\uFE00-\uFE0F])$/;
+/** Dropped entirely: zero-width space/joiners, bidi controls, word joiner, BOM, soft hyphen, variation selectors. */
+const DROP = /^(?:[\u200B-\u200F\u2060\uFEFF\u00AD\u061C\u202A-\u202E\u2066-\u2069]|[\uFE00-\uFE0F])$/;
 const SPACE = /^\s$/u;
 
 /** Normalise one code point (see module comment). */
@@ -32,6 +33,7 @@ function normChar(ch: string): string {
   if (c === 0x3000) return ' ';
   if (c >= 0xff01 && c <= 0xff5e) return String.fromCharCode(c - 0xfee0);
   if (c >= 0xe0000 && c <= 0xe007f) return ''; // tag characters
+  if ((c >= 0x2010 && c <= 0x2015) || c === 0x2212 || c === 0xfe58 || c === 0xfe63) return '-'; // dashes typed by IMEs: RS2026—0107
   let n = ch.normalize('NFKC');
   if (SPACE.test(n)) n = ' ';
   return n;

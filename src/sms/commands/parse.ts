@@ -30,7 +30,9 @@
  * Codes: the argument is searched for a token that fully matches ctx.codePattern (spaces and
  * dashes inside the code are tolerated: "1234 5678 9012"). When none matches, `code` carries the
  * best guess (longest digit run, else the argument clipped to 20 characters, else '') so the
- * caller can answer "bad code" — validating the check digit is the caller's job. An opt-out
+ * caller can answer "bad code" — validating the check digit is the caller's job. A department
+ * reference with letters survives as typed ("CX RS2026-0107"), and "CX <dept code> <reference>"
+ * names the department too (`dept`), for references several departments use. An opt-out
  * whose argument is not a valid code unsubscribes from everything (the safe reading).
  *
  * Feedback and request text is cut from the ORIGINAL message (not the normalised one), trimmed; a
@@ -41,12 +43,12 @@ import { asciiUpper, normaliseWithMap } from './normalise.js';
 export type FeedbackKind = 'complaint' | 'consultation' | 'suggestion' | 'report';
 
 export type Command =
-  | { type: 'query'; code: string }
+  | { type: 'query'; code: string; dept?: string }
   | { type: 'feedback'; kind: FeedbackKind; text: string }
   | { type: 'feedback-empty'; kind: FeedbackKind }
   /** Free text with no keyword, long enough to be a citizen's request (诉求): recorded for staff to classify. */
   | { type: 'request'; text: string }
-  | { type: 'subscribe'; code: string }
+  | { type: 'subscribe'; code: string; dept?: string }
   | { type: 'unsubscribe'; code: string | null }
   | { type: 'survey'; score: 1 | 2 | 3; comment?: string }
   | { type: 'help' }
@@ -154,9 +156,24 @@ export function extractCode(arg: string, codePattern: RegExp): string {
   for (const src of [a, compact]) {
     for (const t of src.match(/[0-9A-Za-z]+/g) ?? []) if (full.test(t)) return t;
   }
+  // A department reference: letters and digits with - _ / . inside ("RS2026-0107"), kept as typed.
+  if (REF_RE.test(a) && /[A-Za-z]/.test(a) && /\d/.test(a)) return a;
+  for (const t of a.match(REF_TOKEN_RE) ?? []) if (/[A-Za-z]/.test(t) && /\d/.test(t)) return t;
   const longest = (compact.match(/\d+/g) ?? []).reduce<string>((best, d) => (d.length > best.length ? d : best), '');
   if (longest) return longest.slice(0, 20);
   return Array.from(a).slice(0, 20).join('');
+}
+
+const REF_RE = /^[A-Za-z0-9][A-Za-z0-9_\-/.]{1,63}$/;
+const REF_TOKEN_RE = /[A-Za-z0-9][A-Za-z0-9_\-/.]*[A-Za-z0-9]/g;
+const DEPT_AND_REF_RE = /^([A-Za-z][A-Za-z0-9_]{1,15})[\s:#+,，、/]+([A-Za-z0-9][A-Za-z0-9_\-/.]*[A-Za-z0-9])$/;
+
+/** The code, and the department when the argument is "<dept code> <reference>". */
+export function extractTarget(arg: string, codePattern: RegExp): { code: string; dept?: string } {
+  const code = extractCode(arg, codePattern);
+  if (!code || fullMatcher(codePattern).test(code)) return { code };
+  const m = DEPT_AND_REF_RE.exec(arg.replace(TRAILING_PUNCT_RE, '').trim());
+  return m && m[2] === code ? { code, dept: m[1] } : { code };
 }
 
 /**
@@ -209,8 +226,8 @@ export function parseCommand(text: string, ctx: ParseContext): Command {
       const arg = s.slice(skipSep(s, len));
       switch (c.make) {
         case 'help': return { type: 'help' };
-        case 'query': return { type: 'query', code: extractCode(arg, ctx.codePattern) };
-        case 'subscribe': return { type: 'subscribe', code: extractCode(arg, ctx.codePattern) };
+        case 'query': return { type: 'query', ...extractTarget(arg, ctx.codePattern) };
+        case 'subscribe': return { type: 'subscribe', ...extractTarget(arg, ctx.codePattern) };
         default: return feedback(c.make, len);
       }
     }

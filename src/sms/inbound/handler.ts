@@ -67,7 +67,7 @@ export class SmsCommandHandler {
     let feedbackId: number | null = null;
     switch (cmd.type) {
       case 'query': {
-        const r = this.lookup(cmd.code);
+        const r = this.lookup(cmd.code, phone, cmd.dept);
         if ('reply' in r) reply = r.reply;
         else reply = { name: statusReplyName(r.decl.status), vars: this.statusVars(r.decl) };
         outcome = 'reply' in r ? r.outcome : 'status';
@@ -90,7 +90,7 @@ export class SmsCommandHandler {
       }
       case 'feedback-empty': reply = { name: `reply.feedback_empty.${cmd.kind}` }; break;
       case 'subscribe': {
-        const r = this.lookup(cmd.code);
+        const r = this.lookup(cmd.code, phone, cmd.dept);
         if ('reply' in r) { reply = r.reply; outcome = r.outcome; break; }
         const s = this.ctx.subscriptions.subscribe(phone, r.decl, 'sms');
         reply = { name: s.already ? 'reply.already_subscribed' : 'reply.subscribed', vars: { code: r.decl.queryCode, item: r.decl.itemName } };
@@ -142,10 +142,13 @@ export class SmsCommandHandler {
     return { command: cmd.type, outcome, reply: replyText, feedbackId };
   }
 
-  private lookup(code: string): { decl: Declaration } | { reply: { name: string; vars?: Record<string, string> }; outcome: string } {
+  private lookup(code: string, phone?: string, dept?: string): { decl: Declaration } | { reply: { name: string; vars?: Record<string, string> }; outcome: string } {
     const c = classifyCode(code);
     if (c.kind === 'bad-check-digit' || c.kind === 'invalid') return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-code' };
-    const r = this.ctx.declarations.lookupStatus(code);
+    const r = this.ctx.declarations.lookupStatus(code, { phone, department: dept });
+    if (!r.found && r.reason === 'ambiguous') {
+      return { reply: { name: 'reply.ambiguous_ref', vars: { code, choices: r.departments.map((d) => `${d.code} ${d.name}`).join('、') } }, outcome: 'ambiguous' };
+    }
     // Digits of the wrong length (11, 13 …) are a mistyped platform code, not an unknown one — unless a
     // department reference of that form exists (looked up above).
     if (!r.found && r.reason === 'not-found' && isMalformedPlatformCode(code)) return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-format' };

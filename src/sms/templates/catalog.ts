@@ -15,6 +15,7 @@ export const TEMPLATE_VARS: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(STATUS_TEMPLATE_KEYS.map((s) => [`reply.status.${s}`, STATUS_VARS])),
   'reply.not_found': ['code'],
   'reply.bad_code': ['code'],
+  'reply.ambiguous_ref': ['code', 'choices'],
   'reply.lookup_limit': [],
   ...Object.fromEntries(FEEDBACK_TEMPLATE_KEYS.map((k) => [`reply.feedback_received.${k}`, ['ref']])),
   ...Object.fromEntries(FEEDBACK_EMPTY_KEYS.map((k) => [`reply.feedback_empty.${k}`, []])),
@@ -74,4 +75,5 @@ export const VAR_SAMPLES: Readonly<Record<string, string>> = {
   place: '市民中心二楼B区12号综合窗口', // 15
   time: '工作日9:00-12:00、13:30-17:00',
   count: '999',
+  choices: 'SCJG 市市场监督管理局、RSJ 市人力资源和社会保障局',
 };

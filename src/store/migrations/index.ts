@@ -11,6 +11,7 @@ import { voiceOwner } from './006_voice_owner.js';
 import { canonicalPhones } from './007_canonical_phones.js';
 import type { Db } from '../db.js';
 import { smsOutbound } from './008_sms_outbound.js';
+import { hardening } from './009_hardening.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
 export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
@@ -24,4 +25,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 6, name: 'voice_owner', sql: voiceOwner },
   { version: 7, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
   { version: 8, name: 'sms_outbound', sql: smsOutbound },
+  { version: 9, name: 'hardening', sql: hardening },
 ];

@@ -29,6 +29,8 @@ export class SqliteDeclarationRepo implements DeclarationRepo {
       eventByEventId: db.prepare('SELECT * FROM declaration_events WHERE department_id = ? AND event_id = ?'),
       insertEvent: db.prepare(`INSERT INTO declaration_events (declaration_id, department_id, event_id, step_name, status, handler_name, handler_title, opinion, details, occurred_at, received_at, applied)
         VALUES (@declarationId, @departmentId, @eventId, @stepName, @status, @handlerName, @handlerTitle, @opinion, @details, @occurredAt, @receivedAt, @applied)`),
+      voidEvent: db.prepare('UPDATE declaration_events SET voided_at = ?, voided_by = ?, void_reason = ?, applied = 0 WHERE id = ? AND voided_at IS NULL'),
+      setApplied: db.prepare('UPDATE declaration_events SET applied = ? WHERE id = ?'),
       lastApplied: db.prepare('SELECT * FROM declaration_events WHERE declaration_id = ? AND applied = 1 ORDER BY occurred_at DESC, id DESC LIMIT 1'),
       search: db.prepare(`${SELECT} WHERE d.query_code = @q OR d.dept_ref = @q OR d.applicant_phone = @q ORDER BY d.id DESC LIMIT @limit`),
       recent: db.prepare(`${SELECT} WHERE (@dept IS NULL OR d.department_id = @dept) ORDER BY d.id DESC LIMIT @limit OFFSET @offset`),
@@ -63,9 +65,11 @@ export class SqliteDeclarationRepo implements DeclarationRepo {
     return {
       id: Number(info.lastInsertRowid), declarationId: e.declarationId, eventId: e.eventId, stepName: e.stepName, status: e.status,
       handlerName: e.handlerName, handlerTitle: e.handlerTitle, opinion: e.opinion, details: e.details ?? null,
-      occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied,
+      occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied, voidedAt: null, voidReason: null,
     };
   }
+  voidEvent(id: number, at: string, by: string, reason: string): boolean { return this.s.voidEvent.run(at, by, reason, id).changes > 0; }
+  setEventApplied(id: number, applied: boolean): void { this.s.setApplied.run(applied ? 1 : 0, id); }
   lastAppliedEvent(declarationId: number): DeclarationEvent | undefined {
     const r = this.s.lastApplied.get(declarationId); return r ? toDeclarationEvent(r) : undefined;
   }

@@ -31,7 +31,8 @@ export interface StaffSession {
   lastSeenAt: string;
 }
 
-export interface LoginFailures { username: string; failures: number; lastFailureAt: string; lockedUntil: string | null }
+/** Failed logins of one user name from one client address (the unit of the lock-out). */
+export interface LoginFailures { username: string; address: string; failures: number; lastFailureAt: string; lockedUntil: string | null }
 
 const USER_SELECT = `SELECT u.*, d.code AS dept_code, d.name AS dept_name FROM staff_users u LEFT JOIN departments d ON d.id = u.department_id`;
 
@@ -65,10 +66,15 @@ export class SqliteStaffRepo {
       sessDelete: db.prepare('DELETE FROM staff_sessions WHERE id_hash = ?'),
       sessDeleteUser: db.prepare('DELETE FROM staff_sessions WHERE user_id = ?'),
       sessPurge: db.prepare('DELETE FROM staff_sessions WHERE expires_at <= ?'),
-      failGet: db.prepare('SELECT username, failures, last_failure_at AS lastFailureAt, locked_until AS lockedUntil FROM staff_login_failures WHERE username = ?'),
-      failUpsert: db.prepare(`INSERT INTO staff_login_failures (username, failures, last_failure_at, locked_until) VALUES (@username, @failures, @at, @lockedUntil)
-        ON CONFLICT(username) DO UPDATE SET failures = @failures, last_failure_at = @at, locked_until = @lockedUntil`),
-      failClear: db.prepare('DELETE FROM staff_login_failures WHERE username = ?'),
+      failGet: db.prepare(`SELECT username, address, failures, last_failure_at AS lastFailureAt, locked_until AS lockedUntil
+        FROM staff_login_pairs WHERE username = ? AND address = ?`),
+      failUpsert: db.prepare(`INSERT INTO staff_login_pairs (username, address, failures, last_failure_at, locked_until) VALUES (@username, @address, @failures, @at, @lockedUntil)
+        ON CONFLICT(username, address) DO UPDATE SET failures = @failures, last_failure_at = @at, locked_until = @lockedUntil`),
+      failClear: db.prepare('DELETE FROM staff_login_pairs WHERE username = ? AND address = ?'),
+      failClearUser: db.prepare('DELETE FROM staff_login_pairs WHERE username = ?'),
+      failAddresses: db.prepare('SELECT address FROM staff_login_pairs WHERE username = ?').pluck(),
+      lockedUsers: db.prepare('SELECT username, COUNT(*) AS n, MAX(locked_until) AS until FROM staff_login_pairs WHERE locked_until > ? GROUP BY username'),
+      failPurge: db.prepare('DELETE FROM staff_login_pairs WHERE last_failure_at < ? AND (locked_until IS NULL OR locked_until < ?)'),
     };
   }
 
@@ -98,11 +104,27 @@ export class SqliteStaffRepo {
   deleteSession(idHash: string): void { this.s.sessDelete.run(idHash); }
   purgeSessions(now: string): number { return this.s.sessPurge.run(now).changes; }
 
-  failures(username: string): LoginFailures | undefined { return this.s.failGet.get(username) as LoginFailures | undefined; }
-  setFailures(username: string, failures: number, at: string, lockedUntil: string | null): void {
-    this.s.failUpsert.run({ username, failures, at, lockedUntil });
+  failures(username: string, address: string): LoginFailures | undefined { return this.s.failGet.get(username, address) as LoginFailures | undefined; }
+  setFailures(username: string, address: string, failures: number, at: string, lockedUntil: string | null): void {
+    this.s.failUpsert.run({ username, address, failures, at, lockedUntil });
   }
-  clearFailures(username: string): void { this.s.failClear.run(username); }
+  clearFailures(username: string, address: string): void { this.s.failClear.run(username, address); }
+  /** Lift every lock-out of a user name (admin unlock); returns the addresses that had failures. */
+  clearAllFailures(username: string): string[] {
+    return this.db.transaction(() => {
+      const addrs = this.s.failAddresses.all(username) as string[];
+      this.s.failClearUser.run(username);
+      return addrs;
+    })();
+  }
+  /** User name (lower case) → number of locked addresses and the latest lock end, for locks still running at `now`. */
+  lockedUsers(now: string): Map<string, { addresses: number; until: string }> {
+    const m = new Map<string, { addresses: number; until: string }>();
+    for (const r of this.s.lockedUsers.all(now) as Array<{ username: string; n: number; until: string }>) m.set(r.username.toLowerCase(), { addresses: r.n, until: r.until });
+    return m;
+  }
+  /** Forget failure runs that ended before `before` (they would start over anyway). */
+  purgeFailures(before: string): number { return this.s.failPurge.run(before, before).changes; }
 }
 
 export interface DepartmentStatsRow {

@@ -8,6 +8,7 @@
  *  - args ['transfer', <caller channel>]   → the operator answered a transfer we originated;
  *  - args ['callback', <feedback id>]      → a landline call-back we originated (flow `callback`).
  */
+import { citizenText } from '../../domain/text-safety.js';
 import { performance } from 'node:perf_hooks';
 import type { AppContext } from '../../context.js';
 import type { Logger } from '../../log.js';
@@ -206,7 +207,7 @@ export class CallManager {
     const id = String(chan.id);
     if (this.sessions.has(id)) return; // duplicate
     if (args[0] === 'transfer') { this.operatorAnswered(id, args[1] ?? ''); return; }
-    const caller = canonicalPhone(String(chan.caller?.number ?? '').slice(0, 32)); // one stored form (src/domain/phone.ts)
+    const caller = canonicalPhone(citizenText(String(chan.caller?.number ?? '')).slice(0, 32)); // one stored form (src/domain/phone.ts), no bidi controls
     const needsAnswer = chan.state !== 'Up';
     if (args[0] === 'callback') {
       const fid = Number(args[1]);
@@ -214,7 +215,8 @@ export class CallManager {
       if (!vars) { this.o.log.warn('call-back channel for an unknown feedback: hanging up', { channel: id }); void this.o.ari.hangup(id).catch(() => undefined); return; }
       this.callbacks.set(id, fid);
       const called = String(chan.dialplan?.exten ?? '') || String(vars.phone ?? '');
-      this.startSession({ channelId: id, caller: vars.phone ?? caller, called, direction: 'outbound', flowId: 'callback', vars, needsAnswer }, t0);
+      // The answer is personal: rendered for this call only, deleted when it ends.
+      this.startSession({ channelId: id, caller: vars.phone ?? caller, called, direction: 'outbound', flowId: 'callback', vars, personal: vars.answer ? [vars.answer] : [], needsAnswer }, t0);
       return;
     }
     if (this.o.maxCalls !== undefined && this.sessions.size >= this.o.maxCalls) {
@@ -241,6 +243,7 @@ export class CallManager {
 
   private finished(s: CallSession): void {
     this.sessions.delete(s.id);
+    try { this.o.media.release(s.id); } catch (e) { this.o.log.warn('personal audio release failed', { callId: s.id, error: (e as Error).message }); }
     this.lookups.delete(s.id);
     const st = s.state;
     // A message submitted after the hang-up is not among the engine's outcomes (the call had ended).

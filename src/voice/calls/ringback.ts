@@ -4,7 +4,7 @@
  * `tone:ring;tonezone=cn` needs a `cn` zone in Asterisk's indications.conf; an Asterisk without one
  * fails that playback at once ("Failed to parse tone part 'ring'") and the caller hears silence. The
  * default here is a generated WAV of the Chinese ring-back tone (450 Hz, 1 s on, 4 s off), served
- * like the TTS prompts (`sound:<public url>/media/tts/<64 hex>.wav`); a literal frequency tone
+ * like the TTS prompts (`sound:<public url>/media/tts/<64 hex>/<expiry>/<signature>.wav`, signed); a literal frequency tone
  * (`tone:450/1000|0/4000`, parsed by Asterisk itself, no zone needed) is the fallback when the file
  * cannot be played. Pure: no I/O here (the resolver writes the file once at start).
  */

@@ -55,6 +55,8 @@ export interface SessionInfo {
   direction: 'inbound' | 'outbound';
   flowId?: string;
   vars?: Record<string, string>;
+  /** Values that are personal (the answer read on a call-back): rendered for this call only, deleted after it. */
+  personal?: string[];
   /** The channel is not answered yet (answer before starting the flow). */
   needsAnswer: boolean;
 }
@@ -105,6 +107,8 @@ export class CallSession {
   }
 
   get nodeId(): string { return this.state?.nodeId ?? ''; }
+  /** What the media resolver needs to keep this call's personal text out of the shared cache. */
+  private get mediaOpts(): { callId: string; personal?: readonly string[] } { return { callId: this.id, personal: this.info.personal }; }
   get ended(): boolean { return !!this.state?.ended; }
   /** Playbacks sent and not finished (diagnostics, tests). */
   get livePlaybacks(): string[] { return [...this.playbacks.keys()]; }
@@ -204,7 +208,7 @@ export class CallSession {
           break;
         }
         case 'play': {
-          const ready = this.idle && !this.gone ? this.d.media.resolveSync(a.media) : null;
+          const ready = this.idle && !this.gone ? this.d.media.resolveSync(a.media, this.mediaOpts) : null;
           if (ready && ready.uris.length) { this.sendPlay(a.playbackId, ready, t0); break; }
           this.enqueue(() => this.play(a.playbackId, a.media, t0));
           break;
@@ -243,7 +247,7 @@ export class CallSession {
 
   private async play(playbackId: string, media: Parameters<MediaResolver['resolve']>[0], t0?: number): Promise<void> {
     if (this.gone) return;
-    const res = await this.d.media.resolve(media);
+    const res = await this.d.media.resolve(media, this.mediaOpts);
     if (this.cancelled.delete(playbackId)) return; // stopped before it was sent: the engine moved on
     if (this.gone) return;
     if (res.uris.length === 0) {

@@ -1,21 +1,31 @@
 /**
- * GET /media/tts/<64 hex>.wav — rendered prompts for Asterisk (res_http_media_cache) and the test
- * phone. Only an existing cache file named by a validated hash is served: nothing from the request
- * reaches the file system except those 64 hex characters, no directory listing, no other files.
- * HEAD is answered too (res_http_media_cache may probe). Files are immutable (named by content hash).
+ * GET /media/<kind>/<64 hex>/<expiry>/<signature>.wav — generated audio for Asterisk
+ * (res_http_media_cache) and the test phone, by signed expiring URL only (./signing.ts):
+ *   - `tts`: shared prompts (the TTS cache, data/tts);
+ *   - `call`: personal call-back audio (an answer read to one caller, data/tts-personal), deleted
+ *     after the call; served with `no-store`.
+ * Optionally also limited to a source-address allow-list (voice.media_allow_from). Nothing from the
+ * request reaches the file system except the validated 64 hex characters; every refusal is the same
+ * 404 (no oracle for which files exist or which signatures are close). HEAD is answered too.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpPlugin } from '../../http/app.js';
 import type { AppContext } from '../../context.js';
+import { addressAllowed, type MediaSigner } from './signing.js';
 
-const HASH_FILE = /^([0-9a-f]{64})\.wav$/;
+const SIG_FILE = /^([0-9a-f]{64})\.wav$/;
 
 export interface MediaPluginOptions {
-  /** The TTS cache directory (data/tts). */
+  /** The shared TTS cache directory (data/tts). */
   dir: string;
+  /** Personal call-back audio (data/tts-personal). */
+  personalDir: string;
+  signer: MediaSigner;
+  /** Allowed client addresses (empty: any holder of a signed URL). */
+  allowFrom?: readonly string[];
   /** Called with the fastify instance once registered (to learn the listening address). */
   onServer?(app: FastifyInstance): void;
 }
@@ -23,22 +33,27 @@ export interface MediaPluginOptions {
 export function mediaPlugin(o: MediaPluginOptions): HttpPlugin {
   const plugin: FastifyPluginAsync<{ ctx: AppContext }> = async (app) => {
     o.onServer?.(app);
-    const handler = async (req: { params: unknown; method: string }, reply: import('fastify').FastifyReply) => {
-      const file = String((req.params as { file?: string }).file ?? '');
-      const m = HASH_FILE.exec(file);
-      if (!m) return reply.status(404).send({ error: 'not_found', message: 'no such prompt' });
-      const path = join(o.dir, `${m[1]}.wav`);
+    const notFound = (reply: FastifyReply) => reply.status(404).header('cache-control', 'no-store').send({ error: 'not_found', message: 'no such prompt' });
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = req.params as { kind?: string; hash?: string; exp?: string; file?: string };
+      const m = SIG_FILE.exec(String(p.file ?? ''));
+      const kind = String(p.kind ?? ''), hash = String(p.hash ?? ''), exp = String(p.exp ?? '');
+      if (!m || !addressAllowed(o.allowFrom ?? [], req.ip) || !o.signer.verify(kind, hash, exp, m[1])) return notFound(reply);
+      const path = join(kind === 'call' ? o.personalDir : o.dir, `${hash}.wav`);
       const st = await stat(path).catch(() => null);
-      if (!st || !st.isFile()) return reply.status(404).send({ error: 'not_found', message: 'no such prompt' });
+      if (!st || !st.isFile()) return notFound(reply);
+      const left = Math.max(0, Math.floor(Number(exp) - Date.now() / 1000));
       reply
         .header('content-type', 'audio/wav')
         .header('content-length', String(st.size))
-        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('cache-control', kind === 'call' ? 'no-store' : `private, max-age=${left}`)
         .header('last-modified', st.mtime.toUTCString());
       if (req.method === 'HEAD') return reply.send();
       return reply.send(createReadStream(path));
     };
-    app.get('/media/tts/:file', { schema: { hide: true } }, handler);
+    app.get('/media/:kind/:hash/:exp/:file', { schema: { hide: true } }, handler);
+    // The old unsigned form (/media/tts/<hash>.wav) and anything else under /media: not found.
+    app.get('/media/*', { schema: { hide: true } }, async (_req, reply) => notFound(reply));
   };
   return { plugin };
 }

@@ -27,13 +27,15 @@ async function users(root) {
     if (!r.items.length) tbody.appendChild(emptyRow(6));
     for (const u of r.items) {
       tbody.appendChild(h('tr', null, h('td', null, u.username), h('td', null, u.displayName ?? ''), h('td', null, LABELS.role[u.role] ?? u.role), h('td', null, u.departmentName ?? '—'),
-        h('td', null, u.disabled ? tag('bad', '已停用') : tag('ok', '正常'), h('div', { class: 'muted' }, `最近登录 ${fmtTime(u.lastLoginAt)}`)),
+        h('td', null, u.disabled ? tag('bad', '已停用') : tag('ok', '正常'), ' ', u.locked ? tag('warn', `登录已锁定（${u.lockedAddresses} 个地址）`) : '',
+          h('div', { class: 'muted' }, `最近登录 ${fmtTime(u.lastLoginAt)}`)),
         h('td', { class: 'nowrap' },
           h('button', { onclick: async (e) => {
             const r2 = await act(e.target, () => api('POST', `/users/${u.id}/password`, {}));
             if (r2) clear(out).append(secretBox(`${u.username} 的新密码 New password`, r2.password));
           } }, '重置密码'), ' ',
-          h('button', { class: u.disabled ? '' : 'danger', onclick: async (e) => { if (await act(e.target, () => api('POST', `/users/${u.id}/disabled`, { disabled: !u.disabled }))) load(); } }, u.disabled ? '启用' : '停用'))));
+          h('button', { class: u.disabled ? '' : 'danger', onclick: async (e) => { if (await act(e.target, () => api('POST', `/users/${u.id}/disabled`, { disabled: !u.disabled }))) load(); } }, u.disabled ? '启用' : '停用'),
+          u.locked ? [' ', h('button', { class: 'unlock', onclick: async (e) => { if (await act(e.target, () => api('POST', `/users/${u.id}/unlock`), '已解除锁定 Unlocked')) load(); } }, '解除锁定')] : '')));
     }
   };
   const f = {

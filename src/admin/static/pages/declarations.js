@@ -1,5 +1,5 @@
 // 申报件 Declarations: search by query code or phone; timeline, due time, overdue badge, subscribers.
-import { api, bi, clear, emptyRow, fmtTime, h, LABELS, tag, toast } from '../lib.js';
+import { api, bi, clear, emptyRow, fmtTime, h, LABELS, phoneText, tag, toast } from '../lib.js';
 
 let lastQuery = '';
 
@@ -20,7 +20,7 @@ export function render(root, [code]) {
       for (const d of r.items) {
         tbody.appendChild(h('tr', { class: 'click', onclick: () => { location.hash = `#/declarations/${d.queryCode}`; } },
           h('td', { class: 'nowrap' }, d.queryCode), h('td', null, d.itemName), h('td', null, d.departmentName),
-          h('td', null, d.applicantName, h('div', { class: 'muted' }, d.applicantPhone)),
+          h('td', null, d.applicantName, h('div', { class: 'muted' }, phoneText(d.applicantPhone))),
           h('td', null, tag(d.closedAt ? 'closed' : 'assigned', LABELS.decl[d.status] ?? d.status)),
           h('td', { class: 'nowrap' }, fmtTime(d.dueAt)), h('td', null, d.overdue ? tag('overdue', '超期 Overdue') : '')));
       }
@@ -48,17 +48,19 @@ function renderDetail(root, code) {
             h('dt', null, '查询码'), h('dd', null, d.queryCode),
             h('dt', null, '部门受理号'), h('dd', null, d.deptRef ?? '—'),
             h('dt', null, '承办部门'), h('dd', null, d.departmentName),
-            h('dt', null, '申请人'), h('dd', null, `${d.applicantName || '—'} ${d.applicantPhone || ''}`),
+            h('dt', null, '申请人'), h('dd', null, `${d.applicantName || '—'} `, d.applicantPhone ? phoneText(d.applicantPhone) : ''),
             h('dt', null, '当前状态'), h('dd', null, LABELS.decl[d.status] ?? d.status),
             h('dt', null, '受理时间'), h('dd', null, fmtTime(d.acceptedAt)),
             h('dt', null, '办结时限'), h('dd', null, fmtTime(d.dueAt), d.overdue ? [' ', tag('overdue', '已超期')] : null),
             h('dt', null, '办结时间'), h('dd', null, fmtTime(d.closedAt)))),
         h('div', { class: 'card' }, h('h2', null, bi('订阅者', 'Subscribers'), ` (${d.subscribers.length})`),
-          d.subscribers.length ? h('ul', null, d.subscribers.map((s) => h('li', null, `${s.phone} · ${s.channel} · ${fmtTime(s.since)}`))) : h('p', { class: 'muted' }, '无订阅 None'))),
+          d.subscribers.length ? h('ul', null, d.subscribers.map((s) => h('li', null, phoneText(s.phone), ` · ${s.channel} · ${fmtTime(s.since)}`))) : h('p', { class: 'muted' }, '无订阅 None'))),
       h('div', { class: 'card' }, h('h2', null, bi('办理过程', 'Timeline')),
-        h('ol', { class: 'timeline', id: 'decl-timeline' }, d.timeline.map((e) => h('li', null,
-          h('div', { class: 'when' }, fmtTime(e.occurredAt, true), e.applied ? '' : ' · 迟到事件（未改变状态）'),
-          h('div', { class: 'what' }, e.stepName, ' ', tag('', LABELS.decl[e.status] ?? e.status)),
+        h('ol', { class: 'timeline', id: 'decl-timeline' }, d.timeline.map((e) => h('li', { class: e.voided ? 'voided' : '' },
+          h('div', { class: 'when' }, fmtTime(e.occurredAt, true), e.voided ? '' : e.applied ? '' : ' · 迟到事件（未改变状态）'),
+          h('div', { class: 'what' }, h('span', { class: 'step-name' }, e.stepName), ' ', tag('', LABELS.decl[e.status] ?? e.status),
+            e.voided ? [' ', tag('bad', '已撤销')] : null),
+          e.voided ? h('div', { class: 'muted void-reason' }, `撤销于 ${fmtTime(e.voidedAt)}：${e.voidReason ?? ''}`) : null,
           e.handlerName ? h('div', null, `${e.handlerName}${e.handlerTitle ? '（' + e.handlerTitle + '）' : ''}`) : null,
           e.opinion ? h('div', { class: 'opinion' }, e.opinion) : null,
           e.details ? h('div', { class: 'muted' }, Object.entries(e.details).map(([k, v]) => `${k}: ${v}`).join('；')) : null))))));

@@ -1,5 +1,5 @@
 // 反馈 Feedback: the inbox (filters, pages) and one item's detail (audio, transcript, assign, answer, close, timeline).
-import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, role, select, smsPreview, statusTag, tag, toast } from '../lib.js';
+import { act, add, api, bi, can, clear, emptyRow, fmtDuration, fmtTime, h, LABELS, onLive, phoneText, role, select, smsPreview, statusTag, tag, toast } from '../lib.js';
 
 let departments = null;
 async function loadDepartments() {
@@ -82,7 +82,7 @@ function row(it) {
     h('td', { class: 'nowrap' }, fmtTime(it.createdAt)),
     h('td', null, LABELS.kind[it.kind] ?? it.kind),
     h('td', { class: 'nowrap' }, LABELS.channel[it.channel] ?? it.channel, it.hasRecording ? [' ', tag('', '录音')] : null),
-    h('td', { class: 'nowrap' }, it.phone || '—'),
+    h('td', { class: 'nowrap' }, phoneText(it.phone)),
     h('td', { class: 'excerpt' }, it.smsParts ? [tag('warn', partsLabel(it.smsParts)), ' '] : null, it.excerpt ?? (it.hasRecording ? '（语音留言，待转写）' : '')),
     h('td', null, it.departmentName ?? '—'),
     h('td', null, statusTag(it.status), it.reopenCount ? tag('warn', `重办 ${it.reopenCount}`) : null));
@@ -109,7 +109,7 @@ function renderDetail(root, id) {
 }
 
 function detail(f, depts, reload) {
-  const phone = h('span', { id: 'fb-phone' }, f.phone || '—');
+  const phone = h('bdi', { id: 'fb-phone', dir: 'ltr', class: 'phone-no' }, f.phone || '—');
   const meta = h('dl', { class: 'kv' },
     h('dt', null, '编号'), h('dd', null, f.ref),
     h('dt', null, '状态'), h('dd', null, statusTag(f.status), f.satisfaction ? [' ', tag(f.satisfaction === 3 ? 'bad' : 'ok', LABELS.satisfaction[f.satisfaction])] : null),

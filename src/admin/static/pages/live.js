@@ -1,5 +1,5 @@
 // 实时 Live: calls in progress, SMPP link, outbox depth and rate, new feedback — all pushed over the WebSocket (no polling).
-import { add, api, bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, state, statusTag, tag } from '../lib.js';
+import { add, api, bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, phoneText, state, statusTag, tag } from '../lib.js';
 
 const LINK_ZH = { bound: '已连接', bound_trx: '已连接', connected: '已连接', up: '已连接', connecting: '连接中', binding: '绑定中', down: '断开', disconnected: '断开', closed: '断开' };
 // ARI: 'replaced' = another process took the Stasis app over (no calls reach this server).
@@ -37,7 +37,7 @@ export function render(root) {
       clear(recentBody);
       if (!r.recent.length) recentBody.appendChild(h('tr', null, h('td', { colspan: 4, class: 'muted' }, '暂无 None')));
       for (const c of r.recent.slice(0, 10)) {
-        recentBody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(c.startedAt)), h('td', null, c.caller || '—'),
+        recentBody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(c.startedAt)), h('td', null, phoneText(c.caller)),
           h('td', { class: 'path' }, c.path ?? c.node ?? ''), h('td', null, fmtDuration(c.durationSec))));
       }
     } catch { /* the voice channel may be restarting */ }
@@ -53,7 +53,7 @@ export function render(root) {
     const now = Date.now();
     for (const c of calls.values()) {
       callsBody.appendChild(h('tr', { 'data-call': c.callId },
-        h('td', null, c.caller || '—'), h('td', null, c.node || '—'), h('td', null, c.state || ''),
+        h('td', null, phoneText(c.caller)), h('td', null, c.node || '—'), h('td', null, c.state || ''),
         h('td', { class: 'nowrap' }, fmtDuration((now - Date.parse(c.startedAt)) / 1000))));
     }
   };
@@ -66,7 +66,7 @@ export function render(root) {
   const addFeedback = (m) => {
     const f = m.data.feedback;
     const li = h('li', { class: 'fresh', 'data-ref': f.ref },
-      h('div', null, h('b', null, `${LABELS.kind[f.kind] ?? f.kind} ${f.ref}`), ' ', statusTag(f.status), ' ', h('span', { class: 'muted' }, `${LABELS.channel[f.channel] ?? f.channel} · ${f.phone || '—'} · ${fmtTime(m.at, true)}`)),
+      h('div', null, h('b', null, `${LABELS.kind[f.kind] ?? f.kind} ${f.ref}`), ' ', statusTag(f.status), ' ', h('span', { class: 'muted' }, `${LABELS.channel[f.channel] ?? f.channel} · `, phoneText(f.phone), ` · ${fmtTime(m.at, true)}`)),
       h('div', { class: 'citizen-text' }, f.excerpt ?? (f.hasRecording ? '（语音留言）' : '')),
       h('a', { href: `#/feedback/${f.id}` }, '打开 Open →'));
     feed.prepend(li);

@@ -1,5 +1,5 @@
 // 短信 SMS: outbox / inbox (through the SMS channel), manual send (admin), subscriptions & opt-outs.
-import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, smsPreview, state, tag, toast } from '../lib.js';
+import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, phoneText, smsPreview, state, tag, toast } from '../lib.js';
 
 const TABS = [['outbox', '发件箱 Outbox'], ['inbox', '收件箱 Inbox'], ['send', '人工发送 Send'], ['subs', '订阅与退订 Subscriptions']];
 const STATUS_CLASS = { delivered: 'ok', failed: 'bad', expired: 'bad', undeliverable: 'bad', no_receipt: 'warn', cancelled: 'closed', superseded: 'closed', queued: 'assigned', held: 'warn', submitted: 'transcribed' };
@@ -43,7 +43,7 @@ function outbox(root) {
           actions.append(' ', h('button', { class: 'danger', onclick: async (e) => { if (await act(e.target, () => api('POST', `/sms/${m.id}/cancel`), '已取消 Cancelled')) load(); } }, '取消 Cancel'));
         }
         tbody.appendChild(h('tr', null,
-          h('td', { class: 'nowrap' }, fmtTime(m.createdAt)), h('td', { class: 'nowrap' }, m.phone), h('td', null, LABELS.smsReason[m.reason] ?? m.reason),
+          h('td', { class: 'nowrap' }, fmtTime(m.createdAt)), h('td', { class: 'nowrap' }, phoneText(m.phone)), h('td', null, LABELS.smsReason[m.reason] ?? m.reason),
           h('td', { class: 'excerpt' }, m.text),
           h('td', null, tag(STATUS_CLASS[m.status] ?? '', LABELS.smsStatus[m.status] ?? m.status), m.lastError ? h('div', { class: 'muted' }, m.lastError) : null),
           h('td', null, `${m.segments} 段 · 第 ${m.attempts} 次`, (m.receipts ?? []).map((r) => h('div', { class: 'muted' }, `${LABELS.smsStatus[r.stat] ?? r.stat}${r.at ? ' ' + fmtTime(r.at) : ''}`))),
@@ -67,7 +67,7 @@ function inbox(root) {
       const r = await api('GET', '/sms/inbox?limit=100');
       clear(tbody);
       if (!r.items.length) tbody.appendChild(emptyRow(4));
-      for (const m of r.items) tbody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)), h('td', { class: 'nowrap' }, m.phone), h('td', { class: 'excerpt' }, m.partsExpected && m.parts < m.partsExpected ? [tag('warn', `收到 ${m.parts}/${m.partsExpected} 段`), ' '] : null, m.text), h('td', null, m.command ?? m.status ?? '')));
+      for (const m of r.items) tbody.appendChild(h('tr', null, h('td', { class: 'nowrap' }, fmtTime(m.receivedAt)), h('td', { class: 'nowrap' }, phoneText(m.phone)), h('td', { class: 'excerpt' }, m.partsExpected && m.parts < m.partsExpected ? [tag('warn', `收到 ${m.parts}/${m.partsExpected} 段`), ' '] : null, m.text), h('td', null, m.command ?? m.status ?? '')));
     } catch (e) { toast(e.message, true); }
   };
   root.append(h('div', { class: 'card' }, h('table', null, h('thead', null, h('tr', null, ['时间 Time', '号码 Phone', '内容 Text', '识别为 Parsed as'].map((x) => h('th', null, x)))), tbody)));
@@ -95,9 +95,9 @@ function subs(root) {
   const a = h('tbody'), b = h('tbody');
   api('GET', '/subscriptions?limit=200').then((r) => {
     if (!r.items.length) a.appendChild(emptyRow(4));
-    for (const s of r.items) a.appendChild(h('tr', null, h('td', null, s.phone), h('td', null, h('a', { href: `#/declarations/${s.queryCode}` }, s.queryCode)), h('td', null, s.channel), h('td', null, fmtTime(s.createdAt), s.endedAt ? ` → ${fmtTime(s.endedAt)}` : '')));
+    for (const s of r.items) a.appendChild(h('tr', null, h('td', null, phoneText(s.phone)), h('td', null, h('a', { href: `#/declarations/${s.queryCode}` }, s.queryCode)), h('td', null, s.channel), h('td', null, fmtTime(s.createdAt), s.endedAt ? ` → ${fmtTime(s.endedAt)}` : '')));
     if (!r.optOuts.length) b.appendChild(emptyRow(2));
-    for (const o of r.optOuts) b.appendChild(h('tr', null, h('td', null, o.phone), h('td', null, fmtTime(o.at))));
+    for (const o of r.optOuts) b.appendChild(h('tr', null, h('td', null, phoneText(o.phone)), h('td', null, fmtTime(o.at))));
   }).catch((e) => toast(e.message, true));
   root.append(h('div', { class: 'grid2' },
     h('div', { class: 'card' }, h('h2', null, bi('订阅', 'Subscriptions')), h('table', null, h('thead', null, h('tr', null, ['号码', '申报件', '渠道', '时间'].map((x) => h('th', null, x)))), a)),
