@@ -13,11 +13,12 @@ import { PgAuditRepo } from './repos/audit.js';
 import { PgAdminQueries, PgStaffRepo } from './repos/staff.js';
 import { PgCallRepo } from './repos/calls.js';
 import { PgSmsRepo } from './repos/sms.js';
+import { PgRetentionRepo } from './repos/retention.js';
 
 export { createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
-export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo };
+export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo };
 
 /** The repositories bound to one Queryable: the pool, or a transaction's client. */
 export class PgRepos {
@@ -30,6 +31,7 @@ export class PgRepos {
   readonly adminQueries: PgAdminQueries;
   readonly calls: PgCallRepo;
   readonly sms: PgSmsRepo;
+  readonly retention: PgRetentionRepo;
   constructor(q: Pool | PoolClient) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
@@ -40,6 +42,7 @@ export class PgRepos {
     this.adminQueries = new PgAdminQueries(q);
     this.calls = new PgCallRepo(q);
     this.sms = new PgSmsRepo(q);
+    this.retention = new PgRetentionRepo(q);
   }
 }
 

@@ -364,6 +364,28 @@ CREATE TABLE sms_concat_refs (
 );
 `;
 
+/**
+ * Hardening (see ../migrations/009_hardening.ts): login lock-outs per (user name, client address) — the
+ * SQLite primary key (username COLLATE NOCASE, address) is a unique index on (lower(username), address)
+ * — and voided department steps. staff_login_failures goes, as on SQLite (its counts are not carried over).
+ */
+const hardening = `
+CREATE TABLE staff_login_pairs (
+  username        text NOT NULL,
+  address         text NOT NULL,
+  failures        integer NOT NULL,
+  last_failure_at text COLLATE "C" NOT NULL,
+  locked_until    text COLLATE "C"
+);
+CREATE UNIQUE INDEX staff_login_pairs_pkey ON staff_login_pairs(lower(username), address);
+CREATE INDEX staff_login_pairs_locked ON staff_login_pairs(locked_until) WHERE locked_until IS NOT NULL;
+DROP TABLE staff_login_failures;
+
+ALTER TABLE declaration_events ADD COLUMN voided_at text COLLATE "C";
+ALTER TABLE declaration_events ADD COLUMN voided_by text;
+ALTER TABLE declaration_events ADD COLUMN void_reason text;
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -400,4 +422,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 6, name: 'voice_owner', sql: voiceOwner },
   { version: 7, name: 'canonical_phones', sql: '', run: async (c) => { await canonicalPhonesPg(c); } },
   { version: 8, name: 'sms_outbound', sql: smsOutbound },
+  { version: 9, name: 'hardening', sql: hardening },
 ];

@@ -1,6 +1,7 @@
 /** Store contract, core tables: the same behaviour on SQLite and PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewDeclaration } from '../../../src/domain/ports.js';
+import type { FeedbackStatus } from '../../../src/domain/types.js';
 import { ENGINES, type Engine } from './engines.js';
 
 const T0 = '2026-01-05T01:00:00.000Z';
@@ -78,6 +79,24 @@ describe.each(ENGINES)('store contract on $name: core', ({ open, skip }) => {
       await expect(e.declarations.insertEvent({ ...base, eventId: 'ev-1', stepName: '受理', status: 'accepted', details: null, occurredAt: at(1), applied: true })).rejects.toThrow(/UNIQUE/i);
       expect((await e.declarations.events(d.id)).length).toBe(3);
       expect(await e.declarations.eventByEventId(dept, 'missing')).toBeUndefined();
+      expect(e1).toMatchObject({ voidedAt: null, voidReason: null });
+    });
+
+    it('declaration events: a voided step stays in the timeline, no longer applied; applied re-set for the others', async () => {
+      const d = await e.declarations.insert(decl(dept, 'Q2000002'));
+      const base = { declarationId: d.id, departmentId: dept, handlerName: null, handlerTitle: null, opinion: null, details: null, receivedAt: at(30) };
+      const e1 = await e.declarations.insertEvent({ ...base, eventId: 'v-1', stepName: '受理', status: 'accepted', occurredAt: at(1), applied: true });
+      const e2 = await e.declarations.insertEvent({ ...base, eventId: 'v-2', stepName: '办结', status: 'approved', occurredAt: at(2), applied: true });
+      expect(await e.declarations.voidEvent(e2.id, at(40), 'dept:SCJG', '误操作')).toBe(true);
+      expect(await e.declarations.voidEvent(e2.id, at(41), 'dept:SCJG', 'again')).toBe(false); // already voided: kept as it was
+      expect(await e.declarations.eventByEventId(dept, 'v-2')).toMatchObject({ applied: false, voidedAt: at(40), voidReason: '误操作' });
+      expect((await e.sql('SELECT voided_by FROM declaration_events WHERE id = ?', [e2.id]))[0].voided_by).toBe('dept:SCJG');
+      expect((await e.declarations.events(d.id)).map((x) => [x.eventId, x.applied, x.voidedAt])).toEqual([['v-1', true, null], ['v-2', false, at(40)]]);
+      expect((await e.declarations.lastAppliedEvent(d.id))!.eventId).toBe('v-1');
+      await e.declarations.setEventApplied(e1.id, false);
+      expect(await e.declarations.lastAppliedEvent(d.id)).toBeUndefined();
+      await e.declarations.setEventApplied(e1.id, true);
+      expect((await e.declarations.eventByEventId(dept, 'v-1'))!.applied).toBe(true);
     });
 
     it('feedback: ref counter per day, insert/update, timeline, filters, survey lookup, SMS parts', async () => {
@@ -146,6 +165,48 @@ describe.each(ENGINES)('store contract on $name: core', ({ open, skip }) => {
       expect(await e.subscriptions.optOuts()).toEqual([{ phone: '13600136000', at: at(8) }]);
       await e.subscriptions.clearOptOut('13600136000');
       expect(await e.subscriptions.isOptedOut('13600136000')).toBe(false);
+    });
+
+    it('retention: recordings and inbound SMS of finished items past the bound; open items keep everything', async () => {
+      const rec = async (ref: string, status: FeedbackStatus, updated: string) => {
+        const f = await e.feedback.insert({ kind: 'complaint', channel: 'voice', phone: '13700137100', text: null, recordingPath: `/r/${ref}.wav`, recordingDuration: 3 }, ref, T0);
+        await e.feedback.update(f.id, { status }, updated);
+        return f.id;
+      };
+      const done = await rec('RT-1', 'closed', at(10));
+      const open = await rec('RT-2', 'assigned', at(10));
+      await rec('RT-3', 'answered', at(100)); // finished after the bound: kept
+      const done2 = await rec('RT-4', 'answered', at(11));
+      expect(await e.retention.expiredRecordings(at(50))).toEqual([{ id: done, path: '/r/RT-1.wav' }, { id: done2, path: '/r/RT-4.wav' }]);
+      expect(await e.retention.expiredRecordings(at(50), 1)).toEqual([{ id: done, path: '/r/RT-1.wav' }]);
+      await e.retention.recordingPurged(done, at(60));
+      expect((await e.feedback.byId(done))!.recordingPath).toBeNull();
+      expect((await e.feedback.timeline(done)).at(-1)).toEqual({ action: 'retention', actor: 'system', detail: '录音已按保存期限删除 recording deleted (retention period)', at: at(60) });
+      expect((await e.retention.expiredRecordings(at(50))).map((r) => r.id)).toEqual([done2]);
+      // inbound: processed and (no feedback, or finished feedback) and old enough
+      const inbound = async (feedbackId: number | null, status: 'processed' | 'ignored' | null, received: string) => {
+        const id = await e.sms.insertInbound('13700137101', '96365', 'x', 1, true, null, received);
+        if (status) await e.sms.inboundDone(id, status, null, null, feedbackId, received);
+        await e.sms.insertPart({ source: '13700137101', dest: '96365', dataCoding: 0, esmClass: 0, udh: null, body: Buffer.from('x'), concatRef: null, concatTotal: null,
+          concatSeq: null, refBits: null, fingerprint: `rt${id}`, linkSession: 1, linkId: 'l', state: 'consumed', dupOf: null, inboundId: id, receivedAt: received });
+        return id;
+      };
+      const gone1 = await inbound(null, 'ignored', at(1));
+      const gone2 = await inbound(done2, 'processed', at(2));
+      const keepOpen = await inbound(open, 'processed', at(3));
+      const keepPending = await inbound(null, null, at(4));
+      const keepNew = await inbound(null, 'processed', at(70));
+      await e.sms.insertPart({ source: '13700137102', dest: '96365', dataCoding: 0, esmClass: 0, udh: null, body: Buffer.from('y'), concatRef: 1, concatTotal: 2,
+        concatSeq: 1, refBits: 8, fingerprint: 'rt-orphan', linkSession: 1, linkId: 'l', state: 'open', dupOf: null, inboundId: null, receivedAt: at(5) });
+      const before = (await e.sql('SELECT COUNT(*) AS n FROM sms_inbound'))[0].n;
+      expect(await e.retention.purgeInbound(at(50))).toBe(2);
+      const left = (await e.sql('SELECT id FROM sms_inbound')).map((r) => r.id);
+      expect(left).not.toContain(gone1);
+      expect(left).not.toContain(gone2);
+      expect(left).toEqual(expect.arrayContaining([keepOpen, keepPending, keepNew]));
+      expect(Number(before) - left.length).toBe(2);
+      expect((await e.sql(`SELECT fingerprint FROM sms_mo_parts WHERE fingerprint LIKE 'rt%' ORDER BY fingerprint`)).map((r) => r.fingerprint).sort())
+        .toEqual([`rt${keepNew}`, `rt${keepOpen}`, `rt${keepPending}`].sort()); // parts of purged messages and the old orphan are gone
     });
 
     it('audit: hash chain append, list, verify detects a changed or removed entry', async () => {

@@ -15,6 +15,7 @@ import type { SqliteDeclarationRepo } from '../../../src/store/repos/declaration
 import type { SqliteFeedbackRepo } from '../../../src/store/repos/feedback.js';
 import type { SqliteSubscriptionRepo } from '../../../src/store/repos/subscriptions.js';
 import type { SqliteAuditRepo } from '../../../src/store/repos/audit.js';
+import { SqliteRetentionRepo } from '../../../src/store/repos/retention.js';
 import { PgSmsRepo, PgStore } from '../../../src/store/pg/index.js';
 import { tempDir } from '../../helpers/context.js';
 import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
@@ -29,6 +30,7 @@ export interface Repos {
   adminQueries: AsyncOf<SqliteAdminQueries>;
   calls: AsyncOf<SqliteCallRepo>;
   sms: AsyncOf<SqliteSmsRepo>;
+  retention: AsyncOf<SqliteRetentionRepo>;
 }
 
 export interface Engine extends Repos {
@@ -53,7 +55,7 @@ async function sqlite(): Promise<Engine> {
     onRefWrap(fn) { sms.onRefWrap = fn; },
     departments: asyncify(store.departments), declarations: asyncify(store.declarations), feedback: asyncify(store.feedback),
     subscriptions: asyncify(store.subscriptions), audit: asyncify(store.audit), staff: asyncify(new SqliteStaffRepo(db)),
-    adminQueries: asyncify(new SqliteAdminQueries(db)), calls: asyncify(new SqliteCallRepo(db)), sms: asyncify(sms),
+    adminQueries: asyncify(new SqliteAdminQueries(db)), calls: asyncify(new SqliteCallRepo(db)), sms: asyncify(sms), retention: asyncify(new SqliteRetentionRepo(db)),
     async sql(text, params = []) {
       const st = db.prepare(text);
       return st.reader ? st.all(...params) : (st.run(...params), []);
@@ -70,7 +72,7 @@ async function postgres(): Promise<Engine> {
     freshSms: () => new PgSmsRepo(store.pool),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention,
     async sql(text, params = []) {
       let i = 0;
       return (await store.pool.query(text.replace(/\?/g, () => `$${++i}`), params)).rows;

@@ -51,13 +51,28 @@ describe.each(ENGINES)('store contract on $name: staff and calls', ({ open, skip
       await e.staff.deleteSession('nope');
     });
 
-    it('login failures: counter and lock-out upsert, case-insensitive, clear', async () => {
-      expect(await e.staff.failures('zhang')).toBeUndefined();
-      await e.staff.setFailures('Zhang', 1, T0, null);
-      await e.staff.setFailures('zhang', 5, at(1), at(16));
-      expect(await e.staff.failures('ZHANG')).toEqual({ username: 'Zhang', failures: 5, lastFailureAt: at(1), lockedUntil: at(16) });
-      await e.staff.clearFailures('zHANG');
-      expect(await e.staff.failures('zhang')).toBeUndefined();
+    it('login failures per (user name, address): upsert, case-insensitive name, clear one, locked users, unlock all, purge', async () => {
+      expect(await e.staff.failures('zhang', '10.0.0.1')).toBeUndefined();
+      await e.staff.setFailures('Zhang', '10.0.0.1', 1, T0, null);
+      await e.staff.setFailures('zhang', '10.0.0.1', 5, at(1), at(16));
+      expect(await e.staff.failures('ZHANG', '10.0.0.1')).toEqual({ username: 'Zhang', address: '10.0.0.1', failures: 5, lastFailureAt: at(1), lockedUntil: at(16) });
+      expect(await e.staff.failures('zhang', '10.0.0.2')).toBeUndefined(); // another address: its own count
+      await e.staff.setFailures('zhang', '10.0.0.2', 5, at(2), at(20));
+      await e.staff.setFailures('zhang', '::1', 2, at(3), null);
+      await e.staff.setFailures('Li', '10.0.0.1', 5, at(2), at(10));
+      expect([...(await e.staff.lockedUsers(at(12))).entries()]).toEqual([['zhang', { addresses: 2, until: at(20) }]]);
+      expect([...(await e.staff.lockedUsers(at(5))).entries()].sort()).toEqual([['li', { addresses: 1, until: at(10) }], ['zhang', { addresses: 2, until: at(20) }]]);
+      await e.staff.clearFailures('zHANG', '10.0.0.1');
+      expect(await e.staff.failures('zhang', '10.0.0.1')).toBeUndefined();
+      expect(await e.staff.failures('zhang', '10.0.0.2')).toMatchObject({ failures: 5 });
+      expect(await e.staff.clearAllFailures('ZHANG')).toEqual(['10.0.0.2', '::1']);
+      expect(await e.staff.clearAllFailures('zhang')).toEqual([]);
+      expect(await e.staff.lockedUsers(at(5))).toEqual(new Map([['li', { addresses: 1, until: at(10) }]]));
+      // purge: runs that ended (last failure and lock both before the bound) are forgotten
+      await e.staff.setFailures('wu', '10.0.0.3', 1, at(1), null);
+      expect(await e.staff.purgeFailures(at(5))).toBe(1); // wu; li is still locked until at(10)
+      expect(await e.staff.purgeFailures(at(11))).toBe(1);
+      expect(await e.staff.failures('li', '10.0.0.1')).toBeUndefined();
     });
 
     it('supervision queries: per-department counts, median hours to answer, waiting badge', async () => {

@@ -4,7 +4,7 @@ import type { DeclarationRepo, NewDeclaration, NewDeclarationEvent } from '../..
 import type { Declaration, DeclarationEvent } from '../../../domain/types.js';
 import { toDeclaration, toDeclarationEvent } from '../../rows.js';
 import type { Queryable } from '../pool.js';
-import { partialUpdate, row, rows, UniqueViolationError } from './util.js';
+import { changes, partialUpdate, row, rows, UniqueViolationError } from './util.js';
 
 const SELECT = `SELECT d.*, p.code AS dept_code, p.name AS dept_name FROM declarations d JOIN departments p ON p.id = d.department_id`;
 
@@ -56,9 +56,14 @@ export class PgDeclarationRepo implements AsyncOf<SqliteDeclarationRepo> {
     return {
       id: r.id, declarationId: e.declarationId, eventId: e.eventId, stepName: e.stepName, status: e.status,
       handlerName: e.handlerName, handlerTitle: e.handlerTitle, opinion: e.opinion, details: e.details ?? null,
-      occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied,
+      occurredAt: e.occurredAt, receivedAt: e.receivedAt, applied: e.applied, voidedAt: null, voidReason: null,
     };
   }
+  /** Mark a step voided (and not applied); false when it already was. */
+  async voidEvent(id: number, at: string, by: string, reason: string): Promise<boolean> {
+    return (await changes(this.q, 'UPDATE declaration_events SET voided_at = $1, voided_by = $2, void_reason = $3, applied = 0 WHERE id = $4 AND voided_at IS NULL', [at, by, reason, id])) > 0;
+  }
+  async setEventApplied(id: number, applied: boolean): Promise<void> { await this.q.query('UPDATE declaration_events SET applied = $1 WHERE id = $2', [applied ? 1 : 0, id]); }
   async lastAppliedEvent(declarationId: number): Promise<DeclarationEvent | undefined> {
     const r = await row(this.q, 'SELECT * FROM declaration_events WHERE declaration_id = $1 AND applied = 1 ORDER BY occurred_at DESC, id DESC LIMIT 1', [declarationId]);
     return r ? toDeclarationEvent(r) : undefined;

@@ -52,15 +52,36 @@ export class PgStaffRepo implements AsyncOf<SqliteStaffRepo> {
   async deleteSession(idHash: string): Promise<void> { await this.q.query('DELETE FROM staff_sessions WHERE id_hash = $1', [idHash]); }
   async purgeSessions(now: string): Promise<number> { return changes(this.q, 'DELETE FROM staff_sessions WHERE expires_at <= $1', [now]); }
 
-  async failures(username: string): Promise<LoginFailures | undefined> {
-    return row<LoginFailures>(this.q, `SELECT username, failures, last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil" FROM staff_login_failures WHERE lower(username) = lower($1)`, [username]);
+  // Login failures per (user name without case, client address): staff_login_pairs (migration 9).
+  async failures(username: string, address: string): Promise<LoginFailures | undefined> {
+    return row<LoginFailures>(this.q, `SELECT username, address, failures, last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"
+      FROM staff_login_pairs WHERE lower(username) = lower($1) AND address = $2`, [username, address]);
   }
-  async setFailures(username: string, failures: number, at: string, lockedUntil: string | null): Promise<void> {
-    await this.q.query(`INSERT INTO staff_login_failures (username, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4)
-      ON CONFLICT ((lower(username))) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
-    [username, failures, at, lockedUntil]);
+  async setFailures(username: string, address: string, failures: number, at: string, lockedUntil: string | null): Promise<void> {
+    await this.q.query(`INSERT INTO staff_login_pairs (username, address, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT ((lower(username)), address) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until`,
+    [username, address, failures, at, lockedUntil]);
   }
-  async clearFailures(username: string): Promise<void> { await this.q.query('DELETE FROM staff_login_failures WHERE lower(username) = lower($1)', [username]); }
+  async clearFailures(username: string, address: string): Promise<void> {
+    await this.q.query('DELETE FROM staff_login_pairs WHERE lower(username) = lower($1) AND address = $2', [username, address]);
+  }
+  /** Lift every lock-out of a user name (admin unlock); returns the addresses that had failures. */
+  async clearAllFailures(username: string): Promise<string[]> {
+    // in address order, as SQLite reads them through its primary key
+    return (await rows<{ address: string }>(this.q, `WITH d AS (DELETE FROM staff_login_pairs WHERE lower(username) = lower($1) RETURNING address)
+      SELECT address FROM d ORDER BY address COLLATE "C"`, [username])).map((r) => r.address);
+  }
+  /** User name (lower case) → number of locked addresses and the latest lock end, for locks still running at `now`. */
+  async lockedUsers(now: string): Promise<Map<string, { addresses: number; until: string }>> {
+    const m = new Map<string, { addresses: number; until: string }>();
+    for (const r of await rows<{ username: string; n: number; until: string }>(this.q, `SELECT lower(username) AS username, COUNT(*) AS n, MAX(locked_until) AS until
+      FROM staff_login_pairs WHERE locked_until > $1 GROUP BY lower(username)`, [now])) m.set(r.username, { addresses: r.n, until: r.until });
+    return m;
+  }
+  /** Forget failure runs that ended before `before` (they would start over anyway). */
+  async purgeFailures(before: string): Promise<number> {
+    return changes(this.q, 'DELETE FROM staff_login_pairs WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $1)', [before]);
+  }
 }
 
 export class PgAdminQueries implements AsyncOf<SqliteAdminQueries> {
