@@ -69,6 +69,12 @@ describe('voice channel over the ARI simulator', () => {
     expect(ok.headers.get('content-type')).toBe('audio/wav');
     expect(ok.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
     expect(Buffer.from(await ok.arrayBuffer()).toString('latin1', 0, 4)).toBe('RIFF');
+    // Content-addressed: the hash is the ETag; a revalidation (as res_http_media_cache makes) gets a 304.
+    const etag = ok.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const again = await fetch(url, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect((await fetch(url, { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
     const [, hash, exp, sig] = /\/media\/tts\/([0-9a-f]{64})\/(\d+)\/([0-9a-f]{64})\.wav$/.exec(url)!;
     const base = t.server.url;
     // An expired URL signed with this install's own key.

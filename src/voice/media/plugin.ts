@@ -45,9 +45,18 @@ export function mediaPlugin(o: MediaPluginOptions): HttpPlugin {
       const left = Math.max(0, Math.floor(Number(exp) - Date.now() / 1000));
       reply
         .header('content-type', 'audio/wav')
-        .header('content-length', String(st.size))
         .header('cache-control', kind === 'call' ? 'no-store' : `private, max-age=${left}`)
         .header('last-modified', st.mtime.toUTCString());
+      if (kind === 'tts') {
+        // Shared prompts are content-addressed (the file name is the hash of what is rendered), so the
+        // hash is a strong validator: Asterisk's res_http_media_cache revalidates with If-None-Match and
+        // a 304 saves sending the audio again.
+        const etag = `"${hash}"`;
+        reply.header('etag', etag);
+        const inm = req.headers['if-none-match'];
+        if (inm && String(inm).split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.status(304).send();
+      }
+      reply.header('content-length', String(st.size));
       if (req.method === 'HEAD') return reply.send();
       return reply.send(createReadStream(path));
     };
