@@ -146,20 +146,26 @@ describe('one owner of the Stasis app', () => {
   });
 });
 
+/** `node bin/hotline.js start` on a fresh data dir, as an operator would run it; its log and exit code. */
+function startHotlineBin() {
+  const dir = tempDir();
+  const env = {
+    ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_VOICE_TTS: 'none',
+    HOTLINE_ARI_URL: '', HOTLINE_SMPP_HOST: '',
+  };
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hotline.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const out = { dir, child, log: '', exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
+  child.stdout!.on('data', (d: Buffer) => { out.log += d; });
+  child.stderr!.on('data', (d: Buffer) => { out.log += d; });
+  return out;
+}
+
 describe('process hygiene', () => {
   it('`node bin/hotline.js start` is the server itself (no child) and SIGTERM shuts it down in order, lock released', async () => {
-    const dir = tempDir();
-    const env = {
-      ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_VOICE_TTS: 'none',
-      HOTLINE_ARI_URL: '', HOTLINE_SMPP_HOST: '',
-    };
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hotline.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
-    let log = '';
-    child.stdout!.on('data', (d: Buffer) => { log += d; });
-    child.stderr!.on('data', (d: Buffer) => { log += d; });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await until(() => /listening on http:\/\/\S+/.test(log) && /ARI 已连接|ARI connected/.test(log), 60_000, `the server is up (log so far: ${log.slice(-400)})`);
+    const run = startHotlineBin();
+    const { dir, child, exited } = run;
+    await until(() => /listening on http:\/\/\S+/.test(run.log) && /ARI 已连接|ARI connected/.test(run.log), 60_000, `the server is up (log so far: ${run.log.slice(-400)})`);
     // The lock is held by the spawned process itself: there is no wrapper process in between.
     const holder = JSON.parse(readFileSync(join(dir, 'server.pid'), 'utf8')) as { pid: number; port: number };
     expect(holder.pid).toBe(child.pid);
@@ -169,29 +175,20 @@ describe('process hygiene', () => {
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(log).toMatch(/SIGTERM: 正在停止 \/ shutting down/);
-    expect(log).toMatch(/已停止 \/ stopped: HTTP closed, calls ended, SMPP unbound, ARI left, store closed, data directory unlocked/);
+    expect(run.log).toMatch(/SIGTERM: 正在停止 \/ shutting down/);
+    expect(run.log).toMatch(/已停止 \/ stopped: HTTP closed, calls ended, SMPP unbound, ARI left, store closed, data directory unlocked/);
     expect(existsSync(`/proc/${child.pid}`)).toBe(false);
     expect(existsSync(join(dir, 'server.pid'))).toBe(false);
     InstanceLock.acquire(dir, 'probe').release(); // the data directory is free
   }, 90_000);
 
   it('SIGTERM during start-up is held: the server finishes starting, then stops in order (exit 0, lock released)', async () => {
-    const dir = tempDir();
-    const env = {
-      ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_ADMIN_DEMO: 'off', HOTLINE_VOICE_TTS: 'none',
-      HOTLINE_ARI_URL: '', HOTLINE_SMPP_HOST: '',
-    };
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hotline.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
-    let log = '';
-    child.stdout!.on('data', (d: Buffer) => { log += d; });
-    child.stderr!.on('data', (d: Buffer) => { log += d; });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await until(() => log.length > 0, 60_000, 'the first log line of start-up');
+    const run = startHotlineBin();
+    const { dir, child, exited } = run;
+    await until(() => run.log.length > 0, 60_000, 'the first log line of start-up');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(log).toMatch(/已停止 \/ stopped/);
+    expect(run.log).toMatch(/已停止 \/ stopped/);
     expect(existsSync(join(dir, 'server.pid'))).toBe(false);
   }, 90_000);
 });
