@@ -54,6 +54,21 @@ describe.skipIf(!pgTestUrl)(`PostgreSQL store${pgTestUrl ? '' : ` (skipped: ${pg
     } finally { await a.end(); await b.end(); }
   });
 
+  it('an idle connection the server ends (restart, terminate) is reported, not a crash; the next query reconnects', async () => {
+    const url = await freshDb();
+    const errors: Error[] = [];
+    const pool = createPool(url, { onError: (e) => errors.push(e) });
+    const admin = createPool(url, { applicationName: 'hotline-test-admin' });
+    try {
+      expect((await pool.query('SELECT 1 AS one')).rows[0].one).toBe(1); // one idle client now
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hotline96365' AND datname = current_database()`);
+      const end = Date.now() + 10_000;
+      while (errors.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(errors[0]?.message).toMatch(/terminat/);
+      expect((await pool.query('SELECT 2 AS two')).rows[0].two).toBe(2);
+    } finally { await pool.end(); await admin.end(); }
+  });
+
   it('a database newer than the code is refused with the same error as SQLite', async () => {
     const url = await freshDb();
     const pool = createPool(url);

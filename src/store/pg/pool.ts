@@ -19,8 +19,16 @@ const types = {
 
 export function isPostgresUrl(url: string): boolean { return /^postgres(ql)?:\/\//i.test(url); }
 
-export function createPool(url: string, opts: { max?: number; applicationName?: string } = {}): Pool {
-  return new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'hotline96365', types: types as never });
+/**
+ * A pool. An idle client whose connection the server ends (a PostgreSQL restart, `pg_terminate_backend`,
+ * a dropped database) is reported as an 'error' event on the pool, which crashes the process when nobody
+ * listens (node-postgres README): it goes to `onError`, the pool drops that client, and the next query
+ * gets a fresh connection (or a clear error).
+ */
+export function createPool(url: string, opts: { max?: number; applicationName?: string; onError?: (e: Error) => void } = {}): Pool {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'hotline96365', types: types as never });
+  pool.on('error', (e) => { opts.onError?.(e); });
+  return pool;
 }
 
 const depth = new WeakMap<object, number>();
