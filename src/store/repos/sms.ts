@@ -60,18 +60,19 @@ export interface MoPartRow {
 
 export type NewMoPart = Omit<MoPartRow, 'id' | 'ackConfirmedAt'>;
 
-const toOutbox = (r: any): OutboxRow => ({
+/** Row → object mappers, shared with the PostgreSQL twin (both engines store the same values). */
+export const toOutbox = (r: any): OutboxRow => ({
   id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
   encoding: r.encoding, dataCoding: r.data_coding, refNum: r.ref_num, refBits: r.ref_bits === 16 ? 16 : 8, fairRound: r.fair_round, segments: r.segments, attempts: r.attempts, unknownOutcomes: r.unknown_outcomes,
   nextAttemptAt: r.next_attempt_at, expiresAt: r.expires_at, lastError: r.last_error, feedbackId: r.feedback_id, inboundId: r.inbound_id,
   createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, submittedAt: r.submitted_at, doneAt: r.done_at,
 });
-const toSegment = (r: any): SegmentRow => ({ id: r.id, outboxId: r.outbox_id, seq: r.seq, status: r.status, messageId: r.message_id, messageIdRaw: r.message_id_raw, errorCode: r.error_code, submits: r.submits });
-const toInbound = (r: any): InboundRow => ({
+export const toSegment = (r: any): SegmentRow => ({ id: r.id, outboxId: r.outbox_id, seq: r.seq, status: r.status, messageId: r.message_id, messageIdRaw: r.message_id_raw, errorCode: r.error_code, submits: r.submits });
+export const toInbound = (r: any): InboundRow => ({
   id: r.id, phone: r.phone, dest: r.dest, text: r.text, parts: r.parts, partsExpected: r.parts_expected ?? null, complete: !!r.complete, warnings: r.warnings, status: r.status,
   command: r.command, outcome: r.outcome, feedbackId: r.feedback_id, receivedAt: r.received_at, processedAt: r.processed_at,
 });
-const toPart = (r: any): MoPartRow => ({
+export const toPart = (r: any): MoPartRow => ({
   id: r.id, source: r.source, dest: r.dest, dataCoding: r.data_coding, esmClass: r.esm_class, udh: r.udh, body: r.body, concatRef: r.concat_ref,
   concatTotal: r.concat_total, concatSeq: r.concat_seq, refBits: r.ref_bits, fingerprint: r.fingerprint, linkSession: r.link_session,
   linkId: r.link_id ?? null, state: r.state, dupOf: r.dup_of ?? null, ackConfirmedAt: r.ack_confirmed_at ?? null,
