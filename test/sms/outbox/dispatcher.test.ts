@@ -57,6 +57,27 @@ async function drig(o: { sim?: SmscSimulatorOptions; link?: Partial<SmppLinkConf
 
 const LONG = '您好，您反映的小区路灯问题已转市政管理处办理，工作人员将在三个工作日内到现场核查并维修，办理结果将短信告知您，感谢您对城市管理工作的支持。'.repeat(2);
 
+/** A link the test answers by hand (it decides in which turn an answer arrives). */
+class HandAnsweredLink extends EventEmitter {
+  state = 'bound';
+  calls: Array<{ p: SubmitParams; resolve: (o: SubmitOutcome) => void }> = [];
+  submit(p: SubmitParams): Promise<SubmitOutcome> { return new Promise((resolve) => this.calls.push({ p, resolve })); }
+}
+
+/** One reply queued and submitted (window 10) on a HandAnsweredLink; the answer is the test's to give. */
+async function oneReplyOnFakeLink(phone: string) {
+  const store = Store.open(join(tempDir(), 'hotline.db'));
+  const repo = new SqliteSmsRepo(store.db);
+  const outbox = new Outbox(repo, OUTBOX);
+  const link = new HandAnsweredLink();
+  const d = new Dispatcher(repo, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger });
+  open.push(async () => { await d.stop(); store.close(); });
+  const { id } = outbox.queue({ phone, text: '回复', reason: 'reply' });
+  d.start();
+  await until(() => link.calls.length === 1, 2000, 'submit');
+  return { repo, d, link, id };
+}
+
 describe('dispatcher against a slow SMSC (answers after the response timeout on a live link)', () => {
   it('each segment is written once and the late answers are kept: the handset gets the message once, no unknown outcome', async () => {
     // 12 s answers with a 10 s timeout, scaled: 450 ms answers, 300 ms timeout.
@@ -108,21 +129,8 @@ describe('dispatcher right after a bind', () => {
 
   it('a submit_sm_resp is committed in the event-loop turn it arrives in (no later turn, no timer)', async () => {
     // A fake link: the test decides when the answer "arrives" (inside one macrotask).
-    class FakeLink extends EventEmitter {
-      state = 'bound';
-      calls: Array<{ p: SubmitParams; resolve: (o: SubmitOutcome) => void }> = [];
-      submit(p: SubmitParams): Promise<SubmitOutcome> { return new Promise((resolve) => this.calls.push({ p, resolve })); }
-    }
-    const store = Store.open(join(tempDir(), 'hotline.db'));
-    const repo = new SqliteSmsRepo(store.db);
-    const outbox = new Outbox(repo, OUTBOX);
-    const link = new FakeLink();
     // window 10, one message: nothing else (no claim of a next message) flushes the batch meanwhile.
-    const d = new Dispatcher(repo, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger });
-    open.push(async () => { await d.stop(); store.close(); });
-    const { id } = outbox.queue({ phone: '13900000003', text: '回复', reason: 'reply' });
-    d.start();
-    await until(() => link.calls.length === 1, 2000, 'submit');
+    const { repo, link, id } = await oneReplyOnFakeLink('13900000003');
     const seen = await new Promise<string | null>((resolve) => {
       setTimeout(() => {
         // Anything the event loop runs after this turn (an immediate, a timer) must already see the id.
@@ -136,20 +144,7 @@ describe('dispatcher right after a bind', () => {
 
 describe('answers and their receipts', () => {
   it('a submit_sm_resp and its receipt read in one turn share one commit, receipt after the answer (matched, not kept as unmatched)', async () => {
-    class FakeLink extends EventEmitter {
-      state = 'bound';
-      calls: Array<{ p: SubmitParams; resolve: (o: SubmitOutcome) => void }> = [];
-      submit(p: SubmitParams): Promise<SubmitOutcome> { return new Promise((resolve) => this.calls.push({ p, resolve })); }
-    }
-    const store = Store.open(join(tempDir(), 'hotline.db'));
-    const repo = new SqliteSmsRepo(store.db);
-    const outbox = new Outbox(repo, OUTBOX);
-    const link = new FakeLink();
-    const d = new Dispatcher(repo, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger });
-    open.push(async () => { await d.stop(); store.close(); });
-    const { id } = outbox.queue({ phone: '13900000004', text: '回复', reason: 'reply' });
-    d.start();
-    await until(() => link.calls.length === 1, 2000, 'submit');
+    const { repo, d, link, id } = await oneReplyOnFakeLink('13900000004');
     const receipt = parseReceipt({ shortMessage: 'id:C3D4 sub:001 dlvrd:001 submit date:2612020101 done date:2612020101 stat:DELIVRD err:000 text:x' })!;
     let acked = false;
     await new Promise<void>((resolve) => {
