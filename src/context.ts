@@ -1,6 +1,6 @@
 /** What every adapter and plugin receives: config, store, bus, domain services, metrics, health, logger. */
 import type { Config } from './config/index.js';
-import type { Store } from './store/index.js';
+import type { DataStore } from './store/ports.js';
 import type { EventBus } from './domain/events.js';
 import type { DeclarationService } from './domain/declarations.js';
 import type { FeedbackService, SubscriptionService } from './domain/feedback.js';
@@ -30,7 +30,7 @@ export class HealthRegistry {
 
 export interface AppContext {
   config: Config;
-  store: Store;
+  store: DataStore;
   bus: EventBus;
   calendar: WorkingCalendar;
   declarations: DeclarationService;

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config/index.js';
 import { HealthRegistry, type AppContext } from './context.js';
 import { Store } from './store/index.js';
+import type { DataStore } from './store/ports.js';
+import { isPostgresUrl, PgStore } from './store/pg/index.js';
 import { EventBus } from './domain/events.js';
 import { WorkingCalendar, type CalendarData } from './domain/calendar.js';
 import { DeclarationService } from './domain/declarations.js';
@@ -27,11 +29,21 @@ export function loadCalendar(config: Config): WorkingCalendar {
   return new WorkingCalendar({ holidays: [], workdays: [] });
 }
 
-export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: Store; instance?: string } = {}): AppContext {
+/** The store the config names: PostgreSQL for a postgres:// data.url (migrated by prepare()), else the SQLite file in the data dir. */
+export function openStore(config: Config, log?: Logger): DataStore {
+  if (config.data.url && isPostgresUrl(config.data.url)) {
+    return PgStore.connect(config.data.url, { max: config.data.pool_size, onError: (e) => log?.warn('a PostgreSQL connection was lost; the pool reconnects', { error: e.message }) });
+  }
+  return Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
+}
+
+export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: DataStore; instance?: string } = {}): AppContext {
   const log = opts.log ?? createLogger(config.log.level as never);
   const now = opts.now ?? (() => new Date());
-  const store = opts.store ?? Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
+  const store = opts.store ?? openStore(config, log);
   const bus = new EventBus();
+  // Ordinary listeners (the live panel, other instances) hear of a change once it committed.
+  bus.deferWith((fn) => store.afterCommit(fn));
   // A storage error in a listener (e.g. the push rows of a status event) is not swallowed: it fails the
   // emitter's transaction, so a step is never stored without its pushes.
   bus.rethrowIf(isStorageFull);
@@ -49,10 +61,10 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   const subscriptions = new SubscriptionService({ subscriptions: store.subscriptions, tx: store, bus, now });
   const metrics = new Metrics();
   const health = new HealthRegistry();
-  health.register('store', () => ({ ok: store.healthy(), state: store.healthy() ? 'ok' : 'error' }));
+  health.register('store', () => { const ok = store.healthySync(); return { ok, state: ok ? 'ok' : 'error', detail: { engine: store.engine } }; });
   const storage = new StorageHealth({
     log: log.child('storage'), dir: config.data.dir, minFreeMb: config.data.min_free_mb,
-    headroom: () => (store.db.open ? store.headroomBytes() : null),
+    headroom: () => (store.isOpen ? store.headroomBytes() : null),
   });
   storage.checkFree(); // warns at start when free space is low
   health.register('storage', () => storage.snapshot());

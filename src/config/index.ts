@@ -13,7 +13,8 @@ interface KeyDef { kind: Kind; def: string | number | boolean | null; doc: strin
 export const SCHEMA = {
   data: {
     dir: { kind: 'string', def: './data', doc: 'Data directory: SQLite file, recordings, TTS cache' },
-    url: { kind: 'string', def: '', secret: true, doc: 'Database: empty = the SQLite file in the data dir; postgres://user:pass@host/db = PostgreSQL (preview: `hotline migrate` only)' },
+    url: { kind: 'string', def: '', secret: true, doc: 'Database: empty = the SQLite file in the data dir; postgres://user:pass@host/db = PostgreSQL (two or more instances on one database)' },
+    pool_size: { kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL: connections in the pool of this instance' },
     synchronous: { kind: 'enum', def: 'NORMAL', values: ['NORMAL', 'FULL'], doc: 'SQLite synchronous: NORMAL survives kill -9; FULL also power loss' },
     checkpoint: { kind: 'enum', def: 'background', values: ['background', 'inline'], doc: 'WAL checkpoints in a worker thread, off the event loop (background), or SQLite\'s auto-checkpoint on commit (inline)' },
     calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },

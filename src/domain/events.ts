@@ -23,10 +23,40 @@ export interface DomainEvents {
 
 export type DomainEventName = keyof DomainEvents;
 
+export type TxListener<P> = (payload: P) => void | Promise<void>;
+
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private rethrow: (err: unknown) => boolean = () => false;
+  private readonly txListeners = new Map<DomainEventName, Array<TxListener<any>>>();
+  private afterCommit: (fn: () => void) => void = (fn) => fn();
   constructor() { this.emitter.setMaxListeners(100); }
+  /** Where emitTx defers the ordinary listeners to: the store's afterCommit (set once by the wiring). */
+  deferWith(afterCommit: (fn: () => void) => void): void { this.afterCommit = afterCommit; }
+  /**
+   * A listener that runs inside the emitter's transaction and may write (e.g. queue the SMS pushes of
+   * a step): awaited by emitTx, so its writes commit with the change, or neither does.
+   */
+  onTx<K extends DomainEventName>(name: K, fn: TxListener<DomainEvents[K]>): () => void {
+    const list = this.txListeners.get(name) ?? [];
+    list.push(fn);
+    this.txListeners.set(name, list);
+    return () => { const l = this.txListeners.get(name); if (l) l.splice(l.indexOf(fn) >>> 0, 1); };
+  }
+  /**
+   * Emit from inside a transaction: the transactional listeners run now (awaited, in order; a storage
+   * error fails the caller's transaction, other errors are reported), the ordinary ones (the live
+   * panel, other instances) once the transaction committed — never for a change that was rolled back.
+   */
+  async emitTx<K extends DomainEventName>(name: K, payload: DomainEvents[K]): Promise<void> {
+    for (const fn of [...(this.txListeners.get(name) ?? [])]) {
+      try { await fn(payload); } catch (err) {
+        if (this.rethrow(err)) throw err;
+        this.emitter.emit('listener-error', { name, err });
+      }
+    }
+    this.afterCommit(() => this.emit(name, payload));
+  }
   /**
    * Listener errors this predicate accepts are thrown back at the emitter instead of being reported
    * (a failed write must fail the emitter's transaction rather than leave it half done).

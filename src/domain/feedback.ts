@@ -32,102 +32,100 @@ export class FeedbackService {
   private readonly now: () => Date;
   constructor(private readonly d: FeedbackServiceDeps) { this.now = d.now ?? (() => new Date()); }
 
-  create(input: NewFeedback, actor = 'citizen'): Feedback {
+  async create(input: NewFeedback, actor = 'citizen'): Promise<Feedback> {
     const now = this.now();
     const p = localParts(now, this.d.timeZone);
     const day = `${String(p.year).slice(2)}${pad(p.month)}${pad(p.day)}`;
-    const f = this.d.tx.transaction(() => {
-      const ref = formatRef(day, this.d.feedback.nextRefSeq(day));
-      const created = this.d.feedback.insert({ ...input, text: citizenText(input.text), phone: input.phone ? normalisePhone(citizenText(input.phone)) : null }, ref, now.toISOString());
-      this.d.feedback.addTimeline(created.id, 'created', actor, `${input.channel}`, now.toISOString());
+    return this.d.tx.transaction(async () => {
+      const ref = formatRef(day, await this.d.feedback.nextRefSeq(day));
+      const created = await this.d.feedback.insert({ ...input, text: citizenText(input.text), phone: input.phone ? normalisePhone(citizenText(input.phone)) : null }, ref, now.toISOString());
+      await this.d.feedback.addTimeline(created.id, 'created', actor, `${input.channel}`, now.toISOString());
+      await this.d.bus.emitTx('feedback.created', { feedback: created });
       return created;
     });
-    this.d.bus.emit('feedback.created', { feedback: f });
-    return f;
   }
 
-  get(ref: string): Feedback {
-    const f = this.d.feedback.byRef(ref);
+  async get(ref: string): Promise<Feedback> {
+    const f = await this.d.feedback.byRef(ref);
     if (!f) throw notFound('feedback not found');
     return f;
   }
 
-  byId(id: number): Feedback | undefined { return this.d.feedback.byId(id); }
+  byId(id: number): Promise<Feedback | undefined> { return this.d.feedback.byId(id); }
 
   timeline(id: number) { return this.d.feedback.timeline(id); }
 
-  private change(f: Feedback, fields: Parameters<FeedbackRepo['update']>[1], action: string, actor: string, detail: string | null): Feedback {
+  private change(f: Feedback, fields: Parameters<FeedbackRepo['update']>[1], action: string, actor: string, detail: string | null): Promise<Feedback> {
     const nowIso = this.now().toISOString();
-    const updated = this.d.tx.transaction(() => {
-      const u = this.d.feedback.update(f.id, fields, nowIso);
-      this.d.feedback.addTimeline(f.id, action, actor, detail, nowIso);
+    return this.d.tx.transaction(async () => {
+      const u = await this.d.feedback.update(f.id, fields, nowIso);
+      await this.d.feedback.addTimeline(f.id, action, actor, detail, nowIso);
+      await this.d.bus.emitTx('feedback.updated', { feedback: u, action, actor });
       return u;
     });
-    this.d.bus.emit('feedback.updated', { feedback: updated, action, actor });
-    return updated;
   }
 
-  transcribe(id: number, transcript: string, actor: string): Feedback {
-    const f = this.must(id);
+  async transcribe(id: number, transcript: string, actor: string): Promise<Feedback> {
+    const f = await this.must(id);
     const status: FeedbackStatus = f.status === 'new' ? 'transcribed' : f.status;
     return this.change(f, { transcript, transcribedBy: actor, transcribedAt: this.now().toISOString(), status }, 'transcribed', actor, null);
   }
 
-  assign(id: number, departmentId: number, actor: string): Feedback {
-    const f = this.must(id);
+  async assign(id: number, departmentId: number, actor: string): Promise<Feedback> {
+    const f = await this.must(id);
     if (f.status === 'closed') throw conflict('feedback is closed');
     const status: FeedbackStatus = f.status === 'answered' ? 'answered' : 'assigned';
     return this.change(f, { departmentId, status }, 'assigned', actor, String(departmentId));
   }
 
   /** Record the answer; the channels deliver it (SMS to mobiles, a voice callback to landlines). */
-  answer(id: number, answer: string, actor: string): Feedback {
-    const f = this.must(id);
+  async answer(id: number, answer: string, actor: string): Promise<Feedback> {
+    const f = await this.must(id);
     if (f.status === 'closed') throw conflict('feedback is closed');
     if (!answer.trim()) throw invalid('answer is empty');
     const nowIso = this.now().toISOString();
     // One transaction with what the channels queue on 'feedback.answered' (the SMS answer and survey):
     // an answer is never stored without its delivery, even when the disk fills in between.
-    return this.d.tx.transaction(() => {
-      const updated = this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
-      this.d.bus.emit('feedback.answered', { feedback: updated });
+    return this.d.tx.transaction(async () => {
+      const updated = await this.change(f, { answer, answeredBy: actor, answeredAt: nowIso, status: 'answered', satisfaction: null, satisfactionAt: null }, 'answered', actor, answer);
+      await this.d.bus.emitTx('feedback.answered', { feedback: updated });
       return updated;
     });
   }
 
   /** Staff classify an item (a 诉求 recorded from free text becomes a complaint, a consultation …). */
-  setKind(id: number, kind: FeedbackKind, actor: string): Feedback {
-    const f = this.must(id);
+  async setKind(id: number, kind: FeedbackKind, actor: string): Promise<Feedback> {
+    const f = await this.must(id);
     if (!(FEEDBACK_KINDS as readonly string[]).includes(kind)) throw invalid(`kind must be one of ${FEEDBACK_KINDS.join(', ')}`);
     if (f.kind === kind) return f;
     return this.change(f, { kind }, 'classified', actor, `${f.kind}→${kind}`);
   }
 
-  close(id: number, actor: string): Feedback {
-    const f = this.must(id);
+  async close(id: number, actor: string): Promise<Feedback> {
+    const f = await this.must(id);
     return this.change(f, { status: 'closed' }, 'closed', actor, null);
   }
 
   /** The complaint of this phone whose survey is still open, if any. */
-  awaitingSurvey(phone: string): Feedback | undefined {
+  async awaitingSurvey(phone: string): Promise<Feedback | undefined> {
     const since = new Date(this.now().getTime() - this.d.surveyWindowHours * 3600_000).toISOString();
-    return this.d.feedback.awaitingSurvey(normalisePhone(phone), since);
+    return await this.d.feedback.awaitingSurvey(normalisePhone(phone), since);
   }
 
   /** 1 满意 / 2 基本满意 close the complaint; 3 不满意 reopens it for a second handling and alerts supervisors. */
-  recordSatisfaction(id: number, score: 1 | 2 | 3, actor = 'citizen'): Feedback {
-    const f = this.must(id);
+  async recordSatisfaction(id: number, score: 1 | 2 | 3, actor = 'citizen'): Promise<Feedback> {
+    const f = await this.must(id);
     const nowIso = this.now().toISOString();
-    if (score === 3) {
-      const reopened = this.change(f, { satisfaction: 3, satisfactionAt: nowIso, status: 'assigned', reopenCount: f.reopenCount + 1 }, 'reopened', actor, '不满意');
-      this.d.bus.emit('feedback.reopened', { feedback: reopened });
+    if (score === 3) return this.d.tx.transaction(async () => {
+      const reopened = await this.change(f, { satisfaction: 3, satisfactionAt: nowIso, status: 'assigned', reopenCount: f.reopenCount + 1 }, 'reopened', actor, '不满意');
+      await this.d.bus.emitTx('feedback.reopened', { feedback: reopened });
       return reopened;
-    }
+    });
     return this.change(f, { satisfaction: score, satisfactionAt: nowIso, status: 'closed' }, 'satisfaction', actor, String(score));
   }
 
-  private must(id: number): Feedback {
-    const f = this.d.feedback.byId(id);
+  private async must(id: number): Promise<Feedback> {
+    const f = await this.d.feedback.byId(id);
     if (!f) throw notFound('feedback not found');
     return f;
   }
@@ -140,27 +138,27 @@ export class SubscriptionService {
   constructor(private readonly d: Pick<FeedbackServiceDeps, 'subscriptions' | 'tx' | 'bus'> & { now?: () => Date }) { this.now = d.now ?? (() => new Date()); }
 
   /** Subscribe a phone to a declaration's updates. Subscribing again clears an earlier opt-out. Idempotent. */
-  subscribe(phone: string, declaration: Declaration, channel: FeedbackChannel): SubscribeResult {
+  subscribe(phone: string, declaration: Declaration, channel: FeedbackChannel): Promise<SubscribeResult> {
     const p = normalisePhone(phone);
-    return this.d.tx.transaction(() => {
-      this.d.subscriptions.clearOptOut(p);
-      const existing = this.d.subscriptions.active(p, declaration.id);
-      if (existing) return { ok: true, subscription: existing, already: true, declaration };
-      return { ok: true, subscription: this.d.subscriptions.insert(p, declaration.id, channel, this.now().toISOString()), already: false, declaration };
+    return this.d.tx.transaction(async () => {
+      await this.d.subscriptions.clearOptOut(p);
+      const existing = await this.d.subscriptions.active(p, declaration.id);
+      if (existing) return { ok: true as const, subscription: existing, already: true, declaration };
+      return { ok: true as const, subscription: await this.d.subscriptions.insert(p, declaration.id, channel, this.now().toISOString()), already: false, declaration };
     });
   }
 
   /** Unsubscribe from one declaration, or from everything (declaration null → also opts the number out of pushes). */
-  unsubscribe(phone: string, declaration: Declaration | null): { ended: number } {
+  unsubscribe(phone: string, declaration: Declaration | null): Promise<{ ended: number }> {
     const p = normalisePhone(phone);
     const nowIso = this.now().toISOString();
-    return this.d.tx.transaction(() => {
-      const ended = this.d.subscriptions.end(p, declaration ? declaration.id : null, nowIso);
-      if (!declaration) this.d.subscriptions.setOptOut(p, nowIso);
+    return this.d.tx.transaction(async () => {
+      const ended = await this.d.subscriptions.end(p, declaration ? declaration.id : null, nowIso);
+      if (!declaration) await this.d.subscriptions.setOptOut(p, nowIso);
       return { ended };
     });
   }
 
-  isOptedOut(phone: string): boolean { return this.d.subscriptions.isOptedOut(normalisePhone(phone)); }
-  activeFor(declarationId: number): Subscription[] { return this.d.subscriptions.activeFor(declarationId); }
+  isOptedOut(phone: string): Promise<boolean> { return this.d.subscriptions.isOptedOut(normalisePhone(phone)); }
+  activeFor(declarationId: number): Promise<Subscription[]> { return this.d.subscriptions.activeFor(declarationId); }
 }

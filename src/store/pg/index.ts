@@ -3,7 +3,8 @@
  * methods and arguments as its SQLite twin but returning promises (`implements AsyncOf<Sqlite…>`).
  * Not wired into the server yet: `hotline migrate` uses it when HOTLINE_DATA_URL is a postgres:// URL.
  */
-import { createPool, withTransaction, type Pool, type PoolClient } from './pool.js';
+import { AmbientDb, createPool, type Pool, type PoolClient } from './pool.js';
+import type { DataStore } from '../ports.js';
 import { migratePg } from './migrate.js';
 import { PgDepartmentRepo } from './repos/departments.js';
 import { PgDeclarationRepo } from './repos/declarations.js';
@@ -15,7 +16,7 @@ import { PgCallRepo } from './repos/calls.js';
 import { PgSmsRepo } from './repos/sms.js';
 import { PgRetentionRepo } from './repos/retention.js';
 
-export { createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
+export { AmbientDb, createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
 export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo };
@@ -32,7 +33,7 @@ export class PgRepos {
   readonly calls: PgCallRepo;
   readonly sms: PgSmsRepo;
   readonly retention: PgRetentionRepo;
-  constructor(q: Pool | PoolClient) {
+  constructor(q: Pool | PoolClient | AmbientDb) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
     this.feedback = new PgFeedbackRepo(q);
@@ -46,27 +47,66 @@ export class PgRepos {
   }
 }
 
-export class PgStore extends PgRepos {
-  private constructor(readonly pool: Pool) { super(pool); }
+/**
+ * The PostgreSQL store: one pool; the repositories send their SQL through the ambient connection, so a
+ * call inside `transaction(fn)` joins that transaction wherever it is made.
+ */
+export class PgStore extends PgRepos implements DataStore {
+  readonly engine = 'postgres' as const;
+  readonly ambient: AmbientDb;
+  private lastHealthy = true;
+  private closed = false;
+  private constructor(readonly pool: Pool, ambient: AmbientDb, readonly location: string) { super(ambient); this.ambient = ambient; }
 
-  static async open(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<PgStore> {
-    const store = new PgStore(createPool(url, { max: opts.max }));
+  /** A store on `url`, not yet migrated (no connection is made until the first query): prepare() migrates. */
+  static connect(url: string, opts: { max?: number; applicationName?: string; onError?: (e: Error) => void } = {}): PgStore {
+    const pool = createPool(url, { max: opts.max, applicationName: opts.applicationName, onError: opts.onError });
+    return new PgStore(pool, new AmbientDb(pool), redactUrl(url));
+  }
+
+  /** A store on `url`; migrates unless told not to (`hotline migrate` does it explicitly). */
+  static async open(url: string, opts: { migrate?: boolean; max?: number; applicationName?: string; onError?: (e: Error) => void } = {}): Promise<PgStore> {
+    const store = PgStore.connect(url, opts);
     if (opts.migrate !== false) {
-      try { await migratePg(store.pool); } catch (e) { await store.close(); throw e; }
+      try { await store.prepare(); } catch (e) { await store.close(); throw e; }
     }
     return store;
   }
 
-  /** fn gets the repositories bound to one transaction (nested calls become savepoints). */
+  /** Migrate (one instance at a time: an advisory lock); refuses a schema newer than this code. */
+  async prepare(): Promise<void> { await migratePg(this.pool); }
+
+  /** fn runs in one transaction (nested calls become savepoints); fn also gets the repositories, for code that prefers them explicit. */
   transaction<T>(fn: (tx: PgRepos) => Promise<T>): Promise<T> {
-    return withTransaction(this.pool, (c) => fn(new PgRepos(c)));
+    return this.ambient.transaction(() => fn(this));
   }
+
+  afterCommit(fn: () => void): void { this.ambient.afterCommit(fn); }
 
   async healthy(): Promise<boolean> {
-    try { return (await this.pool.query('SELECT 1 AS one')).rows[0].one === 1; } catch { return false; }
+    try { this.lastHealthy = (await this.pool.query('SELECT 1 AS one')).rows[0].one === 1; } catch { this.lastHealthy = false; }
+    return this.lastHealthy;
   }
 
-  close(): Promise<void> { return this.pool.end(); }
+  healthySync(): boolean {
+    void this.healthy();
+    return this.lastHealthy && !this.closed;
+  }
+
+  headroomBytes(): number | null { return null; }
+
+  get isOpen(): boolean { return !this.closed; }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/** The URL for logs: its password replaced by ***. */
+export function redactUrl(url: string): string {
+  try { const u = new URL(url); if (u.password) u.password = '***'; return u.toString(); } catch { return 'postgres://…'; }
 }
 
 export { notify, PgListener } from './notify.js';

@@ -3,11 +3,50 @@
  * as better-sqlite3 does: ids stay far below 2^53.
  */
 import pg from 'pg';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
-/** Where a repository sends its SQL: the pool (autocommit, or a transaction of its own) or a client inside a transaction. */
-export type Queryable = pg.Pool | pg.PoolClient;
+
+interface TxFrame { client: pg.PoolClient; hooks: Array<() => void> }
+
+/**
+ * The store's connection as its repositories see it: a query goes to the client of the transaction the
+ * caller is in (its async context, AsyncLocalStorage), else to the pool. So `store.transaction(fn)`
+ * needs no repositories bound to a client: whatever fn calls joins the transaction.
+ */
+export class AmbientDb {
+  private readonly als = new AsyncLocalStorage<TxFrame>();
+  constructor(readonly pool: pg.Pool) {}
+  query(text: string, params?: unknown[]): Promise<pg.QueryResult<any>> {
+    const f = this.als.getStore();
+    return (f ? f.client : this.pool).query(text, params as any[]);
+  }
+  get inTransaction(): boolean { return this.als.getStore() !== undefined; }
+  /** A transaction of its own (BEGIN … COMMIT on one client), or a savepoint inside the caller's. */
+  async transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const f = this.als.getStore();
+    if (f) return withTransaction(f.client, fn);
+    const client = await this.pool.connect();
+    const frame: TxFrame = { client, hooks: [] };
+    let committed = false;
+    try {
+      const r = await this.als.run(frame, () => withTransaction(client, fn));
+      committed = true;
+      return r;
+    } finally {
+      client.release();
+      if (committed) for (const h of frame.hooks) h();
+    }
+  }
+  afterCommit(fn: () => void): void {
+    const f = this.als.getStore();
+    if (f) f.hooks.push(fn); else fn();
+  }
+}
+
+/** Where a repository sends its SQL: the ambient connection, the pool (autocommit), or a client inside a transaction. */
+export interface Queryable { query(text: string, params?: any[]): Promise<pg.QueryResult<any>> }
 
 const INT8 = 20;
 const types = {
@@ -38,6 +77,7 @@ const depth = new WeakMap<object, number>();
  * On a client already in a transaction: a savepoint, like better-sqlite3's nested transaction().
  */
 export async function withTransaction<T>(q: Queryable, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+  if (q instanceof AmbientDb) return q.transaction(fn);
   if (q instanceof pg.Pool) {
     const client = await q.connect();
     try {
@@ -62,7 +102,7 @@ export async function withTransaction<T>(q: Queryable, fn: (tx: PoolClient) => P
     await q.query('BEGIN');
     depth.set(q, 1);
     try {
-      const r = await fn(q);
+      const r = await fn(q as PoolClient);
       await q.query('COMMIT');
       return r;
     } catch (e) {
@@ -74,7 +114,7 @@ export async function withTransaction<T>(q: Queryable, fn: (tx: PoolClient) => P
   await q.query(`SAVEPOINT ${sp}`);
   depth.set(q, d + 1);
   try {
-    const r = await fn(q);
+    const r = await fn(q as PoolClient);
     await q.query(`RELEASE SAVEPOINT ${sp}`);
     return r;
   } catch (e) {

@@ -11,7 +11,7 @@ const UPDATABLE: Record<string, string> = {
   status: 'status', statusAt: 'status_at', closedAt: 'closed_at', deptRef: 'dept_ref',
 };
 
-export class SqliteDeclarationRepo implements DeclarationRepo {
+export class SqliteDeclarationRepo {
   private s;
   private readonly updates: PartialUpdate;
   constructor(private db: Db) {

@@ -3,7 +3,7 @@ import type { DepartmentRepo } from '../../domain/ports.js';
 import type { Department } from '../../domain/types.js';
 import { toDepartment } from '../rows.js';
 
-export class SqliteDepartmentRepo implements DepartmentRepo {
+export class SqliteDepartmentRepo {
   private s;
   constructor(private db: Db) {
     this.s = {

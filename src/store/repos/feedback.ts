@@ -19,7 +19,7 @@ export interface FeedbackFilter {
   limit?: number; offset?: number;
 }
 
-export class SqliteFeedbackRepo implements FeedbackRepo {
+export class SqliteFeedbackRepo {
   private s;
   private readonly updates: PartialUpdate;
   constructor(private db: Db) {

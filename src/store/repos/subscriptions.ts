@@ -3,7 +3,7 @@ import type { SubscriptionRepo } from '../../domain/ports.js';
 import type { FeedbackChannel, Subscription } from '../../domain/types.js';
 import { toSubscription } from '../rows.js';
 
-export class SqliteSubscriptionRepo implements SubscriptionRepo {
+export class SqliteSubscriptionRepo {
   private s;
   constructor(db: Db) {
     this.s = {
