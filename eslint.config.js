@@ -4,7 +4,32 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const adapters = ['smpp', 'ari-client', 'asterisk-manager', 'better-sqlite3', 'node:net', 'net', 'fastify', 'ws'];
-const restrict = (names, message) => ({ 'no-restricted-imports': ['error', { paths: names.map((name) => ({ name, message })), patterns: [{ group: ['**/store/**', '**/http/**'], message }] }] });
+const io = ['node:fs', 'fs', 'node:fs/promises', 'node:child_process', 'node:http', 'node:https', 'node:dgram', 'node:worker_threads', 'pg', 'smtp-server'];
+// The walls (issue 11). ESLint keeps only the last setting of a rule per file, so the restrictions are
+// combined per folder: each folder gets one no-restricted-imports with everything that applies to it.
+const walls = [
+  { owner: ['src/store/'], names: ['better-sqlite3', 'pg'], message: 'only src/store talks to a database' },
+  { owner: ['src/sms/link/', 'src/sim/'], names: ['smpp'], message: 'only src/sms/link speaks SMPP' },
+  { owner: ['src/voice/ari/'], names: ['ari-client'], message: 'only src/voice/ari speaks ARI' },
+  { owner: ['src/voice/ami/'], names: ['asterisk-manager'], message: 'only src/voice/ami speaks AMI' },
+];
+const pure = ['src/domain/', 'src/sms/codec/', 'src/sms/commands/', 'src/voice/flow/'];
+const simOk = ['src/sim/', 'src/demo/'];
+const folders = ['src/*.ts', 'src/admin/', 'src/cluster/', 'src/config/', 'src/demo/', 'src/domain/', 'src/http/', 'src/jobs/', 'src/sim/', 'src/store/',
+  'src/sms/*.ts', 'src/sms/codec/', 'src/sms/commands/', 'src/sms/inbound/', 'src/sms/link/', 'src/sms/outbox/', 'src/sms/templates/',
+  'src/voice/*.ts', 'src/voice/ami/', 'src/voice/ari/', 'src/voice/calls/', 'src/voice/flow/', 'src/voice/media/', 'src/voice/tts/'];
+function wallConfig(folder) {
+  const inside = (prefixes) => prefixes.some((p) => folder.startsWith(p));
+  const paths = [];
+  for (const w of walls) if (!inside(w.owner)) for (const name of w.names) paths.push({ name, message: w.message });
+  const patterns = [];
+  if (inside(pure)) {
+    for (const name of [...adapters, ...io]) if (!paths.some((p) => p.name === name)) paths.push({ name, message: 'pure code: no adapters and no I/O here' });
+    patterns.push({ group: ['**/store/**', '**/http/**'], message: 'pure code: no adapters and no I/O here' });
+  }
+  if (!inside(simOk)) patterns.push({ group: ['**/sim/**'], message: 'simulators are started by the demo wiring (src/demo), never by a channel' });
+  return { files: [folder.endsWith('/') ? `${folder}**` : folder], rules: { 'no-restricted-imports': ['error', { paths, patterns }] } };
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'test-artifacts/**', 'src/admin/static/**'] },
@@ -21,5 +46,5 @@ export default tseslint.config(
       'preserve-caught-error': 'off',
     },
   },
-  { files: ['src/domain/**', 'src/sms/codec/**', 'src/sms/commands/**', 'src/voice/flow/**'], rules: restrict(adapters, 'pure code: no adapters here') },
+  ...folders.map(wallConfig),
 );

@@ -6,21 +6,24 @@
 import WebSocket from 'ws';
 import { startAdmin, loggedIn } from '../test/admin/helpers.js';
 import { addDepartment } from '../src/departments.js';
+import type { Store } from '../src/store/index.js';
 import { rssMb, summary } from './lib.js';
 
 const N = Number(process.env.BENCH_FEEDBACK ?? 100_000);
 const s = await startAdmin();
 const { ctx } = s.server;
-const ids = ['SCJG', 'RSJ', 'GAJ'].map((c) => addDepartment(ctx.store, c, c).department.id);
-const ins = ctx.store.db.prepare(`INSERT INTO feedback (ref, kind, channel, phone, text, status, department_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+const ids: number[] = [];
+for (const c of ['SCJG', 'RSJ', 'GAJ']) ids.push((await addDepartment(ctx.store, c, c)).department.id);
+const db = (ctx.store as Store).db; // seeding straight into the SQLite file (the service would take minutes)
+const ins = db.prepare(`INSERT INTO feedback (ref, kind, channel, phone, text, status, department_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 const base = Date.now() - N * 60_000;
-ctx.store.transaction(() => {
+db.transaction(() => {
   for (let i = 0; i < N; i++) {
     const at = new Date(base + i * 60_000).toISOString();
     ins.run(`P${i}`, ['complaint', 'consultation', 'suggestion'][i % 3], ['voice', 'sms', 'web'][i % 3], `86139${String(i).padStart(8, '0')}`,
       `第 ${i} 条反馈内容`, ['new', 'transcribed', 'assigned', 'answered', 'closed'][i % 5], i % 7 === 0 ? null : ids[i % 3], at, at);
   }
-});
+})();
 await s.admin.auth.createUser({ username: 'op', role: 'operator', password: 'bench-pass-1' });
 await s.admin.auth.createUser({ username: 'dd', role: 'department', departmentCode: 'RSJ', password: 'bench-pass-1' });
 await s.admin.auth.createUser({ username: 'sup', role: 'supervisor', password: 'bench-pass-1' });

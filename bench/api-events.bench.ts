@@ -25,7 +25,7 @@ const codeOf = (i: number) => withCheckDigit('1' + String(i).padStart(10, '0'));
 // 1. Seed
 const t = performance.now();
 const store = Store.open(join(dir, 'hotline.db'));
-const { department, apiKey } = addDepartment(store, 'BENCH', '基准测试局');
+const { department, apiKey } = await addDepartment(store, 'BENCH', '基准测试局');
 const now = new Date().toISOString();
 const due = new Date(Date.now() + 30 * 86400_000).toISOString();
 bulkInsertDeclarations(store.db, department.id, (function* () {
@@ -39,12 +39,12 @@ const lat: number[] = [];
 for (let i = 0; i < 50_000; i++) {
   const code = codeOf(Math.floor(Math.random() * N));
   const s = performance.now();
-  const r = ctx.declarations.lookupStatus(code);
+  const r = await ctx.declarations.lookupStatus(code);
   lat.push(performance.now() - s);
   if (!r.found) throw new Error('lookup failed for ' + code);
 }
 console.log(summary('lookupStatus (in-process, platform code)', lat.slice(5000)));
-store.close();
+await store.close();
 
 // 3. Events over HTTP against a server process
 const server = await startServerProcess(env);

@@ -71,13 +71,13 @@ export async function runKillStorm(o: StormOptions): Promise<StormResult> {
   const { sim, dir } = o;
   // Seed: a declaration with N subscribers.
   const store = Store.open(join(dir, 'hotline.db'));
-  const { department, apiKey } = addDepartment(store, 'SCJG', '市市场监督管理局');
+  const { department, apiKey } = await addDepartment(store, 'SCJG', '市市场监督管理局');
   const now = new Date().toISOString();
   store.db.prepare(`INSERT INTO declarations (query_code, department_id, dept_ref, item_name, status, status_at, accepted_at, created_at, updated_at) VALUES ('100000000019', ?, 'K-1', '食品经营许可', 'accepted', ?, ?, ?, ?)`).run(department.id, now, now, now, now);
   const declId = (store.db.prepare('SELECT id FROM declarations').get() as { id: number }).id;
   const phones = Array.from({ length: o.recipients }, (_, i) => `86${13700000000 + i}`);
-  store.transaction(() => { for (const p of phones) store.subscriptions.insert(p, declId, 'sms', now); });
-  store.close();
+  await store.transaction(async () => { for (const p of phones) await store.subscriptions.insert(p, declId, 'sms', now); });
+  await store.close();
 
   const env = {
     ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'warn', HOTLINE_SMPP_HOST: '127.0.0.1', HOTLINE_SMPP_PORT: String(sim.port),

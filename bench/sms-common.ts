@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { DEFAULT_SMSC_CREDENTIALS } from '../src/sim/smsc/index.js';
-import { SqliteSmsRepo } from '../src/store/repos/sms.js';
 import { Outbox } from '../src/sms/outbox/outbox.js';
 import { Store } from '../src/store/index.js';
 import type { Reason } from '../src/sms/outbox/state.js';
@@ -49,20 +48,19 @@ export function seedOutboxInChild(dataDir: string, n: number, reason: Reason = '
 }
 
 /** Queue `n` messages through the Outbox (same code path as the server) in big transactions. */
-export function seedOutbox(dataDir: string, n: number, opts: { reason?: Reason; text?: (i: number) => string; firstPhone?: number } = {}): number {
+export async function seedOutbox(dataDir: string, n: number, opts: { reason?: Reason; text?: (i: number) => string; firstPhone?: number } = {}): Promise<number> {
   const t = performance.now();
   const store = Store.open(join(dataDir, 'hotline.db'));
-  const repo = new SqliteSmsRepo(store.db);
-  const outbox = new Outbox(repo, { maxSegments: 6, quietStart: '00:00', quietEnd: '00:00', timeZone: 'Asia/Shanghai', pushValidityHours: 48 });
+  const outbox = new Outbox(store, { maxSegments: 6, quietStart: '00:00', quietEnd: '00:00', timeZone: 'Asia/Shanghai', pushValidityHours: 48 });
   const text = opts.text ?? pushText;
   const first = opts.firstPhone ?? 13900000000;
   const chunk = 20_000;
   for (let i = 0; i < n; i += chunk) {
-    store.transaction(() => {
-      for (let j = i; j < Math.min(n, i + chunk); j++) outbox.queue({ phone: String(first + j), text: text(j), reason: opts.reason ?? 'push' });
+    await store.transaction(async () => {
+      for (let j = i; j < Math.min(n, i + chunk); j++) await outbox.queue({ phone: String(first + j), text: text(j), reason: opts.reason ?? 'push' });
     });
   }
-  store.close();
+  await store.close();
   return performance.now() - t;
 }
 
@@ -79,5 +77,5 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs: n
 
 // `node --import tsx bench/sms-common.ts seed <dir> <n> [reason]` (used by seedOutboxInChild).
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'seed') {
-  process.stdout.write(String(Math.round(seedOutbox(process.argv[3], Number(process.argv[4]), { reason: (process.argv[5] ?? 'push') as Reason }))) + '\n');
+  process.stdout.write(String(Math.round(await seedOutbox(process.argv[3], Number(process.argv[4]), { reason: (process.argv[5] ?? 'push') as Reason }))) + '\n');
 }

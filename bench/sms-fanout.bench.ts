@@ -26,13 +26,13 @@ const dbFile = join(dir, 'hotline.db');
 
 // Seed: a declaration with SUBS active subscribers.
 const store = Store.open(dbFile);
-const { department, apiKey } = addDepartment(store, 'SCJG', '市市场监督管理局');
+const { department, apiKey } = await addDepartment(store, 'SCJG', '市市场监督管理局');
 const now = new Date().toISOString();
 store.db.prepare(`INSERT INTO declarations (query_code, department_id, dept_ref, item_name, status, status_at, accepted_at, created_at, updated_at)
   VALUES ('100000000019', ?, 'F-1', '食品经营许可证新办', 'accepted', ?, ?, ?, ?)`).run(department.id, now, now, now, now);
 const declId = (store.db.prepare(`SELECT id FROM declarations WHERE dept_ref = 'F-1'`).get() as { id: number }).id;
-store.transaction(() => { for (let i = 0; i < SUBS; i++) store.subscriptions.insert(String(13600000000 + i), declId, 'sms', now); });
-store.close();
+await store.transaction(async () => { for (let i = 0; i < SUBS; i++) await store.subscriptions.insert(String(13600000000 + i), declId, 'sms', now); });
+await store.close();
 
 const smsc = await startSmscProcess({ systemId: 'hotline', password: 'secret', record: false, dlrDelayMs: 20 });
 const server = await startServerProcess({

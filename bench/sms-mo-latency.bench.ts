@@ -26,14 +26,14 @@ const dir = tempDataDir();
 // Seed 500 declarations to query.
 const store = Store.open(join(dir, 'hotline.db'));
 const ctx = createContext(loadConfig({ env: { HOTLINE_DATA_DIR: dir }, file: null }), { log: silentLogger, store });
-const { department } = addDepartment(store, 'SCJG', '市市场监督管理局');
+const { department } = await addDepartment(store, 'SCJG', '市市场监督管理局');
 const codes: string[] = [];
-store.transaction(() => {
+await store.transaction(async () => {
   for (let i = 0; i < 500; i++) {
-    codes.push(ctx.declarations.upsert(department, `MO-${i}`, { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '', timeLimitDays: 10 }).declaration.queryCode);
+    codes.push((await ctx.declarations.upsert(department, `MO-${i}`, { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '', timeLimitDays: 10 })).declaration.queryCode);
   }
 });
-store.close();
+await store.close();
 
 const smsc = await startSmscProcess({ systemId: 'hotline', password: 'secret', record: false, dlrDelayMs: 20 });
 const server = await startServerProcess({ ...smsServerEnv(dir, smsc.port, { HOTLINE_SMPP_WINDOW: '50', HOTLINE_SMPP_TPS: '0' }), HOTLINE_LOG_LEVEL: 'warn' });

@@ -36,18 +36,18 @@ async function closedPort(): Promise<number> {
 
 // Seed: DECLS declarations with SUBS subscribers each (distinct phones).
 const store = Store.open(dbFile);
-const { department, apiKey } = addDepartment(store, 'SCJG', '市市场监督管理局');
+const { department, apiKey } = await addDepartment(store, 'SCJG', '市市场监督管理局');
 const now = new Date().toISOString();
-store.transaction(() => {
+await store.transaction(async () => {
   for (let d = 0; d < DECLS; d++) {
     const code = String(200000000000 + d);
     store.db.prepare(`INSERT INTO declarations (query_code, department_id, dept_ref, item_name, status, status_at, accepted_at, created_at, updated_at)
       VALUES (?, ?, ?, '食品经营许可证新办', 'accepted', ?, ?, ?, ?)`).run(code, department.id, `R-${d}`, now, now, now, now);
     const id = (store.db.prepare('SELECT id FROM declarations WHERE dept_ref = ?').get(`R-${d}`) as { id: number }).id;
-    for (let i = 0; i < SUBS; i++) store.subscriptions.insert(String(13500000000 + d * SUBS + i), id, 'sms', now);
+    for (let i = 0; i < SUBS; i++) await store.subscriptions.insert(String(13500000000 + d * SUBS + i), id, 'sms', now);
   }
 });
-store.close();
+await store.close();
 
 const ari: Record<string, string> = process.env.BENCH_WITH_ARI_SIMULATOR === '1' ? {} : { HOTLINE_ARI_URL: `http://127.0.0.1:${await closedPort()}`, HOTLINE_ARI_PASSWORD: 'unused' };
 const env = { ...smsServerEnv(dir, await closedPort(), { HOTLINE_SMS_NOTIFY_APPLICANT: 'false', ...ari }), HOTLINE_LOG_LEVEL: 'error' };

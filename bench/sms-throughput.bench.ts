@@ -16,6 +16,7 @@
 import { rmSync } from 'node:fs';
 import { startServer, type RunningServer } from '../src/app.js';
 import { createLogger } from '../src/log.js';
+import type { Store } from '../src/store/index.js';
 import { rssMb, tempDataDir } from './lib.js';
 import { startSmscProcess } from './smsc-process.js';
 import { seedOutboxInChild, sleep, smsServerConfig, until } from './sms-common.js';
@@ -63,7 +64,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
     // Every accepted segment gets a receipt (registered_delivery 1): wait for all of them.
     const drained = await until(() => d.counters.receipts >= accepted, 10_000, 50);
     if (!drained) console.log(`window ${window}: receipts still missing after 10 s: link ${JSON.stringify(sms.link.stats())} dispatcher ${JSON.stringify(d.counters)} smsc ${JSON.stringify(await smsc.counts())}`);
-    const db = server.ctx.store.db;
+    const db = (server.ctx.store as Store).db; // counted in the file (SQLite)
     const one = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
     const segIds = one('SELECT COUNT(*) FROM sms_segments WHERE message_id IS NOT NULL');
     const segDelivered = one("SELECT COUNT(*) FROM sms_segments WHERE status = 'delivered'");

@@ -129,10 +129,10 @@ async function main(): Promise<void> {
     voice: { ttsDir: join(tmpdir(), 'hotline-voice-test-tts'), maxCalls: concurrency * 2 },
   });
   const voice: VoiceChannel = server.channels.voice!;
-  const dept = addDepartment(server.ctx.store, 'BENCH', '市市场监督管理局').department;
+  const dept = (await addDepartment(server.ctx.store, 'BENCH', '市市场监督管理局')).department;
   const codes: string[] = [];
   for (let i = 0; i < 200; i++) {
-    codes.push(server.ctx.declarations.upsert(dept, `B-${i}`, { itemName: `食品经营许可证新办（${i % 10}）`, acceptedAt: '2026-11-18T01:00:00Z', dueAt: '2026-12-31T09:00:00Z' }).declaration.queryCode);
+    codes.push((await server.ctx.declarations.upsert(dept, `B-${i}`, { itemName: `食品经营许可证新办（${i % 10}）`, acceptedAt: '2026-11-18T01:00:00Z', dueAt: '2026-12-31T09:00:00Z' })).declaration.queryCode);
   }
   await voice.promptsReady;
   // Warm the TTS cache for the item names so the run measures calls, not first renders.

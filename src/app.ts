@@ -8,7 +8,7 @@ import type { AppContext } from './context.js';
 import { createContext } from './services.js';
 import { buildHttp, type HttpPlugin } from './http/app.js';
 import type { Logger } from './log.js';
-import type { Store } from './store/index.js';
+import type { DataStore } from './store/ports.js';
 import { createSmsChannel, type SmsChannel } from './sms/channel.js';
 import type { SmscSimulator } from './sim/smsc/index.js';
 import { createJobs, type Jobs } from './jobs/scheduler.js';
@@ -18,6 +18,7 @@ import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
 import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
 import { InstanceLock, newInstanceId } from './store/lock.js';
+import { createCluster, type Cluster } from './cluster/index.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -37,7 +38,7 @@ export interface Component {
 export interface ServerOptions {
   log?: Logger;
   now?: () => Date;
-  store?: Store;
+  store?: DataStore;
   /** Run the SMS channel on this simulator (tests). */
   smscSimulator?: SmscSimulator;
   /** Voice channel options (tests: a fast ARI simulator, a shared TTS cache…); `false` leaves the voice channel out. */
@@ -59,7 +60,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent }
+export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent; cluster: Cluster }
 
 /** No Asterisk and no SMSC configured: the server runs on its built-in simulators (try-it-now mode). */
 export function onSimulators(config: Config): boolean {
@@ -68,9 +69,11 @@ export function onSimulators(config: Config): boolean {
 
 /** Components are assembled here; each channel module exports a factory. */
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
+  // First to start, last to stop: the instance's lease, the jobs leadership, the event bridge (PostgreSQL).
+  const cluster = createCluster(ctx);
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
   const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms });
-  const jobs = createJobs(ctx, sms, voice);
+  const jobs = createJobs(ctx, sms, voice, { isLeader: () => cluster.isLeader() });
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
   const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
   const admin = adminComponent(ctx, {
@@ -78,8 +81,8 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
     testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
   });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
-  const components: Component[] = [sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
-  return { components, channels: { sms, voice, jobs, admin } };
+  const components: Component[] = [cluster, sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
+  return { components, channels: { sms, voice, jobs, admin, cluster } };
 }
 
 /**
@@ -111,11 +114,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       return reply.status(503).send({ error: 'starting', message: '服务正在启动，请稍后重试 / the server is starting, retry in a moment' });
     });
     await http.listen({ host: config.http.host, port: config.http.port });
+    // PostgreSQL: migrate (one instance at a time) before any component reads or writes.
+    await ctx.store.prepare();
     const a = http.server.address();
     lock?.bound(typeof a === 'object' && a ? a.port : config.http.port, config.http.host);
     for (const c of components) { await c.start(); started.push(c); }
     if (assembled.channels.admin.demo) {
-      const seeded = seedDemoData(ctx);
+      const seeded = await seedDemoData(ctx);
       if (seeded.created) ctx.log.info('demo data loaded (departments SCJG, RSJ, GAJ; four declarations; three feedback items)');
       await assembled.channels.admin.ensureDemoLogins();
     }
@@ -125,7 +130,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   } catch (e) {
     for (const c of started.reverse()) await c.stop().catch(() => undefined);
     await http?.close().catch(() => undefined);
-    ctx.store.close();
+    await ctx.store.close().catch(() => undefined);
     lock?.release();
     throw e;
   }
@@ -143,7 +148,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       for (const c of [...started].reverse()) {
         try { await c.stop(); } catch (e) { ctx.log.warn('component stop failed', { component: c.name, error: (e as Error).message }); }
       }
-      ctx.store.close();
+      await ctx.store.close().catch((e) => ctx.log.warn('store close failed', { error: (e as Error).message }));
       lock?.release();
     },
   };

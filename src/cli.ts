@@ -4,9 +4,10 @@
  */
 import { join } from 'node:path';
 import { ConfigError, describeConfig, loadConfig, redactConfig, type Config } from './config/index.js';
-import { Store, migrate, SchemaTooNewError } from './store/index.js';
+import { migrateSqliteFile, SchemaTooNewError } from './store/index.js';
 import { addDepartment, rotateDepartmentKey } from './departments.js';
-import { createContext } from './services.js';
+import { createContext, openStore } from './services.js';
+import type { DataStore } from './store/ports.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { startServer, onSimulators, type RunningServer } from './app.js';
 import { registerAdminCommands, demoLogins } from './admin/index.js';
@@ -36,8 +37,11 @@ const USAGE = `hotline — 96365 citizen hotline channel server
                                      render any text as the prompts are (8 kHz WAV) to listen to it
 `;
 
-function openStore(config: Config): Store {
-  return Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL' });
+/** The configured store, migrated (PostgreSQL) and ready for a CLI command. */
+async function readyStore(config: Config): Promise<DataStore> {
+  const store = openStore(config);
+  try { await store.prepare(); } catch (e) { await store.close(); throw e; }
+  return store;
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -128,10 +132,6 @@ export async function main(argv: string[]): Promise<number> {
   if (extra) return extra(extraCommands.has(cmd) && !extraCommands.has(`${cmd} ${sub ?? ''}`.trim()) ? [sub, ...rest].filter((x) => x !== undefined) : rest, config);
   switch (cmd) {
     case 'start': {
-      if (config.data.url) {
-        process.stderr.write('hotline: start-up failed: HOTLINE_DATA_URL (PostgreSQL) is a preview: only `hotline migrate` uses it yet; leave it empty to run on SQLite\n');
-        return 1;
-      }
       const log = createLogger(config.log.level as Level);
       // A signal during start-up is not a kill: it is held and the server stops in order once it is up
       // (a second one exits at once).
@@ -157,40 +157,38 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       if (config.data.url) return migratePostgres(config.data.url);
-      const store = Store.open(join(config.data.dir, 'hotline.db'), { migrate: false });
-      const r = migrate(store.db);
+      const r = migrateSqliteFile(join(config.data.dir, 'hotline.db'));
       process.stdout.write(r.applied.length ? `migrated ${r.from} → ${r.to}: ${r.applied.join(', ')}\n` : `schema is current (version ${r.to})\n`);
-      store.close();
       return 0;
     }
     case 'dept': {
-      const store = openStore(config);
+      const store = await readyStore(config);
       try {
         if (sub === 'add') {
           const args = [...rest];
           const contact = flag(args, '--contact') ?? null;
           const [code, ...nameParts] = args;
           if (!code || nameParts.length === 0) { process.stderr.write('usage: hotline dept add <code> <name> [--contact <phone>]\n'); return 2; }
-          const { department, apiKey } = addDepartment(store, code, nameParts.join(' '), contact);
+          const { department, apiKey } = await addDepartment(store, code, nameParts.join(' '), contact);
           process.stderr.write(`department ${department.code} (${department.name}) added; its API key follows (shown once):\n`);
           process.stdout.write(apiKey + '\n');
           return 0;
         }
         if (sub === 'list') {
-          for (const d of store.departments.all()) process.stdout.write(`${d.code}\t${d.name}\t${d.contactPhone ? nationalDisplay(d.contactPhone) : ''}\n`);
+          for (const d of await store.departments.all()) process.stdout.write(`${d.code}\t${d.name}\t${d.contactPhone ? nationalDisplay(d.contactPhone) : ''}\n`);
           return 0;
         }
-        if (sub === 'rotate-key' && rest[0]) { process.stdout.write(rotateDepartmentKey(store, rest[0]) + '\n'); return 0; }
+        if (sub === 'rotate-key' && rest[0]) { process.stdout.write(await rotateDepartmentKey(store, rest[0]) + '\n'); return 0; }
         process.stderr.write(USAGE); return 2;
-      } catch (e) { process.stderr.write(`${(e as Error).message}\n`); return 1; } finally { store.close(); }
+      } catch (e) { process.stderr.write(`${(e as Error).message}\n`); return 1; } finally { await store.close(); }
     }
     case 'demo-data': {
-      const ctx = createContext(config, { log: createLogger('warn') });
-      const r = seedDemoData(ctx);
+      const ctx = createContext(config, { log: createLogger('warn'), store: await readyStore(config) });
+      const r = await seedDemoData(ctx);
       if (!r.created) process.stdout.write('demo data already present\n');
       for (const d of r.departments) process.stdout.write(`department ${d.code} ${d.name} api key: ${d.apiKey}\n`);
       process.stdout.write(`demo query codes: ${Object.values(r.codes).join(' ')}\n`);
-      ctx.store.close();
+      await ctx.store.close();
       return 0;
     }
     case 'config': process.stdout.write(describeConfig() + '\n'); return 0;
@@ -210,9 +208,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'audit': {
       if (sub !== 'verify') { process.stderr.write(USAGE); return 2; }
-      const store = openStore(config);
-      const r = store.audit.verify();
-      store.close();
+      const store = await readyStore(config);
+      const r = await store.audit.verify();
+      await store.close();
       if (r.ok) { process.stdout.write(`audit log ok: ${r.entries} entries, chain intact\n`); return 0; }
       process.stdout.write(`audit log BROKEN at entry ${r.badId}: ${r.reason}\n`);
       return 1;

@@ -14,7 +14,8 @@ import { nationalDisplay } from '../domain/phone.js';
 import { addDays, localDate, zonedTime } from '../domain/time.js';
 import { addDepartment, rotateDepartmentKey } from '../departments.js';
 import { redactConfig } from '../config/index.js';
-import type { SqliteAdminQueries, StaffRole, StaffSession, StaffUser } from '../store/repos/staff.js';
+import type { StaffRole, StaffSession, StaffUser } from '../store/repos/staff.js';
+import type { AdminQueryStore } from '../store/ports.js';
 import { readCookie, sameOrigin, sameToken, sessionCookie, sha256, SESSION_COOKIE, StaffAuth, StaffError } from './auth.js';
 import { ROUTES, routeKey, type RouteSpec } from './routes-table.js';
 import { declarationSummary, feedbackDetail, feedbackSummary, maskDeep, publicUser, stepView } from './views.js';
@@ -38,7 +39,7 @@ export interface AdminDeps {
   ctx: AppContext;
   auth: StaffAuth;
   hub: LiveHub;
-  queries: SqliteAdminQueries;
+  queries: AdminQueryStore;
   sms?: SmsAdminPort;
   voice?: VoiceAdminPort;
   testPhone?: TestPhonePort;
@@ -124,26 +125,26 @@ export function adminPlugin(deps: AdminDeps) {
   const audit = (req: Req, action: string, target: string | null, detail?: unknown) => ctx.store.audit.append(actorOf(req), action, target, detail ?? null, ctx.now().toISOString());
   // A browser fetches a recording in several (range) requests: audit one listen per user and item per minute.
   const lastListen = new Map<string, number>();
-  const auditListen = (req: Req, f: Feedback) => {
+  const auditListen = async (req: Req, f: Feedback): Promise<void> => {
     const key = `${req.staff!.user.id}:${f.id}`;
     const now = ctx.now().getTime();
     if ((lastListen.get(key) ?? 0) > now - 60_000) return;
     if (lastListen.size > 10_000) lastListen.clear();
     lastListen.set(key, now);
-    audit(req, 'feedback.listen', f.ref);
+    await audit(req, 'feedback.listen', f.ref);
   };
   const deptScope = (u: StaffUser): number | null => (u.role === 'department' ? u.departmentId : null);
 
   /** Feedback by id as this user may see it; another department's item is "not found" (no existence leak). */
-  const visibleFeedback = (req: Req): Feedback => {
-    const f = ctx.feedback.byId(intParam(req.params.id, 'id'));
+  const visibleFeedback = async (req: Req): Promise<Feedback> => {
+    const f = await ctx.feedback.byId(intParam(req.params.id, 'id'));
     const scope = deptScope(req.staff!.user);
     if (!f || (scope !== null && f.departmentId !== scope)) throw notFound('反馈不存在 (feedback not found)');
     return f;
   };
-  const visibleDeclaration = (req: Req, code: string): Declaration => {
+  const visibleDeclaration = async (req: Req, code: string): Promise<Declaration> => {
     const scope = deptScope(req.staff!.user);
-    const d = ctx.declarations.find(code, scope ?? undefined);
+    const d = await ctx.declarations.find(code, scope ?? undefined);
     if (!d || (scope !== null && d.departmentId !== scope)) throw notFound('申报件不存在 (declaration not found)');
     return d;
   };
@@ -157,11 +158,13 @@ export function adminPlugin(deps: AdminDeps) {
     return localDayStart(addDays(d, 1));
   };
 
-  const statsRows = (q: Record<string, string | undefined>) => {
+  const statsRows = async (q: Record<string, string | undefined>) => {
     const since = dateParam(q.since, 'since'), until = dateParam(q.until, 'until');
-    const rows = queries.departmentStats({ overdueBefore: feedbackOverdueBefore(), since: since ? localDayStart(since) : null, until: until ? localDayStart(addDays(until, 1)) : null });
-    const overdueDecl = ctx.store.declarations.overdueCounts(ctx.now().toISOString());
-    const depts = ctx.store.departments.all();
+    const [rows, overdueDecl, depts] = await Promise.all([
+      queries.departmentStats({ overdueBefore: feedbackOverdueBefore(), since: since ? localDayStart(since) : null, until: until ? localDayStart(addDays(until, 1)) : null }),
+      ctx.store.declarations.overdueCounts(ctx.now().toISOString()),
+      ctx.store.departments.all(),
+    ]);
     const byId = new Map(rows.map((r) => [r.departmentId, r]));
     const out = depts.map((d) => {
       const r = byId.get(d.id);
@@ -201,20 +204,20 @@ export function adminPlugin(deps: AdminDeps) {
       const { current, password } = req.body as Static<typeof S.myPassword>;
       if (!(await auth.checkPassword(req.staff!.user.id, current))) throw new HttpError(422, 'wrong_password', '当前密码不正确 (current password is wrong)');
       try { await auth.setPassword(req.staff!.user.id, password); } catch (e) { if (e instanceof StaffError) throw new HttpError(422, 'unprocessable', e.message); throw e; }
-      audit(req, 'user.password_change', req.staff!.user.username);
+      await audit(req, 'user.password_change', req.staff!.user.username);
       reply.header('set-cookie', sessionCookie('', { secure: ctx.config.http.secure_cookies, maxAgeSec: 0 }));
       return { ok: true, relogin: true };
     },
     'GET /api/badges': async (req) => {
       const scope = deptScope(req.staff!.user);
-      const counts = ctx.store.declarations.overdueCounts(ctx.now().toISOString());
+      const [counts, waiting] = await Promise.all([ctx.store.declarations.overdueCounts(ctx.now().toISOString()), queries.waitingCount(scope)]);
       const overdue = scope === null ? [...counts.values()].reduce((a, b) => a + b, 0) : counts.get(scope) ?? 0;
-      return { feedbackWaiting: queries.waitingCount(scope), overdueDeclarations: overdue };
+      return { feedbackWaiting: waiting, overdueDeclarations: overdue };
     },
     'GET /api/health': async () => ctx.health.snapshot(),
     'GET /api/departments': async (req) => {
       const admin = req.staff!.user.role === 'admin';
-      return { items: ctx.store.departments.all().map((d) => ({ id: d.id, code: d.code, name: d.name, contactPhone: admin ? (d.contactPhone ? nationalDisplay(d.contactPhone) : d.contactPhone) : maskPhone(d.contactPhone), createdAt: d.createdAt })) };
+      return { items: (await ctx.store.departments.all()).map((d) => ({ id: d.id, code: d.code, name: d.name, contactPhone: admin ? (d.contactPhone ? nationalDisplay(d.contactPhone) : d.contactPhone) : maskPhone(d.contactPhone), createdAt: d.createdAt })) };
     },
 
     // ---- feedback ----
@@ -223,7 +226,7 @@ export function adminPlugin(deps: AdminDeps) {
       const scope = deptScope(req.staff!.user);
       let departmentId: number | null = scope;
       if (scope === null && q.department) {
-        const d = ctx.store.departments.byCode(q.department);
+        const d = await ctx.store.departments.byCode(q.department);
         if (!d) throw bad('unknown department');
         departmentId = d.id;
       }
@@ -233,23 +236,26 @@ export function adminPlugin(deps: AdminDeps) {
       const { limit, offset } = pageParams(q);
       const t0 = process.hrtime.bigint();
       // One more than a page tells whether there is a next page, without a COUNT(*) over everything.
-      const rows = ctx.store.feedback.list({
+      const rows = await ctx.store.feedback.list({
         status: oneOf(q.status, FEEDBACK_STATUSES, 'status'), channel: oneOf(q.channel, FEEDBACK_CHANNELS, 'channel'), kind: oneOf(q.kind, FEEDBACK_KINDS, 'kind'),
         departmentId, since: since ? localDayStart(since) : undefined, until: until ? localDayStart(addDays(until, 1)) : undefined, q: search, limit: limit + 1, offset,
       });
       const tookMs = Number(process.hrtime.bigint() - t0) / 1e6;
       const page = rows.slice(0, limit);
-      const parts = ctx.store.feedback.smsPartsIncomplete(page.filter((f) => f.channel === 'sms').map((f) => f.id));
+      const parts = await ctx.store.feedback.smsPartsIncomplete(page.filter((f) => f.channel === 'sms').map((f) => f.id));
       const items = page.map((f) => (parts.has(f.id) ? { ...feedbackSummary(f), smsParts: parts.get(f.id) } : feedbackSummary(f)));
       return { items, hasMore: rows.length > limit, limit, offset, tookMs: Math.round(tookMs * 100) / 100 };
     },
     'GET /api/feedback/:id': async (req) => {
-      const f = visibleFeedback(req);
-      return feedbackDetail(f, ctx.feedback.timeline(f.id), f.declarationId ? ctx.store.declarations.byId(f.declarationId) : undefined,
-        f.channel === 'sms' ? ctx.store.feedback.smsParts(f.id) : null);
+      const f = await visibleFeedback(req);
+      const [timeline, declaration, parts] = await Promise.all([
+        ctx.feedback.timeline(f.id), f.declarationId ? ctx.store.declarations.byId(f.declarationId) : undefined,
+        f.channel === 'sms' ? ctx.store.feedback.smsParts(f.id) : null,
+      ]);
+      return feedbackDetail(f, timeline, declaration, parts);
     },
     'GET /api/feedback/:id/recording': async (req, reply) => {
-      const f = visibleFeedback(req);
+      const f = await visibleFeedback(req);
       const file = f.recordingPath ? resolveRecording(ctx.config.data.dir, f.recordingPath) : null;
       const wav = file ? await loadPlayableWav(file) : null;
       if (!wav) throw notFound('录音不存在 (no recording)');
@@ -260,37 +266,37 @@ export function adminPlugin(deps: AdminDeps) {
         let end = range[1] && range[2] ? Math.min(Number(range[2]), wav.length - 1) : wav.length - 1;
         if (start >= wav.length || start > end) return reply.status(416).header('content-range', `bytes */${wav.length}`).send();
         start = Math.max(0, start); end = Math.max(start, end);
-        auditListen(req, f);
+        await auditListen(req, f);
         return reply.status(206).header('content-range', `bytes ${start}-${end}/${wav.length}`).send(wav.subarray(start, end + 1));
       }
-      auditListen(req, f);
+      await auditListen(req, f);
       return reply.send(wav);
     },
     'POST /api/feedback/:id/transcript': async (req) => {
-      const f = visibleFeedback(req);
+      const f = await visibleFeedback(req);
       const { transcript } = req.body as Static<typeof S.transcript>;
-      const u = ctx.feedback.transcribe(f.id, transcript, actorOf(req));
-      audit(req, 'feedback.transcribe', f.ref, { chars: Array.from(transcript).length });
+      const u = await ctx.feedback.transcribe(f.id, transcript, actorOf(req));
+      await audit(req, 'feedback.transcribe', f.ref, { chars: Array.from(transcript).length });
       return feedbackSummary(u);
     },
     'POST /api/feedback/:id/assign': async (req) => {
-      const f = visibleFeedback(req);
+      const f = await visibleFeedback(req);
       const code = (req.body as Static<typeof S.assign>).department;
-      const d = ctx.store.departments.byCode(code);
+      const d = await ctx.store.departments.byCode(code);
       if (!d) throw new HttpError(422, 'unprocessable', `部门不存在 (no department ${code})`);
-      const u = ctx.feedback.assign(f.id, d.id, actorOf(req));
-      audit(req, f.departmentId ? 'feedback.reassign' : 'feedback.assign', f.ref, { department: d.code, from: f.departmentId });
+      const u = await ctx.feedback.assign(f.id, d.id, actorOf(req));
+      await audit(req, f.departmentId ? 'feedback.reassign' : 'feedback.assign', f.ref, { department: d.code, from: f.departmentId });
       return feedbackSummary(u);
     },
     'POST /api/feedback/:id/answer': async (req) => {
-      const f = visibleFeedback(req);
+      const f = await visibleFeedback(req);
       const { answer } = req.body as Static<typeof S.answer>;
-      const u = ctx.feedback.answer(f.id, answer, actorOf(req));
-      audit(req, 'feedback.answer', f.ref, { via: 'panel' });
+      const u = await ctx.feedback.answer(f.id, answer, actorOf(req));
+      await audit(req, 'feedback.answer', f.ref, { via: 'panel' });
       return feedbackSummary(u);
     },
     'POST /api/feedback/:id/answer-preview': async (req) => {
-      const f = visibleFeedback(req);
+      const f = await visibleFeedback(req);
       const { answer } = req.body as Static<typeof S.answerPreview>;
       // Landlines get the answer read out in a call-back: nothing to preview as SMS.
       if (!f.phone || !isMobileNumber(f.phone)) return { channel: f.phone ? 'voice' : 'none', messages: [], segments: 0 };
@@ -300,21 +306,21 @@ export function adminPlugin(deps: AdminDeps) {
       return { channel: 'sms', messages, segments: messages.reduce((n, m) => n + m.segments, 0), maxSegments: ctx.config.sms.max_segments };
     },
     'POST /api/feedback/:id/kind': async (req) => {
-      const f = visibleFeedback(req);
+      const f = await visibleFeedback(req);
       const kind = oneOf((req.body as Static<typeof S.kind>).kind, FEEDBACK_KINDS, 'kind')!;
-      const u = ctx.feedback.setKind(f.id, kind, actorOf(req));
-      if (u.kind !== f.kind) audit(req, 'feedback.classify', f.ref, { from: f.kind, to: kind });
+      const u = await ctx.feedback.setKind(f.id, kind, actorOf(req));
+      if (u.kind !== f.kind) await audit(req, 'feedback.classify', f.ref, { from: f.kind, to: kind });
       return feedbackSummary(u);
     },
     'POST /api/feedback/:id/close': async (req) => {
-      const f = visibleFeedback(req);
-      const u = ctx.feedback.close(f.id, actorOf(req));
-      audit(req, 'feedback.close', f.ref);
+      const f = await visibleFeedback(req);
+      const u = await ctx.feedback.close(f.id, actorOf(req));
+      await audit(req, 'feedback.close', f.ref);
       return feedbackSummary(u);
     },
     'POST /api/feedback/:id/reveal-phone': async (req) => {
-      const f = visibleFeedback(req);
-      audit(req, 'feedback.reveal_phone', f.ref);
+      const f = await visibleFeedback(req);
+      await audit(req, 'feedback.reveal_phone', f.ref);
       return { phone: f.phone ? nationalDisplay(f.phone) : f.phone };
     },
 
@@ -327,24 +333,24 @@ export function adminPlugin(deps: AdminDeps) {
       let list: Declaration[];
       if (q) {
         const seen = new Map<number, Declaration>();
-        for (const term of new Set([q, normalisePhone(q)])) for (const d of ctx.store.declarations.search(term, 100)) seen.set(d.id, d);
-        const found = ctx.declarations.find(q, scope ?? undefined);
+        for (const term of new Set([q, normalisePhone(q)])) for (const d of await ctx.store.declarations.search(term, 100)) seen.set(d.id, d);
+        const found = await ctx.declarations.find(q, scope ?? undefined);
         if (found) seen.set(found.id, found);
         list = [...seen.values()].sort((a, b) => b.id - a.id);
       } else if (req.query.overdue === '1') {
-        list = ctx.store.declarations.overdue(now.toISOString(), scope, 200);
+        list = await ctx.store.declarations.overdue(now.toISOString(), scope, 200);
       } else {
-        list = ctx.store.declarations.recent(scope, limit, offset);
+        list = await ctx.store.declarations.recent(scope, limit, offset);
       }
       if (scope !== null) list = list.filter((d) => d.departmentId === scope);
       return { items: list.slice(0, limit).map((d) => declarationSummary(d, isOverdue(d, now))) };
     },
     'GET /api/declarations/:code': async (req) => {
-      const d = visibleDeclaration(req, String(req.params.code).slice(0, 64));
-      const subs = ctx.subscriptions.activeFor(d.id);
+      const d = await visibleDeclaration(req, String(req.params.code).slice(0, 64));
+      const [subs, timeline] = await Promise.all([ctx.subscriptions.activeFor(d.id), ctx.declarations.timeline(d.id)]);
       return {
         ...declarationSummary(d, isOverdue(d, ctx.now())),
-        timeline: ctx.declarations.timeline(d.id).map(stepView),
+        timeline: timeline.map(stepView),
         subscribers: subs.map((s) => ({ phone: maskPhone(s.phone), channel: s.channel, since: s.createdAt })),
       };
     },
@@ -362,13 +368,13 @@ export function adminPlugin(deps: AdminDeps) {
     'POST /api/sms/:id/retry': async (req) => {
       const id = intParam(req.params.id, 'id');
       try { await needSms().retry(id); } catch (e) { if (e instanceof HttpError) throw e; throw new HttpError(409, 'conflict', (e as Error).message); }
-      audit(req, 'sms.retry', String(id));
+      await audit(req, 'sms.retry', String(id));
       return { ok: true };
     },
     'POST /api/sms/:id/cancel': async (req) => {
       const id = intParam(req.params.id, 'id');
       try { await needSms().cancel(id); } catch (e) { if (e instanceof HttpError) throw e; throw new HttpError(409, 'conflict', (e as Error).message); }
-      audit(req, 'sms.cancel', String(id));
+      await audit(req, 'sms.cancel', String(id));
       return { ok: true };
     },
     'POST /api/sms/preview': async (req) => {
@@ -385,14 +391,14 @@ export function adminPlugin(deps: AdminDeps) {
       if (!isMobileNumber(to)) throw new HttpError(422, 'unprocessable', '不是手机号码 (not a mobile number)');
       const r = await sms.sendManual(to, text, actorOf(req));
       const id = typeof r === 'number' ? r : r.id;
-      audit(req, 'sms.send', maskPhone(to), { id, chars: Array.from(text).length });
+      await audit(req, 'sms.send', maskPhone(to), { id, chars: Array.from(text).length });
       return { ok: true, id };
     },
     'GET /api/subscriptions': async (req) => {
       const { limit, offset } = pageParams(req.query);
       return {
-        items: ctx.store.subscriptions.list(limit, offset).map((s) => ({ ...s, phone: maskPhone(s.phone) })),
-        optOuts: ctx.store.subscriptions.optOuts(200).map((o) => ({ phone: maskPhone(o.phone), at: o.at })),
+        items: (await ctx.store.subscriptions.list(limit, offset)).map((s) => ({ ...s, phone: maskPhone(s.phone) })),
+        optOuts: (await ctx.store.subscriptions.optOuts(200)).map((o) => ({ phone: maskPhone(o.phone), at: o.at })),
       };
     },
 
@@ -406,41 +412,42 @@ export function adminPlugin(deps: AdminDeps) {
     // ---- supervision, audit ----
     'GET /api/stats': async (req) => {
       const now = ctx.now();
+      const [rows, overdue] = await Promise.all([statsRows(req.query), ctx.store.declarations.overdue(now.toISOString(), null, 200)]);
       return {
-        generatedAt: now.toISOString(), feedbackAnswerWorkingDays: FEEDBACK_ANSWER_WORKING_DAYS, rows: statsRows(req.query),
-        overdueDeclarations: ctx.store.declarations.overdue(now.toISOString(), null, 200).map((d) => declarationSummary(d, true)),
+        generatedAt: now.toISOString(), feedbackAnswerWorkingDays: FEEDBACK_ANSWER_WORKING_DAYS, rows,
+        overdueDeclarations: overdue.map((d) => declarationSummary(d, true)),
       };
     },
     'GET /api/stats.csv': async (req, reply) => {
-      const rows = statsRows(req.query);
+      const rows = await statsRows(req.query);
       const csv = toCsv([
         ['部门代码', '部门', '受理反馈', '已答复', '未办结', '超期未答复', '答复用时中位数(小时)', '评价数', '满意/基本满意', '不满意', '满意率', '超期申报件'],
         ...rows.map((r) => [r.department, r.departmentName, r.received, r.answered, r.open, r.overdue,
           r.medianAnswerHours === null ? '' : Math.round(r.medianAnswerHours * 10) / 10, r.rated, r.satisfied, r.dissatisfied,
           r.satisfactionRate === null ? '' : `${Math.round(r.satisfactionRate * 1000) / 10}%`, r.overdueDeclarations]),
       ]);
-      audit(req, 'stats.export', null, { rows: rows.length });
+      await audit(req, 'stats.export', null, { rows: rows.length });
       return reply.header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="96365-stats-${localDate(ctx.now(), tz)}.csv"`).send(csv);
     },
     'GET /api/audit': async (req) => {
       const { limit, offset } = pageParams(req.query, 500);
-      const out: Record<string, unknown> = { items: ctx.store.audit.list(limit, offset) };
-      if (req.query.verify === '1') out.verify = ctx.store.audit.verify();
+      const out: Record<string, unknown> = { items: await ctx.store.audit.list(limit, offset) };
+      if (req.query.verify === '1') out.verify = await ctx.store.audit.verify();
       return out;
     },
 
     // ---- administration ----
     'GET /api/users': async () => {
-      const locks = auth.lockState();
-      return { items: auth.users.all().map((u) => withLock(u, locks)) };
+      const [locks, users] = await Promise.all([auth.lockState(), auth.users.all()]);
+      return { items: users.map((u) => withLock(u, locks)) };
     },
     'POST /api/users/:id/unlock': async (req) => {
-      const u = auth.users.byId(intParam(req.params.id, 'id'));
+      const u = await auth.users.byId(intParam(req.params.id, 'id'));
       if (!u) throw notFound();
-      const addresses = auth.unlock(u.username);
-      audit(req, 'user.unlock', u.username, `管理员解除登录锁定（${addresses} 个地址的失败记录已清除）`);
-      return { user: withLock(u, auth.lockState()), cleared: addresses };
+      const addresses = await auth.unlock(u.username);
+      await audit(req, 'user.unlock', u.username, `管理员解除登录锁定（${addresses} 个地址的失败记录已清除）`);
+      return { user: withLock(u, await auth.lockState()), cleared: addresses };
     },
     'POST /api/users': async (req) => {
       const b = req.body as Static<typeof S.userAdd>;
@@ -451,41 +458,41 @@ export function adminPlugin(deps: AdminDeps) {
         if (e instanceof StaffError) throw new HttpError(422, 'unprocessable', e.message);
         throw e;
       }
-      audit(req, 'user.add', u.username, { role: u.role, department: u.departmentCode });
+      await audit(req, 'user.add', u.username, { role: u.role, department: u.departmentCode });
       return { user: publicUser(u), ...(generated ? { password } : {}) };
     },
     'POST /api/users/:id/password': async (req) => {
-      const u = auth.users.byId(intParam(req.params.id, 'id'));
+      const u = await auth.users.byId(intParam(req.params.id, 'id'));
       if (!u) throw notFound();
       const b = (req.body ?? {}) as Static<typeof S.password>;
       const password = b.password || generatePassword();
       try { await auth.setPassword(u.id, password); } catch (e) { if (e instanceof StaffError) throw new HttpError(422, 'unprocessable', e.message); throw e; }
-      audit(req, 'user.password_reset', u.username);
+      await audit(req, 'user.password_reset', u.username);
       return { ok: true, ...(b.password ? {} : { password }) };
     },
     'POST /api/users/:id/disabled': async (req) => {
-      const u = auth.users.byId(intParam(req.params.id, 'id'));
+      const u = await auth.users.byId(intParam(req.params.id, 'id'));
       if (!u) throw notFound();
       const { disabled } = req.body as Static<typeof S.disabled>;
       if (u.id === req.staff!.user.id && disabled) throw new HttpError(409, 'conflict', '不能停用自己 (cannot disable yourself)');
-      auth.users.setDisabled(u.id, disabled, ctx.now().toISOString());
-      audit(req, disabled ? 'user.disable' : 'user.enable', u.username);
-      return { user: publicUser(auth.users.byId(u.id)!) };
+      await auth.users.setDisabled(u.id, disabled, ctx.now().toISOString());
+      await audit(req, disabled ? 'user.disable' : 'user.enable', u.username);
+      return { user: publicUser((await auth.users.byId(u.id))!) };
     },
     'POST /api/departments': async (req) => {
       const b = req.body as Static<typeof S.deptAdd>;
       let r;
-      try { r = addDepartment(ctx.store, b.code.trim(), b.name, b.contactPhone ? normalisePhone(b.contactPhone) : null); } catch (e) {
+      try { r = await addDepartment(ctx.store, b.code.trim(), b.name, b.contactPhone ? normalisePhone(b.contactPhone) : null); } catch (e) {
         throw new HttpError(422, 'unprocessable', (e as Error).message);
       }
-      audit(req, 'department.add', r.department.code, { name: r.department.name });
+      await audit(req, 'department.add', r.department.code, { name: r.department.name });
       return { department: r.department, apiKey: r.apiKey };
     },
     'POST /api/departments/:code/rotate-key': async (req) => {
       const code = String(req.params.code);
-      if (!ctx.store.departments.byCode(code)) throw notFound('部门不存在 (no such department)');
-      const apiKey = rotateDepartmentKey(ctx.store, code);
-      audit(req, 'department.rotate_key', code);
+      if (!(await ctx.store.departments.byCode(code))) throw notFound('部门不存在 (no such department)');
+      const apiKey = await rotateDepartmentKey(ctx.store, code);
+      await audit(req, 'department.rotate_key', code);
       return { apiKey };
     },
     'GET /api/settings': async () => ({
@@ -507,7 +514,7 @@ export function adminPlugin(deps: AdminDeps) {
         if (e.type === 'ended') setImmediate(end);
       });
       deps.subscriptions.add(off);
-      audit(req, 'testphone.call', callId, { from: maskPhone(from) });
+      await audit(req, 'testphone.call', callId, { from: maskPhone(from) });
       return { callId };
     },
     'POST /api/testphone/call/:callId/press': async (req) => {
@@ -529,7 +536,7 @@ export function adminPlugin(deps: AdminDeps) {
       const p = needPhone();
       hub.watchPhone(req.staff!.session.idHash, normalisePhone(from));
       await p.sendSms(from, text);
-      audit(req, 'testphone.sms', maskPhone(from));
+      await audit(req, 'testphone.sms', maskPhone(from));
       return { ok: true };
     },
     'GET /api/testphone/sms': async (req) => {
@@ -574,29 +581,29 @@ export function adminPlugin(deps: AdminDeps) {
       const r = await auth.login(username, password, { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '') });
       const at = ctx.now().toISOString();
       if (!r.ok) {
-        deps.loginAudit.note(req.ip, username, r.reason === 'invalid' ? 'failed' : r.reason === 'locked' ? 'locked' : 'throttled');
+        await deps.loginAudit.note(req.ip, username, r.reason === 'invalid' ? 'failed' : r.reason === 'locked' ? 'locked' : 'throttled');
         if (r.reason === 'invalid') throw new HttpError(401, 'invalid_login', '用户名或密码错误 (wrong username or password)');
         reply.header('retry-after', String(r.retryAfterSec));
         if (r.reason === 'locked') throw new HttpError(429, 'locked', `登录失败次数过多，账户已临时锁定，请 ${Math.ceil(r.retryAfterSec / 60)} 分钟后再试 (too many failures; locked until ${r.lockedUntil})`);
         if (r.reason === 'throttled') throw new HttpError(429, 'throttled', `该地址登录失败次数过多，请 ${Math.ceil(r.retryAfterSec / 60)} 分钟后再试 (too many failed logins from this address)`);
         throw new HttpError(429, 'busy', '登录请求过多，请稍后再试 (too many logins at once; retry shortly)');
       }
-      ctx.store.audit.append(`staff:${r.user.username}`, 'auth.login', r.user.username, { ip: req.ip }, at);
+      await ctx.store.audit.append(`staff:${r.user.username}`, 'auth.login', r.user.username, { ip: req.ip }, at);
       reply.header('set-cookie', sessionCookie(r.sessionId, { secure: ctx.config.http.secure_cookies, maxAgeSec: ctx.config.admin.session_hours * 3600 }));
       return { user: publicUser(r.user), csrfToken: r.session.csrfToken, expiresAt: r.session.expiresAt };
     });
 
     app.post('/api/logout', { schema: { hide: true } }, async (req, reply) => {
       const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-      const a = auth.resolve(sid);
+      const a = await auth.resolve(sid);
       const clearCookie = () => reply.header('set-cookie', sessionCookie('', { secure: ctx.config.http.secure_cookies, maxAgeSec: 0 }));
       if (!a || !sid) { clearCookie(); return { ok: true }; }
       const token = req.headers['x-csrf-token'];
       if (!sameOrigin(req.headers, { https: ctx.config.http.secure_cookies }) || typeof token !== 'string' || !sameToken(token, a.session.csrfToken)) throw new HttpError(403, 'csrf', 'CSRF 校验失败 (missing or wrong x-csrf-token)');
       clearCookie();
-      auth.logout(sid);
+      await auth.logout(sid);
       hub.endSession(sha256(sid));
-      ctx.store.audit.append(`staff:${a.user.username}`, 'auth.logout', a.user.username, null, ctx.now().toISOString());
+      await ctx.store.audit.append(`staff:${a.user.username}`, 'auth.logout', a.user.username, null, ctx.now().toISOString());
       return { ok: true };
     });
 
@@ -605,7 +612,7 @@ export function adminPlugin(deps: AdminDeps) {
       const roles = req.routeOptions.config?.roles;
       if (!roles) return;
       const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-      const a = auth.resolve(sid);
+      const a = await auth.resolve(sid);
       if (!a || !sid) throw new HttpError(401, 'unauthorized', '请先登录 (login required)');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         if (!sameOrigin(req.headers, { https: ctx.config.http.secure_cookies })) throw new HttpError(403, 'bad_origin', '来源不符 (cross-origin request refused)');

@@ -4,16 +4,16 @@
  * SHA-256 is stored), a per-session CSRF token, expiry, logout.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SqliteStaffRepo, StaffRole, StaffSession, StaffUser } from '../store/repos/staff.js';
+import type { StaffRole, StaffSession, StaffUser } from '../store/repos/staff.js';
 import { STAFF_ROLES } from '../store/repos/staff.js';
-import type { Store } from '../store/index.js';
+import type { DataStore, StaffStore } from '../store/ports.js';
 import { isStorageFull } from '../store/health.js';
 import { DUMMY_HASH, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
-import { AddressThrottle, HashGate } from './login-guard.js';
+import { AddressThrottle, HashGate, KeyedSerializer } from './login-guard.js';
 
 /** Bookkeeping writes on a read path (last seen, an expired session) are skipped on a full disk: reading still works. */
-function bestEffort(fn: () => void): void {
-  try { fn(); } catch (e) { if (!isStorageFull(e)) throw e; }
+async function bestEffort(fn: () => Promise<void>): Promise<void> {
+  try { await fn(); } catch (e) { if (!isStorageFull(e)) throw e; }
 }
 
 export const SESSION_COOKIE = 'hotline_sid';
@@ -55,15 +55,17 @@ export class StaffAuth {
   private readonly lockMs: number;
   private readonly addresses: AddressThrottle;
   private readonly gate: HashGate;
+  /** One check-and-count at a time per (user name, address) in this process (see login()). */
+  private readonly pairs = new KeyedSerializer();
 
-  constructor(private readonly repo: SqliteStaffRepo, private readonly store: Store, private readonly o: AuthOptions) {
+  constructor(private readonly repo: StaffStore, private readonly store: Pick<DataStore, 'departments' | 'transaction'>, private readonly o: AuthOptions) {
     this.lockMs = (o.lockoutMinutes ?? LOCKOUT_MINUTES) * 60_000;
     this.addresses = new AddressThrottle({ now: () => o.now().getTime(), limit: o.addressAttempts ?? 20, windowMs: this.lockMs });
     const slots = o.hashConcurrency ?? 4;
     this.gate = new HashGate({ slots, perAddress: 2, queue: slots * 4 });
   }
 
-  get users(): SqliteStaffRepo { return this.repo; }
+  get users(): StaffStore { return this.repo; }
 
   /** Validate and add a staff user. Department staff name their department by code. */
   async createUser(input: NewStaffUser): Promise<StaffUser> {
@@ -74,7 +76,7 @@ export class StaffAuth {
     let departmentId: number | null = null;
     if (role === 'department') {
       if (!input.departmentCode) throw new StaffError('部门用户须指定部门 (department users need --dept CODE)');
-      const d = this.store.departments.byCode(input.departmentCode);
+      const d = await this.store.departments.byCode(input.departmentCode);
       if (!d) throw new StaffError(`部门不存在 (no department ${input.departmentCode})`);
       departmentId = d.id;
     } else if (input.departmentCode) {
@@ -82,27 +84,29 @@ export class StaffAuth {
     }
     const problem = passwordProblem(input.password);
     if (problem) throw new StaffError(problem);
-    if (this.repo.byUsername(username)) throw new StaffError(`用户已存在 (user ${username} already exists)`);
+    if (await this.repo.byUsername(username)) throw new StaffError(`用户已存在 (user ${username} already exists)`);
     const passwordHash = await hashPassword(input.password);
-    return this.repo.insert({ username, displayName: input.displayName?.trim() || null, role, departmentId, passwordHash }, this.o.now().toISOString());
+    return await this.repo.insert({ username, displayName: input.displayName?.trim() || null, role, departmentId, passwordHash }, this.o.now().toISOString());
   }
 
   async setPassword(userId: number, password: string): Promise<void> {
     const problem = passwordProblem(password);
     if (problem) throw new StaffError(problem);
-    this.repo.setPassword(userId, await hashPassword(password), this.o.now().toISOString());
+    await this.repo.setPassword(userId, await hashPassword(password), this.o.now().toISOString());
   }
 
   async checkPassword(userId: number, password: string): Promise<boolean> {
-    const h = this.repo.passwordHash(userId);
+    const h = await this.repo.passwordHash(userId);
     return verifyPassword(password, h ?? DUMMY_HASH).then((ok) => ok && !!h);
   }
 
   /**
    * Check a login. The lock-out is per (user name, client address): after `lockoutAttempts` failures
    * of that pair it is locked for LOCKOUT_MINUTES, even for the right password, while the same user at
-   * another address can still log in. Every attempt is counted BEFORE the (slow) hash, in one
-   * synchronous step, so parallel guesses cannot pass the check together. The address as a whole is
+   * another address can still log in. Every attempt is counted BEFORE the (slow) hash, reading and
+   * writing the pair's count in one transaction, one attempt of a pair at a time in this process
+   * (KeyedSerializer: on PostgreSQL two transactions could otherwise read the same count), so parallel
+   * guesses cannot pass the check together. The address as a whole is
    * limited too (AddressThrottle), and hashing is bounded (HashGate: excess → 'busy'). Unknown user
    * names are counted and answered the same, so the answer does not tell which names exist.
    */
@@ -112,9 +116,12 @@ export class StaffAuth {
     const now = this.o.now();
     const lockMs = this.lockMs;
     const retry = (untilMs: number) => Math.max(1, Math.ceil((untilMs - now.getTime()) / 1000));
-    // 1. Check and count, synchronously: nothing else runs between the check and the count.
-    const pre = this.store.transaction((): LoginResult | { reserved: boolean } => {
-      const cur = username ? this.repo.failures(username, addr) : undefined;
+    // 1. Check and count in one transaction, one attempt per pair at a time: no other attempt of the
+    //    pair runs between the check and the count. The address limit is checked and counted in one
+    //    synchronous step (no await between them).
+    const pairKey = `${username.toLowerCase()}\u0000${addr}`;
+    const pre = await this.pairs.run(pairKey, () => this.store.transaction(async (): Promise<LoginResult | { reserved: boolean }> => {
+      const cur = username ? await this.repo.failures(username, addr) : undefined;
       if (cur?.lockedUntil && Date.parse(cur.lockedUntil) > now.getTime()) return { ok: false, reason: 'locked', lockedUntil: cur.lockedUntil, retryAfterSec: retry(Date.parse(cur.lockedUntil)) };
       const wait = this.addresses.retryAfterSec(addr);
       if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSec: wait };
@@ -123,9 +130,9 @@ export class StaffAuth {
       const stale = !cur || (cur.lockedUntil !== null && Date.parse(cur.lockedUntil) <= now.getTime()) || Date.parse(cur.lastFailureAt) < now.getTime() - lockMs;
       const failures = (stale ? 0 : cur!.failures) + 1;
       const lockedUntil = failures >= this.o.lockoutAttempts ? new Date(now.getTime() + lockMs).toISOString() : null;
-      this.repo.setFailures(username, addr, failures, now.toISOString(), lockedUntil);
+      await this.repo.setFailures(username, addr, failures, now.toISOString(), lockedUntil);
       return { reserved: lockedUntil !== null };
-    });
+    }));
     if ('ok' in pre) return pre;
     // 2. A hashing slot, or 'busy' at once (the attempt stays counted).
     const entered = this.gate.enter(addr);
@@ -134,63 +141,63 @@ export class StaffAuth {
     let user: StaffUser | undefined;
     let ok: boolean;
     try {
-      user = username ? this.repo.byUsername(username) : undefined;
-      const stored = user && !user.disabled ? this.repo.passwordHash(user.id) : undefined;
+      user = username ? await this.repo.byUsername(username) : undefined;
+      const stored = user && !user.disabled ? await this.repo.passwordHash(user.id) : undefined;
       ok = (await verifyPassword(String(password ?? ''), stored ?? DUMMY_HASH)) && !!stored && !!user;
     } finally { release(); }
     if (!ok || !user) {
       // Already counted; the attempt that reached the threshold answers 'locked'.
-      const cur = username ? this.repo.failures(username, addr) : undefined;
+      const cur = username ? await this.repo.failures(username, addr) : undefined;
       if (pre.reserved && cur?.lockedUntil) return { ok: false, reason: 'locked', lockedUntil: cur.lockedUntil, retryAfterSec: retry(Date.parse(cur.lockedUntil)) };
       return { ok: false, reason: 'invalid' };
     }
-    this.repo.clearFailures(username, addr);
+    await this.repo.clearFailures(username, addr);
     this.addresses.refund(addr);
     const sessionId = randomBytes(32).toString('base64url');
     const session: StaffSession = {
       idHash: sha256(sessionId), userId: user.id, csrfToken: randomBytes(32).toString('base64url'),
       createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + this.o.sessionHours * 3600_000).toISOString(), lastSeenAt: now.toISOString(),
     };
-    this.repo.insertSession({ ...session, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 200) ?? null });
-    this.repo.recordLogin(user.id, now.toISOString());
-    this.repo.purgeSessions(now.toISOString());
-    this.repo.purgeFailures(new Date(now.getTime() - lockMs).toISOString());
+    await this.repo.insertSession({ ...session, ip: meta.ip ?? null, userAgent: meta.userAgent?.slice(0, 200) ?? null });
+    await this.repo.recordLogin(user.id, now.toISOString());
+    await this.repo.purgeSessions(now.toISOString());
+    await this.repo.purgeFailures(new Date(now.getTime() - lockMs).toISOString());
     return { ok: true, sessionId, session, user };
   }
 
   /** Is this user locked out at some address right now (how many, until when)? */
-  lockState(): Map<string, { addresses: number; until: string }> {
+  lockState(): Promise<Map<string, { addresses: number; until: string }>> {
     return this.repo.lockedUsers(this.o.now().toISOString());
   }
 
   /** Admin unlock: lift every lock-out of the user and the address limits of the addresses involved. */
-  unlock(username: string): number {
-    const addrs = this.repo.clearAllFailures(username);
+  async unlock(username: string): Promise<number> {
+    const addrs = await this.repo.clearAllFailures(username);
     for (const a of addrs) this.addresses.clear(a);
     return addrs.length;
   }
 
   /** The live session and user for a cookie value, or null (unknown, expired, user disabled). */
-  resolve(sessionId: string | undefined | null): { session: StaffSession; user: StaffUser } | null {
+  async resolve(sessionId: string | undefined | null): Promise<{ session: StaffSession; user: StaffUser } | null> {
     if (!sessionId || sessionId.length > 100) return null;
     return this.resolveHash(sha256(sessionId));
   }
 
   /** Same, by the stored hash (the live feed re-checks its sockets' sessions with it). */
-  resolveHash(idHash: string): { session: StaffSession; user: StaffUser } | null {
-    const session = this.repo.session(idHash);
+  async resolveHash(idHash: string): Promise<{ session: StaffSession; user: StaffUser } | null> {
+    const session = await this.repo.session(idHash);
     if (!session) return null;
     const now = this.o.now();
-    if (new Date(session.expiresAt).getTime() <= now.getTime()) { bestEffort(() => this.repo.deleteSession(idHash)); return null; }
-    const user = this.repo.byId(session.userId);
+    if (new Date(session.expiresAt).getTime() <= now.getTime()) { await bestEffort(() => this.repo.deleteSession(idHash)); return null; }
+    const user = await this.repo.byId(session.userId);
     if (!user || user.disabled) return null;
     // Touch at most once a minute (no write per request).
-    if (now.getTime() - new Date(session.lastSeenAt).getTime() > 60_000) bestEffort(() => this.repo.touchSession(idHash, now.toISOString()));
+    if (now.getTime() - new Date(session.lastSeenAt).getTime() > 60_000) await bestEffort(() => this.repo.touchSession(idHash, now.toISOString()));
     return { session, user };
   }
 
-  logout(sessionId: string | undefined | null): void {
-    if (sessionId) this.repo.deleteSession(sha256(sessionId));
+  async logout(sessionId: string | undefined | null): Promise<void> {
+    if (sessionId) await this.repo.deleteSession(sha256(sessionId));
   }
 }
 

@@ -3,10 +3,9 @@
  * `hotline user list`, `hotline user passwd <name> [--password P]`, `hotline user disable|enable <name>`.
  * Without --password a random one is generated and printed once (stdout); `--password -` reads it from stdin.
  */
-import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { Store } from '../store/index.js';
-import { SqliteStaffRepo } from '../store/repos/staff.js';
+import { openStore } from '../services.js';
+import type { DataStore } from '../store/ports.js';
 import { StaffAuth, StaffError } from './auth.js';
 import { generatePassword } from './passwords.js';
 
@@ -26,12 +25,14 @@ async function readStdinLine(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
 }
 
-async function withAuth<T>(config: Config, fn: (auth: StaffAuth, store: Store) => Promise<T>): Promise<T> {
-  const store = Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL' });
+/** The configured store (the SQLite file, or PostgreSQL for a postgres:// data.url), ready, closed afterwards. */
+async function withAuth<T>(config: Config, fn: (auth: StaffAuth, store: DataStore) => Promise<T>): Promise<T> {
+  const store = openStore(config);
   try {
-    const auth = new StaffAuth(new SqliteStaffRepo(store.db), store, { now: () => new Date(), sessionHours: config.admin.session_hours, lockoutAttempts: config.admin.lockout_attempts });
+    await store.prepare();
+    const auth = new StaffAuth(store.staff, store, { now: () => new Date(), sessionHours: config.admin.session_hours, lockoutAttempts: config.admin.lockout_attempts });
     return await fn(auth, store);
-  } finally { store.close(); }
+  } finally { await store.close(); }
 }
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -55,7 +56,7 @@ export const userAdd: CliCommand = async (argv, config) => {
   return withAuth(config, async (auth, store) => {
     try {
       const u = await auth.createUser({ username, role, departmentCode: dept ?? null, password, displayName: display ?? null });
-      store.audit.append('cli', 'user.add', u.username, { role: u.role, department: u.departmentCode });
+      await store.audit.append('cli', 'user.add', u.username, { role: u.role, department: u.departmentCode });
       err(`user ${u.username} (${u.role}${u.departmentCode ? ' ' + u.departmentCode : ''}) added${generated ? '; its password follows (shown once):' : ''}`);
       if (generated) out(password);
       return 0;
@@ -67,7 +68,7 @@ export const userAdd: CliCommand = async (argv, config) => {
 };
 
 export const userList: CliCommand = async (_args, config) => withAuth(config, async (auth) => {
-  for (const u of auth.users.all()) {
+  for (const u of await auth.users.all()) {
     out([u.username, u.role, u.departmentCode ?? '-', u.disabled ? 'disabled' : 'active', u.lastLoginAt ?? 'never', u.displayName ?? ''].join('\t'));
   }
   return 0;
@@ -79,11 +80,11 @@ export const userPasswd: CliCommand = async (argv, config) => {
   const [username] = args;
   if (!username) { err('usage: hotline user passwd <name> [--password P|-]'); return 2; }
   return withAuth(config, async (auth, store) => {
-    const u = auth.users.byUsername(username);
+    const u = await auth.users.byUsername(username);
     if (!u) { err(`no user ${username}`); return 1; }
     try { await auth.setPassword(u.id, password); } catch (e) { if (e instanceof StaffError) { err(e.message); return 1; } throw e; }
-    auth.unlock(u.username);
-    store.audit.append('cli', 'user.password_reset', u.username, null);
+    await auth.unlock(u.username);
+    await store.audit.append('cli', 'user.password_reset', u.username, null);
     err(`password of ${u.username} changed; its sessions ended${generated ? '; the new password follows (shown once):' : ''}`);
     if (generated) out(password);
     return 0;
@@ -94,10 +95,10 @@ const userDisable = (disabled: boolean): CliCommand => async (argv, config) => {
   const [username] = argv;
   if (!username) { err(`usage: hotline user ${disabled ? 'disable' : 'enable'} <name>`); return 2; }
   return withAuth(config, async (auth, store) => {
-    const u = auth.users.byUsername(username);
+    const u = await auth.users.byUsername(username);
     if (!u) { err(`no user ${username}`); return 1; }
-    auth.users.setDisabled(u.id, disabled, new Date().toISOString());
-    store.audit.append('cli', disabled ? 'user.disable' : 'user.enable', u.username, null);
+    await auth.users.setDisabled(u.id, disabled, new Date().toISOString());
+    await store.audit.append('cli', disabled ? 'user.disable' : 'user.enable', u.username, null);
     err(`user ${u.username} ${disabled ? 'disabled' : 'enabled'}`);
     return 0;
   });

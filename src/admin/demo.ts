@@ -19,10 +19,10 @@ export function demoLogins(): DemoLogin[] { return DEMO_LOGINS.map((l) => ({ ...
 export async function ensureDemoLogins(ctx: AppContext, auth: StaffAuth): Promise<string[]> {
   const created: string[] = [];
   for (const l of DEMO_LOGINS) {
-    if (auth.users.byUsername(l.username)) continue;
-    if (l.department && !ctx.store.departments.byCode(l.department)) continue;
+    if (await auth.users.byUsername(l.username)) continue;
+    if (l.department && !(await ctx.store.departments.byCode(l.department))) continue;
     await auth.createUser({ username: l.username, role: l.role, departmentCode: l.department ?? null, password: l.password, displayName: l.note });
-    ctx.store.audit.append('system', 'user.add', l.username, { role: l.role, demo: true }, ctx.now().toISOString());
+    await ctx.store.audit.append('system', 'user.add', l.username, { role: l.role, demo: true }, ctx.now().toISOString());
     created.push(l.username);
   }
   return created;

@@ -5,7 +5,6 @@
  */
 import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
-import { SqliteAdminQueries, SqliteStaffRepo } from '../store/repos/staff.js';
 import { LOCKOUT_MINUTES, StaffAuth } from './auth.js';
 import { LoginAuditLimiter } from './login-guard.js';
 import { LiveHub } from './live.js';
@@ -38,27 +37,27 @@ export interface AdminComponent extends Component {
   /** (Re)create missing demo logins, e.g. after the demo data was seeded. */
   ensureDemoLogins(): Promise<string[]>;
   /** Write the summary audit rows of login floods now (normally when their window closes). */
-  flushLoginAudit(): number;
+  flushLoginAudit(): Promise<number>;
 }
 
 export function adminComponent(ctx: AppContext, options: AdminOptions = {}): AdminComponent {
   const mode = ctx.config.admin.demo;
   const demo = mode === 'on' || (mode === 'auto' && options.demo === true);
-  const repo = new SqliteStaffRepo(ctx.store.db);
-  const auth = new StaffAuth(repo, ctx.store, {
+  const auth = new StaffAuth(ctx.store.staff, ctx.store, {
     now: ctx.now, sessionHours: ctx.config.admin.session_hours, lockoutAttempts: ctx.config.admin.lockout_attempts,
     addressAttempts: ctx.config.admin.address_attempts, hashConcurrency: ctx.config.admin.login_concurrency,
   });
   const loginAudit = new LoginAuditLimiter({
     now: () => ctx.now().getTime(), windowMs: LOCKOUT_MINUTES * 60_000, perWindow: 1,
-    write: (r) => { try { ctx.store.audit.append(r.actor, r.action, r.target, r.detail, ctx.now().toISOString()); } catch (e) { ctx.log.warn('audit write failed', { error: (e as Error).message }); } },
+    write: (r) => ctx.store.audit.append(r.actor, r.action, r.target, r.detail, ctx.now().toISOString())
+      .then(() => undefined, (e: unknown) => { ctx.log.warn('audit write failed', { error: (e as Error).message }); }),
   });
   let auditTimer: NodeJS.Timeout | null = null;
   const live = new LiveHub(ctx, auth, { sms: options.sms, voice: options.voice, maxBufferedBytes: options.liveMaxBufferedBytes });
   const subscriptions = new Set<() => void>();
   const testPhone = demo ? options.testPhone : undefined;
   let offSms: (() => void) | null = null;
-  const plugin = adminPlugin({ ctx, auth, hub: live, queries: new SqliteAdminQueries(ctx.store.db), sms: options.sms, voice: options.voice, testPhone, demo, subscriptions, loginAudit });
+  const plugin = adminPlugin({ ctx, auth, hub: live, queries: ctx.store.adminQueries, sms: options.sms, voice: options.voice, testPhone, demo, subscriptions, loginAudit });
   return {
     name: 'admin',
     auth, live, demo,
@@ -66,7 +65,7 @@ export function adminComponent(ctx: AppContext, options: AdminOptions = {}): Adm
     ensureDemoLogins: () => ensureDemoLogins(ctx, auth),
     flushLoginAudit: () => loginAudit.flush(true),
     async start() {
-      auditTimer = setInterval(() => loginAudit.flush(), 60_000);
+      auditTimer = setInterval(() => { void loginAudit.flush(); }, 60_000); // writes log their own failures
       auditTimer.unref();
       if (demo) await ensureDemoLogins(ctx, auth);
       live.start();
@@ -76,7 +75,7 @@ export function adminComponent(ctx: AppContext, options: AdminOptions = {}): Adm
     async stop() {
       if (auditTimer) clearInterval(auditTimer);
       auditTimer = null;
-      loginAudit.flush(true);
+      await loginAudit.flush(true);
       offSms?.();
       for (const off of subscriptions) off();
       subscriptions.clear();

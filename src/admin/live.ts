@@ -57,7 +57,9 @@ export class LiveHub {
     if (this.off) return;
     this.off = this.ctx.bus.onAny((name, payload) => this.publish(name, payload));
     const every = this.o.heartbeatMs ?? 30_000;
-    this.heartbeat = setInterval(() => this.sweep(), every);
+    this.heartbeat = setInterval(() => {
+      this.sweep().catch((e: unknown) => this.ctx.log.warn('live sweep failed', { error: (e as Error).message }));
+    }, every);
     this.heartbeat.unref();
   }
 
@@ -81,9 +83,19 @@ export class LiveHub {
     // Cross-site WebSocket hijacking: the handshake carries the cookie, so the Origin must be ours.
     if (!sameOrigin(req.headers, { https: this.ctx.config.http.secure_cookies })) return refuse(403, 'Forbidden');
     const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-    const auth = this.auth.resolve(sid);
-    if (!auth || !sid) return refuse(401, 'Unauthorized');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws, auth.user, sha256(sid)));
+    // The session is looked up asynchronously: a socket error meanwhile must not go unhandled.
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    this.auth.resolve(sid).then((auth) => {
+      socket.off('error', onError);
+      if (socket.destroyed) return;
+      if (!auth || !sid) return refuse(401, 'Unauthorized');
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws, auth.user, sha256(sid)));
+    }, (e: unknown) => {
+      socket.off('error', onError);
+      this.ctx.log.warn('live upgrade failed', { error: (e as Error).message });
+      if (!socket.destroyed) refuse(503, 'Service Unavailable');
+    });
   }
 
   private connected(ws: WebSocket, user: StaffUser, sessionHash: string): void {
@@ -158,10 +170,15 @@ export class LiveHub {
   }
 
   /** Close sockets of ended sessions and dead peers. */
-  private sweep(): void {
-    for (const c of this.clients) {
+  private async sweep(): Promise<void> {
+    const clients = [...this.clients];
+    const hashes = [...new Set(clients.map((c) => c.sessionHash))];
+    const found = await Promise.all(hashes.map((h) => this.auth.resolveHash(h)));
+    const live = new Set(hashes.filter((_, i) => found[i] !== null));
+    for (const c of clients) {
+      if (!this.clients.has(c)) continue; // closed meanwhile
       const w = c.ws as WebSocket & { isAlive?: boolean };
-      if (!this.auth.resolveHash(c.sessionHash)) { w.close(4001, 'session ended'); this.clients.delete(c); continue; }
+      if (!live.has(c.sessionHash)) { w.close(4001, 'session ended'); this.clients.delete(c); continue; }
       if (w.isAlive === false) { w.terminate(); this.clients.delete(c); continue; }
       w.isAlive = false;
       try { w.ping(); } catch { /* closed meanwhile */ }

@@ -11,6 +11,9 @@
  *  - LoginAuditLimiter: a flood must not flood the audit log. Per address and window the first
  *    `perWindow` refusals of each kind (failed / locked / throttled) are written one by one; the rest are counted and written as ONE summary row
  *    (`auth.login_flood`) when the window closes.
+ *  - KeyedSerializer: runs async steps with the same key one after another (the lock-out's
+ *    read-check-write of one (user, address) pair: with async store calls two attempts could otherwise
+ *    both read the same failure count before either writes it).
  *
  * The per-(user, address) lock-out itself is persistent (staff_login_pairs, see auth.ts).
  * Every map is bounded.
@@ -60,6 +63,25 @@ export class AddressThrottle {
   }
 }
 
+/**
+ * Async steps with the same key run one at a time, in order of arrival; other keys are not held up.
+ * A key's entry is dropped when its last step ends, so the map holds only keys in use.
+ */
+export class KeyedSerializer {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  get size(): number { return this.tails.size; }
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key);
+    const result = prev ? prev.then(fn) : fn(); // a tail never rejects
+    const tail = result.then(() => undefined, () => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key); });
+    return result;
+  }
+}
+
 export interface HashGateOptions { slots: number; perAddress: number; queue: number }
 
 /** A semaphore for password hashing with a per-address cap and a short queue; see module comment. */
@@ -98,7 +120,8 @@ export class HashGate {
 export type LoginAuditKind = 'failed' | 'locked' | 'throttled';
 export interface LoginAuditRow { actor: string; action: string; target: string | null; detail: Record<string, unknown> }
 
-export interface LoginAuditOptions { now: () => number; windowMs: number; perWindow: number; write: (row: LoginAuditRow) => void }
+/** write may be async (an audit append); it must not reject (it logs its own failures). */
+export interface LoginAuditOptions { now: () => number; windowMs: number; perWindow: number; write: (row: LoginAuditRow) => void | Promise<void> }
 
 interface AuditWindow { start: number; written: Record<LoginAuditKind, number>; suppressed: Record<LoginAuditKind, number>; usernames: Set<string>; last: number }
 
@@ -109,13 +132,17 @@ export class LoginAuditLimiter {
   private readonly m = new Map<string, AuditWindow>();
   constructor(private readonly o: LoginAuditOptions) {}
 
-  /** A refused login from `addr` for `username`: written now, or counted for the window's summary row. */
-  note(addr: string, username: string, kind: LoginAuditKind): void {
+  /**
+   * A refused login from `addr` for `username`: written now, or counted for the window's summary row.
+   * The bookkeeping is synchronous; the promise settles once the row (if any) is written.
+   */
+  async note(addr: string, username: string, kind: LoginAuditKind): Promise<void> {
     const t = this.o.now();
+    const writes: Array<void | Promise<unknown> | null> = [];
     let w = this.m.get(addr);
-    if (w && w.start + this.o.windowMs <= t) { this.summarise(addr, w); w = undefined; }
+    if (w && w.start + this.o.windowMs <= t) { writes.push(this.summarise(addr, w)); w = undefined; }
     if (!w) {
-      if (this.m.size >= MAX_ADDRESSES) this.flush(true);
+      if (this.m.size >= MAX_ADDRESSES) writes.push(this.flush(true));
       w = { start: t, written: { failed: 0, locked: 0, throttled: 0 }, suppressed: { failed: 0, locked: 0, throttled: 0 }, usernames: new Set(), last: t };
       this.m.set(addr, w);
     }
@@ -123,37 +150,43 @@ export class LoginAuditLimiter {
     const name = username.slice(0, 32);
     if (w.written[kind] < this.o.perWindow) {
       w.written[kind]++;
-      this.o.write({ actor: `login:${name}`, action: ACTION[kind], target: name || null, detail: { ip: addr } });
-      return;
+      writes.push(this.o.write({ actor: `login:${name}`, action: ACTION[kind], target: name || null, detail: { ip: addr } }));
+    } else {
+      w.suppressed[kind]++;
+      if (w.usernames.size < 10) w.usernames.add(name);
     }
-    w.suppressed[kind]++;
-    if (w.usernames.size < 10) w.usernames.add(name);
+    await Promise.all(writes);
   }
 
-  /** Write the summary rows of closed windows (all windows with `all`); called by a timer and on stop. */
-  flush(all = false): number {
+  /**
+   * Write the summary rows of closed windows (all windows with `all`); called by a timer and on stop.
+   * Resolves with the number of summary rows once they are written.
+   */
+  async flush(all = false): Promise<number> {
     const t = this.o.now();
-    let n = 0;
+    const writes: Array<Promise<void>> = [];
     for (const [addr, w] of this.m) {
       if (!all && w.start + this.o.windowMs > t) continue;
-      if (this.summarise(addr, w)) n++;
+      const r = this.summarise(addr, w);
+      if (r) writes.push(r);
     }
-    return n;
+    await Promise.all(writes);
+    return writes.length;
   }
 
-  private summarise(addr: string, w: AuditWindow): boolean {
+  /** Close an address's window: null when nothing was suppressed, else the summary row's write. */
+  private summarise(addr: string, w: AuditWindow): Promise<void> | null {
     this.m.delete(addr);
     const s = w.suppressed;
     const attempts = s.failed + s.locked + s.throttled;
-    if (!attempts) return false;
-    this.o.write({
+    if (!attempts) return null;
+    return Promise.resolve(this.o.write({
       actor: 'system', action: 'auth.login_flood', target: addr,
       detail: {
         ip: addr, attempts, failed: s.failed, locked: s.locked, throttled: s.throttled, usernames: [...w.usernames],
         from: new Date(w.start).toISOString(), to: new Date(w.last).toISOString(),
         note: `同一地址登录失败过多，逐条记录已合并（${attempts} 次未逐条记录）`,
       },
-    });
-    return true;
+    }));
   }
 }

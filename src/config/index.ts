@@ -21,6 +21,10 @@ export const SCHEMA = {
     retention_days: { kind: 'int', def: 730, min: 30, doc: 'Days to keep SMS/call logs and recordings of closed items' },
     min_free_mb: { kind: 'int', def: 200, min: 0, doc: 'Warn (at start, in /health and the panel) when the data directory has less free disk space (MiB)' },
   },
+  cluster: {
+    heartbeat_sec: { kind: 'int', def: 5, min: 1, max: 60, doc: 'Several instances on one PostgreSQL: how often this instance renews its lease' },
+    lease_sec: { kind: 'int', def: 20, min: 3, max: 600, doc: 'An instance not heard from this long is gone: its SMS being submitted go back to the queue for another instance' },
+  },
   http: {
     host: { kind: 'string', def: '127.0.0.1', doc: 'HTTP listen address' },
     port: { kind: 'int', def: 8080, min: 0, max: 65535, doc: 'HTTP port (API, admin panel, media for Asterisk)' },

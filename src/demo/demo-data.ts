@@ -16,39 +16,39 @@ export const DEMO_CODES = {
 
 export interface DemoResult { created: boolean; departments: Array<{ code: string; name: string; apiKey: string | null }>; codes: typeof DEMO_CODES }
 
-export function seedDemoData(ctx: AppContext): DemoResult {
-  if (ctx.store.departments.byCode('SCJG')) return { created: false, departments: [], codes: DEMO_CODES };
+export async function seedDemoData(ctx: AppContext): Promise<DemoResult> {
+  if (await ctx.store.departments.byCode('SCJG')) return { created: false, departments: [], codes: DEMO_CODES };
   const depts = [
-    addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000001'),
-    addDepartment(ctx.store, 'RSJ', '市人力资源和社会保障局', '13800000002'),
-    addDepartment(ctx.store, 'GAJ', '市公安局出入境管理支队', '13800000003'),
+    await addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000001'),
+    await addDepartment(ctx.store, 'RSJ', '市人力资源和社会保障局', '13800000002'),
+    await addDepartment(ctx.store, 'GAJ', '市公安局出入境管理支队', '13800000003'),
   ];
   const [scjg, rsj, gaj] = depts.map((d) => d.department);
   const now = ctx.now();
   const daysAgo = (n: number, h = 10) => new Date(now.getTime() - n * 86400_000 + (h - 10) * 3600_000).toISOString();
   type Step = [string, DeclarationStatus, string, string, string | null, number, Record<string, string>?];
-  const make = (dept: typeof scjg, ref: string, code: string, item: string, name: string, phone: string, accepted: number, limit: number, steps: Step[]) => {
-    ctx.declarations.upsert(dept, ref, { itemName: item, applicantName: name, applicantPhone: phone, acceptedAt: daysAgo(accepted), timeLimitDays: limit }, { queryCode: code });
-    steps.forEach(([step, status, handler, title, opinion, ago, details], i) => {
-      ctx.declarations.applyStatusEvent(dept, ref, { eventId: `${ref}-${i + 1}`, stepName: step, status, handlerName: handler, handlerTitle: title, opinion, occurredAt: daysAgo(ago, 11 + i), details: details ?? null });
-    });
+  const make = async (dept: typeof scjg, ref: string, code: string, item: string, name: string, phone: string, accepted: number, limit: number, steps: Step[]) => {
+    await ctx.declarations.upsert(dept, ref, { itemName: item, applicantName: name, applicantPhone: phone, acceptedAt: daysAgo(accepted), timeLimitDays: limit }, { queryCode: code });
+    for (const [i, [step, status, handler, title, opinion, ago, details]] of steps.entries()) {
+      await ctx.declarations.applyStatusEvent(dept, ref, { eventId: `${ref}-${i + 1}`, stepName: step, status, handlerName: handler, handlerTitle: title, opinion, occurredAt: daysAgo(ago, 11 + i), details: details ?? null });
+    }
   };
-  make(scjg, 'SC2026-0001', DEMO_CODES.inProgress, '食品经营许可证新办', '张晓明', '13912345678', 3, 10, [
+  await make(scjg, 'SC2026-0001', DEMO_CODES.inProgress, '食品经营许可证新办', '张晓明', '13912345678', 3, 10, [
     ['材料初审', 'in_progress', '李娜', '窗口受理员', '材料齐全，转审批科室', 2],
     ['现场核查', 'in_progress', '王强', '审批科科员', '已安排现场核查', 1],
   ]);
-  make(rsj, 'RS2026-0107', DEMO_CODES.supplement, '社会保障卡补办', '欧阳小红', '13712345678', 2, 5, [
+  await make(rsj, 'RS2026-0107', DEMO_CODES.supplement, '社会保障卡补办', '欧阳小红', '13712345678', 2, 5, [
     ['材料审核', 'supplement_needed', '陈静', '社保经办员', '缺少近期免冠照片', 1, { missing: '近期白底免冠照片一张' }],
   ]);
-  make(gaj, 'CR-88231', DEMO_CODES.ready, '往来港澳通行证签注', '刘洋', '13612345678', 6, 7, [
+  await make(gaj, 'CR-88231', DEMO_CODES.ready, '往来港澳通行证签注', '刘洋', '13612345678', 6, 7, [
     ['审批', 'approved', '赵敏', '审批民警', '准予签注', 2],
     ['制证完成', 'ready_for_pickup', '赵敏', '审批民警', null, 1, { place: '市民中心二楼出入境窗口', time: '工作日 9:00-17:00' }],
   ]);
-  make(scjg, 'SC2026-0002', DEMO_CODES.overdue, '个体工商户变更登记', '王五', '13512345678', 20, 5, [
+  await make(scjg, 'SC2026-0002', DEMO_CODES.overdue, '个体工商户变更登记', '王五', '13512345678', 20, 5, [
     ['材料初审', 'in_progress', '李娜', '窗口受理员', '转审批', 19],
   ]);
-  ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13912345678', text: '办证窗口排队太久，希望增加窗口。' });
-  ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: '13712345678', text: '社保卡补办需要带哪些材料？' });
-  ctx.feedback.create({ kind: 'complaint', channel: 'web', phone: '13612345678', text: '<img src=x onerror=alert(1)> 测试转义' });
+  await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13912345678', text: '办证窗口排队太久，希望增加窗口。' });
+  await ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: '13712345678', text: '社保卡补办需要带哪些材料？' });
+  await ctx.feedback.create({ kind: 'complaint', channel: 'web', phone: '13612345678', text: '<img src=x onerror=alert(1)> 测试转义' });
   return { created: true, departments: depts.map((d) => ({ code: d.department.code, name: d.department.name, apiKey: d.apiKey })), codes: DEMO_CODES };
 }

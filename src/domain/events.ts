@@ -75,11 +75,29 @@ export class EventBus {
   /** Listener failures are reported here (never thrown back at the emitter). */
   onListenerError(fn: (e: { name: string; err: unknown }) => void): void { this.emitter.on('listener-error', fn); }
   emit<K extends DomainEventName>(name: K, payload: DomainEvents[K]): void { this.emitter.emit(name, payload); }
-  /** Any event, for the live feed. */
-  onAny(fn: (name: DomainEventName, payload: unknown) => void): () => void {
+  /**
+   * Any event, for the live feed: this instance's, and (unless `local`) those other instances
+   * published (emitRemote: a change another server committed on the shared database).
+   */
+  onAny(fn: (name: DomainEventName, payload: unknown, meta: { remote: boolean }) => void, opts: { local?: boolean } = {}): () => void {
     const offs: Array<() => void> = [];
-    for (const n of ALL_EVENTS) offs.push(this.on(n, (p) => fn(n, p)));
+    for (const n of ALL_EVENTS) offs.push(this.on(n, (p) => fn(n, p, { remote: false })));
+    if (!opts.local) {
+      const r = (n: DomainEventName, p: unknown) => fn(n, p, { remote: true });
+      this.remoteAny.add(r);
+      offs.push(() => this.remoteAny.delete(r));
+    }
     return () => offs.forEach((o) => o());
+  }
+  private readonly remoteAny = new Set<(name: DomainEventName, payload: unknown) => void>();
+  /**
+   * An event another instance committed: only the onAny listeners hear it (the live panel). The
+   * ordinary and transactional listeners do not — the instance where it happened did that work once.
+   */
+  emitRemote(name: DomainEventName, payload: unknown): void {
+    for (const fn of [...this.remoteAny]) {
+      try { fn(name, payload); } catch (err) { this.emitter.emit('listener-error', { name, err }); }
+    }
   }
 }
 

@@ -10,7 +10,13 @@
  *  - retention: after data.retention_days finished outbox rows, the call log, recordings and inbound SMS
  *    (with their raw parts) of finished items are purged; unmatched receipts after a week; personal
  *    call-back audio past its TTL and non-prompt files of the shared TTS cache after a week.
- * Every job body is a plain method, so tests call it directly. While the storage is full the jobs skip.
+ * Every job body is a plain async method, so tests call it directly. While the storage is full the jobs
+ * skip; a job that fails is logged (a cron tick never throws).
+ *
+ * Several instances on one database: the jobs that work on shared data (the outbox sweeps, reminders,
+ * the stored part of retention) run only on the leader (`isLeader`, e.g. a PostgreSQL advisory lock,
+ * src/store/pg/leader.ts); an instance's own files (personal call-back audio, its TTS cache) are
+ * cleaned on every instance.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.js';
@@ -19,111 +25,127 @@ import type { SmsChannel } from '../sms/channel.js';
 import type { VoiceChannel } from '../voice/channel.js';
 import { localDate } from '../domain/time.js';
 import { unlinkSync } from 'node:fs';
-import { SqliteRetentionRepo } from '../store/repos/retention.js';
 import { resolveRecording } from '../admin/recordings.js';
 
+export type RetentionResult = { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; personalAudio: number; sharedCache: number };
+
+/** Every method on a non-leader returns zeros for the cluster-wide work it skipped. */
 export interface Jobs extends Component {
-  releaseQuietHours(): number;
-  expireStale(): number;
+  releaseQuietHours(): Promise<number>;
+  expireStale(): Promise<number>;
   /** Submitted messages without receipts past the receipt timeout → no_receipt. */
-  closeWithoutReceipt(): number;
-  remindOverdue(): { departments: number; declarations: number };
-  retention(): { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; personalAudio: number; sharedCache: number };
+  closeWithoutReceipt(): Promise<number>;
+  remindOverdue(): Promise<{ departments: number; declarations: number }>;
+  retention(): Promise<RetentionResult>;
 }
 
-export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: VoiceChannel | null = null): Jobs {
+export interface JobsOptions {
+  /**
+   * Whether this instance runs the cluster-wide jobs now (asked at every run; default: always — one
+   * instance). Wired to a PostgreSQL advisory-lock leader when several instances share the database.
+   */
+  isLeader?: () => boolean;
+}
+
+export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: VoiceChannel | null = null, opts: JobsOptions = {}): Jobs {
   const log = ctx.log.child('jobs');
   const tasks: ScheduledTask[] = [];
+  const leader = opts.isLeader ?? (() => true);
   /** Jobs skipped while the storage was full, run once it is writable again. */
-  const owed = new Map<string, () => void>();
+  const owed = new Map<string, () => Promise<void>>();
   let offStorage: (() => void) | null = null;
   const tz = ctx.config.time.zone;
 
   const jobs: Jobs = {
     name: 'jobs',
-    releaseQuietHours() {
-      if (!sms) return 0;
-      const n = sms.outbox.releaseHeld();
+    async releaseQuietHours() {
+      if (!sms || !leader()) return 0;
+      const n = await sms.outbox.releaseHeld();
       if (n) log.info(`quiet hours over: ${n} held pushes released`);
       return n;
     },
-    expireStale() {
-      if (!sms) return 0;
-      const n = sms.outbox.expireStale();
+    async expireStale() {
+      if (!sms || !leader()) return 0;
+      const n = await sms.outbox.expireStale();
       if (n) log.info(`${n} pushes expired before they could be sent`);
       return n;
     },
-    closeWithoutReceipt() {
-      if (!sms) return 0;
-      const ids = sms.outbox.closeWithoutReceipt();
+    async closeWithoutReceipt() {
+      if (!sms || !leader()) return 0;
+      const ids = await sms.outbox.closeWithoutReceipt();
       if (ids.length) {
         log.warn(`${ids.length} SMS without a delivery receipt after ${ctx.config.sms.receipt_timeout_hours} h: closed as no_receipt (无回执)`);
       }
       return ids.length;
     },
-    remindOverdue() {
+    async remindOverdue() {
       const now = ctx.now();
       const today = localDate(now, tz);
-      if (!ctx.calendar.isWorkingDay(today)) return { departments: 0, declarations: 0 };
-      const counts = ctx.store.declarations.overdueCounts(now.toISOString());
+      if (!leader() || !ctx.calendar.isWorkingDay(today)) return { departments: 0, declarations: 0 };
+      const counts = await ctx.store.declarations.overdueCounts(now.toISOString());
       let total = 0;
       for (const [deptId, count] of counts) {
-        const dept = ctx.store.departments.byId(deptId);
+        const dept = await ctx.store.departments.byId(deptId);
         if (!dept) continue;
         total += count;
-        const items = ctx.store.declarations.overdue(now.toISOString(), deptId, 3).map((d) => `${d.queryCode}（${d.itemName}）`).join('、');
+        const items = (await ctx.store.declarations.overdue(now.toISOString(), deptId, 3)).map((d) => `${d.queryCode}（${d.itemName}）`).join('、');
         if (sms && dept.contactPhone) {
-          sms.outbox.queue({
+          await sms.outbox.queue({
             phone: dept.contactPhone, reason: 'reminder', template: 'reminder.overdue', dedupeKey: `reminder:${dept.id}:${today}`,
             text: sms.templates.renderFit('reminder.overdue', { dept: dept.name, count: String(count), items }),
           });
         }
-        ctx.store.audit.append('system', 'overdue.reminder', dept.code, { count });
+        await ctx.store.audit.append('system', 'overdue.reminder', dept.code, { count });
       }
       if (total) log.info(`overdue reminder: ${total} declarations in ${counts.size} departments`);
       return { departments: counts.size, declarations: total };
     },
-    retention() {
+    async retention() {
       const before = new Date(ctx.now().getTime() - ctx.config.data.retention_days * 86400_000).toISOString();
       const weekAgo = new Date(ctx.now().getTime() - 7 * 86400_000).toISOString();
-      const outbox = sms ? sms.repo.purgeOutbox(before) : 0;
-      const receipts = sms ? sms.repo.purgeUnmatchedReceipts(weekAgo) : 0;
-      const calls = voice?.callLog ? voice.callLog.purgeEndedBefore(before) : 0;
-      const repo = new SqliteRetentionRepo(ctx.store.db);
-      let recordings = 0;
-      for (const r of repo.expiredRecordings(before)) {
-        const file = resolveRecording(ctx.config.data.dir, r.path);
-        if (file) { try { unlinkSync(file); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') { log.warn('recording not deleted', { id: r.id, error: (e as Error).message }); continue; } } }
-        repo.recordingPurged(r.id, ctx.now().toISOString());
-        recordings++;
+      const stored = { outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0 };
+      // The stored data (shared by all instances): the leader's work.
+      if (leader()) {
+        stored.outbox = sms ? await sms.repo.purgeOutbox(before) : 0;
+        stored.receipts = sms ? await sms.repo.purgeUnmatchedReceipts(weekAgo) : 0;
+        stored.calls = voice?.callLog ? await voice.callLog.purgeEndedBefore(before) : 0;
+        const repo = ctx.store.retention;
+        for (const r of await repo.expiredRecordings(before)) {
+          const file = resolveRecording(ctx.config.data.dir, r.path);
+          if (file) { try { unlinkSync(file); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') { log.warn('recording not deleted', { id: r.id, error: (e as Error).message }); continue; } } }
+          await repo.recordingPurged(r.id, ctx.now().toISOString());
+          stored.recordings++;
+        }
+        stored.inbound = await repo.purgeInbound(before);
       }
-      const inbound = repo.purgeInbound(before);
+      // This instance's own files: on every instance.
       const media = voice ? voice.purgeMedia() : { personalAudio: 0, sharedCache: 0 };
-      const out = { outbox, receipts, calls, recordings, inbound, ...media };
+      const out: RetentionResult = { ...stored, ...media };
       if (Object.values(out).some((n) => n > 0)) log.info('retention', out);
       return out;
     },
     async start() {
       const [qh, qm] = ctx.config.sms.quiet_end.split(':').map(Number);
-      const opts = { timezone: tz, noOverlap: true };
+      const cronOpts = { timezone: tz, noOverlap: true };
       // Full disk: a job is skipped and owed; it runs once when the storage is writable again. A storage
       // error is logged by the storage health, rate-limited.
-      const guard = (name: string, fn: () => unknown) => {
-        const run = () => {
+      // A run never rejects: node-cron gets a promise that always resolves.
+      const guard = (name: string, fn: () => Promise<unknown>) => {
+        const run = async (): Promise<void> => {
           if (ctx.storage.full) { owed.set(name, run); return; }
           owed.delete(name);
-          try { fn(); } catch (e) {
+          try { await fn(); } catch (e) {
             if (ctx.storage.failure(e, `job ${name}`)) owed.set(name, run);
             else log.error(`job ${name} failed`, { error: (e as Error).message });
           }
         };
         return run;
       };
-      offStorage = ctx.storage.onChange((st) => { if (st !== 'full') for (const run of [...owed.values()]) run(); });
-      tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...opts, name: 'quiet-release' }));
-      tasks.push(cron.schedule('*/5 * * * *', guard('sweep', () => { jobs.releaseQuietHours(); jobs.expireStale(); jobs.closeWithoutReceipt(); }), { ...opts, name: 'sweep' }));
-      tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...opts, name: 'overdue-reminder' }));
-      tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...opts, name: 'retention' }));
+      offStorage = ctx.storage.onChange((st) => { if (st !== 'full') for (const run of [...owed.values()]) void run(); });
+      tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...cronOpts, name: 'quiet-release' }));
+      tasks.push(cron.schedule('*/5 * * * *', guard('sweep', async () => { await jobs.releaseQuietHours(); await jobs.expireStale(); await jobs.closeWithoutReceipt(); }), { ...cronOpts, name: 'sweep' }));
+      tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...cronOpts, name: 'overdue-reminder' }));
+      tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...cronOpts, name: 'retention' }));
     },
     async stop() {
       offStorage?.();

@@ -2,7 +2,7 @@
  * The SQLite store (the default engine): one object with an async repository per concern (ports.ts),
  * on one better-sqlite3 connection behind the gate (sqlite/gate.ts). SQL lives only under src/store/.
  */
-import { openDb, type Db, type OpenOptions } from './db.js';
+import { migrate, openDb, type Db, type OpenOptions } from './db.js';
 import { SqliteDepartmentRepo } from './repos/departments.js';
 import { SqliteDeclarationRepo } from './repos/declarations.js';
 import { SqliteFeedbackRepo } from './repos/feedback.js';
@@ -12,10 +12,11 @@ import { SqliteAdminQueries, SqliteStaffRepo } from './repos/staff.js';
 import { SqliteCallRepo } from './repos/calls.js';
 import { SqliteSmsRepo } from './repos/sms.js';
 import { SqliteRetentionRepo } from './repos/retention.js';
+import { SqliteInstanceRepo } from './repos/instances.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { gated, SqliteGate } from './sqlite/gate.js';
 import type {
-  AdminQueryStore, AuditStore, CallStore, DataStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore,
+  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore,
 } from './ports.js';
 
 export { openDb, migrate, schemaVersion, LATEST_VERSION, SchemaTooNewError } from './db.js';
@@ -25,7 +26,7 @@ export type * from './ports.js';
 /** The synchronous repositories (inside src/store, and for tests that inspect the file). */
 export interface SqliteRepos {
   departments: SqliteDepartmentRepo; declarations: SqliteDeclarationRepo; feedback: SqliteFeedbackRepo; subscriptions: SqliteSubscriptionRepo;
-  audit: SqliteAuditRepo; staff: SqliteStaffRepo; adminQueries: SqliteAdminQueries; calls: SqliteCallRepo; sms: SqliteSmsRepo; retention: SqliteRetentionRepo;
+  audit: SqliteAuditRepo; staff: SqliteStaffRepo; adminQueries: SqliteAdminQueries; calls: SqliteCallRepo; sms: SqliteSmsRepo; retention: SqliteRetentionRepo; instances: SqliteInstanceRepo;
 }
 
 export class Store implements DataStore {
@@ -40,6 +41,7 @@ export class Store implements DataStore {
   readonly calls: CallStore;
   readonly sms: SmsStore;
   readonly retention: RetentionStore;
+  readonly instances: InstanceStore;
   /** The synchronous repositories under the gate (store-internal batch work, tests). */
   readonly sync: SqliteRepos;
   readonly gate: SqliteGate;
@@ -50,7 +52,7 @@ export class Store implements DataStore {
     const s: SqliteRepos = {
       departments: new SqliteDepartmentRepo(db), declarations: new SqliteDeclarationRepo(db), feedback: new SqliteFeedbackRepo(db),
       subscriptions: new SqliteSubscriptionRepo(db), audit: new SqliteAuditRepo(db), staff: new SqliteStaffRepo(db),
-      adminQueries: new SqliteAdminQueries(db), calls: new SqliteCallRepo(db), sms: new SqliteSmsRepo(db), retention: new SqliteRetentionRepo(db),
+      adminQueries: new SqliteAdminQueries(db), calls: new SqliteCallRepo(db), sms: new SqliteSmsRepo(db), retention: new SqliteRetentionRepo(db), instances: new SqliteInstanceRepo(db),
     };
     this.sync = s;
     const g = this.gate;
@@ -66,6 +68,7 @@ export class Store implements DataStore {
     Object.defineProperty(sms, 'onRefWrap', { get: () => s.sms.onRefWrap, set: (f) => { s.sms.onRefWrap = f; }, enumerable: true });
     this.sms = sms;
     this.retention = gated(s.retention, g);
+    this.instances = gated(s.instances, g);
   }
 
   /** Set when WAL checkpoints run in a worker thread (see checkpointer.ts). */
@@ -119,4 +122,10 @@ export class Store implements DataStore {
     if (this.checkpointer) { void this.checkpointer.stop(); this.checkpointer = null; }
     if (this.db.open) this.db.close();
   }
+}
+
+/** `hotline migrate` on SQLite: apply what is missing; refuses a newer schema (SchemaTooNewError). */
+export function migrateSqliteFile(file: string): { from: number; to: number; applied: string[] } {
+  const store = Store.open(file, { migrate: false });
+  try { return migrate(store.db); } finally { store.closeSync(); }
 }

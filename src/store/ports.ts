@@ -17,6 +17,7 @@ import type { SqliteAdminQueries, SqliteStaffRepo } from './repos/staff.js';
 import type { SqliteCallRepo } from './repos/calls.js';
 import type { SqliteSmsRepo } from './repos/sms.js';
 import type { SqliteRetentionRepo } from './repos/retention.js';
+import type { SqliteInstanceRepo } from './repos/instances.js';
 import type { TransactionRunner } from '../domain/ports.js';
 
 export type DepartmentStore = AsyncOf<SqliteDepartmentRepo>;
@@ -32,6 +33,7 @@ export type SmsStore = AsyncOf<SqliteSmsRepo> & {
   onRefWrap: ((phone: string, bits: 8 | 16) => void) | null;
 };
 export type RetentionStore = AsyncOf<SqliteRetentionRepo>;
+export type InstanceStore = AsyncOf<SqliteInstanceRepo>;
 
 export interface Repositories {
   departments: DepartmentStore;
@@ -44,6 +46,7 @@ export interface Repositories {
   calls: CallStore;
   sms: SmsStore;
   retention: RetentionStore;
+  instances: InstanceStore;
 }
 
 export type Engine = 'sqlite' | 'postgres';

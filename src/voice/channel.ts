@@ -14,7 +14,6 @@ import type { Component } from '../app.js';
 import type { Config } from '../config/index.js';
 import type { TestPhonePort, VoiceAdminPort } from '../admin/sms-port.js';
 import { AriSimulator } from '../sim/ari/index.js';
-import { SqliteCallRepo } from '../store/repos/calls.js';
 import { createLogger } from '../log.js';
 import { FlowEngine, checkFlows, loadFlows, loadPromptCatalogue, formatIssue, templateVars, type Flow, type PromptCatalogue } from './flow/index.js';
 import { PromptCache, selectTtsEngine, type RenderAllResult, type TtsChoice } from './tts/index.js';
@@ -93,7 +92,7 @@ export interface VoiceChannel extends Component, VoiceAdminPort {
    */
   purgeMedia(sharedOlderThanMs?: number): { personalAudio: number; sharedCache: number };
   activeCalls(): CallView[];
-  recentCalls(limit: number): CallRecord[];
+  recentCalls(limit: number): Promise<CallRecord[]>;
   stats(): VoiceStats;
 }
 
@@ -201,9 +200,8 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       } else promptsDone(null);
 
       // 3. The call log.
-      const repo = new SqliteCallRepo(ctx.store.db);
-      callLog = new CallLog(ctx, repo);
-      callLog.start();
+      callLog = new CallLog(ctx, ctx.store.calls);
+      await callLog.start();
 
       // 4. ARI: the configured Asterisk, or the simulator.
       const password = cfg.ari.password || (useSim ? SIMULATOR_ARI_PASSWORD : '');
@@ -247,7 +245,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         ringback: cfg.voice.ringback as 'file' | 'tone' | 'moh', mohClass: cfg.voice.moh_class,
         maxRecordingSec: cfg.voice.max_recording_sec, maxLookupsPerCall: cfg.voice.max_lookups_per_call, maxCalls: opts.maxCalls ?? 2000,
         callbackVars: loaded.flows.callback ? (id) => callbacks.vars(id) : () => null,
-        onCallbackEnded: (id, answered, satisfied) => callbacks.ended(id, answered, satisfied),
+        onCallbackEnded: (id, answered, satisfied) => { void callbacks.ended(id, answered, satisfied); }, // never rejects
       });
       const m = manager;
       const l = link;
@@ -292,12 +290,12 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       manager?.stop();
       await link?.stop();
       await ami?.stop();
-      callLog?.stop();
+      await callLog?.stop();
       if (ownSim && simulator) await simulator.stop();
     },
 
     activeCalls: () => callLog?.activeCalls() ?? [],
-    recentCalls: (limit: number) => callLog?.recentCalls(limit) ?? [],
+    recentCalls: async (limit: number) => (callLog ? callLog.recentCalls(limit) : []),
     stats(): VoiceStats {
       const lat = manager?.latency;
       return {

@@ -7,6 +7,7 @@ import { addDepartment } from '../../src/departments.js';
 import { csvCell, toCsv } from '../../src/admin/csv.js';
 import { toPlayableWav } from '../../src/admin/recordings.js';
 import type { Feedback } from '../../src/domain/types.js';
+import type { Store } from '../../src/store/index.js';
 
 let s: AdminServer;
 const sms = new FakeSms();
@@ -21,16 +22,16 @@ beforeAll(async () => {
   s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms, voice: new FakeVoice(), testPhone: new FakeTestPhone() });
   const { ctx } = s.server;
   // Demo mode already loaded the demo departments; reuse them.
-  const scjg = ctx.store.departments.byCode('SCJG') ?? addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000001').department;
-  const rsj = ctx.store.departments.byCode('RSJ') ?? addDepartment(ctx.store, 'RSJ', '市人社局').department;
-  scjgCode = ctx.declarations.upsert(scjg, 'SC-1', { itemName: '食品经营许可', applicantName: '张晓明', applicantPhone: '13912345678', timeLimitDays: 5 }).declaration.queryCode;
-  rsjDeclCode = ctx.declarations.upsert(rsj, 'RS-1', { itemName: '社保卡补办', applicantPhone: '13712345678', timeLimitDays: 5 }).declaration.queryCode;
+  const scjg = (await ctx.store.departments.byCode('SCJG')) ?? (await addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000001')).department;
+  const rsj = (await ctx.store.departments.byCode('RSJ')) ?? (await addDepartment(ctx.store, 'RSJ', '市人社局')).department;
+  scjgCode = (await ctx.declarations.upsert(scjg, 'SC-1', { itemName: '食品经营许可', applicantName: '张晓明', applicantPhone: '13912345678', timeLimitDays: 5 })).declaration.queryCode;
+  rsjDeclCode = (await ctx.declarations.upsert(rsj, 'RS-1', { itemName: '社保卡补办', applicantPhone: '13712345678', timeLimitDays: 5 })).declaration.queryCode;
   const rec = writeRecording(ctx.config.data.dir, 'fb-1.wav');
-  const mk = (dept: number, extra: Partial<Parameters<typeof ctx.feedback.create>[0]> = {}) => {
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 1.5, ...extra });
+  const mk = async (dept: number, extra: Partial<Parameters<typeof ctx.feedback.create>[0]> = {}) => {
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 1.5, ...extra });
     return ctx.feedback.assign(f.id, dept, 'test');
   };
-  fx = { main: mk(scjg.id), answer: mk(scjg.id), close: mk(scjg.id), assign: mk(scjg.id), other: mk(rsj.id, { text: 'RSJ only' }) };
+  fx = { main: await mk(scjg.id), answer: await mk(scjg.id), close: await mk(scjg.id), assign: await mk(scjg.id), other: await mk(rsj.id, { text: 'RSJ only' }) };
   for (const role of ALL_ROLES) {
     await s.admin.auth.createUser({ username: `u_${role}`, role, password: PW, departmentCode: role === 'department' ? 'SCJG' : null });
     clients[role] = await loggedIn(s.url, `u_${role}`, PW);
@@ -144,7 +145,7 @@ describe('recordings', () => {
     symlinkSync('/etc/hostname', join(dir, 'link.wav'));
     const bad = ['../hotline.db', '/etc/passwd', 'x/../../hotline.db', `${dir}/../hotline.db`, 'link.wav', 'missing.wav', '', '\0.wav'];
     for (const p of bad) {
-      const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: p });
+      const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: p });
       const r = await clients.admin.get(`/admin/api/feedback/${f.id}/recording`);
       expect(r.status, JSON.stringify(p)).toBe(404);
     }
@@ -168,11 +169,11 @@ describe('recordings', () => {
 describe('XSS, audit, CSV, SMS, demo', () => {
   it('bidi controls: removed from citizen input, never in a masked number, phone displays isolated (bdi dir=ltr)', async () => {
     const { ctx } = s.server;
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '0987\u202E654321', text: '路灯\u202E坏了' });
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '0987\u202E654321', text: '路灯\u202E坏了' });
     expect(f.phone).toBe('0987654321');
     expect(f.text).toBe('路灯坏了');
     // A row stored before this release still carries the override: the mask drops it.
-    ctx.store.db.prepare('UPDATE feedback SET phone = ? WHERE id = ?').run('0987\u202E654321', f.id);
+    (ctx.store as Store).db.prepare('UPDATE feedback SET phone = ? WHERE id = ?').run('0987\u202E654321', f.id);
     const r = await clients.admin.get(`/admin/api/feedback/${f.id}`);
     expect(r.json.phone).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/);
     expect(r.json.phone.endsWith('4321')).toBe(true);
@@ -184,7 +185,7 @@ describe('XSS, audit, CSV, SMS, demo', () => {
   it('citizen HTML comes back JSON-escaped; the page code never uses innerHTML', async () => {
     const { ctx } = s.server;
     const xss = '<img src=x onerror=alert(1)> 测试转义';
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'web', phone: '13612345678', text: xss });
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'web', phone: '13612345678', text: xss });
     const r = await clients.admin.get(`/admin/api/feedback/${f.id}`);
     expect(r.text).not.toContain('<img');
     expect(r.text).toContain('\\u003cimg src=x onerror=alert(1)\\u003e');
@@ -207,13 +208,13 @@ describe('XSS, audit, CSV, SMS, demo', () => {
 
   it('staff actions are written to the audit log; the chain verifies', async () => {
     const { ctx } = s.server;
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '审计' });
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '审计' });
     const a = clients.admin;
     expect((await a.post(`/admin/api/feedback/${f.id}/transcript`, { transcript: '审计转写' })).status).toBe(200);
     expect((await a.post(`/admin/api/feedback/${f.id}/assign`, { department: 'SCJG' })).status).toBe(200);
     expect((await a.post(`/admin/api/feedback/${f.id}/answer`, { answer: '已答复' })).status).toBe(200);
     expect((await a.post(`/admin/api/feedback/${f.id}/close`)).status).toBe(200);
-    const entries = ctx.store.audit.list(200).filter((e) => e.target === f.ref);
+    const entries = (await ctx.store.audit.list(200)).filter((e) => e.target === f.ref);
     expect(entries.map((e) => e.action).reverse()).toEqual(['feedback.transcribe', 'feedback.assign', 'feedback.answer', 'feedback.close']);
     expect(entries.every((e) => e.actor === 'staff:u_admin')).toBe(true);
     const log = await clients.supervisor.get('/admin/api/audit?limit=5&verify=1');
@@ -225,7 +226,7 @@ describe('XSS, audit, CSV, SMS, demo', () => {
 
   it('a request (诉求) is listed as such and staff classify it; audited, on the timeline', async () => {
     const { ctx } = s.server;
-    const f = ctx.feedback.create({ kind: 'request', channel: 'sms', phone: '13812345600', text: '小区路灯坏了好几天了' });
+    const f = await ctx.feedback.create({ kind: 'request', channel: 'sms', phone: '13812345600', text: '小区路灯坏了好几天了' });
     const a = clients.operator;
     const list = await a.get('/admin/api/feedback?kind=request&limit=200');
     expect(list.status).toBe(200);
@@ -234,7 +235,7 @@ describe('XSS, audit, CSV, SMS, demo', () => {
     const r = await a.post(`/admin/api/feedback/${f.id}/kind`, { kind: 'complaint' });
     expect(r.status).toBe(200);
     expect(r.json.kind).toBe('complaint');
-    expect(ctx.store.audit.list(20).find((e) => e.target === f.ref)).toMatchObject({ action: 'feedback.classify' });
+    expect((await ctx.store.audit.list(20)).find((e) => e.target === f.ref)).toMatchObject({ action: 'feedback.classify' });
     const timeline = (await a.get(`/admin/api/feedback/${f.id}`)).json.timeline;
     expect(timeline.at(-1)).toMatchObject({ action: 'classified', detail: 'request→complaint' });
     // the panel labels the kind
@@ -243,8 +244,8 @@ describe('XSS, audit, CSV, SMS, demo', () => {
 
   it('answer preview: the exact SMS and their segment count before sending; landlines get a call-back', async () => {
     const { ctx } = s.server;
-    const mobile = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812345601', text: '路灯' });
-    const landline = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '057982345678', text: null });
+    const mobile = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812345601', text: '路灯' });
+    const landline = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '057982345678', text: null });
     const a = clients.admin;
     const r = await a.post(`/admin/api/feedback/${mobile.id}/answer-preview`, { answer: '已修复。' });
     expect(r.status).toBe(200);
@@ -270,7 +271,7 @@ describe('XSS, audit, CSV, SMS, demo', () => {
 
   it('statistics per department and their CSV export', async () => {
     const { ctx } = s.server;
-    addDepartment(ctx.store, 'EVIL', '=HYPERLINK("http://evil","点我")');
+    await addDepartment(ctx.store, 'EVIL', '=HYPERLINK("http://evil","点我")');
     const st = await clients.supervisor.get('/admin/api/stats');
     expect(st.status).toBe(200);
     const scjg = st.json.rows.find((r: { department: string }) => r.department === 'SCJG');
@@ -292,16 +293,16 @@ describe('XSS, audit, CSV, SMS, demo', () => {
     const r = await clients.admin.post('/admin/api/sms/send', { phone: '+86 139 1234 5678', text: '您好' });
     expect(r.status).toBe(200);
     expect(sms.manual.at(-1)).toEqual({ phone: '8613912345678', text: '您好', actor: 'staff:u_admin' }); // canonical
-    expect(s.server.ctx.store.audit.list(1)[0]).toMatchObject({ action: 'sms.send', target: '139****5678' });
+    expect((await s.server.ctx.store.audit.list(1))[0]).toMatchObject({ action: 'sms.send', target: '139****5678' });
     const reveal = await clients.operator.post(`/admin/api/feedback/${fx.main.id}/reveal-phone`);
     expect(reveal.json.phone).toBe('138 1234 1234'); // national display
-    expect(s.server.ctx.store.audit.list(1)[0]).toMatchObject({ action: 'feedback.reveal_phone', actor: 'staff:u_operator' });
+    expect((await s.server.ctx.store.audit.list(1))[0]).toMatchObject({ action: 'feedback.reveal_phone', actor: 'staff:u_operator' });
   });
 
   it('phones are stored canonical, shown national and masked, and found by any form', async () => {
     const { ctx } = s.server;
-    expect(ctx.store.feedback.byId(fx.main.id)!.phone).toBe('8613812341234');
-    expect(ctx.store.declarations.search('8613912345678', 5).map((d) => d.queryCode)).toContain(scjgCode);
+    expect((await ctx.store.feedback.byId(fx.main.id))!.phone).toBe('8613812341234');
+    expect((await ctx.store.declarations.search('8613912345678', 5)).map((d) => d.queryCode)).toContain(scjgCode);
     for (const form of ['13812341234', '+86 138 1234 1234', '008613812341234', '8613812341234', '138-1234-1234']) {
       const r = await clients.supervisor.get(`/admin/api/feedback?q=${encodeURIComponent(form)}`);
       expect(r.status, form).toBe(200);
@@ -332,7 +333,7 @@ describe('XSS, audit, CSV, SMS, demo', () => {
   it('demo mode creates the demo logins', async () => {
     expect(s.admin.demo).toBe(true);
     // The server seeds the demo data (SCJG included) before it ensures the logins, so both exist at start.
-    expect(s.admin.auth.users.byUsername('demo')?.role).toBe('admin');
+    expect((await s.admin.auth.users.byUsername('demo'))?.role).toBe('admin');
     expect(await s.admin.ensureDemoLogins()).toEqual([]);
     expect((await new Client(s.url).login('dept_scjg', 'demo96365')).json.user).toMatchObject({ role: 'department', departmentCode: 'SCJG' });
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, loggedIn, startAdmin, type AdminServer } from './helpers.js';
 import { hashPassword, verifyPassword, generatePassword, passwordProblem } from '../../src/admin/passwords.js';
 import { sameOrigin, readCookie } from '../../src/admin/auth.js';
+import type { Store } from '../../src/store/index.js';
 
 let s: AdminServer;
 
@@ -69,7 +70,7 @@ describe('login, session, logout', () => {
     expect(cookie).toContain('Path=/admin');
     expect(cookie).not.toContain('Secure');
     const sid = c.cookie!.split('=')[1];
-    const rows = s.server.ctx.store.db.prepare('SELECT id_hash FROM staff_sessions').pluck().all() as string[];
+    const rows = (s.server.ctx.store as Store).db.prepare('SELECT id_hash FROM staff_sessions').pluck().all() as string[];
     expect(rows.some((h) => h.includes(sid))).toBe(false);
     expect(rows.every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
 
@@ -109,7 +110,7 @@ describe('login, session, logout', () => {
     expect(third.status).toBe(429);
     expect(third.json.error).toBe('locked');
     expect((await c.login('dave', 'dave-pass-1')).status).toBe(429);
-    expect(s.server.ctx.store.audit.list(5).map((e) => e.action)).toContain('auth.locked');
+    expect((await s.server.ctx.store.audit.list(5)).map((e) => e.action)).toContain('auth.locked');
     s.clock.offsetMs = 16 * 60_000;
     try {
       expect((await c.login('dave', 'dave-pass-1')).status).toBe(200);
@@ -128,7 +129,7 @@ describe('login, session, logout', () => {
 
   it('CSRF: a state-changing request needs the session token and a same-origin Origin', async () => {
     const c = await loggedIn(s.url, 'alice', 'correct horse');
-    const f = s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: 'csrf test' });
+    const f = await s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: 'csrf test' });
     const path = `/admin/api/feedback/${f.id}/transcript`;
     const table: Array<[string, { csrf?: boolean; headers?: Record<string, string> }, number, string | null]> = [
       ['no token', { csrf: false }, 403, 'csrf'],

@@ -31,12 +31,12 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms: new FakeSms(), voice: new FakeVoice(), testPhone: new FakeTestPhone() });
     const { ctx } = s.server;
-    seedDemoData(ctx);
+    await seedDemoData(ctx);
     await s.admin.ensureDemoLogins();
     const rec = writeRecording(ctx.config.data.dir, 'voice-1.wav', 3000);
-    voice = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 3, callId: 'sim-1', flowPath: 'menu>complaint>record' });
-    other = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712345678', text: '人社局的投诉（部门用户不可见）' });
-    ctx.feedback.assign(other.id, ctx.store.departments.byCode('RSJ')!.id, 'test');
+    voice = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 3, callId: 'sim-1', flowPath: 'menu>complaint>record' });
+    other = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712345678', text: '人社局的投诉（部门用户不可见）' });
+    await ctx.feedback.assign(other.id, (await ctx.store.departments.byCode('RSJ'))!.id, 'test');
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     await page.fill('#fb-answer', '您好，已安排市场监管所核查计量器具，谢谢反映。');
     await page.click('#send-answer');
     await page.waitForFunction(() => document.querySelectorAll('#fb-timeline li').length >= 4);
-    const f = s.server.ctx.feedback.byId(voice.id)!;
+    const f = (await s.server.ctx.feedback.byId(voice.id))!;
     expect(f).toMatchObject({ status: 'answered', transcript: '市民反映：市场里的秤不准，希望加强检查。', answer: '您好，已安排市场监管所核查计量器具，谢谢反映。', answeredBy: 'staff:demo' });
     expect(await page.textContent('#fb-timeline')).toContain('答复');
     await shot(page, '02-feedback-detail');
@@ -137,7 +137,7 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     s.server.ctx.bus.emit('call.updated', { callId: 'sim-7', caller: '13912345678', node: 'lookup', startedAt: new Date(Date.now() - 65_000).toISOString(), state: 'up' });
     s.server.ctx.bus.emit('sms.link', { state: 'bound' });
     s.server.ctx.bus.emit('sms.outbox', { queued: 4, sent: 120, perSecond: 2.5 });
-    const f = s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13698765432', text: '实时推送测试：路灯不亮' });
+    const f = await s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13698765432', text: '实时推送测试：路灯不亮' });
     await page.waitForSelector(`#live-feed li[data-ref="${f.ref}"]`);
     await page.waitForSelector('#live-calls tr[data-call="sim-7"]');
     expect(await page.textContent('#live-calls')).toContain('139****5678');
@@ -151,12 +151,12 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
 
   it('a voided step shows struck through and marked 已撤销; a locked-out user gets a working unlock button', async () => {
     const { ctx } = s.server;
-    const dept = ctx.store.departments.byCode('SCJG')!;
-    const d = ctx.declarations.upsert(dept, 'BR-VOID-1', { itemName: '撤销演示事项', timeLimitDays: 5 }).declaration;
-    ctx.declarations.applyStatusEvent(dept, d.queryCode, { eventId: 'br-wrong', stepName: '错误环节', status: 'rejected', occurredAt: new Date().toISOString() });
-    ctx.declarations.voidEvent(dept, d.queryCode, 'br-wrong', '误操作', 'dept:SCJG');
+    const dept = (await ctx.store.departments.byCode('SCJG'))!;
+    const d = (await ctx.declarations.upsert(dept, 'BR-VOID-1', { itemName: '撤销演示事项', timeLimitDays: 5 })).declaration;
+    await ctx.declarations.applyStatusEvent(dept, d.queryCode, { eventId: 'br-wrong', stepName: '错误环节', status: 'rejected', occurredAt: new Date().toISOString() });
+    await ctx.declarations.voidEvent(dept, d.queryCode, 'br-wrong', '误操作', 'dept:SCJG');
     for (let i = 0; i < 5; i++) await s.admin.auth.login('dept_scjg', `wrong-${i}-xxxx`, { ip: '10.9.9.9' });
-    expect(s.admin.auth.lockState().has('dept_scjg')).toBe(true);
+    expect((await s.admin.auth.lockState()).has('dept_scjg')).toBe(true);
     const { context, page } = await session('demo', 'demo96365');
     await page.goto(`${s.url}/admin#/declarations/${d.queryCode}`);
     const li = await page.waitForSelector('#decl-timeline li.voided');
@@ -168,8 +168,8 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     const row = page.locator('#users-table tbody tr', { hasText: 'dept_scjg' });
     await row.locator('button.unlock').click();
     await page.waitForFunction(() => ![...document.querySelectorAll('#users-table tbody tr')].some((tr) => tr.textContent?.includes('dept_scjg') && tr.querySelector('button.unlock')));
-    expect(s.admin.auth.lockState().has('dept_scjg')).toBe(false);
-    expect(ctx.store.audit.list(10).some((e) => e.action === 'user.unlock' && e.target === 'dept_scjg')).toBe(true);
+    expect((await s.admin.auth.lockState()).has('dept_scjg')).toBe(false);
+    expect((await ctx.store.audit.list(10)).some((e) => e.action === 'user.unlock' && e.target === 'dept_scjg')).toBe(true);
     expect(dialogs).toEqual([]);
     await context.close();
   });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerAdminCommands, type CliCommand } from '../../src/admin/cli.js';
 import { Store } from '../../src/store/index.js';
-import { SqliteStaffRepo } from '../../src/store/repos/staff.js';
 import { addDepartment } from '../../src/departments.js';
 import { verifyPassword } from '../../src/admin/passwords.js';
 import { testConfig, tempDir } from '../helpers/context.js';
@@ -29,7 +28,7 @@ describe('hotline user …', () => {
 
   it('adds users (generated password printed once), lists, changes passwords; refuses bad input', async () => {
     const s0 = Store.open(join(dir, 'hotline.db'));
-    addDepartment(s0, 'SCJG', '市市场监督管理局');
+    await addDepartment(s0, 'SCJG', '市市场监督管理局');
     s0.close();
     const add = cmds.get('user add')!;
     const a = await run(add, ['zhang', '--role', 'operator']);
@@ -58,12 +57,11 @@ describe('hotline user …', () => {
     const pw = await run(cmds.get('user passwd')!, ['zhang']);
     expect(pw.code).toBe(0);
     const store = Store.open(join(dir, 'hotline.db'));
-    const repo = new SqliteStaffRepo(store.db);
-    const zhang = repo.byUsername('zhang')!;
-    expect(await verifyPassword(pw.out.trim(), repo.passwordHash(zhang.id)!)).toBe(true);
-    expect(await verifyPassword(generated, repo.passwordHash(zhang.id)!)).toBe(false);
-    expect(store.audit.list(10).map((e) => e.action)).toEqual(['user.password_reset', 'user.add', 'user.add']);
-    store.close();
+    const zhang = (await store.staff.byUsername('zhang'))!;
+    expect(await verifyPassword(pw.out.trim(), (await store.staff.passwordHash(zhang.id))!)).toBe(true);
+    expect(await verifyPassword(generated, (await store.staff.passwordHash(zhang.id))!)).toBe(false);
+    expect((await store.audit.list(10)).map((e) => e.action)).toEqual(['user.password_reset', 'user.add', 'user.add']);
+    await store.close();
     expect((await run(cmds.get('user disable')!, ['zhang'])).code).toBe(0);
     expect((await run(cmds.get('user list')!, [])).out).toMatch(/^zhang\toperator\t-\tdisabled/m);
   });

@@ -12,8 +12,8 @@ const PW = 'live-pass-12';
 
 beforeAll(async () => {
   s = await startAdmin({}, { voice: new FakeVoice(), sms: new FakeSms() });
-  scjgId = addDepartment(s.server.ctx.store, 'SCJG', '市市场监督管理局').department.id;
-  rsjId = addDepartment(s.server.ctx.store, 'RSJ', '市人社局').department.id;
+  scjgId = (await addDepartment(s.server.ctx.store, 'SCJG', '市市场监督管理局')).department.id;
+  rsjId = (await addDepartment(s.server.ctx.store, 'RSJ', '市人社局')).department.id;
   await s.admin.auth.createUser({ username: 'op', role: 'operator', password: PW });
   await s.admin.auth.createUser({ username: 'dscjg', role: 'department', departmentCode: 'SCJG', password: PW });
   op = await loggedIn(s.url, 'op', PW);
@@ -61,7 +61,7 @@ describe('live feed', () => {
     const snap = await c.next((m) => m.type === 'snapshot');
     expect(snap.health).toMatchObject({ components: { store: { ok: true } } });
     expect((snap.calls as any[])[0]).toMatchObject({ callId: 'c1', caller: '139****5678', node: 'menu' });
-    const f = s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '<b>新投诉</b>' });
+    const f = await s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '<b>新投诉</b>' });
     const ev = await c.next((m) => m.name === 'feedback.created');
     expect(ev.data.feedback).toMatchObject({ id: f.id, ref: f.ref, phone: '138****1234', excerpt: '<b>新投诉</b>' });
     s.server.ctx.bus.emit('call.updated', { callId: 'x9', caller: '13912345678', node: 'lookup', startedAt: new Date().toISOString(), state: 'up' });
@@ -77,10 +77,10 @@ describe('live feed', () => {
     const o = await open(op.cookie);
     await d.next((m) => m.type === 'snapshot');
     const ctx = s.server.ctx;
-    const mine = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: 'mine' });
-    const theirs = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: 'theirs' });
-    ctx.feedback.assign(theirs.id, rsjId, 'op');
-    ctx.feedback.assign(mine.id, scjgId, 'op');
+    const mine = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: 'mine' });
+    const theirs = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: 'theirs' });
+    await ctx.feedback.assign(theirs.id, rsjId, 'op');
+    await ctx.feedback.assign(mine.id, scjgId, 'op');
     ctx.bus.emit('call.updated', { callId: 'y', caller: '13912345678', node: 'menu', startedAt: new Date().toISOString(), state: 'up' });
     const got = await d.next((m) => m.name === 'feedback.updated' && m.data.feedback.id === mine.id);
     expect(got.data.feedback.departmentId).toBe(scjgId);

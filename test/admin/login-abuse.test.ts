@@ -8,6 +8,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, loggedIn, startAdmin, type AdminServer } from './helpers.js';
+import type { Store } from '../../src/store/index.js';
 
 let s: AdminServer;
 
@@ -34,7 +35,7 @@ function loginFrom(localAddress: string, username: string, password: string): Pr
   });
 }
 
-const auditCount = (where = "action LIKE 'auth.%'") => s.server.ctx.store.db.prepare(`SELECT COUNT(*) FROM audit_log WHERE ${where}`).pluck().get() as number;
+const auditCount = (where = "action LIKE 'auth.%'") => (s.server.ctx.store as Store).db.prepare(`SELECT COUNT(*) FROM audit_log WHERE ${where}`).pluck().get() as number;
 
 beforeAll(async () => {
   s = await startAdmin({ HOTLINE_ADMIN_LOCKOUT_ATTEMPTS: '5' });
@@ -89,8 +90,8 @@ describe('login abuse', () => {
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThanOrEqual(5);
     // The window closes (flushed): one summary row counts what was not written one by one.
-    s.admin.flushLoginAudit();
-    const summary = s.server.ctx.store.db.prepare("SELECT detail FROM audit_log WHERE action = 'auth.login_flood' ORDER BY id DESC LIMIT 1").pluck().get() as string;
+    await s.admin.flushLoginAudit();
+    const summary = (s.server.ctx.store as Store).db.prepare("SELECT detail FROM audit_log WHERE action = 'auth.login_flood' ORDER BY id DESC LIMIT 1").pluck().get() as string;
     expect(summary).toBeTruthy();
     const d = JSON.parse(summary);
     expect(d.ip).toContain('127.0.0.16');
@@ -112,7 +113,7 @@ describe('login abuse', () => {
     expect(r.status).toBe(200);
     expect(r.json.user.locked).toBe(false);
     expect((await loginFrom('127.0.0.17', 'quiet', 'quiet-pass-1')).status).toBe(200);
-    const row = s.server.ctx.store.audit.list(20).find((e) => e.action === 'user.unlock');
+    const row = (await s.server.ctx.store.audit.list(20)).find((e) => e.action === 'user.unlock');
     expect(row?.target).toBe('quiet');
     expect(row?.detail).toMatch(/解除登录锁定/);
   });

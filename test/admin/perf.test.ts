@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, startAdmin, type AdminServer, type Client } from './helpers.js';
 import { addDepartment } from '../../src/departments.js';
+import type { Store } from '../../src/store/index.js';
 
 let s: AdminServer;
 let op: Client;
@@ -9,17 +10,19 @@ let dept: Client;
 beforeAll(async () => {
   s = await startAdmin();
   const { ctx } = s.server;
-  const ids = ['SCJG', 'RSJ', 'GAJ'].map((c) => addDepartment(ctx.store, c, c).department.id);
+  const ids: number[] = [];
+  for (const c of ['SCJG', 'RSJ', 'GAJ']) ids.push((await addDepartment(ctx.store, c, c)).department.id);
   // 100,000 feedback rows straight into the table (the service would take minutes).
-  const ins = ctx.store.db.prepare(`INSERT INTO feedback (ref, kind, channel, phone, text, status, department_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const db = (ctx.store as Store).db;
+  const ins = db.prepare(`INSERT INTO feedback (ref, kind, channel, phone, text, status, department_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const base = Date.now() - 100_000 * 60_000;
-  ctx.store.transaction(() => {
+  db.transaction(() => {
     for (let i = 0; i < 100_000; i++) {
       const at = new Date(base + i * 60_000).toISOString();
       ins.run(`P${i}`, ['complaint', 'consultation', 'suggestion'][i % 3], ['voice', 'sms', 'web'][i % 3], `86139${String(i).padStart(8, '0')}`, // stored canonical (E.164 digits)
         `第 ${i} 条反馈内容`, ['new', 'transcribed', 'assigned', 'answered', 'closed'][i % 5], i % 7 === 0 ? null : ids[i % 3], at, at);
     }
-  });
+  })();
   await s.admin.auth.createUser({ username: 'op', role: 'operator', password: 'perf-pass-1' });
   await s.admin.auth.createUser({ username: 'dd', role: 'department', departmentCode: 'RSJ', password: 'perf-pass-1' });
   op = await loggedIn(s.url, 'op', 'perf-pass-1');

@@ -1,7 +1,6 @@
 /** Staff see when a long SMS arrived incomplete: 收到 2/3 段 on the feedback item (list and detail). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, startAdmin, type AdminServer } from './helpers.js';
-import { SqliteSmsRepo } from '../../src/store/repos/sms.js';
 import type { Feedback } from '../../src/domain/types.js';
 
 let s: AdminServer;
@@ -11,16 +10,16 @@ let whole: Feedback;
 beforeAll(async () => {
   s = await startAdmin();
   const { ctx } = s.server;
-  const repo = new SqliteSmsRepo(ctx.store.db);
+  const repo = ctx.store.sms;
   const at = new Date().toISOString();
-  const fromSms = (text: string, parts: number, expected: number) => {
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812340001', text });
-    const id = repo.insertInbound('8613812340001', '96365', `投诉${text}`, parts, parts === expected, null, at, expected);
-    repo.inboundDone(id, 'processed', 'feedback', `feedback:${f.ref}`, f.id, at);
+  const fromSms = async (text: string, parts: number, expected: number) => {
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812340001', text });
+    const id = await repo.insertInbound('8613812340001', '96365', `投诉${text}`, parts, parts === expected, null, at, expected);
+    await repo.inboundDone(id, 'processed', 'feedback', `feedback:${f.ref}`, f.id, at);
     return f;
   };
-  gap = fromSms('我家楼下的餐馆[…]依法处理，谢谢！', 2, 3);
-  whole = fromSms('路灯坏了', 1, 1);
+  gap = await fromSms('我家楼下的餐馆[…]依法处理，谢谢！', 2, 3);
+  whole = await fromSms('路灯坏了', 1, 1);
   await s.admin.auth.createUser({ username: 'op1', role: 'operator', password: 'parts-pass-1' });
 });
 afterAll(async () => { await s.server.stop(); });

@@ -17,7 +17,6 @@ import { startServer, type RunningServer } from '../../src/app.js';
 import { silentLogger } from '../../src/log.js';
 import { AriSimulator } from '../../src/sim/ari/index.js';
 import { InstanceLock } from '../../src/store/lock.js';
-import { SqliteCallRepo } from '../../src/store/repos/calls.js';
 import { SIMULATOR_ARI_PASSWORD } from '../../src/voice/channel.js';
 import { tempDir, testConfig } from '../helpers/context.js';
 import { until } from '../helpers/wait.js';
@@ -53,7 +52,7 @@ describe('one data directory, one server', () => {
     const first = await voiceServer(dir, sim);
     const call = sim.startCall({ from: '13800001111' });
     await until(() => first.channels.voice!.manager!.sessions.has(call.id), 5000, 'the first server took the call');
-    first.channels.voice!.callLog!.recentCalls(1); // flushes the call row
+    await first.channels.voice!.callLog!.recentCalls(1); // flushes the call row
 
     const ari = await countingPeer();
     const smsc = await countingPeer();
@@ -69,7 +68,7 @@ describe('one data directory, one server', () => {
     // The first server still owns the app and the call; its call row is not marked lost.
     expect(sim.connectedApps()).toEqual([APP]);
     expect(call.isEnded).toBe(false);
-    const row = new SqliteCallRepo(first.ctx.store.db).byId(call.id)!;
+    const row = (await first.ctx.store.calls.byId(call.id))!;
     expect(row).toMatchObject({ endedAt: null, owner: first.ctx.instance });
     await call.hangup();
   });
@@ -94,7 +93,7 @@ describe('one data directory, one server', () => {
   it('calls left open by a server that is gone are closed at start; calls of a live instance never', async () => {
     const dir = tempDir();
     const s = await startServer(testConfig({}, dir), { log: silentLogger, voice: false });
-    const repo = new SqliteCallRepo(s.ctx.store.db);
+    const repo = s.ctx.store.calls;
     const row = (callId: string, owner: string | null) => ({
       callId, direction: 'inbound' as const, flowId: 'main', caller: '13800001111', called: '96365', startedAt: new Date().toISOString(),
       answeredAt: null, endedAt: null, durationSec: null, outcome: null, outcomes: null, endReason: null, lastNode: null, path: null,
@@ -103,14 +102,14 @@ describe('one data directory, one server', () => {
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.once('exit', r));
     const host = s.ctx.instance.split('/')[0];
-    repo.write({ calls: [row('old', null), row('dead', `${host}/${dead.pid}/x`), row('live', `${host}/${process.ppid}/x`)], steps: [], counters: [] });
+    await repo.write({ calls: [row('old', null), row('dead', `${host}/${dead.pid}/x`), row('live', `${host}/${process.ppid}/x`)], steps: [], counters: [] });
     await s.stop();
     const s2 = await startServer(testConfig({ HOTLINE_VOICE_TTS: 'none' }, dir), { log: silentLogger, voice: { simulator: null, renderPrompts: false } });
     cleanups.push(() => s2.stop());
-    const r2 = new SqliteCallRepo(s2.ctx.store.db);
-    expect(r2.byId('old')?.endReason).toBe('lost');
-    expect(r2.byId('dead')?.endReason).toBe('lost');
-    expect(r2.byId('live')).toMatchObject({ endedAt: null, endReason: null });
+    const r2 = s2.ctx.store.calls;
+    expect((await r2.byId('old'))?.endReason).toBe('lost');
+    expect((await r2.byId('dead'))?.endReason).toBe('lost');
+    expect(await r2.byId('live')).toMatchObject({ endedAt: null, endReason: null });
   });
 });
 

@@ -197,7 +197,7 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     await shot(phone, '04-testphone-complaint');
     await shot(live, '04-live-after-call');
 
-    const f = server.ctx.feedback.byId(complaint.id)!;
+    const f = (await server.ctx.feedback.byId(complaint.id))!;
     expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', phone: `86${PHONE}`, ref: complaint.ref, status: 'new' });
     expect(f.recordingPath).toBeTruthy();
     expect(f.recordingDuration).toBeGreaterThanOrEqual(2);
@@ -239,7 +239,7 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     await live.click('#send-answer');
     await timelineAtLeast(4);
     expect(await live.textContent('#fb-timeline')).toContain('答复');
-    expect(server.ctx.feedback.byId(id)).toMatchObject({ status: 'answered', transcript: TRANSCRIPT, answer: ANSWER, departmentName: '市市场监督管理局' });
+    expect(await server.ctx.feedback.byId(id)).toMatchObject({ status: 'answered', transcript: TRANSCRIPT, answer: ANSWER, departmentName: '市市场监督管理局' });
     await shot(live, '05-feedback-answered');
 
     // The answer and the survey in the SMS outbox, delivered…
@@ -277,9 +277,9 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
 
   it('7. the SCJG department user sees only SCJG items; another department’s item is 404', async () => {
     // Another department's complaint (set up behind the scenes).
-    const rsj = server.ctx.store.departments.byCode('RSJ')!;
-    const other = server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712340000', text: '人社局的投诉：社保卡迟迟未寄到' });
-    server.ctx.feedback.assign(other.id, rsj.id, 'test');
+    const rsj = (await server.ctx.store.departments.byCode('RSJ'))!;
+    const other = await server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712340000', text: '人社局的投诉：社保卡迟迟未寄到' });
+    await server.ctx.feedback.assign(other.id, rsj.id, 'test');
 
     const dept = await newContext();
     const page = await login(dept, 'dept_scjg', 'demo96365');

@@ -9,6 +9,7 @@ import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS, type MoParams } from '../../sr
 import { testConfig } from '../helpers/context.js';
 import { memoryLogger, silentLogger } from '../../src/log.js';
 import { until } from '../helpers/wait.js';
+import type { Store } from '../../src/store/index.js';
 
 async function boot(env: Record<string, string>, log = silentLogger): Promise<{ server: RunningServer; sim: SmscSimulator }> {
   const sim = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 10 });
@@ -22,7 +23,7 @@ async function boot(env: Record<string, string>, log = silentLogger): Promise<{ 
 
 /** Inject an MO and wait until the server has processed it; returns its inbound row. */
 async function text(server: RunningServer, sim: SmscSimulator, p: Omit<MoParams, 'to'>) {
-  const repo = server.channels.sms.repo;
+  const repo = (server.ctx.store as Store).sync.sms; // synchronous reads, for the polling predicate
   const before = repo.listInbound({ limit: 1 })[0]?.id ?? 0;
   await sim.injectMo({ to: '96365', timeoutMs: 10_000, ...p });
   return until(() => {
@@ -48,19 +49,19 @@ describe('addressing: one canonical number, international by default', () => {
   });
 
   it('every table keeps the canonical form: inbound, outbox, complaint, subscription, opt-out', async () => {
-    const d = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局', '0579-82345678').department;
-    expect(server.ctx.store.departments.byCode('SCJG')!.contactPhone).toBe('8657982345678');
-    const code = server.ctx.declarations.upsert(d, 'SC-9', { itemName: '食品经营许可证新办', applicantPhone: '+86 139 0000 0009', timeLimitDays: 10 }).declaration.queryCode;
-    expect(server.ctx.store.declarations.byQueryCode(code)!.applicantPhone).toBe('8613900000009');
+    const d = (await addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局', '0579-82345678')).department;
+    expect((await server.ctx.store.departments.byCode('SCJG'))!.contactPhone).toBe('8657982345678');
+    const code = (await server.ctx.declarations.upsert(d, 'SC-9', { itemName: '食品经营许可证新办', applicantPhone: '+86 139 0000 0009', timeLimitDays: 10 })).declaration.queryCode;
+    expect((await server.ctx.store.declarations.byQueryCode(code))!.applicantPhone).toBe('8613900000009');
     const repo = server.channels.sms.repo;
     const complaint = await text(server, sim, { from: '13811113333', text: '投诉 路灯坏了' });
     const subscribe = await text(server, sim, { from: '13811113333', text: `DY ${code}`, rawFrom: { ton: 2, npi: 1 } }); // the national form with TON 2
     expect([complaint.phone, subscribe.phone]).toEqual(['8613811113333', '8613811113333']);
-    expect(server.ctx.store.feedback.byId(complaint.feedbackId!)!.phone).toBe('8613811113333');
-    expect(server.ctx.store.subscriptions.activeByPhone('8613811113333')).toHaveLength(1);
-    expect(repo.list({ phone: '8613811113333' }).map((m) => m.template)).toEqual(['reply.subscribed', 'reply.feedback_received.complaint']);
+    expect((await server.ctx.store.feedback.byId(complaint.feedbackId!))!.phone).toBe('8613811113333');
+    expect(await server.ctx.store.subscriptions.activeByPhone('8613811113333')).toHaveLength(1);
+    expect((await repo.list({ phone: '8613811113333' })).map((m) => m.template)).toEqual(['reply.subscribed', 'reply.feedback_received.complaint']);
     await text(server, sim, { from: '+8613811113333', text: 'TD' });
-    expect(server.ctx.store.subscriptions.isOptedOut('8613811113333')).toBe(true);
+    expect(await server.ctx.store.subscriptions.isOptedOut('8613811113333')).toBe(true);
     await sim.waitFor(() => sim.received('13811113333').length === 3 || null, 10_000, '3 replies');
   });
 });
@@ -76,7 +77,7 @@ describe('addressing: smpp.dest_addr_format and the short code TON/NPI are confi
       await text(server, sim, { from: '13822224444', text: 'HELP' });
       await sim.waitFor(() => sim.received('8613822224444').length === 1 || null, 10_000, 'reply');
       expect(sim.submits[0]).toMatchObject({ destination: addr, destTon: ton, destNpi: npi, sourceTon: 3, sourceNpi: 1, msisdn: '8613822224444' });
-      expect(server.channels.sms.repo.list({ phone: '8613822224444' })[0].status).toMatch(/submitted|delivered/);
+      expect((await server.channels.sms.repo.list({ phone: '8613822224444' }))[0].status).toMatch(/submitted|delivered/);
     } finally { await server.stop(); await sim.stop(); }
   });
 });
@@ -97,7 +98,7 @@ describe('abuse guard and loops', () => {
     for (const [i, f] of forms.entries()) rows.push(await text(server, sim, { ...f, text: `BZ${i}` }));
     expect(rows.map((r) => r.phone)).toEqual(Array(6).fill('8613833330001'));
     expect(rows.map((r) => r.outcome!.split(';')[1] ?? 'reply')).toEqual(['reply', 'reply', 'reply', 'rate-limit-notice', 'no-reply:rate-limit', 'no-reply:rate-limit']);
-    const out = server.channels.sms.repo.list({ phone: '8613833330001' }).reverse();
+    const out = (await server.channels.sms.repo.list({ phone: '8613833330001' })).reverse();
     expect(out.map((m) => m.template)).toEqual(['reply.help', 'reply.help', 'reply.help', 'reply.lookup_limit']);
     const got = await sim.waitFor(() => { const r = sim.received('13833330001'); return r.length === 4 ? r : null; }, 10_000, '4 messages');
     expect(got[3]).toMatch(/过于频繁.*96365/);
@@ -119,8 +120,8 @@ describe('abuse guard and loops', () => {
     const row = await text(server, sim, { from, rawFrom: { ton, npi: ton === 5 ? 0 : 1 }, text: `TS 测试投诉${from}` });
     expect(row).toMatchObject({ status: 'ignored', feedbackId: null });
     expect(row.outcome).toMatch(/^ignored:(own-number|alphanumeric)$/);
-    expect(server.ctx.store.feedback.list({ q: `测试投诉${from}` })).toHaveLength(0);
-    expect(server.channels.sms.repo.list({ phone: row.phone })).toHaveLength(0);
+    expect(await server.ctx.store.feedback.list({ q: `测试投诉${from}` })).toHaveLength(0);
+    expect(await server.channels.sms.repo.list({ phone: row.phone })).toHaveLength(0);
     expect(log.lines.some((l) => l.includes('ignored (no complaint, no reply)'))).toBe(true);
   });
 
@@ -130,7 +131,7 @@ describe('abuse guard and loops', () => {
     expect(r1.outcome).toBe('help;no-reply:sender');
     expect(r2.phone).toBe('8657982345678');
     expect(r2.outcome).toMatch(/^feedback:.*;no-reply:sender$/);
-    expect(server.channels.sms.repo.list({ phone: '10086' })).toHaveLength(0);
-    expect(server.channels.sms.repo.list({ phone: '8657982345678' })).toHaveLength(0);
+    expect(await server.channels.sms.repo.list({ phone: '10086' })).toHaveLength(0);
+    expect(await server.channels.sms.repo.list({ phone: '8657982345678' })).toHaveLength(0);
   });
 });

@@ -8,7 +8,6 @@ import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../../src/sim/smsc/inde
 import { testConfig, tempDir } from '../helpers/context.js';
 import { silentLogger } from '../../src/log.js';
 import { Store } from '../../src/store/index.js';
-import { SqliteSmsRepo } from '../../src/store/repos/sms.js';
 import { Outbox } from '../../src/sms/outbox/outbox.js';
 import type { Component } from '../../src/app.js';
 import { runKillStorm } from '../../bench/kill-storm.js';
@@ -32,14 +31,14 @@ describe('SMS faults', () => {
     cleanups.push(() => sim.stop());
     const s = await serverOn(sim, { HOTLINE_SMPP_WINDOW: '20' });
     const phones = Array.from({ length: 200 }, (_, i) => `1390000${String(i).padStart(4, '0')}`);
-    s.ctx.store.transaction(() => { for (const p of phones) s.channels.sms.outbox.queue({ phone: p, text: `测试消息 ${p}`, reason: 'manual' }); });
+    await s.channels.sms.outbox.queueAll(phones.map((p) => ({ phone: p, text: `测试消息 ${p}`, reason: 'manual' as const })));
     await sim.waitFor(() => sim.counts.accepted > 40, 5000, 'some accepted');
     sim.dropConnections();
     await sim.waitFor(() => {
-      const c = s.channels.sms.repo.countsByStatus();
+      const c = (s.ctx.store as Store).sync.sms.countsByStatus();
       return c.delivered === 200 ? c : null;
     }, 20_000, 'all 200 delivered');
-    const unknown = (s.ctx.store.db.prepare('SELECT SUM(unknown_outcomes) AS n FROM sms_outbox').get() as { n: number }).n ?? 0;
+    const unknown = ((s.ctx.store as Store).db.prepare('SELECT SUM(unknown_outcomes) AS n FROM sms_outbox').get() as { n: number }).n ?? 0;
     let dupes = 0;
     for (const p of phones) {
       const got = sim.received(p).length;
@@ -57,9 +56,9 @@ describe('SMS faults', () => {
     cleanups.push(() => sim.stop());
     const s = await serverOn(sim, { HOTLINE_SMPP_WINDOW: '10' });
     const phone = '13855550420';
-    const f = s.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone, text: '小区门口的垃圾三天没人清理' });
+    const f = await s.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone, text: '小区门口的垃圾三天没人清理' });
     const answer = '经核查，您反映的小区门口垃圾清运不及时问题属实。街道已责成物业公司每日早晚各清运一次；'.repeat(12).slice(0, 420);
-    s.ctx.feedback.answer(f.id, answer, 'dept:SCJG');
+    await s.ctx.feedback.answer(f.id, answer, 'dept:SCJG');
     const got = await sim.waitFor(() => { const r = sim.received(phone); return r.length >= 3 ? r : null; }, 15_000, 'answer parts and survey');
     expect(sim.counts.throttled).toBeGreaterThan(0);
     expect(got[0].startsWith('【96365】(1/2)'), got.map((m) => m.slice(0, 14)).join(' | ')).toBe(true);
@@ -75,7 +74,7 @@ describe('SMS faults', () => {
     // emoji in a complaint
     await sim.injectMo({ from: '13855550001', to: '96365', text: '投诉 太慢了😡😡' });
     await sim.waitFor(() => sim.received('13855550001').length >= 1, 5000);
-    expect(s.ctx.store.feedback.list({ q: '13855550001' })[0].text).toBe('太慢了😡😡');
+    expect((await s.ctx.store.feedback.list({ q: '13855550001' }))[0].text).toBe('太慢了😡😡');
     // odd-length UCS2 → replacement char, still a reply
     await sim.injectMo({ from: '13855550002', to: '96365', bytes: Buffer.from([0x4e, 0x2d, 0x00]), dataCoding: 8 });
     await sim.waitFor(() => sim.received('13855550002').length >= 1, 5000);
@@ -83,7 +82,7 @@ describe('SMS faults', () => {
     const long = '建议' + '增加自助办理终端。'.repeat(556).slice(0, 4998);
     await sim.injectMo({ from: '13855550003', to: '96365', text: long, dataCoding: 8, payload: true });
     await sim.waitFor(() => sim.received('13855550003').length >= 1, 5000);
-    expect(s.ctx.store.feedback.list({ q: '13855550003' })[0].text).toHaveLength(4998);
+    expect((await s.ctx.store.feedback.list({ q: '13855550003' }))[0].text).toHaveLength(4998);
     // a malformed PDU: the link reconnects and keeps working
     const before = s.channels.sms.link.stats().connects;
     sim.sendMalformed('bad-tlv');
@@ -99,13 +98,13 @@ describe('SMS faults', () => {
     const dir = tempDir();
     // Seed: a declaration with 1,000 subscribers.
     const store = Store.open(join(dir, 'hotline.db'));
-    const { department, apiKey } = addDepartment(store, 'SCJG', '市市场监督管理局');
+    const { department, apiKey } = await addDepartment(store, 'SCJG', '市市场监督管理局');
     const now = new Date().toISOString();
     store.db.prepare(`INSERT INTO declarations (query_code, department_id, dept_ref, item_name, status, status_at, accepted_at, created_at, updated_at) VALUES ('100000000019', ?, 'K-1', '食品经营许可', 'accepted', ?, ?, ?, ?)`).run(department.id, now, now, now, now);
     const declId = (store.db.prepare('SELECT id FROM declarations').get() as { id: number }).id;
     const phones = Array.from({ length: 1000 }, (_, i) => `1370000${String(i).padStart(4, '0')}`);
-    store.transaction(() => { for (const p of phones) store.subscriptions.insert(p, declId, 'sms', now); });
-    store.close();
+    await store.transaction(async () => { for (const p of phones) await store.subscriptions.insert(p, declId, 'sms', now); });
+    await store.close();
     const env = {
       ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_SMPP_HOST: '127.0.0.1', HOTLINE_SMPP_PORT: String(sim.port),
       HOTLINE_SMPP_SYSTEM_ID: DEFAULT_SMSC_CREDENTIALS.systemId, HOTLINE_SMPP_PASSWORD: DEFAULT_SMSC_CREDENTIALS.password, HOTLINE_SMPP_TPS: '400',
@@ -136,7 +135,7 @@ describe('SMS faults', () => {
     await start();
     await sim.waitFor(() => phones.every((p) => sim.received(p).length >= 1) || null, 30_000, 'every subscriber received the push');
     // every row ends delivered (receipts come in after the restart too)
-    const check = () => { const st = Store.open(join(dir, 'hotline.db')); try { return new SqliteSmsRepo(st.db).countsByStatus(); } finally { st.close(); } };
+    const check = () => { const st = Store.open(join(dir, 'hotline.db')); try { return st.sync.sms.countsByStatus(); } finally { st.closeSync(); } };
     await sim.waitFor(() => (check().delivered === 1000 ? true : null), 15_000, 'all 1,000 rows delivered');
     const dupes = phones.reduce((n, p) => n + sim.received(p).length - 1, 0);
     expect(dupes).toBeLessThanOrEqual(10); // at most the window in flight at the kill, resent at-least-once
@@ -149,9 +148,9 @@ describe('SMS faults', () => {
     const dir = tempDir();
     // A queue waiting from before the restart.
     const store = Store.open(join(dir, 'hotline.db'));
-    const outbox = new Outbox(new SqliteSmsRepo(store.db), { maxSegments: 6, quietStart: '00:00', quietEnd: '00:00', timeZone: 'Asia/Shanghai', pushValidityHours: 48 });
-    store.transaction(() => { for (let i = 0; i < 20; i++) outbox.queue({ phone: `1360000${String(i).padStart(4, '0')}`, text: `通知 ${i}`, reason: 'push' }); });
-    store.close();
+    const outbox = new Outbox(store, { maxSegments: 6, quietStart: '00:00', quietEnd: '00:00', timeZone: 'Asia/Shanghai', pushValidityHours: 48 });
+    await outbox.queueAll(Array.from({ length: 20 }, (_, i) => ({ phone: `1360000${String(i).padStart(4, '0')}`, text: `通知 ${i}`, reason: 'push' as const })));
+    await store.close();
     const seen: number[] = [];
     const slow: Component = {
       name: 'slow-start', // a component that starts after the SMS channel and takes its time
@@ -161,7 +160,7 @@ describe('SMS faults', () => {
     const s = await startServer(testConfig({ HOTLINE_SMPP_TPS: '0', ...QUIET_OFF }, dir), { log: silentLogger, smscSimulator: sim, components: () => [slow] });
     cleanups.push(() => s.stop());
     expect(seen).toEqual([0, 0, 0, 0]); // no bind and no submit while start-up ran
-    await sim.waitFor(() => s.channels.sms.repo.countsByStatus().delivered === 20, 10_000, 'the waiting queue delivered after start-up');
+    await sim.waitFor(() => (s.ctx.store as Store).sync.sms.countsByStatus().delivered === 20, 10_000, 'the waiting queue delivered after start-up');
   });
 
   it('kill -9 storm (short): 10 kills at random moments during a 1,000-recipient push — none lost; every duplicate after a positive response (counted by the SMSC) is one whose answer never reached the disk, and counted', async () => {

@@ -33,7 +33,7 @@ async function serverOn(dir: string, sim: SmscSimulator, opts: Partial<SmsChanne
   let stopped = false;
   const server = {
     ctx, sms,
-    async stop() { if (stopped) return; stopped = true; await sms.stop(); ctx.store.close(); },
+    async stop() { if (stopped) return; stopped = true; await sms.stop(); await ctx.store.close(); },
   };
   cleanups.push(() => server.stop());
   await sim.waitFor(() => sms.link.state === 'bound', 10_000, 'bound');
@@ -55,15 +55,18 @@ function dataDir(): string {
 
 // Phone numbers are compared by their last 11 digits: this test is about counting, not about the stored form.
 const national = (phone: string) => phone.slice(-11);
-const count = (s: Server, sql: string, ...args: unknown[]) => (s.ctx.store.db.prepare(sql).pluck().get(...args) as number);
+/** The SQLite store's file and synchronous repositories, for inspection in polling predicates. */
+const sqlite = (s: Server) => s.ctx.store as Store;
+const count = (s: Server, sql: string, ...args: unknown[]) => (sqlite(s).db.prepare(sql).pluck().get(...args) as number);
 const outboxTo = (s: Server, phone: string) => count(s, 'SELECT COUNT(*) FROM sms_outbox WHERE substr(phone, -11) = ?', national(phone));
-const complaints = (s: Server, phone: string) => s.ctx.store.feedback.list({ limit: 1000 }).filter((f) => f.phone && national(f.phone) === national(phone));
+const complaints = (s: Server, phone: string) => sqlite(s).sync.feedback.list({ limit: 1000 }).filter((f) => f.phone && national(f.phone) === national(phone));
 /** What the handset received, whichever form the server addressed it by. */
 const handset = (sim: SmscSimulator, phone: string) => sim.received(phone); // the simulator keys handsets by MSISDN: any form finds it
 /** Everything inbound processed and everything outbound delivered. */
 const settled = (s: Server) => until(() => {
-  const c = s.sms.repo.countsByStatus();
-  return s.sms.repo.pendingInbound().length === 0 && !c.queued && !c.submitting && !c.submitted;
+  const repo = sqlite(s).sync.sms;
+  const c = repo.countsByStatus();
+  return repo.pendingInbound().length === 0 && !c.queued && !c.submitting && !c.submitted;
 }, 15_000, 'inbound processed and outbox delivered');
 
 describe('inbound SMS: restart-safe de-duplication', () => {
@@ -167,10 +170,10 @@ describe('inbound SMS: long messages', () => {
     expect(count(a, `SELECT COUNT(*) FROM sms_mo_parts WHERE source = ? AND state = 'duplicate'`, phone)).toBe(2);
     await a.stop();
     const b = await serverOn(dir, sim);
-    expect(b.sms.repo.openParts()).toEqual([]); // nothing left to reassemble into a phantom
+    expect(await b.sms.repo.openParts()).toEqual([]); // nothing left to reassemble into a phantom
     // Once more after the restart: recognised from the store alone.
     await sim.injectLongMo({ from: phone, to: '96365', text, ref: 77, order: [3] });
-    expect(b.sms.repo.openParts()).toEqual([]);
+    expect(await b.sms.repo.openParts()).toEqual([]);
     await settled(b);
     expect(complaints(b, phone)).toHaveLength(1);
     expect(complaints(b, phone)[0].text).toBe(text.slice(2));
@@ -187,16 +190,16 @@ describe('inbound SMS: long messages', () => {
     const slow = { HOTLINE_SMS_REASSEMBLY_TIMEOUT_SEC: '3' }; // the restart comes before the timeout
     const a = await serverOn(dir, sim, {}, slow);
     await sim.injectLongMo({ from: phone, to: '96365', text, unitsPerPart: 40, ref: 9, order: [1, 3] });
-    expect(a.sms.repo.openParts()).toHaveLength(2);
+    expect(await a.sms.repo.openParts()).toHaveLength(2);
     await a.stop(); // restart before the reassembly timeout
     const b = await serverOn(dir, sim, {}, slow);
     const [f] = await until(() => { const l = complaints(b, phone); return l.length ? l : null; }, 10_000, 'the incomplete complaint');
-    const inbound = b.sms.repo.listInbound({ limit: 100 }).filter((r) => national(r.phone) === national(phone))[0];
+    const inbound = (await b.sms.repo.listInbound({ limit: 100 })).filter((r) => national(r.phone) === national(phone))[0];
     expect(inbound).toMatchObject({ parts: 2, partsExpected: 3, complete: false });
     expect(inbound.text).toBe(text.slice(0, 40) + '[…]' + text.slice(80));
     expect(f.text).toContain('[…]');
-    expect(b.ctx.store.feedback.smsParts(f.id)).toEqual({ received: 2, expected: 3 });
-    expect([...b.ctx.store.feedback.smsPartsIncomplete([f.id]).values()]).toEqual([{ received: 2, expected: 3 }]);
+    expect(await b.ctx.store.feedback.smsParts(f.id)).toEqual({ received: 2, expected: 3 });
+    expect([...(await b.ctx.store.feedback.smsPartsIncomplete([f.id])).values()]).toEqual([{ received: 2, expected: 3 }]);
     await settled(b);
     expect(outboxTo(b, phone)).toBe(1);
   });

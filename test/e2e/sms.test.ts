@@ -7,6 +7,7 @@ import { testConfig } from '../helpers/context.js';
 import { withCheckDigit } from '../../src/domain/query-code.js';
 import { silentLogger } from '../../src/log.js';
 import type { Department } from '../../src/domain/types.js';
+import type { Store } from '../../src/store/index.js';
 
 let server: RunningServer;
 let sim: SmscSimulator;
@@ -18,13 +19,15 @@ beforeAll(async () => {
   sim = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 20 });
   await sim.start({ host: '127.0.0.1', port: 0 });
   server = await startServer(testConfig({ HOTLINE_SMPP_WINDOW: '20', HOTLINE_SMPP_TPS: '0', HOTLINE_SMS_QUIET_START: '00:00', HOTLINE_SMS_QUIET_END: '00:00' }), { log: silentLogger, smscSimulator: sim });
-  const d = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局');
+  const d = await addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局');
   dept = d.department; apiKey = d.apiKey;
-  code = server.ctx.declarations.upsert(dept, 'SC-1', { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '13900000000', timeLimitDays: 10 }).declaration.queryCode;
+  code = (await server.ctx.declarations.upsert(dept, 'SC-1', { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '13900000000', timeLimitDays: 10 })).declaration.queryCode;
   await sim.waitFor(() => server.channels.sms.link.state === 'bound', 5000, 'bound');
 });
 afterAll(async () => { await server?.stop(); await sim?.stop(); });
 
+/** The SQLite repositories, for synchronous inspection in polling predicates. */
+const sync = () => (server.ctx.store as Store).sync;
 const lastTo = async (phone: string, n = 1, ms = 5000) => (await sim.waitFor(() => { const r = sim.received(phone); return r.length >= n ? r : null; }, ms, `${n} messages to ${phone}`));
 
 describe('SMS channel end to end', () => {
@@ -75,13 +78,13 @@ describe('SMS channel end to end', () => {
       const [msg] = await lastTo(from);
       const ref = reply.exec(msg)?.[1];
       expect(ref, `${text} → ${msg}`).toBeTruthy();
-      const f = server.ctx.store.feedback.byRef(ref!)!;
+      const f = (await server.ctx.store.feedback.byRef(ref!))!;
       expect(f).toMatchObject({ kind, text: stored, channel: 'sms' });
     }
     // Short unknown text → help, nothing recorded.
     await sim.injectMo({ from: '13811120005', to: '96365', text: '你好' });
     expect((await lastTo('13811120005'))[0]).toContain('查办件回复');
-    expect(server.ctx.store.feedback.list({ q: '13811120005' })).toHaveLength(0);
+    expect(await server.ctx.store.feedback.list({ q: '13811120005' })).toHaveLength(0);
   });
 
   it('a question starting with 取消 does not opt the sender out', async () => {
@@ -91,17 +94,17 @@ describe('SMS channel end to end', () => {
     await sim.injectMo({ from: phone, to: '96365', text: '取消营业执照的申请需要什么材料' });
     const [, reply] = await lastTo(phone, 2);
     expect(reply).toContain('诉求已登记');
-    expect(server.ctx.subscriptions.isOptedOut(phone)).toBe(false);
-    const declId = server.ctx.store.declarations.byQueryCode(code)!.id;
-    expect(server.ctx.store.subscriptions.activeFor(declId).some((x) => x.phone.endsWith(phone.slice(1)))).toBe(true);
+    expect(await server.ctx.subscriptions.isOptedOut(phone)).toBe(false);
+    const declId = (await server.ctx.store.declarations.byQueryCode(code))!.id;
+    expect((await server.ctx.store.subscriptions.activeFor(declId)).some((x) => x.phone.endsWith(phone.slice(1)))).toBe(true);
     await sim.injectMo({ from: phone, to: '96365', text: '取消订阅' });
     expect((await lastTo(phone, 3))[2]).toContain('退订');
-    expect(server.ctx.subscriptions.isOptedOut(phone)).toBe(true);
+    expect(await server.ctx.subscriptions.isOptedOut(phone)).toBe(true);
   });
 
   it('a push with a very long reason keeps its 回复TD退订 ending: the reason is cut with …', async () => {
     const applicant = '13844440001';
-    server.ctx.declarations.upsert(dept, 'SC-LONG', { itemName: '食品经营许可证变更', applicantPhone: applicant, timeLimitDays: 10 });
+    await server.ctx.declarations.upsert(dept, 'SC-LONG', { itemName: '食品经营许可证变更', applicantPhone: applicant, timeLimitDays: 10 });
     await lastTo(applicant, 1); // the accepted notice
     const reason = '经现场核查，' + '经营场所布局不符合食品安全要求，'.repeat(29);
     const res = await fetch(`${server.url}/api/v1/declarations/SC-LONG/events`, {
@@ -120,9 +123,9 @@ describe('SMS channel end to end', () => {
     const phone = '13811120099';
     await sim.injectMo({ from: phone, to: '96365', text: '小区楼下的路灯坏了好几天了，晚上很黑' });
     await lastTo(phone);
-    const f = server.ctx.store.feedback.list({ q: phone })[0];
+    const f = (await server.ctx.store.feedback.list({ q: phone }))[0];
     expect(f.kind).toBe('request');
-    server.ctx.feedback.answer(f.id, '已安排维修，预计明天修复。', 'dept:SCJG');
+    await server.ctx.feedback.answer(f.id, '已安排维修，预计明天修复。', 'dept:SCJG');
     const msgs = await lastTo(phone, 3);
     expect(msgs[2]).toMatch(/回复1满意/);
   });
@@ -131,12 +134,12 @@ describe('SMS channel end to end', () => {
     const phone = '13833330420';
     await sim.injectMo({ from: phone, to: '96365', text: 'TS 小区门口的垃圾三天没人清理' });
     await lastTo(phone);
-    const f = server.ctx.store.feedback.list({ q: phone })[0];
-    server.ctx.feedback.assign(f.id, dept.id, 'op');
+    const f = (await server.ctx.store.feedback.list({ q: phone }))[0];
+    await server.ctx.feedback.assign(f.id, dept.id, 'op');
     const sentence = '经核查，您反映的小区门口垃圾清运不及时问题属实。街道已责成物业公司每日早晚各清运一次，并安排城管队员跟踪督查；';
     const answer = sentence.repeat(10).slice(0, 419) + '。';
     expect(Array.from(answer)).toHaveLength(420);
-    server.ctx.feedback.answer(f.id, answer, 'dept:SCJG');
+    await server.ctx.feedback.answer(f.id, answer, 'dept:SCJG');
     const msgs = await lastTo(phone, 3, 10_000);
     // Before the fix the handset got one message of 402 characters ending "经核…".
     expect(msgs[1].endsWith('…'), 'the answer was cut').toBe(false);
@@ -150,7 +153,7 @@ describe('SMS channel end to end', () => {
     expect(parts.join('')).toContain(answer.slice(-30));
     expect(sim.received(phone)[3]).toMatch(/满意/); // the survey after the whole answer
     // The panel's preview, the outbox and the handset agree, character for character.
-    const rows = server.channels.sms.repo.list({ phone: server.ctx.store.feedback.byId(f.id)!.phone!, limit: 10 }).filter((r) => r.reason === 'answer').reverse();
+    const rows = (await server.channels.sms.repo.list({ phone: (await server.ctx.store.feedback.byId(f.id))!.phone!, limit: 10 })).filter((r) => r.reason === 'answer').reverse();
     expect(rows.map((r) => r.text)).toEqual(parts);
     expect(server.channels.sms.previewAnswer({ ref: f.ref, departmentName: dept.name }, answer).map((p) => p.text)).toEqual(parts);
   });
@@ -159,7 +162,7 @@ describe('SMS channel end to end', () => {
     const text = '投诉' + '市民中心办证窗口排队时间太长，工作人员态度也不好，希望尽快改进。'.repeat(6);
     await sim.injectLongMo({ from: '13811110003', to: '96365', text, order: [3, 1, 2] });
     const [reply] = await lastTo('13811110003');
-    const f = server.ctx.store.feedback.list({ q: '13811110003' });
+    const f = await server.ctx.store.feedback.list({ q: '13811110003' });
     expect(f).toHaveLength(1);
     expect(f[0].text).toBe(text.slice(2));
     expect(reply).toContain(f[0].ref);
@@ -192,9 +195,9 @@ describe('SMS channel end to end', () => {
   it('answer → SMS answer and survey; reply 3 reopens', async () => {
     await sim.injectMo({ from: '13833330001', to: '96365', text: '投诉 路灯坏了' });
     await lastTo('13833330001');
-    const f = server.ctx.store.feedback.list({ q: '13833330001' })[0];
-    server.ctx.feedback.assign(f.id, dept.id, 'op');
-    server.ctx.feedback.answer(f.id, '已安排维修。'.repeat(20), 'dept:SCJG'); // a long, multi-part answer
+    const f = (await server.ctx.store.feedback.list({ q: '13833330001' }))[0];
+    await server.ctx.feedback.assign(f.id, dept.id, 'op');
+    await server.ctx.feedback.answer(f.id, '已安排维修。'.repeat(20), 'dept:SCJG'); // a long, multi-part answer
     const msgs = await lastTo('13833330001', 3);
     const answer = msgs.findIndex((m) => m.includes('已安排维修。已安排维修。'));
     const survey = msgs.findIndex((m, i) => i > 1 && /满意/.test(m) && !m.includes('已安排维修'));
@@ -202,15 +205,15 @@ describe('SMS channel end to end', () => {
     expect(survey, 'the survey comes after the answer it asks about').toBeGreaterThan(answer);
     await sim.injectMo({ from: '13833330001', to: '96365', text: '3' });
     await lastTo('13833330001', 4);
-    expect(server.ctx.store.feedback.byId(f.id)).toMatchObject({ satisfaction: 3, status: 'assigned', reopenCount: 1 });
+    expect(await server.ctx.store.feedback.byId(f.id)).toMatchObject({ satisfaction: 3, status: 'assigned', reopenCount: 1 });
   });
 
   it('receipts mark messages delivered', async () => {
     await sim.waitFor(() => {
-      const c = server.channels.sms.repo.countsByStatus();
+      const c = sync().sms.countsByStatus();
       return (c.submitted ?? 0) === 0 && (c.queued ?? 0) === 0 && (c.submitting ?? 0) === 0 ? c : null;
     }, 5000, 'all delivered');
-    const c = server.channels.sms.repo.countsByStatus();
+    const c = await server.channels.sms.repo.countsByStatus();
     expect(c.delivered).toBeGreaterThan(10);
   });
 

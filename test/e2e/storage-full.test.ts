@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addDepartment } from '../../src/departments.js';
 import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../../src/sim/smsc/index.js';
 import { Store } from '../../src/store/index.js';
-import { SqliteSmsRepo } from '../../src/store/repos/sms.js';
 import { tempDir } from '../helpers/context.js';
 import { until } from '../helpers/wait.js';
 import { promptDone, startVoiceServer, THURSDAY_10, waitPrompt } from '../voice/calls/helpers.js';
@@ -82,13 +81,13 @@ describe('full disk', () => {
     cleanups.push(() => sim.stop());
     const dir = tempDir();
     const store = Store.open(join(dir, 'hotline.db'));
-    const { department, apiKey } = addDepartment(store, 'SCJG', '市市场监督管理局');
+    const { department, apiKey } = await addDepartment(store, 'SCJG', '市市场监督管理局');
     const now = new Date().toISOString();
     store.db.prepare(`INSERT INTO declarations (query_code, department_id, dept_ref, item_name, status, status_at, accepted_at, created_at, updated_at) VALUES ('100000000019', ?, 'K-1', '食品经营许可', 'accepted', ?, ?, ?, ?)`).run(department.id, now, now, now, now);
     const declId = (store.db.prepare('SELECT id FROM declarations').get() as { id: number }).id;
     const phones = Array.from({ length: 400 }, (_, i) => `1370000${String(i).padStart(4, '0')}`);
-    store.transaction(() => { for (const p of phones) store.subscriptions.insert(p, declId, 'sms', now); });
-    store.close();
+    await store.transaction(async () => { for (const p of phones) await store.subscriptions.insert(p, declId, 'sms', now); });
+    await store.close();
 
     const s = await spawnServer({
       ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_HTTP_PORT: '0', HOTLINE_LOG_LEVEL: 'info', HOTLINE_SMPP_HOST: '127.0.0.1', HOTLINE_SMPP_PORT: String(sim.port),
@@ -152,7 +151,7 @@ describe('full disk', () => {
     await sim.waitFor(() => phones.every((p) => sim.received(p).length >= 1) || null, 60_000, 'every subscriber received the push');
     await Promise.all(moDone);
     await sim.waitFor(() => moFrom.every((p) => sim.received(p).length >= 1) || null, 30_000, 'every MO answered');
-    const check = () => { const st = Store.open(join(dir, 'hotline.db')); try { return new SqliteSmsRepo(st.db).countsByStatus(); } finally { st.close(); } };
+    const check = () => { const st = Store.open(join(dir, 'hotline.db')); try { return st.sync.sms.countsByStatus(); } finally { st.closeSync(); } };
     await until(() => (check().delivered === phones.length + moFrom.length ? true : null), 30_000, 'every row delivered');
     const h2 = await (await fetch(`${s.url}/health`)).json() as { components: Record<string, { state: string }> };
     expect(['ok', 'low']).toContain(h2.components.storage.state);
@@ -195,8 +194,8 @@ describe('full disk during calls', () => {
   it('a caller whose complaint cannot be stored hears the apology, the call ends cleanly, the API answers 503; once space is back the next call works', async () => {
     const t = await startVoiceServer({}, { clockAt: THURSDAY_10 });
     cleanups.push(() => t.stop());
-    const { apiKey } = addDepartment(t.server.ctx.store, 'RSJ', '市人力资源和社会保障局');
-    const disk = diskFull(t.server.ctx.store.db);
+    const { apiKey } = await addDepartment(t.server.ctx.store, 'RSJ', '市人力资源和社会保障局');
+    const disk = diskFull((t.server.ctx.store as Store).db);
     cleanups.push(() => disk.restore());
     const recordings = join(t.server.ctx.config.data.dir, 'recordings');
     const leaveMessage = async (phone: string) => {
@@ -216,7 +215,7 @@ describe('full disk during calls', () => {
     await call1.press('3');
     await waitPrompt(t.voice, call1, 'submit_failed', 8000); // 对不起，提交未成功，请稍后再拨。
     await call1.ended;
-    expect(t.server.ctx.store.feedback.list({ q: phone1 })).toEqual([]);
+    expect(await t.server.ctx.store.feedback.list({ q: phone1 })).toEqual([]);
     expect(existsSync(recordings) ? readdirSync(recordings) : []).toEqual([]); // no orphaned copy of the caller's voice
     const health = await fetch(`${t.server.url}/health`);
     expect(health.status).toBe(503);
@@ -233,12 +232,12 @@ describe('full disk during calls', () => {
     await call2.press('3');
     await waitPrompt(t.voice, call2, 'feedback_received', 8000);
     await call2.ended;
-    const f = await until(() => t.server.ctx.store.feedback.list({ q: phone2 })[0], 5000, 'feedback of the next call');
+    const f = await untilAsync(async () => (await t.server.ctx.store.feedback.list({ q: phone2 }))[0], 5000, 'feedback of the next call');
     expect(f.recordingPath).toBeTruthy();
     const smsc = t.server.channels.sms.simulator!;
     await smsc.waitFor(() => smsc.received(phone2).find((m) => m.includes(f.ref)), 8000, 'confirmation SMS');
     // The call log rows written while the disk was full were kept and written afterwards.
-    await until(() => t.voice.recentCalls(50).find((c) => c.callId === call1.id && c.endedAt), 8000, 'call 1 in the call log');
+    await untilAsync(async () => (await t.voice.recentCalls(50)).find((c) => c.callId === call1.id && c.endedAt), 8000, 'call 1 in the call log');
     const h2 = await (await fetch(`${t.server.url}/health`)).json() as { components: Record<string, { state: string }> };
     expect(['ok', 'low']).toContain(h2.components.storage.state);
   }, 60_000);
@@ -255,8 +254,8 @@ describe('started on a full disk', () => {
     sim.options.refuseBinds = true;
     const first = await startServer(config, { log: memoryLogger(), smscSimulator: sim, voice: false });
     const phones = Array.from({ length: 50 }, (_, i) => `1360000${String(i).padStart(4, '0')}`);
-    first.ctx.store.transaction(() => { for (const p of phones) first.channels.sms.outbox.queue({ phone: p, text: `通知 ${p}`, reason: 'manual' }); });
-    const { apiKey } = addDepartment(first.ctx.store, 'SCJG', '市市场监督管理局');
+    await first.channels.sms.outbox.queueAll(phones.map((p) => ({ phone: p, text: `通知 ${p}`, reason: 'manual' as const })));
+    const { apiKey } = await addDepartment(first.ctx.store, 'SCJG', '市市场监督管理局');
     await first.stop();
     sim.options.refuseBinds = false;
 
@@ -284,7 +283,7 @@ describe('started on a full disk', () => {
 
     disk.free();
     await sim.waitFor(() => phones.every((p) => sim.received(p).length >= 1) || null, 40_000, 'every message sent');
-    await until(() => s.channels.sms.repo.countsByStatus().delivered === phones.length, 20_000, 'every row delivered');
+    await until(() => store.sync.sms.countsByStatus().delivered === phones.length, 20_000, 'every row delivered');
     expect(phones.filter((p) => sim.received(p).length !== 1)).toEqual([]);
   }, 90_000);
 });

@@ -14,7 +14,7 @@ const codes: string[] = [];
 beforeAll(async () => {
   t = await startVoiceServer({}, { clockAt: THURSDAY_10 });
   for (let i = 0; i < 50; i++) {
-    codes.push(t.server.ctx.declarations.upsert(t.dept, `CT-${i}`, { itemName: `事项${i}号`, acceptedAt: '2026-11-18T01:00:00Z', dueAt: null }).declaration.queryCode);
+    codes.push((await t.server.ctx.declarations.upsert(t.dept, `CT-${i}`, { itemName: `事项${i}号`, acceptedAt: '2026-11-18T01:00:00Z', dueAt: null })).declaration.queryCode);
   }
 });
 afterAll(async () => { await t?.stop(); });
@@ -48,9 +48,9 @@ describe('ARI WebSocket drop', () => {
     await call.press('1');
     await waitPrompt(t.voice, call, 'enter_query_code');
     await call.hangup();
-    const row = await until(() => t.voice.recentCalls(50).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
+    const row = await until(async () => (await t.voice.recentCalls(50)).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
     expect(row.outcome).toBe('abandoned');
-    expect(t.server.ctx.store.db.prepare('SELECT recovered FROM calls WHERE call_id = ?').pluck().get(call.id)).toBe(1);
+    expect((await t.server.ctx.store.calls.byId(call.id))?.recovered).toBe(true);
   });
 
   it('a caller who hung up during the outage is ended after the reconnect', async () => {
@@ -91,29 +91,29 @@ describe('concurrency', () => {
 describe('landline answer call-back', () => {
   it('staff answer a landline complaint → a call reads the answer and takes the satisfaction key', async () => {
     const { ctx } = t.server;
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798886666', text: null, recordingPath: null });
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798886666', text: null, recordingPath: null });
     const originated: string[] = [];
     t.sim.onOriginate((req) => { originated.push(`${req.endpoint} ${req.appArgs.join(',')}`); return { action: 'answer', delayMs: 10 }; });
-    ctx.feedback.answer(f.id, '经核查，窗口已增加人手，排队时间已缩短。', 'staff1');
+    await ctx.feedback.answer(f.id, '经核查，窗口已增加人手，排队时间已缩短。', 'staff1');
     const call = await until(() => t.sim.allCalls().find((c) => c.direction === 'outbound' && c.to.startsWith('05798886666')), 3000, 'call-back');
     expect(originated).toEqual([`Local/05798886666@hotline-callback callback,${f.id}`]);
     await call.waitForPlayback((p) => p.media.some((m) => t.voice.media!.describe(m)?.caption === '经核查，窗口已增加人手，排队时间已缩短。'), 5000);
     await call.waitForPlayback((p) => p.media.some((m) => (t.voice.media!.describe(m)?.caption ?? '').startsWith('对本次办理结果满意请按1')), 5000);
     await call.press('1');
     await call.ended;
-    const after = await until(() => { const x = ctx.feedback.byId(f.id)!; return x.satisfaction ? x : null; }, 3000, 'satisfaction');
+    const after = await until(async () => { const x = (await ctx.feedback.byId(f.id))!; return x.satisfaction ? x : null; }, 3000, 'satisfaction');
     expect(after).toMatchObject({ satisfaction: 1, status: 'closed' });
-    expect(ctx.feedback.timeline(f.id).some((e) => e.action === 'callback')).toBe(true);
+    expect((await ctx.feedback.timeline(f.id)).some((e) => e.action === 'callback')).toBe(true);
     t.sim.onOriginate(undefined);
   });
 
   it('the answer is personal: rendered for that call only (signed /media/call URL, not the shared cache), deleted after the call', async () => {
     const { ctx } = t.server;
     const answer = `经核查，您反映的问题已于本周处理完毕，编号${Math.floor(Math.random() * 1e6)}。`;
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798887777', text: null, recordingPath: null });
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798887777', text: null, recordingPath: null });
     t.sim.onOriginate(() => ({ action: 'answer', delayMs: 10 }));
     try {
-      ctx.feedback.answer(f.id, answer, 'staff1');
+      await ctx.feedback.answer(f.id, answer, 'staff1');
       const call = await until(() => t.sim.allCalls().find((c) => c.direction === 'outbound' && c.to.startsWith('05798887777')), 3000, 'call-back');
       const pb = await call.waitForPlayback((p) => p.media.some((m) => t.voice.media!.describe(m)?.caption === answer), 8000);
       const uri = pb.media.find((m) => t.voice.media!.describe(m)?.caption === answer)!;
@@ -133,8 +133,8 @@ describe('landline answer call-back', () => {
   it('a mobile number gets no call-back (the SMS channel answers it)', async () => {
     const { ctx } = t.server;
     const before = t.sim.allCalls().filter((c) => c.direction === 'outbound').length;
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13920009999', text: null });
-    ctx.feedback.answer(f.id, '已处理。', 'staff1');
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13920009999', text: null });
+    await ctx.feedback.answer(f.id, '已处理。', 'staff1');
     await new Promise((r) => setTimeout(r, 100));
     expect(t.sim.allCalls().filter((c) => c.direction === 'outbound').length).toBe(before);
   });

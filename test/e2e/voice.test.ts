@@ -17,12 +17,12 @@ const CATALOGUE_TEXT = (name: string) => t.voice.media!.describe([...new Set(t.s
 beforeAll(async () => {
   t = await startVoiceServer({}, { clockAt: THURSDAY_10 });
   const { ctx } = t.server;
-  const d = ctx.declarations.upsert(t.dept, 'SC-2026-001', {
+  const d = (await ctx.declarations.upsert(t.dept, 'SC-2026-001', {
     itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '13900000000',
     acceptedAt: '2026-11-18T01:00:00Z', dueAt: '2026-12-31T09:00:00Z',
-  }).declaration;
+  })).declaration;
   code = d.queryCode;
-  ctx.declarations.applyStatusEvent(t.dept, code, { eventId: 'e1', stepName: '审查', status: 'in_progress', occurredAt: '2026-11-20T03:00:00Z' });
+  await ctx.declarations.applyStatusEvent(t.dept, code, { eventId: 'e1', stepName: '审查', status: 'in_progress', occurredAt: '2026-11-20T03:00:00Z' });
 });
 afterAll(async () => { await t?.stop(); });
 
@@ -56,7 +56,7 @@ describe('voice channel over the ARI simulator', () => {
     }
     const ends = call.heard.filter((h) => h.kind === 'prompt-end');
     expect(ends.filter((h) => h.state === 'failed')).toEqual([]);
-    const row = await until(() => t.voice.recentCalls(10).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
+    const row = await until(async () => (await t.voice.recentCalls(10)).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
     expect(row.outcome).toBe('status_read');
     expect(row.path).toContain('query_enter>query_lookup>status_read');
   });
@@ -99,7 +99,7 @@ describe('voice channel over the ARI simulator', () => {
     await waitPrompt(t.voice, call, 'code_not_found');
     await waitPrompt(t.voice, call, 'enter_query_code');
     await call.hangup();
-    const row = await until(() => t.voice.recentCalls(20).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
+    const row = await until(async () => (await t.voice.recentCalls(20)).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
     expect(row.outcome).toBe('abandoned');
   });
 
@@ -125,8 +125,8 @@ describe('voice channel over the ARI simulator', () => {
     await call.press('1');
     await waitPrompt(t.voice, call, 'subscribe_ok');
     await call.hangup();
-    const decl = t.server.ctx.store.declarations.byQueryCode(code)!;
-    expect(t.server.ctx.store.subscriptions.active(canonicalPhone(phone), decl.id)?.channel).toBe('voice'); // stored canonical: 8613911115555
+    const decl = (await t.server.ctx.store.declarations.byQueryCode(code))!;
+    expect((await t.server.ctx.store.subscriptions.active(canonicalPhone(phone), decl.id))?.channel).toBe('voice'); // stored canonical: 8613911115555
   });
 
   it('complaint recorded: file on disk, feedback row, SMS confirmation', async () => {
@@ -141,7 +141,7 @@ describe('voice channel over the ARI simulator', () => {
     await call.press('3');
     await waitPrompt(t.voice, call, 'feedback_received');
     await call.ended;
-    const f = await until(() => t.server.ctx.store.feedback.list({ q: phone })[0], 3000, 'feedback');
+    const f = await until(async () => (await t.server.ctx.store.feedback.list({ q: phone }))[0], 3000, 'feedback');
     expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', phone: '8613911116666', callId: call.id }); // caller-id stored canonical
     expect(f.recordingDuration).toBeGreaterThanOrEqual(2);
     expect(f.flowPath).toContain('record_message>review_menu>submit_message');
@@ -167,11 +167,11 @@ describe('voice channel over the ARI simulator', () => {
     await call.waitFor('RecordingStarted');
     await new Promise((r) => setTimeout(r, 200));
     await call.hangup();
-    const f = await until(() => t.server.ctx.store.feedback.list({ q: phone })[0], 5000, 'feedback after hang-up');
+    const f = await until(async () => (await t.server.ctx.store.feedback.list({ q: phone }))[0], 5000, 'feedback after hang-up');
     expect(f).toMatchObject({ kind: 'consultation', channel: 'voice', phone: '865798881234' }); // landline 0579-888 1234, canonical
     expect(existsSync(join(t.server.ctx.config.data.dir, 'recordings', f.recordingPath!))).toBe(true);
     expect(t.server.channels.sms.simulator!.received(phone)).toEqual([]);
-    const row = await until(() => t.voice.recentCalls(50).find((c) => c.callId === call.id && c.endedAt && c.feedbackRef), 3000, 'call row');
+    const row = await until(async () => (await t.voice.recentCalls(50)).find((c) => c.callId === call.id && c.endedAt && c.feedbackRef), 3000, 'call row');
     expect(row.outcome).toBe('complaint_recorded');
   });
 
@@ -196,7 +196,7 @@ describe('voice channel over the ARI simulator', () => {
     expect(call.heard.some((h) => h.kind === 'bridged')).toBe(true);
     await t.sim.getCall(leg!)!.hangup();
     await call.ended;
-    const row = await until(() => t.voice.recentCalls(50).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
+    const row = await until(async () => (await t.voice.recentCalls(50)).find((c) => c.callId === call.id && c.endedAt), 3000, 'call row');
     expect(row.outcome).toBe('transferred');
     t.sim.onOriginate(undefined);
   });
@@ -229,7 +229,7 @@ describe('voice channel over the ARI simulator', () => {
     const mine = updates.filter((u) => u.callId === call.id);
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((u) => !String(u.caller).includes('\u202E'))).toBe(true);
-    const row = await until(() => t.voice.recentCalls(20).find((c) => c.callId === call.id), 3000, 'call row');
+    const row = await until(async () => (await t.voice.recentCalls(20)).find((c) => c.callId === call.id), 3000, 'call row');
     expect(JSON.stringify(row)).not.toContain('\u202E');
   });
 });

@@ -10,8 +10,8 @@ let keyB: string;
 
 beforeAll(async () => {
   server = await startServer(testConfig(), { log: silentLogger });
-  keyA = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局').apiKey;
-  keyB = addDepartment(server.ctx.store, 'RSJ', '市人社局').apiKey;
+  keyA = (await addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局')).apiKey;
+  keyB = (await addDepartment(server.ctx.store, 'RSJ', '市人社局')).apiKey;
 });
 afterAll(async () => { await server.stop(); });
 
@@ -119,16 +119,16 @@ describe('department API', () => {
 
   it('answers feedback of its own department only', async () => {
     const ctx = server.ctx;
-    const dept = ctx.store.departments.byCode('SCJG')!;
-    const f = ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '太慢' });
-    ctx.feedback.assign(f.id, dept.id, 'op');
+    const dept = (await ctx.store.departments.byCode('SCJG'))!;
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13812341234', text: '太慢' });
+    await ctx.feedback.assign(f.id, dept.id, 'op');
     expect((await call('POST', `/api/v1/feedback/${f.ref}/answer`, { answer: '已处理' }, keyB)).status).toBe(404);
     const r = await call('POST', `/api/v1/feedback/${f.ref}/answer`, { answer: '已处理', answeredBy: '王科长' });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ status: 'answered', phone: '138****1234' });
     const list = await call('GET', '/api/v1/feedback?status=answered');
     expect(list.json.items.map((i: any) => i.ref)).toContain(f.ref);
-    expect(ctx.store.audit.list(10)[0]).toMatchObject({ action: 'feedback.answer', target: f.ref });
+    expect((await ctx.store.audit.list(10))[0]).toMatchObject({ action: 'feedback.answer', target: f.ref });
   });
 
   it('health, metrics, OpenAPI', async () => {

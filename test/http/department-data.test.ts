@@ -17,8 +17,8 @@ const clock = { offsetMs: 0 };
 
 beforeAll(async () => {
   server = await startServer(testConfig(), { log: silentLogger, now: () => new Date(Date.now() + clock.offsetMs) });
-  keyA = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局').apiKey;
-  keyB = addDepartment(server.ctx.store, 'RSJ', '市人力资源和社会保障局').apiKey;
+  keyA = (await addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局')).apiKey;
+  keyB = (await addDepartment(server.ctx.store, 'RSJ', '市人力资源和社会保障局')).apiKey;
 });
 afterAll(async () => { await server.stop(); });
 
@@ -127,11 +127,11 @@ describe('voiding a wrong step', () => {
     expect(closed.json.declaration.status).toBe('closed');
 
     // Audited in Chinese.
-    const row = server.ctx.store.audit.list(50).find((e) => e.action === 'declaration.event_void');
+    const row = (await server.ctx.store.audit.list(50)).find((e) => e.action === 'declaration.event_void');
     expect(row).toMatchObject({ actor: 'dept:SCJG:王强', target: code });
     expect(row!.detail).toContain('撤销办理环节');
     expect(row!.detail).toContain('已办结（准予许可）');
-    expect(server.ctx.store.audit.list(50).filter((e) => e.action === 'declaration.event_void')).toHaveLength(1);
+    expect((await server.ctx.store.audit.list(50)).filter((e) => e.action === 'declaration.event_void')).toHaveLength(1);
   });
 
   it('refusals: unknown event 404, the acceptance step 409, blank reason 422, another department 404', async () => {
@@ -158,13 +158,13 @@ describe('references several departments use', () => {
     // Each department sees its own.
     expect((await call('GET', '/api/v1/declarations/RS2026-0107', undefined, keyB)).json.itemName).toBe('社保转移');
     const svc = server.ctx.declarations;
-    const amb = svc.lookupStatus('RS2026-0107');
+    const amb = await svc.lookupStatus('RS2026-0107');
     expect(amb).toMatchObject({ found: false, reason: 'ambiguous' });
     expect(amb.found === false && amb.reason === 'ambiguous' ? amb.departments.map((d) => d.code).sort() : []).toEqual(['RSJ', 'SCJG']);
-    expect(svc.lookupStatus('RS2026-0107', { department: 'rsj' })).toMatchObject({ found: true, declaration: { itemName: '社保转移' } });
-    expect(svc.lookupStatus('RS2026-0107', { phone: '13900000001' })).toMatchObject({ found: true, declaration: { departmentCode: 'SCJG' } });
-    expect(svc.lookupStatus('rs2026-0107', { phone: '8613900000002' })).toMatchObject({ found: true, declaration: { departmentCode: 'RSJ' } });
-    expect(svc.lookupStatus('RS2026-0107', { department: 'GAJ' })).toMatchObject({ found: false, reason: 'not-found' });
+    expect(await svc.lookupStatus('RS2026-0107', { department: 'rsj' })).toMatchObject({ found: true, declaration: { itemName: '社保转移' } });
+    expect(await svc.lookupStatus('RS2026-0107', { phone: '13900000001' })).toMatchObject({ found: true, declaration: { departmentCode: 'SCJG' } });
+    expect(await svc.lookupStatus('rs2026-0107', { phone: '8613900000002' })).toMatchObject({ found: true, declaration: { departmentCode: 'RSJ' } });
+    expect(await svc.lookupStatus('RS2026-0107', { department: 'GAJ' })).toMatchObject({ found: false, reason: 'not-found' });
   });
 
   it('a department cannot see or touch another department\'s declaration through its platform code', async () => {
@@ -175,6 +175,6 @@ describe('references several departments use', () => {
     expect(b.status).toBe(201);
     expect(b.json.queryCode).not.toBe(code);
     expect((await call('GET', `/api/v1/declarations/${code}`)).json.itemName).toBe('食品经营许可');
-    expect(server.ctx.declarations.lookupStatus(code)).toMatchObject({ found: true, declaration: { departmentCode: 'SCJG' } });
+    expect(await server.ctx.declarations.lookupStatus(code)).toMatchObject({ found: true, declaration: { departmentCode: 'SCJG' } });
   });
 });

@@ -5,6 +5,8 @@ import { tempDir, testContext } from '../helpers/context.js';
 import { createSmsChannel } from '../../src/sms/channel.js';
 import { createJobs } from '../../src/jobs/scheduler.js';
 import { addDepartment } from '../../src/departments.js';
+import type { Store } from '../../src/store/index.js';
+import type { VoiceChannel } from '../../src/voice/channel.js';
 
 let cleanup: (() => void) | null = null;
 afterEach(() => { cleanup?.(); cleanup = null; });
@@ -13,75 +15,75 @@ afterEach(() => { cleanup?.(); cleanup = null; });
 const at = (localHour: number) => () => new Date(Date.UTC(2026, 10, 26, localHour - 8, 30));
 
 describe('scheduled jobs', () => {
-  it('quiet hours hold pushes (not replies) until release; stale pushes expire', () => {
+  it('quiet hours hold pushes (not replies) until release; stale pushes expire', async () => {
     let now = at(23)();
     const ctx = testContext({}, { now: () => now });
     cleanup = ctx.cleanup;
     const sms = createSmsChannel(ctx, { simulator: null });
     const jobs = createJobs(ctx, sms);
-    const push = sms.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
-    const reply = sms.outbox.queue({ phone: '13800000001', text: '回复', reason: 'reply' });
+    const push = await sms.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
+    const reply = await sms.outbox.queue({ phone: '13800000001', text: '回复', reason: 'reply' });
     expect(push.held).toBe(true);
     expect(reply.held).toBe(false);
-    expect(jobs.releaseQuietHours()).toBe(0); // still night
+    expect(await jobs.releaseQuietHours()).toBe(0); // still night
     now = new Date(Date.UTC(2026, 10, 27, 0, 0, 1)); // 08:00:01 local
-    expect(jobs.releaseQuietHours()).toBe(1);
-    expect(sms.repo.byId(push.id)!.status).toBe('queued');
-    const late = sms.outbox.queue({ phone: '13800000002', text: '推送', reason: 'push' });
+    expect(await jobs.releaseQuietHours()).toBe(1);
+    expect((await sms.repo.byId(push.id))!.status).toBe('queued');
+    const late = await sms.outbox.queue({ phone: '13800000002', text: '推送', reason: 'push' });
     now = new Date(now.getTime() + 49 * 3600_000);
-    expect(jobs.expireStale()).toBe(2);
-    expect(sms.repo.byId(late.id)!.status).toBe('expired');
+    expect(await jobs.expireStale()).toBe(2);
+    expect((await sms.repo.byId(late.id))!.status).toBe('expired');
   });
 
-  it('held pushes follow a quiet window changed after they were held (restart with new settings)', () => {
+  it('held pushes follow a quiet window changed after they were held (restart with new settings)', async () => {
     let now = at(23)();
     const dir = tempDir();
     const c1 = testContext({ HOTLINE_DATA_DIR: dir }, { now: () => now });
     const sms1 = createSmsChannel(c1, { simulator: null });
-    const held = sms1.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
+    const held = await sms1.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
     expect(held.held).toBe(true);
-    c1.store.close();
+    await c1.store.close();
     // Restart with quiet hours ending at 07:00 instead of 08:00: released at 07:00, not at the 08:00 frozen into the row.
     now = new Date(Date.UTC(2026, 10, 26, 23, 0, 1)); // 07:00:01 local, next day
     const c2 = testContext({ HOTLINE_DATA_DIR: dir, HOTLINE_SMS_QUIET_END: '07:00' }, { now: () => now });
     cleanup = () => { c2.cleanup(); rmSync(dir, { recursive: true, force: true }); };
     const sms2 = createSmsChannel(c2, { simulator: null });
-    expect(createJobs(c2, sms2).releaseQuietHours()).toBe(1);
-    expect(sms2.repo.byId(held.id)!.status).toBe('queued');
+    expect(await createJobs(c2, sms2).releaseQuietHours()).toBe(1);
+    expect((await sms2.repo.byId(held.id))!.status).toBe('queued');
   });
 
-  it('a quiet window extended after the push was held keeps it held past the old end', () => {
+  it('a quiet window extended after the push was held keeps it held past the old end', async () => {
     let now = at(23)();
     const ctx = testContext({ HOTLINE_SMS_QUIET_END: '09:00' }, { now: () => now });
     cleanup = ctx.cleanup;
     const sms = createSmsChannel(ctx, { simulator: null });
     const jobs = createJobs(ctx, sms);
-    const push = sms.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
+    const push = await sms.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
     // As if it had been held under an 08:00 end (before the change): its stored release time is 08:00.
-    ctx.store.db.prepare(`UPDATE sms_outbox SET next_attempt_at = ? WHERE id = ?`).run(new Date(Date.UTC(2026, 10, 27, 0, 0)).toISOString(), push.id);
+    (ctx.store as Store).db.prepare(`UPDATE sms_outbox SET next_attempt_at = ? WHERE id = ?`).run(new Date(Date.UTC(2026, 10, 27, 0, 0)).toISOString(), push.id);
     now = new Date(Date.UTC(2026, 10, 27, 0, 30)); // 08:30 local: still quiet under the current 09:00 end
-    expect(jobs.releaseQuietHours()).toBe(0);
-    expect(sms.repo.byId(push.id)!.status).toBe('held');
+    expect(await jobs.releaseQuietHours()).toBe(0);
+    expect((await sms.repo.byId(push.id))!.status).toBe('held');
     now = new Date(Date.UTC(2026, 10, 27, 1, 0, 1)); // 09:00:01
-    expect(jobs.releaseQuietHours()).toBe(1);
+    expect(await jobs.releaseQuietHours()).toBe(1);
   });
 
-  it('several held pushes for one declaration and phone: the newest status wins, older ones end superseded', () => {
+  it('several held pushes for one declaration and phone: the newest status wins, older ones end superseded', async () => {
     let now = at(23)();
     const ctx = testContext({}, { now: () => now });
     cleanup = ctx.cleanup;
     const sms = createSmsChannel(ctx, { simulator: null });
     const jobs = createJobs(ctx, sms);
-    const { department } = addDepartment(ctx.store, 'SCJG', '市市场监督管理局');
-    const d = ctx.declarations.upsert(department, 'Q-1', { itemName: '食品经营许可', applicantPhone: '13912340000', timeLimitDays: 10 }).declaration;
-    const other = ctx.declarations.upsert(department, 'Q-2', { itemName: '酒类经营许可', applicantPhone: '13912340000', timeLimitDays: 10 }).declaration;
+    const { department } = await addDepartment(ctx.store, 'SCJG', '市市场监督管理局');
+    const d = (await ctx.declarations.upsert(department, 'Q-1', { itemName: '食品经营许可', applicantPhone: '13912340000', timeLimitDays: 10 })).declaration;
+    const other = (await ctx.declarations.upsert(department, 'Q-2', { itemName: '酒类经营许可', applicantPhone: '13912340000', timeLimitDays: 10 })).declaration;
     const step = (decl: typeof d, eventId: string, status: 'in_progress' | 'approved', minutes: number) => ctx.declarations.applyStatusEvent(department, decl.queryCode, {
       eventId, stepName: status === 'approved' ? '审批通过' : '受理审查', status, occurredAt: new Date(now.getTime() + minutes * 60_000).toISOString(),
     });
-    step(d, 'e1', 'in_progress', 1);
-    step(other, 'o1', 'in_progress', 1);
-    step(d, 'e2', 'approved', 2);
-    const rows = sms.repo.list({ phone: '13912340000', limit: 20 }).reverse();
+    await step(d, 'e1', 'in_progress', 1);
+    await step(other, 'o1', 'in_progress', 1);
+    await step(d, 'e2', 'approved', 2);
+    const rows = (await sms.repo.list({ phone: '13912340000', limit: 20 })).reverse();
     const byStatus = (st: string) => rows.filter((r) => r.status === st).map((r) => r.text);
     // The accepted notices (upsert) and the progress notice of Q-1 are superseded by its approval; Q-2 keeps its newest.
     expect(byStatus('held')).toHaveLength(2);
@@ -90,43 +92,43 @@ describe('scheduled jobs', () => {
     expect(byStatus('superseded').length).toBeGreaterThanOrEqual(2);
     expect(rows.find((r) => r.status === 'superseded')!.lastError).toMatch(/superseded by a newer notice/);
     now = new Date(Date.UTC(2026, 10, 27, 0, 0, 1));
-    expect(jobs.releaseQuietHours()).toBe(2);
-    expect(sms.repo.countsByStatus().superseded).toBe(byStatus('superseded').length);
+    expect(await jobs.releaseQuietHours()).toBe(2);
+    expect((await sms.repo.countsByStatus()).superseded).toBe(byStatus('superseded').length);
   });
 
-  it('overdue reminder: one SMS per department contact per day, on working days', () => {
+  it('overdue reminder: one SMS per department contact per day, on working days', async () => {
     const now = at(9)();
     const ctx = testContext({}, { now: () => now });
     cleanup = ctx.cleanup;
     const sms = createSmsChannel(ctx, { simulator: null });
     const jobs = createJobs(ctx, sms);
-    const { department } = addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000009');
-    ctx.declarations.upsert(department, 'X-1', { itemName: '许可', acceptedAt: '2026-10-01T00:00:00Z', timeLimitDays: 3 });
-    ctx.declarations.upsert(department, 'X-2', { itemName: '许可', acceptedAt: '2026-11-25T00:00:00Z', timeLimitDays: 3 });
-    expect(jobs.remindOverdue()).toEqual({ departments: 1, declarations: 1 });
-    jobs.remindOverdue();
-    const rows = sms.repo.list({ phone: '13800000009' });
+    const { department } = await addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000009');
+    await ctx.declarations.upsert(department, 'X-1', { itemName: '许可', acceptedAt: '2026-10-01T00:00:00Z', timeLimitDays: 3 });
+    await ctx.declarations.upsert(department, 'X-2', { itemName: '许可', acceptedAt: '2026-11-25T00:00:00Z', timeLimitDays: 3 });
+    expect(await jobs.remindOverdue()).toEqual({ departments: 1, declarations: 1 });
+    await jobs.remindOverdue();
+    const rows = await sms.repo.list({ phone: '13800000009' });
     expect(rows).toHaveLength(1);
     expect(rows[0].text).toContain('市市场监督管理局');
-    expect(ctx.store.audit.list(5)[0].action).toBe('overdue.reminder');
+    expect((await ctx.store.audit.list(5))[0].action).toBe('overdue.reminder');
   });
 
-  it('retention purges finished outbox rows past the retention period, keeps open ones', () => {
+  it('retention purges finished outbox rows past the retention period, keeps open ones', async () => {
     let now = at(12)();
     const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
     cleanup = ctx.cleanup;
     const sms = createSmsChannel(ctx, { simulator: null });
     const jobs = createJobs(ctx, sms);
-    const done = sms.outbox.queue({ phone: '13800000001', text: '旧消息', reason: 'reply' });
-    const open = sms.outbox.queue({ phone: '13800000002', text: '未发送', reason: 'reply' });
-    sms.repo.cancel(done.id, now.toISOString());
+    const done = await sms.outbox.queue({ phone: '13800000001', text: '旧消息', reason: 'reply' });
+    const open = await sms.outbox.queue({ phone: '13800000002', text: '未发送', reason: 'reply' });
+    await sms.repo.cancel(done.id, now.toISOString());
     now = new Date(now.getTime() + 31 * 86400_000);
-    expect(jobs.retention()).toMatchObject({ outbox: 1 });
-    expect(sms.repo.byId(done.id)).toBeUndefined();
-    expect(sms.repo.byId(open.id)?.status).toBe('queued');
+    expect(await jobs.retention()).toMatchObject({ outbox: 1 });
+    expect(await sms.repo.byId(done.id)).toBeUndefined();
+    expect((await sms.repo.byId(open.id))?.status).toBe('queued');
   });
 
-  it('retention also purges recordings and inbound SMS of finished items, keeps those of open items', () => {
+  it('retention also purges recordings and inbound SMS of finished items, keeps those of open items', async () => {
     let now = at(12)();
     const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
     cleanup = ctx.cleanup;
@@ -134,64 +136,101 @@ describe('scheduled jobs', () => {
     const jobs = createJobs(ctx, sms);
     const recDir = join(ctx.config.data.dir, 'recordings');
     mkdirSync(recDir, { recursive: true });
-    const mk = (name: string, status: 'closed' | 'answered' | 'assigned') => {
+    const mk = async (name: string, status: 'closed' | 'answered' | 'assigned') => {
       writeFileSync(join(recDir, name), 'RIFF');
-      const f = ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798886666', text: null, recordingPath: name });
-      ctx.store.feedback.update(f.id, { status }, now.toISOString());
-      const inId = sms.repo.insertInbound('13800000009', '96365', `TS ${name}`, 1, true, null, now.toISOString());
-      sms.repo.inboundDone(inId, 'processed', 'feedback', 'x', f.id, now.toISOString());
+      const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798886666', text: null, recordingPath: name });
+      await ctx.store.feedback.update(f.id, { status }, now.toISOString());
+      const inId = await sms.repo.insertInbound('13800000009', '96365', `TS ${name}`, 1, true, null, now.toISOString());
+      await sms.repo.inboundDone(inId, 'processed', 'feedback', 'x', f.id, now.toISOString());
       return { f, inId };
     };
-    const closed = mk('closed.wav', 'closed');
-    const answered = mk('answered.wav', 'answered');
-    const open = mk('open.wav', 'assigned');
-    const lone = sms.repo.insertInbound('13800000010', '96365', 'CX 123', 1, true, null, now.toISOString());
-    sms.repo.inboundDone(lone, 'processed', 'query', 'not-found', null, now.toISOString());
-    expect(jobs.retention()).toMatchObject({ recordings: 0, inbound: 0 }); // nothing is old yet
+    const closed = await mk('closed.wav', 'closed');
+    const answered = await mk('answered.wav', 'answered');
+    const open = await mk('open.wav', 'assigned');
+    const lone = await sms.repo.insertInbound('13800000010', '96365', 'CX 123', 1, true, null, now.toISOString());
+    await sms.repo.inboundDone(lone, 'processed', 'query', 'not-found', null, now.toISOString());
+    expect(await jobs.retention()).toMatchObject({ recordings: 0, inbound: 0 }); // nothing is old yet
     now = new Date(now.getTime() + 31 * 86400_000);
-    expect(jobs.retention()).toMatchObject({ recordings: 2, inbound: 3 });
+    expect(await jobs.retention()).toMatchObject({ recordings: 2, inbound: 3 });
     expect(existsSync(join(recDir, 'closed.wav'))).toBe(false);
     expect(existsSync(join(recDir, 'answered.wav'))).toBe(false);
     expect(existsSync(join(recDir, 'open.wav'))).toBe(true);
-    expect(ctx.feedback.byId(closed.f.id)!.recordingPath).toBeNull();
-    expect(ctx.feedback.byId(open.f.id)!.recordingPath).toBe('open.wav');
-    expect(ctx.feedback.timeline(closed.f.id).some((e) => e.action === 'retention')).toBe(true);
-    expect(sms.repo.inbound(closed.inId)).toBeUndefined();
-    expect(sms.repo.inbound(answered.inId)).toBeUndefined();
-    expect(sms.repo.inbound(lone)).toBeUndefined();
-    expect(sms.repo.inbound(open.inId)).toBeDefined();
+    expect((await ctx.feedback.byId(closed.f.id))!.recordingPath).toBeNull();
+    expect((await ctx.feedback.byId(open.f.id))!.recordingPath).toBe('open.wav');
+    expect((await ctx.feedback.timeline(closed.f.id)).some((e) => e.action === 'retention')).toBe(true);
+    expect(await sms.repo.inbound(closed.inId)).toBeUndefined();
+    expect(await sms.repo.inbound(answered.inId)).toBeUndefined();
+    expect(await sms.repo.inbound(lone)).toBeUndefined();
+    expect(await sms.repo.inbound(open.inId)).toBeDefined();
+  });
+});
+
+describe('several instances: only the leader runs the cluster-wide jobs', () => {
+  it('a non-leader skips the outbox sweeps, reminders and stored retention, but still cleans its own files; the leader runs them', async () => {
+    let now = at(23)();
+    const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const sms = createSmsChannel(ctx, { simulator: null });
+    let media = 0;
+    const voice = { callLog: null, purgeMedia: () => { media++; return { personalAudio: 2, sharedCache: 1 }; } } as unknown as VoiceChannel;
+    let leader = false;
+    const jobs = createJobs(ctx, sms, voice, { isLeader: () => leader });
+    const { department } = await addDepartment(ctx.store, 'SCJG', '市市场监督管理局', '13800000009');
+    await ctx.declarations.upsert(department, 'X-1', { itemName: '许可', acceptedAt: '2026-10-01T00:00:00Z', timeLimitDays: 3 });
+    const push = await sms.outbox.queue({ phone: '13800000001', text: '推送', reason: 'push' });
+    const done = await sms.outbox.queue({ phone: '13800000002', text: '旧消息', reason: 'reply' });
+    await sms.repo.cancel(done.id, now.toISOString());
+    expect(push.held).toBe(true);
+
+    now = new Date(Date.UTC(2026, 10, 27, 1, 0, 1)); // Friday 09:00:01 local: quiet hours over, reminder time
+    expect(await jobs.releaseQuietHours()).toBe(0);
+    expect(await jobs.expireStale()).toBe(0);
+    expect(await jobs.closeWithoutReceipt()).toBe(0);
+    expect(await jobs.remindOverdue()).toEqual({ departments: 0, declarations: 0 });
+    expect((await sms.repo.byId(push.id))!.status).toBe('held');
+    expect(await sms.repo.list({ phone: '13800000009' })).toEqual([]);
+    expect((await ctx.store.audit.list(5)).some((e) => e.action === 'overdue.reminder')).toBe(false);
+    now = new Date(now.getTime() + 31 * 86400_000);
+    expect(await jobs.retention()).toEqual({ outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, personalAudio: 2, sharedCache: 1 });
+    expect(media).toBe(1); // this instance's own files: cleaned on every instance
+    expect(await sms.repo.byId(done.id)).toBeDefined();
+
+    leader = true; // asked at every run: this instance took over
+    expect(await jobs.retention()).toMatchObject({ outbox: 1, personalAudio: 2 });
+    expect(await sms.repo.byId(done.id)).toBeUndefined();
+    expect(media).toBe(2);
   });
 });
 
 describe('receipt timeout', () => {
-  it('a submitted SMS whose receipt never comes ends no_receipt (无回执) after sms.receipt_timeout_hours; a later receipt still applies', () => {
+  it('a submitted SMS whose receipt never comes ends no_receipt (无回执) after sms.receipt_timeout_hours; a later receipt still applies', async () => {
     let now = at(12)();
     const ctx = testContext({ HOTLINE_SMS_RECEIPT_TIMEOUT_HOURS: '72' }, { now: () => now });
     cleanup = ctx.cleanup;
     const sms = createSmsChannel(ctx, { simulator: null });
     const jobs = createJobs(ctx, sms);
-    const { id } = sms.outbox.queue({ phone: '13800000001', text: '您的投诉已登记。', reason: 'reply' });
-    const other = sms.outbox.queue({ phone: '13800000002', text: '未发送', reason: 'reply' });
-    const [claimed] = sms.repo.claimDue(now.toISOString(), 1);
+    const { id } = await sms.outbox.queue({ phone: '13800000001', text: '您的投诉已登记。', reason: 'reply' });
+    const other = await sms.outbox.queue({ phone: '13800000002', text: '未发送', reason: 'reply' });
+    const [claimed] = await sms.repo.claimDue(now.toISOString(), 1);
     expect(claimed.msg.id).toBe(id);
-    sms.repo.segmentSubmitted(claimed.segments[0].id, '1a2b', '1A2B', now.toISOString());
-    expect(sms.repo.settleFromSegments(id, now.toISOString())).toBe('submitted');
+    await sms.repo.segmentSubmitted(claimed.segments[0].id, '1a2b', '1A2B', now.toISOString());
+    expect(await sms.repo.settleFromSegments(id, now.toISOString())).toBe('submitted');
     now = new Date(now.getTime() + 71 * 3600_000);
-    expect(jobs.closeWithoutReceipt()).toBe(0);
+    expect(await jobs.closeWithoutReceipt()).toBe(0);
     now = new Date(now.getTime() + 2 * 3600_000);
-    expect(jobs.closeWithoutReceipt()).toBe(1);
-    const row = sms.repo.byId(id)!;
+    expect(await jobs.closeWithoutReceipt()).toBe(1);
+    const row = (await sms.repo.byId(id))!;
     expect(row.status).toBe('no_receipt');
     expect(row.doneAt).toBe(now.toISOString());
-    expect(sms.repo.segments(id).map((s) => s.status)).toEqual(['no_receipt']);
-    expect(sms.repo.byId(other.id)!.status).toBe('queued'); // never submitted: not touched
-    expect(jobs.closeWithoutReceipt()).toBe(0);
+    expect((await sms.repo.segments(id)).map((s) => s.status)).toEqual(['no_receipt']);
+    expect((await sms.repo.byId(other.id))!.status).toBe('queued'); // never submitted: not touched
+    expect(await jobs.closeWithoutReceipt()).toBe(0);
     // the panel names the state in Chinese
     const lib = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'admin', 'static', 'lib.js'), 'utf8');
     expect(lib).toMatch(/smsStatus: \{[^}]*no_receipt: '无回执'/);
     // a receipt that still comes is applied
-    const seg = sms.repo.segmentRefByMessageId('1a2b')!;
-    sms.repo.segmentReceipt(seg.id, 'delivered', null, now.toISOString());
-    expect(sms.repo.settleFromSegments(id, now.toISOString())).toBe('delivered');
+    const seg = (await sms.repo.segmentRefByMessageId('1a2b'))!;
+    await sms.repo.segmentReceipt(seg.id, 'delivered', null, now.toISOString());
+    expect(await sms.repo.settleFromSegments(id, now.toISOString())).toBe('delivered');
   });
 });

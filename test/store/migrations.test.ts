@@ -31,18 +31,18 @@ describe('migrations', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('audit chain detects a changed or deleted entry', () => {
+  it('audit chain detects a changed or deleted entry', async () => {
     const dir = tempDir();
     const store = Store.open(join(dir, 'c.db'));
-    for (let i = 0; i < 5; i++) store.audit.append('admin', 'user.add', `u${i}`, { i });
-    expect(store.audit.verify()).toEqual({ ok: true, entries: 5 });
+    for (let i = 0; i < 5; i++) await store.audit.append('admin', 'user.add', `u${i}`, { i });
+    expect(await store.audit.verify()).toEqual({ ok: true, entries: 5 });
     store.db.prepare("UPDATE audit_log SET detail = '{\"i\":9}' WHERE id = 3").run();
-    expect(store.audit.verify()).toMatchObject({ ok: false, badId: 3, reason: 'entry content changed' });
+    expect(await store.audit.verify()).toMatchObject({ ok: false, badId: 3, reason: 'entry content changed' });
     store.close();
     const store2 = Store.open(join(dir, 'd.db'));
-    for (let i = 0; i < 4; i++) store2.audit.append('admin', 'x', null, null);
+    for (let i = 0; i < 4; i++) await store2.audit.append('admin', 'x', null, null);
     store2.db.prepare('DELETE FROM audit_log WHERE id = 2').run();
-    expect(store2.audit.verify()).toMatchObject({ ok: false, badId: 3 });
+    expect(await store2.audit.verify()).toMatchObject({ ok: false, badId: 3 });
     store2.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -154,16 +154,16 @@ describe('real SQLITE_FULL (PRAGMA max_page_count)', () => {
       store.db.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true }) as number}`);
       expect(store.headroomBytes()).toBeLessThan(64 * 1024);
       let err: unknown = null;
-      try { store.transaction(() => { for (let i = 0; i < 500; i++) ins.run('x'.repeat(200)); }); } catch (e) { err = e; }
+      try { await store.transaction(async () => { for (let i = 0; i < 500; i++) ins.run('x'.repeat(200)); }); } catch (e) { err = e; }
       expect(isStorageFull(err)).toBe(true);
       expect(store.db.inTransaction).toBe(false);
       // Group commit: event 2 hits the full disk; SQLite rolled back event 1 too, and event 3 must not run outside a transaction.
       const gc = new GroupCommit(store);
       const before = store.db.prepare('SELECT COUNT(*) FROM filler').pluck().get() as number;
       const results = await Promise.allSettled([
-        gc.submit(() => ins.run('one')),
-        gc.submit(() => store.transaction(() => { for (let i = 0; i < 500; i++) ins.run('y'.repeat(200)); })),
-        gc.submit(() => ins.run('three')),
+        gc.submit(async () => ins.run('one')),
+        gc.submit(() => store.transaction(async () => { for (let i = 0; i < 500; i++) ins.run('y'.repeat(200)); })),
+        gc.submit(async () => ins.run('three')),
       ]);
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
       expect(results.every((r) => r.status === 'rejected' && isStorageFull(r.reason))).toBe(true);
@@ -171,7 +171,7 @@ describe('real SQLITE_FULL (PRAGMA max_page_count)', () => {
       store.db.pragma('max_page_count = 1073741823');
       expect(store.headroomBytes()).toBeGreaterThan(1e9);
       ins.run('after');
-    } finally { store.close(); }
+    } finally { store.closeSync(); }
   });
 
   it('the event bus throws a storage error back at the emitter (its transaction fails) and reports others', () => {

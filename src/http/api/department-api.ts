@@ -61,11 +61,13 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   // (also from the CLI, in another process) stops working within KEY_CACHE_MS.
   const KEY_CACHE_MS = 5000;
   const keyCache = new Map<string, { dept: Department; until: number }>();
-  const lookupKey = (key: string): Department | undefined => {
-    const t = Date.now();
+  const cachedKey = (key: string): Department | undefined => {
     const hit = keyCache.get(key);
-    if (hit && hit.until > t) return hit.dept;
-    const dept = ctx.store.departments.byApiKeyHash(hashApiKey(key));
+    return hit && hit.until > Date.now() ? hit.dept : undefined;
+  };
+  const lookupKey = async (key: string): Promise<Department | undefined> => {
+    const t = Date.now();
+    const dept = await ctx.store.departments.byApiKeyHash(hashApiKey(key));
     if (dept) {
       if (keyCache.size > 1000) keyCache.clear();
       keyCache.set(key, { dept, until: t + KEY_CACHE_MS });
@@ -77,7 +79,7 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
     const h = req.headers.authorization;
     const m = h ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
     if (!m) { rejectedAuth.inc(); throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <key>'); }
-    const dept = lookupKey(m[1]);
+    const dept = cachedKey(m[1]) ?? await lookupKey(m[1]); // a cache hit costs no promise
     if (!dept) { rejectedAuth.inc(); throw new HttpError(401, 'unauthorized', 'unknown API key'); }
     req.department = dept;
   });
@@ -92,7 +94,7 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
       response: { 200: DeclarationView, 201: DeclarationView, ...errors },
     },
   }, async (req, reply) => {
-    const { declaration, created } = ctx.declarations.upsert(req.department!, req.params.code, req.body);
+    const { declaration, created } = await ctx.declarations.upsert(req.department!, req.params.code, req.body);
     return reply.status(created ? 201 : 200).send(declarationView(declaration, ctx.now()));
   });
 
@@ -118,10 +120,10 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   }, async (req) => {
     const dept = req.department!;
     const actor = `dept:${dept.code}${req.body.voidedBy ? `:${req.body.voidedBy}` : ''}`;
-    const r = await events.submit(() => {
-      const v = ctx.declarations.voidEvent(dept, req.params.code, req.params.eventId, req.body.reason, actor);
+    const r = await events.submit(async () => {
+      const v = await ctx.declarations.voidEvent(dept, req.params.code, req.params.eventId, req.body.reason, actor);
       if (!v.alreadyVoided) {
-        ctx.store.audit.append(actor, 'declaration.event_void', v.declaration.queryCode,
+        await ctx.store.audit.append(actor, 'declaration.event_void', v.declaration.queryCode,
           `撤销办理环节“${v.event.stepName}”（事件 ${v.event.eventId}），原因：${v.event.voidReason ?? ''}；状态${v.statusChanged ? `改为“${STATUS_LABEL_ZH[v.declaration.status]}”` : '未变'}`, ctx.now().toISOString());
       }
       return v;
@@ -132,7 +134,7 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   app.get<{ Params: { code: string } }>('/declarations/:code', {
     schema: { summary: 'A declaration with its whole timeline', tags: ['declarations'], security, params: CodeParams, response: { 200: DeclarationView, ...errors } },
   }, async (req) => {
-    const { declaration, timeline } = ctx.declarations.getForDepartment(req.department!, req.params.code);
+    const { declaration, timeline } = await ctx.declarations.getForDepartment(req.department!, req.params.code);
     return declarationView(declaration, ctx.now(), timeline);
   });
 
@@ -142,7 +144,7 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
       response: { 200: Type.Object({ items: Type.Array(FeedbackView) }), ...errors },
     },
   }, async (req) => {
-    const items = ctx.store.feedback.list({ departmentId: req.department!.id, status: req.query.status, since: req.query.since, limit: req.query.limit ?? 100 });
+    const items = await ctx.store.feedback.list({ departmentId: req.department!.id, status: req.query.status, since: req.query.since, limit: req.query.limit ?? 100 });
     return { items: items.map(feedbackView) };
   });
 
@@ -152,11 +154,11 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
       params: RefParams, body: AnswerBody, response: { 200: FeedbackView, ...errors },
     },
   }, async (req) => {
-    const f = ctx.store.feedback.byRef(req.params.ref);
+    const f = await ctx.store.feedback.byRef(req.params.ref);
     if (!f || f.departmentId !== req.department!.id) throw new HttpError(404, 'not_found', 'feedback not found');
     const actor = `dept:${req.department!.code}${req.body.answeredBy ? `:${req.body.answeredBy}` : ''}`;
-    const answered = ctx.feedback.answer(f.id, req.body.answer, actor);
-    ctx.store.audit.append(actor, 'feedback.answer', f.ref, { via: 'api' });
+    const answered = await ctx.feedback.answer(f.id, req.body.answer, actor);
+    await ctx.store.audit.append(actor, 'feedback.answer', f.ref, { via: 'api' });
     return feedbackView(answered);
   });
 }

@@ -8,7 +8,8 @@ import type { Templates } from '../templates/index.js';
 import { statusReplyName } from '../templates/index.js';
 import { parseCommand, type Command } from '../commands/index.js';
 import type { Outbox } from '../outbox/outbox.js';
-import type { SqliteSmsRepo, InboundRow } from '../../store/repos/sms.js';
+import type { InboundRow } from '../../store/repos/sms.js';
+import type { SmsStore } from '../../store/ports.js';
 import { classifyCode, isMalformedPlatformCode, QUERY_CODE_PATTERN } from '../../domain/query-code.js';
 import { formatLocal, formatDateZh } from '../../domain/time.js';
 import type { Declaration } from '../../domain/types.js';
@@ -32,26 +33,26 @@ export interface HandleResult { command: Command['type']; outcome: string; reply
 export class SmsCommandHandler {
   constructor(
     private readonly ctx: AppContext,
-    private readonly repo: SqliteSmsRepo,
+    private readonly repo: SmsStore,
     private readonly templates: Templates,
     private readonly outbox: Outbox,
     private readonly s: HandlerSettings,
   ) {}
 
   /** Process one persisted inbound row (idempotent: a processed row is skipped). */
-  process(row: InboundRow): HandleResult | null {
-    return this.ctx.store.transaction(() => {
-      const fresh = this.repo.inbound(row.id);
+  process(row: InboundRow): Promise<HandleResult | null> {
+    return this.ctx.store.transaction(async () => {
+      const fresh = await this.repo.inbound(row.id);
       if (!fresh || fresh.status !== 'received') return null;
-      const r = this.handle(fresh);
-      this.repo.inboundDone(fresh.id, r.ignored || (r.command === 'empty' && !r.reply) ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
+      const r = await this.handle(fresh);
+      await this.repo.inboundDone(fresh.id, r.ignored || (r.command === 'empty' && !r.reply) ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
       return r;
     });
   }
 
   private get own(): string[] { return this.s.ownNumbers ?? [this.s.shortCode]; }
 
-  private handle(row: InboundRow): HandleResult {
+  private async handle(row: InboundRow): Promise<HandleResult> {
     const phone = canonicalPhone(row.phone);
     const sender = classifySender(phone, this.own);
     if (sender !== 'citizen') {
@@ -60,21 +61,21 @@ export class SmsCommandHandler {
       this.ctx.log.warn(sender === 'own' ? 'SMS from our own number ignored (no complaint, no reply)' : 'SMS from an alphanumeric sender ignored (no complaint, no reply)', { phone, command: cmd.type });
       return { command: cmd.type, outcome: `ignored:${sender === 'own' ? 'own-number' : 'alphanumeric'}`, reply: null, feedbackId: null, ignored: true };
     }
-    const survey = this.ctx.feedback.awaitingSurvey(phone);
+    const survey = await this.ctx.feedback.awaitingSurvey(phone);
     const cmd = parseCommand(row.text, { codePattern: this.s.codePattern ?? QUERY_CODE_PATTERN, surveyPending: !!survey, minRequestChars: this.s.minRequestChars });
     let reply: { name: string; vars?: Record<string, string> } | null;
     let outcome = cmd.type as string;
     let feedbackId: number | null = null;
     switch (cmd.type) {
       case 'query': {
-        const r = this.lookup(cmd.code, phone, cmd.dept);
+        const r = await this.lookup(cmd.code, phone, cmd.dept);
         if ('reply' in r) reply = r.reply;
-        else reply = { name: statusReplyName(r.decl.status), vars: this.statusVars(r.decl) };
+        else reply = { name: statusReplyName(r.decl.status), vars: await this.statusVars(r.decl) };
         outcome = 'reply' in r ? r.outcome : 'status';
         break;
       }
       case 'feedback': {
-        const f = this.ctx.feedback.create({ kind: cmd.kind, channel: 'sms', phone, text: cmd.text });
+        const f = await this.ctx.feedback.create({ kind: cmd.kind, channel: 'sms', phone, text: cmd.text });
         feedbackId = f.id;
         reply = { name: `reply.feedback_received.${cmd.kind}`, vars: { ref: f.ref } };
         outcome = `feedback:${f.ref}`;
@@ -82,7 +83,7 @@ export class SmsCommandHandler {
       }
       case 'request': {
         // A citizen's own words without a keyword: recorded as a 诉求 for staff to classify, never thrown away.
-        const f = this.ctx.feedback.create({ kind: 'request', channel: 'sms', phone, text: cmd.text });
+        const f = await this.ctx.feedback.create({ kind: 'request', channel: 'sms', phone, text: cmd.text });
         feedbackId = f.id;
         reply = { name: 'reply.feedback_received.request', vars: { ref: f.ref } };
         outcome = `request:${f.ref}`;
@@ -90,30 +91,30 @@ export class SmsCommandHandler {
       }
       case 'feedback-empty': reply = { name: `reply.feedback_empty.${cmd.kind}` }; break;
       case 'subscribe': {
-        const r = this.lookup(cmd.code, phone, cmd.dept);
+        const r = await this.lookup(cmd.code, phone, cmd.dept);
         if ('reply' in r) { reply = r.reply; outcome = r.outcome; break; }
-        const s = this.ctx.subscriptions.subscribe(phone, r.decl, 'sms');
+        const s = await this.ctx.subscriptions.subscribe(phone, r.decl, 'sms');
         reply = { name: s.already ? 'reply.already_subscribed' : 'reply.subscribed', vars: { code: r.decl.queryCode, item: r.decl.itemName } };
         outcome = s.already ? 'already-subscribed' : 'subscribed';
         break;
       }
       case 'unsubscribe': {
         if (cmd.code === null) {
-          this.ctx.subscriptions.unsubscribe(phone, null);
+          await this.ctx.subscriptions.unsubscribe(phone, null);
           reply = { name: 'reply.unsubscribed_all' };
           outcome = 'opted-out';
           break;
         }
-        const r = this.lookup(cmd.code);
+        const r = await this.lookup(cmd.code);
         if ('reply' in r) { reply = r.reply; outcome = r.outcome; break; }
-        const { ended } = this.ctx.subscriptions.unsubscribe(phone, r.decl);
+        const { ended } = await this.ctx.subscriptions.unsubscribe(phone, r.decl);
         reply = { name: ended ? 'reply.unsubscribed_one' : 'reply.not_subscribed', vars: { code: r.decl.queryCode } };
         outcome = ended ? 'unsubscribed' : 'not-subscribed';
         break;
       }
       case 'survey': {
         if (!survey) { reply = { name: 'reply.help' }; outcome = 'survey-not-pending'; break; }
-        const f = this.ctx.feedback.recordSatisfaction(survey.id, cmd.score);
+        const f = await this.ctx.feedback.recordSatisfaction(survey.id, cmd.score);
         feedbackId = f.id;
         reply = { name: cmd.score === 3 ? 'survey.reopened' : 'survey.thanks', vars: { ref: f.ref } };
         outcome = `survey:${cmd.score}`;
@@ -126,7 +127,7 @@ export class SmsCommandHandler {
     if (reply) {
       const since = new Date(this.ctx.now().getTime() - 3600_000).toISOString();
       const decision = !canReplyTo(phone, this.own) ? null
-        : replyDecision(this.repo.repliesSince(phone, since), this.repo.templateSince(phone, RATE_LIMIT_TEMPLATE, since) > 0, this.s.repliesPerHour);
+        : replyDecision(await this.repo.repliesSince(phone, since), (await this.repo.templateSince(phone, RATE_LIMIT_TEMPLATE, since)) > 0, this.s.repliesPerHour);
       if (decision === null) outcome += ';no-reply:sender';
       else if (decision === 'silent') outcome += ';no-reply:rate-limit';
       else {
@@ -136,16 +137,16 @@ export class SmsCommandHandler {
           this.ctx.log.warn('sms replies to this number stop for the hour (per-number limit reached): one notice sent', { phone, limit: this.s.repliesPerHour });
         }
         replyText = this.templates.renderFit(reply.name, reply.vars ?? {});
-        this.outbox.queue({ phone, text: replyText, reason: 'reply', template: reply.name, inboundId: row.id, dedupeKey: `reply:${row.id}` });
+        await this.outbox.queue({ phone, text: replyText, reason: 'reply', template: reply.name, inboundId: row.id, dedupeKey: `reply:${row.id}` });
       }
     }
     return { command: cmd.type, outcome, reply: replyText, feedbackId };
   }
 
-  private lookup(code: string, phone?: string, dept?: string): { decl: Declaration } | { reply: { name: string; vars?: Record<string, string> }; outcome: string } {
+  private async lookup(code: string, phone?: string, dept?: string): Promise<{ decl: Declaration } | { reply: { name: string; vars?: Record<string, string> }; outcome: string }> {
     const c = classifyCode(code);
     if (c.kind === 'bad-check-digit' || c.kind === 'invalid') return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-code' };
-    const r = this.ctx.declarations.lookupStatus(code, { phone, department: dept });
+    const r = await this.ctx.declarations.lookupStatus(code, { phone, department: dept });
     if (!r.found && r.reason === 'ambiguous') {
       return { reply: { name: 'reply.ambiguous_ref', vars: { code, choices: r.departments.map((d) => `${d.code} ${d.name}`).join('、') } }, outcome: 'ambiguous' };
     }
@@ -156,8 +157,8 @@ export class SmsCommandHandler {
     return { decl: r.declaration };
   }
 
-  statusVars(decl: Declaration): Record<string, string> {
-    const view = this.ctx.declarations.publicView(decl);
+  async statusVars(decl: Declaration): Promise<Record<string, string>> {
+    const view = await this.ctx.declarations.publicView(decl);
     const tz = this.ctx.config.time.zone;
     let overdueNote = '';
     if (view.overdue && view.dueAt) overdueNote = '（已超过承诺办结时间）';

@@ -12,11 +12,16 @@
  *
  * Crash safety of the answers: the batch of writes is committed in the same event-loop turn as the
  * submit_sm_resp that produced it (after the promise continuations of that socket read), never in a
- * later turn, so a kill -9 finds every answer that was read already on disk. Right
+ * later turn, so a kill -9 finds every answer that was read already on disk. The writes are async
+ * store calls committed in one `store.transaction`; on SQLite that transaction completes in the same
+ * turn (its calls return settled promises: src/store/sqlite/gate.ts). On PostgreSQL the commit is a
+ * round trip; batches are committed one after the other, in order. Right
  * after a bind the window starts at 1 and grows by one per answer committed (slow start), so a session
  * that dies young has few answers it cannot account for.
  */
-import type { SqliteSmsRepo, ClaimedMessage, ClaimedSegment } from '../../store/repos/sms.js';
+import type { ClaimedMessage, ClaimedSegment } from '../../store/repos/sms.js';
+import type { SmsStore } from '../../store/ports.js';
+import type { SmsPersistence } from './outbox.js';
 import type { SubmitOutcome, SubmitParams } from '../link/smpp-link.js';
 import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
 import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
@@ -59,6 +64,10 @@ export interface DispatcherOptions {
 const ESME_RX_T_APPN = 0x64;
 
 const THROTTLED = 0x58;
+
+/** One write of a batch: store calls awaited inside the batch's transaction. */
+type Write = () => Promise<unknown>;
+type ReceiptResult = 'matched' | 'kept' | 'ignored';
 
 export class TokenBucket {
   private tokens: number;
@@ -109,7 +118,7 @@ export class Dispatcher {
   private readonly bucket: TokenBucket;
   private inFlight = 0;
   private waiters: Array<() => void> = [];
-  private pending: Array<() => void> = [];
+  private pending: Write[] = [];
   /** Receipts waiting for the next batched write; acknowledged after it commits. */
   private receiptQueue: Array<{ r: Receipt; raw: string | null; ack: (status?: number) => void }> = [];
   private flushScheduled = false;
@@ -136,7 +145,9 @@ export class Dispatcher {
   private submitSlots = new Array<number>(10).fill(0);
   private submitSlot = 0;
   private rateWindow: number[] = [];
-  private readonly commitTx: (ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => 'matched' | 'kept' | 'ignored' | null;
+  /** The batch being committed (batches commit one after the other, in order). */
+  private committing: Promise<unknown> = Promise.resolve();
+  private readonly repo: SmsStore;
   /**
    * Slow start: the window in use (≤ o.window). 1 after each new bind; +1 per positive answer committed.
    */
@@ -152,24 +163,18 @@ export class Dispatcher {
   /** The window in use now (slow start after a bind). */
   get currentWindow(): number { return Math.min(this.window, Math.max(1, this.o.window)); }
 
-  constructor(private readonly repo: SqliteSmsRepo, private readonly link: SubmitLink, private readonly o: DispatcherOptions) {
+  constructor(private readonly store: SmsPersistence, private readonly link: SubmitLink, private readonly o: DispatcherOptions) {
     this.now = o.now ?? (() => new Date());
     this.bucket = new TokenBucket(o.tps);
-    // Built once (db.transaction() per call costs more than a small batch's statements).
-    this.commitTx = repo.db.transaction((ops: Array<() => void>, receipts: Array<{ r: Receipt; raw: string | null }>, now: { r: Receipt; raw: string | null } | null) => {
-      for (const op of ops) op();
-      // Receipts last: a submit_sm_resp read in the same chunk as its receipt is stored first, so the
-      // receipt matches directly instead of going through sms_receipts_unmatched.
-      for (const q of receipts) this.applyReceipt(q.r, q.raw);
-      return now ? this.applyReceipt(now.r, now.raw) : null;
-    });
+    this.repo = store.sms;
   }
 
-  start(): void {
+  /** Recover the outbox (rows a previous process left claimed) and start sending when the link is bound. */
+  async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
     try {
-      this.recoverAfterRestart();
+      await this.recoverAfterRestart();
     } catch (e) {
       // Started on a full disk: nothing is claimed until the recovery is written (the pump retries it first).
       if (!this.o.storage?.failure(e, 'sms dispatcher start')) throw e;
@@ -204,8 +209,8 @@ export class Dispatcher {
     await Promise.race([Promise.allSettled([...this.active]), new Promise<void>((r) => { t = setTimeout(r, graceMs); })]);
     clearTimeout(t);
     try {
-      this.unclaimReady();
-      this.flush();
+      await this.unclaimReady();
+      await this.flush();
     } catch (e) {
       // Full disk at shutdown: what is not stored is resent after the restart (counted as unknown outcomes).
       if (!this.o.storage?.failure(e, 'sms dispatcher stop')) throw e;
@@ -213,8 +218,8 @@ export class Dispatcher {
   }
 
   private recovered = false;
-  private recoverAfterRestart(): void {
-    const r = this.repo.recoverAfterRestart(this.now().toISOString());
+  private async recoverAfterRestart(): Promise<void> {
+    const r = await this.repo.recoverAfterRestart(this.now().toISOString());
     this.recovered = true;
     if (r.messages || r.unknownSegments) {
       this.o.log.warn('outbox recovered after restart: messages back in the queue; segments without a stored response will be resent (possible duplicates)', r);
@@ -259,18 +264,18 @@ export class Dispatcher {
   private retry(): void {
     if (this.stopped) return;
     this.retryAt = 0;
-    if (this.tryFlush()) this.kick();
+    void this.tryFlush().then((ok) => { if (ok) this.kick(); });
   }
 
   /** flush() for timers and setImmediate: failures go to the back-off, never to the event loop. */
-  private tryFlush(): boolean {
+  private async tryFlush(): Promise<boolean> {
     if (this.retryAt && Date.now() < this.retryAt) {
       // Backing off: do not hit the full disk again; receipts are answered "try later" instead of waiting.
       this.flushScheduled = false;
       this.refuseReceipts();
       return false;
     }
-    try { this.flush(); return true; } catch (e) { this.failed(e, 'sms dispatcher write'); return false; }
+    try { await this.flush(); return true; } catch (e) { this.failed(e, 'sms dispatcher write'); return false; }
   }
 
   private refuseReceipts(): void {
@@ -280,17 +285,19 @@ export class Dispatcher {
   }
 
   private async pump(): Promise<void> {
-    if (!this.recovered) this.recoverAfterRestart();
+    if (!this.recovered) await this.recoverAfterRestart();
     try {
       while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
         if (this.inFlight >= this.currentWindow) { await this.waitForSlot(); continue; }
         if (this.ready.length === 0) {
-          this.flush();
+          await this.flush();
           // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
           // are 'submitting' before any byte is sent; at most a window of them waits here, so a reply
           // queued meanwhile waits behind at most one window.
-          this.ready = this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200), this.phonesInFlight);
+          this.ready = await this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200), this.phonesInFlight);
           if (this.ready.length === 0) return;
+          // Stopped or unbound while the claim ran (PostgreSQL): the finally below gives the rows back.
+          continue;
         }
         const { msg, segments } = this.ready.shift()!;
         // sendMessage takes its window slot synchronously (acquire), so the check above sees it.
@@ -300,18 +307,18 @@ export class Dispatcher {
         void p.finally(() => { this.active.delete(p); this.phonesInFlight.delete(msg.phone); });
       }
     } finally {
-      this.unclaimReady();
+      await this.unclaimReady();
     }
   }
 
   /** Claimed rows never handed to sendMessage (link lost, stopped): back to the queue exactly as they were. */
-  private unclaimReady(): void {
+  private async unclaimReady(): Promise<void> {
     if (this.ready.length === 0) return;
     const left = this.ready;
     this.ready = [];
     const at = this.now().toISOString();
     try {
-      this.repo.db.transaction(() => { for (const r of left) this.repo.unclaim(r.msg.id, at); })();
+      await this.store.transaction(async () => { for (const r of left) await this.repo.unclaim(r.msg.id, at); });
     } catch (e) {
       this.ready = left.concat(this.ready); // still claimed in the store: the next pump sends them
       throw e;
@@ -358,7 +365,7 @@ export class Dispatcher {
   }
 
   /** Queue a write for the next batched transaction. */
-  private write(op: () => void): void {
+  private write(op: Write): void {
     this.pending.push(op);
     this.scheduleFlush();
   }
@@ -373,7 +380,7 @@ export class Dispatcher {
   private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => process.nextTick(() => this.tryFlush()));
+      queueMicrotask(() => process.nextTick(() => { void this.tryFlush(); }));
     }
   }
 
@@ -381,18 +388,26 @@ export class Dispatcher {
    * Apply queued writes and queued receipts in one transaction, then acknowledge those receipts.
    * Called before any read that must see the writes.
    */
-  flush(): void {
-    this.commit(null);
+  async flush(): Promise<void> {
+    await this.commit(null);
   }
 
   /**
    * One transaction: the queued writes, the queued receipts and `now` (a receipt to persist before the
    * caller acknowledges it). Afterwards the queued receipts are acknowledged. Returns `now`'s result.
+   * Batches commit one after the other: one asked for while another commits takes what is queued when
+   * that one is done (on SQLite still within the same turn).
    */
-  private commit(now: { r: Receipt; raw: string | null } | null): 'matched' | 'kept' | 'ignored' | null {
+  private commit(now: { r: Receipt; raw: string | null } | null): Promise<ReceiptResult | null> {
     this.flushScheduled = false;
+    const run = this.committing.then(() => this.commitNow(now));
+    this.committing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(now: { r: Receipt; raw: string | null } | null): Promise<ReceiptResult | null> {
     if (this.pending.length === 0 && this.receiptQueue.length === 0 && !now) return null;
-    if (!this.repo.db.open) {
+    if (!this.store.isOpen) {
       // Store closed under us (shutdown): nothing can be persisted, so nothing is acknowledged either.
       this.o.log.warn('store closed: outbox writes dropped, receipts left unacknowledged', { writes: this.pending.length, receipts: this.receiptQueue.length });
       this.pending = [];
@@ -406,9 +421,15 @@ export class Dispatcher {
     this.receiptQueue = [];
     const okCommitted = this.okUncommitted;
     this.okUncommitted = 0;
-    let result: 'matched' | 'kept' | 'ignored' | null;
+    let result: ReceiptResult | null;
     try {
-      result = this.commitTx(ops, receipts, now);
+      result = await this.store.transaction(async () => {
+        for (const op of ops) await op();
+        // Receipts last: a submit_sm_resp read in the same chunk as its receipt is stored first, so the
+        // receipt matches directly instead of going through sms_receipts_unmatched.
+        for (const q of receipts) await this.applyReceipt(q.r, q.raw);
+        return now ? this.applyReceipt(now.r, now.raw) : null;
+      });
     } catch (e) {
       // Rolled back (a full disk): the writes wait for the next attempt, in order; the receipts are
       // refused with a temporary error so the SMSC delivers them again (persisted before acknowledged).
@@ -429,7 +450,7 @@ export class Dispatcher {
   private async sendMessage(msg: ClaimedMessage, segments: ClaimedSegment[]): Promise<void> {
     const nowIso = this.now().toISOString();
     if (msg.expiresAt && msg.expiresAt < nowIso) {
-      this.write(() => { this.repo.requeue(msg.id, nowIso, nowIso, 'expired'); this.repo.setStatus(msg.id, 'expired', nowIso, { error: 'validity period passed before sending' }); });
+      this.write(async () => { await this.repo.requeue(msg.id, nowIso, nowIso, 'expired'); await this.repo.setStatus(msg.id, 'expired', nowIso, { error: 'validity period passed before sending' }); });
       this.o.onStatus?.(msg.id, 'expired');
       return;
     }
@@ -438,7 +459,7 @@ export class Dispatcher {
     for (const seg of segments) {
       const part = plan.segments[seg.seq - 1];
       if (!part) {
-        this.write(() => { this.repo.segmentFailed(seg.id, null, nowIso); this.repo.setStatus(msg.id, 'failed', nowIso, { error: `segment ${seg.seq} missing from plan` }); });
+        this.write(async () => { await this.repo.segmentFailed(seg.id, null, nowIso); await this.repo.setStatus(msg.id, 'failed', nowIso, { error: `segment ${seg.seq} missing from plan` }); });
         return;
       }
       if (!(await this.acquire())) {
@@ -465,14 +486,14 @@ export class Dispatcher {
         this.counters.segmentsOk++;
         this.okUncommitted++;
         const id = outcome.messageId;
-        this.write(() => {
-          this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);
+        this.write(async () => {
+          await this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);
           // A receipt may have arrived before this response was stored (one cheap check when none did).
           for (const key of messageIdKeys(id)) {
-            if (!this.repo.mayHaveUnmatchedReceipt(key)) continue;
-            for (const r of this.repo.takeUnmatchedReceipts(key)) {
+            if (!(await this.repo.mayHaveUnmatchedReceipt(key))) continue;
+            for (const r of await this.repo.takeUnmatchedReceipts(key)) {
               const st = segmentStatusFromReceipt(r.state as never);
-              if (st) this.repo.segmentReceipt(seg.id, st, r.errorCode, at);
+              if (st) await this.repo.segmentReceipt(seg.id, st, r.errorCode, at);
             }
           }
         });
@@ -483,10 +504,10 @@ export class Dispatcher {
         if (outcome.status === THROTTLED) { this.counters.throttled++; this.bucket.throttled(this.observedRate()); }
         const err = `${outcome.statusName} (0x${outcome.status.toString(16)}) on segment ${seg.seq}`;
         if (outcome.permanent || msg.attempts >= this.o.maxAttempts) {
-          this.write(() => {
-            this.repo.segmentFailed(seg.id, outcome.status, at);
-            this.repo.requeue(msg.id, at, at, err);
-            this.repo.setStatus(msg.id, 'failed', at, { error: outcome.permanent ? err : `${err}; gave up after ${msg.attempts} attempts` });
+          this.write(async () => {
+            await this.repo.segmentFailed(seg.id, outcome.status, at);
+            await this.repo.requeue(msg.id, at, at, err);
+            await this.repo.setStatus(msg.id, 'failed', at, { error: outcome.permanent ? err : `${err}; gave up after ${msg.attempts} attempts` });
           });
           this.o.log.warn('sms failed', { id: msg.id, phone: msg.phone, error: err });
           this.o.onStatus?.(msg.id, 'failed');
@@ -501,41 +522,43 @@ export class Dispatcher {
       const written = outcome.written;
       if (written) this.o.log.warn('submit without response; will resend when the link is back (possible duplicate)', { id: msg.id, seq: seg.seq, reason: outcome.reason });
       const giveUp = msg.attempts >= this.o.maxAttempts + 2;
-      this.write(() => {
-        this.repo.requeue(msg.id, at, new Date(Date.now() + 500).toISOString(), `no response (${outcome.reason})`, written ? 1 : 0);
-        if (giveUp) this.repo.setStatus(msg.id, 'failed', at, { error: `no response after ${msg.attempts} attempts` });
+      this.write(async () => {
+        await this.repo.requeue(msg.id, at, new Date(Date.now() + 500).toISOString(), `no response (${outcome.reason})`, written ? 1 : 0);
+        if (giveUp) await this.repo.setStatus(msg.id, 'failed', at, { error: `no response after ${msg.attempts} attempts` });
       });
       return;
     }
     // Every segment has a message id now.
-    this.write(() => {
-      const st = this.repo.settleFromSegments(msg.id, this.now().toISOString());
+    this.write(async () => {
+      const st = await this.repo.settleFromSegments(msg.id, this.now().toISOString());
       this.o.onStatus?.(msg.id, st);
     });
   }
 
   /**
    * A delivery receipt: match it to its segment (by any form of the id) and settle the message.
-   *  - Without `ack`: persisted (with the writes still waiting for the batch) before this returns; the
-   *    caller acks afterwards.
+   *  - Without `ack`: persisted (with the writes still waiting for the batch) when the returned promise
+   *    settles; the caller acks afterwards.
    *  - With `ack`: persisted in the next batched write, together with everything else that arrived in
    *    this event-loop turn, and `ack()` is called only after that transaction committed (still
    *    "persisted before ack", but one commit for a whole read of receipts instead of one each). If the
    *    write fails, `ack` is never called and the SMSC re-delivers the receipt.
    * The result says what was done ('queued' when it waits for the batch).
    */
-  onReceipt(r: Receipt, raw: string | null, ack?: (status?: number) => void): 'matched' | 'kept' | 'ignored' | 'queued' {
+  onReceipt(r: Receipt, raw: string | null, ack: (status?: number) => void): 'queued';
+  onReceipt(r: Receipt, raw: string | null): Promise<ReceiptResult>;
+  onReceipt(r: Receipt, raw: string | null, ack?: (status?: number) => void): 'queued' | Promise<ReceiptResult> {
     if (ack) {
       this.receiptQueue.push({ r, raw, ack });
       this.scheduleFlush();
       return 'queued';
     }
-    // Persisted now, in one commit with any writes still waiting for the batch (not two).
-    return this.commit({ r, raw })!;
+    // Persisted in one commit with any writes still waiting for the batch (not two).
+    return this.commit({ r, raw }) as Promise<ReceiptResult>;
   }
 
   /** Match and record one receipt (inside the caller's transaction). */
-  private applyReceipt(r: Receipt, raw: string | null): 'matched' | 'kept' | 'ignored' {
+  private async applyReceipt(r: Receipt, raw: string | null): Promise<ReceiptResult> {
     this.counters.receipts++;
     const nowIso = this.now().toISOString();
     const status = segmentStatusFromReceipt(r.outcome);
@@ -543,19 +566,19 @@ export class Dispatcher {
     if (ids.length === 0) return 'ignored';
     for (const id of ids) {
       for (const key of messageIdKeys(id)) {
-        const seg = this.repo.segmentRefByMessageId(key);
+        const seg = await this.repo.segmentRefByMessageId(key);
         if (!seg) continue;
         if (!status) return 'matched'; // intermediate (ENROUTE/ACCEPTED): nothing to record
         const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;
-        this.repo.segmentReceipt(seg.id, status, errCode, nowIso);
-        const st = this.repo.settleFromSegments(seg.outboxId, nowIso);
+        await this.repo.segmentReceipt(seg.id, status, errCode, nowIso);
+        const st = await this.repo.settleFromSegments(seg.outboxId, nowIso);
         this.o.onStatus?.(seg.outboxId, st);
         return 'matched';
       }
     }
     if (!status) return 'ignored';
     this.counters.receiptsUnmatched++;
-    this.repo.keepUnmatchedReceipt(canonicalMessageId(ids[0]), r.outcome, r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null, raw, nowIso);
+    await this.repo.keepUnmatchedReceipt(canonicalMessageId(ids[0]), r.outcome, r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null, raw, nowIso);
     this.o.log.info('receipt for an unknown message id kept for matching', { messageId: ids[0], state: r.state });
     return 'kept';
   }

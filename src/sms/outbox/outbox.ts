@@ -8,7 +8,7 @@
  * exactly what is sent. Quiet hours are read from the settings when a job runs (releaseHeld), not
  * frozen into the row; a newer held push about the same declaration supersedes the older held ones.
  */
-import type { SqliteSmsRepo } from '../../store/repos/sms.js';
+import type { SmsStore } from '../../store/ports.js';
 import { measureText, planMessages, type PlannedMessage } from '../codec/index.js';
 import { heldByQuietHours, PRIORITY, type Reason } from './state.js';
 import { inDailyWindow, nextLocalTime } from '../../domain/time.js';
@@ -32,6 +32,19 @@ export interface OutboxSettings {
 
 /** Concat reference width the split plans for: 16 fits under either UDH (see planMessages). */
 const PLAN_REF_BITS = 16;
+
+/**
+ * What the outbox and the dispatcher need of the store: the SMS repository and transactions (a
+ * DataStore is one; the unit tests pass the SQLite store).
+ */
+export interface SmsPersistence {
+  readonly sms: SmsStore;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Run fn once the current transaction committed (at once outside one). */
+  afterCommit(fn: () => void): void;
+  /** False once the store was closed (shutdown). */
+  readonly isOpen: boolean;
+}
 
 export interface QueueRequest {
   phone: string;
@@ -63,8 +76,9 @@ export interface QueueResult {
 }
 
 export class Outbox {
-  /** Called after a row was queued (the dispatcher kicks). */
+  /** Called after a row was queued and committed (the dispatcher kicks). */
   onQueued: (() => void) | null = null;
+  private readonly queued = () => this.onQueued?.();
 
   /** A fan-out queues the same text thousands of times: measure it once. */
   private lastText: { text: string; m: ReturnType<typeof measureText> } | null = null;
@@ -72,7 +86,10 @@ export class Outbox {
   /** Quiet hours for the current minute (local time zones move in whole minutes: exact within one). */
   private quiet: { minute: number; inQuiet: boolean; releaseAt: string | null } | null = null;
 
-  constructor(private readonly repo: SqliteSmsRepo, private readonly s: OutboxSettings, private readonly now: () => Date = () => new Date()) {}
+  private readonly repo: SmsStore;
+  constructor(private readonly store: SmsPersistence, private readonly s: OutboxSettings, private readonly now: () => Date = () => new Date()) {
+    this.repo = store.sms;
+  }
 
   private measure(text: string): ReturnType<typeof measureText> {
     if (this.lastText?.text !== text) this.lastText = { text, m: measureText(text, { refBits: this.refBits }) };
@@ -99,21 +116,31 @@ export class Outbox {
     return this.lastPlan.parts;
   }
 
-  queue(r: QueueRequest): QueueResult {
+  /** Queue one text (inside the caller's transaction when there is one: it commits with the caller's change). */
+  queue(r: QueueRequest): Promise<QueueResult> {
     const parts = this.plan(r.text);
     if (parts.length === 1) return this.queueOne(r, parts[0].text);
     // Several numbered messages: all rows or none; part k's dedupe key is derived from the request's.
-    return this.repo.db.transaction((): QueueResult => {
+    return this.store.transaction(async (): Promise<QueueResult> => {
       const results: QueueResult[] = [];
       for (let i = 0; i < parts.length; i++) {
         const key = r.dedupeKey ? (i === 0 ? r.dedupeKey : `${r.dedupeKey}#${i + 1}/${parts.length}`) : null;
-        results.push(this.queueOne({ ...r, dedupeKey: key }, parts[i].text));
+        results.push(await this.queueOne({ ...r, dedupeKey: key }, parts[i].text));
       }
       return { ...results[0], ids: results.map((x) => x.id) };
-    })();
+    });
   }
 
-  private queueOne(r: QueueRequest, text: string): QueueResult {
+  /** Queue many texts in one transaction (a fan-out, a bulk notice): all rows or none. */
+  queueAll(rs: Iterable<QueueRequest>): Promise<QueueResult[]> {
+    return this.store.transaction(async () => {
+      const out: QueueResult[] = [];
+      for (const r of rs) out.push(await this.queue(r));
+      return out;
+    });
+  }
+
+  private async queueOne(r: QueueRequest, text: string): Promise<QueueResult> {
     const now = this.now();
     const nowIso = now.toISOString();
     const m = this.measure(text);
@@ -123,14 +150,15 @@ export class Outbox {
     const nextAttemptAt = held ? quiet!.releaseAt! : nowIso;
     const expiresAt = r.reason === 'push' || r.reason === 'reminder' ? new Date(now.getTime() + this.s.pushValidityHours * 3600_000).toISOString() : null;
     const phone = normalisePhone(r.phone);
-    const res = this.repo.enqueue({
+    const res = await this.repo.enqueue({
       phone, text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
       template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
       refBits: this.refBits, segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
       createdBy: r.createdBy ?? null,
     }, nowIso);
-    const superseded = res.created && held && r.supersedes ? this.repo.supersedeHeld(phone, r.supersedes, res.id, nowIso) : 0;
-    if (res.created && !held) this.onQueued?.();
+    const superseded = res.created && held && r.supersedes ? await this.repo.supersedeHeld(phone, r.supersedes, res.id, nowIso) : 0;
+    // Once committed: a claim before that would not see the row (PostgreSQL; on SQLite it is the same turn).
+    if (res.created && !held) this.store.afterCommit(this.queued);
     return { ...res, ids: [res.id], held, superseded };
   }
 
@@ -139,24 +167,24 @@ export class Outbox {
    * them under the TPS limit). The release time stored at enqueue is only informative: a window changed
    * since (a restart with new sms.quiet_*) is followed, whether it ends earlier or later.
    */
-  releaseHeld(): number {
+  async releaseHeld(): Promise<number> {
     const now = this.now();
     if (inDailyWindow(now, this.s.quietStart, this.s.quietEnd, this.s.timeZone)) return 0;
-    const n = this.repo.releaseHeld(now.toISOString());
-    if (n) this.onQueued?.();
+    const n = await this.repo.releaseHeld(now.toISOString());
+    if (n) this.store.afterCommit(this.queued);
     return n;
   }
 
   /** Pushes whose validity passed while waiting. */
-  expireStale(): number { return this.repo.expireDue(this.now().toISOString()); }
+  expireStale(): Promise<number> { return this.repo.expireDue(this.now().toISOString()); }
 
   /** Submitted messages whose receipts did not come within the receipt timeout end 'no_receipt' (all of them, in batches). */
-  closeWithoutReceipt(): number[] {
+  async closeWithoutReceipt(): Promise<number[]> {
     const now = this.now();
     const before = new Date(now.getTime() - (this.s.receiptTimeoutHours ?? 72) * 3600_000).toISOString();
     const out: number[] = [];
     for (;;) {
-      const ids = this.repo.closeWithoutReceipt(before, now.toISOString(), 1000);
+      const ids = await this.repo.closeWithoutReceipt(before, now.toISOString(), 1000);
       out.push(...ids);
       if (ids.length < 1000) return out;
     }

@@ -12,6 +12,7 @@ import { canonicalPhones } from './007_canonical_phones.js';
 import type { Db } from '../db.js';
 import { smsOutbound } from './008_sms_outbound.js';
 import { hardening } from './009_hardening.js';
+import { instances } from './010_instances.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
 export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
@@ -26,4 +27,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 7, name: 'canonical_phones', sql: '', run: (db) => { canonicalPhones(db); } },
   { version: 8, name: 'sms_outbound', sql: smsOutbound },
   { version: 9, name: 'hardening', sql: hardening },
+  { version: 10, name: 'instances', sql: instances },
 ];

@@ -15,11 +15,12 @@ import { PgAdminQueries, PgStaffRepo } from './repos/staff.js';
 import { PgCallRepo } from './repos/calls.js';
 import { PgSmsRepo } from './repos/sms.js';
 import { PgRetentionRepo } from './repos/retention.js';
+import { PgInstanceRepo } from './repos/instances.js';
 
 export { AmbientDb, createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
-export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo };
+export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo };
 
 /** The repositories bound to one Queryable: the pool, or a transaction's client. */
 export class PgRepos {
@@ -33,6 +34,7 @@ export class PgRepos {
   readonly calls: PgCallRepo;
   readonly sms: PgSmsRepo;
   readonly retention: PgRetentionRepo;
+  readonly instances: PgInstanceRepo;
   constructor(q: Pool | PoolClient | AmbientDb) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
@@ -44,6 +46,7 @@ export class PgRepos {
     this.calls = new PgCallRepo(q);
     this.sms = new PgSmsRepo(q);
     this.retention = new PgRetentionRepo(q);
+    this.instances = new PgInstanceRepo(q);
   }
 }
 
@@ -111,3 +114,4 @@ export function redactUrl(url: string): string {
 
 export { notify, PgListener } from './notify.js';
 export { PgLeader, LOCK_JOBS } from './leader.js';
+export { PgEventBridge, EVENTS_CHANNEL, SHARED_EVENTS } from './event-bridge.js';

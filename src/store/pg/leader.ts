@@ -2,7 +2,7 @@
  * Scheduled jobs run once across the cluster: the instance holding a session-level advisory lock on
  * its own connection is the leader. Others try again every `retryMs`; when the leader's process or
  * connection dies, PostgreSQL releases the lock and the next try elsewhere takes over.
- * Not wired yet: the job runner asks `isLeader()` once the async ports land.
+ * Wired by src/cluster: the job runner asks `isLeader()` at every run.
  */
 import type pg from 'pg';
 import { LOCK_NAMESPACE } from './migrate.js';

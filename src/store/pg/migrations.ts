@@ -386,6 +386,20 @@ ALTER TABLE declaration_events ADD COLUMN voided_by text;
 ALTER TABLE declaration_events ADD COLUMN void_reason text;
 `;
 
+/** See ../migrations/010_instances.ts. */
+const instances = `
+CREATE TABLE instances (
+  id          text PRIMARY KEY,
+  host        text NOT NULL,
+  pid         integer NOT NULL,
+  started_at  text COLLATE "C" NOT NULL,
+  seen_at     text COLLATE "C" NOT NULL,
+  stopped_at  text COLLATE "C"
+);
+ALTER TABLE sms_outbox ADD COLUMN claimed_by text;
+CREATE INDEX sms_outbox_claimed ON sms_outbox(claimed_by) WHERE status = 'submitting';
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -423,4 +437,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 7, name: 'canonical_phones', sql: '', run: async (c) => { await canonicalPhonesPg(c); } },
   { version: 8, name: 'sms_outbound', sql: smsOutbound },
   { version: 9, name: 'hardening', sql: hardening },
+  { version: 10, name: 'instances', sql: instances },
 ];

@@ -3,7 +3,7 @@
  * panel) travel by PostgreSQL LISTEN/NOTIFY. One dedicated connection listens; sending is
  * pg_notify(channel, payload) on any connection — inside a transaction it is delivered at commit, so
  * listeners never hear of a change that was rolled back. Payloads are JSON (PostgreSQL limit: 8000 bytes).
- * Not wired yet: the bus bridge comes with the async ports.
+ * The bus bridge (event-bridge.ts) uses them.
  */
 import type pg from 'pg';
 import type { Pool, Queryable } from './pool.js';

@@ -26,7 +26,13 @@ export class SqliteGate {
   private open: TxFrame | null = null;
   private waiting: Array<() => void> = [];
 
-  constructor(private readonly db: Db) {}
+  /** Prepared once: exec() would compile BEGIN/COMMIT on every transaction. */
+  private readonly begin;
+  private readonly commit;
+  constructor(private readonly db: Db) {
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+  }
 
   /** True when the caller may use the connection now (no transaction open, or the caller is inside it). */
   private mine(): boolean { return this.open === null || this.als.getStore() === this.open; }
@@ -73,9 +79,9 @@ export class SqliteGate {
     this.open = mine;
     let committed = false;
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.begin.run();
       const r = await this.als.run(mine, fn);
-      this.db.exec('COMMIT');
+      this.commit.run();
       committed = true;
       return r;
     } catch (e) {

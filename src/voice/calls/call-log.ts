@@ -3,15 +3,19 @@
  * (entries, inputs, timeouts, invalid inputs, hang-ups) from the engine's `log` actions, and the
  * live events for the panel ('call.updated' on every node or state change, 'call.ended').
  *
- * Writes are buffered and flushed in one transaction every `flushMs` (and on stop), so the SQLite
- * work never sits between an ARI event and the next REST request.
+ * Writes are buffered and flushed in one transaction every `flushMs` (and on stop), so store work
+ * never sits between an ARI event and the next REST request: everything an ARI event handler calls
+ * here is synchronous and in memory; only flush, start, recentCalls and a late feedbackRef touch the
+ * store (async). Flushes run one after another (a row written later never lands before an earlier one).
  * Inputs (query codes) are stored in the call log (staff only) but never logged with the caller.
  */
 import type { AppContext } from '../../context.js';
 import { maskPhone } from '../../domain/masking.js';
-import type { CallRow, CallStepRow, NodeCounter, SqliteCallRepo } from '../../store/repos/calls.js';
+import type { CallRow, CallStepRow, NodeCounter } from '../../store/repos/calls.js';
+import type { CallStore } from '../../store/ports.js';
 import type { LogKind } from '../flow/index.js';
 import { instanceMayBeAlive } from '../../store/lock.js';
+import { hostname } from 'node:os';
 
 import type { CallView, CallRecord as PanelCallRecord } from '../../admin/sms-port.js';
 export type { CallView };
@@ -52,56 +56,79 @@ export class CallLog {
   private steps: CallStepRow[] = [];
   private counters = new Map<string, NodeCounter>();
   private timer: NodeJS.Timeout | null = null;
+  /** The flush in progress (flushes are chained, never concurrent). */
+  private writing: Promise<void> | null = null;
   private readonly nodeTotal;
   private readonly callsTotal;
 
-  constructor(private readonly ctx: AppContext, private readonly repo: SqliteCallRepo, private readonly flushMs = 500) {
+  constructor(private readonly ctx: AppContext, private readonly repo: CallStore, private readonly flushMs = 500) {
     this.nodeTotal = ctx.metrics.counter('hotline_ivr_node_total', 'IVR funnel: node entries, inputs, timeouts, invalid inputs and hang-ups per flow node');
     this.callsTotal = ctx.metrics.counter('hotline_voice_calls_total', 'Calls ended, by outcome');
   }
 
   /** Retention: calls (and their steps) that ended before `iso`. */
-  purgeEndedBefore(iso: string): number { return this.repo.purgeBefore(iso); }
+  purgeEndedBefore(iso: string): Promise<number> { return this.repo.purgeBefore(iso); }
 
-  start(): void {
-    this.closeUnfinished();
+  async start(): Promise<void> {
+    await this.closeUnfinished();
     // Counters survive restarts: seed the in-memory Prometheus counter with the persisted totals.
-    for (const c of this.repo.counters()) this.nodeTotal.inc({ flow: c.flowId, node: c.node, kind: c.kind }, c.count);
+    for (const c of await this.repo.counters()) this.nodeTotal.inc({ flow: c.flowId, node: c.node, kind: c.kind }, c.count);
     this.ctx.metrics.gauge('hotline_voice_active_calls', 'Calls in progress', () => this.live.size);
-    this.timer = setInterval(() => this.flush(), this.flushMs);
+    this.timer = setInterval(() => {
+      this.flush().catch((e) => this.ctx.log.child('voice').error('call log flush failed', { error: (e as Error).message }));
+    }, this.flushMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.flush();
+    await this.flush();
   }
 
   /**
    * Calls an earlier run left open are marked lost. On a full disk at start they stay open until the
-   * next start.
+   * next start. On PostgreSQL other hosts' instances share the database and may be running: only
+   * calls of this host's dead instances (and rows without an owner) are closed — a crashed host's
+   * calls are closed when it starts again.
    */
-  private closeUnfinished(): void {
+  private async closeUnfinished(): Promise<void> {
     try {
       // Only calls of instances that are gone: never those of a live server (even one sharing the database by mistake).
       const self = this.ctx.instance;
-      const lost = this.repo.closeUnfinished(this.ctx.now().toISOString(), (owner) => owner !== self && (owner === null || !instanceMayBeAlive(owner, self)));
+      const shared = this.ctx.store.engine === 'postgres';
+      const isGone = (owner: string | null): boolean => {
+        if (owner === self) return false;
+        if (owner === null) return true;
+        if (shared && owner.split('/')[0] !== hostname()) return false;
+        return !instanceMayBeAlive(owner, self);
+      };
+      const lost = await this.repo.closeUnfinished(this.ctx.now().toISOString(), isGone);
       if (lost) this.ctx.log.child('voice').warn(`${lost} call(s) left open by an earlier run marked lost`);
     } catch (e) {
       if (!this.ctx.storage.failure(e, 'voice call log start')) throw e;
     }
   }
 
-  /** Write what is buffered (one transaction). */
-  flush(): void {
+  /**
+   * Write what is buffered (one transaction). Never rejects (failures are logged, or kept for the
+   * next flush on a full disk). A flush asked for while one is writing follows it.
+   */
+  flush(): Promise<void> {
+    const p = this.writing ? this.writing.then(() => this.writeBuffered()) : this.writeBuffered();
+    this.writing = p;
+    void p.finally(() => { if (this.writing === p) this.writing = null; });
+    return p;
+  }
+
+  private async writeBuffered(): Promise<void> {
     if (!this.dirty.size && !this.steps.length && !this.counters.size) return;
     const batch = { calls: [...this.dirty.values()], steps: this.steps, counters: [...this.counters.values()] };
     this.dirty = new Map();
     this.steps = [];
     this.counters = new Map();
     try {
-      this.repo.write(batch);
+      await this.repo.write(batch);
       this.ctx.storage.success();
     } catch (e) {
       if (!this.ctx.storage.failure(e, 'voice call log')) {
@@ -169,12 +196,16 @@ export class CallLog {
     this.touch(c);
   }
 
-  feedbackRef(callId: string, ref: string): void {
+  async feedbackRef(callId: string, ref: string): Promise<void> {
     const c = this.live.get(callId);
     if (c) { c.feedbackRef = ref; this.touch(c); return; }
     // The feedback of a call that already ended (hang-up during the recording): update the stored row.
-    const row = this.dirty.get(callId) ?? this.repo.byId(callId);
-    if (row) this.dirty.set(callId, { ...row, feedbackRef: ref, outcome: 'complaint_recorded' });
+    let row = this.dirty.get(callId);
+    if (!row) {
+      if (this.writing) await this.writing; // its row may be in the batch being written
+      row = this.dirty.get(callId) ?? await this.repo.byId(callId);
+    }
+    if (row) this.dirty.set(callId, { ...(this.dirty.get(callId) ?? row), feedbackRef: ref, outcome: 'complaint_recorded' });
   }
 
   /** One engine `log` action: a step in the call log, a funnel count, and on 'enter' a live node change. */
@@ -221,9 +252,9 @@ export class CallLog {
     return [...this.live.values()].map((c) => this.view(c));
   }
 
-  recentCalls(limit = 50): CallRecord[] {
-    this.flush();
-    return this.repo.recent(limit).map((r) => ({
+  async recentCalls(limit = 50): Promise<CallRecord[]> {
+    await this.flush();
+    return (await this.repo.recent(limit)).map((r) => ({
       callId: r.callId, caller: r.caller, node: r.lastNode ?? '', startedAt: r.startedAt, state: r.endedAt ? 'ended' : (this.live.get(r.callId)?.state ?? 'active'),
       endedAt: r.endedAt, durationSec: r.durationSec, path: r.path, outcome: r.outcome, direction: r.direction, flowId: r.flowId, feedbackRef: r.feedbackRef,
     }));

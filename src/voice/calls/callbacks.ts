@@ -5,6 +5,9 @@
  * the `callback` flow reads the answer by TTS and takes the satisfaction key. Unanswered calls are
  * retried a few times. State is in memory (a restart forgets pending retries; the feedback keeps
  * its 'answered' status and the timeline shows each attempt).
+ *
+ * 'feedback.answered' is an ordinary bus listener (after the answer's transaction committed): a
+ * rolled-back answer never places a call. Timers and that listener catch and log every failure.
  */
 import type { AppContext } from '../../context.js';
 import { isMobileNumber } from '../../domain/masking.js';
@@ -61,21 +64,29 @@ export class CallbackScheduler {
     if (old) { if (old.timer) clearTimeout(old.timer); if (old.guard) clearTimeout(old.guard); }
     const p: Pending = { attempts: 0, timer: null, guard: null, done: false };
     this.pending.set(f.id, p);
-    p.timer = setTimeout(() => void this.attempt(f.id), 0);
+    p.timer = setTimeout(() => this.attemptLogged(f.id), 0);
   }
 
   /** The flow variables of a call-back channel (null: hang it up). */
-  vars(feedbackId: number): Record<string, string> | null {
-    const f = this.o.ctx.feedback.byId(feedbackId);
+  async vars(feedbackId: number): Promise<Record<string, string> | null> {
+    const f = await this.o.ctx.feedback.byId(feedbackId);
     if (!f || !f.answer || !f.phone) return null;
     return { ref: f.ref, answer: f.answer, phone: f.phone, feedbackId: String(f.id) };
+  }
+
+  private attemptLogged(id: number): void {
+    this.attempt(id).catch((e) => {
+      this.o.log.error('语音回访失败 / call-back attempt failed', { feedbackId: id, error: (e as Error).message });
+      const p = this.pending.get(id);
+      if (p && !p.done && !p.timer && !p.guard) void this.retry(id, p); // never rejects
+    });
   }
 
   private async attempt(id: number): Promise<void> {
     const p = this.pending.get(id);
     if (!p || p.done) return;
     p.timer = null;
-    const f = this.o.ctx.feedback.byId(id);
+    const f = await this.o.ctx.feedback.byId(id);
     if (!f || !CallbackScheduler.wants(f) || f.status !== 'answered') { this.pending.delete(id); return; }
     p.attempts++;
     const endpoint = `Local/${nationalDigits(f.phone)}@${this.o.context ?? 'hotline-callback'}`;
@@ -89,19 +100,24 @@ export class CallbackScheduler {
         if (!m) throw new Error('voice channel not running');
         await m.originateCallback(id, endpoint, ring);
       }
-      this.timeline(id, `回访呼叫第${p.attempts}次 call-back attempt ${p.attempts}`);
       this.o.log.info('已发起语音回访 / answer call-back placed', { feedbackId: id, attempt: p.attempts, via: this.o.ami()?.state === 'connected' ? 'ami' : 'ari' });
-      // If the call never reaches the app (and no end is reported), count it as not answered.
-      p.guard = setTimeout(() => this.ended(id, false, false), (ring + 60) * 1000);
+      // If the call never reaches the app (and no end is reported), count it as not answered. Set
+      // before the timeline write: the call may end while it is written.
+      p.guard = setTimeout(() => void this.ended(id, false, false), (ring + 60) * 1000);
       p.guard.unref?.();
     } catch (e) {
       this.o.log.error('语音回访呼叫失败 / call-back originate failed', { feedbackId: id, error: (e as Error).message });
-      this.retry(id, p);
+      await this.retry(id, p);
+      return;
     }
+    await this.timeline(id, `回访呼叫第${p.attempts}次 call-back attempt ${p.attempts}`);
   }
 
-  /** Reported by the call manager: the call-back call ended (answered = the flow ran). */
-  ended(id: number, answered: boolean, satisfied: boolean): void {
+  /**
+   * Reported by the call manager: the call-back call ended (answered = the flow ran). Resolves once
+   * the timeline entry is written; never rejects (a failed write is logged).
+   */
+  async ended(id: number, answered: boolean, satisfied: boolean): Promise<void> {
     const p = this.pending.get(id);
     if (!p || p.done) return;
     if (p.guard) clearTimeout(p.guard);
@@ -109,25 +125,30 @@ export class CallbackScheduler {
     if (answered) {
       p.done = true;
       this.pending.delete(id);
-      this.timeline(id, satisfied ? '回访已接听并评价 call-back answered, satisfaction given' : '回访已接听 call-back answered (no satisfaction key)');
+      await this.timeline(id, satisfied ? '回访已接听并评价 call-back answered, satisfaction given' : '回访已接听 call-back answered (no satisfaction key)');
       return;
     }
-    this.retry(id, p);
+    await this.retry(id, p);
   }
 
-  private retry(id: number, p: Pending): void {
+  private async retry(id: number, p: Pending): Promise<void> {
     const max = this.o.maxAttempts ?? 3;
     if (p.attempts >= max) {
       this.pending.delete(id);
-      this.timeline(id, `回访${p.attempts}次未接通 call-back not answered after ${p.attempts} attempts`);
       this.o.log.warn('语音回访未接通，已放弃 / call-back not answered, giving up', { feedbackId: id, attempts: p.attempts });
+      await this.timeline(id, `回访${p.attempts}次未接通 call-back not answered after ${p.attempts} attempts`);
       return;
     }
-    p.timer = setTimeout(() => void this.attempt(id), this.o.retryMs ?? 15 * 60_000);
+    p.timer = setTimeout(() => this.attemptLogged(id), this.o.retryMs ?? 15 * 60_000);
     p.timer.unref?.();
   }
 
-  private timeline(id: number, detail: string): void {
-    try { this.o.ctx.store.feedback.addTimeline(id, 'callback', 'system', detail, this.o.ctx.now().toISOString()); } catch { /* best effort */ }
+  /** A timeline entry on the feedback (best effort: a failed write is logged, never thrown). */
+  private async timeline(id: number, detail: string): Promise<void> {
+    try {
+      await this.o.ctx.store.feedback.addTimeline(id, 'callback', 'system', detail, this.o.ctx.now().toISOString());
+    } catch (e) {
+      this.o.log.warn('call-back timeline entry not written', { feedbackId: id, error: (e as Error).message });
+    }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The domain side of the engine's effects: lookup, subscribe, submitFeedback. (transfer is in the
- * call manager: it needs ARI channels and bridges.) Each returns the EffectResult the engine expects;
- * none throws.
+ * call manager: it needs ARI channels and bridges.) Each resolves to the EffectResult the engine
+ * expects; none rejects. The session feeds the result back to the (synchronous) engine as an event.
+ * Store calls are awaited: on SQLite they resolve as microtasks, so a status query still answers in
+ * the event-loop turn of the caller's key press.
  */
 import { mkdirSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
@@ -36,10 +38,10 @@ export interface EffectContext {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** lookup: a declaration's public status, as the variables main.yaml reads. */
-export function lookupEffect(ec: EffectContext, params: Record<string, unknown>): EffectResult {
+export async function lookupEffect(ec: EffectContext, params: Record<string, unknown>): Promise<EffectResult> {
   const code = String(params.code ?? '');
   try {
-    const r = ec.ctx.declarations.lookupStatus(code);
+    const r = await ec.ctx.declarations.lookupStatus(code);
     if (!r.found) return { status: 'notFound', reason: r.reason };
     const v = r.view;
     const tz = ec.ctx.config.time.zone;
@@ -59,14 +61,14 @@ export function lookupEffect(ec: EffectContext, params: Record<string, unknown>)
 }
 
 /** subscribe: SMS updates for this caller — only a mobile number can receive them. */
-export function subscribeEffect(ec: EffectContext, params: Record<string, unknown>): EffectResult {
+export async function subscribeEffect(ec: EffectContext, params: Record<string, unknown>): Promise<EffectResult> {
   const code = String(params.code ?? '');
   const caller = String(params.caller ?? '');
   if (!isMobileNumber(caller)) return { status: 'fail', reason: 'not a mobile number' };
   try {
-    const r = ec.ctx.declarations.lookupStatus(code);
+    const r = await ec.ctx.declarations.lookupStatus(code);
     if (!r.found) return { status: 'fail', reason: r.reason };
-    ec.ctx.subscriptions.subscribe(caller, r.declaration, 'voice');
+    await ec.ctx.subscriptions.subscribe(caller, r.declaration, 'voice');
     return { status: 'ok' };
   } catch (e) {
     if (!ec.ctx.storage.failure(e, 'voice subscribe')) ec.log.error('subscribe failed', { error: (e as Error).message });
@@ -132,7 +134,7 @@ export async function submitFeedbackEffect(ec: EffectContext, params: Record<str
   }
   try {
     const path = Array.isArray(params.path) ? (params.path as unknown[]).map(String).join('>') : null;
-    const f = ec.ctx.feedback.create({
+    const f = await ec.ctx.feedback.create({
       kind, channel: 'voice', phone: caller || null, text: recordingPath ? null : '（电话留言，录音获取失败 voice message, recording unavailable）',
       recordingPath, recordingDuration: Math.round(durationSec * 10) / 10, callId: callId || null, flowPath: path,
     });
@@ -140,7 +142,7 @@ export async function submitFeedbackEffect(ec: EffectContext, params: Record<str
     if (caller && isMobileNumber(caller)) {
       if (sms) {
         try {
-          sms.outbox.queue({
+          await sms.outbox.queue({
             phone: normalisePhone(caller), text: sms.templates.render('voice.complaint_confirm', { ref: f.ref, kind: FEEDBACK_KIND_ZH[kind] }),
             reason: 'reply', template: 'voice.complaint_confirm', dedupeKey: `voice-confirm:${f.id}`, feedbackId: f.id,
           });

@@ -49,8 +49,8 @@ export interface ManagerOptions {
   maxLookupsPerCall: number;
   /** Refuse new calls beyond this many at once (sorry prompt + hang-up). */
   maxCalls?: number;
-  /** A call-back channel entered the app: the flow variables, or null to hang it up. */
-  callbackVars?(feedbackId: number): Record<string, string> | null;
+  /** A call-back channel entered the app: the flow variables, or null to hang it up (read from the store). */
+  callbackVars?(feedbackId: number): Promise<Record<string, string> | null> | Record<string, string> | null;
   /** A call-back ended: whether the citizen gave the satisfaction answer. */
   onCallbackEnded?(feedbackId: number, answered: boolean, satisfied: boolean): void;
   /** Per-session hooks for the test phone. */
@@ -104,6 +104,8 @@ export class CallManager {
   private readonly sorry = new Map<string, NodeJS.Timeout>(); // channel id → hang-up fallback timer
   private readonly lookups = new Map<string, number>(); // notFound per call (voice.max_lookups_per_call)
   private readonly callbacks = new Map<string, number>(); // call-back channel → feedback id
+  /** Call-back channels whose flow variables are being read (true once the channel left meanwhile). */
+  private readonly starting = new Map<string, boolean>();
   private seq = 0;
   private stopping = false;
   private readonly deps: SessionDeps;
@@ -149,6 +151,7 @@ export class CallManager {
       }
       case 'StasisEnd': {
         if (!chanId) return;
+        if (this.starting.has(chanId)) this.starting.set(chanId, true);
         const s = this.sessions.get(chanId);
         if (s) { this.callerLeaving(s); s.onStasisEnd(); return; }
         const tr = this.transfers.get(chanId);
@@ -158,6 +161,7 @@ export class CallManager {
       }
       case 'ChannelDestroyed': {
         if (!chanId) return;
+        if (this.starting.has(chanId)) this.starting.set(chanId, true);
         const tr = this.transfers.get(chanId);
         if (tr) { this.operatorGone(tr, Number(ev.cause)); return; }
         const fid = this.callbacks.get(chanId);
@@ -205,18 +209,12 @@ export class CallManager {
 
   private onStasisStart(chan: AriChannelJson, args: string[], t0: number): void {
     const id = String(chan.id);
-    if (this.sessions.has(id)) return; // duplicate
+    if (this.sessions.has(id) || this.starting.has(id)) return; // duplicate
     if (args[0] === 'transfer') { this.operatorAnswered(id, args[1] ?? ''); return; }
     const caller = canonicalPhone(citizenText(String(chan.caller?.number ?? '')).slice(0, 32)); // one stored form (src/domain/phone.ts), no bidi controls
     const needsAnswer = chan.state !== 'Up';
     if (args[0] === 'callback') {
-      const fid = Number(args[1]);
-      const vars = Number.isInteger(fid) && fid > 0 ? this.o.callbackVars?.(fid) ?? null : null;
-      if (!vars) { this.o.log.warn('call-back channel for an unknown feedback: hanging up', { channel: id }); void this.o.ari.hangup(id).catch(() => undefined); return; }
-      this.callbacks.set(id, fid);
-      const called = String(chan.dialplan?.exten ?? '') || String(vars.phone ?? '');
-      // The answer is personal: rendered for this call only, deleted when it ends.
-      this.startSession({ channelId: id, caller: vars.phone ?? caller, called, direction: 'outbound', flowId: 'callback', vars, personal: vars.answer ? [vars.answer] : [], needsAnswer }, t0);
+      void this.startCallback(chan, Number(args[1]), caller, needsAnswer, t0);
       return;
     }
     if (this.o.maxCalls !== undefined && this.sessions.size >= this.o.maxCalls) {
@@ -226,6 +224,34 @@ export class CallManager {
     }
     const exten = args[0] && /^[0-9*#+]{1,32}$/.test(args[0]) ? args[0] : String(chan.dialplan?.exten ?? '96365');
     this.startSession({ channelId: id, caller, called: exten, direction: 'inbound', needsAnswer }, t0);
+  }
+
+  /**
+   * A call-back channel: its flow variables come from the store (awaited: on SQLite in the same turn;
+   * events for the channel that arrive meanwhile are noted, and a channel that left is not started).
+   */
+  private async startCallback(chan: AriChannelJson, fid: number, caller: string, needsAnswer: boolean, t0: number): Promise<void> {
+    const id = String(chan.id);
+    let vars: Record<string, string> | null = null;
+    this.starting.set(id, false);
+    try {
+      vars = Number.isInteger(fid) && fid > 0 ? (await this.o.callbackVars?.(fid)) ?? null : null;
+    } catch (e) {
+      this.o.log.error('call-back: the feedback could not be read', { channel: id, feedbackId: fid, error: (e as Error).message });
+    }
+    const left = this.starting.get(id) === true;
+    this.starting.delete(id);
+    if (this.stopping) return;
+    if (left) {
+      // Gone before its flow could start: not answered (ChannelDestroyed may have reported it already).
+      if (this.callbacks.get(id) === fid && this.callbacks.delete(id)) this.o.onCallbackEnded?.(fid, false, false);
+      return;
+    }
+    if (!vars) { this.o.log.warn('call-back channel for an unknown feedback: hanging up', { channel: id }); void this.o.ari.hangup(id).catch(() => undefined); return; }
+    this.callbacks.set(id, fid);
+    const called = String(chan.dialplan?.exten ?? '') || String(vars.phone ?? '');
+    // The answer is personal: rendered for this call only, deleted when it ends.
+    this.startSession({ channelId: id, caller: vars.phone ?? caller, called, direction: 'outbound', flowId: 'callback', vars, personal: vars.answer ? [vars.answer] : [], needsAnswer }, t0);
   }
 
   private startSession(info: ConstructorParameters<typeof CallSession>[1], t0: number): void {
@@ -274,7 +300,7 @@ export class CallManager {
       case 'lookup': {
         const used = this.lookups.get(s.id) ?? 0;
         if (used >= this.o.maxLookupsPerCall) return { status: 'limited' };
-        const r = lookupEffect(this.o.effects, p);
+        const r = await lookupEffect(this.o.effects, p);
         if (r.status === 'notFound') this.lookups.set(s.id, used + 1);
         return r;
       }
@@ -286,7 +312,10 @@ export class CallManager {
           rec.saved = true;
           void this.o.ari.deleteStoredRecording(out.recordingName).catch(() => undefined); // copied to our disk
         }
-        if (out.ref) { s.feedbackRef = out.ref; this.o.callLog.feedbackRef(s.id, out.ref); }
+        if (out.ref) {
+          s.feedbackRef = out.ref;
+          await this.o.callLog.feedbackRef(s.id, out.ref).catch((e) => this.o.log.error('call log: feedback reference not recorded', { callId: s.id, ref: out.ref, error: (e as Error).message }));
+        }
         return out.result;
       }
       case 'transfer': return this.transfer(s, p);
@@ -300,11 +329,9 @@ export class CallManager {
     const v = s.state?.vars.satisfaction;
     if (fid === undefined || s.satisfaction || !v || !/^[123]$/.test(v)) return;
     s.satisfaction = true;
-    try {
-      this.o.ctx.feedback.recordSatisfaction(fid, Number(v) as 1 | 2 | 3, 'citizen');
-    } catch (e) {
+    this.o.ctx.feedback.recordSatisfaction(fid, Number(v) as 1 | 2 | 3, 'citizen').catch((e) => {
       this.o.log.error('satisfaction could not be recorded', { feedbackId: fid, error: (e as Error).message });
-    }
+    });
   }
 
   // ───────────── transfer ─────────────
@@ -513,7 +540,7 @@ export class CallManager {
     }
     for (const tr of [...this.transfers.values()]) if (!present.has(tr.legId) && tr.state !== 'dialing') this.operatorGone(tr);
     for (const id of ids) {
-      if (this.sessions.has(id) || this.transfers.has(id) || this.sorry.has(id) || this.callbacks.has(id)) continue;
+      if (this.sessions.has(id) || this.transfers.has(id) || this.sorry.has(id) || this.callbacks.has(id) || this.starting.has(id)) continue;
       unknown++;
       const ch = await this.o.ari.getChannel(id).catch(() => null);
       if (!ch) continue;

@@ -10,7 +10,7 @@ import { memoryLogger, silentLogger } from '../../../src/log.js';
 import { SmppLink, type SmppLinkConfig, type SubmitOutcome, type SubmitParams } from '../../../src/sms/link/index.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/sim/smsc/index.js';
 import { Store } from '../../../src/store/index.js';
-import { SqliteSmsRepo } from '../../../src/store/repos/sms.js';
+import type { SqliteSmsRepo } from '../../../src/store/repos/sms.js';
 import { Outbox, type OutboxSettings } from '../../../src/sms/outbox/outbox.js';
 import { Dispatcher, type DispatcherOptions } from '../../../src/sms/outbox/dispatcher.js';
 import { decodeShortMessage, parseReceipt } from '../../../src/sms/codec/index.js';
@@ -19,6 +19,7 @@ import { until } from '../../helpers/wait.js';
 import { FAST } from '../link/_helpers.js';
 
 interface DRig {
+  /** repo: the synchronous repository of the store, for inspection (the dispatcher and the outbox use the async store). */
   sim: SmscSimulator; link: SmppLink; store: Store; repo: SqliteSmsRepo; outbox: Outbox; dispatcher: Dispatcher;
   log: ReturnType<typeof memoryLogger>;
   /** Bind and start sending (what the channel's ready() does). */
@@ -35,11 +36,11 @@ async function drig(o: { sim?: SmscSimulatorOptions; link?: Partial<SmppLinkConf
   const sim = new SmscSimulator({ dlrDelayMs: 10, ...o.sim });
   const { port } = await sim.start();
   const store = Store.open(join(tempDir(), 'hotline.db'));
-  const repo = new SqliteSmsRepo(store.db);
-  const outbox = new Outbox(repo, { ...OUTBOX, ...o.outbox });
+  const repo = store.sync.sms;
+  const outbox = new Outbox(store, { ...OUTBOX, ...o.outbox });
   const log = memoryLogger();
   const link = new SmppLink({ host: '127.0.0.1', port, systemId: sim.options.systemId, password: sim.options.password, ...FAST, ...o.link, logger: log });
-  const dispatcher = new Dispatcher(repo, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger, pollMs: 50, ...o.dispatcher });
+  const dispatcher = new Dispatcher(store, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger, pollMs: 50, ...o.dispatcher });
   outbox.onQueued = () => dispatcher.kick();
   link.on('deliver', (ev) => {
     if (!ev.isReceipt) { ev.ack(0); return; }
@@ -47,10 +48,10 @@ async function drig(o: { sim?: SmscSimulatorOptions; link?: Partial<SmppLinkConf
     const r = parseReceipt({ shortMessage: text, tlvs: ev.tlvs as never });
     if (r) dispatcher.onReceipt(r, text, () => ev.ack(0)); else ev.ack(0);
   });
-  open.push(async () => { await dispatcher.stop(); await link.stop(); await sim.stop(); store.close(); });
+  open.push(async () => { await dispatcher.stop(); await link.stop(); await sim.stop(); await store.close(); });
   return {
     sim, link, store, repo, outbox, dispatcher, log,
-    async go() { dispatcher.start(); link.start(); await until(() => link.state === 'bound', 3000, 'bound'); },
+    async go() { await dispatcher.start(); link.start(); await until(() => link.state === 'bound', 3000, 'bound'); },
     unknowns: () => (store.db.prepare('SELECT COALESCE(SUM(unknown_outcomes), 0) FROM sms_outbox').pluck().get() as number),
   };
 }
@@ -67,13 +68,13 @@ class HandAnsweredLink extends EventEmitter {
 /** One reply queued and submitted (window 10) on a HandAnsweredLink; the answer is the test's to give. */
 async function oneReplyOnFakeLink(phone: string) {
   const store = Store.open(join(tempDir(), 'hotline.db'));
-  const repo = new SqliteSmsRepo(store.db);
-  const outbox = new Outbox(repo, OUTBOX);
+  const repo = store.sync.sms;
+  const outbox = new Outbox(store, OUTBOX);
   const link = new HandAnsweredLink();
-  const d = new Dispatcher(repo, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger });
-  open.push(async () => { await d.stop(); store.close(); });
-  const { id } = outbox.queue({ phone, text: '回复', reason: 'reply' });
-  d.start();
+  const d = new Dispatcher(store, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger });
+  open.push(async () => { await d.stop(); await store.close(); });
+  const { id } = await outbox.queue({ phone, text: '回复', reason: 'reply' });
+  await d.start();
   await until(() => link.calls.length === 1, 2000, 'submit');
   return { repo, d, link, id };
 }
@@ -82,7 +83,7 @@ describe('dispatcher against a slow SMSC (answers after the response timeout on 
   it('each segment is written once and the late answers are kept: the handset gets the message once, no unknown outcome', async () => {
     // 12 s answers with a 10 s timeout, scaled: 450 ms answers, 300 ms timeout.
     const r = await drig({ sim: { submitResponseDelayMs: 450 }, link: { responseTimeoutMs: 300, enquireTimeoutMs: 200 } });
-    const { id } = r.outbox.queue({ phone: '13900000001', text: LONG, reason: 'answer' });
+    const { id } = await r.outbox.queue({ phone: '13900000001', text: LONG, reason: 'answer' });
     expect(r.repo.byId(id)!.segments).toBe(3);
     await r.go();
     await until(() => r.repo.byId(id)!.status === 'delivered', 10_000, 'delivered');
@@ -101,7 +102,7 @@ describe('dispatcher against a silent (half-dead) link', () => {
     await r.go();
     r.sim.setHalfDead(true);
     const t0 = Date.now();
-    const { id } = r.outbox.queue({ phone: '13900000002', text: '您的申报已受理。', reason: 'push' });
+    const { id } = await r.outbox.queue({ phone: '13900000002', text: '您的申报已受理。', reason: 'push' });
     await until(() => r.link.state !== 'bound', 3000, 'silent link noticed');
     expect(Date.now() - t0).toBeLessThan(400 + 200 + 1000);
     expect(r.sim.pdus.filter((p) => p.command === 'submit_sm')).toHaveLength(1);
@@ -115,7 +116,7 @@ describe('dispatcher against a silent (half-dead) link', () => {
 describe('dispatcher right after a bind', () => {
   it('slow start: one segment in flight until its answer is saved, then the window opens up to its size', async () => {
     const r = await drig({ sim: { submitResponseDelayMs: 40 }, dispatcher: { window: 10 } });
-    r.store.transaction(() => { for (let i = 0; i < 60; i++) r.outbox.queue({ phone: `1390001${String(i).padStart(4, '0')}`, text: `通知 ${i}`, reason: 'push' }); });
+    await r.outbox.queueAll(Array.from({ length: 60 }, (_, i) => ({ phone: `1390001${String(i).padStart(4, '0')}`, text: `通知 ${i}`, reason: 'push' as const })));
     await r.go();
     await until(() => r.repo.countsByStatus().delivered === 60, 10_000, 'all delivered');
     const timeline = r.sim.pdus.filter((p) => p.command === 'submit_sm' || p.command === 'submit_sm_resp');
@@ -164,58 +165,58 @@ describe('answers and their receipts', () => {
 describe('fair order across recipients', () => {
   it("a flood of replies to one sender does not hold up another citizen's reply", async () => {
     const r = await drig({ dispatcher: { window: 20 } });
-    r.store.transaction(() => { for (let i = 0; i < 5000; i++) r.outbox.queue({ phone: '13911110000', text: `自动回复 ${i}`, reason: 'reply' }); });
-    r.outbox.queue({ phone: '13922220000', text: '您的投诉已登记。', reason: 'reply' });
+    await r.outbox.queueAll(Array.from({ length: 5000 }, (_, i) => ({ phone: '13911110000', text: `自动回复 ${i}`, reason: 'reply' as const })));
+    await r.outbox.queue({ phone: '13922220000', text: '您的投诉已登记。', reason: 'reply' });
     await r.go();
     const sub = await r.sim.waitFor(() => r.sim.submits.find((s) => s.destination === '8613922220000'), 20_000, "the other citizen's reply");
     expect(sub.index).toBeLessThanOrEqual(3);
   });
 
-  it('claims round robin by recipient within a priority, priorities first', () => {
+  it('claims round robin by recipient within a priority, priorities first', async () => {
     const store = Store.open(join(tempDir(), 'hotline.db'));
     open.push(async () => store.close());
-    const repo = new SqliteSmsRepo(store.db);
-    const outbox = new Outbox(repo, OUTBOX);
+    const outbox = new Outbox(store, OUTBOX);
     // Pushes (replies additionally keep strict per-recipient order across claims: one of a phone at a time).
     const q = (phone: string, tag: string, reason: 'reply' | 'push' = 'push') => outbox.queue({ phone, text: tag, reason });
-    q('13900000001', 'A1'); q('13900000001', 'A2'); q('13900000001', 'A3');
-    q('13900000002', 'B1');
-    q('13900000003', 'C1'); q('13900000003', 'C2');
-    q('13900000001', 'A4');
-    q('13900000004', 'R1', 'reply');
-    const order = repo.claimDue(new Date(Date.now() + 1000).toISOString(), 100).map((c) => c.msg.text);
+    await q('13900000001', 'A1'); await q('13900000001', 'A2'); await q('13900000001', 'A3');
+    await q('13900000002', 'B1');
+    await q('13900000003', 'C1'); await q('13900000003', 'C2');
+    await q('13900000001', 'A4');
+    await q('13900000004', 'R1', 'reply');
+    const order = (await store.sms.claimDue(new Date(Date.now() + 1000).toISOString(), 100)).map((c) => c.msg.text);
     expect(order).toEqual(['R1', 'A1', 'B1', 'C1', 'A2', 'C2', 'A3', 'A4']);
   });
 });
 
 describe('concatenation references', () => {
-  it('per recipient and persisted: 300 long messages to one phone use consecutive references, a restart continues, other phones have their own', () => {
+  it('per recipient and persisted: 300 long messages to one phone use consecutive references, a restart continues, other phones have their own', async () => {
     const dir = tempDir();
     let store = Store.open(join(dir, 'hotline.db'));
-    let outbox = new Outbox(new SqliteSmsRepo(store.db), OUTBOX);
+    let outbox = new Outbox(store, OUTBOX);
     const refOf = (s: Store, id: number) => s.db.prepare('SELECT ref_num FROM sms_outbox WHERE id = ?').pluck().get(id) as number;
-    const ids = store.transaction(() => Array.from({ length: 200 }, () => outbox.queue({ phone: '13900000009', text: LONG, reason: 'push' }).id));
-    const other = outbox.queue({ phone: '13900000010', text: LONG, reason: 'push' }).id;
-    const short = outbox.queue({ phone: '13900000009', text: '短信', reason: 'push' }).id;
+    const longs = (n: number) => Array.from({ length: n }, () => ({ phone: '13900000009', text: LONG, reason: 'push' as const }));
+    const ids = (await outbox.queueAll(longs(200))).map((r) => r.id);
+    const other = (await outbox.queue({ phone: '13900000010', text: LONG, reason: 'push' })).id;
+    const short = (await outbox.queue({ phone: '13900000009', text: '短信', reason: 'push' })).id;
     const refs = ids.map((id) => refOf(store, id));
     expect(new Set(refs).size).toBe(200);
     expect(refs.slice(0, 3)).toEqual([0, 1, 2]);
     expect(refOf(store, other)).toBe(0);
     expect(refOf(store, short)).toBe(0); // single segment: no reference, the counter does not move
-    store.close();
+    await store.close();
     // restart
     store = Store.open(join(dir, 'hotline.db'));
-    outbox = new Outbox(new SqliteSmsRepo(store.db), OUTBOX);
-    const after = store.transaction(() => Array.from({ length: 56 }, () => outbox.queue({ phone: '13900000009', text: LONG, reason: 'push' }).id));
+    outbox = new Outbox(store, OUTBOX);
+    const after = (await outbox.queueAll(longs(56))).map((r) => r.id);
     const all = [...refs, ...after.map((id) => refOf(store, id))];
     expect(new Set(all).size).toBe(256); // every 8-bit reference once before any is reused
-    store.close();
+    await store.close();
   });
 
   it('16-bit references (sms.concat_ref_bits = 16) go out as IEI 08 and the segmentation follows them', async () => {
     const r = await drig({ outbox: { concatRefBits: 16 } });
     const text = '办'.repeat(134); // 2 × 67 fits 8-bit parts; 16-bit parts hold 66 → 3 parts
-    const { id } = r.outbox.queue({ phone: '13900000011', text, reason: 'answer' });
+    const { id } = await r.outbox.queue({ phone: '13900000011', text, reason: 'answer' });
     expect(r.repo.byId(id)!.segments).toBe(3);
     await r.go();
     await until(() => r.repo.byId(id)!.status === 'delivered', 5000, 'delivered');

@@ -5,17 +5,18 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { asyncify, type AsyncOf } from '../../../src/store/async.js';
+import type { AsyncOf } from '../../../src/store/async.js';
+import { gated } from '../../../src/store/sqlite/gate.js';
 import { Store } from '../../../src/store/index.js';
 import { SqliteSmsRepo } from '../../../src/store/repos/sms.js';
-import { SqliteAdminQueries, SqliteStaffRepo } from '../../../src/store/repos/staff.js';
-import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
+import type { SqliteAdminQueries, SqliteStaffRepo } from '../../../src/store/repos/staff.js';
+import type { SqliteCallRepo } from '../../../src/store/repos/calls.js';
 import type { SqliteDepartmentRepo } from '../../../src/store/repos/departments.js';
 import type { SqliteDeclarationRepo } from '../../../src/store/repos/declarations.js';
 import type { SqliteFeedbackRepo } from '../../../src/store/repos/feedback.js';
 import type { SqliteSubscriptionRepo } from '../../../src/store/repos/subscriptions.js';
 import type { SqliteAuditRepo } from '../../../src/store/repos/audit.js';
-import { SqliteRetentionRepo } from '../../../src/store/repos/retention.js';
+import type { SqliteRetentionRepo } from '../../../src/store/repos/retention.js';
 import { PgSmsRepo, PgStore } from '../../../src/store/pg/index.js';
 import { tempDir } from '../../helpers/context.js';
 import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
@@ -39,6 +40,9 @@ export interface Engine extends Repos {
   freshSms(): AsyncOf<SqliteSmsRepo>;
   /** Set the concat-reference wrap hook on `sms` (a plain property, not part of the async port). */
   onRefWrap(fn: ((phone: string, bits: 8 | 16) => void) | null): void;
+  /** The store's transaction: repository calls awaited in fn join it. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  afterCommit(fn: () => void): void;
   /** Raw SQL for test setup and inspection; `?` placeholders on both engines. */
   sql(text: string, params?: unknown[]): Promise<any[]>;
   close(): Promise<void>;
@@ -48,19 +52,19 @@ async function sqlite(): Promise<Engine> {
   const dir = tempDir('hotline-contract-');
   const store = Store.open(join(dir, 'c.db'));
   const db = store.db;
-  const sms = new SqliteSmsRepo(db);
   return {
     name: 'sqlite',
-    freshSms: () => asyncify(new SqliteSmsRepo(db)),
-    onRefWrap(fn) { sms.onRefWrap = fn; },
-    departments: asyncify(store.departments), declarations: asyncify(store.declarations), feedback: asyncify(store.feedback),
-    subscriptions: asyncify(store.subscriptions), audit: asyncify(store.audit), staff: asyncify(new SqliteStaffRepo(db)),
-    adminQueries: asyncify(new SqliteAdminQueries(db)), calls: asyncify(new SqliteCallRepo(db)), sms: asyncify(sms), retention: asyncify(new SqliteRetentionRepo(db)),
+    freshSms: () => gated(new SqliteSmsRepo(db), store.gate),
+    onRefWrap(fn) { store.sms.onRefWrap = fn; },
+    departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention,
+    transaction: (fn) => store.transaction(fn),
+    afterCommit: (fn) => store.afterCommit(fn),
     async sql(text, params = []) {
       const st = db.prepare(text);
       return st.reader ? st.all(...params) : (st.run(...params), []);
     },
-    async close() { store.close(); rmSync(dir, { recursive: true, force: true }); },
+    async close() { await store.close(); rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
@@ -69,7 +73,9 @@ async function postgres(): Promise<Engine> {
   const store = await PgStore.open(tdb.url, { max: 4 });
   return {
     name: 'postgres',
-    freshSms: () => new PgSmsRepo(store.pool),
+    freshSms: () => new PgSmsRepo(store.ambient),
+    transaction: (fn) => store.transaction(() => fn()),
+    afterCommit: (fn) => store.afterCommit(fn),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
     audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention,

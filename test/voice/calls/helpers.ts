@@ -37,7 +37,7 @@ export async function startVoiceServer(env: Record<string, string> = {}, o: { cl
     voice: { simulator: sim, timeScale: TIME_SCALE, ttsDir: SHARED_TTS_DIR, ...o.voice },
   });
   const voice = server.channels.voice!;
-  const dept = addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局').department;
+  const dept = (await addDepartment(server.ctx.store, 'SCJG', '市市场监督管理局')).department;
   await voice.promptsReady;
   return {
     server, voice, sim, dept,
@@ -61,5 +61,13 @@ export async function promptDone(v: VoiceChannel, call: SimCall, name: string, t
   await pb.finished;
 }
 
-import { until as untilBase } from '../../helpers/wait.js';
-export const until = <T>(fn: () => T | null | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> => untilBase(fn, timeoutMs, what);
+/** Poll until `fn` (sync or async: store reads are async) gives something truthy (10 ms steps); throws naming `what` after the timeout. */
+export async function until<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -15,7 +15,6 @@ import { encodeWavPcm16 } from '../../../src/voice/tts/index.js';
 import { CallLog } from '../../../src/voice/calls/call-log.js';
 import { MediaResolver } from '../../../src/voice/calls/media.js';
 import { CallManager } from '../../../src/voice/calls/manager.js';
-import { SqliteCallRepo } from '../../../src/store/repos/calls.js';
 import { memoryLogger, silentLogger } from '../../../src/log.js';
 import { ringbackMedia, ringbackWav } from '../../../src/voice/calls/ringback.js';
 import { engineFromYaml } from '../flow/driver.js';
@@ -23,6 +22,7 @@ import { testContext } from '../../helpers/context.js';
 import { FakeAri } from './fake-ari.js';
 import { join } from 'node:path';
 import { withCheckDigit } from '../../../src/domain/query-code.js';
+import { addDepartment } from '../../../src/departments.js';
 
 const VALID = withCheckDigit('12345678901');
 const BAD = VALID.slice(0, 11) + String((Number(VALID[11]) + 1) % 10);
@@ -60,6 +60,17 @@ nodes:
   bye: {verb: hangup, prompt: [p_bye], reason: normal}
 `;
 
+const LOOKUP = `
+id: main
+start: g
+nodes:
+  g: {verb: gather, prompt: [p_enter], maxDigits: 12, terminator: '#', firstDigitTimeoutMs: 10000, interDigitTimeoutMs: 5000, validate: query-code, into: code, attempts: 3, invalid: [p_invalid], badCheckDigit: [p_badcheck], noInput: [p_silence], next: look, onFailure: bye}
+  look: {verb: lookup, kind: declaration, input: code, results: [item, statusLabel], maxNotFound: 3, found: found, notFound: nf, limit: bye, error: bye}
+  found: {verb: hangup, prompt: [p_found], reason: normal}
+  nf: {verb: hangup, prompt: [p_nf], reason: normal}
+  bye: {verb: hangup, prompt: [p_bye], reason: normal}
+`;
+
 const TRANSFER = `
 id: main
 start: x
@@ -76,7 +87,7 @@ const RB_FILE = ringbackMedia(`sound:http://127.0.0.1:1/media/tts/${ringbackWav(
 const RB_TONE = 'tone:450/1000|0/4000';
 
 interface Case {
-  label: string; flow: string; steps: string[]; calls: string[]; check?: (h: Harness) => void;
+  label: string; flow: string; steps: string[]; calls: string[]; check?: (h: Harness) => void | Promise<void>;
   ringback?: 'file' | 'tone' | 'moh'; noCache?: boolean;
   /** Engine timers and watchdogs run this many times faster (default 1000; 1 = real time, nothing fires by itself). */
   timeScale?: number;
@@ -112,8 +123,8 @@ const CASES: Case[] = [
     label: 'hang-up mid-recording and no RecordingFinished: the stored file is found and submitted',
     flow: RECORD, steps: ['start', 'finish 1', 'wait 5', 'stored 4', 'hangup', 'unrecord', 'stasisend', 'wait 150'],
     calls: ['play pb-1 sound:p_rec', 'record max=180 # fail'],
-    check: (h) => {
-      const f = h.ctx.store.feedback.list({ q: '13800001111' })[0];
+    check: async (h) => {
+      const f = (await h.ctx.store.feedback.list({ q: '13800001111' }))[0];
       expect(f).toMatchObject({ kind: 'complaint', channel: 'voice', recordingDuration: 4 });
       expect(h.manager.sessions.size).toBe(0);
     },
@@ -190,9 +201,9 @@ const CASES: Case[] = [
     label: 'resync: a call whose channel vanished during the outage is ended',
     flow: MENU, steps: ['start', 'vanish', 'resync', 'wait 10'],
     calls: ['play pb-1 sound:p_menu'],
-    check: (h) => {
+    check: async (h) => {
       expect(h.manager.sessions.size).toBe(0);
-      expect(h.callLog.recentCalls(5)[0]).toMatchObject({ callId: 'c1', outcome: 'abandoned' });
+      expect((await h.callLog.recentCalls(5))[0]).toMatchObject({ callId: 'c1', outcome: 'abandoned' });
     },
   },
 ];
@@ -205,7 +216,7 @@ async function harness(c: Pick<Case, 'flow' | 'ringback' | 'noCache' | 'timeScal
   const ctx = testContext();
   const ari = new FakeAri();
   const logs = memoryLogger();
-  const callLog = new CallLog(ctx, new SqliteCallRepo(ctx.store.db), 10_000);
+  const callLog = new CallLog(ctx, ctx.store.calls, 10_000);
   // A prompt cache directory (only its dir is used here): the ring-back file is written into it.
   const cache = c.noCache ? null : ({ dir: join(ctx.config.data.dir, 'tts'), recordedPrompt: () => false } as unknown as ConstructorParameters<typeof MediaResolver>[0]['cache']);
   const media = new MediaResolver({ cache, catalogue: {}, publicUrl: () => 'http://127.0.0.1:1', timeZone: 'Asia/Shanghai', log: silentLogger });
@@ -279,7 +290,29 @@ describe('call session rules (FakeAri)', () => {
       // Media URLs are signed (…/<hash>/<expiry>/<signature>.wav): compared by file.
       const unsigned = (x: string) => x.replace(/\/media\/tts\/([0-9a-f]{64})\/\d+\/[0-9a-f]{64}\.wav/g, '/media/tts/$1.wav');
       expect(h.ari.calls.filter((x) => !x.startsWith('stopRecording')).map(unsigned)).toEqual(c.calls);
-      c.check?.(h);
+      await c.check?.(h);
     });
   }
+});
+
+describe('status query latency (issue 15)', () => {
+  it('the key that completes a query code is answered with the status prompt before any macrotask: the store reads resolve as microtasks (SQLite)', async () => {
+    const h = await harness({ flow: LOOKUP });
+    const { department } = await addDepartment(h.ctx.store, 'SCJG', '市市场监督管理局');
+    const { declaration } = await h.ctx.declarations.upsert(department, 'L-1', { itemName: '食品经营许可', acceptedAt: '2026-11-18T01:00:00Z' });
+    await run(h, 'start');
+    await run(h, 'finish 1');
+    const code = declaration.queryCode;
+    expect(code).toHaveLength(12); // the 12th digit completes the gather
+    for (const k of code.slice(0, 11)) h.manager.onEvent({ type: 'ChannelDtmfReceived', digit: k, channel: chan('c1') });
+    await new Promise((r) => setImmediate(r));
+    expect(h.ari.calls.some((c) => c.includes('sound:p_found'))).toBe(false);
+    let macrotask = false;
+    setImmediate(() => { macrotask = true; });
+    h.manager.onEvent({ type: 'ChannelDtmfReceived', digit: code[11], channel: chan('c1') });
+    let hops = 0;
+    while (!h.ari.calls.some((c) => c.includes('sound:p_found')) && hops < 1000) { await Promise.resolve(); hops++; }
+    expect(h.ari.calls.at(-1)).toMatch(/^play pb-\d+ sound:p_found$/);
+    expect(macrotask).toBe(false);
+  });
 });
