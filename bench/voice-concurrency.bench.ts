@@ -9,6 +9,13 @@
  * completed per second at that concurrency, calls stuck (no progress within 60 s), server RSS (max).
  * Targets (issue 4): p99 < 20 ms, none stuck, RSS < 250 MB.
  * Env: BENCH_CONCURRENCY (500), BENCH_CALLS (3 × concurrency), BENCH_SPEED (simulated media speed, 20).
+ *
+ * BENCH_SCENARIO=asterisk400 (issue 15): 400 concurrent calls, 1,200 per run, twice — on the plain
+ * simulator, then with the simulator's realism on (`mediaFetch`: prompts fetched with
+ * res_http_media_cache's caching rules; `eventVolume: 'asterisk'`: the extra per-call events) — and
+ * the figures side by side: completed/1200, last `#` → next prompt p50/p99 (seen by the simulator),
+ * ARI event → request p99 (in the server), server CPU % of one core, server RSS max, media requests.
+ * BENCH_SIM_REALISM=1 turns the realism on for the single default run.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +37,14 @@ interface RunCmd { type: 'run'; concurrency: number; total: number; codes: strin
 async function simChild(): Promise<void> {
   const { AriSimulator } = await import('../src/sim/ari/index.js');
   const speed = Number(process.env.BENCH_SPEED ?? 20);
-  const sim = new AriSimulator({ speed, hangupGapMs: 5 });
+  // BENCH_SIM_PARTS (with realism on): 'media' or 'events' for one half only, to tell them apart
+  const realism = process.env.BENCH_SIM_REALISM === '1';
+  const parts = process.env.BENCH_SIM_PARTS ?? 'media,events';
+  const sim = new AriSimulator({
+    speed, hangupGapMs: 5,
+    ...(realism && parts.includes('media') ? { mediaFetch: true } : {}),
+    ...(realism && parts.includes('events') ? { eventVolume: 'asterisk' as const } : {}),
+  });
   const { url } = await sim.start({ host: '127.0.0.1', port: 0, username: 'bench', password: 'bench-secret' });
   process.send!({ type: 'ready', url });
   process.on('message', async (m: RunCmd | { type: 'stop' }) => {
@@ -43,6 +57,7 @@ async function simChild(): Promise<void> {
     let started = 0, done = 0, stuck = 0;
     const durations: number[] = [];
     const roundTrips: number[] = [];
+    const afterHash: number[] = [];
     const t0 = Date.now();
     // Callers think a little before pressing (0.1–0.6 s), so calls do not move in lockstep.
     const think = () => new Promise((r) => setTimeout(r, 100 + Math.random() * 500));
@@ -62,6 +77,8 @@ async function simChild(): Promise<void> {
         done++;
         durations.push(Date.now() - s);
         roundTrips.push(...roundTrip(call.events));
+        const h = hashToPrompt(call.events);
+        if (h !== null) afterHash.push(h);
       } catch {
         stuck++;
         await call.hangup().catch(() => undefined);
@@ -75,7 +92,7 @@ async function simChild(): Promise<void> {
     await Promise.all(Array.from({ length: m.concurrency }, worker));
     loop.disable();
     const simLoop = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
-    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations, roundTrips, simLoop });
+    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations, roundTrips, afterHash, simLoop, media: sim.mediaFetchStats() });
   });
 }
 
@@ -100,9 +117,41 @@ function roundTrip(events: Array<{ type: string; timestamp: string; playback?: {
   return out;
 }
 
+/** The last `#` (end of the query code) → the next playback started (the status read-back), ms. */
+function hashToPrompt(events: Array<{ type: string; timestamp: string; digit?: string }>): number | null {
+  let hash: number | null = null;
+  for (const e of events) {
+    if (e.type === 'ChannelDtmfReceived' && e.digit === '#') hash = Date.parse(e.timestamp.replace('+0000', 'Z'));
+    else if (e.type === 'PlaybackStarted' && hash !== null) return Date.parse(e.timestamp.replace('+0000', 'Z')) - hash;
+  }
+  return null;
+}
+
 // ───────────── the server side (this process) ─────────────
 
+interface Figures {
+  label: string; total: number; done: number; stuck: number; hashP50: number; hashP99: number; evReqP99: number;
+  cpuPct: number; rssMax: number; seconds: number; media: { gets: number; revalidations: number; notModified: number; hits: number; failures: number; lockWaitMaxMs: number; bytes: number };
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_SCENARIO === 'asterisk400') {
+    const runs: Figures[] = [];
+    const only = process.env.BENCH_ONLY; // 'plain' | 'realistic'
+    if (only !== 'realistic') runs.push(await runOnce({ label: 'plain simulator', concurrency: 400, total: 1200, realism: false }));
+    if (only !== 'plain') runs.push(await runOnce({ label: `simulator + ${(process.env.BENCH_SIM_PARTS ?? 'media,events').replace('media', 'mediaFetch').replace('events', "eventVolume 'asterisk'").replace(',', ' + ')}`, concurrency: 400, total: 1200, realism: true }));
+    console.log('\n=== 400 concurrent status-query calls, 1,200 per run (figures taken on a shared 2-core machine: indicative) ===');
+    for (const f of runs) {
+      console.log(`${f.label.padEnd(48)} completed ${f.done}/${f.total} · last # → next prompt p50 ${f.hashP50} ms p99 ${f.hashP99} ms · event→request p99 ${f.evReqP99.toFixed(2)} ms · app CPU ${f.cpuPct.toFixed(0)} % of a core · RSS max ${f.rssMax.toFixed(0)} MB · ${f.seconds.toFixed(1)} s`);
+      console.log(`${''.padEnd(48)} media: ${f.media.gets} GET, ${f.media.revalidations} HEAD revalidations (${f.media.notModified} × 304), ${f.media.hits} cache hits, ${f.media.failures} failed, ${(f.media.bytes / 1048576).toFixed(1)} MB, cache-lock wait max ${f.media.lockWaitMaxMs.toFixed(0)} ms`);
+    }
+    return;
+  }
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 500);
+  await runOnce({ label: process.env.BENCH_SIM_REALISM === '1' ? 'realistic simulator' : 'plain simulator', concurrency, total: Number(process.env.BENCH_CALLS ?? concurrency * 3), realism: process.env.BENCH_SIM_REALISM === '1' });
+}
+
+async function runOnce(o: { label: string; concurrency: number; total: number; realism: boolean }): Promise<Figures> {
   const { startServer } = await import('../src/app.js');
   const { loadConfig } = await import('../src/config/index.js');
   const { silentLogger } = await import('../src/log.js');
@@ -110,9 +159,11 @@ async function main(): Promise<void> {
   const { percentile, rssMb, summary, tempDataDir } = await import('./lib.js');
   type VoiceChannel = import('../src/voice/channel.js').VoiceChannel;
 
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 500);
-  const total = Number(process.env.BENCH_CALLS ?? concurrency * 3);
-  const child = fork(fileURLToPath(import.meta.url), [SIM_FLAG], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { concurrency, total } = o;
+  const child = fork(fileURLToPath(import.meta.url), [SIM_FLAG], {
+    execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_SIM_REALISM: o.realism ? '1' : '0' },
+  });
   const msg = <T>(type: string) => new Promise<T>((resolve) => { const h = (m: any) => { if (m?.type === type) { child.off('message', h); resolve(m as T); } }; child.on('message', h); });
   const { url } = await msg<{ url: string }>('ready');
 
@@ -150,9 +201,13 @@ async function main(): Promise<void> {
   const rssTimer = setInterval(() => { rssMax = Math.max(rssMax, rssMb()); }, 250);
   let peakCalls = 0;
   const peakTimer = setInterval(() => { peakCalls = Math.max(peakCalls, voice.manager!.activeCount); }, 100);
-  console.log(`voice concurrency: ${total} calls, ${concurrency} at once, simulated media ×${process.env.BENCH_SPEED ?? 20}; ARI simulator in a child process at ${url}`);
+  console.log(`voice concurrency (${o.label}): ${total} calls, ${concurrency} at once, simulated media ×${process.env.BENCH_SPEED ?? 20}; ARI simulator in a child process at ${url}`);
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   child.send({ type: 'run', concurrency, total, codes, uris });
-  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[]; roundTrips: number[]; simLoop: { p50: number; p99: number; max: number } }>('done');
+  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[]; roundTrips: number[]; afterHash: number[]; simLoop: { p50: number; p99: number; max: number }; media: Figures['media'] }>('done');
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPct = ((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100;
   // Every session must drain (StasisEnd seen, effects settled).
   const drainUntil = Date.now() + 10_000;
   while (voice.manager!.activeCount > 0 && Date.now() < drainUntil) await new Promise((res) => setTimeout(res, 50));
@@ -165,6 +220,9 @@ async function main(): Promise<void> {
   console.log(summary('ARI event → next REST request (in server)', lat));
   console.log(summary('event sent → requested playback started (seen by the simulator, both processes)', r.roundTrips));
   console.log(`event-loop delay: server p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms · simulator+callers p50 ${r.simLoop.p50.toFixed(1)} ms p99 ${r.simLoop.p99.toFixed(1)} ms max ${r.simLoop.max.toFixed(1)} ms`);
+  const hs = [...r.afterHash].sort((a, b) => a - b);
+  console.log(summary('last # → next prompt started (seen by the simulator)', r.afterHash));
+  console.log(`server CPU ${cpuPct.toFixed(1)} % of one core during the run; media ${JSON.stringify(r.media)}`);
   console.log(`calls: ${r.done} completed, ${r.stuck} stuck, ${voice.manager!.activeCount} sessions left; peak concurrent ${peakCalls}`);
   console.log(`throughput: ${(r.done / r.seconds).toFixed(1)} calls/s over ${r.seconds.toFixed(1)} s; call duration p50 ${percentile(d, 50)} ms p99 ${percentile(d, 99)} ms`);
   (globalThis as { gc?: () => void }).gc?.();
@@ -176,4 +234,8 @@ async function main(): Promise<void> {
   await server.stop();
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
+  return {
+    label: o.label, total, done: r.done, stuck: r.stuck, hashP50: percentile(hs, 50), hashP99: percentile(hs, 99), evReqP99: p99,
+    cpuPct, rssMax, seconds: r.seconds, media: r.media,
+  };
 }

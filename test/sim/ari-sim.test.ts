@@ -9,6 +9,7 @@ import ari, { type Client, type Channel } from 'ari-client';
 import WebSocket from 'ws';
 
 import { AriSimulator, parseWav, pcm16ToWav, synthesizePcm, type AriEvent, type SimCall } from '../../src/sim/ari/index.js';
+import { alwaysRevalidate, expirySeconds } from '../../src/sim/ari/media-fetch.js';
 
 const USER = 'hotline';
 const PASS = 's3cret';
@@ -29,9 +30,9 @@ let mediaBase: string;
 class RawApp {
   events: AriEvent[] = [];
   ws!: WebSocket;
-  constructor(readonly app: string) {}
+  constructor(readonly app: string, readonly baseUrl?: string) {}
   async connect(): Promise<void> {
-    this.ws = new WebSocket(`${base.replace('http', 'ws')}/ari/events?app=${this.app}&api_key=${USER}:${PASS}`);
+    this.ws = new WebSocket(`${(this.baseUrl ?? base).replace('http', 'ws')}/ari/events?app=${this.app}&api_key=${USER}:${PASS}`);
     this.ws.on('message', (m) => this.events.push(JSON.parse(String(m)) as AriEvent));
     await new Promise((resolve, reject) => {
       this.ws.once('open', resolve);
@@ -59,11 +60,11 @@ interface Answer {
   type: string | null;
 }
 
-async function rest(method: string, path: string, opts: { auth?: string | false; body?: string; type?: string } = {}): Promise<Answer> {
+async function rest(method: string, path: string, opts: { auth?: string | false; body?: string; type?: string; base?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (opts.auth !== false) headers.authorization = 'Basic ' + Buffer.from(opts.auth ?? `${USER}:${PASS}`).toString('base64');
   if (opts.body !== undefined) headers['content-type'] = opts.type ?? 'application/json';
-  const res = await fetch(base + path, { method, headers, body: opts.body });
+  const res = await fetch((opts.base ?? base) + path, { method, headers, body: opts.body });
   const body = Buffer.from(await res.arrayBuffer());
   let json: any;
   try {
@@ -662,5 +663,131 @@ describe('/sim control API (test phone)', () => {
     expect((await rest('GET', `/sim/calls/${id}`)).json.ended).toBe(true);
     await feedClosed;
     expect(feedItems.map((x) => x.kind)).toEqual(expect.arrayContaining(['answered', 'prompt', 'dtmf-pressed', 'ended']));
+  });
+});
+
+describe('realistic mode: res_http_media_cache fetching and Asterisk event volume', () => {
+  // A media server whose caching headers each test chooses; it counts what Asterisk asks for.
+  const wav1s = pcm16ToWav(synthesizePcm([{ ms: 1000, talking: true }]));
+  const seen: Array<{ method: string; path: string; inm?: string }> = [];
+  let headersFor: (path: string) => { status?: number; headers: Record<string, string> } = () => ({ headers: {} });
+  let srv: Server;
+  let srvBase = '';
+  let rsim: AriSimulator;
+  let rbase = '';
+  let rraw: RawApp;
+  const url = (name: string) => `${srvBase}/media/tts/${name.padEnd(64, '0')}.wav`;
+
+  beforeAll(async () => {
+    srv = createServer((req, res) => {
+      const path = req.url ?? '';
+      seen.push({ method: req.method ?? '', path, inm: req.headers['if-none-match'] as string | undefined });
+      const h = headersFor(path);
+      const etag = h.headers.etag;
+      if (h.status && h.status !== 200) { res.writeHead(h.status, h.headers); res.end(); return; }
+      if (etag && req.headers['if-none-match'] === etag) { res.writeHead(304, h.headers); res.end(); return; }
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(wav1s.length), ...h.headers });
+      res.end(req.method === 'HEAD' ? undefined : wav1s);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const addr = srv.address();
+    srvBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    rsim = new AriSimulator({ hangupGapMs: 5, mediaFetch: true, eventVolume: 'asterisk' });
+    ({ url: rbase } = await rsim.start({ username: USER, password: PASS, speed: SPEED }));
+    rraw = new RawApp(RAW_APP, rbase);
+    await rraw.connect();
+  });
+
+  afterAll(async () => {
+    rraw?.ws.close();
+    await rsim?.stop();
+    await new Promise<void>((r) => srv.close(() => r()));
+  });
+
+  async function call(): Promise<SimCall> {
+    const c = rsim.startCall({ from: '13800138000', app: RAW_APP });
+    await rraw.waitFor((e) => e.type === 'StasisStart' && (e.channel as { id: string }).id === c.id);
+    return c;
+  }
+  async function play(c: SimCall, media: string): Promise<string> {
+    const r = await rest('POST', `/ari/channels/${c.id}/play?media=${encodeURIComponent('sound:' + media)}`, { base: rbase });
+    expect(r.status).toBe(201);
+    const f = await rraw.waitFor((e) => e.type === 'PlaybackFinished' && (e.playback as any).id === r.json.id);
+    return (f.playback as any).state as string;
+  }
+  const requests = (u: string) => seen.filter((s) => u.endsWith(s.path)).map((s) => s.method + (s.inm ? ` ${s.inm}` : ''));
+
+  it('a second play of the same URL within max-age is not fetched again; the length comes from the WAV', async () => {
+    headersFor = () => ({ headers: { 'cache-control': 'private, max-age=3600', etag: '"v1"' } });
+    const c = await call();
+    const u = url('aa');
+    const t0 = Date.now();
+    expect(await play(c, u)).toBe('done');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000 / SPEED - 5); // the 1 s WAV at 50x
+    expect(await play(c, u)).toBe('done');
+    expect(requests(u)).toEqual(['GET']);
+    await c.hangup();
+  });
+
+  it('no-cache: every use revalidates with HEAD + If-None-Match; a 304 keeps the cached file', async () => {
+    headersFor = () => ({ headers: { 'cache-control': 'no-cache', etag: '"v2"' } });
+    const c = await call();
+    const u = url('bb');
+    expect(await play(c, u)).toBe('done');
+    expect(await play(c, u)).toBe('done');
+    expect(await play(c, u)).toBe('done');
+    expect(requests(u)).toEqual(['GET', 'HEAD "v2"', 'HEAD "v2"']);
+    await c.hangup();
+  });
+
+  it('expired without an ETag (no caching headers, or Last-Modified only): fetched in full every time', async () => {
+    headersFor = () => ({ headers: { 'last-modified': 'Tue, 01 Dec 2026 00:00:00 GMT' } });
+    const c = await call();
+    const u = url('cc');
+    expect(await play(c, u)).toBe('done');
+    expect(await play(c, u)).toBe('done');
+    expect(requests(u)).toEqual(['GET', 'GET']);
+    await c.hangup();
+  });
+
+  it('a failed download (404) fails the playback, as a missing file does', async () => {
+    headersFor = () => ({ status: 404, headers: {} });
+    const c = await call();
+    const u = url('dd');
+    expect(await play(c, u)).toBe('failed');
+    await c.hangup();
+  });
+
+  it("eventVolume 'asterisk': five ChannelVarset RTPAUDIOQOS* (with the channel) right before ChannelHangupRequest", async () => {
+    const c = await call();
+    await c.hangup();
+    await rraw.waitFor((e) => e.type === 'StasisEnd' && (e.channel as any).id === c.id);
+    const mine = rraw.forChannel(c.id);
+    const types = mine.map((e) => e.type);
+    expect(types.slice(types.indexOf('ChannelVarset'))).toEqual([...Array(5).fill('ChannelVarset'), 'ChannelHangupRequest', 'StasisEnd']);
+    const vars = mine.filter((e) => e.type === 'ChannelVarset');
+    expect(vars.map((e) => e.variable)).toEqual(['RTPAUDIOQOS', 'RTPAUDIOQOSJITTER', 'RTPAUDIOQOSLOSS', 'RTPAUDIOQOSRTT', 'RTPAUDIOQOSMES']);
+    expect(String(vars[0].value)).toMatch(/^ssrc=\d+;themssrc=\d+;lp=0;rxjitter=/);
+    expect((vars[0].channel as any).id).toBe(c.id);
+  });
+
+  it('expiry and revalidation rules (bucket_file_set_expiration, bucket_file_always_revalidate)', () => {
+    const now = 1_800_000_000_500;
+    const cases: Array<[Record<string, string>, number, boolean]> = [
+      [{ 'cache-control': 'max-age=60' }, 60, false],
+      [{ 'cache-control': 'private, max-age=600' }, 600, false],
+      [{ 'cache-control': 's-maxage=30, max-age=600' }, 30, false],
+      [{ 'cache-control': 'no-store' }, 0, false],
+      [{ 'cache-control': 'no-cache' }, 0, true],
+      [{ 'cache-control': 'max-age=60, must-revalidate' }, 60, true],
+      [{ 'cache-control': 'no-store', expires: 'Thu, 01 Jan 2099 00:00:00 GMT' }, 0, false], // Cache-Control wins
+      [{ expires: new Date(now + 120_000).toUTCString() }, 120, false],
+      [{}, 0, false],
+    ];
+    for (const [h, ttl, always] of cases) {
+      const meta = new Map(Object.entries(h));
+      expect(expirySeconds(meta, now) - Math.floor(now / 1000), JSON.stringify(h)).toBe(ttl);
+      expect(alwaysRevalidate(meta), JSON.stringify(h)).toBe(always);
+    }
   });
 });

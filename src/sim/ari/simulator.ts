@@ -29,6 +29,10 @@
  *    (GET /applications/{app}) while a socket owns it or it still has channels
  *    or bridges, and is gone (404) after that, as res_stasis cleans it up.
  *
+ *  - optional realism (off by default): `mediaFetch` fetches `sound:http…` media with
+ *    res_http_media_cache's caching rules (media-fetch.ts), `eventVolume: 'asterisk'` adds the
+ *    per-call events a real Asterisk sends (event-volume.ts).
+ *
  * Time: simulated media/recording durations run `speed` times faster than real
  * time (speed 20 → a 2 s prompt lasts 100 ms). Delays given by tests (DTMF gaps,
  * originate answer delays) are wall-clock.
@@ -46,6 +50,8 @@ import { apiDeclaration, resourceListing, servedOperations, IF_EXISTS_VALUES, TE
 import { asteriskTimestamp, astTrue, atoi, causeText, delay, HANGUP_REASONS, nextChannelId, nextChannelName, protocolId, uuid } from './util.js';
 import { linearToAlaw, linearToUlaw, parseWav, pcm16ToWav, synthesizePcm, type AudioSegment } from './wav.js';
 import { handleControlRequest, handleControlUpgrade } from './control.js';
+import { MediaFetchCache, type MediaFetchStats } from './media-fetch.js';
+import { hasRtpStats, rtpQosVarsets } from './event-volume.js';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -85,6 +91,14 @@ export interface AriSimulatorOptions {
   endpoints?: Record<string, EndpointState>;
   /** State of an endpoint not listed in `endpoints` (default 'online': every endpoint can be dialled). */
   unknownEndpoints?: EndpointState;
+  /**
+   * Fetch `sound:http(s)://…` media like res_http_media_cache (./media-fetch.ts): cache by URL
+   * honouring Cache-Control/Expires/ETag, HEAD revalidation under one global lock. Default false:
+   * each URL is fetched once and its length kept for the simulator's lifetime.
+   */
+  mediaFetch?: boolean;
+  /** 'asterisk': also send the extra per-call events a real Asterisk sends (./event-volume.ts). Default 'minimal'. */
+  eventVolume?: 'minimal' | 'asterisk';
 }
 
 /** online: can be dialled; offline: configured but no contact registered; absent: not configured. */
@@ -291,6 +305,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   private missingSounds = new Set<string>();
   private soundDurations = new Map<string, number>();
   private urlCache = new Map<string, number>();
+  private mediaCache: MediaFetchCache | null = null;
   private recordingFailure: string | null = null;
   private originateHandler: OriginateHandler | undefined;
 
@@ -315,6 +330,8 @@ export class AriSimulator extends EventEmitter implements CallDriver {
       inboundEndpoint: 'trunk',
       hangupGapMs: 5,
       controlAuth: true,
+      mediaFetch: false,
+      eventVolume: 'minimal',
     };
     this.configure(options);
     this.buildRoutes();
@@ -436,8 +453,14 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.soundDurations.set(name, durationMs);
   }
 
+  /** res_http_media_cache counters (mediaFetch on; zeros otherwise). */
+  mediaFetchStats(): MediaFetchStats {
+    return { ...(this.mediaCache?.stats ?? { gets: 0, revalidations: 0, notModified: 0, hits: 0, failures: 0, lockHeldMs: 0, lockWaitMaxMs: 0, bytes: 0 }) };
+  }
+
   /** Forget cached `sound:http…` lengths (the simulator fetches each URL once). */
   clearMediaCache(): void {
+    this.mediaCache?.clear();
     this.urlCache.clear();
   }
 
@@ -709,6 +732,14 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     ch.hangingUp = true;
     const cause = how.cause ?? 16;
     const inStasis = ch.stasisApp !== null;
+    if ((inStasis || ch.subs.size) && this.opts.eventVolume === 'asterisk' && hasRtpStats(ch.name)) {
+      // chan_pjsip writes the RTP statistics into channel variables as the media session ends
+      const secs = (Date.now() - Date.parse(ch.creationtime.replace('+0000', 'Z'))) * this.opts.speed / 1000;
+      for (const v of rtpQosVarsets(ch.id, secs)) {
+        ch.vars.set(v.variable, v.value);
+        this.emitChannel(ch, 'ChannelVarset', { variable: v.variable, value: v.value, channel: this.channelJson(ch) });
+      }
+    }
     if (inStasis || ch.subs.size) {
       const fields: Record<string, unknown> = how.by === 'app' ? { cause: 32, soft: true } : {};
       this.emitChannel(ch, 'ChannelHangupRequest', { ...fields, channel: this.channelJson(ch) });
@@ -949,6 +980,10 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     // Asterisk 22.9 copies the local cache path into a buffer sized by the URL length:
     // short URLs overflow it and the file "does not exist in any format".
     if (url.length < this.opts.mediaUrlMinLength) return 'missing';
+    if (this.opts.mediaFetch) {
+      this.mediaCache ??= new MediaFetchCache();
+      return this.mediaCache.resolve(url);
+    }
     const cached = this.urlCache.get(url);
     if (cached !== undefined) return { ms: cached };
     try {

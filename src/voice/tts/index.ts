@@ -10,3 +10,4 @@ export {
   type PromptCacheOptions, type CachedPrompt, type ResolvedPrompt, type RenderAllResult, type CacheLogger,
 } from './prompt-cache.js';
 export { checkMandarinPhonemes, type PhonemeVerdict } from './phonemes.js';
+export { WavConvertPool, inlineWavConverter, sharedWavPool, type WavConverter, type WavPoolOptions } from './wav-pool.js';

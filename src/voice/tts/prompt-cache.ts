@@ -16,7 +16,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TtsError, TtsUnavailableError, type TtsEngine } from './engines.js';
-import { toTelephonyWav } from './wav.js';
+import { sharedWavPool, type WavConverter } from './wav-pool.js';
 import { speechTextZh } from '../flow/zh-reading.js';
 
 /** Bump when the output format or conversion changes: every cached file is then re-rendered. */
@@ -44,6 +44,11 @@ export interface PromptCacheOptions {
   /** Text → what the engine is given (default speechTextZh). */
   speechText?: (text: string) => string;
   log?: CacheLogger;
+  /**
+   * Runs the WAV conversion of the engine's output (default: the process-wide worker pool, one
+   * worker_threads worker, falling back to the main thread; inlineWavConverter: main thread).
+   */
+  converter?: WavConverter;
 }
 
 export interface CachedPrompt {
@@ -83,6 +88,7 @@ export class PromptCache {
   private readonly queue: Array<() => void> = [];
   private tmpSeq = 0;
   private availability: Promise<boolean> | null = null;
+  private readonly converter: WavConverter;
 
   constructor(opts: PromptCacheOptions) {
     this.engine = opts.engine;
@@ -93,6 +99,7 @@ export class PromptCache {
     this.rate = opts.rate ?? 8000;
     this.speech = opts.speechText ?? speechTextZh;
     this.log = opts.log ?? { warn: (m) => console.warn(m) };
+    this.converter = opts.converter ?? sharedWavPool();
   }
 
   /** What the engine is given for a text (normalised, then speechTextZh). */
@@ -213,7 +220,8 @@ export class PromptCache {
     const tmp = join(this.dir, `.${hash}.${tag}.tmp`);
     try {
       await this.engine.synthesize(this.spoken(text) || text, raw);
-      const converted = toTelephonyWav(await readFile(raw), this.rate, { trim: true }); // no 300 ms tail after every prompt
+      // off the main thread (a worker), so calls in progress keep their event loop; no 300 ms tail after every prompt
+      const converted = await this.converter.convert(await readFile(raw), this.rate, { trim: true });
       await writeFile(tmp, converted);
       await rename(tmp, path); // atomic: a reader never sees half a file
       return { hash, path };
