@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPromptCatalogue } from '../src/voice/flow/index.js';
+import { loadPromptCatalogue } from '../src/voice/flow-files.js';
 import { EspeakNgEngine, PromptCache, wavInfo } from '../src/voice/tts/index.js';
 
 function arg(name: string): string | undefined {

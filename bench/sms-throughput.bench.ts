@@ -46,6 +46,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
     await until(() => sms.link.state === 'bound', 10_000);
     // Per-second samples of submit_sm_resp OK (dispatcher) and receipts processed.
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage(); // this process: the server (the SMSC is a child process)
     const base = { ok: d.counters.segmentsOk, rc: d.counters.receipts };
     const perSecond: number[] = [];
     let last = base.ok;
@@ -55,6 +56,7 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
       last = d.counters.segmentsOk;
     }
     const elapsed = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const ok = d.counters.segmentsOk - base.ok;
     const receiptsDuring = d.counters.receipts - base.rc;
     const rss = rssMb();
@@ -80,7 +82,8 @@ async function run(window: number, seconds: number, rows: number): Promise<void>
     }
     console.log(`window ${window}: ${Math.round(ok / elapsed).toLocaleString()} segments/s sustained over ${elapsed.toFixed(0)} s `
       + `(after 2 s warm-up ${Math.round(steady.reduce((a, x) => a + x, 0) / steady.length).toLocaleString()}/s; per-second min ${sorted[0]} median ${sorted[Math.floor(sorted.length / 2)]} max ${sorted[sorted.length - 1]}; `
-      + `10 s averages [${buckets.join(', ')}]); receipts processed during the run ${receiptsDuring.toLocaleString()}; RSS ${rss.toFixed(0)} MB`);
+      + `10 s averages [${buckets.join(', ')}]); receipts processed during the run ${receiptsDuring.toLocaleString()}; RSS ${rss.toFixed(0)} MB; `
+      + `server CPU ${((cpu.user + cpu.system) / 1e4 / elapsed).toFixed(0)} % of a core, ${((cpu.user + cpu.system) / Math.max(1, ok)).toFixed(0)} µs per segment (its submit, answer and receipt)`);
     console.log(`window ${window}: end counts — SMSC accepted ${accepted.toLocaleString()} (after stop ${c.accepted.toLocaleString()}), segments with message id ${segIds.toLocaleString()}, `
       + `receipts sent ${c.receipts.toLocaleString()} / matched ${(d.counters.receipts - d.counters.receiptsUnmatched).toLocaleString()} (unmatched ${d.counters.receiptsUnmatched}), `
       + `segments delivered ${segDelivered.toLocaleString()}, rows delivered ${rowsDelivered.toLocaleString()}, rows still open ${rowsOpen}, `

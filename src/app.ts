@@ -10,12 +10,12 @@ import { buildHttp, type HttpPlugin } from './http/app.js';
 import type { Logger } from './log.js';
 import type { DataStore } from './store/ports.js';
 import { createSmsChannel, type SmsChannel } from './sms/channel.js';
-import type { SmscSimulator } from './sim/smsc/index.js';
 import { createJobs, type Jobs } from './jobs/scheduler.js';
 import { adminComponent, type AdminComponent, type AdminOptions } from './admin/index.js';
 import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
+import { demoSimulators, type AriSimulator, type SmscSimulator } from './demo/simulators.js';
 import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
 import { InstanceLock, newInstanceId } from './store/lock.js';
 import { createCluster, type Cluster } from './cluster/index.js';
@@ -42,7 +42,7 @@ export interface ServerOptions {
   /** Run the SMS channel on this simulator (tests). */
   smscSimulator?: SmscSimulator;
   /** Voice channel options (tests: a fast ARI simulator, a shared TTS cache…); `false` leaves the voice channel out. */
-  voice?: Omit<VoiceChannelOptions, 'sms'> | false;
+  voice?: (Omit<VoiceChannelOptions, 'sms' | 'simulator' | 'testPhone'> & { simulator?: AriSimulator | null }) | false;
   /** Override the admin panel's ports and options (tests inject fakes). */
   admin?: AdminOptions;
   /** Extra components (tests). */
@@ -72,7 +72,9 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
   // First to start, last to stop: the instance's lease, the jobs leadership, the event bridge (PostgreSQL).
   const cluster = createCluster(ctx);
   const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
-  const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms });
+  // No Asterisk configured: the ARI simulator, started by this wiring before the voice channel.
+  const sims = demoSimulators(ctx, { voice: opts.voice !== false, ari: opts.voice ? (opts.voice.simulator as AriSimulator | null | undefined) : null, ariSpeed: opts.voice ? opts.voice.simulatorSpeed : undefined, sms });
+  const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms, simulator: sims.ari, testPhone: sims.testPhone });
   const jobs = createJobs(ctx, sms, voice, { isLeader: () => cluster.isLeader() });
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
   const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
@@ -81,7 +83,7 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
     testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
   });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
-  const components: Component[] = [cluster, sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
+  const components: Component[] = [cluster, sims, sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
   return { components, channels: { sms, voice, jobs, admin, cluster } };
 }
 

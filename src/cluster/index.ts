@@ -43,7 +43,12 @@ export function createCluster(ctx: AppContext, opts: { heartbeatMs?: number; lea
       return (await ctx.store.instances.live(new Date(ctx.now().getTime() - leaseMs).toISOString())).map((r) => r.id);
     },
     async start() {
-      await ctx.store.instances.register(ctx.instance, hostname(), process.pid, ctx.now().toISOString());
+      try {
+        await ctx.store.instances.register(ctx.instance, hostname(), process.pid, ctx.now().toISOString());
+      } catch (e) {
+        // Started on a full disk: the heartbeat registers once writes succeed again.
+        if (!ctx.storage.failure(e, 'instance register')) throw e;
+      }
       timer = setInterval(beat, heartbeatMs);
       timer.unref();
       if (leader) { await leader.tryAcquire().catch(() => false); leader.start(); }

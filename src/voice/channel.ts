@@ -13,9 +13,10 @@ import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
 import type { Config } from '../config/index.js';
 import type { TestPhonePort, VoiceAdminPort } from '../admin/sms-port.js';
-import { AriSimulator } from '../sim/ari/index.js';
+import type { SimulatedAsterisk, TestPhoneFactory } from './sim-port.js';
 import { createLogger } from '../log.js';
-import { FlowEngine, checkFlows, loadFlows, loadPromptCatalogue, formatIssue, templateVars, type Flow, type PromptCatalogue } from './flow/index.js';
+import { FlowEngine, formatIssue, templateVars, type Flow, type PromptCatalogue } from './flow/index.js';
+import { checkFlows, loadFlows, loadPromptCatalogue } from './flow-files.js';
 import { PromptCache, selectTtsEngine, type RenderAllResult, type TtsChoice } from './tts/index.js';
 import { registerTtsCommands, ttsSelectOptions } from './tts/cli.js';
 import { AriLink } from './ari/index.js';
@@ -24,7 +25,6 @@ import { CallLog, type CallRecord, type CallView } from './calls/call-log.js';
 import { MediaResolver } from './calls/media.js';
 import { CallManager } from './calls/manager.js';
 import { CallbackScheduler } from './calls/callbacks.js';
-import { SimTestPhone } from './calls/test-phone.js';
 import type { SmsSource } from './calls/effects.js';
 import { mediaPlugin } from './media/plugin.js';
 import { MediaSigner, parseAllowList } from './media/signing.js';
@@ -38,13 +38,14 @@ export interface VoiceChannelOptions {
   /** The SMS channel for confirmations (or a getter, when it is created later). */
   sms?: SmsSource;
   /**
-   * Run on this ARI simulator (tests, demo). Started by the channel if not started yet (with
-   * config ari.user / ari.password or SIMULATOR_ARI_PASSWORD); an already started one must use those.
-   * When absent and no ari.url is configured, the channel starts its own simulator.
+   * The simulated Asterisk to run on when no ari.url is configured: started by the wiring (src/demo),
+   * with config ari.user and ari.password (or SIMULATOR_ARI_PASSWORD). Tests pass their own.
    */
-  simulator?: AriSimulator | null;
-  /** Speed of a simulator the channel creates itself (default 1 = real time). */
+  simulator?: SimulatedAsterisk | null;
+  /** Speed of the simulator the wiring creates when none is given (default 1 = real time). */
   simulatorSpeed?: number;
+  /** The panel's test phone on the simulator (demo wiring). */
+  testPhone?: TestPhoneFactory;
   /** Engine timers and watchdogs run this many times faster (default: the simulator's speed, else 1). */
   timeScale?: number;
   /** TTS cache directory (default <data dir>/tts); tests share one to render each prompt once. */
@@ -73,7 +74,7 @@ export interface VoiceStats {
 }
 
 export interface VoiceChannel extends Component, VoiceAdminPort {
-  readonly simulator: AriSimulator | null;
+  readonly simulator: SimulatedAsterisk | null;
   readonly link: AriLink | null;
   readonly manager: CallManager | null;
   readonly ami: AmiLink | null;
@@ -120,8 +121,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
   let sharedKeep: Set<string> | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
   let app: FastifyInstance | null = null;
-  let simulator: AriSimulator | null = opts.simulator ?? null;
-  let ownSim = false;
+  const simulator: SimulatedAsterisk | null = opts.simulator ?? null;
   let link: AriLink | null = null;
   let manager: CallManager | null = null;
   let ami: AmiLink | null = null;
@@ -207,8 +207,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       const password = cfg.ari.password || (useSim ? SIMULATOR_ARI_PASSWORD : '');
       let url = cfg.ari.url;
       if (useSim) {
-        if (!simulator) { simulator = new AriSimulator({ speed: opts.simulatorSpeed ?? 1 }); ownSim = true; }
-        if (!simulator.url) await simulator.start({ host: '127.0.0.1', port: 0, username: cfg.ari.user, password });
+        if (!simulator) throw new Error('voice: no Asterisk configured (HOTLINE_ARI_URL) and no simulator given');
         url = simulator.url;
         log.warn(`未配置 Asterisk（HOTLINE_ARI_URL 为空）：语音通道运行在内置 ARI 模拟器上 / no Asterisk configured: the voice channel runs on the built-in ARI simulator at ${url}`);
       }
@@ -267,7 +266,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         if (!m.latency.count) return [];
         return [{ labels: { quantile: '0.5' }, value: m.latency.percentile(50) }, { labels: { quantile: '0.99' }, value: m.latency.percentile(99) }];
       });
-      if (useSim && simulator) testPhone = new SimTestPhone(ctx, simulator, resolver, opts.sms, cfg.ari.app);
+      if (useSim && opts.testPhone) testPhone = opts.testPhone({ media: resolver, app: cfg.ari.app });
       if (loaded.flows.callback) callbacks.start();
 
       const connected = await l.start(useSim ? 10_000 : 5000);
@@ -291,7 +290,6 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       await link?.stop();
       await ami?.stop();
       await callLog?.stop();
-      if (ownSim && simulator) await simulator.stop();
     },
 
     activeCalls: () => callLog?.activeCalls() ?? [],

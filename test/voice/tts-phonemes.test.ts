@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkMandarinPhonemes } from '../../src/voice/tts/phonemes.js';
 import { EspeakNgEngine, MANDARIN_SAMPLE } from '../../src/voice/tts/index.js';
-import { loadPromptCatalogue } from '../../src/voice/flow/loader.js';
+import { loadPromptCatalogue } from '../../src/voice/flow-files.js';
 import { speechTextZh } from '../../src/voice/flow/zh-reading.js';
 
 // Recorded on Debian 12, espeak-ng 1.51 (`espeak-ng -v <voice> -x -q <text>`).

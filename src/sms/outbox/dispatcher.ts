@@ -486,17 +486,8 @@ export class Dispatcher {
         this.counters.segmentsOk++;
         this.okUncommitted++;
         const id = outcome.messageId;
-        this.write(async () => {
-          await this.repo.segmentSubmitted(seg.id, canonicalMessageId(id), id, at);
-          // A receipt may have arrived before this response was stored (one cheap check when none did).
-          for (const key of messageIdKeys(id)) {
-            if (!(await this.repo.mayHaveUnmatchedReceipt(key))) continue;
-            for (const r of await this.repo.takeUnmatchedReceipts(key)) {
-              const st = segmentStatusFromReceipt(r.state as never);
-              if (st) await this.repo.segmentReceipt(seg.id, st, r.errorCode, at);
-            }
-          }
-        });
+        // With any receipt that arrived before this response was stored (one cheap check when none did).
+        this.write(() => this.repo.segmentAnswered(seg.id, canonicalMessageId(id), id, messageIdKeys(id), at));
         continue;
       }
       if (outcome.kind === 'error') {
@@ -564,21 +555,17 @@ export class Dispatcher {
     const status = segmentStatusFromReceipt(r.outcome);
     const ids = [r.id, r.altId].filter((x): x is string => !!x);
     if (ids.length === 0) return 'ignored';
-    for (const id of ids) {
-      for (const key of messageIdKeys(id)) {
-        const seg = await this.repo.segmentRefByMessageId(key);
-        if (!seg) continue;
-        if (!status) return 'matched'; // intermediate (ENROUTE/ACCEPTED): nothing to record
-        const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;
-        await this.repo.segmentReceipt(seg.id, status, errCode, nowIso);
-        const st = await this.repo.settleFromSegments(seg.outboxId, nowIso);
-        this.o.onStatus?.(seg.outboxId, st);
-        return 'matched';
-      }
+    const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;
+    // Every form of either id, in order: the first that names a segment is the one (one store call).
+    const hit = await this.repo.receiptForKeys(ids.flatMap((id) => messageIdKeys(id)), status, errCode, nowIso);
+    if (hit) {
+      // An intermediate receipt (ENROUTE/ACCEPTED) matches but records nothing.
+      if (hit.status) this.o.onStatus?.(hit.outboxId, hit.status);
+      return 'matched';
     }
     if (!status) return 'ignored';
     this.counters.receiptsUnmatched++;
-    await this.repo.keepUnmatchedReceipt(canonicalMessageId(ids[0]), r.outcome, r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null, raw, nowIso);
+    await this.repo.keepUnmatchedReceipt(canonicalMessageId(ids[0]), r.outcome, errCode, raw, nowIso);
     this.o.log.info('receipt for an unknown message id kept for matching', { messageId: ids[0], state: r.state });
     return 'kept';
   }

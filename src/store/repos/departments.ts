@@ -1,5 +1,4 @@
 import type { Db } from '../db.js';
-import type { DepartmentRepo } from '../../domain/ports.js';
 import type { Department } from '../../domain/types.js';
 import { toDepartment } from '../rows.js';
 

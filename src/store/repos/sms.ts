@@ -1,7 +1,7 @@
 /** SMS persistence: outbox + segments, receipts, inbound messages and raw MO parts. */
 import type { Db } from '../db.js';
 import { canonicalPhone } from '../../domain/phone.js';
-import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type Reason, type SegmentStatus } from '../../sms/outbox/state.js';
+import { deriveFromSegments, FINAL_STATUSES, segmentStatusFromReceipt, type MessageStatus, type Reason, type SegmentStatus } from '../../sms/outbox/state.js';
 
 export interface OutboxRow {
   id: number; phone: string; text: string; reason: Reason; priority: number; status: MessageStatus; template: string | null;
@@ -297,6 +297,39 @@ export class SqliteSmsRepo {
     return this.s.segRefByMsgId.get(key) as { id: number; outboxId: number } | undefined;
   }
   segmentReceipt(segId: number, status: SegmentStatus, errorCode: number | null, now: string): void { this.s.segReceipt.run(status, errorCode, now, segId); }
+
+  /**
+   * A positive submit_sm_resp: the segment is 'submitted' with its message id, and receipts kept for
+   * any form of that id (`keys`, in order; they came before the answer was stored) are applied to it.
+   * One call for what the dispatcher does per answer (segmentSubmitted + take/apply unmatched receipts).
+   */
+  segmentAnswered(segId: number, messageIdKey: string, messageIdRaw: string, keys: readonly string[], now: string): void {
+    this.segmentSubmitted(segId, messageIdKey, messageIdRaw, now);
+    for (const key of keys) {
+      if (!this.mayHaveUnmatchedReceipt(key)) continue;
+      for (const r of this.takeUnmatchedReceipts(key)) {
+        const st = segmentStatusFromReceipt(r.state as never);
+        if (st) this.segmentReceipt(segId, st, r.errorCode, now);
+      }
+    }
+  }
+
+  /**
+   * A delivery receipt for the first of `keys` (forms of its message ids, in order) that names a
+   * segment: with a final `status` the segment records it and its message is settled. Returns the
+   * message and its status (null for an intermediate receipt: nothing recorded), or undefined when no
+   * segment has any of the ids.
+   */
+  receiptForKeys(keys: readonly string[], status: SegmentStatus | null, errorCode: number | null, now: string): { outboxId: number; status: MessageStatus | null } | undefined {
+    for (const key of keys) {
+      const seg = this.segmentRefByMessageId(key);
+      if (!seg) continue;
+      if (!status) return { outboxId: seg.outboxId, status: null };
+      this.segmentReceipt(seg.id, status, errorCode, now);
+      return { outboxId: seg.outboxId, status: this.settleFromSegments(seg.outboxId, now) };
+    }
+    return undefined;
+  }
 
   keepUnmatchedReceipt(key: string, state: string, errorCode: number | null, raw: string | null, now: string): void {
     this.s.unmatchedInsert.run(key, state, errorCode, raw, now);

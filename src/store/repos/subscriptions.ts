@@ -1,5 +1,4 @@
 import type { Db } from '../db.js';
-import type { SubscriptionRepo } from '../../domain/ports.js';
 import type { FeedbackChannel, Subscription } from '../../domain/types.js';
 import { toSubscription } from '../rows.js';
 

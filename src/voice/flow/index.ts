@@ -2,8 +2,7 @@
 export * from './types.js';
 export { FlowEngine, type EngineOptions } from './engine.js';
 export {
-  loadFlows, checkFlows, parseFlow, checkFlowGraph, flowFiles, formatIssue, targetsOf,
-  loadPromptCatalogue, parsePromptCatalogue, BUILTIN_VARS,
+  parseFlow, checkFlowGraph, formatIssue, targetsOf, parsePromptCatalogue, BUILTIN_VARS,
   type FlowIssue, type FlowCheckOptions, type LoadedFlows, type FlowCheckReport, type PromptCatalogue, type PromptNames,
 } from './loader.js';
 export { fill, templateVars, resolveMedia, resolveMediaList } from './template.js';

@@ -90,6 +90,27 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       expect(await e.sms.purgeUnmatchedReceipts(at(2))).toBe(1);
     });
 
+    it('the dispatcher\'s combined calls: an answer takes the receipts kept for any form of its id; a receipt matches the first form that names a segment', async () => {
+      const m = await e.sms.enqueue(mt('13800000016', 'answer', { segments: 2 }), T0);
+      const [{ segments: [s1, s2] }] = await e.sms.claimDue(at(1), 10);
+      // s1: a receipt came first, kept under the second form of its id
+      await e.sms.keepUnmatchedReceipt('c0ffee', 'undeliverable', 11, null, at(2));
+      await e.sms.segmentAnswered(s1.id, 'a1', 'A1', ['a1', 'c0ffee'], at(3));
+      expect(await e.sms.segmentByMessageId('a1')).toMatchObject({ id: s1.id, status: 'undeliverable', errorCode: 11, messageIdRaw: 'A1' });
+      expect(await e.sms.mayHaveUnmatchedReceipt('c0ffee')).toBe(false);
+      await e.sms.segmentAnswered(s2.id, 'a2', 'A2', ['a2'], at(3));
+      expect(await e.sms.segmentByMessageId('a2')).toMatchObject({ id: s2.id, status: 'submitted' });
+      // receipts: no segment → undefined; intermediate → matched, nothing recorded; final → recorded and settled
+      expect(await e.sms.receiptForKeys(['nope', 'nada'], 'delivered', null, at(4))).toBeUndefined();
+      expect(await e.sms.receiptForKeys([], 'delivered', null, at(4))).toBeUndefined();
+      expect(await e.sms.receiptForKeys(['x', 'a2'], null, null, at(4))).toEqual({ outboxId: m.id, status: null });
+      expect(await e.sms.segmentByMessageId('a2')).toMatchObject({ status: 'submitted' });
+      expect(await e.sms.receiptForKeys(['x', 'a2'], 'delivered', 0, at(5))).toEqual({ outboxId: m.id, status: 'undeliverable' });
+      expect(await e.sms.segmentByMessageId('a2')).toMatchObject({ status: 'delivered' });
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'undeliverable', doneAt: at(5) });
+      await clear();
+    });
+
     it('failures, requeue, setStatus, retry, cancel, recover after restart, purge', async () => {
       const m = await e.sms.enqueue(mt('13800000007', 'manual', { segments: 2, createdBy: 'wang' }), T0);
       const [{ segments: [s1, s2] }] = await e.sms.claimDue(at(1), 10);

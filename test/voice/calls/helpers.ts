@@ -25,7 +25,7 @@ export interface VoiceTestServer {
   stop(): Promise<void>;
 }
 
-export async function startVoiceServer(env: Record<string, string> = {}, o: { clockAt?: number; voice?: VoiceChannelOptions } = {}): Promise<VoiceTestServer> {
+export async function startVoiceServer(env: Record<string, string> = {}, o: { clockAt?: number; voice?: Omit<VoiceChannelOptions, 'simulator' | 'testPhone'> } = {}): Promise<VoiceTestServer> {
   const sim = new AriSimulator({ speed: SPEED, hangupGapMs: 5 });
   const offset = o.clockAt !== undefined ? o.clockAt - Date.now() : 0;
   const server = await startServer(testConfig({

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkFlows, formatIssue, loadFlows, parseFlow, parsePromptCatalogue, type FlowIssue } from '../../../src/voice/flow/loader.js';
+import { formatIssue, parseFlow, parsePromptCatalogue, type FlowIssue } from '../../../src/voice/flow/loader.js';
+import { checkFlows, loadFlows } from '../../../src/voice/flow-files.js';
 
 const tmpRoot = mkdtempSync(join(tmpdir(), 'flows-'));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { withCheckDigit } from '../../../src/domain/query-code.js';
 import { FlowEngine } from '../../../src/voice/flow/engine.js';
-import { checkFlows } from '../../../src/voice/flow/loader.js';
+import { checkFlows } from '../../../src/voice/flow-files.js';
 import { READING_PROMPTS } from '../../../src/voice/flow/zh-reading.js';
 import { FlowDriver } from './driver.js';
 

@@ -19,7 +19,7 @@ import {
   ORDERED_BELOW_PRIORITY, type ClaimedMessage, type ClaimedSegment, type InboundRow, type MoPartRow, type NewMoPart, type NewOutbox,
   type OutboxRow, type SegmentRow, type SqliteSmsRepo, toInbound, toOutbox, toPart, toSegment,
 } from '../../repos/sms.js';
-import { deriveFromSegments, FINAL_STATUSES, type MessageStatus, type SegmentStatus } from '../../../sms/outbox/state.js';
+import { deriveFromSegments, FINAL_STATUSES, segmentStatusFromReceipt, type MessageStatus, type SegmentStatus } from '../../../sms/outbox/state.js';
 import { canonicalPhone } from '../../../domain/phone.js';
 import { withTransaction, type Queryable } from '../pool.js';
 import { changes, row, rows } from './util.js';
@@ -217,6 +217,29 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   }
   async segmentReceipt(segId: number, status: SegmentStatus, errorCode: number | null, now: string): Promise<void> {
     await this.q.query('UPDATE sms_segments SET status = $1, error_code = COALESCE($2, error_code), done_at = $3 WHERE id = $4', [status, errorCode, now, segId]);
+  }
+
+  /** See SqliteSmsRepo.segmentAnswered: two statements (the update, and one delete … returning for every key). */
+  async segmentAnswered(segId: number, messageIdKey: string, messageIdRaw: string, keys: readonly string[], now: string): Promise<void> {
+    await this.segmentSubmitted(segId, messageIdKey, messageIdRaw, now);
+    if (keys.length === 0) return;
+    const kept = await rows<{ state: string; errorCode: number | null }>(this.q, `WITH d AS (DELETE FROM sms_receipts_unmatched WHERE message_id = ANY($1::text[]) RETURNING id, message_id, state, error_code)
+      SELECT state, error_code AS "errorCode" FROM d ORDER BY array_position($1::text[], message_id), id`, [[...keys]]);
+    for (const r of kept) {
+      const st = segmentStatusFromReceipt(r.state as never);
+      if (st) await this.segmentReceipt(segId, st, r.errorCode, now);
+    }
+  }
+
+  /** See SqliteSmsRepo.receiptForKeys: one look-up for all the keys. */
+  async receiptForKeys(keys: readonly string[], status: SegmentStatus | null, errorCode: number | null, now: string): Promise<{ outboxId: number; status: MessageStatus | null } | undefined> {
+    if (keys.length === 0) return undefined;
+    const seg = await row<{ id: number; outboxId: number }>(this.q, `SELECT id, outbox_id AS "outboxId" FROM sms_segments WHERE message_id = ANY($1::text[])
+      ORDER BY array_position($1::text[], message_id) LIMIT 1`, [[...keys]]);
+    if (!seg) return undefined;
+    if (!status) return { outboxId: seg.outboxId, status: null };
+    await this.segmentReceipt(seg.id, status, errorCode, now);
+    return { outboxId: seg.outboxId, status: await this.settleFromSegments(seg.outboxId, now) };
   }
 
   async keepUnmatchedReceipt(key: string, state: string, errorCode: number | null, raw: string | null, now: string): Promise<void> {

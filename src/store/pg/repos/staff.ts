@@ -2,6 +2,7 @@
 import type { AsyncOf } from '../../async.js';
 import type { DepartmentStatsRow, LoginFailures, SqliteAdminQueries, SqliteStaffRepo, StaffRole, StaffSession, StaffUser } from '../../repos/staff.js';
 import { withTransaction, type Queryable } from '../pool.js';
+import { LOCK_NAMESPACE } from '../migrate.js';
 import { changes, row, rows } from './util.js';
 
 // Usernames compare without case, as SQLite's COLLATE NOCASE (unique index on lower(username)).
@@ -53,7 +54,13 @@ export class PgStaffRepo implements AsyncOf<SqliteStaffRepo> {
   async purgeSessions(now: string): Promise<number> { return changes(this.q, 'DELETE FROM staff_sessions WHERE expires_at <= $1', [now]); }
 
   // Login failures per (user name without case, client address): staff_login_pairs (migration 9).
+  /**
+   * Inside a transaction (the login check), the pair is locked first (a transaction-level advisory lock
+   * on its hash): a login attempt of the same pair at another instance waits until this one's count is
+   * written, so parallel guesses through several instances cannot pass the check together either.
+   */
   async failures(username: string, address: string): Promise<LoginFailures | undefined> {
+    await this.q.query(`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(lower($1) || '|' || $2))`, [username, address]);
     return row<LoginFailures>(this.q, `SELECT username, address, failures, last_failure_at AS "lastFailureAt", locked_until AS "lockedUntil"
       FROM staff_login_pairs WHERE lower(username) = lower($1) AND address = $2`, [username, address]);
   }

@@ -4,11 +4,11 @@
  * Implements TestPhonePort (src/admin/sms-port.ts); the SMS half uses the SMS channel's SMSC
  * simulator when there is one.
  */
-import type { AppContext } from '../../context.js';
-import type { TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../../admin/sms-port.js';
-import type { AriSimulator, HeardItem, SimCall } from '../../sim/ari/index.js';
-import { smsOf, type SmsSource } from './effects.js';
-import type { MediaResolver } from './media.js';
+import type { AppContext } from '../context.js';
+import type { TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../admin/sms-port.js';
+import type { AriSimulator, HeardItem, SimCall } from '../sim/ari/index.js';
+import { smsOf, type SmsSource } from '../voice/calls/effects.js';
+import type { MediaResolver } from '../voice/calls/media.js';
 
 const DIGITS = /^[0-9A-Da-d*#]{1,64}$/;
 
