@@ -15,7 +15,7 @@ import { adminComponent, type AdminComponent, type AdminOptions } from './admin/
 import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
-import { demoSimulators, type AriSimulator, type SmscSimulator } from './demo/simulators.js';
+import { demoSimulators, type AriSimulator, type DemoSimulators, type SmscSimulator } from './demo/simulators.js';
 import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
 import { InstanceLock, newInstanceId } from './store/lock.js';
 import { createCluster, type Cluster } from './cluster/index.js';
@@ -60,7 +60,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent; cluster: Cluster }
+export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent; cluster: Cluster; simulators: DemoSimulators }
 
 /** No Asterisk and no SMSC configured: the server runs on its built-in simulators (try-it-now mode). */
 export function onSimulators(config: Config): boolean {
@@ -71,20 +71,20 @@ export function onSimulators(config: Config): boolean {
 export async function assembleComponents(ctx: AppContext, opts: ServerOptions): Promise<{ components: Component[]; channels: Channels }> {
   // First to start, last to stop: the instance's lease, the jobs leadership, the event bridge (PostgreSQL).
   const cluster = createCluster(ctx);
-  const sms = createSmsChannel(ctx, { simulator: opts.smscSimulator ?? null });
-  // No Asterisk configured: the ARI simulator, started by this wiring before the voice channel.
-  const sims = demoSimulators(ctx, { voice: opts.voice !== false, ari: opts.voice ? (opts.voice.simulator as AriSimulator | null | undefined) : null, ariSpeed: opts.voice ? opts.voice.simulatorSpeed : undefined, sms });
+  // No SMSC / no Asterisk configured: the simulators, started by this wiring before the channels.
+  const sims = demoSimulators(ctx, { voice: opts.voice !== false, ari: opts.voice ? opts.voice.simulator : null, ariSpeed: opts.voice ? opts.voice.simulatorSpeed : undefined, smsc: opts.smscSimulator ?? null });
+  const sms = createSmsChannel(ctx, { simulator: sims.smsc });
   const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms, simulator: sims.ari, testPhone: sims.testPhone });
   const jobs = createJobs(ctx, sms, voice, { isLeader: () => cluster.isLeader() });
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
-  const testPhone = createTestPhone(() => sms.simulator, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
+  const testPhone = createTestPhone(() => sims.smsc, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
   const admin = adminComponent(ctx, {
     sms: smsAdminPort(sms), voice: voice ?? undefined, demo: onSimulators(ctx.config),
     testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
   });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
   const components: Component[] = [cluster, sims, sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
-  return { components, channels: { sms, voice, jobs, admin, cluster } };
+  return { components, channels: { sms, voice, jobs, admin, cluster, simulators: sims } };
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { AppContext } from '../context.js';
 import type { TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../admin/sms-port.js';
 import type { AriSimulator, HeardItem, SimCall } from '../sim/ari/index.js';
-import { smsOf, type SmsSource } from '../voice/calls/effects.js';
+import type { SmscSimulator } from '../sim/smsc/index.js';
 import type { MediaResolver } from '../voice/calls/media.js';
 
 const DIGITS = /^[0-9A-Da-d*#]{1,64}$/;
@@ -17,7 +17,7 @@ export class SimTestPhone implements TestPhonePort {
     private readonly ctx: AppContext,
     private readonly sim: AriSimulator,
     private readonly media: MediaResolver,
-    private readonly sms: SmsSource,
+    private readonly smsc: () => SmscSimulator | null,
     private readonly app: string,
   ) {}
 
@@ -104,13 +104,13 @@ export class SimTestPhone implements TestPhonePort {
   }
 
   async sendSms(from: string, text: string): Promise<void> {
-    const sim = smsOf(this.sms)?.simulator;
+    const sim = this.smsc();
     if (!sim) throw Object.assign(new Error('短信通道未在模拟器上运行 / the SMS channel is not on its simulator'), { statusCode: 409 });
     await sim.injectMo({ from: String(from).trim(), to: this.ctx.config.smpp.source_addr, text: String(text) });
   }
 
   smsReceived(phone: string): TestPhoneSms[] {
-    const sim = smsOf(this.sms)?.simulator;
+    const sim = this.smsc();
     if (!sim) return [];
     const at = this.ctx.now().toISOString();
     return sim.received(String(phone).trim()).map((text) => ({ from: this.ctx.config.smpp.source_addr, to: phone, text, at }));

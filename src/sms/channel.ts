@@ -1,7 +1,7 @@
 /**
  * The SMS channel: the SMPP link, the outbox dispatcher, inbound processing (persist → ack →
  * reassemble → command → reply) and the pushes that follow declaration changes and complaint answers.
- * With no SMSC configured it starts the built-in SMSC simulator and binds to it.
+ * With no SMSC configured it binds to the built-in SMSC simulator the wiring started (src/demo).
  *
  * The store is async (ctx.store.sms). Inbound PDUs are handled one after the other, in arrival order
  * (one promise chain): the in-memory reassembly state is read and written by one PDU at a time, also
@@ -28,7 +28,7 @@ import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
 import { canonicalPhone, ownNumbers, type DestAddrFormat } from '../domain/phone.js';
-import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../sim/smsc/index.js';
+import type { SimulatedSmsc } from './sim-port.js';
 
 /** deliver_sm_resp for a PDU that could not be stored (full disk): temporary, the SMSC delivers it again later. */
 const ESME_RX_T_APPN = 0x64;
@@ -44,8 +44,8 @@ function serial(): <T>(fn: () => Promise<T>) => Promise<T> {
 }
 
 export interface SmsChannelOptions {
-  /** Use this simulator instead of starting one (tests, demo). */
-  simulator?: SmscSimulator | null;
+  /** The started SMSC simulator to bind to when no SMSC is configured (demo wiring, tests). */
+  simulator?: SimulatedSmsc | null;
   /** Window for recognising re-delivered MO and repeated parts (default sms.mo_dedupe_hours). See codec/mo-dedupe.ts for the rule. */
   moDedupeMs?: number;
   /**
@@ -64,7 +64,7 @@ export interface SmsChannel extends Component {
   templates: Templates;
   handler: SmsCommandHandler;
   /** The simulator the channel runs on (when no SMSC is configured). */
-  simulator: SmscSimulator | null;
+  simulator: SimulatedSmsc | null;
   /** Process any inbound rows waiting (after a restart) and any complete reassemblies. */
   drainInbound(): Promise<number>;
   /** Exactly the SMS an answer would be sent as (the panel shows it before sending). */
@@ -85,12 +85,12 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   }, ctx.now);
   repo.onRefWrap = (phone, bits) => log.warn(`concatenation references of one recipient wrap within a day (${bits}-bit); consider sms.concat_ref_bits=16`, { phone });
   const useSim = !cfg.smpp.host;
-  let simulator: SmscSimulator | null = opts.simulator ?? null;
+  const simulator: SimulatedSmsc | null = opts.simulator ?? null;
   const linkConfig = () => ({
     host: useSim ? '127.0.0.1' : cfg.smpp.host,
     port: useSim ? simulator!.port : cfg.smpp.port,
-    systemId: useSim ? DEFAULT_SMSC_CREDENTIALS.systemId : cfg.smpp.system_id,
-    password: useSim ? DEFAULT_SMSC_CREDENTIALS.password : cfg.smpp.password,
+    systemId: useSim ? simulator!.credentials.systemId : cfg.smpp.system_id,
+    password: useSim ? simulator!.credentials.password : cfg.smpp.password,
     systemType: cfg.smpp.system_type, addressRange: cfg.smpp.address_range, bindMode: cfg.smpp.bind_mode as 'transceiver' | 'pair',
     enquireLinkMs: cfg.smpp.enquire_link_sec * 1000, responseTimeoutMs: cfg.smpp.response_timeout_sec * 1000,
     sourceTon: cfg.smpp.source_addr_ton, sourceNpi: cfg.smpp.source_addr_npi,
@@ -383,16 +383,19 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     previewAnswer: (f, answer) => outbox.plan(answerText(f, answer)),
     previewText: (text) => outbox.plan(text),
     async start() {
-      if (useSim && !simulator) {
-        simulator = new SmscSimulator({ ...DEFAULT_SMSC_CREDENTIALS, dlrDelayMs: 300 });
-        await simulator.start({ host: '127.0.0.1', port: 0 });
-        log.info(`no SMSC configured (HOTLINE_SMPP_HOST): running on the built-in SMSC simulator on port ${simulator.port}`);
-      }
+      if (useSim && !simulator) throw new Error('sms: no SMSC configured (HOTLINE_SMPP_HOST) and no simulator given');
+      if (useSim) log.info(`no SMSC configured (HOTLINE_SMPP_HOST): running on the built-in SMSC simulator on port ${simulator!.port}`);
       link = new SmppLink(linkConfig());
       dispatcher = new Dispatcher(ctx.store, link, {
         sourceAddr: cfg.smpp.source_addr, destAddrFormat: cfg.smpp.dest_addr_format as DestAddrFormat, window: cfg.smpp.window, tps: cfg.smpp.tps, maxSegments: cfg.sms.max_segments,
         maxAttempts: cfg.sms.max_attempts, log, now: ctx.now, storage: ctx.storage,
         onStatus: (_id, status) => { mt.inc({ status }); },
+        // Several instances on one database: claims carry this instance; those of an instance whose
+        // lease lapsed are taken over. One SQLite instance (the data-directory lock): only its own stand.
+        owner: ctx.instance,
+        liveOwners: ctx.store.engine === 'sqlite' ? undefined
+          : async () => (await ctx.store.instances.live(new Date(ctx.now().getTime() - cfg.cluster.lease_sec * 1000).toISOString())).map((r) => r.id),
+        sweepMs: ctx.store.engine === 'sqlite' ? 0 : cfg.cluster.heartbeat_sec * 1000,
       });
       let kickScheduled = false;
       outbox.onQueued = () => {
@@ -452,7 +455,6 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       await inboundChain(async () => undefined);
       await processChain(async () => undefined);
       await dispatcher?.flush(); // submits the link settled as it stopped
-      if (useSim && !opts.simulator && simulator) await simulator.stop();
     },
   };
   return channel;

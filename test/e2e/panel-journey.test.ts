@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     await reply.first().waitFor({ timeout: 10_000 });
     expect(await reply.first().textContent()).toContain('市市场监督管理局');
     // The same reply reached the simulated handset over SMPP.
-    expect(server.channels.sms.simulator!.received(PHONE).some((t) => t.includes('食品经营许可证新办'))).toBe(true);
+    expect(server.channels.simulators.smsc!.received(PHONE).some((t) => t.includes('食品经营许可证新办'))).toBe(true);
     await shot(phone, '02-testphone-sms');
   });
 
@@ -251,7 +251,7 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     // …received by the simulated handset over SMPP. (Not asserted in order: the one-part survey is
     // submitted alongside the two-part answer and usually overtakes it — see the report.)
     const handset = await until(() => {
-      const r = server.channels.sms.simulator!.received(PHONE);
+      const r = server.channels.simulators.smsc!.received(PHONE);
       return r.some((t) => t.includes(ANSWER)) && r.some((t) => t.includes(`编号${ref}）已答复，请评价办理结果`)) ? r : null;
     }, 10_000, 'answer and survey on the handset');
     expect(handset.some((t) => t.includes(ref) && t.includes('投诉已登记'))).toBe(true); // the call's confirmation SMS

@@ -234,7 +234,7 @@ describe('full disk during calls', () => {
     await call2.ended;
     const f = await untilAsync(async () => (await t.server.ctx.store.feedback.list({ q: phone2 }))[0], 5000, 'feedback of the next call');
     expect(f.recordingPath).toBeTruthy();
-    const smsc = t.server.channels.sms.simulator!;
+    const smsc = t.server.channels.simulators.smsc!;
     await smsc.waitFor(() => smsc.received(phone2).find((m) => m.includes(f.ref)), 8000, 'confirmation SMS');
     // The call log rows written while the disk was full were kept and written afterwards.
     await untilAsync(async () => (await t.voice.recentCalls(50)).find((c) => c.callId === call1.id && c.endedAt), 8000, 'call 1 in the call log');

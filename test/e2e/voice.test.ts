@@ -152,7 +152,7 @@ describe('voice channel over the ARI simulator', () => {
     const caps = captions(t.voice, call).join('');
     const spoken = [...f.ref].map((d) => '零幺二三四五六七八九'[Number(d)]).join('');
     expect(caps.split(spoken).length - 1).toBe(2);
-    const smsc = t.server.channels.sms.simulator!;
+    const smsc = t.server.channels.simulators.smsc!;
     const sms = await smsc.waitFor(() => smsc.received(phone).find((m) => m.includes(f.ref)), 5000, 'confirmation SMS');
     expect(sms).toContain('投诉');
     // Asterisk's copy was removed once ours was saved.
@@ -170,7 +170,7 @@ describe('voice channel over the ARI simulator', () => {
     const f = await until(async () => (await t.server.ctx.store.feedback.list({ q: phone }))[0], 5000, 'feedback after hang-up');
     expect(f).toMatchObject({ kind: 'consultation', channel: 'voice', phone: '865798881234' }); // landline 0579-888 1234, canonical
     expect(existsSync(join(t.server.ctx.config.data.dir, 'recordings', f.recordingPath!))).toBe(true);
-    expect(t.server.channels.sms.simulator!.received(phone)).toEqual([]);
+    expect(t.server.channels.simulators.smsc!.received(phone)).toEqual([]);
     const row = await until(async () => (await t.voice.recentCalls(50)).find((c) => c.callId === call.id && c.endedAt && c.feedbackRef), 3000, 'call row');
     expect(row.outcome).toBe('complaint_recorded');
   });

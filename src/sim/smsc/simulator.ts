@@ -280,6 +280,9 @@ export class SmscSimulator extends EventEmitter {
     });
   }
 
+  /** The system_id and password it accepts (what an ESME binds with). */
+  get credentials(): { systemId: string; password: string } { return { systemId: this.options.systemId, password: this.options.password }; }
+
   get port(): number {
     const a = this.server?.address();
     return a && typeof a === 'object' ? a.port : 0;

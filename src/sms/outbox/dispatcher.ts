@@ -58,6 +58,12 @@ export interface DispatcherOptions {
   /** After a failed write or pump: retry after base, doubling to max (ms). Defaults 1000 / 30000. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** This instance: recorded on the rows it claims (several instances on one database). */
+  owner?: string;
+  /** The instances whose claims stand (this one included); default: only `owner`. */
+  liveOwners?: () => Promise<string[]>;
+  /** Take over the claimed rows of instances that are gone, this often (ms; 0 = only at start: one instance). */
+  sweepMs?: number;
 }
 
 /** deliver_sm_resp status for a receipt that could not be stored: temporary, the SMSC delivers it again later. */
@@ -183,6 +189,13 @@ export class Dispatcher {
     // Space is back (a write elsewhere or the storage probe saw it): resume now, not at the end of the back-off.
     this.offStorage = this.o.storage?.onChange((st) => { if (st !== 'full' && this.retryAt) this.resume(); }) ?? null;
     this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 250);
+    if (this.o.sweepMs) {
+      this.sweepTimer = setInterval(() => {
+        if (this.stopped || (this.retryAt && Date.now() < this.retryAt)) return;
+        this.recoverAfterRestart(true).catch((e) => { if (!this.o.storage?.failure(e, 'sms outbox sweep')) this.o.log.warn('outbox sweep failed', { error: (e as Error).message }); });
+      }, this.o.sweepMs);
+      this.sweepTimer.unref();
+    }
     this.recoverTimer = setInterval(() => {
       this.bucket.recover();
       this.rateWindow.push(this.sentThisSecond);
@@ -202,6 +215,7 @@ export class Dispatcher {
     this.link.off('state', this.onLinkState);
     if (this.timer) clearInterval(this.timer);
     if (this.recoverTimer) clearInterval(this.recoverTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.offStorage?.();
@@ -218,13 +232,19 @@ export class Dispatcher {
   }
 
   private recovered = false;
-  private async recoverAfterRestart(): Promise<void> {
-    const r = await this.repo.recoverAfterRestart(this.now().toISOString());
+  private async recoverAfterRestart(sweep = false): Promise<void> {
+    const live = this.o.liveOwners ? await this.o.liveOwners() : [];
+    if (this.o.owner && !live.includes(this.o.owner)) live.push(this.o.owner);
+    const r = await this.repo.recoverAfterRestart(this.now().toISOString(), live);
     this.recovered = true;
     if (r.messages || r.unknownSegments) {
-      this.o.log.warn('outbox recovered after restart: messages back in the queue; segments without a stored response will be resent (possible duplicates)', r);
+      this.o.log.warn(sweep
+        ? 'outbox: messages claimed by an instance that is gone are back in the queue; their segments without a stored response will be resent (possible duplicates)'
+        : 'outbox recovered after restart: messages back in the queue; segments without a stored response will be resent (possible duplicates)', r);
+      this.kick();
     }
   }
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   /** Segments per second over the last few seconds. */
   rate(): number { return this.rateWindow.length ? this.rateWindow.reduce((a, b) => a + b, 0) / this.rateWindow.length : 0; }
@@ -294,7 +314,7 @@ export class Dispatcher {
           // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
           // are 'submitting' before any byte is sent; at most a window of them waits here, so a reply
           // queued meanwhile waits behind at most one window.
-          this.ready = await this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200), this.phonesInFlight);
+          this.ready = await this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200), this.phonesInFlight, this.o.owner ?? null);
           if (this.ready.length === 0) return;
           // Stopped or unbound while the claim ran (PostgreSQL): the finally below gives the rows back.
           continue;

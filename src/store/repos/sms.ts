@@ -82,7 +82,7 @@ export const toPart = (r: any): MoPartRow => ({
 export class SqliteSmsRepo {
   private s;
   private readonly enqueueTx: (m: NewOutbox, now: string) => { id: number; created: boolean };
-  private readonly claimTx: (now: string, limit: number, busy: ReadonlySet<string> | null) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
+  private readonly claimTx: (now: string, limit: number, busy: ReadonlySet<string> | null, owner: string | null) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
   constructor(readonly db: Db) {
     this.s = {
       insert: db.prepare(`INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, ref_bits, fair_round, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
@@ -105,7 +105,7 @@ export class SqliteSmsRepo {
       // Fair order: priority, then round (a recipient's k-th waiting message is in round head+k), then age.
       due: db.prepare(`SELECT id, phone, text, encoding, ref_num AS refNum, ref_bits AS refBits, segments, attempts, expires_at AS expiresAt, priority, fair_round AS fairRound
         FROM sms_outbox INDEXED BY sms_outbox_due WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY priority, fair_round, next_attempt_at, id LIMIT ?`),
-      claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`),
+      claim: db.prepare(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = ?, claimed_by = ? WHERE id = ? AND status = 'queued'`),
       olderUnsent: db.prepare(`SELECT 1 FROM sms_outbox WHERE phone = ? AND id < ? AND priority <= ? AND status IN ('queued', 'submitting') LIMIT 1`).pluck(),
       claimSegs: db.prepare(`UPDATE sms_segments SET status = 'submitting', submits = submits + 1 WHERE outbox_id = ? AND status = 'pending' RETURNING id, seq`),
       unclaim: db.prepare(`UPDATE sms_outbox SET status = 'queued', attempts = MAX(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'submitting'`),
@@ -132,9 +132,12 @@ export class SqliteSmsRepo {
       unmatchedKeys: db.prepare(`SELECT DISTINCT message_id FROM sms_receipts_unmatched`).pluck(),
       unmatchedDelete: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE id = ?`),
       unmatchedPurge: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE received_at < ?`),
-      recoverMsgs: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = ? WHERE status = 'submitting'`),
-      recoverSegs: db.prepare(`SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`),
-      recoverSegsReset: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`),
+      // Rows claimed by an instance not in the JSON list of live ones (or by nobody recorded).
+      recoverMsgs: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = ? WHERE status = 'submitting'
+        AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT value FROM json_each(?)))`),
+      recoverSegs: db.prepare(`SELECT s.outbox_id, COUNT(*) AS n FROM sms_segments s JOIN sms_outbox o ON o.id = s.outbox_id
+        WHERE s.status = 'submitting' AND o.status = 'submitting' AND (o.claimed_by IS NULL OR o.claimed_by NOT IN (SELECT value FROM json_each(?))) GROUP BY s.outbox_id`),
+      recoverSegsReset: db.prepare(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting' AND outbox_id = ?`),
       addUnknown: db.prepare(`UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + ? WHERE id = ?`),
       // Quiet hours are decided by the caller from the current settings; rows keep their order (id) in the queue.
       releaseHeld: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now WHERE status = 'held'`),
@@ -185,7 +188,7 @@ export class SqliteSmsRepo {
       for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
       return { id, created: true };
     });
-    this.claimTx = db.transaction((now: string, limit: number, busy: ReadonlySet<string> | null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
+    this.claimTx = db.transaction((now: string, limit: number, busy: ReadonlySet<string> | null, owner: string | null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
       const out: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
       // One message per recipient at a time, in queue order: an answer's survey never overtakes the answer.
       const taken = new Set<string>();
@@ -193,7 +196,7 @@ export class SqliteSmsRepo {
         if (out.length >= limit) break;
         if (busy && (busy.has(msg.phone) || taken.has(msg.phone))) continue;
         if (msg.priority < ORDERED_BELOW_PRIORITY && this.s.olderUnsent.get(msg.phone, msg.id, msg.priority)) continue;
-        if (this.s.claim.run(now, msg.id).changes === 0) continue;
+        if (this.s.claim.run(now, owner, msg.id).changes === 0) continue;
         taken.add(msg.phone);
         if (msg.fairRound > (this.heads.get(msg.priority) ?? -1)) this.heads.set(msg.priority, msg.fairRound);
         msg.refBits = msg.refBits === 16 ? 16 : 8;
@@ -255,8 +258,8 @@ export class SqliteSmsRepo {
    * Claim due messages (queued → submitting, their pending segments → submitting). With `busy` (phones
    * with a message in flight), recipients are served one message at a time, in queue order.
    */
-  claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> {
-    return this.claimTx(now, limit, busy);
+  claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null, owner: string | null = null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> {
+    return this.claimTx(now, limit, busy, owner);
   }
 
   /** Undo a claim whose message was never sent (dispatcher stopped or link lost first): queued again, attempt not counted. */
@@ -364,15 +367,22 @@ export class SqliteSmsRepo {
    * After a crash: messages caught in 'submitting' go back to the queue. Segments that were written
    * without a stored response are unknown outcomes (they may have reached the SMSC): resent, and counted.
    */
-  recoverAfterRestart(now: string): { messages: number; unknownSegments: number } {
+  /**
+   * Rows left 'submitting' by an instance that is gone go back to the queue; their segments without a
+   * stored answer are counted as unknown outcomes (they will be resent). `live`: the instances whose
+   * claims stand (this one, and on a shared database the others within their lease); rows claimed by
+   * anyone else, or by nobody recorded (older versions), are recovered.
+   */
+  recoverAfterRestart(now: string, live: readonly string[] = []): { messages: number; unknownSegments: number } {
     return this.db.transaction(() => {
+      const keep = JSON.stringify(live);
       let unknown = 0;
-      for (const r of this.s.recoverSegs.all() as Array<{ outbox_id: number; n: number }>) {
+      for (const r of this.s.recoverSegs.all(keep) as Array<{ outbox_id: number; n: number }>) {
         this.s.addUnknown.run(r.n, r.outbox_id);
+        this.s.recoverSegsReset.run(r.outbox_id);
         unknown += r.n;
       }
-      this.s.recoverSegsReset.run();
-      const messages = this.s.recoverMsgs.run(now).changes;
+      const messages = this.s.recoverMsgs.run(now, keep).changes;
       return { messages, unknownSegments: unknown };
     })();
   }

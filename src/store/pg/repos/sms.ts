@@ -107,7 +107,7 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
    * same phone is unsent. Rows are locked FOR UPDATE SKIP LOCKED: what another instance is claiming
    * right now is passed over, never claimed twice.
    */
-  async claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null): Promise<Claimed> {
+  async claimDue(now: string, limit: number, busy: ReadonlySet<string> | null = null, owner: string | null = null): Promise<Claimed> {
     return withTransaction(this.q, async (c) => {
       const due = await rows<ClaimedMessage & { fairRound: number; blocked: boolean }>(c, `SELECT id, phone, text, encoding, ref_num AS "refNum", ref_bits AS "refBits", segments, attempts,
           expires_at AS "expiresAt", priority, fair_round AS "fairRound",
@@ -127,7 +127,7 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
       }
       if (!picked.length) return [];
       const ids = picked.map((m) => m.id);
-      await c.query(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = $1 WHERE id = ANY($2::bigint[]) AND status = 'queued'`, [now, ids]);
+      await c.query(`UPDATE sms_outbox SET status = 'submitting', attempts = attempts + 1, updated_at = $1, claimed_by = $3 WHERE id = ANY($2::bigint[]) AND status = 'queued'`, [now, ids, owner]);
       const segs = await rows<{ id: number; seq: number; outbox_id: number }>(c, `UPDATE sms_segments SET status = 'submitting', submits = submits + 1
         WHERE outbox_id = ANY($1::bigint[]) AND status = 'pending' RETURNING id, seq, outbox_id`, [ids]);
       const byMsg = new Map<number, ClaimedSegment[]>();
@@ -253,15 +253,20 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   }
   async purgeUnmatchedReceipts(before: string): Promise<number> { return changes(this.q, 'DELETE FROM sms_receipts_unmatched WHERE received_at < $1', [before]); }
 
-  async recoverAfterRestart(now: string): Promise<{ messages: number; unknownSegments: number }> {
+  /** See SqliteSmsRepo.recoverAfterRestart: only rows of instances not in `live` (locked: a claim in progress elsewhere is passed over). */
+  async recoverAfterRestart(now: string, live: readonly string[] = []): Promise<{ messages: number; unknownSegments: number }> {
     return withTransaction(this.q, async (c) => {
+      const gone = await rows<{ id: number }>(c, `SELECT id FROM sms_outbox WHERE status = 'submitting'
+        AND (claimed_by IS NULL OR claimed_by <> ALL($1::text[])) FOR UPDATE SKIP LOCKED`, [[...live]]);
+      if (!gone.length) return { messages: 0, unknownSegments: 0 };
+      const ids = gone.map((g) => g.id);
       let unknown = 0;
-      for (const r of await rows<{ outbox_id: number; n: number }>(c, `SELECT outbox_id, COUNT(*) AS n FROM sms_segments WHERE status = 'submitting' GROUP BY outbox_id`)) {
+      for (const r of await rows<{ outbox_id: number; n: number }>(c, `SELECT outbox_id, COUNT(*)::int AS n FROM sms_segments WHERE status = 'submitting' AND outbox_id = ANY($1::bigint[]) GROUP BY outbox_id`, [ids])) {
         await c.query('UPDATE sms_outbox SET unknown_outcomes = unknown_outcomes + $1 WHERE id = $2', [r.n, r.outbox_id]);
         unknown += r.n;
       }
-      await c.query(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting'`);
-      const messages = await changes(c, `UPDATE sms_outbox SET status = 'queued', updated_at = $1 WHERE status = 'submitting'`, [now]);
+      await c.query(`UPDATE sms_segments SET status = 'pending' WHERE status = 'submitting' AND outbox_id = ANY($1::bigint[])`, [ids]);
+      const messages = await changes(c, `UPDATE sms_outbox SET status = 'queued', updated_at = $1 WHERE status = 'submitting' AND id = ANY($2::bigint[])`, [now, ids]);
       return { messages, unknownSegments: unknown };
     });
   }
