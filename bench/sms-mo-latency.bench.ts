@@ -1,60 +1,24 @@
 /**
- * MO → reply latency: the SMSC simulator (its own process) injects `CX <code>` queries at 200 MO/s,
- * each from its own number, into the server (`hotline start` in its own process, SMPP window 50, no
- * TPS cap); the time runs from handing the deliver_sm to the SMSC's socket to the arrival of the
- * reply's first submit_sm at the SMSC (both loopback hops included, so it is a little more than
- * "deliver_sm received → reply submit_sm written"). Target (issue 3): p99 < 25 ms.
- * Receipts for the replies flow back at the same time (dlrDelayMs 20).
+ * MO → reply latency: the SMSC simulator (its own process) injects status queries (`查询 <code>`,
+ * `cx<code>`, `<code>`) at a fixed rate, each from its own number, into the server (`hotline start` in
+ * its own process, SMPP window 50, no TPS cap); the time runs from handing the deliver_sm to the SMSC's
+ * socket to the arrival of the reply's first submit_sm at the SMSC (both loopback hops included).
+ * Receipts for the replies flow back at the same time. Run once per SMSC profile (fast: the simulator
+ * answers at once, receipts after 20 ms; slow: a real SMSC's delays, see src/sim/smsc/profiles.ts),
+ * printed side by side with the server's CPU per MO (its own process only, reply and receipt
+ * included) and its peak RSS. Targets (issue 15): p99 < 10 ms, ≤ 0.5 ms CPU per MO.
  *
- * Env: BENCH_MO_RATE (default 200), BENCH_MO_SECONDS (default 20).
+ * Env: BENCH_MO_RATE (default 200), BENCH_MO_SECONDS (default 20), SMSC_PROFILES (default "fast,slow"),
+ * SMSC_* overrides (profiles.ts), BENCH_VERBOSE=1 prints sample replies.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { Store } from '../src/store/index.js';
-import { addDepartment } from '../src/departments.js';
-import { createContext } from '../src/services.js';
-import { loadConfig } from '../src/config/index.js';
-import { silentLogger } from '../src/log.js';
-import { rssMb, startServerProcess, summary, tempDataDir } from './lib.js';
-import { startSmscProcess } from './smsc-process.js';
-import { sleep, smsServerEnv } from './sms-common.js';
+import { describeSmscOptions, smscProfileOptions } from '../src/sim/smsc/index.js';
+import { profilesFromEnv, projectMo, table, type Row } from './sms-scenarios.js';
 
 const RATE = Number(process.env.BENCH_MO_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_MO_SECONDS ?? 20);
-const dir = tempDataDir();
-
-// Seed 500 declarations to query.
-const store = Store.open(join(dir, 'hotline.db'));
-const ctx = createContext(loadConfig({ env: { HOTLINE_DATA_DIR: dir }, file: null }), { log: silentLogger, store });
-const { department } = addDepartment(store, 'SCJG', '市市场监督管理局');
-const codes: string[] = [];
-store.transaction(() => {
-  for (let i = 0; i < 500; i++) {
-    codes.push(ctx.declarations.upsert(department, `MO-${i}`, { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '', timeLimitDays: 10 }).declaration.queryCode);
-  }
-});
-store.close();
-
-const smsc = await startSmscProcess({ systemId: 'hotline', password: 'secret', record: false, dlrDelayMs: 20 });
-const server = await startServerProcess({ ...smsServerEnv(dir, smsc.port, { HOTLINE_SMPP_WINDOW: '50', HOTLINE_SMPP_TPS: '0' }), HOTLINE_LOG_LEVEL: 'warn' });
-try {
-  // Wait for the bind: a first query must come back.
-  for (let i = 0; i < 100; i++) {
-    const r = await smsc.moLoad({ rate: 1, seconds: 1, texts: [`CX ${codes[0]}`], to: '96365', firstPhone: String(13700000000 + i), drainMs: 200 });
-    if (r.replied) break;
-    await sleep(100);
-  }
-  // Warm-up (JIT, caches), then the measured load.
-  await smsc.moLoad({ rate: RATE, seconds: 2, texts: codes.map((c) => `CX ${c}`), to: '96365', firstPhone: '13710000000', drainMs: 2000 });
-  const texts = codes.map((c, i) => (i % 3 === 0 ? `查询 ${c}` : i % 3 === 1 ? `cx${c}` : c));
-  const r = await smsc.moLoad({ rate: RATE, seconds: SECONDS, texts, to: '96365', firstPhone: '13800000000', drainMs: 5000 });
-  console.log(`MO load: ${r.injected} MOs in ${SECONDS} s (achieved ${r.achievedRate.toFixed(0)}/s), acked ${r.acked}, replied ${r.replied}`);
-  console.log(summary('MO → first reply submit_sm (measured in the SMSC process)', r.latencies));
-  console.log(summary('MO → deliver_sm_resp (persisted, acked)', r.ackLatencies));
-  for (const x of r.samples) console.log(`  sample: ${JSON.stringify(x.mo)} → ${JSON.stringify(x.reply)}…`);
-  console.log(`server RSS after load: ${rssMb(server.child.pid).toFixed(1)} MB`);
-} finally {
-  await server.stop();
-  await smsc.stop();
-  rmSync(dir, { recursive: true, force: true });
+const rows: Row[] = [];
+for (const profile of profilesFromEnv()) {
+  console.log(`SMSC profile ${profile}: ${describeSmscOptions({ dlrDelayMs: 20, ...smscProfileOptions(profile, process.env) })}`);
+  rows.push(await projectMo({ profile, rate: RATE, seconds: SECONDS }));
 }
+console.log(table(rows));
