@@ -18,7 +18,8 @@
  * load generator run in this process and are not counted). RSS: peak of the same processes.
  *
  * Env: SMSC_PROFILES (default "fast,slow"), KANNEL_PAIRS (default 2), BENCH_MO_RATE, BENCH_MO_SECONDS
- * (default 10), BENCH_INTAKE_N (default 5000), KANNEL_KEEP=1 keeps the temp dir (configs, logs).
+ * (default 10), BENCH_INTAKE_N (default 5000), KANNEL_KEEP=1 keeps the temp dir (configs, logs),
+ * KANNEL_BIN_DIR looks for bearerbox / smsbox only there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ import {
 } from './sms-scenarios.js';
 
 function findBinary(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  const dirs = process.env.KANNEL_BIN_DIR ? [process.env.KANNEL_BIN_DIR] : [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
   for (const d of dirs) if (d && existsSync(join(d, name))) return join(d, name);
   return null;
 }
