@@ -4,9 +4,12 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmscSimulator, concatUdh, parseConcatUdh, splitUnits, startDemoSmsc, DEFAULT_SMSC_CREDENTIALS, type SmscSimulatorOptions } from '../../src/sim/smsc/index.js';
-import { parseMessagePdu, TLV } from '../../src/sms/link/index.js';
-import { rig, until, ucs2, type Rig } from '../sms/link/_helpers.js';
+import {
+  SmscSimulator, concatUdh, delaySampler, parseConcatUdh, splitUnits, startDemoSmsc, DEFAULT_SMSC_CREDENTIALS, type DelaySpec, type SmscSimulatorOptions,
+} from '../../src/sim/smsc/index.js';
+import { parseMessagePdu, SmppLink, TLV } from '../../src/sms/link/index.js';
+import { memoryLogger } from '../../src/log.js';
+import { FAST, rig, until, ucs2, waitState, type Rig } from '../sms/link/_helpers.js';
 
 let r: Rig | null = null;
 let sims: SmscSimulator[] = [];
@@ -25,6 +28,23 @@ function bindPdu(id: number, seq: number, systemId: string, password: string, ve
   const h = Buffer.alloc(16);
   h.writeUInt32BE(16 + body.length, 0); h.writeUInt32BE(id, 4); h.writeUInt32BE(0, 8); h.writeUInt32BE(seq, 12);
   return Buffer.concat([h, body]);
+}
+
+/** Bind on a fresh socket that stays open (closed in afterEach); resolves with the bind_resp status. */
+const openSockets: net.Socket[] = [];
+afterEach(() => { for (const s of openSockets.splice(0)) s.destroy(); });
+async function bindAndStay(port: number, pdu: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(pdu));
+    openSockets.push(sock);
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 16 && buf.length >= buf.readUInt32BE(0)) { sock.off('data', onData); resolve(buf.readUInt32BE(8)); }
+    };
+    sock.on('data', onData);
+    sock.on('error', reject);
+  });
 }
 
 /** Send one PDU on a fresh socket and return the first answer's header. */
@@ -212,6 +232,74 @@ describe('SMSC simulator: fault modes', () => {
     const cmds = r.sim.pdus.map((p) => `${p.dir}:${p.command}`);
     expect(cmds.slice(0, 4)).toEqual(['in:bind_transceiver', 'out:bind_transceiver_resp', 'in:submit_sm', 'out:submit_sm_resp']);
     expect(r.sim.pdus.every((p) => typeof p.at === 'number' && p.at > 0)).toBe(true);
+  });
+});
+
+describe('SMSC simulator: slow profile (delays drawn from a distribution, per-bind cap, bind limit)', () => {
+  const MT = (i: number) => ({ source: '96365', destination: MSISDN, dataCoding: 0, payload: Buffer.from(`slow ${i}`, 'latin1'), registeredDelivery: 1 });
+  /** Time of the first recorded PDU matching, by command and sequence number. */
+  const at = (sim: SmscSimulator, dir: 'in' | 'out', command: string, sequence?: number) =>
+    sim.pdus.find((p) => p.dir === dir && p.command === command && (sequence === undefined || p.sequence === sequence))?.at;
+
+  it('each submit_sm_resp comes no earlier than its drawn delay (seeded: the same draws as delaySampler)', async () => {
+    const spec: DelaySpec = { kind: 'uniform', minMs: 60, maxMs: 160 };
+    r = await rig({ sim: { submitResponseDelay: spec, seed: 42, receiptDelay: 5 }, link: { responseTimeoutMs: 2000 } });
+    const outs = await Promise.all(Array.from({ length: 5 }, (_, i) => r!.link.submit(MT(i))));
+    expect(outs.every((o) => o.kind === 'ok')).toBe(true);
+    const draw = delaySampler(spec, 42);
+    const want = r.sim.submits.map(() => draw());
+    for (const [i, sub] of r.sim.submits.entries()) {
+      const tIn = at(r.sim, 'in', 'submit_sm', sub.sequence)!;
+      const tOut = at(r.sim, 'out', 'submit_sm_resp', sub.sequence)!;
+      expect(tOut - tIn).toBeGreaterThanOrEqual(Math.floor(want[i]) - 2);
+    }
+    expect(r.sim.counts.lateAnswers).toBe(5);
+  });
+
+  it('receipts follow their submit_sm_resp by the receipt delay, and only after it', async () => {
+    r = await rig({ sim: { submitResponseDelay: { kind: 'fixed', ms: 30 }, receiptDelay: { kind: 'fixed', ms: 150 } }, link: { responseTimeoutMs: 2000 } });
+    const out = await r.link.submit(MT(1));
+    expect(out.kind).toBe('ok');
+    expect(r.delivers).toHaveLength(0); // the resp came first; the receipt is still 150 ms away
+    await until(() => r!.delivers.length === 1, 3000, 'receipt');
+    const seq = r.sim.submits[0].sequence;
+    const tIn = at(r.sim, 'in', 'submit_sm', seq)!;
+    const tResp = at(r.sim, 'out', 'submit_sm_resp', seq)!;
+    const tDlr = at(r.sim, 'out', 'deliver_sm')!;
+    expect(tResp - tIn).toBeGreaterThanOrEqual(28);
+    expect(tDlr - tResp).toBeGreaterThanOrEqual(148);
+    expect(r.delivers[0].tlvs.receipted_message_id).toBe((out as { messageId: string }).messageId);
+  });
+
+  it('maxTpsPerBind throttles each bind on its own (ESME_RTHROTTLED 0x58)', async () => {
+    r = await rig({ sim: { maxTpsPerBind: 3 } });
+    const second = new SmppLink({ host: '127.0.0.1', port: r.sim.port, systemId: r.sim.options.systemId, password: r.sim.options.password, systemType: 'HOTLINE', ...FAST, logger: memoryLogger() });
+    second.start();
+    try {
+      await waitState(second, 'bound');
+      const burst = (link: SmppLink) => Promise.all(Array.from({ length: 5 }, (_, i) => link.submit(MT(i))));
+      const [a, b] = await Promise.all([burst(r.link), burst(second)]);
+      for (const outs of [a, b]) {
+        expect(outs.filter((o) => o.kind === 'ok')).toHaveLength(3);
+        expect(outs.filter((o) => o.kind === 'error' && o.status === 0x58)).toHaveLength(2);
+      }
+      expect(r.sim.counts.throttled).toBe(4);
+    } finally { await second.stop(); }
+  });
+
+  it.each([
+    ['ESME_RBINDFAIL by default', undefined, 0x0d],
+    ['ESME_RALYBND when asked', 0x05, 0x05],
+  ])('maxBinds: a bind beyond the limit per system_id → %s; a freed slot binds again', async (_l, maxBindsStatus, want) => {
+    const { s, port } = await sim({ maxBinds: 2, maxBindsStatus, systemId: 'hotline' });
+    const { systemId, password } = DEFAULT_SMSC_CREDENTIALS;
+    expect(await bindAndStay(port, bindPdu(0x09, 1, systemId, password, 0x34))).toBe(0);
+    expect(await bindAndStay(port, bindPdu(0x02, 1, systemId, password, 0x34))).toBe(0);
+    expect(await bindAndStay(port, bindPdu(0x01, 1, systemId, password, 0x34))).toBe(want);
+    expect(s.counts.bindsOverLimit).toBe(1);
+    openSockets[0].destroy();
+    await until(() => s.boundSessions().length === 1, 2000, 'the first session closed');
+    expect(await bindAndStay(port, bindPdu(0x09, 2, systemId, password, 0x34))).toBe(0);
   });
 });
 

@@ -22,3 +22,5 @@ export async function startDemoSmsc(opts: { port?: number; host?: string } & Sms
   return { sim, host, port, systemId: sim.options.systemId, password: sim.options.password };
 }
 export { handsetKey, moSource, resolveDestination } from './address.js';
+export { delayAt, delaySampler, describeDelay, normalQuantile, parseDelaySpec, seededRandom, type DelaySpec } from './delay.js';
+export { SMSC_PROFILES, describeSmscOptions, isSmscProfile, smscProfileOptions, type SmscProfileName } from './profiles.js';

@@ -14,6 +14,9 @@
  * submits, answer submits late on a live link (a slow SMSC), drop connections, go half-dead (silent
  * link), refuse binds with transient errors (ESME_RBINDFAIL, ESME_RSYSERR), send malformed PDUs, lose
  * the ESME's deliver_sm_resp at a link drop (`loseDeliverResps`).
+ * A slow real SMSC (profiles.ts `slow`): submit_sm_resp and receipt delays drawn from seeded
+ * distributions (delay.ts), a per-bind cap answered ESME_RTHROTTLED, and a limit on binds per
+ * system_id (ESME_RBINDFAIL beyond it, or the status chosen).
  * Every PDU both ways is recorded (`pdus`), submits are decoded (`submits`), `waitFor` polls a predicate.
  * Independently of our code, the simulator counts per handset which segments it answered positively
  * (`answeredTwice()`): a segment answered positively twice is a duplicate after a positive response.
@@ -28,6 +31,7 @@ import {
   type DlrStat,
 } from './text.js';
 import { handsetKey, moSource, resolveDestination } from './address.js';
+import { delaySampler, type DelaySpec } from './delay.js';
 
 export type SimBindMode = 'transceiver' | 'transmitter' | 'receiver';
 export type { DlrStat } from './text.js';
@@ -80,6 +84,21 @@ export interface SmscSimulatorOptions {
    * is answered at once). A response whose session closed before it was due is never sent.
    */
   submitResponseDelayMs?: number | ((s: SubmitRecord, index: number) => number);
+  /**
+   * A slow SMSC, drawn from a distribution (seeded: `seed`): the delay of each submit_sm_resp
+   * (overrides submitResponseDelayMs). See delay.ts (fixed / uniform / lognormal median + p99).
+   */
+  submitResponseDelay?: DelaySpec;
+  /** Delay from the submit_sm_resp to the handset outcome and its receipt, drawn per submit (overrides dlrDelayMs). */
+  receiptDelay?: DelaySpec;
+  /** Seed of the delay draws (the response and receipt delays use their own streams). Default 1. */
+  seed?: number;
+  /** Accept at most this many submits per second on each bind (token bucket, burst = rate); above → ESME_RTHROTTLED. */
+  maxTpsPerBind?: number;
+  /** At most this many sessions bound at once per system_id; a bind beyond → `maxBindsStatus`. */
+  maxBinds?: number;
+  /** Status for a bind beyond maxBinds. Default ESME_RBINDFAIL (0x0D); some SMSCs answer ESME_RALYBND (0x05). */
+  maxBindsStatus?: number;
   /** Count positive answers per handset segment (`answeredTwice()`). Default: on when `record` is on. */
   trackAnswers?: boolean;
   /** Send our own enquire_link every N ms on each bound session. */
@@ -198,6 +217,10 @@ interface SimSession {
   session: Session;
   socket: Socket;
   mode: SimBindMode | null;
+  /** system_id of the bind that succeeded. */
+  systemId: string | null;
+  /** Per-bind token bucket (maxTpsPerBind). */
+  bucket: { tokens: number; at: number };
   inflight: Map<number, Delivery>;
   enquireTimer: NodeJS.Timeout | null;
   closed: boolean;
@@ -232,6 +255,8 @@ export class SmscSimulator extends EventEmitter {
     lateAnswers: 0, answersLost: 0,
     /** Positive submit_sm_resp written for a segment that had already been answered positively. */
     duplicatesAfterPositive: 0,
+    /** Binds refused because maxBinds sessions of that system_id were bound. */
+    bindsOverLimit: 0,
   };
 
   private server: Server | null = null;
@@ -252,6 +277,8 @@ export class SmscSimulator extends EventEmitter {
   private bindAttempts = 0;
   /** handset segment key → message ids of the positive answers written, in order (see answeredTwice). */
   private answered = new Map<string, string[]>();
+  private respDelay: (() => number) | null;
+  private receiptDelay: (() => number) | null;
 
   constructor(options: SmscSimulatorOptions = {}) {
     super();
@@ -263,6 +290,9 @@ export class SmscSimulator extends EventEmitter {
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
     };
     this.nextMessageId = this.options.messageIdStart;
+    const seed = this.options.seed ?? 1;
+    this.respDelay = this.options.submitResponseDelay !== undefined ? delaySampler(this.options.submitResponseDelay, seed) : null;
+    this.receiptDelay = this.options.receiptDelay !== undefined ? delaySampler(this.options.receiptDelay, seed ^ 0x5bd1e995) : null;
   }
 
   /** Listen (default 127.0.0.1, ephemeral port). */
@@ -477,7 +507,7 @@ export class SmscSimulator extends EventEmitter {
 
   private onSession(session: Session): void {
     const s: SimSession = {
-      id: this.nextSessionId++, session, socket: session.socket, mode: null, inflight: new Map(), enquireTimer: null, closed: false, corked: false,
+      id: this.nextSessionId++, session, socket: session.socket, mode: null, systemId: null, bucket: { tokens: 0, at: 0 }, inflight: new Map(), enquireTimer: null, closed: false, corked: false,
     };
     this.counts.connections++;
     this.sessions.set(s.id, s);
@@ -548,10 +578,15 @@ export class SmscSimulator extends EventEmitter {
     else if (String(pdu.password ?? '') !== o.password) status = E.ESME_RINVPASWD;
     else if (!o.bindModes.includes(mode)) status = E.ESME_RBINDFAIL;
     else if (o.strictInterfaceVersion && version > 0x34) status = E.ESME_RBINDFAIL;
+    else if (o.maxBinds !== undefined && this.boundCount(systemId, s) >= o.maxBinds) {
+      status = o.maxBindsStatus ?? E.ESME_RBINDFAIL;
+      this.counts.bindsOverLimit++;
+    }
     this.binds.push({ at: Date.now(), session: s.id, mode, systemId, systemType: String(pdu.system_type ?? ''), interfaceVersion: version, status });
     if (status) { this.send(s, pdu.response({ command_status: status })); return; }
     this.send(s, pdu.response({ system_id: o.smscSystemId }));
     s.mode = mode;
+    s.systemId = systemId;
     if (o.enquireLinkMs) {
       s.enquireTimer = setInterval(() => {
         if (!this.halfDead && s.mode) this.send(s, new smpp.PDU('enquire_link'));
@@ -559,6 +594,13 @@ export class SmscSimulator extends EventEmitter {
     }
     this.emit('bound', s.id, mode);
     this.flush();
+  }
+
+  /** Sessions bound with this system_id, other than `except`. */
+  private boundCount(systemId: string, except: SimSession): number {
+    let n = 0;
+    for (const x of this.sessions.values()) if (x !== except && x.mode && !x.closed && x.systemId === systemId) n++;
+    return n;
   }
 
   private stopEnquire(s: SimSession): void {
@@ -622,7 +664,8 @@ export class SmscSimulator extends EventEmitter {
     if (s.mode !== 'transceiver' && s.mode !== 'transmitter') { answer(E.ESME_RINVBNDSTS); return; }
     if (o.silentSubmits?.(rec, index)) { this.counts.silent++; return; }
     if (o.throttleEveryN && index % o.throttleEveryN === 0) { answer(E.ESME_RTHROTTLED); return; }
-    if (o.maxTps && !this.takeToken(o.maxTps)) { answer(E.ESME_RTHROTTLED); return; }
+    if (o.maxTps && !takeToken(this.bucket, o.maxTps, Date.now())) { answer(E.ESME_RTHROTTLED); return; }
+    if (o.maxTpsPerBind && !takeToken(s.bucket, o.maxTpsPerBind, Date.now())) { answer(E.ESME_RTHROTTLED); return; }
     const rej = o.rejectDestinations;
     if (rej && (typeof rej === 'function' ? rej(rec.destination) : rej.test(rec.destination))) { answer(E.ESME_RINVDSTADR); return; }
     if (rec.msisdn === null) { answer(E.ESME_RINVDSTADR); return; } // the address does not fit its TON/NPI (address.ts)
@@ -633,7 +676,9 @@ export class SmscSimulator extends EventEmitter {
     rec.status = 0;
     rec.messageId = messageId;
     this.counts.accepted++;
-    const delay = typeof o.submitResponseDelayMs === 'function' ? o.submitResponseDelayMs(rec, index) : o.submitResponseDelayMs ?? 0;
+    const delay = this.respDelay ? this.respDelay()
+      : typeof o.submitResponseDelayMs === 'function' ? o.submitResponseDelayMs(rec, index) : o.submitResponseDelayMs ?? 0;
+    const dlrDelay = this.receiptDelay ? this.receiptDelay() : o.dlrDelayMs;
     const respond = () => {
       // Accepted either way (the SMSC has it); only a written positive answer counts as answered.
       if (this.send(s, pdu.response({ message_id: messageId }))) this.notePositive(rec);
@@ -641,11 +686,11 @@ export class SmscSimulator extends EventEmitter {
     };
     if (delay > 0) {
       this.later(delay, () => { if (!s.closed) this.counts.lateAnswers++; respond(); });
-      this.later(delay + o.dlrDelayMs, () => this.complete(rec, n));
+      this.later(delay + dlrDelay, () => this.complete(rec, n));
       return;
     }
     respond();
-    this.later(o.dlrDelayMs, () => this.complete(rec, n));
+    this.later(dlrDelay, () => this.complete(rec, n));
   }
 
   /** The handset segment a submit carries: destination, concatenation triple and user data. */
@@ -687,16 +732,6 @@ export class SmscSimulator extends EventEmitter {
     const out = new Set<string>();
     for (const key of this.answered.keys()) out.add(key.slice(0, key.indexOf('|')));
     return out;
-  }
-
-  private takeToken(rate: number): boolean {
-    const now = Date.now();
-    if (!this.bucket.at) this.bucket = { tokens: rate, at: now };
-    this.bucket.tokens = Math.min(rate, this.bucket.tokens + ((now - this.bucket.at) * rate) / 1000);
-    this.bucket.at = now;
-    if (this.bucket.tokens < 1) return false;
-    this.bucket.tokens -= 1;
-    return true;
   }
 
   private later(ms: number, fn: () => void): void {
@@ -837,4 +872,14 @@ export class SmscSimulator extends EventEmitter {
       d.settle?.(new SmscAckError(`ESME answered ${pdu.command} with status 0x${pdu.command_status.toString(16)}`, pdu.command_status));
     }
   }
+}
+
+/** Token bucket (burst = rate per second): take one token if there is one. Mutates `bucket`. */
+export function takeToken(bucket: { tokens: number; at: number }, rate: number, now: number): boolean {
+  if (!bucket.at) { bucket.tokens = rate; bucket.at = now; }
+  bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) * rate) / 1000);
+  bucket.at = now;
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
 }
