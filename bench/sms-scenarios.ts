@@ -88,17 +88,17 @@ export function table(rows: Row[]): string {
 export interface MoOptions { profile: string; rate: number; seconds: number }
 
 /** Seed 500 declarations to query; returns their codes. */
-function seedDeclarations(dir: string): string[] {
+async function seedDeclarations(dir: string): Promise<string[]> {
   const store = Store.open(join(dir, 'hotline.db'));
   const ctx = createContext(loadConfig({ env: { HOTLINE_DATA_DIR: dir }, file: null }), { log: silentLogger, store });
-  const { department } = addDepartment(store, 'SCJG', '市市场监督管理局');
+  const { department } = await addDepartment(store, 'SCJG', '市市场监督管理局');
   const codes: string[] = [];
-  store.transaction(() => {
+  await store.transaction(async () => {
     for (let i = 0; i < 500; i++) {
-      codes.push(ctx.declarations.upsert(department, `MO-${i}`, { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '', timeLimitDays: 10 }).declaration.queryCode);
+      codes.push((await ctx.declarations.upsert(department, `MO-${i}`, { itemName: '食品经营许可证新办', applicantName: '张晓明', applicantPhone: '', timeLimitDays: 10 })).declaration.queryCode);
     }
   });
-  store.close();
+  await store.close();
   return codes;
 }
 
@@ -141,7 +141,7 @@ export async function measureMo(smsc: SmscProcess, pids: number[], texts: string
 
 export async function projectMo(o: MoOptions): Promise<Row> {
   const dir = tempDataDir();
-  const codes = seedDeclarations(dir);
+  const codes = await seedDeclarations(dir);
   const smsc = await startSmscProcess(benchSmscOptions(o.profile));
   const server = await startServerProcess({ ...smsServerEnv(dir, smsc.port, { HOTLINE_SMPP_WINDOW: '50', HOTLINE_SMPP_TPS: '0' }), HOTLINE_LOG_LEVEL: 'warn' });
   try {
