@@ -1047,7 +1047,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     const now = Date.now();
     const speed = this.opts.speed;
     let simMs = (now - rec.startWall) * speed;
-    if (how === 'max') simMs = Math.min(simMs, rec.maxDurationSec * 1000);
+    if (how === 'max') simMs = rec.maxDurationSec * 1000; // Asterisk stops at the limit (a timer may fire a millisecond early)
     if (how === 'silence') {
       // Asterisk trims the trailing silence, keeping ~200 ms of it.
       const lastSeg = rec.segments[rec.segments.length - 1];
