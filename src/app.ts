@@ -148,9 +148,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       stopped = true;
       await server.close().catch(() => undefined);
       for (const c of [...started].reverse()) {
-        try { await c.stop(); } catch (e) { ctx.log.warn('component stop failed', { component: c.name, error: (e as Error).message }); }
+        // A component slow to stop is named in the log (the shutdown's 20 s limit otherwise says nothing of which).
+        const slow = setTimeout(() => ctx.log.warn('组件仍在停止 / component still stopping', { component: c.name, afterMs: 2000 }), 2000);
+        try { await c.stop(); } catch (e) { ctx.log.warn('component stop failed', { component: c.name, error: (e as Error).message }); } finally { clearTimeout(slow); }
       }
+      const slowStore = setTimeout(() => ctx.log.warn('组件仍在停止 / component still stopping', { component: 'store', afterMs: 2000 }), 2000);
       await ctx.store.close().catch((e) => ctx.log.warn('store close failed', { error: (e as Error).message }));
+      clearTimeout(slowStore);
       lock?.release();
     },
   };

@@ -554,6 +554,8 @@ export function adminPlugin(deps: AdminDeps) {
 
   return async function admin(app: FastifyInstance): Promise<void> {
     hub.attach(app.server);
+    // Upgraded sockets are not the HTTP server's to close: an open panel would keep the shutdown waiting.
+    app.addHook('preClose', async () => { hub.closeClients(1001, '服务正在停止 / server shutting down'); });
 
     const page = files.get('index.html');
     const sendFile = (name: string, reply: FastifyReply, req: FastifyRequest) => {

@@ -63,6 +63,12 @@ export class LiveHub {
     this.heartbeat.unref();
   }
 
+  /** Close every live socket (the server is going away: 1001; the panel reconnects to another instance). */
+  closeClients(code = 1001, reason = 'server shutting down'): void {
+    for (const c of this.clients) { try { c.ws.close(code, reason); } catch { /* gone */ } c.ws.terminate(); }
+    this.clients.clear();
+  }
+
   async stop(): Promise<void> {
     this.off?.(); this.off = null;
     if (this.heartbeat) clearInterval(this.heartbeat);

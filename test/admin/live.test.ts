@@ -128,3 +128,19 @@ describe('live feed', () => {
     for (const c of socks) c.ws.close();
   });
 });
+
+describe('shutdown with panels open', () => {
+  it('stopping the server closes live sockets with 1001 at once (an open panel does not hold the shutdown)', async () => {
+    const own = await startAdmin({}, { voice: new FakeVoice(), sms: new FakeSms() });
+    await own.admin.auth.createUser({ username: 'op2', role: 'operator', password: PW });
+    const c = await loggedIn(own.url, 'op2', PW);
+    const ws = new WebSocket(own.url.replace('http', 'ws') + '/admin/live', { headers: { cookie: c.cookie!, origin: own.url } });
+    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    const t0 = Date.now();
+    await own.server.stop();
+    // Not a timing assertion: without the fix stop() waits for the socket forever (the test would time out).
+    expect(await closed).toBe(1001);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});

@@ -73,6 +73,8 @@ const THROTTLED = 0x58;
 
 /** One write of a batch: store calls awaited inside the batch's transaction. */
 type Write = () => Promise<unknown>;
+/** How far back the sweep re-matches kept receipts (the crossing it mends lasts milliseconds). */
+const REMATCH_WINDOW_MS = 10 * 60_000;
 type ReceiptResult = 'matched' | 'kept' | 'ignored';
 
 export class TokenBucket {
@@ -181,6 +183,7 @@ export class Dispatcher {
     this.stopped = false;
     try {
       await this.recoverAfterRestart();
+      await this.rematchKeptReceipts();
     } catch (e) {
       // Started on a full disk: nothing is claimed until the recovery is written (the pump retries it first).
       if (!this.o.storage?.failure(e, 'sms dispatcher start')) throw e;
@@ -192,7 +195,7 @@ export class Dispatcher {
     if (this.o.sweepMs) {
       this.sweepTimer = setInterval(() => {
         if (this.stopped || (this.retryAt && Date.now() < this.retryAt)) return;
-        this.recoverAfterRestart(true).catch((e) => { if (!this.o.storage?.failure(e, 'sms outbox sweep')) this.o.log.warn('outbox sweep failed', { error: (e as Error).message }); });
+        this.recoverAfterRestart(true).then(() => this.rematchKeptReceipts()).catch((e) => { if (!this.o.storage?.failure(e, 'sms outbox sweep')) this.o.log.warn('outbox sweep failed', { error: (e as Error).message }); });
       }, this.o.sweepMs);
       this.sweepTimer.unref();
     }
@@ -245,6 +248,34 @@ export class Dispatcher {
     }
   }
   private sweepTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Receipts kept for an unknown message id that now name a segment are applied to it (one transaction).
+   * With several instances on one database the SMSC may deliver a receipt to an instance whose bind did
+   * not send the message, while the sending instance is committing its submit_sm_resp: each transaction
+   * misses the other's row, so the receipt stays kept and the message 'submitted'. The sweep closes that
+   * gap (receipts of the last `REMATCH_WINDOW_MS`; older ones are left for the purge).
+   */
+  async rematchKeptReceipts(): Promise<number> {
+    const now = this.now();
+    const since = new Date(now.getTime() - REMATCH_WINDOW_MS).toISOString();
+    const settled: Array<{ id: number; status: MessageStatus }> = [];
+    const matched = await this.store.transaction(async () => {
+      let n = 0;
+      for (const k of await this.repo.recentUnmatchedReceipts(since, 1000)) {
+        const status = segmentStatusFromReceipt(k.state as never);
+        const hit = status ? await this.repo.receiptForKeys(messageIdKeys(k.messageId), status, k.errorCode, now.toISOString()) : undefined;
+        if (!hit) continue;
+        await this.repo.dropUnmatchedReceipt(k.id);
+        if (hit.status) settled.push({ id: hit.outboxId, status: hit.status });
+        n++;
+      }
+      return n;
+    });
+    for (const s of settled) this.o.onStatus?.(s.id, s.status);
+    if (matched) this.o.log.debug('kept receipts matched to their segments on the sweep', { matched });
+    return matched;
+  }
 
   /** Segments per second over the last few seconds. */
   rate(): number { return this.rateWindow.length ? this.rateWindow.reduce((a, b) => a + b, 0) / this.rateWindow.length : 0; }

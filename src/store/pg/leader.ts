@@ -21,13 +21,18 @@ export class PgLeader {
 
   /** One attempt (start() repeats it): true when this instance holds the lock. */
   async tryAcquire(): Promise<boolean> {
-    if (this.leader) return true;
-    if (!this.client) {
-      const c = await this.pool.connect();
+    if (this.leader || this.stopped) return this.leader;
+    let c = this.client;
+    if (!c) {
+      c = await this.pool.connect();
+      // stop() ran while connecting: hand the connection back (a held one would keep pool.end() waiting).
+      if (this.stopped) { c.release(true); return false; }
       c.on('error', () => this.lost());
       this.client = c;
     }
-    const r = await this.client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, this.opts.key ?? LOCK_JOBS]);
+    const r = await c.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, this.opts.key ?? LOCK_JOBS]);
+    // stop() ran during the query: stop() released the connection already (the lock, if taken, went with it).
+    if (this.stopped) return false;
     if (r.rows[0].ok) this.set(true);
     return this.leader;
   }

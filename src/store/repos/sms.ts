@@ -10,6 +10,9 @@ export interface OutboxRow {
   inboundId: number | null; createdBy: string | null; createdAt: string; updatedAt: string; submittedAt: string | null; doneAt: string | null;
 }
 
+/** A receipt kept because no segment had its message id yet. */
+export interface UnmatchedReceipt { id: number; messageId: string; state: string; errorCode: number | null }
+
 export interface SegmentRow { id: number; outboxId: number; seq: number; status: SegmentStatus; messageId: string | null; messageIdRaw: string | null; errorCode: number | null; submits: number }
 
 /** What the dispatcher needs of a claimed message (fewer columns: building row objects is a real cost at 5,000/s). */
@@ -132,6 +135,7 @@ export class SqliteSmsRepo {
       unmatchedKeys: db.prepare(`SELECT DISTINCT message_id FROM sms_receipts_unmatched`).pluck(),
       unmatchedDelete: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE id = ?`),
       unmatchedPurge: db.prepare(`DELETE FROM sms_receipts_unmatched WHERE received_at < ?`),
+      unmatchedRecent: db.prepare(`SELECT id, message_id AS messageId, state, error_code AS errorCode FROM sms_receipts_unmatched WHERE received_at >= ? ORDER BY id LIMIT ?`),
       // Rows claimed by an instance not in the JSON list of live ones (or by nobody recorded).
       recoverMsgs: db.prepare(`UPDATE sms_outbox SET status = 'queued', updated_at = ? WHERE status = 'submitting'
         AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT value FROM json_each(?)))`),
@@ -352,6 +356,15 @@ export class SqliteSmsRepo {
     this.unmatched?.delete(key);
     return rows.map((r) => ({ state: r.state, errorCode: r.error_code }));
   }
+  /**
+   * Kept receipts received since `since` (oldest first, at most `limit`), for the periodic re-match: with
+   * several instances a receipt kept by one can cross the other's commit of its submit_sm_resp.
+   */
+  recentUnmatchedReceipts(since: string, limit: number): UnmatchedReceipt[] {
+    return this.s.unmatchedRecent.all(since, limit) as UnmatchedReceipt[];
+  }
+  /** A kept receipt that has been applied to its segment (re-match). */
+  dropUnmatchedReceipt(id: number): void { this.s.unmatchedDelete.run(id); }
   purgeUnmatchedReceipts(before: string): number {
     const n = this.s.unmatchedPurge.run(before).changes;
     this.unmatched = null; // reloaded on next use

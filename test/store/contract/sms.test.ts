@@ -2,6 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRIORITY, type Reason } from '../../../src/sms/outbox/state.js';
 import type { NewMoPart, NewOutbox } from '../../../src/store/repos/sms.js';
+import { EventEmitter } from 'node:events';
+import { Dispatcher } from '../../../src/sms/outbox/dispatcher.js';
+import { silentLogger } from '../../../src/log.js';
 import { ENGINES, type Engine } from './engines.js';
 
 const T0 = '2026-01-05T01:00:00.000Z';
@@ -88,6 +91,33 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       expect(await e.sms.mayHaveUnmatchedReceipt('early')).toBe(false);
       await e.sms.keepUnmatchedReceipt('old', 'DELIVRD', null, null, at(1));
       expect(await e.sms.purgeUnmatchedReceipts(at(2))).toBe(1);
+    });
+
+    it('receipts kept while the answer was committed elsewhere (two instances) are matched by the dispatcher\'s sweep, once', async () => {
+      const m = await e.sms.enqueue(mt('13800000026', 'answer', { segments: 2 }), T0);
+      const [{ segments: [s1, s2] }] = await e.sms.claimDue(at(1), 10);
+      const now = new Date(Date.now());
+      const iso = now.toISOString();
+      // Instance A keeps the receipts (no segment had the ids yet); instance B stores its answers without
+      // seeing them (its transaction crossed A's): the plain segmentSubmitted path, as B's check missed them.
+      await e.sms.keepUnmatchedReceipt('d00d1', 'delivered', null, null, iso);
+      await e.sms.keepUnmatchedReceipt(String(0xd00d2), 'delivered', 0, null, iso); // the decimal form of s2's hex id
+      await e.sms.keepUnmatchedReceipt('stray', 'delivered', null, null, iso); // no such segment: stays kept
+      await e.sms.keepUnmatchedReceipt('d00d1', 'delivered', null, null, new Date(now.getTime() - 3600_000).toISOString()); // too old for the sweep
+      await e.sms.segmentSubmitted(s1.id, 'd00d1', 'D00D1', at(2));
+      await e.sms.segmentSubmitted(s2.id, 'd00d2', 'D00D2', at(2));
+      expect(await e.sms.settleFromSegments(m.id, at(2))).toBe('submitted');
+      const recent = await e.transaction(() => e.sms.recentUnmatchedReceipts(new Date(now.getTime() - 600_000).toISOString(), 10));
+      expect(recent.map((r) => r.messageId)).toEqual(['d00d1', String(0xd00d2), 'stray']);
+      const settled: Array<[number, string]> = [];
+      const d = new Dispatcher({ sms: e.sms, transaction: e.transaction, afterCommit: e.afterCommit, isOpen: true } as never, new EventEmitter() as never,
+        { sourceAddr: '96365', window: 1, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger, now: () => now, onStatus: (id, st) => settled.push([id, st]) });
+      expect(await d.rematchKeptReceipts()).toBe(2);
+      expect(await e.sms.byId(m.id)).toMatchObject({ status: 'delivered' });
+      expect(settled).toEqual([[m.id, 'submitted'], [m.id, 'delivered']]);
+      expect(await d.rematchKeptReceipts()).toBe(0);
+      expect((await e.sql('SELECT message_id FROM sms_receipts_unmatched ORDER BY id')).map((r: { message_id: string }) => r.message_id)).toEqual(['stray', 'd00d1']);
+      await e.sql('DELETE FROM sms_receipts_unmatched');
     });
 
     it('the dispatcher\'s combined calls: an answer takes the receipts kept for any form of its id; a receipt matches the first form that names a segment', async () => {

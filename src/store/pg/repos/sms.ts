@@ -17,7 +17,7 @@
 import type { AsyncOf } from '../../async.js';
 import {
   ORDERED_BELOW_PRIORITY, type ClaimedMessage, type ClaimedSegment, type InboundRow, type MoPartRow, type NewMoPart, type NewOutbox,
-  type OutboxRow, type SegmentRow, type SqliteSmsRepo, toInbound, toOutbox, toPart, toSegment,
+  type OutboxRow, type SegmentRow, type SqliteSmsRepo, type UnmatchedReceipt, toInbound, toOutbox, toPart, toSegment,
 } from '../../repos/sms.js';
 import { deriveFromSegments, FINAL_STATUSES, segmentStatusFromReceipt, type MessageStatus, type SegmentStatus } from '../../../sms/outbox/state.js';
 import { canonicalPhone } from '../../../domain/phone.js';
@@ -251,6 +251,12 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
     return rows(this.q, `WITH d AS (DELETE FROM sms_receipts_unmatched WHERE message_id = $1 RETURNING id, state, error_code)
       SELECT state, error_code AS "errorCode" FROM d ORDER BY id`, [key]);
   }
+  /** See SqliteSmsRepo.recentUnmatchedReceipts; locked rows (another instance re-matching them) are passed over. */
+  async recentUnmatchedReceipts(since: string, limit: number): Promise<UnmatchedReceipt[]> {
+    return rows(this.q, `SELECT id::int AS id, message_id AS "messageId", state, error_code AS "errorCode" FROM sms_receipts_unmatched
+      WHERE received_at >= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [since, limit]);
+  }
+  async dropUnmatchedReceipt(id: number): Promise<void> { await this.q.query('DELETE FROM sms_receipts_unmatched WHERE id = $1', [id]); }
   async purgeUnmatchedReceipts(before: string): Promise<number> { return changes(this.q, 'DELETE FROM sms_receipts_unmatched WHERE received_at < $1', [before]); }
 
   /** See SqliteSmsRepo.recoverAfterRestart: only rows of instances not in `live` (locked: a claim in progress elsewhere is passed over). */
