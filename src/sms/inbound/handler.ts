@@ -42,8 +42,9 @@ export class SmsCommandHandler {
   /** Process one persisted inbound row (idempotent: a processed row is skipped). */
   process(row: InboundRow): Promise<HandleResult | null> {
     return this.ctx.store.transaction(async () => {
-      const fresh = await this.repo.inbound(row.id);
-      if (!fresh || fresh.status !== 'received') return null;
+      // Still waiting and not being processed elsewhere (another instance on the same database).
+      const fresh = await this.repo.claimInbound(row.id);
+      if (!fresh) return null;
       const r = await this.handle(fresh);
       await this.repo.inboundDone(fresh.id, r.ignored || (r.command === 'empty' && !r.reply) ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
       return r;

@@ -457,6 +457,12 @@ export class SqliteSmsRepo {
     return Number(this.s.inInsert.run(phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt, partsExpected).lastInsertRowid);
   }
   inbound(id: number): InboundRow | undefined { const r = this.s.inById.get(id); return r ? toInbound(r) : undefined; }
+  /**
+   * Inside the processing transaction: the row if it still waits to be processed and no one else is
+   * processing it (SQLite: the write transaction is exclusive already; PostgreSQL: a row lock, skipped when
+   * another instance holds it — that one processes it).
+   */
+  claimInbound(id: number): InboundRow | undefined { const r = this.inbound(id); return r && r.status === 'received' ? r : undefined; }
   pendingInbound(limit = 100): InboundRow[] { return this.s.inPending.all(limit).map(toInbound); }
   inboundDone(id: number, status: 'processed' | 'ignored', command: string | null, outcome: string | null, feedbackId: number | null, now: string): void {
     this.s.inDone.run({ id, status, command, outcome, feedbackId, now });

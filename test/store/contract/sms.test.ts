@@ -120,6 +120,36 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       await e.sql('DELETE FROM sms_receipts_unmatched');
     });
 
+    it('claimInbound: an MO is processed once, also when two instances pick it up at the same moment', async () => {
+      const id = await e.sms.insertInbound('8613900000077', '96365', '查询 963650000010', 1, true, null, T0);
+      if (e.name === 'postgres') {
+        // Instance A's processing transaction holds the row; B's claim passes it over instead of waiting.
+        let release!: () => void; let claimed!: () => void;
+        const hold = new Promise<void>((r) => { release = r; });
+        const isClaimed = new Promise<void>((r) => { claimed = r; });
+        const a = e.transaction(async () => {
+          const r = await e.sms.claimInbound(id);
+          claimed();
+          await hold;
+          await e.sms.inboundDone(id, 'processed', 'query', 'status', null, at(1));
+          return r;
+        });
+        await isClaimed;
+        expect(await e.transaction(() => e.sms.claimInbound(id))).toBeUndefined();
+        release();
+        expect((await a)?.id).toBe(id);
+      } else {
+        expect((await e.transaction(async () => {
+          const r = await e.sms.claimInbound(id);
+          await e.sms.inboundDone(id, 'processed', 'query', 'status', null, at(1));
+          return r;
+        }))?.id).toBe(id);
+      }
+      // Processed: nobody claims it again (a restart's drain, the other instance's tick).
+      expect(await e.transaction(() => e.sms.claimInbound(id))).toBeUndefined();
+      expect(await e.sms.inbound(id)).toMatchObject({ status: 'processed' });
+    });
+
     it('the dispatcher\'s combined calls: an answer takes the receipts kept for any form of its id; a receipt matches the first form that names a segment', async () => {
       const m = await e.sms.enqueue(mt('13800000016', 'answer', { segments: 2 }), T0);
       const [{ segments: [s1, s2] }] = await e.sms.claimDue(at(1), 10);

@@ -325,6 +325,11 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
       [phone, dest, text, parts, complete ? 1 : 0, warnings && warnings.length ? warnings.join('; ') : null, receivedAt, partsExpected]))!.id;
   }
   async inbound(id: number): Promise<InboundRow | undefined> { const r = await row(this.q, 'SELECT * FROM sms_inbound WHERE id = $1', [id]); return r ? toInbound(r) : undefined; }
+  /** See SqliteSmsRepo.claimInbound: FOR UPDATE SKIP LOCKED, so two instances never process one MO twice. */
+  async claimInbound(id: number): Promise<InboundRow | undefined> {
+    const r = await row(this.q, `SELECT * FROM sms_inbound WHERE id = $1 AND status = 'received' FOR UPDATE SKIP LOCKED`, [id]);
+    return r ? toInbound(r) : undefined;
+  }
   async pendingInbound(limit = 100): Promise<InboundRow[]> { return (await rows(this.q, `SELECT * FROM sms_inbound WHERE status = 'received' ORDER BY id LIMIT $1`, [limit])).map(toInbound); }
   async inboundDone(id: number, status: 'processed' | 'ignored', command: string | null, outcome: string | null, feedbackId: number | null, now: string): Promise<void> {
     await this.q.query('UPDATE sms_inbound SET status = $2, command = $3, outcome = $4, feedback_id = $5, processed_at = $6 WHERE id = $1', [id, status, command, outcome, feedbackId, now]);
