@@ -32,7 +32,7 @@ export function loadCalendar(config: Config): WorkingCalendar {
 /** The store the config names: PostgreSQL for a postgres:// data.url (migrated by prepare()), else the SQLite file in the data dir. */
 export function openStore(config: Config, log?: Logger): DataStore {
   if (config.data.url && isPostgresUrl(config.data.url)) {
-    return PgStore.connect(config.data.url, { max: config.data.pool_size, onError: (e) => log?.warn('a PostgreSQL connection was lost; the pool reconnects', { error: e.message }) });
+    return PgStore.connect(config.data.url, { max: config.data.pool_size, synchronousCommit: config.data.pg_synchronous_commit as 'on' | 'off', onError: (e) => log?.warn('a PostgreSQL connection was lost; the pool reconnects', { error: e.message }) });
   }
   return Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
 }

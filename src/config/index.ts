@@ -15,6 +15,7 @@ export const SCHEMA = {
     dir: { kind: 'string', def: './data', doc: 'Data directory: SQLite file, recordings, TTS cache' },
     url: { kind: 'string', def: '', secret: true, doc: 'Database: empty = the SQLite file in the data dir; postgres://user:pass@host/db = PostgreSQL (two or more instances on one database)' },
     pool_size: { kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL: connections in the pool of this instance' },
+    pg_synchronous_commit: { kind: 'enum', def: 'on', values: ['on', 'off'], doc: 'PostgreSQL synchronous_commit of this instance\'s sessions: on waits for the WAL flush at every commit (survives a database crash); off survives kill -9 of the hotline but a database crash may lose its last ~0.6 s of commits (like SQLite NORMAL), and is several times faster' },
     synchronous: { kind: 'enum', def: 'NORMAL', values: ['NORMAL', 'FULL'], doc: 'SQLite synchronous: NORMAL survives kill -9; FULL also power loss' },
     checkpoint: { kind: 'enum', def: 'background', values: ['background', 'inline'], doc: 'WAL checkpoints in a worker thread, off the event loop (background), or SQLite\'s auto-checkpoint on commit (inline)' },
     calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },

@@ -57,6 +57,18 @@ export async function setup(): Promise<void> {
     process.env.HOTLINE_TEST_PG_SKIP = msg;
     return;
   }
+  const c = await startPgCluster(bin);
+  stop = c.stop;
+  process.env.HOTLINE_TEST_PG_URL = c.url;
+}
+
+/**
+ * A throwaway cluster in a temp dir, on a Unix socket only, with a `hotline_test` database. For tests
+ * fsync and synchronous commit are off; `durable` keeps PostgreSQL's defaults (benchmarks: what a
+ * deployment runs). Stopped and removed by stop(), and when this process exits.
+ */
+export async function startPgCluster(bin: string | null = findBin(), opts: { durable?: boolean; quiet?: boolean } = {}): Promise<{ url: string; dir: string; stop(): void }> {
+  if (!bin) throw new Error('pg-cluster: PostgreSQL server binaries (initdb, pg_ctl) not found (Debian: apt-get install postgresql)');
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'hotline-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -69,28 +81,31 @@ export async function setup(): Promise<void> {
     run = (cmd, args) => execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
   const data = join(dir, 'data');
+  const speed = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
     run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o',
-      `-c listen_addresses='' -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`, 'start']);
+      `-c listen_addresses='' -k ${dir}${speed} -c max_connections=200`, 'start']);
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`pg-cluster: could not start PostgreSQL: ${err.stderr?.toString() || err.message}`);
   }
-  stop = () => {
-    process.off('exit', onExit);
+  let stopped = false;
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', stopNow);
     try { run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']); } catch { /* already gone */ }
     rmSync(dir, { recursive: true, force: true });
   };
   // Interrupted runs (Ctrl-C) leave no server behind either.
-  const onExit = () => { if (stop) stop(); };
-  process.on('exit', onExit);
+  process.on('exit', stopNow);
   const client = new pg.Client({ host: dir, user: 'postgres', database: 'postgres' });
   await client.connect();
   try { await client.query('CREATE DATABASE hotline_test'); } finally { await client.end(); }
-  process.env.HOTLINE_TEST_PG_URL = `postgresql://postgres@/hotline_test?host=${dir}`;
-  process.stderr.write(`pg-cluster: PostgreSQL (${bin}) on ${dir} in ${Date.now() - started} ms\n`);
+  if (!opts.quiet) process.stderr.write(`pg-cluster: PostgreSQL (${bin}) on ${dir} in ${Date.now() - started} ms${opts.durable ? ' (durable: fsync and synchronous commit on)' : ''}\n`);
+  return { url: `postgresql://postgres@/hotline_test?host=${dir}`, dir, stop: stopNow };
 }
 
 export function teardown(): void {

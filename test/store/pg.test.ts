@@ -54,6 +54,17 @@ describe.skipIf(!pgTestUrl)(`PostgreSQL store${pgTestUrl ? '' : ` (skipped: ${pg
     } finally { await a.end(); await b.end(); }
   });
 
+  it('data.pg_synchronous_commit: every session of the pool runs with it, whatever the server\'s own setting', async () => {
+    const url = await freshDb();
+    for (const [setting, expected] of [['on', 'on'], ['off', 'off']] as const) {
+      const pool = createPool(url, { max: 2, synchronousCommit: setting });
+      try {
+        const shown = await Promise.all([pool.query('SHOW synchronous_commit'), pool.query('SHOW synchronous_commit')]);
+        expect(shown.map((r) => r.rows[0].synchronous_commit)).toEqual([expected, expected]);
+      } finally { await pool.end(); }
+    }
+  });
+
   it('an idle connection the server ends (restart, terminate) is reported, not a crash; the next query reconnects', async () => {
     const url = await freshDb();
     const errors: Error[] = [];

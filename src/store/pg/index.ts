@@ -62,8 +62,8 @@ export class PgStore extends PgRepos implements DataStore {
   private constructor(readonly pool: Pool, ambient: AmbientDb, readonly location: string) { super(ambient); this.ambient = ambient; }
 
   /** A store on `url`, not yet migrated (no connection is made until the first query): prepare() migrates. */
-  static connect(url: string, opts: { max?: number; applicationName?: string; onError?: (e: Error) => void } = {}): PgStore {
-    const pool = createPool(url, { max: opts.max, applicationName: opts.applicationName, onError: opts.onError });
+  static connect(url: string, opts: { max?: number; applicationName?: string; onError?: (e: Error) => void; synchronousCommit?: 'on' | 'off' } = {}): PgStore {
+    const pool = createPool(url, { max: opts.max, applicationName: opts.applicationName, onError: opts.onError, synchronousCommit: opts.synchronousCommit });
     return new PgStore(pool, new AmbientDb(pool), redactUrl(url));
   }
 

@@ -64,8 +64,11 @@ export function isPostgresUrl(url: string): boolean { return /^postgres(ql)?:\/\
  * listens (node-postgres README): it goes to `onError`, the pool drops that client, and the next query
  * gets a fresh connection (or a clear error).
  */
-export function createPool(url: string, opts: { max?: number; applicationName?: string; onError?: (e: Error) => void } = {}): Pool {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'hotline96365', types: types as never });
+export function createPool(url: string, opts: { max?: number; applicationName?: string; onError?: (e: Error) => void; synchronousCommit?: 'on' | 'off' } = {}): Pool {
+  const pool = new pg.Pool({
+    connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'hotline96365', types: types as never,
+    ...(opts.synchronousCommit ? { options: `-c synchronous_commit=${opts.synchronousCommit}` } : {}),
+  });
   pool.on('error', (e) => { opts.onError?.(e); });
   return pool;
 }
