@@ -53,7 +53,7 @@ describe('WorkOrderService', () => {
     o = (await wo.apply(f.id, { type: 'answer', answer: '已清理占道摊位' }, B)).order;
     expect(o).toMatchObject({ status: 'answered', answer: '已清理占道摊位', dueAt: null });
     // the citizen's 3 (SMS survey) goes through the cycle: 重办 to the same department
-    await ctx.feedback.recordSatisfaction(f.id, 3)) as typeof o;
+    await ctx.feedback.recordSatisfaction(f.id, 3);
     o = await wo.get(f.id);
     expect(o).toMatchObject({ status: 'assigned', departmentId: cgj.id, reopenCount: 1, satisfaction: 3 });
     await wo.apply(f.id, { type: 'sign' }, B);
