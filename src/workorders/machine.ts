@@ -20,7 +20,8 @@ export type WorkOrderAction =
   | { type: 'return'; reason: ReturnReason; opinion: string }
   | { type: 'uphold'; opinion: string }
   | { type: 'assist'; assists: Array<{ departmentId: number; departmentName: string; instruction?: string | null }> }
-  | { type: 'assist_answer'; answer: string }
+  /** departmentId: which part an admin answers for (a department answers its own). */
+  | { type: 'assist_answer'; answer: string; departmentId?: number }
   | { type: 'request_extension'; days: number; reason: string; requestId?: number | null }
   | { type: 'decide_extension'; approve: boolean; opinion: string; days?: number }
   | { type: 'interim'; answer: string }
@@ -188,11 +189,12 @@ export function reduce(order: WorkOrder, action: WorkOrderAction, actor: Actor, 
     case 'assist_answer': {
       const answer = text(action.answer);
       if (!answer) return fail('invalid', '协办答复不能为空');
-      const part = order.parts.find((p) => p.departmentId === actor.departmentId);
-      if (!part) return fail('forbidden', '贵单位不是该工单的协办单位');
+      const part = actor.role === 'department' ? order.parts.find((p) => p.departmentId === actor.departmentId)
+        : action.departmentId ? order.parts.find((p) => p.departmentId === action.departmentId) : order.parts.find((p) => p.status === 'open');
+      if (!part) return fail(actor.role === 'department' ? 'forbidden' : 'conflict', actor.role === 'department' ? '贵单位不是该工单的协办单位' : '没有待答复的协办单位');
       if (part.status === 'answered') return fail('conflict', '贵单位已提交协办答复');
       const parts = order.parts.map((p) => (p === part ? { ...p, status: 'answered' as const, answer, answeredBy: actor.id, answeredAt: at } : p));
-      return done({ parts }, [entry(answer)]);
+      return done({ parts }, [entry(answer, actor.role === 'department' ? null : { department: part.departmentName })]);
     }
     case 'request_extension': {
       const reason = text(action.reason);
