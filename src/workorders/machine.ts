@@ -10,7 +10,7 @@ import type { FeedbackStatus } from '../domain/types.js';
 import { SURVEYED_KINDS } from '../domain/types.js';
 import { formatLocal } from '../domain/time.js';
 import { limitsFor, URGENCIES, type CategoryTree, type Urgency } from './categories.js';
-import { deadlines, extendDue, type WorkClock } from './time-limits.js';
+import { deadlines, extendDue, warnAt, type WorkClock } from './time-limits.js';
 import { RETURN_REASONS, RETURN_REASON_ZH, type Actor, type AssistPart, type Notice, type ReturnReason, type TimelineEntry, type WorkOrder } from './model.js';
 
 export type WorkOrderAction =
@@ -218,7 +218,7 @@ export function reduce(order: WorkOrder, action: WorkOrderAction, actor: Actor, 
       }
       const due = extendDue(new Date(order.finishDueAt ?? at), days, env.clock);
       const start = new Date(order.dispatchedAt ?? at);
-      const warn = new Date(start.getTime() + (due.getTime() - start.getTime()) * env.warnRatio);
+      const warn = warnAt(start, due, env.clock, env.warnRatio); // in working time, like the first deadline
       return done({ extension: null, finishDueAt: due.toISOString(), finishWarnAt: warn.toISOString(), dueAt: due.toISOString(), warnAt: warn.toISOString() },
         [entry(opinion || null, { approved: true, days, finishDueAt: due.toISOString(), extensionId: ext.id }, 'approve_extension', '同意延期')],
         [{ to: 'department', departmentId: order.departmentId!, kind: 'extension_approved', text: `工单${ref}延期已同意，办结期限延至${fmt(due.toISOString())}。` }]);
