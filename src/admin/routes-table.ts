@@ -42,6 +42,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // (src/workorders/machine.ts ACTIONS) decides per order state, department staff only on their department's orders
   { method: 'GET', url: '/api/work-orders', roles: ALL_ROLES, summary: '工单队列（待派单、待签收、办理中、即将超时、已超时、待回访、重办、我的）(work-order queues)' },
   { method: 'GET', url: '/api/work-orders/:id', roles: ALL_ROLES, summary: '工单详情、时限与全程时间线 (work order, time left, timeline)' },
+  { method: 'POST', url: '/api/work-orders/:id/details', roles: CENTRAL, summary: '登记信息（转写、分类、地址、紧急程度，可同时派单）(intake fields, optionally dispatch, one save)' },
   { method: 'POST', url: '/api/work-orders/:id/dispatch', roles: CENTRAL, summary: '派单/改派 (dispatch, re-dispatch)' },
   { method: 'POST', url: '/api/work-orders/:id/direct', roles: CENTRAL, summary: '直办（咨询当场答复）(answer a consultation at once)' },
   { method: 'POST', url: '/api/work-orders/:id/uphold', roles: CENTRAL, summary: '维持派单（退单不予同意）(uphold after a return)' },

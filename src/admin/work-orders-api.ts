@@ -38,6 +38,15 @@ const B = {
   sign: Type.Object({ opinion: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
   ret: Type.Object({ reason: Type.Union([Type.Literal('not_ours'), Type.Literal('wrong_category'), Type.Literal('incomplete')]), opinion: Opinion }, { additionalProperties: false }),
   extension: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 60 }), reason: Opinion }, { additionalProperties: false }),
+  details: Type.Object({
+    transcript: Type.Optional(Type.String({ maxLength: 20000 })), category: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+    urgency: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('urgent')])), address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    summary: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])), replyBy: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('call'), Type.Literal('none'), Type.Null()])),
+    kind: Type.Optional(Type.String({ maxLength: 20 })),
+    dispatch: Type.Optional(Type.Object({
+      department: Type.Optional(Type.String({ maxLength: 32 })), instruction: Type.Optional(Type.String({ maxLength: 2000 })), assists: Type.Optional(Assists),
+    }, { additionalProperties: false, description: 'dispatch in the same save (派单)' })),
+  }, { additionalProperties: false }),
   assistAnswer: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }), department: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
 };
 
@@ -47,7 +56,7 @@ export const WORK_ORDER_BODIES: Record<string, TSchema> = {
   'POST /api/work-orders/:id/claim': B.claim, 'POST /api/work-orders/:id/survey': B.survey, 'POST /api/work-orders/:id/extension-decision': B.decision,
   'POST /api/work-orders/:id/redo': OpinionBody, 'POST /api/work-orders/:id/urge': OpinionBody, 'POST /api/work-orders/:id/sign': B.sign,
   'POST /api/work-orders/:id/return': B.ret, 'POST /api/work-orders/:id/extension': B.extension, 'POST /api/work-orders/:id/interim': Answer,
-  'POST /api/work-orders/:id/answer': Answer, 'POST /api/work-orders/:id/assist-answer': B.assistAnswer,
+  'POST /api/work-orders/:id/answer': Answer, 'POST /api/work-orders/:id/assist-answer': B.assistAnswer, 'POST /api/work-orders/:id/details': B.details,
 };
 
 export function staffActor(u: StaffUser): Actor {
@@ -109,6 +118,23 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
           extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel },
         timeline, extensions, merged: children.map(summary),
       };
+    },
+    /** Transcript, intake fields (登记信息) and optionally the dispatch, in one save (one transaction). */
+    'POST /api/work-orders/:id/details': async (req) => {
+      const o = await visible(req);
+      const b = req.body as Static<typeof B.details>;
+      const actor = staffActor(req.staff!.user);
+      const dispatchDept = b.dispatch?.department ? await deptId(b.dispatch.department) : null;
+      const assistList = b.dispatch ? await assists(b.dispatch.assists) : [];
+      const r = await ctx.store.transaction(async () => {
+        if (b.transcript !== undefined && b.transcript !== o.transcript) await ctx.feedback.transcribe(o.id, b.transcript, actor.id);
+        const edited = await wo.apply(o.id, { type: 'edit', category: b.category, urgency: b.urgency, address: b.address, summary: b.summary, replyBy: b.replyBy, kind: b.kind as WorkOrder['kind'] | undefined }, actor);
+        if (!b.dispatch) return edited;
+        const d = await wo.dispatch(o.id, { type: 'dispatch', departmentId: dispatchDept, instruction: b.dispatch.instruction ?? null, assists: assistList }, actor);
+        return { ...d, entries: [...edited.entries, ...d.entries] };
+      });
+      await audit(req, b.dispatch ? 'workorder.details_dispatch' : 'workorder.details', o.ref, r.entries.map((e) => e.label).join('、') || '无变化');
+      return { order: summary(r.order), entries: r.entries };
     },
     'POST /api/work-orders/:id/dispatch': step(async (req) => {
       const b = req.body as Static<typeof B.dispatch>;

@@ -6,12 +6,12 @@
  * Who may do what, from which status, is the table ACTIONS below (roles: admin, supervisor, operator,
  * department — department staff and department API keys only on their own department's items).
  */
-import type { FeedbackStatus } from '../domain/types.js';
-import { SURVEYED_KINDS } from '../domain/types.js';
+import type { FeedbackKind, FeedbackStatus } from '../domain/types.js';
+import { FEEDBACK_KINDS, FEEDBACK_KIND_ZH, SURVEYED_KINDS } from '../domain/types.js';
 import { formatLocal } from '../domain/time.js';
 import { limitsFor, URGENCIES, type CategoryTree, type Urgency } from './categories.js';
 import { deadlines, extendDue, warnAt, type WorkClock } from './time-limits.js';
-import { RETURN_REASONS, RETURN_REASON_ZH, type Actor, type AssistPart, type Notice, type ReturnReason, type TimelineEntry, type WorkOrder } from './model.js';
+import { REPLY_BY, RETURN_REASONS, RETURN_REASON_ZH, type ReplyBy, type Actor, type AssistPart, type Notice, type ReturnReason, type TimelineEntry, type WorkOrder } from './model.js';
 
 export type WorkOrderAction =
   | { type: 'dispatch'; departmentId: number; departmentName: string; instruction?: string | null; category?: string | null; urgency?: Urgency; assists?: Array<{ departmentId: number; departmentName: string; instruction?: string | null }> }
@@ -32,7 +32,9 @@ export type WorkOrderAction =
   | { type: 'merge'; parentId: number; parentRef: string; parentStatus: FeedbackStatus; parentParentId: number | null }
   | { type: 'parent_answered'; answer: string; parentRef: string }
   | { type: 'close'; reason?: string | null }
-  | { type: 'claim'; release?: boolean };
+  | { type: 'claim'; release?: boolean }
+  /** 登记信息: the intake fields staff fill in (with the transcript, before or while dispatching). */
+  | { type: 'edit'; category?: string | null; urgency?: Urgency; address?: string | null; summary?: string | null; replyBy?: ReplyBy | null; kind?: FeedbackKind };
 
 export type ActionType = WorkOrderAction['type'];
 
@@ -65,6 +67,7 @@ export const ACTIONS: Record<ActionType, { label: string; roles: readonly Role[]
   parent_answered: { label: '合并答复', roles: ['system'], from: ['merged'] },
   close: { label: '办结', roles: CENTRAL, from: OPEN },
   claim: { label: '认领', roles: CENTRAL, from: OPEN },
+  edit: { label: '登记信息', roles: CENTRAL, from: OPEN },
 };
 
 export const SATISFACTION_ZH: Record<1 | 2 | 3, string> = { 1: '满意', 2: '基本满意', 3: '不满意' };
@@ -282,6 +285,33 @@ export function reduce(order: WorkOrder, action: WorkOrderAction, actor: Actor, 
       const why = reason || '已答复';
       return done({ status: 'closed', closedAt: at, closeReason: why, dueAt: null, warnAt: null, extension: null },
         [entry(why)], [{ to: 'citizen', kind: 'closed', text: `您反映的问题（工单${ref}）已办结：${why}` }]);
+    }
+    case 'edit': {
+      const patch: Partial<WorkOrder> = {};
+      const changed: Record<string, unknown> = {};
+      if (action.category !== undefined && action.category !== order.category) {
+        if (action.category && !env.tree.categories.has(action.category)) return fail('invalid', `未知的诉求分类“${action.category}”`);
+        patch.category = action.category || null; changed.category = patch.category;
+      }
+      if (action.urgency !== undefined && action.urgency !== order.urgency) {
+        if (!(URGENCIES as readonly string[]).includes(action.urgency)) return fail('invalid', '紧急程度应为“一般”或“紧急”');
+        patch.urgency = action.urgency; changed.urgency = action.urgency;
+      }
+      if (action.kind !== undefined && action.kind !== order.kind) {
+        if (!(FEEDBACK_KINDS as readonly string[]).includes(action.kind)) return fail('invalid', `类型应为：${FEEDBACK_KINDS.map((k) => FEEDBACK_KIND_ZH[k]).join('、')}`);
+        patch.kind = action.kind; changed.kind = action.kind;
+      }
+      if (action.replyBy !== undefined && action.replyBy !== order.replyBy) {
+        if (action.replyBy !== null && !(REPLY_BY as readonly string[]).includes(action.replyBy)) return fail('invalid', '答复方式应为 sms、call 或 none');
+        patch.replyBy = action.replyBy; changed.replyBy = action.replyBy;
+      }
+      for (const k of ['address', 'summary'] as const) {
+        const v = action[k] === undefined ? undefined : text(action[k]) || null;
+        if (v !== undefined && v !== order[k]) { patch[k] = v; changed[k] = v; }
+      }
+      // A change of category or urgency after dispatch does not move the running deadlines (派单 again does).
+      if (!Object.keys(changed).length) return done({}, []);
+      return done(patch, [entry(null, changed)]);
     }
     case 'claim': {
       if (action.release) {

@@ -57,7 +57,7 @@ beforeAll(async () => {
     dispatch: ['new', 'complaint'], direct: ['new', 'consultation'], uphold: ['returned', 'complaint'], assist: ['assigned', 'complaint'], merge: ['new', 'complaint'],
     close: ['new', 'complaint'], claim: ['new', 'complaint'], survey: ['answered', 'complaint'], 'extension-decision': ['extension', 'complaint'], redo: ['answered', 'complaint'],
     urge: ['handling', 'complaint'], sign: ['assigned', 'complaint'], return: ['assigned', 'complaint'], extension: ['handling', 'complaint'], interim: ['handling', 'complaint'],
-    answer: ['handling', 'complaint'], 'assist-answer': ['assistedHandling', 'complaint'], detail: ['assigned', 'complaint'],
+    answer: ['handling', 'complaint'], 'assist-answer': ['assistedHandling', 'complaint'], detail: ['assigned', 'complaint'], details: ['new', 'complaint'],
   };
   for (const [step, [state, kind]] of Object.entries(start)) {
     wo[step] = {};
@@ -110,6 +110,7 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
       assist: { assists: [{ department: 'GAJ' }] }, merge: { parent: wo.parent.any.ref }, close: { reason: '重复件' }, claim: {}, survey: { score: 1 },
       'extension-decision': { approve: true, opinion: '同意' }, redo: { opinion: '请重办' }, urge: { opinion: '请加快' }, sign: {},
       return: { reason: 'not_ours', opinion: '非我局' }, extension: { days: 2, reason: '需检测' }, interim: { answer: '已立案' }, answer: { answer: '已查处' }, 'assist-answer': { answer: '已配合' },
+      details: { transcript: '超市卖过期面包', category: 'SCJG.FOOD', address: '人民路 1 号', urgency: 'urgent', dispatch: { instruction: '请核查' } },
     };
     return { path: `/admin/api/work-orders/${wo[m[1]]?.[role]?.id ?? 0}/${m[1]}`, body: bodies[m[1]] };
   }
@@ -190,6 +191,10 @@ describe('work orders in the panel API', () => {
     // a step not allowed in the state: 409 in Chinese
     const again = await dep.post(`/admin/api/work-orders/${wo.sign.department.id}/sign`, {});
     expect(again).toMatchObject({ status: 409, json: { message: '工单当前状态为“办理中”，不能签收' } });
+    // one save: transcript, intake fields and the dispatch
+    const det = await op.get(`/admin/api/work-orders/${wo.details.operator.id}`);
+    expect(det.json.order).toMatchObject({ status: 'assigned', category: 'SCJG.FOOD', urgency: 'urgent', address: '人民路 1 号', transcript: '超市卖过期面包', department: '市市场监督管理局' });
+    expect(det.json.timeline.map((e: { label: string }) => e.label)).toEqual(['登记', '转写', '登记信息', '派单']);
     const audit = await clients.supervisor.get('/admin/api/audit?limit=500');
     expect(audit.json.items.some((a: { action: string; detail: unknown }) => a.action === 'workorder.sign' && String(a.detail).includes('签收（待签收 → 办理中）'))).toBe(true);
   });

@@ -159,6 +159,11 @@ describe('合并 / 办结 / 认领', () => {
     ['办结 without an answer, with a reason', order(), { type: 'close', reason: '重复来电，已电话告知' }, 'supervisor', { status: 'closed', notices: ['citizen:closed'], patch: { closeReason: '重复来电，已电话告知' } }],
     ['办结 by a department', answered(), { type: 'close' }, 'scjg', { error: ['forbidden', '办结'] }],
     ['认领', order(), { type: 'claim' }, 'operator', { entries: ['认领:李娜'], patch: { claimedBy: 'staff:li' } }],
+    ['登记信息: category, urgency, address in one step', order({ category: null }), { type: 'edit', category: 'CSGL.STALL', urgency: 'urgent', address: ' 人民路 2 号 ', summary: '占道' }, 'operator',
+      { status: 'new', entries: ['登记信息:李娜'], patch: { category: 'CSGL.STALL', urgency: 'urgent', address: '人民路 2 号', summary: '占道' } }],
+    ['登记信息 unchanged: no entry', order(), { type: 'edit', category: 'SCJG.FOOD' }, 'operator', { entries: [] }],
+    ['登记信息 with an unknown category', order(), { type: 'edit', category: 'X.Y' }, 'operator', { error: ['invalid', '未知的诉求分类“X.Y”'] }],
+    ['登记信息 by a department', dispatched(), { type: 'edit', address: 'x' }, 'scjg', { error: ['forbidden', '登记信息'] }],
     ['认领 taken by someone else', order({ claimedBy: 'staff:wu' }), { type: 'claim' }, 'operator', { error: ['conflict', '已被staff:wu认领'] }],
   ]);
 });
