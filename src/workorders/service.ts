@@ -14,6 +14,7 @@ import type { Department } from '../domain/types.js';
 import { ACTIONS, reduce, type MachineEnv, type WorkOrderAction } from './machine.js';
 import type { Actor, Notice, TimelineEntry, WorkOrder } from './model.js';
 import { timeLeft, type TimeLeft } from './time-limits.js';
+import { suggestDuplicates, type DuplicateSuggestion } from './duplicates.js';
 import type { Queue, QueueFilter } from '../store/work-order-sql.js';
 
 export interface WorkOrderServiceDeps {
@@ -52,6 +53,12 @@ export class WorkOrderService {
   timeline(id: number): Promise<TimelineEntry[]> { return this.d.store.workOrders.entries(id, ACTION_LABELS); }
   queue(q: Queue, f: Omit<QueueFilter, 'now'>): Promise<WorkOrder[]> { return this.d.store.workOrders.queue(q, { ...f, now: this.now().toISOString() }); }
   queueCounts(f: Omit<QueueFilter, 'now'>) { return this.d.store.workOrders.queueCounts({ ...f, now: this.now().toISOString() }); }
+
+  /** Suggested duplicates (合并建议) of an order among the open ones of the last `days` days. */
+  async duplicates(o: WorkOrder, days = 7): Promise<DuplicateSuggestion[]> {
+    const since = new Date(this.now().getTime() - days * 86400_000).toISOString();
+    return suggestDuplicates(o, await this.d.store.workOrders.duplicateCandidates(o.id, o.phone, o.address, o.category, since));
+  }
 
   /** Time left on the clock running now (签收 or 办结); null when none runs. */
   timeLeft(o: Pick<WorkOrder, 'dueAt' | 'warnAt'>, now = this.now()): TimeLeft | null {

@@ -438,6 +438,8 @@ CREATE INDEX feedback_wo_redo ON feedback(updated_at) WHERE reopen_count > 0 AND
 CREATE INDEX feedback_wo_claimed ON feedback(claimed_by, updated_at) WHERE claimed_by IS NOT NULL;
 CREATE INDEX feedback_wo_parent ON feedback(parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX feedback_wo_answered ON feedback(answered_at) WHERE status = 'answered';
+CREATE INDEX feedback_wo_address ON feedback(address, created_at) WHERE address IS NOT NULL;
+CREATE INDEX feedback_wo_category ON feedback(category, created_at) WHERE category IS NOT NULL;
 
 ALTER TABLE feedback_events ADD COLUMN actor_name text;
 ALTER TABLE feedback_events ADD COLUMN department_id bigint REFERENCES departments(id);

@@ -33,6 +33,8 @@ export class SqliteWorkOrderRepo {
         VALUES (@orderId, @action, @actor, @opinion, @at, @actorName, @departmentId, @departmentName, @opinion, @data)`),
       entries: db.prepare('SELECT * FROM feedback_events WHERE feedback_id = ? ORDER BY id'),
       children: db.prepare(`${WO_SELECT} WHERE f.parent_id = ? ORDER BY f.id`),
+      candidates: db.prepare(`${WO_SELECT} WHERE f.id != @id AND f.created_at >= @since AND f.status NOT IN ('closed', 'merged')
+        AND (f.phone = @phone OR f.address = @address OR f.category = @category) ORDER BY f.created_at DESC LIMIT @limit`),
       request: db.prepare('SELECT order_id, action, body_hash, response, at FROM work_order_requests WHERE department_id = ? AND idem_key = ?'),
       saveRequest: db.prepare(`INSERT INTO work_order_requests (department_id, idem_key, order_id, action, body_hash, response, at) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (department_id, idem_key) DO NOTHING`),
@@ -67,6 +69,10 @@ export class SqliteWorkOrderRepo {
   entries(orderId: number, labels: Record<string, string>): TimelineEntry[] { return this.s.entries.all(orderId).map((r) => toEntry(r, labels)); }
   /** The orders merged into this one. */
   children(parentId: number): WorkOrder[] { return this.s.children.all(parentId).map((r) => this.load(r)); }
+  /** Open orders since `since` sharing the phone, the address or the category with this one (duplicate candidates). */
+  duplicateCandidates(id: number, phone: string | null, address: string | null, category: string | null, since: string, limit = 100): WorkOrder[] {
+    return this.s.candidates.all({ id, phone, address, category, since, limit }).map((r) => this.load(r));
+  }
   request(departmentId: number, key: string): StoredRequest | undefined {
     const r = this.s.request.get(departmentId, key) as any;
     return r ? { orderId: Number(r.order_id), action: r.action, bodyHash: r.body_hash, response: r.response, at: r.at } : undefined;

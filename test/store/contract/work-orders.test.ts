@@ -75,6 +75,19 @@ describe.each(ENGINES)('store contract on $name: work orders', ({ open, skip }) 
       expect(await e.workOrders.request(scjg, 'nope')).toBeUndefined();
     });
 
+    it('duplicate candidates: open orders since a time sharing phone, address or category', async () => {
+      const base = { phone: '8613811111111', address: '人民路 9 号', category: 'CSGL.LIGHT' };
+      const me = await newOrder(base);
+      const samePhone = await newOrder({ phone: base.phone });
+      const samePlace = await newOrder({ address: base.address });
+      const sameCat = await newOrder({ category: base.category });
+      await newOrder({ phone: base.phone, status: 'closed' });
+      await newOrder({ phone: '8613822222222' });
+      const ids = (await e.workOrders.duplicateCandidates(me, base.phone, base.address, base.category, at(0))).map((o) => o.id).sort((a, b) => a - b);
+      expect(ids).toEqual([samePhone, samePlace, sameCat]);
+      expect(await e.workOrders.duplicateCandidates(me, base.phone, null, null, at(10_000))).toEqual([]);
+    });
+
     it('inbox queues: 待派单, 待签收, 办理中, 即将超时, 已超时, 待回访, 重办, mine; department scope includes assists', async () => {
       await e.sql("UPDATE feedback SET status = 'closed', due_at = NULL, warn_at = NULL"); // the earlier cases' orders out of the way
       const now = at(1000);

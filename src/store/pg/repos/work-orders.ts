@@ -52,6 +52,12 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
     for (const r of await rows(this.q, `${WO_SELECT} WHERE f.parent_id = $1 ORDER BY f.id`, [parentId])) out.push(await this.load(r));
     return out;
   }
+  async duplicateCandidates(id: number, phone: string | null, address: string | null, category: string | null, since: string, limit = 100): Promise<WorkOrder[]> {
+    const out: WorkOrder[] = [];
+    for (const r of await rows(this.q, `${WO_SELECT} WHERE f.id != $1 AND f.created_at >= $5 AND f.status NOT IN ('closed', 'merged')
+      AND (f.phone = $2 OR f.address = $3 OR f.category = $4) ORDER BY f.created_at DESC LIMIT $6`, [id, phone, address, category, since, limit])) out.push(await this.load(r));
+    return out;
+  }
   async request(departmentId: number, key: string): Promise<StoredRequest | undefined> {
     const r = await row(this.q, 'SELECT order_id, action, body_hash, response, at FROM work_order_requests WHERE department_id = $1 AND idem_key = $2', [departmentId, key]);
     return r ? { orderId: Number(r.order_id), action: r.action, bodyHash: r.body_hash, response: r.response, at: r.at } : undefined;
