@@ -81,15 +81,18 @@ export interface QueueFilter {
 
 const DEPT = `(:dept IS NULL OR f.department_id = :dept OR EXISTS (SELECT 1 FROM work_order_parts wp WHERE wp.order_id = f.id AND wp.department_id = :dept))`;
 
-/** WHERE and ORDER BY of each queue (each served by an index of migration 011 or the feedback status index). */
-export const QUEUE_SQL: Record<Queue, { where: string; order: string }> = {
-  to_dispatch: { where: `f.status IN ('new', 'transcribed', 'returned')`, order: 'f.created_at, f.id' },
-  to_sign: { where: `f.status = 'assigned'`, order: 'f.due_at, f.id' },
-  handling: { where: `f.status = 'handling'`, order: 'f.due_at, f.id' },
+/**
+ * WHERE and ORDER BY of each queue, each served by an index of migration 011 (a page in index order, no
+ * sort). `sqliteIndex`: where SQLite's planner, without statistics, would pick the status index and sort.
+ */
+export const QUEUE_SQL: Record<Queue, { where: string; order: string; sqliteIndex?: string }> = {
+  to_dispatch: { where: `f.status IN ('new', 'transcribed', 'returned')`, order: 'f.created_at, f.id', sqliteIndex: 'feedback_wo_to_dispatch' },
+  to_sign: { where: `f.status = 'assigned' AND f.due_at IS NOT NULL`, order: 'f.due_at, f.id' },
+  handling: { where: `f.status = 'handling' AND f.due_at IS NOT NULL`, order: 'f.due_at, f.id' },
   warning: { where: `f.due_at IS NOT NULL AND f.warn_at <= :now AND f.due_at >= :now`, order: 'f.due_at, f.id' },
   overdue: { where: `f.due_at IS NOT NULL AND f.due_at < :now`, order: 'f.due_at, f.id' },
-  survey: { where: `f.status = 'answered'`, order: 'f.answered_at, f.id' },
-  redo: { where: `((f.reopen_count > 0 AND f.status IN ('assigned', 'handling')) OR f.status = 'escalated')`, order: 'f.updated_at DESC, f.id DESC' },
+  survey: { where: `f.status = 'answered'`, order: 'f.answered_at, f.id', sqliteIndex: 'feedback_wo_answered' },
+  redo: { where: `((f.reopen_count > 0 AND f.status IN ('assigned', 'handling')) OR f.status = 'escalated')`, order: 'f.updated_at DESC, f.id DESC', sqliteIndex: 'feedback_wo_redo' },
   mine: { where: `f.claimed_by = :me AND f.status NOT IN ('closed', 'merged')`, order: 'f.updated_at DESC, f.id DESC' },
   all: { where: '1 = 1', order: 'f.created_at DESC, f.id DESC' },
 };

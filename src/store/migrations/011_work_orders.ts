@@ -40,10 +40,12 @@ UPDATE feedback SET closed_at = updated_at WHERE status = 'closed';
 CREATE INDEX feedback_wo_due ON feedback(due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX feedback_wo_warn ON feedback(warn_at) WHERE due_at IS NOT NULL;
 CREATE INDEX feedback_wo_dept_due ON feedback(department_id, due_at) WHERE due_at IS NOT NULL;
-CREATE INDEX feedback_wo_redo ON feedback(updated_at) WHERE reopen_count > 0 AND status IN ('assigned', 'handling');
+CREATE INDEX feedback_wo_redo ON feedback(updated_at, id) WHERE (reopen_count > 0 AND status IN ('assigned', 'handling')) OR status = 'escalated';
+CREATE INDEX feedback_wo_status_due ON feedback(status, due_at, id) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_to_dispatch ON feedback(created_at, id) WHERE status IN ('new', 'transcribed', 'returned');
 CREATE INDEX feedback_wo_claimed ON feedback(claimed_by, updated_at) WHERE claimed_by IS NOT NULL;
 CREATE INDEX feedback_wo_parent ON feedback(parent_id) WHERE parent_id IS NOT NULL;
-CREATE INDEX feedback_wo_answered ON feedback(answered_at) WHERE status = 'answered';
+CREATE INDEX feedback_wo_answered ON feedback(answered_at, id) WHERE status = 'answered';
 CREATE INDEX feedback_wo_address ON feedback(address, created_at) WHERE address IS NOT NULL;
 CREATE INDEX feedback_wo_category ON feedback(category, created_at) WHERE category IS NOT NULL;
 

@@ -7,6 +7,8 @@ import {
   type ExtensionRow, type Queue, type QueueFilter,
 } from '../work-order-sql.js';
 
+const indexed = (select: string, index: string | undefined) => (index ? select.replace('FROM feedback f', `FROM feedback f INDEXED BY ${index}`) : select);
+
 export interface StoredRequest { orderId: number; action: string; bodyHash: string; response: string; at: string }
 
 export class SqliteWorkOrderRepo {
@@ -87,7 +89,7 @@ export class SqliteWorkOrderRepo {
     if (!st) {
       st = count
         ? this.db.prepare(sqliteParams(`SELECT COUNT(*) FROM feedback f WHERE ${queueWhere(q)}`)).pluck()
-        : this.db.prepare(sqliteParams(`${WO_SELECT} WHERE ${queueWhere(q)} ORDER BY ${QUEUE_SQL[q].order} LIMIT :limit OFFSET :offset`));
+        : this.db.prepare(sqliteParams(`${indexed(WO_SELECT, QUEUE_SQL[q].sqliteIndex)} WHERE ${queueWhere(q)} ORDER BY ${QUEUE_SQL[q].order} LIMIT :limit OFFSET :offset`));
       this.queues.set(k, st);
     }
     return st;
