@@ -107,7 +107,7 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
       const limit = Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 200), offset = Math.min(Math.max(Number(q.offset ?? 0) || 0, 0), 1_000_000);
       const f = { departmentId: scopeOf(req.staff!.user), claimedBy: `staff:${req.staff!.user.username}` };
       const [items, counts] = await Promise.all([wo.queue(queue, { ...f, limit, offset }), wo.queueCounts(f)]);
-      return { queue, queueZh: QUEUE_ZH[queue], items: items.map(summary), counts, queues: QUEUES.map((k) => ({ key: k, label: QUEUE_ZH[k], count: counts[k] })) };
+      return { queue, queueZh: QUEUE_ZH[queue], items: items.map(summary), counts, queues: QUEUES.map((k) => ({ key: k, label: QUEUE_ZH[k], count: k === 'all' ? null : counts[k] })) };
     },
     'GET /api/work-orders/:id': async (req) => {
       const o = await visible(req);

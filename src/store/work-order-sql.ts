@@ -79,8 +79,6 @@ export interface QueueFilter {
   offset?: number;
 }
 
-const DEPT = `(:dept IS NULL OR f.department_id = :dept OR EXISTS (SELECT 1 FROM work_order_parts wp WHERE wp.order_id = f.id AND wp.department_id = :dept))`;
-
 /**
  * WHERE and ORDER BY of each queue, each served by an index of migration 011 (a page in index order, no
  * sort). `sqliteIndex`: where SQLite's planner, without statistics, would pick the status index and sort.
@@ -97,7 +95,34 @@ export const QUEUE_SQL: Record<Queue, { where: string; order: string; sqliteInde
   all: { where: '1 = 1', order: 'f.created_at DESC, f.id DESC' },
 };
 
-export function queueWhere(q: Queue): string { return `${QUEUE_SQL[q].where} AND ${DEPT}`; }
+const LEAD = `f.department_id = :dept`;
+const ASSIST = `COALESCE(f.department_id, 0) <> :dept AND f.id IN (SELECT wp.order_id FROM work_order_parts wp WHERE wp.department_id = :dept)`;
+
+/**
+ * A page of a queue. Central: the queue's index order. A department's view: its orders as lead (index
+ * on department, status, due / created) and those it assists, each branch a page in index order, merged —
+ * never a sort of the whole queue. `select`: WO_SELECT, possibly with an index hint.
+ */
+export function queuePageSql(q: Queue, scoped: boolean, select = WO_SELECT): string {
+  const { where, order } = QUEUE_SQL[q];
+  if (!scoped) return `${select} WHERE ${where} ORDER BY ${order} LIMIT :limit OFFSET :offset`;
+  const outer = order.replace(/f\./g, 'x.');
+  const branch = (cond: string) => `SELECT * FROM (${WO_SELECT} WHERE ${where} AND ${cond} ORDER BY ${order} LIMIT :lim) b`;
+  return `SELECT * FROM (${branch(LEAD)} UNION ALL ${branch(ASSIST)}) x ORDER BY ${outer} LIMIT :limit OFFSET :offset`;
+}
+
+/** The count of a queue (a department's: lead + assisting). */
+export function queueCountSql(q: Queue, scoped: boolean, countExpr = 'COUNT(*)'): string {
+  const { where } = QUEUE_SQL[q];
+  if (!scoped) return `SELECT ${countExpr} AS n FROM feedback f WHERE ${where}`;
+  return `SELECT (SELECT ${countExpr} FROM feedback f WHERE ${where} AND ${LEAD}) + (SELECT ${countExpr} FROM feedback f WHERE ${where} AND ${ASSIST}) AS n`;
+}
+
+/** The queue's condition; `scoped`: one department's view (filter :dept, lead or assisting). */
+export function queueWhere(q: Queue, scoped: boolean): string { return scoped ? `${QUEUE_SQL[q].where} AND ((${LEAD}) OR (${ASSIST}))` : QUEUE_SQL[q].where; }
+
+/** The queues counted for the inbox tabs ('all' is not a work queue: not counted). */
+export const COUNTED_QUEUES = QUEUES.filter((q) => q !== 'all');
 
 /** `:name` → SQLite `@name`. */
 export const sqliteParams = (sql: string) => sql.replace(/(?<!:):(\w+)/g, '@$1');
@@ -107,7 +132,7 @@ export function pgParams(sql: string, values: Record<string, unknown>): { text: 
   const text = sql.replace(/(?<!:):(\w+)/g, (_m, n: string) => {
     let i = names.indexOf(n);
     if (i < 0) { names.push(n); i = names.length - 1; }
-    const cast = n === 'dept' ? '::bigint' : n === 'limit' || n === 'offset' ? '::integer' : '::text';
+    const cast = n === 'dept' ? '::bigint' : n === 'limit' || n === 'offset' || n === 'lim' ? '::integer' : '::text';
     return `$${i + 1}${cast}`;
   });
   return { text, params: names.map((n) => values[n] ?? null) };

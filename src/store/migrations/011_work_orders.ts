@@ -39,7 +39,9 @@ UPDATE feedback SET closed_at = updated_at WHERE status = 'closed';
 
 CREATE INDEX feedback_wo_due ON feedback(due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX feedback_wo_warn ON feedback(warn_at) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_dept_status_due ON feedback(department_id, status, due_at) WHERE department_id IS NOT NULL;
 CREATE INDEX feedback_wo_dept_due ON feedback(department_id, due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_dept_created ON feedback(department_id, created_at, id) WHERE department_id IS NOT NULL;
 CREATE INDEX feedback_wo_redo ON feedback(updated_at, id) WHERE (reopen_count > 0 AND status IN ('assigned', 'handling')) OR status = 'escalated';
 CREATE INDEX feedback_wo_status_due ON feedback(status, due_at, id) WHERE due_at IS NOT NULL;
 CREATE INDEX feedback_wo_to_dispatch ON feedback(created_at, id) WHERE status IN ('new', 'transcribed', 'returned');
@@ -70,7 +72,7 @@ CREATE TABLE work_order_parts (
   updated_at      TEXT NOT NULL,
   UNIQUE (order_id, department_id)
 );
-CREATE INDEX work_order_parts_department ON work_order_parts(department_id, status);
+CREATE INDEX work_order_parts_department ON work_order_parts(department_id, order_id);
 
 CREATE TABLE work_order_extensions (
   id                INTEGER PRIMARY KEY,

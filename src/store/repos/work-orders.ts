@@ -3,7 +3,7 @@ import type { Db } from '../db.js';
 import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../../workorders/model.js';
 import { PartialUpdate } from '../partial-update.js';
 import {
-  QUEUES, WO_COLS, WO_SELECT, queueWhere, sqliteParams, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder, QUEUE_SQL,
+  COUNTED_QUEUES, WO_COLS, WO_SELECT, queueCountSql, queuePageSql, sqliteParams, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder, QUEUE_SQL,
   type ExtensionRow, type Queue, type QueueFilter,
 } from '../work-order-sql.js';
 
@@ -83,26 +83,36 @@ export class SqliteWorkOrderRepo {
   saveRequest(departmentId: number, key: string, orderId: number, action: string, bodyHash: string, response: string, at: string): boolean {
     return this.s.saveRequest.run(departmentId, key, orderId, action, bodyHash, response, at).changes === 1;
   }
-  private queueStmt(q: Queue, count: boolean) {
-    const k = `${q}:${count}`;
+  private queueStmt(q: Queue, count: boolean, scoped: boolean) {
+    const k = `${q}:${count}:${scoped}`;
     let st = this.queues.get(k);
     if (!st) {
       st = count
-        ? this.db.prepare(sqliteParams(`SELECT COUNT(*) FROM feedback f WHERE ${queueWhere(q)}`)).pluck()
-        : this.db.prepare(sqliteParams(`${indexed(WO_SELECT, QUEUE_SQL[q].sqliteIndex)} WHERE ${queueWhere(q)} ORDER BY ${QUEUE_SQL[q].order} LIMIT :limit OFFSET :offset`));
+        ? this.db.prepare(sqliteParams(queueCountSql(q, scoped))).pluck()
+        : this.db.prepare(sqliteParams(queuePageSql(q, scoped, indexed(WO_SELECT, QUEUE_SQL[q].sqliteIndex))));
       this.queues.set(k, st);
     }
     return st;
   }
-  private qp(f: QueueFilter) { return { now: f.now, dept: f.departmentId ?? null, me: f.claimedBy ?? null }; }
+  private qp(q: Queue, f: QueueFilter, sql: string) {
+    const p: Record<string, unknown> = {};
+    if (sql.includes(':now')) p.now = f.now;
+    if (sql.includes(':dept')) p.dept = f.departmentId;
+    if (sql.includes(':me')) p.me = f.claimedBy ?? null;
+    return p;
+  }
   /** A page of an inbox queue (parts and pending extensions included). */
   queue(q: Queue, f: QueueFilter): WorkOrder[] {
-    return this.queueStmt(q, false).all({ ...this.qp(f), limit: f.limit ?? 50, offset: f.offset ?? 0 }).map((r) => this.load(r));
+    const scoped = f.departmentId != null;
+    const limit = f.limit ?? 50, offset = f.offset ?? 0;
+    const rows = this.queueStmt(q, false, scoped).all({ ...this.qp(q, f, queuePageSql(q, scoped)), limit, offset, ...(scoped ? { lim: limit + offset } : {}) });
+    return rows.map((r) => this.load(r));
   }
-  /** How many items each queue holds (the inbox tabs). */
-  queueCounts(f: QueueFilter): Record<Queue, number> {
-    const out = {} as Record<Queue, number>;
-    for (const q of QUEUES) out[q] = this.queueStmt(q, true).get(this.qp(f)) as number;
+  /** How many items each work queue holds (the inbox tabs). */
+  queueCounts(f: QueueFilter): Record<Exclude<Queue, 'all'>, number> {
+    const scoped = f.departmentId != null;
+    const out = {} as Record<Exclude<Queue, 'all'>, number>;
+    for (const q of COUNTED_QUEUES) out[q as Exclude<Queue, 'all'>] = this.queueStmt(q, true, scoped).get(this.qp(q, f, queueCountSql(q, scoped))) as number;
     return out;
   }
 }

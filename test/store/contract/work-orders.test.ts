@@ -115,6 +115,12 @@ describe.each(ENGINES)('store contract on $name: work orders', ({ open, skip }) 
       // SCJG sees its own and the one it assists, not CGJ's redo
       expect(await q('handling', { departmentId: scjg })).toEqual([ids.overdue, ids.warning]);
       expect(await q('to_sign', { departmentId: scjg })).toEqual([ids.toSign]);
+      // a department's page merges its own and the assisted ones in queue order
+      expect(await q('handling', { departmentId: scjg, limit: 1 })).toEqual([ids.overdue]);
+      expect(await q('handling', { departmentId: scjg, limit: 1, offset: 1 })).toEqual([ids.warning]);
+      expect(await q('overdue', { departmentId: scjg })).toEqual([ids.overdue]);
+      expect(await q('overdue', { departmentId: cgj })).toEqual([ids.overdue]);
+      expect((await e.workOrders.queueCounts({ now, departmentId: scjg })).handling).toBe(2);
       expect(await q('to_sign', { limit: 1, offset: 1 })).toEqual([ids.redo]);
       const counts = await e.workOrders.queueCounts({ now });
       expect(counts).toMatchObject({ to_dispatch: 2, to_sign: 2, handling: 2, warning: 1, overdue: 1, survey: 1, redo: 2, mine: 0 });

@@ -4,7 +4,7 @@ import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../
 import type { Queryable } from '../pool.js';
 import { changes, partialUpdate, row, rows } from './util.js';
 import {
-  QUEUES, QUEUE_SQL, WO_COLS, WO_SELECT, pgParams, queueWhere, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder,
+  COUNTED_QUEUES, WO_COLS, WO_SELECT, pgParams, queueCountSql, queuePageSql, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder,
   type ExtensionRow, type Queue, type QueueFilter,
 } from '../../work-order-sql.js';
 
@@ -68,16 +68,17 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
   }
   private qp(f: QueueFilter) { return { now: f.now, dept: f.departmentId ?? null, me: f.claimedBy ?? null }; }
   async queue(q: Queue, f: QueueFilter): Promise<WorkOrder[]> {
-    const { text, params } = pgParams(`${WO_SELECT} WHERE ${queueWhere(q)} ORDER BY ${QUEUE_SQL[q].order} LIMIT :limit OFFSET :offset`, { ...this.qp(f), limit: f.limit ?? 50, offset: f.offset ?? 0 });
+    const limit = f.limit ?? 50, offset = f.offset ?? 0;
+    const { text, params } = pgParams(queuePageSql(q, f.departmentId != null), { ...this.qp(f), limit, offset, lim: limit + offset });
     const out: WorkOrder[] = [];
     for (const r of await rows(this.q, text, params)) out.push(await this.load(r));
     return out;
   }
-  async queueCounts(f: QueueFilter): Promise<Record<Queue, number>> {
-    const out = {} as Record<Queue, number>;
-    for (const q of QUEUES) {
-      const { text, params } = pgParams(`SELECT COUNT(*)::integer AS n FROM feedback f WHERE ${queueWhere(q)}`, this.qp(f));
-      out[q] = (await row<{ n: number }>(this.q, text, params))!.n;
+  async queueCounts(f: QueueFilter): Promise<Record<Exclude<Queue, 'all'>, number>> {
+    const out = {} as Record<Exclude<Queue, 'all'>, number>;
+    for (const q of COUNTED_QUEUES) {
+      const { text, params } = pgParams(queueCountSql(q, f.departmentId != null, 'COUNT(*)::integer'), this.qp(f));
+      out[q as Exclude<Queue, 'all'>] = Number((await row<{ n: number }>(this.q, text, params))!.n);
     }
     return out;
   }
