@@ -3,7 +3,7 @@
  * timeline, and every step of the cycle for dispatchers, supervisors and department staff. The route
  * table gates by role; the reducer's table (src/workorders/machine.ts) decides per order and state;
  * department staff see only their department's orders (lead or assisting) — another's is 404. Every
- * step is audited in Chinese.
+ * step is audited in Chinese (by the service, in the step's transaction).
  */
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
@@ -12,7 +12,7 @@ import { HttpError } from '../http/errors.js';
 import { maskPhone } from '../domain/masking.js';
 import type { StaffUser } from '../store/repos/staff.js';
 import { QUEUES, QUEUE_ZH, type Queue } from '../store/work-order-sql.js';
-import { ACTIONS, STATUS_ZH, type WorkOrderAction } from '../workorders/machine.js';
+import { STATUS_ZH, type WorkOrderAction } from '../workorders/machine.js';
 import type { Actor, WorkOrder } from '../workorders/model.js';
 import { URGENCY_ZH } from '../workorders/categories.js';
 
@@ -93,8 +93,7 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
     const r = action.type === 'dispatch'
       ? await wo.dispatch(o.id, { ...action, departmentId: action.departmentId || null }, staffActor(req.staff!.user))
       : await wo.apply(o.id, action, staffActor(req.staff!.user));
-    const last = r.entries[r.entries.length - 1];
-    await audit(req, `workorder.${action.type}`, o.ref, `${last?.label ?? ACTIONS[action.type].label}${last?.opinion ? `：${last.opinion}` : ''}（${STATUS_ZH[o.status]} → ${STATUS_ZH[r.order.status]}）`);
+    // audited by the service, in the step's transaction
     return { order: summary(r.order), entries: r.entries };
   };
   const assists = async (list: Static<typeof Assists> | undefined) => Promise.all((list ?? []).map(async (a) => ({ departmentId: await deptId(a.department), departmentName: '', instruction: a.instruction ?? null })));

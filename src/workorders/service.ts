@@ -11,14 +11,14 @@ import type { DataStore } from '../store/ports.js';
 import type { EventBus } from '../domain/events.js';
 import { DomainError, notFound, conflict } from '../domain/errors.js';
 import type { Department } from '../domain/types.js';
-import { ACTIONS, reduce, type MachineEnv, type WorkOrderAction } from './machine.js';
+import { ACTIONS, reduce, STATUS_ZH, type MachineEnv, type WorkOrderAction } from './machine.js';
 import type { Actor, Notice, TimelineEntry, WorkOrder } from './model.js';
 import { timeLeft, type TimeLeft } from './time-limits.js';
 import { suggestDuplicates, type DuplicateSuggestion } from './duplicates.js';
 import type { Queue, QueueFilter } from '../store/work-order-sql.js';
 
 export interface WorkOrderServiceDeps {
-  store: Pick<DataStore, 'workOrders' | 'departments' | 'transaction'>;
+  store: Pick<DataStore, 'workOrders' | 'departments' | 'audit' | 'transaction'>;
   bus: EventBus;
   env: MachineEnv;
   now?: () => Date;
@@ -160,6 +160,12 @@ export class WorkOrderService {
     }
 
     const stored = (await wo.byId(id))!;
+    // 全程留痕: every step also in the audit log, in Chinese, with the same transaction.
+    if (r.entries.length) {
+      const last = r.entries[r.entries.length - 1];
+      await this.d.store.audit.append(actor.id, `workorder.${act.type}`, before.ref,
+        `${r.entries.map((e) => e.label).join('、')}${last.opinion ? `：${last.opinion}` : ''}（${STATUS_ZH[before.status]} → ${STATUS_ZH[stored.status]}）${actor.role === 'department' ? `，${actor.departmentName ?? ''}${actor.name !== actor.departmentName ? ` ${actor.name}` : ''}` : ''}`, at);
+    }
     for (const n of r.notices) await this.send(stored, n, at);
     await this.d.bus.emitTx('feedback.updated', { feedback: stored, action: act.type, actor: actor.id });
     if (act.type === 'survey' && act.score === 3) await this.d.bus.emitTx('feedback.reopened', { feedback: stored });

@@ -90,6 +90,10 @@ describe('department API: work orders', () => {
     await server.ctx.workOrders.apply(id, { type: 'uphold', opinion: '由市场监管局办理' }, supervisor);
     expect((await call('POST', `/work-orders/${ref}/return`, { reason: 'not_ours', opinion: 'x' })).json).toMatchObject({ error: 'conflict', message: '督办已裁定由贵单位办理，不能再次退单' });
     expect(await labels(ref)).toEqual(['登记', '派单', '退单', '维持派单', '退单', '维持派单']);
+    // every step in the audit log, in Chinese, with who did it
+    const audit = (await server.ctx.store.audit.list(50)).filter((a) => a.target === ref).map((a) => `${a.actor} ${a.action} ${a.detail}`);
+    expect(audit).toContain('dept:SCJG workorder.return 退单：属城管（待签收 → 退单待审核），市市场监督管理局');
+    expect(audit).toContain('staff:zhao workorder.uphold 维持派单：由市场监管局办理（退单待审核 → 待签收）');
   });
 
   it('idempotency: the same key twice → the same answer, applied once; header or eventId; reused for another request → 409; per department', async () => {
