@@ -26,6 +26,8 @@ export class SqliteWorkOrderRepo {
         ON CONFLICT (order_id, department_id) DO UPDATE SET department_name = excluded.department_name, instruction = excluded.instruction, status = excluded.status,
           answer = excluded.answer, answered_by = excluded.answered_by, answered_at = excluded.answered_at, updated_at = excluded.updated_at`),
       deleteParts: db.prepare('DELETE FROM work_order_parts WHERE order_id = ?'),
+      partsMany: db.prepare('SELECT * FROM work_order_parts WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY id'),
+      pendingExtMany: db.prepare(`SELECT * FROM work_order_extensions WHERE order_id IN (SELECT value FROM json_each(?)) AND status = 'pending' ORDER BY id`),
       pendingExt: db.prepare(`SELECT * FROM work_order_extensions WHERE order_id = ? AND status = 'pending' ORDER BY id DESC LIMIT 1`),
       extensions: db.prepare('SELECT * FROM work_order_extensions WHERE order_id = ? ORDER BY id'),
       insertExt: db.prepare(`INSERT INTO work_order_extensions (order_id, department_id, requested_by, requested_by_name, reason, days, requested_at, status)
@@ -46,6 +48,16 @@ export class SqliteWorkOrderRepo {
   private load(r: any): WorkOrder {
     const ext = this.s.pendingExt.get(r.id);
     return toWorkOrder(r, this.s.parts.all(r.id).map(toPart), ext ? toPendingExtension(ext) : null);
+  }
+  /** A list of rows with their parts and pending extensions: two queries for the page, not two per row. */
+  private loadMany(rs: any[]): WorkOrder[] {
+    if (!rs.length) return [];
+    const ids = JSON.stringify(rs.map((r) => r.id));
+    const parts = new Map<number, AssistPart[]>();
+    for (const p of this.s.partsMany.all(ids) as any[]) { const l = parts.get(Number(p.order_id)) ?? []; l.push(toPart(p)); parts.set(Number(p.order_id), l); }
+    const ext = new Map<number, PendingExtension>();
+    for (const x of this.s.pendingExtMany.all(ids) as any[]) ext.set(Number(x.order_id), toPendingExtension(x));
+    return rs.map((r) => toWorkOrder(r, parts.get(Number(r.id)) ?? [], ext.get(Number(r.id)) ?? null));
   }
   byId(id: number): WorkOrder | undefined { const r = this.s.byId.get(id); return r ? this.load(r) : undefined; }
   byRef(ref: string): WorkOrder | undefined { const r = this.s.byRef.get(ref); return r ? this.load(r) : undefined; }
@@ -70,10 +82,10 @@ export class SqliteWorkOrderRepo {
   /** The whole timeline, the entries from before work orders included; labels: the action → Chinese name table. */
   entries(orderId: number, labels: Record<string, string>): TimelineEntry[] { return this.s.entries.all(orderId).map((r) => toEntry(r, labels)); }
   /** The orders merged into this one. */
-  children(parentId: number): WorkOrder[] { return this.s.children.all(parentId).map((r) => this.load(r)); }
+  children(parentId: number): WorkOrder[] { return this.loadMany(this.s.children.all(parentId)); }
   /** Open orders since `since` sharing the phone, the address or the category with this one (duplicate candidates). */
   duplicateCandidates(id: number, phone: string | null, address: string | null, category: string | null, since: string, limit = 100): WorkOrder[] {
-    return this.s.candidates.all({ id, phone, address, category, since, limit }).map((r) => this.load(r));
+    return this.loadMany(this.s.candidates.all({ id, phone, address, category, since, limit }));
   }
   request(departmentId: number, key: string): StoredRequest | undefined {
     const r = this.s.request.get(departmentId, key) as any;
@@ -105,8 +117,7 @@ export class SqliteWorkOrderRepo {
   queue(q: Queue, f: QueueFilter): WorkOrder[] {
     const scoped = f.departmentId != null;
     const limit = f.limit ?? 50, offset = f.offset ?? 0;
-    const rows = this.queueStmt(q, false, scoped).all({ ...this.qp(q, f, queuePageSql(q, scoped)), limit, offset, ...(scoped ? { lim: limit + offset } : {}) });
-    return rows.map((r) => this.load(r));
+    return this.loadMany(this.queueStmt(q, false, scoped).all({ ...this.qp(q, f, queuePageSql(q, scoped)), limit, offset, ...(scoped ? { lim: limit + offset } : {}) }));
   }
   /** How many items each work queue holds (the inbox tabs). */
   queueCounts(f: QueueFilter): Record<Exclude<Queue, 'all'>, number> {

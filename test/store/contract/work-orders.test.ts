@@ -108,6 +108,7 @@ describe.each(ENGINES)('store contract on $name: work orders', ({ open, skip }) 
       expect(await q('handling')).toEqual([ids.overdue, ids.warning]);
       expect(await q('warning')).toEqual([ids.warning]);
       expect(await q('overdue')).toEqual([ids.overdue]);
+      expect((await e.workOrders.queue('overdue', { now }))[0].parts).toEqual([expect.objectContaining({ departmentId: scjg, status: 'open' })]); // a page carries its parts
       expect(await q('survey')).toEqual([ids.answered]);
       expect((await q('redo')).sort()).toEqual([ids.redo, ids.escalated].sort());
       expect(await q('mine', { claimedBy: 'staff:li' })).toEqual([ids.redo]);

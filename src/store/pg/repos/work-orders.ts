@@ -15,6 +15,16 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
     const parts = (await rows(this.q, 'SELECT * FROM work_order_parts WHERE order_id = $1 ORDER BY id', [r.id])).map(toPart);
     return toWorkOrder(r, parts, ext ? toPendingExtension(ext) : null);
   }
+  /** A list of rows with their parts and pending extensions: two queries for the page, not two per row. */
+  private async loadMany(rs: any[]): Promise<WorkOrder[]> {
+    if (!rs.length) return [];
+    const ids = rs.map((r) => r.id);
+    const parts = new Map<number, AssistPart[]>();
+    for (const p of await rows(this.q, 'SELECT * FROM work_order_parts WHERE order_id = ANY($1::bigint[]) ORDER BY id', [ids])) { const l = parts.get(Number(p.order_id)) ?? []; l.push(toPart(p)); parts.set(Number(p.order_id), l); }
+    const ext = new Map<number, PendingExtension>();
+    for (const x of await rows(this.q, `SELECT * FROM work_order_extensions WHERE order_id = ANY($1::bigint[]) AND status = 'pending' ORDER BY id`, [ids])) ext.set(Number(x.order_id), toPendingExtension(x));
+    return rs.map((r) => toWorkOrder(r, parts.get(Number(r.id)) ?? [], ext.get(Number(r.id)) ?? null));
+  }
   async byId(id: number): Promise<WorkOrder | undefined> { const r = await row(this.q, `${WO_SELECT} WHERE f.id = $1`, [id]); return r ? this.load(r) : undefined; }
   async byRef(ref: string): Promise<WorkOrder | undefined> { const r = await row(this.q, `${WO_SELECT} WHERE f.ref = $1`, [ref]); return r ? this.load(r) : undefined; }
   /** Row lock until the transaction ends: two instances applying actions to one order take turns. */
@@ -48,15 +58,11 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
     return (await rows(this.q, 'SELECT * FROM feedback_events WHERE feedback_id = $1 ORDER BY id', [orderId])).map((r) => toEntry(r, labels));
   }
   async children(parentId: number): Promise<WorkOrder[]> {
-    const out: WorkOrder[] = [];
-    for (const r of await rows(this.q, `${WO_SELECT} WHERE f.parent_id = $1 ORDER BY f.id`, [parentId])) out.push(await this.load(r));
-    return out;
+    return this.loadMany(await rows(this.q, `${WO_SELECT} WHERE f.parent_id = $1 ORDER BY f.id`, [parentId]));
   }
   async duplicateCandidates(id: number, phone: string | null, address: string | null, category: string | null, since: string, limit = 100): Promise<WorkOrder[]> {
-    const out: WorkOrder[] = [];
-    for (const r of await rows(this.q, `${WO_SELECT} WHERE f.id != $1 AND f.created_at >= $5 AND f.status NOT IN ('closed', 'merged')
-      AND (f.phone = $2 OR f.address = $3 OR f.category = $4) ORDER BY f.created_at DESC LIMIT $6`, [id, phone, address, category, since, limit])) out.push(await this.load(r));
-    return out;
+    return this.loadMany(await rows(this.q, `${WO_SELECT} WHERE f.id != $1 AND f.created_at >= $5 AND f.status NOT IN ('closed', 'merged')
+      AND (f.phone = $2 OR f.address = $3 OR f.category = $4) ORDER BY f.created_at DESC LIMIT $6`, [id, phone, address, category, since, limit]));
   }
   async request(departmentId: number, key: string): Promise<StoredRequest | undefined> {
     const r = await row(this.q, 'SELECT order_id, action, body_hash, response, at FROM work_order_requests WHERE department_id = $1 AND idem_key = $2', [departmentId, key]);
@@ -70,9 +76,7 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
   async queue(q: Queue, f: QueueFilter): Promise<WorkOrder[]> {
     const limit = f.limit ?? 50, offset = f.offset ?? 0;
     const { text, params } = pgParams(queuePageSql(q, f.departmentId != null), { ...this.qp(f), limit, offset, lim: limit + offset });
-    const out: WorkOrder[] = [];
-    for (const r of await rows(this.q, text, params)) out.push(await this.load(r));
-    return out;
+    return this.loadMany(await rows(this.q, text, params));
   }
   async queueCounts(f: QueueFilter): Promise<Record<Exclude<Queue, 'all'>, number>> {
     const out = {} as Record<Exclude<Queue, 'all'>, number>;
