@@ -383,7 +383,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     const text = citizen && n.kind === 'interim' ? answerText(o, `（阶段性答复）${n.text}`) : `【96365】${n.text}`;
     await outbox.queue({
       phone, text, reason: citizen ? 'answer' : 'reminder', template: citizen && n.kind === 'interim' ? 'push.answer' : null,
-      feedbackId: o.id, dedupeKey: `wo:${o.id}:${n.to}:${n.kind}:${at}`,
+      feedbackId: o.id, dedupeKey: `wo:${o.id}:${n.to === 'department' ? `dept${n.departmentId}` : n.to}:${n.kind}:${at}`, // two assisting departments: two notices
     });
   }));
 
