@@ -19,6 +19,7 @@ import { demoSimulators, type AriSimulator, type DemoSimulators, type SmscSimula
 import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
 import { InstanceLock, newInstanceId } from './store/lock.js';
 import { createCluster, type Cluster } from './cluster/index.js';
+import { unknownDepartments } from './workorders/categories.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -126,6 +127,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       if (seeded.created) ctx.log.info('demo data loaded (departments SCJG, RSJ, GAJ; four declarations; three feedback items)');
       await assembled.channels.admin.ensureDemoLogins();
     }
+    // Categories naming a department not registered yet: dispatching such an item asks for a department.
+    const missing = unknownDepartments(ctx.workOrders.env.tree, new Set((await ctx.store.departments.all()).map((d) => d.code)));
+    if (missing.length) ctx.log.warn(`诉求分类的默认承办单位尚未登记（派单时须另选承办单位）：${missing.map((m) => `${m.category}→${m.department}`).join('、')}`);
     ready = true;
     // Start-up complete: only now may components begin work that must not overlap it (SMS: bind, send).
     for (const c of started) await c.ready?.();

@@ -8,6 +8,7 @@ import type { WorkingCalendar } from './domain/calendar.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
 import type { StorageHealth } from './store/health.js';
+import type { WorkOrderService } from './workorders/service.js';
 
 export type ComponentState = { ok: boolean; state: string; detail?: Record<string, unknown> };
 
@@ -36,6 +37,8 @@ export interface AppContext {
   declarations: DeclarationService;
   feedback: FeedbackService;
   subscriptions: SubscriptionService;
+  /** Work orders (工单): the handling cycle on feedback items (src/workorders/). */
+  workOrders: WorkOrderService;
   metrics: Metrics;
   health: HealthRegistry;
   /** Full disk / failing writes: state, rate-limited logging, read by /health, the panel, the dispatcher (src/store/health.ts). */

@@ -14,6 +14,10 @@ import { Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { isStorageFull, StorageHealth } from './store/health.js';
 import { newInstanceId } from './store/lock.js';
+import { WorkOrderService } from './workorders/service.js';
+import { categoriesPath, loadCategoriesFile } from './workorders/categories-file.js';
+import type { CategoryTree } from './workorders/categories.js';
+import type { Feedback } from './domain/types.js';
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
 
@@ -27,6 +31,11 @@ export function loadCalendar(config: Config): WorkingCalendar {
     }
   }
   return new WorkingCalendar({ holidays: [], workdays: [] });
+}
+
+/** The 诉求分类 tree (refuses to start on a missing or wrong file, naming each line and key). */
+export function loadCategories(config: Config): CategoryTree {
+  return loadCategoriesFile(categoriesPath(config.data.categories_file, config.data.dir, PROJECT_ROOT));
 }
 
 /** The store the config names: PostgreSQL for a postgres:// data.url (migrated by prepare()), else the SQLite file in the data dir. */
@@ -59,6 +68,18 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
     surveyWindowHours: config.sms.survey_window_hours, now,
   });
   const subscriptions = new SubscriptionService({ subscriptions: store.subscriptions, tx: store, bus, now });
+  const tree = loadCategories(config);
+  const workOrders = new WorkOrderService({
+    store, bus, now, env: { tree, clock: { calendar, tz, hours: tree.workingHours }, warnRatio: config.workorders.warn_ratio, redoLimit: config.workorders.redo_limit },
+  });
+  // A dispatched work order's survey answer is its 回访 step (close, or 重办 / 转督办).
+  feedback.delegateSurvey(async (id, score, actor): Promise<Feedback | null> => {
+    const o = await store.workOrders.byId(id);
+    if (!o || o.dispatchedAt === null || o.status !== 'answered') return null;
+    const who = actor === 'citizen' ? { role: 'citizen' as const, id: 'citizen', name: '市民', departmentId: null, departmentName: null }
+      : { role: 'system' as const, id: actor, name: actor, departmentId: null, departmentName: null };
+    return (await workOrders.apply(id, { type: 'survey', score, via: o.channel === 'voice' ? 'call' : 'sms' }, who)).order;
+  });
   const metrics = new Metrics();
   const health = new HealthRegistry();
   health.register('store', () => { const ok = store.healthySync(); return { ok, state: ok ? 'ok' : 'error', detail: { engine: store.engine } }; });
@@ -70,5 +91,5 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   health.register('storage', () => storage.snapshot());
   storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
   metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, workOrders, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
 }

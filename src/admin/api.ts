@@ -26,6 +26,7 @@ import type { LiveHub } from './live.js';
 import type { SmsAdminPort, TestPhonePort, TestPhoneEvent, VoiceAdminPort } from './sms-port.js';
 import { generatePassword } from './passwords.js';
 import type { LoginAuditLimiter } from './login-guard.js';
+import { WORK_ORDER_BODIES, workOrderHandlers } from './work-orders-api.js';
 
 declare module 'fastify' {
   interface FastifyRequest { staff?: { user: StaffUser; session: StaffSession; sessionId: string } }
@@ -82,6 +83,7 @@ const BODY: Record<string, TSchema> = {
   'POST /api/sms/send': S.smsSend, 'POST /api/users': S.userAdd, 'POST /api/users/:id/password': S.password, 'POST /api/me/password': S.myPassword,
   'POST /api/users/:id/disabled': S.disabled, 'POST /api/departments': S.deptAdd, 'POST /api/testphone/call': S.call,
   'POST /api/testphone/call/:callId/press': S.press, 'POST /api/testphone/call/:callId/record': S.record, 'POST /api/testphone/sms': S.testSms,
+  ...WORK_ORDER_BODIES,
 };
 
 const bad = (message: string) => new HttpError(400, 'validation', message);
@@ -546,6 +548,9 @@ export function adminPlugin(deps: AdminDeps) {
       hub.watchPhone(req.staff!.session.idHash, normalisePhone(phoneNo));
       return { items: await p.smsReceived(normalisePhone(phoneNo)) };
     },
+
+    // ---- work orders (src/admin/work-orders-api.ts) ----
+    ...workOrderHandlers(ctx, audit),
   };
 
   // The table and the handlers must agree (a route without a role list cannot exist).

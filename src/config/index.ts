@@ -19,6 +19,7 @@ export const SCHEMA = {
     synchronous: { kind: 'enum', def: 'NORMAL', values: ['NORMAL', 'FULL'], doc: 'SQLite synchronous: NORMAL survives kill -9; FULL also power loss' },
     checkpoint: { kind: 'enum', def: 'background', values: ['background', 'inline'], doc: 'WAL checkpoints in a worker thread, off the event loop (background), or SQLite\'s auto-checkpoint on commit (inline)' },
     calendar_file: { kind: 'string', def: '', doc: 'Working-day calendar JSON (holidays, 调休 make-up days); default data/calendar.json' },
+    categories_file: { kind: 'string', def: '', doc: 'Work-order categories (诉求分类) YAML: default departments, 签收/办结 time limits, working hours; default <data dir>/categories.yaml, else data/categories.yaml' },
     retention_days: { kind: 'int', def: 730, min: 30, doc: 'Days to keep SMS/call logs and recordings of closed items' },
     min_free_mb: { kind: 'int', def: 200, min: 0, doc: 'Warn (at start, in /health and the panel) when the data directory has less free disk space (MiB)' },
   },
@@ -70,6 +71,10 @@ export const SCHEMA = {
     enquire_link_timeout_sec: { kind: 'int', def: 5, min: 1, doc: 'No enquire_link_resp within this (and nothing else received) = dead link, re-bind; also sent when a submit is overdue' },
     response_timeout_sec: { kind: 'int', def: 10, min: 1, doc: 'Bind/unbind answer time; a submit unanswered after this makes the link probe itself (a late submit_sm_resp on a live link is still accepted, never resent)' },
     dc0: { kind: 'enum', def: 'gsm7', values: ['gsm7', 'latin1'], doc: 'How to read data_coding 0 from this SMSC' },
+  },
+  workorders: {
+    warn_ratio: { kind: 'float', def: 0.8, min: 0.1, max: 0.99, doc: 'Work orders: early warning (即将超时, yellow) at this share of a time limit, in working time' },
+    redo_limit: { kind: 'int', def: 2, min: 0, max: 20, doc: 'Work orders: 不满意 sends an order back to its department (重办) at most this many times; the next goes to a supervisor (转督办)' },
   },
   sms: {
     max_segments: { kind: 'int', def: 6, min: 1, max: 255, doc: 'Longest MT in segments' },

@@ -1,6 +1,7 @@
 /** The in-process event bus: typed domain events the channels and the live panel subscribe to. */
 import { EventEmitter } from 'node:events';
 import type { Declaration, DeclarationEvent, Feedback } from './types.js';
+import type { Notice, WorkOrder } from '../workorders/model.js';
 
 export interface DomainEvents {
   /** A new (not duplicate, not out-of-order) step was applied; statusChanged says whether the status moved. */
@@ -9,6 +10,12 @@ export interface DomainEvents {
   'feedback.updated': { feedback: Feedback; action: string; actor: string };
   'feedback.answered': { feedback: Feedback };
   'feedback.reopened': { feedback: Feedback };
+  /**
+   * A work-order notice to deliver (src/workorders/service.ts), inside the action's transaction: `phone`
+   * is the citizen's (interim answer, closing notice) or the department contact's; null when there is none
+   * (supervisors, dispatchers: their queues show it). The final answer goes by 'feedback.answered'.
+   */
+  'workorder.notice': { order: WorkOrder; notice: Notice; phone: string | null; at: string };
   /** Channel/live events (calls, SMS link, outbox); payloads owned by their channels. */
   'call.updated': Record<string, unknown>;
   'call.ended': Record<string, unknown>;

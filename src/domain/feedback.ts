@@ -30,7 +30,15 @@ export function formatRef(day: string, seq: number): string {
 
 export class FeedbackService {
   private readonly now: () => Date;
+  private workOrderSurvey: ((id: number, score: 1 | 2 | 3, actor: string) => Promise<Feedback | null>) | null = null;
   constructor(private readonly d: FeedbackServiceDeps) { this.now = d.now ?? (() => new Date()); }
+
+  /**
+   * The satisfaction answer of a dispatched work order goes through the work-order cycle (回访: closes,
+   * or 重办 with its limit and 转督办; src/workorders/service.ts); fn answers null for an item that was
+   * never dispatched as a work order (handled here as before).
+   */
+  delegateSurvey(fn: (id: number, score: 1 | 2 | 3, actor: string) => Promise<Feedback | null>): void { this.workOrderSurvey = fn; }
 
   async create(input: NewFeedback, actor = 'citizen'): Promise<Feedback> {
     const now = this.now();
@@ -114,6 +122,8 @@ export class FeedbackService {
 
   /** 1 满意 / 2 基本满意 close the complaint; 3 不满意 reopens it for a second handling and alerts supervisors. */
   async recordSatisfaction(id: number, score: 1 | 2 | 3, actor = 'citizen'): Promise<Feedback> {
+    const wo = this.workOrderSurvey ? await this.workOrderSurvey(id, score, actor) : null;
+    if (wo) return wo;
     const f = await this.must(id);
     const nowIso = this.now().toISOString();
     if (score === 3) return this.d.tx.transaction(async () => {

@@ -83,10 +83,16 @@ export const SURVEYED_KINDS: readonly FeedbackKind[] = ['complaint', 'report', '
 export const FEEDBACK_CHANNELS = ['voice', 'sms', 'web', 'api'] as const;
 export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
 
-export const FEEDBACK_STATUSES = ['new', 'transcribed', 'assigned', 'answered', 'closed'] as const;
+/**
+ * A feedback item is a work order (工单, src/workorders/): new/transcribed = 待派单, assigned = dispatched,
+ * waiting for the department's 签收, handling = 签收 done (办理中), returned = 退单 back to the dispatcher,
+ * answered = final answer sent (待回访), escalated = 重办 limit reached (a supervisor decides), merged = a
+ * duplicate merged into another order (it gets that order's answer).
+ */
+export const FEEDBACK_STATUSES = ['new', 'transcribed', 'assigned', 'handling', 'returned', 'answered', 'escalated', 'closed', 'merged'] as const;
 export type FeedbackStatus = (typeof FEEDBACK_STATUSES)[number];
 export const FEEDBACK_STATUS_ZH: Record<FeedbackStatus, string> = {
-  new: '新建', transcribed: '已转写', assigned: '已分派', answered: '已答复', closed: '已办结',
+  new: '新建', transcribed: '已转写', assigned: '已分派', handling: '办理中', returned: '已退单', answered: '已答复', escalated: '待督办', closed: '已办结', merged: '已合并',
 };
 
 export interface Feedback {

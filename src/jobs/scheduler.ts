@@ -7,6 +7,9 @@
  *    end 'no_receipt' (无回执) — run with the 5-minute sweep;
  *  - overdue reminders: on working days at 09:00 each department's contact gets one SMS listing its overdue
  *    declarations, and the panel gets a badge event;
+ *  - work-order deadlines: every 10 minutes the lead department's contact of each order in 即将超时 (before the
+ *    签收 or 办结 deadline) and in 已超时 (at/after it) gets one SMS per order, deadline and stage (the
+ *    outbox's dedupe key), audited once; the queues in the panel show the same;
  *  - retention: after data.retention_days finished outbox rows, the call log, recordings and inbound SMS
  *    (with their raw parts) of finished items are purged; unmatched receipts after a week; personal
  *    call-back audio past its TTL and non-prompt files of the shared TTS cache after a week.
@@ -23,7 +26,7 @@ import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
 import type { SmsChannel } from '../sms/channel.js';
 import type { VoiceChannel } from '../voice/channel.js';
-import { localDate } from '../domain/time.js';
+import { formatLocal, localDate } from '../domain/time.js';
 import { unlinkSync } from 'node:fs';
 import { resolveRecording } from '../admin/recordings.js';
 
@@ -36,6 +39,8 @@ export interface Jobs extends Component {
   /** Submitted messages without receipts past the receipt timeout → no_receipt. */
   closeWithoutReceipt(): Promise<number>;
   remindOverdue(): Promise<{ departments: number; declarations: number }>;
+  /** Work orders near (即将超时) or past (已超时) their 签收/办结 deadline: one reminder each to the department contact. */
+  remindWorkOrders(): Promise<{ warned: number; overdue: number }>;
   retention(): Promise<RetentionResult>;
 }
 
@@ -100,6 +105,28 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
       if (total) log.info(`overdue reminder: ${total} declarations in ${counts.size} departments`);
       return { departments: counts.size, declarations: total };
     },
+    async remindWorkOrders() {
+      if (!leader()) return { warned: 0, overdue: 0 };
+      const out = { warned: 0, overdue: 0 };
+      for (const stage of ['warning', 'overdue'] as const) {
+        for (const o of await ctx.workOrders.queue(stage, { limit: 500 })) {
+          if (!o.dueAt || o.departmentId === null) continue;
+          const dept = await ctx.store.departments.byId(o.departmentId);
+          const what = o.status === 'assigned' ? '签收' : '办结';
+          const due = formatLocal(o.dueAt, tz);
+          const text = stage === 'warning'
+            ? `【96365】工单${o.ref}即将超时，请于${due}前${what}。`
+            : `【96365】工单${o.ref}已超过${what}时限（${due}），请尽快${what}。`;
+          const key = `wo-remind:${o.id}:${o.dueAt}:${stage}`;
+          let created = false;
+          if (sms && dept?.contactPhone) created = (await sms.outbox.queue({ phone: dept.contactPhone, reason: 'reminder', dedupeKey: key, text, feedbackId: o.id })).created;
+          if (created) await ctx.store.audit.append('system', stage === 'warning' ? 'workorder.deadline_warning' : 'workorder.deadline_overdue', o.ref, `${what}${stage === 'warning' ? '即将超时' : '已超时'}提醒：${dept?.name ?? ''}，期限 ${due}`);
+          if (created) out[stage === 'warning' ? 'warned' : 'overdue']++;
+        }
+      }
+      if (out.warned || out.overdue) log.info(`work-order reminders: ${out.warned} near the deadline, ${out.overdue} past it`);
+      return out;
+    },
     async retention() {
       const before = new Date(ctx.now().getTime() - ctx.config.data.retention_days * 86400_000).toISOString();
       const weekAgo = new Date(ctx.now().getTime() - 7 * 86400_000).toISOString();
@@ -145,6 +172,7 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
       tasks.push(cron.schedule(`${qm} ${qh} * * *`, guard('quiet-release', () => jobs.releaseQuietHours()), { ...cronOpts, name: 'quiet-release' }));
       tasks.push(cron.schedule('*/5 * * * *', guard('sweep', async () => { await jobs.releaseQuietHours(); await jobs.expireStale(); await jobs.closeWithoutReceipt(); }), { ...cronOpts, name: 'sweep' }));
       tasks.push(cron.schedule('0 9 * * *', guard('overdue', () => jobs.remindOverdue()), { ...cronOpts, name: 'overdue-reminder' }));
+      tasks.push(cron.schedule('*/10 * * * *', guard('workorder-reminders', () => jobs.remindWorkOrders()), { ...cronOpts, name: 'workorder-reminders' }));
       tasks.push(cron.schedule('30 3 * * *', guard('retention', () => jobs.retention()), { ...cronOpts, name: 'retention' }));
     },
     async stop() {

@@ -374,6 +374,19 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     await outbox.queueAll(queue);
   }));
 
+  // Work-order notices (src/workorders/service.ts), inside the step's transaction: the citizen's interim
+  // answer and closing notice (mobiles only; a landline hears it on the call-back), the department
+  // contact's dispatch / 催办 / 重办 / extension notices. The final answer takes the answer path above.
+  unsubscribers.push(ctx.bus.onTx('workorder.notice', async ({ order: o, notice: n, phone, at }) => {
+    if (!phone || !isMobileNumber(phone)) return;
+    const citizen = n.to === 'citizen';
+    const text = citizen && n.kind === 'interim' ? answerText(o, `（阶段性答复）${n.text}`) : `【96365】${n.text}`;
+    await outbox.queue({
+      phone, text, reason: citizen ? 'answer' : 'reminder', template: citizen && n.kind === 'interim' ? 'push.answer' : null,
+      feedbackId: o.id, dedupeKey: `wo:${o.id}:${n.to === 'department' ? `dept${n.departmentId}` : n.to}:${n.kind}:${at}`, // two assisting departments: two notices
+    });
+  }));
+
   const channel: SmsChannel = {
     name: 'sms',
     get link() { return link; },

@@ -18,6 +18,7 @@ import type { SqliteCallRepo } from './repos/calls.js';
 import type { SqliteSmsRepo } from './repos/sms.js';
 import type { SqliteRetentionRepo } from './repos/retention.js';
 import type { SqliteInstanceRepo } from './repos/instances.js';
+import type { SqliteWorkOrderRepo } from './repos/work-orders.js';
 import type { TransactionRunner } from '../domain/ports.js';
 
 export type DepartmentStore = AsyncOf<SqliteDepartmentRepo>;
@@ -34,6 +35,7 @@ export type SmsStore = AsyncOf<SqliteSmsRepo> & {
 };
 export type RetentionStore = AsyncOf<SqliteRetentionRepo>;
 export type InstanceStore = AsyncOf<SqliteInstanceRepo>;
+export type WorkOrderStore = AsyncOf<SqliteWorkOrderRepo>;
 
 export interface Repositories {
   departments: DepartmentStore;
@@ -47,6 +49,7 @@ export interface Repositories {
   sms: SmsStore;
   retention: RetentionStore;
   instances: InstanceStore;
+  workOrders: WorkOrderStore;
 }
 
 export type Engine = 'sqlite' | 'postgres';

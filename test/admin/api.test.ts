@@ -8,6 +8,7 @@ import { csvCell, toCsv } from '../../src/admin/csv.js';
 import { toPlayableWav } from '../../src/admin/recordings.js';
 import type { Feedback } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/index.js';
+import { WorkOrderService } from '../../src/workorders/service.js';
 
 let s: AdminServer;
 const sms = new FakeSms();
@@ -17,6 +18,8 @@ let scjgCode = '';
 let rsjDeclCode = '';
 let fx: Record<string, Feedback> = {};
 let victimId = 0;
+/** Work orders per (route, role), each in the state its step starts from. */
+const wo: Record<string, Record<string, { id: number; ref: string }>> = {};
 
 beforeAll(async () => {
   s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms, voice: new FakeVoice(), testPhone: new FakeTestPhone() });
@@ -37,6 +40,34 @@ beforeAll(async () => {
     clients[role] = await loggedIn(s.url, `u_${role}`, PW);
   }
   victimId = (await s.admin.auth.createUser({ username: 'victim', role: 'operator', password: PW })).id;
+  // Work orders for the matrix: a fresh one per route and role, in the state its step starts from.
+  const admin = { role: 'admin' as const, id: 'staff:test', name: '测试', departmentId: null, departmentName: null };
+  const dept = WorkOrderService.departmentActor(scjg);
+  const W = ctx.workOrders;
+  const states: Record<string, (id: number) => Promise<void>> = {
+    new: async () => undefined,
+    assigned: async (id) => { await W.dispatch(id, { type: 'dispatch', category: 'SCJG.FOOD', departmentCode: 'SCJG' }, admin); },
+    assistedHandling: async (id) => { await W.dispatch(id, { type: 'dispatch', category: 'SB.WAGES', departmentCode: 'RSJ', assists: [{ departmentCode: 'SCJG' }] }, admin); await W.apply(id, { type: 'sign' }, WorkOrderService.departmentActor(rsj)); },
+    handling: async (id) => { await states.assigned(id); await W.apply(id, { type: 'sign' }, dept); },
+    returned: async (id) => { await states.assigned(id); await W.apply(id, { type: 'return', reason: 'not_ours', opinion: '非我局' }, dept); },
+    extension: async (id) => { await states.handling(id); await W.apply(id, { type: 'request_extension', days: 2, reason: '需检测' }, dept); },
+    answered: async (id) => { await states.handling(id); await W.apply(id, { type: 'answer', answer: '已处理' }, dept); },
+  };
+  const start: Record<string, [keyof typeof states, 'complaint' | 'consultation']> = {
+    dispatch: ['new', 'complaint'], direct: ['new', 'consultation'], uphold: ['returned', 'complaint'], assist: ['assigned', 'complaint'], merge: ['new', 'complaint'],
+    close: ['new', 'complaint'], claim: ['new', 'complaint'], survey: ['answered', 'complaint'], 'extension-decision': ['extension', 'complaint'], redo: ['answered', 'complaint'],
+    urge: ['handling', 'complaint'], sign: ['assigned', 'complaint'], return: ['assigned', 'complaint'], extension: ['handling', 'complaint'], interim: ['handling', 'complaint'],
+    answer: ['handling', 'complaint'], 'assist-answer': ['assistedHandling', 'complaint'], detail: ['assigned', 'complaint'], details: ['new', 'complaint'],
+  };
+  for (const [step, [state, kind]] of Object.entries(start)) {
+    wo[step] = {};
+    for (const role of ALL_ROLES) {
+      const f = await ctx.feedback.create({ kind, channel: 'sms', phone: '13912345678', text: `工单 ${step} ${role}` });
+      await states[state](f.id);
+      wo[step][role] = { id: f.id, ref: f.ref };
+    }
+  }
+  wo.parent = { any: { id: 0, ref: (await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13912345670', text: '主工单' })).ref } };
 });
 afterAll(async () => { await s.server.stop(); });
 
@@ -70,7 +101,19 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/testphone/call/:callId/hangup': { path: '/api/testphone/call/sim-1/hangup' },
     'POST /api/testphone/sms': { body: { from: '13900001234', text: 'CX' } },
     'GET /api/testphone/sms': { path: '/api/testphone/sms?phone=13900001234' },
+    'GET /api/work-orders/:id': { path: `/api/work-orders/${wo.detail?.[role]?.id}` },
   };
+  const m = /^\/api\/work-orders\/:id\/(.+)$/.exec(r.url);
+  if (m && r.method === 'POST') {
+    const bodies: Record<string, unknown> = {
+      dispatch: { category: 'SCJG.FOOD', department: 'SCJG', instruction: '请核查' }, direct: { answer: '工作日 9 点至 17 点' }, uphold: { opinion: '属本单位' },
+      assist: { assists: [{ department: 'GAJ' }] }, merge: { parent: wo.parent.any.ref }, close: { reason: '重复件' }, claim: {}, survey: { score: 1 },
+      'extension-decision': { approve: true, opinion: '同意' }, redo: { opinion: '请重办' }, urge: { opinion: '请加快' }, sign: {},
+      return: { reason: 'not_ours', opinion: '非我局' }, extension: { days: 2, reason: '需检测' }, interim: { answer: '已立案' }, answer: { answer: '已查处' }, 'assist-answer': { answer: '已配合' },
+      details: { transcript: '超市卖过期面包', category: 'SCJG.FOOD', address: '人民路 1 号', urgency: 'urgent', dispatch: { instruction: '请核查' } },
+    };
+    return { path: `/admin/api/work-orders/${wo[m[1]]?.[role]?.id ?? 0}/${m[1]}`, body: bodies[m[1]] };
+  }
   const x = byRoute[`${r.method} ${r.url}`] ?? {};
   return { path: '/admin' + (x.path ?? r.url), body: x.body ?? (r.method === 'POST' ? {} : undefined), ok: x.ok };
 }
@@ -123,6 +166,37 @@ describe('department isolation', () => {
     expect(search.json.items).toEqual([]);
     // central staff see it
     expect((await clients.operator.get(`/admin/api/feedback/${fx.other.id}`)).status).toBe(200);
+  });
+});
+
+describe('work orders in the panel API', () => {
+  it('queues with counts, the order with time left and timeline; department staff only see their own; steps audited in Chinese', async () => {
+    const op = clients.operator;
+    const list = await op.get('/admin/api/work-orders?queue=to_sign&limit=200');
+    expect(list.status).toBe(200);
+    expect(list.json.queues.map((q: { label: string }) => q.label)).toEqual(['待派单', '待签收', '办理中', '即将超时', '已超时', '待回访', '重办', '我的工单', '全部']);
+    expect(list.json.items.map((i: { id: number }) => i.id)).toContain(wo.sign.operator.id);
+    const d = await op.get(`/admin/api/work-orders/${wo.detail.operator.id}`);
+    expect(d.json.order).toMatchObject({ statusZh: '待签收', categoryName: '市场监管/食品安全', department: '市市场监督管理局', timeLeft: { level: expect.any(String) } });
+    expect(d.json.timeline.map((e: { label: string }) => e.label)).toEqual(['登记', '派单']);
+    expect((await op.get('/admin/api/work-orders?queue=nope')).status).toBe(400);
+    // an order of RSJ (SCJG only assisting is visible; a plain RSJ one is not)
+    const rsjOnly = await s.server.ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13912345679', text: 'RSJ 工单' });
+    await s.server.ctx.workOrders.dispatch(rsjOnly.id, { type: 'dispatch', category: 'SB.WAGES', departmentCode: 'RSJ' }, { role: 'admin', id: 'staff:test', name: '测试', departmentId: null, departmentName: null });
+    const dep = clients.department;
+    expect((await dep.get(`/admin/api/work-orders/${rsjOnly.id}`)).status).toBe(404);
+    expect((await dep.post(`/admin/api/work-orders/${rsjOnly.id}/sign`, {})).status).toBe(404);
+    expect((await dep.get(`/admin/api/work-orders/${wo['assist-answer'].operator.id}`)).status).toBe(200); // SCJG assists there
+    expect((await dep.get('/admin/api/work-orders?queue=all&limit=200')).json.items.map((i: { id: number }) => i.id)).not.toContain(rsjOnly.id);
+    // a step not allowed in the state: 409 in Chinese
+    const again = await dep.post(`/admin/api/work-orders/${wo.sign.department.id}/sign`, {});
+    expect(again).toMatchObject({ status: 409, json: { message: '工单当前状态为“办理中”，不能签收' } });
+    // one save: transcript, intake fields and the dispatch
+    const det = await op.get(`/admin/api/work-orders/${wo.details.operator.id}`);
+    expect(det.json.order).toMatchObject({ status: 'assigned', category: 'SCJG.FOOD', urgency: 'urgent', address: '人民路 1 号', transcript: '超市卖过期面包', department: '市市场监督管理局' });
+    expect(det.json.timeline.map((e: { label: string }) => e.label)).toEqual(['登记', '转写', '登记信息', '派单']);
+    const audit = await clients.supervisor.get('/admin/api/audit?limit=500');
+    expect(audit.json.items.some((a: { action: string; detail: unknown }) => a.action === 'workorder.sign' && String(a.detail).includes('签收（待签收 → 办理中）'))).toBe(true);
   });
 });
 

@@ -84,7 +84,7 @@ export function fmtDuration(sec) {
 }
 
 export const LABELS = {
-  status: { new: '新建', transcribed: '已转写', assigned: '已分派', answered: '已答复', closed: '已办结' },
+  status: { new: '新建', transcribed: '已转写', assigned: '已分派', handling: '办理中', returned: '已退单', answered: '已答复', escalated: '待督办', closed: '已办结', merged: '已合并' },
   kind: { complaint: '投诉', consultation: '咨询', suggestion: '建议', report: '举报', request: '诉求(待分类)' },
   channel: { voice: '电话', sms: '短信', web: '网站', api: '接口' },
   role: { admin: '管理员', supervisor: '督办', operator: '话务员', department: '部门' },
@@ -92,7 +92,11 @@ export const LABELS = {
   satisfaction: { 1: '满意', 2: '基本满意', 3: '不满意' },
   smsStatus: { queued: '排队中', held: '暂缓（免打扰时段）', submitted: '已提交', delivered: '已送达', failed: '失败', expired: '已过期', no_receipt: '无回执', undeliverable: '无法送达', submitting: '发送中', cancelled: '已取消', superseded: '已被新通知取代' },
   smsReason: { reply: '回复', push: '推送', answer: '答复', manual: '人工', reminder: '督办提醒', survey: '满意度回访' },
-  action: { created: '创建', transcribed: '转写', assigned: '分派', answered: '答复', closed: '办结', reopened: '重新办理', satisfaction: '满意度评价', classified: '分类' },
+  action: { created: '创建', transcribed: '转写', assigned: '分派', answered: '答复', closed: '办结', reopened: '重新办理', satisfaction: '满意度评价', classified: '分类',
+    // work-order steps (src/workorders/machine.ts)
+    dispatch: '派单', redispatch: '改派', direct: '直办', sign: '签收', return: '退单', uphold: '维持派单', assist: '协办', assist_answer: '协办答复',
+    request_extension: '申请延期', approve_extension: '同意延期', refuse_extension: '不同意延期', interim: '阶段性答复', answer: '办结回复', survey: '回访',
+    redo: '重办', escalate: '转督办', urge: '催办', merge: '合并', merged_in: '并入', parent_answered: '合并答复', close: '办结', claim: '认领', release: '放弃认领', edit: '登记信息' },
 };
 
 export const tag = (cls, text) => h('span', { class: `tag ${cls}` }, text);

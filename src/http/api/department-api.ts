@@ -13,6 +13,7 @@ import { nationalDigits } from '../../domain/phone.js';
 import { HttpError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
 import { GroupCommit } from './group-commit.js';
+import { workOrderRoutes } from './work-orders-api.js';
 import {
   AnswerBody, CodeParams, DeclarationBody, DeclarationView, ErrorBody, EventBody, EventParams, EventResult, FeedbackQuery, FeedbackView, RefParams,
   VoidBody, VoidResult,
@@ -161,4 +162,6 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
     await ctx.store.audit.append(actor, 'feedback.answer', f.ref, { via: 'api' });
     return feedbackView(answered);
   });
+
+  await workOrderRoutes(app, ctx);
 }

@@ -1,5 +1,5 @@
 /** JSON schemas of the department API (validate input, shape output; also the OpenAPI document). */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DECLARATION_STATUSES, FEEDBACK_STATUSES } from '../../domain/types.js';
 
 const Str = (max: number, opts: Record<string, unknown> = {}) => Type.String({ maxLength: max, ...opts });
@@ -80,3 +80,55 @@ export const AnswerBody = Type.Object({
   answeredBy: Type.Optional(Str(100)),
 }, { additionalProperties: false });
 export type AnswerBody = Static<typeof AnswerBody>;
+
+// ───────────────────────────── work orders (工单), the department's side ─────────────────────────────
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Handler = Type.Optional(Str(100, { description: '经办人 (handler\'s name, shown in the timeline)' }));
+const EventId = Type.Optional(Str(128, { minLength: 1, description: 'Idempotency key (or the Idempotency-Key header): the same key again answers the first response, applied once' }));
+
+export const WorkOrderQueueQuery = Type.Object({
+  queue: Type.Optional(Type.Union(['to_sign', 'handling', 'warning', 'overdue', 'survey', 'redo', 'all'].map((s) => Type.Literal(s)), { description: '待签收 / 办理中 / 即将超时 / 已超时 / 待回访 / 重办 / all (default: to_sign)' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+}, { additionalProperties: false });
+export type WorkOrderQueueQuery = Static<typeof WorkOrderQueueQuery>;
+
+export const TimeLeftView = Type.Object({ level: Type.Union([Type.Literal('ok'), Type.Literal('warn'), Type.Literal('overdue')]), minutes: Type.Integer(), text: Type.String() });
+
+export const TimelineEntryView = Type.Object({
+  action: Type.String(), label: Type.String({ description: '中文环节名 (派单, 签收 …)' }), actorName: Type.String(), department: Nullable(Type.String()),
+  opinion: Nullable(Type.String()), detail: Nullable(Type.Record(Type.String(), Type.Unknown())), at: Type.String(),
+});
+
+export const WorkOrderView = Type.Object({
+  ref: Type.String(), kind: Type.String(), channel: Type.String(), status: Type.String(), statusZh: Type.String(),
+  role: Type.Union([Type.Literal('lead'), Type.Literal('assist')], { description: '主办 (lead) or 协办 (assist) for the calling department' }),
+  category: Nullable(Type.String()), categoryName: Nullable(Type.String()), urgency: Type.String(),
+  address: Nullable(Type.String()), summary: Nullable(Type.String()), text: Nullable(Type.String()), transcript: Nullable(Type.String()),
+  phone: Nullable(Type.String({ description: 'masked' })), instruction: Nullable(Type.String()), department: Nullable(Type.String()),
+  dispatchedAt: Nullable(Type.String()), signDueAt: Nullable(Type.String()), signedAt: Nullable(Type.String()), finishDueAt: Nullable(Type.String()),
+  dueAt: Nullable(Type.String()), timeLeft: Nullable(TimeLeftView),
+  answer: Nullable(Type.String()), answeredAt: Nullable(Type.String()), satisfaction: Nullable(Type.Integer()),
+  returnCount: Type.Integer(), urgeCount: Type.Integer(), reopenCount: Type.Integer(), extensionCount: Type.Integer(),
+  extension: Nullable(Type.Object({ days: Type.Integer(), reason: Type.String(), requestedAt: Type.String() })),
+  parts: Type.Array(Type.Object({ department: Type.String(), instruction: Nullable(Type.String()), status: Type.String(), answer: Nullable(Type.String()), answeredAt: Nullable(Type.String()) })),
+  createdAt: Type.String(),
+  timeline: Type.Optional(Type.Array(TimelineEntryView)),
+});
+
+export const WorkOrderActionResult = Type.Object({ replayed: Type.Boolean({ description: 'true: the same idempotency key was seen before; nothing applied again' }), order: WorkOrderView });
+
+export const SignBody = Type.Object({ opinion: Type.Optional(Str(2000)), handlerName: Handler, eventId: EventId }, { additionalProperties: false });
+export type SignBody = Static<typeof SignBody>;
+export const ReturnBody = Type.Object({
+  reason: Type.Union([Type.Literal('not_ours'), Type.Literal('wrong_category'), Type.Literal('incomplete')], { description: '非本单位职责 / 分类错误 / 信息不全' }),
+  opinion: Str(2000, { minLength: 1, description: '退单理由' }), handlerName: Handler, eventId: EventId,
+}, { additionalProperties: false });
+export type ReturnBody = Static<typeof ReturnBody>;
+export const ExtensionBody = Type.Object({
+  days: Type.Integer({ minimum: 1, maximum: 60, description: '延期的工作日数' }), reason: Str(2000, { minLength: 1 }), handlerName: Handler, eventId: EventId,
+}, { additionalProperties: false });
+export type ExtensionBody = Static<typeof ExtensionBody>;
+export const WorkOrderAnswerBody = Type.Object({ answer: Str(2000, { minLength: 1 }), handlerName: Handler, eventId: EventId }, { additionalProperties: false });
+export type WorkOrderAnswerBody = Static<typeof WorkOrderAnswerBody>;

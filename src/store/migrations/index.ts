@@ -13,6 +13,7 @@ import type { Db } from '../db.js';
 import { smsOutbound } from './008_sms_outbound.js';
 import { hardening } from './009_hardening.js';
 import { instances } from './010_instances.js';
+import { workOrders } from './011_work_orders.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
 export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
@@ -28,4 +29,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 8, name: 'sms_outbound', sql: smsOutbound },
   { version: 9, name: 'hardening', sql: hardening },
   { version: 10, name: 'instances', sql: instances },
+  { version: 11, name: 'work_orders', sql: workOrders },
 ];

@@ -16,11 +16,12 @@ import { PgCallRepo } from './repos/calls.js';
 import { PgSmsRepo } from './repos/sms.js';
 import { PgRetentionRepo } from './repos/retention.js';
 import { PgInstanceRepo } from './repos/instances.js';
+import { PgWorkOrderRepo } from './repos/work-orders.js';
 
 export { AmbientDb, createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
-export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo };
+export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo };
 
 /** The repositories bound to one Queryable: the pool, or a transaction's client. */
 export class PgRepos {
@@ -35,6 +36,7 @@ export class PgRepos {
   readonly sms: PgSmsRepo;
   readonly retention: PgRetentionRepo;
   readonly instances: PgInstanceRepo;
+  readonly workOrders: PgWorkOrderRepo;
   constructor(q: Pool | PoolClient | AmbientDb) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
@@ -47,6 +49,7 @@ export class PgRepos {
     this.sms = new PgSmsRepo(q);
     this.retention = new PgRetentionRepo(q);
     this.instances = new PgInstanceRepo(q);
+    this.workOrders = new PgWorkOrderRepo(q);
   }
 }
 

@@ -400,6 +400,106 @@ ALTER TABLE sms_outbox ADD COLUMN claimed_by text;
 CREATE INDEX sms_outbox_claimed ON sms_outbox(claimed_by) WHERE status = 'submitting';
 `;
 
+/** See ../migrations/011_work_orders.ts. */
+const workOrders = `
+ALTER TABLE feedback ADD COLUMN category text;
+ALTER TABLE feedback ADD COLUMN urgency text NOT NULL DEFAULT 'normal';
+ALTER TABLE feedback ADD COLUMN address text;
+ALTER TABLE feedback ADD COLUMN summary text;
+ALTER TABLE feedback ADD COLUMN reply_by text;
+ALTER TABLE feedback ADD COLUMN instruction text;
+ALTER TABLE feedback ADD COLUMN dispatched_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN dispatched_by text;
+ALTER TABLE feedback ADD COLUMN sign_due_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN sign_warn_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN signed_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN signed_by text;
+ALTER TABLE feedback ADD COLUMN finish_due_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN finish_warn_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN due_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN warn_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN return_count integer NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN return_reason text;
+ALTER TABLE feedback ADD COLUMN dispute_level integer NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN urge_count integer NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN extension_count integer NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN interim_count integer NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN parent_id bigint REFERENCES feedback(id);
+ALTER TABLE feedback ADD COLUMN claimed_by text;
+ALTER TABLE feedback ADD COLUMN closed_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN close_reason text;
+ALTER TABLE feedback ADD COLUMN escalated_at text COLLATE "C";
+UPDATE feedback SET closed_at = updated_at WHERE status = 'closed';
+
+CREATE INDEX feedback_wo_due ON feedback(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_warn ON feedback(warn_at) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_dept_status_due ON feedback(department_id, status, due_at) WHERE department_id IS NOT NULL;
+CREATE INDEX feedback_wo_dept_due ON feedback(department_id, due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_dept_created ON feedback(department_id, created_at, id) WHERE department_id IS NOT NULL;
+CREATE INDEX feedback_wo_redo ON feedback(updated_at, id) WHERE (reopen_count > 0 AND status IN ('assigned', 'handling')) OR status = 'escalated';
+CREATE INDEX feedback_wo_status_due ON feedback(status, due_at, id) WHERE due_at IS NOT NULL;
+CREATE INDEX feedback_wo_to_dispatch ON feedback(created_at, id) WHERE status IN ('new', 'transcribed', 'returned');
+CREATE INDEX feedback_wo_claimed ON feedback(claimed_by, updated_at) WHERE claimed_by IS NOT NULL;
+CREATE INDEX feedback_wo_parent ON feedback(parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX feedback_wo_answered ON feedback(answered_at, id) WHERE status = 'answered';
+CREATE INDEX feedback_wo_address ON feedback(address, created_at) WHERE address IS NOT NULL;
+CREATE INDEX feedback_wo_category ON feedback(category, created_at) WHERE category IS NOT NULL;
+
+ALTER TABLE feedback_events ADD COLUMN actor_name text;
+ALTER TABLE feedback_events ADD COLUMN department_id bigint REFERENCES departments(id);
+ALTER TABLE feedback_events ADD COLUMN department_name text;
+ALTER TABLE feedback_events ADD COLUMN opinion text;
+ALTER TABLE feedback_events ADD COLUMN data text;
+
+CREATE TABLE work_order_parts (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  order_id        bigint NOT NULL REFERENCES feedback(id),
+  department_id   bigint NOT NULL REFERENCES departments(id),
+  role            text NOT NULL DEFAULT 'assist',
+  department_name text NOT NULL,
+  instruction     text,
+  status          text NOT NULL,
+  answer          text,
+  answered_by     text,
+  answered_at     text COLLATE "C",
+  created_at      text COLLATE "C" NOT NULL,
+  updated_at      text COLLATE "C" NOT NULL,
+  UNIQUE (order_id, department_id)
+);
+CREATE INDEX work_order_parts_department ON work_order_parts(department_id, order_id);
+
+CREATE TABLE work_order_extensions (
+  id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  order_id          bigint NOT NULL REFERENCES feedback(id),
+  department_id     bigint NOT NULL REFERENCES departments(id),
+  requested_by      text NOT NULL,
+  requested_by_name text NOT NULL,
+  reason            text NOT NULL,
+  days              integer NOT NULL,
+  requested_at      text COLLATE "C" NOT NULL,
+  status            text NOT NULL,
+  decided_by        text,
+  decided_by_name   text,
+  decided_at        text COLLATE "C",
+  opinion           text,
+  new_due_at        text COLLATE "C"
+);
+CREATE INDEX work_order_extensions_order ON work_order_extensions(order_id, id);
+CREATE INDEX work_order_extensions_pending ON work_order_extensions(requested_at) WHERE status = 'pending';
+
+CREATE TABLE work_order_requests (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  department_id bigint NOT NULL REFERENCES departments(id),
+  idem_key      text NOT NULL,
+  order_id      bigint NOT NULL REFERENCES feedback(id),
+  action        text NOT NULL,
+  body_hash     text NOT NULL,
+  response      text NOT NULL,
+  at            text COLLATE "C" NOT NULL,
+  UNIQUE (department_id, idem_key)
+);
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -438,4 +538,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 8, name: 'sms_outbound', sql: smsOutbound },
   { version: 9, name: 'hardening', sql: hardening },
   { version: 10, name: 'instances', sql: instances },
+  { version: 11, name: 'work_orders', sql: workOrders },
 ];

@@ -1,0 +1,171 @@
+/**
+ * The panel's work-order JSON API (routes in routes-table.ts): queues, an order with its time left and
+ * timeline, and every step of the cycle for dispatchers, supervisors and department staff. The route
+ * table gates by role; the reducer's table (src/workorders/machine.ts) decides per order and state;
+ * department staff see only their department's orders (lead or assisting) — another's is 404. Every
+ * step is audited in Chinese (by the service, in the step's transaction).
+ */
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { AppContext } from '../context.js';
+import { HttpError } from '../http/errors.js';
+import { maskPhone } from '../domain/masking.js';
+import type { StaffUser } from '../store/repos/staff.js';
+import { QUEUES, QUEUE_ZH, type Queue } from '../store/work-order-sql.js';
+import { STATUS_ZH, type WorkOrderAction } from '../workorders/machine.js';
+import type { Actor, WorkOrder } from '../workorders/model.js';
+import { URGENCY_ZH } from '../workorders/categories.js';
+
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined>; Body: any }>;
+type Handler = (req: Req) => Promise<unknown>;
+
+const Opinion = Type.String({ minLength: 1, maxLength: 2000 });
+const Answer = Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
+const OpinionBody = Type.Object({ opinion: Opinion }, { additionalProperties: false });
+const Assists = Type.Array(Type.Object({ department: Type.String({ minLength: 1, maxLength: 32 }), instruction: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }), { maxItems: 10 });
+
+const B = {
+  dispatch: Type.Object({
+    department: Type.Optional(Type.String({ maxLength: 32, description: 'department code; empty: the category\'s default' })), category: Type.Optional(Type.String({ maxLength: 40 })),
+    urgency: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('urgent')])), instruction: Type.Optional(Type.String({ maxLength: 2000 })), assists: Type.Optional(Assists),
+  }, { additionalProperties: false }),
+  assist: Type.Object({ assists: Assists }, { additionalProperties: false }),
+  merge: Type.Object({ parent: Type.String({ minLength: 1, maxLength: 32, description: 'the parent\'s reference' }) }, { additionalProperties: false }),
+  close: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+  claim: Type.Object({ release: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  survey: Type.Object({ score: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]), opinion: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+  decision: Type.Object({ approve: Type.Boolean(), opinion: Type.Optional(Type.String({ maxLength: 2000 })), days: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })) }, { additionalProperties: false }),
+  sign: Type.Object({ opinion: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+  ret: Type.Object({ reason: Type.Union([Type.Literal('not_ours'), Type.Literal('wrong_category'), Type.Literal('incomplete')]), opinion: Opinion }, { additionalProperties: false }),
+  extension: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 60 }), reason: Opinion }, { additionalProperties: false }),
+  details: Type.Object({
+    transcript: Type.Optional(Type.String({ maxLength: 20000 })), category: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
+    urgency: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('urgent')])), address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    summary: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])), replyBy: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('call'), Type.Literal('none'), Type.Null()])),
+    kind: Type.Optional(Type.String({ maxLength: 20 })),
+    dispatch: Type.Optional(Type.Object({
+      department: Type.Optional(Type.String({ maxLength: 32 })), instruction: Type.Optional(Type.String({ maxLength: 2000 })), assists: Type.Optional(Assists),
+    }, { additionalProperties: false, description: 'dispatch in the same save (派单)' })),
+  }, { additionalProperties: false }),
+  assistAnswer: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }), department: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
+};
+
+export const WORK_ORDER_BODIES: Record<string, TSchema> = {
+  'POST /api/work-orders/:id/dispatch': B.dispatch, 'POST /api/work-orders/:id/direct': Answer, 'POST /api/work-orders/:id/uphold': OpinionBody,
+  'POST /api/work-orders/:id/assist': B.assist, 'POST /api/work-orders/:id/merge': B.merge, 'POST /api/work-orders/:id/close': B.close,
+  'POST /api/work-orders/:id/claim': B.claim, 'POST /api/work-orders/:id/survey': B.survey, 'POST /api/work-orders/:id/extension-decision': B.decision,
+  'POST /api/work-orders/:id/redo': OpinionBody, 'POST /api/work-orders/:id/urge': OpinionBody, 'POST /api/work-orders/:id/sign': B.sign,
+  'POST /api/work-orders/:id/return': B.ret, 'POST /api/work-orders/:id/extension': B.extension, 'POST /api/work-orders/:id/interim': Answer,
+  'POST /api/work-orders/:id/answer': Answer, 'POST /api/work-orders/:id/assist-answer': B.assistAnswer, 'POST /api/work-orders/:id/details': B.details,
+};
+
+export function staffActor(u: StaffUser): Actor {
+  return { role: u.role, id: `staff:${u.username}`, name: u.displayName || u.username, departmentId: u.departmentId, departmentName: u.departmentName };
+}
+
+export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: string, target: string | null, detail?: unknown) => Promise<void>): Record<string, Handler> {
+  const wo = ctx.workOrders;
+  const scopeOf = (u: StaffUser) => (u.role === 'department' ? u.departmentId : null);
+  const summary = (o: WorkOrder) => ({
+    id: o.id, ref: o.ref, kind: o.kind, channel: o.channel, status: o.status, statusZh: STATUS_ZH[o.status],
+    category: o.category, categoryName: o.category ? wo.env.tree.categories.get(o.category)?.path ?? o.category : null, urgency: o.urgency, urgencyZh: URGENCY_ZH[o.urgency],
+    summary: o.summary ?? (o.text ?? o.transcript ?? '').slice(0, 80), phone: o.phone ? maskPhone(o.phone) : null, address: o.address,
+    departmentId: o.departmentId, department: o.departmentName, dueAt: o.dueAt, timeLeft: wo.timeLeft(o), claimedBy: o.claimedBy,
+    reopenCount: o.reopenCount, returnCount: o.returnCount, urgeCount: o.urgeCount, parentId: o.parentId, createdAt: o.createdAt, updatedAt: o.updatedAt,
+  });
+  const visible = async (req: Req): Promise<WorkOrder> => {
+    const id = req.params.id;
+    if (!id || !/^\d{1,12}$/.test(id)) throw new HttpError(400, 'validation', 'id must be a positive integer');
+    const o = await ctx.store.workOrders.byId(Number(id));
+    const scope = scopeOf(req.staff!.user);
+    if (!o || (scope !== null && o.departmentId !== scope && !o.parts.some((p) => p.departmentId === scope))) throw new HttpError(404, 'not_found', '工单不存在 (work order not found)');
+    return o;
+  };
+  const deptId = async (code: string): Promise<number> => {
+    const d = await ctx.store.departments.byCode(code);
+    if (!d) throw new HttpError(422, 'unprocessable', `部门 ${code} 不存在 (no such department)`);
+    return d.id;
+  };
+  /** One step: applied through the service, audited with the Chinese action name. */
+  const step = (make: (req: Req, o: WorkOrder) => Promise<WorkOrderAction> | WorkOrderAction): Handler => async (req) => {
+    const o = await visible(req);
+    const action = await make(req, o);
+    const r = action.type === 'dispatch'
+      ? await wo.dispatch(o.id, { ...action, departmentId: action.departmentId || null }, staffActor(req.staff!.user))
+      : await wo.apply(o.id, action, staffActor(req.staff!.user));
+    // audited by the service, in the step's transaction
+    return { order: summary(r.order), entries: r.entries };
+  };
+  const assists = async (list: Static<typeof Assists> | undefined) => Promise.all((list ?? []).map(async (a) => ({ departmentId: await deptId(a.department), departmentName: '', instruction: a.instruction ?? null })));
+
+  return {
+    'GET /api/work-orders': async (req) => {
+      const q = req.query;
+      const queue = (q.queue ?? 'to_dispatch') as Queue;
+      if (!(QUEUES as readonly string[]).includes(queue)) throw new HttpError(400, 'validation', `queue must be one of ${QUEUES.join(', ')}`);
+      const limit = Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 200), offset = Math.min(Math.max(Number(q.offset ?? 0) || 0, 0), 1_000_000);
+      const f = { departmentId: scopeOf(req.staff!.user), claimedBy: `staff:${req.staff!.user.username}` };
+      const [items, counts] = await Promise.all([wo.queue(queue, { ...f, limit, offset }), wo.queueCounts(f)]);
+      return { queue, queueZh: QUEUE_ZH[queue], items: items.map(summary), counts, queues: QUEUES.map((k) => ({ key: k, label: QUEUE_ZH[k], count: k === 'all' ? null : counts[k] })) };
+    },
+    'GET /api/work-orders/:id': async (req) => {
+      const o = await visible(req);
+      const [timeline, extensions, children, duplicates] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
+        o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o)]);
+      return {
+        order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
+          signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
+          extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel },
+        timeline, extensions, merged: children.map(summary), duplicates,
+      };
+    },
+    /** Transcript, intake fields (登记信息) and optionally the dispatch, in one save (one transaction). */
+    'POST /api/work-orders/:id/details': async (req) => {
+      const o = await visible(req);
+      const b = req.body as Static<typeof B.details>;
+      const actor = staffActor(req.staff!.user);
+      const dispatchDept = b.dispatch?.department ? await deptId(b.dispatch.department) : null;
+      const assistList = b.dispatch ? await assists(b.dispatch.assists) : [];
+      const r = await ctx.store.transaction(async () => {
+        if (b.transcript !== undefined && b.transcript !== o.transcript) await ctx.feedback.transcribe(o.id, b.transcript, actor.id);
+        const edited = await wo.apply(o.id, { type: 'edit', category: b.category, urgency: b.urgency, address: b.address, summary: b.summary, replyBy: b.replyBy, kind: b.kind as WorkOrder['kind'] | undefined }, actor);
+        if (!b.dispatch) return edited;
+        const d = await wo.dispatch(o.id, { type: 'dispatch', departmentId: dispatchDept, instruction: b.dispatch.instruction ?? null, assists: assistList }, actor);
+        return { ...d, entries: [...edited.entries, ...d.entries] };
+      });
+      await audit(req, b.dispatch ? 'workorder.details_dispatch' : 'workorder.details', o.ref, r.entries.map((e) => e.label).join('、') || '无变化');
+      return { order: summary(r.order), entries: r.entries };
+    },
+    'POST /api/work-orders/:id/dispatch': step(async (req) => {
+      const b = req.body as Static<typeof B.dispatch>;
+      return { type: 'dispatch', departmentId: b.department ? await deptId(b.department) : 0, departmentName: '', category: b.category, urgency: b.urgency, instruction: b.instruction ?? null, assists: await assists(b.assists) };
+    }),
+    'POST /api/work-orders/:id/direct': step((req) => ({ type: 'direct', answer: (req.body as Static<typeof Answer>).answer })),
+    'POST /api/work-orders/:id/uphold': step((req) => ({ type: 'uphold', opinion: (req.body as Static<typeof OpinionBody>).opinion })),
+    'POST /api/work-orders/:id/assist': step(async (req) => {
+      const list = await assists((req.body as Static<typeof B.assist>).assists);
+      for (const a of list) a.departmentName = (await ctx.store.departments.byId(a.departmentId))!.name;
+      return { type: 'assist', assists: list };
+    }),
+    'POST /api/work-orders/:id/merge': step(async (req) => {
+      const parent = await ctx.store.workOrders.byRef((req.body as Static<typeof B.merge>).parent);
+      if (!parent) throw new HttpError(422, 'unprocessable', '主工单不存在 (no such parent)');
+      return { type: 'merge', parentId: parent.id, parentRef: parent.ref, parentStatus: parent.status, parentParentId: parent.parentId };
+    }),
+    'POST /api/work-orders/:id/close': step((req) => ({ type: 'close', reason: (req.body as Static<typeof B.close>).reason ?? null })),
+    'POST /api/work-orders/:id/claim': step((req) => ({ type: 'claim', release: (req.body as Static<typeof B.claim>).release ?? false })),
+    'POST /api/work-orders/:id/survey': step((req) => { const b = req.body as Static<typeof B.survey>; return { type: 'survey', score: b.score, via: 'staff', opinion: b.opinion ?? null }; }),
+    'POST /api/work-orders/:id/extension-decision': step((req) => { const b = req.body as Static<typeof B.decision>; return { type: 'decide_extension', approve: b.approve, opinion: b.opinion ?? '', days: b.days }; }),
+    'POST /api/work-orders/:id/redo': step((req) => ({ type: 'redo', opinion: (req.body as Static<typeof OpinionBody>).opinion })),
+    'POST /api/work-orders/:id/urge': step((req) => ({ type: 'urge', opinion: (req.body as Static<typeof OpinionBody>).opinion })),
+    'POST /api/work-orders/:id/sign': step((req) => ({ type: 'sign', opinion: (req.body as Static<typeof B.sign>).opinion ?? null })),
+    'POST /api/work-orders/:id/return': step((req) => { const b = req.body as Static<typeof B.ret>; return { type: 'return', reason: b.reason, opinion: b.opinion }; }),
+    'POST /api/work-orders/:id/extension': step((req) => { const b = req.body as Static<typeof B.extension>; return { type: 'request_extension', days: b.days, reason: b.reason }; }),
+    'POST /api/work-orders/:id/interim': step((req) => ({ type: 'interim', answer: (req.body as Static<typeof Answer>).answer })),
+    'POST /api/work-orders/:id/answer': step((req) => ({ type: 'answer', answer: (req.body as Static<typeof Answer>).answer })),
+    'POST /api/work-orders/:id/assist-answer': step(async (req) => {
+      const b = req.body as Static<typeof B.assistAnswer>;
+      return { type: 'assist_answer', answer: b.answer, ...(b.department ? { departmentId: await deptId(b.department) } : {}) };
+    }),
+  };
+}
