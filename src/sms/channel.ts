@@ -1,15 +1,10 @@
 /**
- * The SMS channel: the SMPP link, the outbox dispatcher, inbound processing (persist → ack →
- * reassemble → command → reply) and the pushes that follow declaration changes and complaint answers.
+ * The SMS channel (wiring): the SMPP link, the outbox dispatcher, the inbound pipeline (persist → ack →
+ * reassemble → command: src/sms/inbound/pipeline.ts) and the pushes that follow declaration changes and
+ * complaint answers; link events go to the pipeline (MO) and the dispatcher (receipts); health, metrics
+ * and the live panel's events are reported from here.
  * With no SMSC configured it binds to the built-in SMSC simulator the wiring started (src/demo).
- *
- * The store is async (ctx.store.sms). Inbound PDUs are handled one after the other, in arrival order
- * (one promise chain): the in-memory reassembly state is read and written by one PDU at a time, also
- * on PostgreSQL where a store call takes a round trip. Inbound messages are processed (command, reply)
- * one after the other too, on a second chain, so a slow command does not hold up the acks. On SQLite
- * both complete in the turn the PDU was read, as before.
  */
-import { citizenText } from '../domain/text-safety.js';
 import { resolve } from 'node:path';
 import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
@@ -19,29 +14,14 @@ import { Dispatcher } from './outbox/dispatcher.js';
 import { Outbox, type QueueRequest } from './outbox/outbox.js';
 import { SmsCommandHandler } from './inbound/handler.js';
 import { loadTemplates, type Templates } from './templates/index.js';
-import {
-  addPart, decideMo, emptyReassembly, expire, parseMoPart, parseReceipt, pduFingerprint, reassemblyKey, decodeShortMessage, GAP_MARKER,
-  type AddResult, type MoDecision, type MoFacts, type MoPart, type PlannedMessage, type Reassembled, type ReassemblyState,
-} from './codec/index.js';
+import { InboundPipeline, type InboundPipelineDeps } from './inbound/pipeline.js';
+import { parseReceipt, decodeShortMessage, type PlannedMessage } from './codec/index.js';
 import { SURVEYED_KINDS, type Feedback } from '../domain/types.js';
 import { pushNotices, pushVars } from '../domain/push-rules.js';
 import { formatDateZh } from '../domain/time.js';
 import { isMobileNumber } from '../domain/masking.js';
-import { canonicalPhone, ownNumbers, type DestAddrFormat } from '../domain/phone.js';
+import { ownNumbers, type DestAddrFormat } from '../domain/phone.js';
 import type { SimulatedSmsc } from './sim-port.js';
-
-/** deliver_sm_resp for a PDU that could not be stored (full disk): temporary, the SMSC delivers it again later. */
-const ESME_RX_T_APPN = 0x64;
-
-/** A promise chain: each fn starts when the one before it settled (in order, one at a time). */
-function serial(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>) => {
-    const run = tail.then(fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
 
 export interface SmsChannelOptions {
   /** The started SMSC simulator to bind to when no SMSC is configured (demo wiring, tests). */
@@ -53,7 +33,7 @@ export interface SmsChannelOptions {
    * after the resp ('acked', before processing). Throwing stops the handling of that PDU there, as a
    * crash at that moment would.
    */
-  inboundStep?: (step: 'persisted' | 'acked', info: { partId: number; inboundId: number | null }) => void;
+  inboundStep?: InboundPipelineDeps['step'];
 }
 
 export interface SmsChannel extends Component {
@@ -105,18 +85,8 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   });
   const dc0 = cfg.smpp.dc0 as 'gsm7' | 'latin1';
   const moDedupeMs = opts.moDedupeMs ?? cfg.sms.mo_dedupe_hours * 3600_000;
-  const reassemblyOpts = { dc0, gapMarker: GAP_MARKER };
-  let reassembly: ReassemblyState = emptyReassembly();
-  /** The rows of the sets open in `reassembly`: set key → destination and seq → part row id. */
-  const openSets = new Map<string, { dest: string; rows: Map<number, number> }>();
-  /** Parts whose deliver_sm_resp the SMSC was seen to read, recorded in one transaction per event-loop turn. */
-  let confirmed: number[] = [];
   let expiryTimer: NodeJS.Timeout | null = null;
   const unsubscribers: Array<() => void> = [];
-  /** Inbound PDUs (and the reassembly timer, the rebuild): one at a time, in arrival order. */
-  const inboundChain = serial();
-  /** Inbound messages' commands: one at a time, in the order their messages were stored. */
-  const processChain = serial();
   /** Outbox counts for the health report and the metrics gauge (both synchronous): refreshed by the tick and each scrape. */
   let lastQueued = 0;
   let lastCounts: Record<string, number> = {};
@@ -124,57 +94,24 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   const mo = ctx.metrics.counter('hotline_sms_mo_total', 'Inbound SMS by outcome');
   const mt = ctx.metrics.counter('hotline_sms_mt_status_total', 'Outbound SMS status changes');
 
+  const inbound = new InboundPipeline({
+    store: ctx.store, storage: ctx.storage, handler, log,
+    settings: { dc0, moDedupeMs, reassemblyTimeoutMs: cfg.sms.reassembly_timeout_sec * 1000, defaultDest: cfg.smpp.source_addr },
+    linkSession: () => link.stats().connects,
+    processed: (r, row) => {
+      mo.inc({ command: r.command });
+      ctx.bus.emit('sms.inbound', { id: row.id, phone: row.phone, command: r.command, outcome: r.outcome });
+    },
+    duplicate: () => mo.inc({ command: 'duplicate' }),
+    step: opts.inboundStep,
+  });
+
   async function emitOutbox(): Promise<void> {
     lastQueued = await repo.queuedCount();
     ctx.bus.emit('sms.outbox', { queued: lastQueued, perSecond: Math.round(dispatcher.rate()), inFlight: dispatcher.segmentsInFlight });
   }
 
-  /** Run the command for a stored inbound row (on the processing chain; never rejects). */
-  function processInbound(id: number): Promise<void> {
-    return processChain(() => processNow(id));
-  }
-  async function processNow(id: number): Promise<void> {
-    try {
-      const row = await repo.inbound(id);
-      if (!row) return;
-      const r = await handler.process(row);
-      if (r) {
-        mo.inc({ command: r.command });
-        ctx.bus.emit('sms.inbound', { id, phone: row.phone, command: r.command, outcome: r.outcome });
-        log.info('sms in', { phone: row.phone, command: r.command, outcome: r.outcome });
-      }
-    } catch (e) {
-      if (!ctx.storage.failure(e, 'sms inbound processing')) log.error('processing an inbound SMS failed; it stays queued for a retry', { id, error: (e as Error).message });
-    }
-  }
-
-  /** Insert the inbound message a set of parts makes (inside a transaction); its open parts become consumed. */
-  async function insertAssembled(done: Reassembled, dest: string, ids: Iterable<number>): Promise<number> {
-    const expected = done.parts.length + done.missing.length;
-    const id = await repo.insertInbound(canonicalPhone(citizenText(done.source)), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
-    await repo.assignParts(id, [...ids]);
-    return id;
-  }
-
-  function confirmLater(ids: number[]): void {
-    if (!confirmed.length) setImmediate(flushConfirmed);
-    confirmed.push(...ids);
-  }
-  function flushConfirmed(): void {
-    const ids = confirmed;
-    confirmed = [];
-    if (!ids.length || !ctx.store.isOpen) return;
-    ctx.store.transaction(() => repo.confirmAcks(ids, new Date().toISOString())).catch((e: unknown) => {
-      if (!ctx.storage.failure(e, 'sms inbound ack record')) log.warn('could not record that the SMSC read our deliver_sm_resp', { parts: ids.length, error: (e as Error).message });
-    });
-  }
-
-  /**
-   * One MO part: decide (re-delivery, repeated part or new — codec/mo-dedupe.ts) and persist it in one
-   * transaction together with the message it completes; then acknowledge; then process. A PDU that
-   * cannot be stored is not acknowledged (the SMSC delivers it again). MO parts are handled one at a
-   * time, in arrival order (inboundChain); receipts go straight to the dispatcher's batch.
-   */
+  /** Receipts go to the dispatcher's batch; MO parts to the inbound pipeline (one at a time, in arrival order). */
   function onDeliver(ev: DeliverEvent): void {
     if (ev.isReceipt) {
       try {
@@ -189,156 +126,10 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       }
       return;
     }
-    void inboundChain(() => onMo(ev));
+    void inbound.deliver(ev);
   }
 
-  /** One MO part (on the inbound chain; never rejects). */
-  async function onMo(ev: DeliverEvent): Promise<void> {
-    try {
-      const receivedAt = ev.receivedAt.getTime();
-      const raw = ev.udh ? Buffer.concat([ev.udh, ev.payload]) : ev.payload;
-      const { part, warnings } = parseMoPart({
-        sourceAddr: ev.sourceAddr, esmClass: ev.udh ? ev.esmClass | 0x40 : ev.esmClass & ~0x40, dataCoding: ev.dataCoding, shortMessage: raw,
-        sar_msg_ref_num: ev.tlvs.sar_msg_ref_num, sar_total_segments: ev.tlvs.sar_total_segments, sar_segment_seqnum: ev.tlvs.sar_segment_seqnum,
-      }, receivedAt, { dc0 });
-      if (warnings.length) log.warn('odd inbound PDU', { from: ev.sourceAddr, warnings });
-      const fingerprint = pduFingerprint(ev.command, ev.pduBody);
-      const nowIso = new Date(receivedAt).toISOString();
-      const since = new Date(receivedAt - moDedupeMs).toISOString();
-      const c = part.concat;
-      const key = c ? reassemblyKey(part.source, c.ref, c.total) : null;
-      // Persist first: the part (closed at once when it is a copy), and the message it completes.
-      const stored = await ctx.store.transaction(async (): Promise<{ partId: number; decision: MoDecision; add: AddResult | null; inboundId: number | null }> => {
-        const facts: MoFacts = { redeliveryOf: await repo.redeliveryOf(fingerprint, since, ev.linkId) };
-        let add: AddResult | null = null;
-        if (c && facts.redeliveryOf == null) {
-          facts.sameSlotOf = await repo.sameSlotPart({ source: part.source, concatRef: c.ref, concatTotal: c.total, concatSeq: c.seq, dataCoding: part.dataCoding, body: part.body }, since);
-          if (facts.sameSlotOf == null) {
-            add = addPart(reassembly, part, reassemblyOpts);
-            if (add.duplicate) facts.openSlot = { of: openSets.get(key!)?.rows.get(c.seq) ?? null, conflict: add.warnings.length > 0 };
-          }
-        }
-        const decision = decideMo(facts);
-        const row = {
-          source: ev.sourceAddr, dest: ev.destAddr, dataCoding: part.dataCoding, esmClass: ev.esmClass, udh: ev.udh, body: part.body,
-          concatRef: c?.ref ?? null, concatTotal: c?.total ?? null, concatSeq: c?.seq ?? null, refBits: c?.refBits ?? null,
-          fingerprint, linkSession: link.stats().connects, linkId: ev.linkId, receivedAt: nowIso,
-        };
-        if (decision.kind !== 'new') {
-          return { partId: await repo.insertPart({ ...row, state: 'duplicate', dupOf: decision.of, inboundId: null }), decision, add: null, inboundId: null };
-        }
-        if (!c) {
-          const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          const inboundId = await repo.insertInbound(canonicalPhone(citizenText(ev.sourceAddr), ev.sourceTon), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
-          return { partId: await repo.insertPart({ ...row, state: 'consumed', dupOf: null, inboundId }), decision, add: null, inboundId };
-        }
-        const partId = await repo.insertPart({ ...row, state: 'open', dupOf: null, inboundId: null });
-        const inboundId = add!.complete ? await insertAssembled(add!.complete, ev.destAddr, [...(openSets.get(key!)?.rows.values() ?? []), partId]) : null;
-        return { partId, decision, add, inboundId };
-      });
-      const { partId, decision, add, inboundId } = stored;
-      if (decision.kind !== 'new') {
-        opts.inboundStep?.('persisted', { partId, inboundId: null });
-        // A re-delivery's resp, once read, also settles the original at the SMSC.
-        ev.ack(0, () => confirmLater(decision.kind === 'redelivery' ? [partId, decision.of] : [partId]));
-        mo.inc({ command: 'duplicate' });
-        if (decision.kind === 'redelivery') log.info('re-delivered MO ignored (the SMSC had not read our deliver_sm_resp)', { from: ev.sourceAddr, of: decision.of });
-        else if (decision.conflict) log.warn('part of a long MO arrived twice with different content; the first is kept', { from: ev.sourceAddr, key, seq: c?.seq });
-        else log.info('repeated part of a long MO ignored', { from: ev.sourceAddr, key, seq: c?.seq, of: decision.of });
-        return;
-      }
-      if (c && add) {
-        reassembly = add.state;
-        if (add.complete) openSets.delete(key!);
-        else {
-          const set = openSets.get(key!) ?? { dest: ev.destAddr, rows: new Map<number, number>() };
-          set.rows.set(c.seq, partId);
-          openSets.set(key!, set);
-        }
-      }
-      opts.inboundStep?.('persisted', { partId, inboundId });
-      ev.ack(0, () => confirmLater([partId]));
-      opts.inboundStep?.('acked', { partId, inboundId });
-      ctx.storage.success();
-      if (inboundId !== null) void processInbound(inboundId);
-    } catch (e) {
-      if (ctx.storage.failure(e, 'sms inbound')) {
-        // Full disk: answered with a temporary error, so the SMSC keeps it and delivers it again later.
-        ev.ack(ESME_RX_T_APPN);
-        return;
-      }
-      // Not stored: not acknowledged, and the SMSC will deliver it again.
-      log.error('inbound PDU handling stopped', { from: ev.sourceAddr, error: (e as Error).message });
-    }
-  }
-
-  /** Timed-out long MO: processed as received (on the inbound chain). */
-  async function expireReassembly(): Promise<void> {
-    const r = expire(reassembly, Date.now(), cfg.sms.reassembly_timeout_sec * 1000, reassemblyOpts);
-    reassembly = r.state;
-    for (const set of r.expired) {
-      const open = openSets.get(set.key);
-      openSets.delete(set.key);
-      log.warn('long SMS incomplete after timeout; processed as received', { from: set.source, missing: set.missing });
-      await storeExpired({ set, dest: open?.dest ?? cfg.smpp.source_addr, rows: [...(open?.rows.values() ?? [])] });
-    }
-  }
-
-  /** Timed-out long MO whose message could not be written for a full disk: written by a later tick. */
-  const expiredRetry: Array<{ set: Reassembled; dest: string; rows: number[] }> = [];
-  async function storeExpired(x: { set: Reassembled; dest: string; rows: number[] }): Promise<boolean> {
-    try {
-      const id = await ctx.store.transaction(() => insertAssembled(x.set, x.dest, x.rows));
-      void processInbound(id);
-    } catch (e) {
-      if (ctx.storage.failure(e, 'sms inbound reassembly')) { expiredRetry.push(x); return false; }
-      // Its parts stay open in the store: the next start assembles them again.
-      log.error('an incomplete long SMS could not be stored', { from: x.set.source, error: (e as Error).message });
-    }
-    return true;
-  }
-  async function retryExpired(): Promise<void> {
-    while (expiredRetry.length && !ctx.storage.full) {
-      if (!(await storeExpired(expiredRetry.shift()!))) return;
-    }
-  }
-
-  /** After a restart: the open parts, as they arrived, make the open sets again (a part that repeats one is closed). */
-  async function rebuild(): Promise<void> {
-    for (const p of await repo.openParts()) {
-      const part: MoPart = {
-        source: p.source, dataCoding: p.dataCoding, body: p.body, receivedAt: Date.parse(p.receivedAt),
-        concat: p.concatTotal ? { ref: p.concatRef!, total: p.concatTotal, seq: p.concatSeq!, refBits: (p.refBits ?? 8) as 8 | 16 } : null,
-      };
-      const key = reassemblyKey(p.source, p.concatRef ?? -1, p.concatTotal ?? 1);
-      const r = addPart(reassembly, part, reassemblyOpts);
-      const set = openSets.get(key) ?? { dest: p.dest, rows: new Map<number, number>() };
-      if (r.duplicate) {
-        await repo.closePart(p.id, set.rows.get(p.concatSeq ?? 1) ?? null);
-        continue;
-      }
-      reassembly = r.state;
-      set.rows.set(p.concatSeq ?? 1, p.id);
-      if (!r.complete) { openSets.set(key, set); continue; }
-      openSets.delete(key);
-      // Stored by an earlier version between a part and its message: finish it now.
-      const done = r.complete;
-      void processInbound(await ctx.store.transaction(() => insertAssembled(done, set.dest, set.rows.values())));
-    }
-  }
-
-  async function drainInbound(): Promise<number> {
-    let n = 0;
-    for (;;) {
-      const rows = await repo.pendingInbound(100);
-      if (rows.length === 0) break;
-      for (const row of rows) { await processInbound(row.id); n++; }
-      let moved = false;
-      for (const r of rows) if ((await repo.inbound(r.id))?.status !== 'received') { moved = true; break; }
-      if (!moved) break; // stuck: retry later
-    }
-    return n;
-  }
+  const drainInbound = () => inbound.drain();
 
   // Pushes: a declaration changed. Inside the emitter's transaction: the notices commit with the step.
   unsubscribers.push(ctx.bus.onTx('declaration.changed', async (c) => {
@@ -427,7 +218,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       ctx.metrics.gauge('hotline_smpp_link_up', 'SMPP link bound (1) or not (0)', () => (link.state === 'bound' || link.state === 'throttled' ? 1 : 0));
       ctx.metrics.gauge('hotline_sms_segments_per_second', 'Segments submitted per second (5 s average)', () => dispatcher.rate());
       try {
-        await inboundChain(rebuild);
+        await inbound.rebuild();
         await drainInbound();
         await outbox.expireStale();
         await outbox.releaseHeld();
@@ -439,7 +230,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       }
       let ticking = false;
       const tick = async () => {
-        await inboundChain(async () => { await retryExpired(); await expireReassembly(); });
+        await inbound.tick();
         if (!ctx.storage.full) await drainInbound(); // rows waiting for a retry wait for space
         await emitOutbox();
       };
@@ -465,8 +256,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       await dispatcher?.stop();
       await link?.stop();
       // Inbound work already read finishes before the store closes (the chains never reject).
-      await inboundChain(async () => undefined);
-      await processChain(async () => undefined);
+      await inbound.idle();
       await dispatcher?.flush(); // submits the link settled as it stopped
     },
   };

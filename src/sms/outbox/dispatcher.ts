@@ -24,7 +24,8 @@ import type { SmsStore } from '../../store/ports.js';
 import type { SmsPersistence } from './outbox.js';
 import type { SubmitOutcome, SubmitParams } from '../link/smpp-link.js';
 import { planMt, messageIdKeys, canonicalMessageId, type Receipt } from '../codec/index.js';
-import { retryDelayMs, segmentStatusFromReceipt, type MessageStatus } from './state.js';
+import { segmentStatusFromReceipt, type MessageStatus } from './state.js';
+import { decideOutcome, receiptLookup, receiptResult } from './outcome.js';
 import type { Logger } from '../../log.js';
 import { backoffMs, isStorageFull, type StorageHealth } from '../../store/health.js';
 import { smppDestination, type DestAddrFormat } from '../../domain/phone.js';
@@ -68,8 +69,6 @@ export interface DispatcherOptions {
 
 /** deliver_sm_resp status for a receipt that could not be stored: temporary, the SMSC delivers it again later. */
 const ESME_RX_T_APPN = 0x64;
-
-const THROTTLED = 0x58;
 
 /** One write of a batch: store calls awaited inside the batch's transaction. */
 type Write = () => Promise<unknown>;
@@ -533,40 +532,38 @@ export class Dispatcher {
       }
       this.sentThisSecond++;
       const at = this.now().toISOString();
-      if (outcome.kind === 'ok') {
+      const d = decideOutcome(outcome, { attempts: msg.attempts, seq: seg.seq }, this.o);
+      if (d.kind === 'answered') {
         this.counters.segmentsOk++;
         this.okUncommitted++;
-        const id = outcome.messageId;
+        const id = d.messageId;
         // With any receipt that arrived before this response was stored (one cheap check when none did).
         this.write(() => this.repo.segmentAnswered(seg.id, canonicalMessageId(id), id, messageIdKeys(id), at));
         continue;
       }
-      if (outcome.kind === 'error') {
+      if (d.kind === 'failed' || d.kind === 'retry') {
         this.counters.segmentsError++;
-        if (outcome.status === THROTTLED) { this.counters.throttled++; this.bucket.throttled(this.observedRate()); }
-        const err = `${outcome.statusName} (0x${outcome.status.toString(16)}) on segment ${seg.seq}`;
-        if (outcome.permanent || msg.attempts >= this.o.maxAttempts) {
+        if (d.throttled) { this.counters.throttled++; this.bucket.throttled(this.observedRate()); }
+        if (d.kind === 'failed') {
           this.write(async () => {
-            await this.repo.segmentFailed(seg.id, outcome.status, at);
-            await this.repo.requeue(msg.id, at, at, err);
-            await this.repo.setStatus(msg.id, 'failed', at, { error: outcome.permanent ? err : `${err}; gave up after ${msg.attempts} attempts` });
+            await this.repo.segmentFailed(seg.id, d.status, at);
+            await this.repo.requeue(msg.id, at, at, d.reason);
+            await this.repo.setStatus(msg.id, 'failed', at, { error: d.error });
           });
-          this.o.log.warn('sms failed', { id: msg.id, phone: msg.phone, error: err });
+          this.o.log.warn('sms failed', { id: msg.id, phone: msg.phone, error: d.reason });
           this.o.onStatus?.(msg.id, 'failed');
         } else {
-          const next = new Date(Date.now() + (outcome.status === THROTTLED ? 200 + Math.random() * 300 : retryDelayMs(msg.attempts))).toISOString();
-          this.write(() => this.repo.requeue(msg.id, at, next, err));
+          const next = new Date(Date.now() + d.delayMs).toISOString();
+          this.write(() => this.repo.requeue(msg.id, at, next, d.reason));
         }
         return;
       }
       // unknown outcome
       this.counters.segmentsUnknown++;
-      const written = outcome.written;
-      if (written) this.o.log.warn('submit without response; will resend when the link is back (possible duplicate)', { id: msg.id, seq: seg.seq, reason: outcome.reason });
-      const giveUp = msg.attempts >= this.o.maxAttempts + 2;
+      if (d.counted) this.o.log.warn('submit without response; will resend when the link is back (possible duplicate)', { id: msg.id, seq: seg.seq, reason: d.cause });
       this.write(async () => {
-        await this.repo.requeue(msg.id, at, new Date(Date.now() + 500).toISOString(), `no response (${outcome.reason})`, written ? 1 : 0);
-        if (giveUp) await this.repo.setStatus(msg.id, 'failed', at, { error: `no response after ${msg.attempts} attempts` });
+        await this.repo.requeue(msg.id, at, new Date(Date.now() + d.delayMs).toISOString(), d.reason, d.counted ? 1 : 0);
+        if (d.giveUp) await this.repo.setStatus(msg.id, 'failed', at, { error: d.giveUp });
       });
       return;
     }
@@ -603,21 +600,16 @@ export class Dispatcher {
   private async applyReceipt(r: Receipt, raw: string | null): Promise<ReceiptResult> {
     this.counters.receipts++;
     const nowIso = this.now().toISOString();
-    const status = segmentStatusFromReceipt(r.outcome);
-    const ids = [r.id, r.altId].filter((x): x is string => !!x);
-    if (ids.length === 0) return 'ignored';
-    const errCode = r.err !== null && /^\d+$/.test(r.err) ? Number(r.err) : null;
-    // Every form of either id, in order: the first that names a segment is the one (one store call).
-    const hit = await this.repo.receiptForKeys(ids.flatMap((id) => messageIdKeys(id)), status, errCode, nowIso);
-    if (hit) {
-      // An intermediate receipt (ENROUTE/ACCEPTED) matches but records nothing.
-      if (hit.status) this.o.onStatus?.(hit.outboxId, hit.status);
-      return 'matched';
-    }
-    if (!status) return 'ignored';
+    const l = receiptLookup(r);
+    // One store call: the first key that names a segment is the one.
+    const hit = l ? await this.repo.receiptForKeys(l.keys, l.status, l.errCode, nowIso) : null;
+    const result = receiptResult(l, !!hit);
+    // An intermediate receipt (ENROUTE/ACCEPTED) matches but records nothing.
+    if (hit?.status) this.o.onStatus?.(hit.outboxId, hit.status);
+    if (result !== 'kept') return result;
     this.counters.receiptsUnmatched++;
-    await this.repo.keepUnmatchedReceipt(canonicalMessageId(ids[0]), r.outcome, errCode, raw, nowIso);
-    this.o.log.info('receipt for an unknown message id kept for matching', { messageId: ids[0], state: r.state });
+    await this.repo.keepUnmatchedReceipt(l!.keepAs, r.outcome, l!.errCode, raw, nowIso);
+    this.o.log.info('receipt for an unknown message id kept for matching', { messageId: r.id || r.altId, state: r.state });
     return 'kept';
   }
 }
