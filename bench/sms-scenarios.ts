@@ -231,7 +231,7 @@ export const MT_TEXT = (i: number) => `【96365】您的申报（编号${String(
 export const mtPhone = (i: number) => String(13900000000 + i);
 
 /** Create an admin user in a data directory (the CLI, as an operator would). */
-function addAdminUser(dir: string, username: string, password: string): void {
+export function addAdminUser(dir: string, username: string, password: string): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), 'user', 'add', username, '--role', 'admin', '--password', password], {
     env: { ...process.env, HOTLINE_DATA_DIR: dir, HOTLINE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'],
   });
