@@ -240,7 +240,7 @@ async function autocannonLoad(url: string, headers: Record<string, string>, n: n
   // the returned promise is also the instance (an EventEmitter) (autocannon 9)
   (inst as unknown as { on(ev: 'response', fn: (c: unknown, status: number, bytes: number, ms: number) => void): void }).on('response', (_c, _s, _b, ms) => { latencies.push(ms); });
   const r = await inst;
-  return { startedAt: new Array<number>(n).fill(Date.now()), latencies, failed: r.non2xx + r.errors, seconds: (performance.now() - t0) / 1000 };
+  return { startedAt: [], latencies, failed: r.non2xx + r.errors, seconds: (performance.now() - t0) / 1000 };
 }
 
 export const MT_TEXT = (i: number) => `【96365】您的申报（编号${String(100000 + i)}）已办结，请凭身份证到市民中心三号窗口领取证照。`;
@@ -296,7 +296,7 @@ export async function projectMtIntake(o: MtOptions & { concurrency?: number; cli
     const cpu = cpuOf([pid]) - cpu0;
     const doneAt = delivered.doneAt();
     const e2e: number[] = [];
-    for (let i = 0; i < o.messages; i++) { const d = doneAt.get('86' + mtPhone(i)) ?? doneAt.get(mtPhone(i)); if (d !== undefined) e2e.push(d - load.startedAt[i]); }
+    for (let i = 0; i < o.messages; i++) { const d = doneAt.get('86' + mtPhone(i)) ?? doneAt.get(mtPhone(i)); if (d !== undefined && load.startedAt[i] !== undefined) e2e.push(d - load.startedAt[i]); }
     e2e.sort((a, b) => a - b);
     const req = [...load.latencies].sort((a, b) => a - b);
     return {
