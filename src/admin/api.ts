@@ -655,6 +655,8 @@ export function adminPlugin(deps: AdminDeps) {
       const body = BODY[key];
       app.route({
         method: r.method, url: r.url, config: { roles: r.roles },
+        // a bulk notice carries up to NOTICE_MAX_RECIPIENTS numbers in any written form
+        ...(key === 'POST /api/sms/bulk' ? { bodyLimit: Math.max(ctx.config.http.body_limit, 1_048_576) } : {}),
         schema: { hide: true, ...(body ? { body } : {}) },
         handler: handlers[key] as never,
       });
