@@ -32,6 +32,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<{
   // The compiled server (npm run bench builds it first) is what production runs; fall back to tsx.
   const built = join(import.meta.dirname, '..', 'dist', 'cli.js');
   const args = existsSync(built) ? [built, 'start'] : ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), 'start'];
+  // BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (node --cpu-prof).
+  if (process.env.BENCH_SERVER_CPU_PROF) args.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, HOTLINE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -75,6 +75,7 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
   // No SMSC / no Asterisk configured: the simulators, started by this wiring before the channels.
   const sims = demoSimulators(ctx, { voice: opts.voice !== false, ari: opts.voice ? opts.voice.simulator : null, ariSpeed: opts.voice ? opts.voice.simulatorSpeed : undefined, smsc: opts.smscSimulator ?? null });
   const sms = createSmsChannel(ctx, { simulator: sims.smsc });
+  ctx.notices = sms.notices; // the department API's bulk notices
   const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms, simulator: sims.ari, testPhone: sims.testPhone });
   const jobs = createJobs(ctx, sms, voice, { isLeader: () => cluster.isLeader() });
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.

@@ -9,6 +9,7 @@ import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
 import type { StorageHealth } from './store/health.js';
 import type { WorkOrderService } from './workorders/service.js';
+import type { NoticePort } from './sms/notices.js';
 
 export type ComponentState = { ok: boolean; state: string; detail?: Record<string, unknown> };
 
@@ -47,4 +48,6 @@ export interface AppContext {
   now: () => Date;
   /** This server process (`<host>/<pid>/<random>`): recorded as the owner of the calls it handles. */
   instance: string;
+  /** Bulk notices into the outbox (set by the wiring once the SMS channel exists; absent without one). */
+  notices?: NoticePort;
 }

@@ -25,6 +25,8 @@ import { loadStaticFiles, PANEL_CSP } from './static-files.js';
 import type { LiveHub } from './live.js';
 import type { SmsAdminPort, TestPhonePort, TestPhoneEvent, VoiceAdminPort } from './sms-port.js';
 import { generatePassword } from './passwords.js';
+import { GroupCommit } from '../http/api/group-commit.js';
+import { NOTICE_MAX_RECIPIENTS } from '../sms/notices.js';
 import type { LoginAuditLimiter } from './login-guard.js';
 import { WORK_ORDER_BODIES, workOrderHandlers } from './work-orders-api.js';
 
@@ -64,6 +66,10 @@ const S = {
   smsPreview: Type.Object({ text: Type.String({ maxLength: 1000 }) }, { additionalProperties: false }),
   empty: Type.Optional(Type.Object({}, { additionalProperties: true })),
   smsSend: Type.Object({ phone: Type.String({ maxLength: 20 }), text: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }),
+  smsBulk: Type.Object({
+    eventId: Type.String({ minLength: 1, maxLength: 128 }), text: Type.String({ minLength: 1, maxLength: 500 }),
+    recipients: Type.Array(Type.String({ maxLength: 32 }), { minItems: 1 }),
+  }, { additionalProperties: false }),
   userAdd: Type.Object({
     username: Type.String({ maxLength: 32 }), role: Type.String({ maxLength: 20 }), department: Type.Optional(Type.String({ maxLength: 32 })),
     password: Type.Optional(Type.String({ maxLength: 200 })), displayName: Type.Optional(Type.String({ maxLength: 64 })),
@@ -80,7 +86,7 @@ const S = {
 const BODY: Record<string, TSchema> = {
   'POST /api/feedback/:id/transcript': S.transcript, 'POST /api/feedback/:id/assign': S.assign, 'POST /api/feedback/:id/answer': S.answer,
   'POST /api/feedback/:id/answer-preview': S.answerPreview, 'POST /api/feedback/:id/kind': S.kind, 'POST /api/sms/preview': S.smsPreview,
-  'POST /api/sms/send': S.smsSend, 'POST /api/users': S.userAdd, 'POST /api/users/:id/password': S.password, 'POST /api/me/password': S.myPassword,
+  'POST /api/sms/send': S.smsSend, 'POST /api/sms/bulk': S.smsBulk, 'POST /api/users': S.userAdd, 'POST /api/users/:id/password': S.password, 'POST /api/me/password': S.myPassword,
   'POST /api/users/:id/disabled': S.disabled, 'POST /api/departments': S.deptAdd, 'POST /api/testphone/call': S.call,
   'POST /api/testphone/call/:callId/press': S.press, 'POST /api/testphone/call/:callId/record': S.record, 'POST /api/testphone/sms': S.testSms,
   ...WORK_ORDER_BODIES,
@@ -188,6 +194,9 @@ export function adminPlugin(deps: AdminDeps) {
   };
 
   const needSms = () => { if (!deps.sms) throw notRunning('短信通道'); return deps.sms; };
+  // Manual sends that arrive in the same event-loop turn share one transaction (each in its own
+  // savepoint, with its audit row); every request is answered after that commit (src/http/api/group-commit.ts).
+  const sends = new GroupCommit(ctx.store);
   const needVoice = () => { if (!deps.voice) throw notRunning('语音通道'); return deps.voice; };
   const needPhone = () => { if (!deps.testPhone) throw notFound('测试电话未启用（仅演示模式）(test phone only in demo mode)'); return deps.testPhone; };
   const safeAudioUrl = (u: unknown): string | null => (typeof u === 'string' && /^\/(?!\/)[\w\-./%?=&]*$/.test(u) ? u : null);
@@ -391,10 +400,28 @@ export function adminPlugin(deps: AdminDeps) {
       const { phone, text } = req.body as Static<typeof S.smsSend>;
       const to = normalisePhone(phone);
       if (!isMobileNumber(to)) throw new HttpError(422, 'unprocessable', '不是手机号码 (not a mobile number)');
-      const r = await sms.sendManual(to, text, actorOf(req));
-      const id = typeof r === 'number' ? r : r.id;
-      await audit(req, 'sms.send', maskPhone(to), { id, chars: Array.from(text).length });
+      const actor = actorOf(req);
+      const id = await sends.submit(() => ctx.store.transaction(async () => {
+        const r = await sms.sendManual(to, text, actor);
+        const id = typeof r === 'number' ? r : r.id;
+        await audit(req, 'sms.send', maskPhone(to), { id, chars: Array.from(text).length });
+        return id;
+      }));
       return { ok: true, id };
+    },
+    'POST /api/sms/bulk': async (req) => {
+      const notices = ctx.notices;
+      if (!notices) throw notRunning('短信通道');
+      const { eventId, text, recipients } = req.body as Static<typeof S.smsBulk>;
+      if (recipients.length > NOTICE_MAX_RECIPIENTS) {
+        throw new HttpError(413, 'too_many_recipients', `每次最多 ${NOTICE_MAX_RECIPIENTS} 个号码，请分批发送 (at most ${NOTICE_MAX_RECIPIENTS} recipients per request)`);
+      }
+      const actor = actorOf(req);
+      return ctx.store.transaction(async () => {
+        const r = await notices.send({ key: `staff:${eventId}`, text: notices.text({ dept: '96365热线', text }), recipients, createdBy: actor });
+        if (!r.duplicate) await audit(req, 'sms.bulk_send', null, { eventId, accepted: r.accepted, queued: r.queued, held: r.held, optedOut: r.optedOut.length, invalid: r.invalid.length });
+        return { ok: true, ...r, optedOut: r.optedOut.map(maskPhone) };
+      });
     },
     'GET /api/subscriptions': async (req) => {
       const { limit, offset } = pageParams(req.query);
@@ -635,6 +662,8 @@ export function adminPlugin(deps: AdminDeps) {
       const body = BODY[key];
       app.route({
         method: r.method, url: r.url, config: { roles: r.roles },
+        // a bulk notice carries up to NOTICE_MAX_RECIPIENTS numbers in any written form
+        ...(key === 'POST /api/sms/bulk' ? { bodyLimit: Math.max(ctx.config.http.body_limit, 1_048_576) } : {}),
         schema: { hide: true, ...(body ? { body } : {}) },
         handler: handlers[key] as never,
       });

@@ -70,6 +70,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/sms/:id/retry', roles: SUPERVISE, summary: '重发失败短信 (retry)' },
   { method: 'POST', url: '/api/sms/:id/cancel', roles: SUPERVISE, summary: '取消短信 (cancel)' },
   { method: 'POST', url: '/api/sms/send', roles: ADMIN, summary: '人工发送 (manual send)' },
+  { method: 'POST', url: '/api/sms/bulk', roles: SUPERVISE, summary: '群发通知（一次多个号码，退订与免打扰时段照常）(bulk notice)' },
   { method: 'POST', url: '/api/sms/preview', roles: ADMIN, summary: '人工短信预览 (manual SMS preview)' },
   { method: 'GET', url: '/api/subscriptions', roles: CENTRAL, summary: '订阅与退订 (subscriptions, opt-outs)' },
   // calls

@@ -12,6 +12,7 @@ import { SmppLink, type DeliverEvent } from './link/index.js';
 import type { SmsStore } from '../store/ports.js';
 import { Dispatcher } from './outbox/dispatcher.js';
 import { Outbox, type QueueRequest } from './outbox/outbox.js';
+import { NoticeSender, type NoticePort } from './notices.js';
 import { SmsCommandHandler } from './inbound/handler.js';
 import { loadTemplates, type Templates } from './templates/index.js';
 import { InboundPipeline, type InboundPipelineDeps } from './inbound/pipeline.js';
@@ -51,6 +52,8 @@ export interface SmsChannel extends Component {
   previewAnswer(f: Pick<Feedback, 'ref' | 'departmentName'>, answer: string): PlannedMessage[];
   /** Exactly the SMS a staff-written text would be sent as. */
   previewText(text: string): PlannedMessage[];
+  /** Bulk notices (department API, panel bulk send): one transaction per request. */
+  notices: NoticePort;
 }
 
 export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}): SmsChannel {
@@ -177,8 +180,16 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
       feedbackId: o.id, dedupeKey: `wo:${o.id}:${n.to === 'department' ? `dept${n.departmentId}` : n.to}:${n.kind}:${at}`, // two assisting departments: two notices
     });
   }));
+  const noticeSender = new NoticeSender({ outbox, subscriptions: ctx.store.subscriptions, transaction: (fn) => ctx.store.transaction(fn) });
+  // The department's own words: never cut (a long notice goes as numbered messages (1/n)…(n/n)).
+  const notices: NoticePort = {
+    text: (v) => templates.render('push.notice', { dept: v.dept, text: v.text, code: v.code ?? '', item: v.item ?? '' }),
+    plan: (text) => outbox.plan(text),
+    send: (r) => noticeSender.send(r),
+  };
 
   const channel: SmsChannel = {
+    notices,
     name: 'sms',
     get link() { return link; },
     outbox, get dispatcher() { return dispatcher; }, repo, templates, handler,

@@ -88,6 +88,7 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/sms/:id/retry': { path: '/api/sms/2/retry' },
     'POST /api/sms/:id/cancel': { path: '/api/sms/1/cancel' },
     'POST /api/sms/send': { body: { phone: '13912345678', text: '人工短信' } },
+    'POST /api/sms/bulk': { body: { eventId: `matrix-${role}-${i}`, text: '群发通知', recipients: ['13912345678'] } },
     'POST /api/sms/preview': { body: { text: '人工短信' } },
     'POST /api/users': { body: { username: `m_${role}_${i}`, role: 'operator', password: PW } },
     'POST /api/users/:id/password': { path: `/api/users/${victimId}/password`, body: {} },

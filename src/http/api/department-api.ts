@@ -15,15 +15,16 @@ import { hashApiKey } from './api-keys.js';
 import { GroupCommit } from './group-commit.js';
 import { workOrderRoutes } from './work-orders-api.js';
 import {
-  AnswerBody, CodeParams, DeclarationBody, DeclarationView, ErrorBody, EventBody, EventParams, EventResult, FeedbackQuery, FeedbackView, RefParams,
-  VoidBody, VoidResult,
+  AnswerBody, CodeParams, DeclarationBody, DeclarationNoticeBody, DeclarationView, ErrorBody, EventBody, EventParams, EventResult, FeedbackQuery, FeedbackView,
+  NoticeBody, NoticeResult, RefParams, VoidBody, VoidResult,
 } from './schemas.js';
+import { NOTICE_MAX_RECIPIENTS, type NoticePort } from '../../sms/notices.js';
 
 declare module 'fastify' {
   interface FastifyRequest { department?: Department }
 }
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 503: ErrorBody };
 const security = [{ bearer: [] as string[] }];
 
 export function eventView(e: DeclarationEvent) {
@@ -130,6 +131,63 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
       return v;
     });
     return { alreadyVoided: r.alreadyVoided, statusChanged: r.statusChanged, event: eventView(r.event), declaration: declarationView(r.declaration, ctx.now()) };
+  });
+
+  // ---- bulk notices: one request, many recipients, one transaction (src/sms/notices.ts) ----
+  const needNotices = (): NoticePort => {
+    if (!ctx.notices) throw new HttpError(503, 'not_running', '短信通道未运行 (SMS channel not running)');
+    return ctx.notices;
+  };
+  /** Queue the notice and its audit row together (one transaction, committed before the answer). */
+  const sendNotice = (dept: Department, body: { eventId: string; sentBy?: string }, text: string, recipients: readonly string[], target: string | null) => {
+    const notices = needNotices();
+    const actor = `dept:${dept.code}${body.sentBy ? `:${body.sentBy}` : ''}`;
+    return ctx.store.transaction(async () => {
+      const r = await notices.send({ key: `dept:${dept.id}:${body.eventId}`, text, recipients, createdBy: actor });
+      if (!r.duplicate) {
+        await ctx.store.audit.append(actor, 'notice.send', target, {
+          eventId: body.eventId, accepted: r.accepted, queued: r.queued, held: r.held, optedOut: r.optedOut.length, invalid: r.invalid.length,
+        }, ctx.now().toISOString());
+      }
+      return r;
+    });
+  };
+  const noticeBodyLimit = Math.max(ctx.config.http.body_limit, 1_048_576);
+
+  app.post<{ Body: NoticeBody }>('/notices', {
+    bodyLimit: noticeBodyLimit,
+    schema: {
+      summary: 'Send a notice to a list of numbers (bulk)',
+      description: `One request, up to ${NOTICE_MAX_RECIPIENTS.toLocaleString('en')} recipients, queued in one transaction: a 2xx means every accepted message is persisted in the outbox. `
+        + 'Idempotent on eventId (per department): the same id again queues nothing new and answers duplicate: true. Numbers that are not mobile numbers are listed in `invalid` (by position) and skipped; '
+        + 'numbers that opted out (TD/退订) are listed in `optedOut` and skipped; during quiet hours (sms.quiet_start–quiet_end) the messages are held and sent when they end. Audited.',
+      tags: ['notices'], security, body: NoticeBody, response: { 200: NoticeResult, 201: NoticeResult, ...errors },
+    },
+  }, async (req, reply) => {
+    const dept = req.department!;
+    if (req.body.recipients.length > NOTICE_MAX_RECIPIENTS) {
+      throw new HttpError(413, 'too_many_recipients', `每次最多 ${NOTICE_MAX_RECIPIENTS} 个号码，请分批提交 (at most ${NOTICE_MAX_RECIPIENTS} recipients per request; got ${req.body.recipients.length})`);
+    }
+    const r = await sendNotice(dept, req.body, needNotices().text({ dept: dept.name, text: req.body.text }), req.body.recipients, null);
+    return reply.status(r.duplicate ? 200 : 201).send(r);
+  });
+
+  app.post<{ Params: { code: string }; Body: DeclarationNoticeBody }>('/declarations/:code/notices', {
+    schema: {
+      summary: 'Notify everyone waiting on a declaration',
+      description: 'The applicant (when sms.notify_applicant is on and the declaration has a mobile number) and every active subscriber of the declaration get the notice, in one transaction; '
+        + 'same rules as POST /notices (idempotent on eventId, opt-outs skipped, quiet hours held). Another department’s declaration is 404.',
+      tags: ['notices'], security, params: CodeParams, body: DeclarationNoticeBody, response: { 200: NoticeResult, 201: NoticeResult, ...errors },
+    },
+  }, async (req, reply) => {
+    const dept = req.department!;
+    const d = await ctx.declarations.find(req.params.code, dept.id);
+    if (!d || d.departmentId !== dept.id) throw new HttpError(404, 'not_found', '办件不存在 (declaration not found)');
+    const subs = (await ctx.store.subscriptions.activeFor(d.id)).map((s) => s.phone);
+    const recipients = ctx.config.sms.notify_applicant && d.applicantPhone ? [d.applicantPhone, ...subs] : subs;
+    const text = needNotices().text({ dept: dept.name, text: req.body.text, code: d.queryCode, item: d.itemName });
+    const r = await sendNotice(dept, req.body, text, recipients, d.queryCode);
+    return reply.status(r.duplicate ? 200 : 201).send({ ...r, declaration: d.queryCode });
   });
 
   app.get<{ Params: { code: string } }>('/declarations/:code', {

@@ -132,3 +132,32 @@ export const ExtensionBody = Type.Object({
 export type ExtensionBody = Static<typeof ExtensionBody>;
 export const WorkOrderAnswerBody = Type.Object({ answer: Str(2000, { minLength: 1 }), handlerName: Handler, eventId: EventId }, { additionalProperties: false });
 export type WorkOrderAnswerBody = Static<typeof WorkOrderAnswerBody>;
+const NoticeText = Str(500, { minLength: 1, description: '通知正文（部门的原话，不截断；过长时分为编号的多条短信）。Sent as 【96365】<部门>通知：<text>（回复TD退订）' });
+const NoticeEventId = Str(128, { minLength: 1, description: '幂等键：同一部门同一 eventId 再次提交不会重复发送，返回相同结果 (idempotency key per department)' });
+
+export const NoticeBody = Type.Object({
+  eventId: NoticeEventId,
+  text: NoticeText,
+  recipients: Type.Array(Str(32), { minItems: 1, description: '手机号码（任意常见写法：13900000000、+86 139 0000 0000…），每次最多 10,000 个；超过时 413 (at most 10,000 per request)' }),
+  sentBy: Type.Optional(Str(100)),
+}, { additionalProperties: false });
+export type NoticeBody = Static<typeof NoticeBody>;
+
+export const DeclarationNoticeBody = Type.Object({
+  eventId: NoticeEventId,
+  text: NoticeText,
+  sentBy: Type.Optional(Str(100)),
+}, { additionalProperties: false });
+export type DeclarationNoticeBody = Static<typeof DeclarationNoticeBody>;
+
+export const NoticeResult = Type.Object({
+  duplicate: Type.Boolean({ description: 'true: this eventId was already sent; nothing new was queued' }),
+  accepted: Type.Integer({ description: 'recipients whose notice is in the outbox (queued, or held for quiet hours)' }),
+  queued: Type.Integer({ description: 'outbox messages created by this request' }),
+  held: Type.Integer({ description: 'of those, held until quiet hours end (免打扰时段)' }),
+  messagesPerRecipient: Type.Integer(),
+  optedOut: Type.Array(Type.String(), { description: '已退订 (TD) 的号码：不发送' }),
+  invalid: Type.Array(Type.Object({ index: Type.Integer(), phone: Type.String(), reason: Type.String() }), { description: '无效号码（按在 recipients 中的位置）：不发送，不影响其他号码' }),
+  repeated: Type.Integer({ description: 'numbers repeated in the list (sent once)' }),
+  declaration: Type.Optional(Type.String({ description: 'the declaration\'s query code (declaration notices)' })),
+});

@@ -9,6 +9,7 @@
  * frozen into the row; a newer held push about the same declaration supersedes the older held ones.
  */
 import type { SmsStore } from '../../store/ports.js';
+import type { NewOutbox } from '../../store/repos/sms.js';
 import { measureText, planMessages, type PlannedMessage } from '../codec/index.js';
 import { heldByQuietHours, PRIORITY, type Reason } from './state.js';
 import { inDailyWindow, nextLocalTime } from '../../domain/time.js';
@@ -29,6 +30,9 @@ export interface OutboxSettings {
   /** Hours after which a submitted message without its receipts ends 'no_receipt'. Default 72. */
   receiptTimeoutHours?: number;
 }
+
+/** A row to insert, the time it is queued at, and whether quiet hours hold it. */
+interface PreparedRow { row: NewOutbox; at: string; held: boolean }
 
 /** Concat reference width the split plans for: 16 fits under either UDH (see planMessages). */
 const PLAN_REF_BITS = 16;
@@ -131,32 +135,63 @@ export class Outbox {
     });
   }
 
-  /** Queue many texts in one transaction (a fan-out, a bulk notice): all rows or none. */
+  /**
+   * Queue many texts in one transaction (a fan-out, a bulk notice): all rows or none. Runs of one-message
+   * requests without `supersedes` go to the store together (SmsStore.enqueueMany: multi-row statements on
+   * PostgreSQL); a long text or a superseding push is queued on its own, in request order.
+   */
   queueAll(rs: Iterable<QueueRequest>): Promise<QueueResult[]> {
     return this.store.transaction(async () => {
       const out: QueueResult[] = [];
-      for (const r of rs) out.push(await this.queue(r));
+      let run: PreparedRow[] = [];
+      const flush = async () => {
+        if (run.length === 0) return;
+        const batch = run;
+        run = [];
+        const res = await this.repo.enqueueMany(batch.map((b) => b.row), batch[0].at);
+        let kick = false;
+        res.forEach((x, i) => {
+          if (x.created && !batch[i].held) kick = true;
+          out.push({ ...x, ids: [x.id], held: batch[i].held, superseded: 0 });
+        });
+        if (kick) this.store.afterCommit(this.queued);
+      };
+      const now = this.now();
+      for (const r of rs) {
+        const parts = this.plan(r.text);
+        if (parts.length === 1 && !r.supersedes) { run.push(this.rowOf(r, parts[0].text, now)); continue; }
+        await flush();
+        out.push(await this.queue(r));
+      }
+      await flush();
       return out;
     });
   }
 
-  private async queueOne(r: QueueRequest, text: string): Promise<QueueResult> {
-    const now = this.now();
-    const nowIso = now.toISOString();
+  /** The outbox row of one message (text = exactly what is sent). */
+  private rowOf(r: QueueRequest, text: string, now: Date): PreparedRow {
+    const at = now.toISOString();
     const m = this.measure(text);
     const segments = Math.min(m.segments, this.s.maxSegments);
     const quiet = heldByQuietHours(r.reason) ? this.quietAt(now) : null;
     const held = !!quiet?.inQuiet;
-    const nextAttemptAt = held ? quiet!.releaseAt! : nowIso;
+    const nextAttemptAt = held ? quiet!.releaseAt! : at;
     const expiresAt = r.reason === 'push' || r.reason === 'reminder' ? new Date(now.getTime() + this.s.pushValidityHours * 3600_000).toISOString() : null;
-    const phone = normalisePhone(r.phone);
-    const res = await this.repo.enqueue({
-      phone, text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
-      template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
-      refBits: this.refBits, segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
-      createdBy: r.createdBy ?? null,
-    }, nowIso);
-    const superseded = res.created && held && r.supersedes ? await this.repo.supersedeHeld(phone, r.supersedes, res.id, nowIso) : 0;
+    return {
+      at, held,
+      row: {
+        phone: normalisePhone(r.phone), text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
+        template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
+        refBits: this.refBits, segments, nextAttemptAt, expiresAt, feedbackId: r.feedbackId ?? null, inboundId: r.inboundId ?? null,
+        createdBy: r.createdBy ?? null,
+      },
+    };
+  }
+
+  private async queueOne(r: QueueRequest, text: string): Promise<QueueResult> {
+    const { row: m, held, at: nowIso } = this.rowOf(r, text, this.now());
+    const res = await this.repo.enqueue(m, nowIso);
+    const superseded = res.created && held && r.supersedes ? await this.repo.supersedeHeld(m.phone, r.supersedes, res.id, nowIso) : 0;
     // Once committed: a claim before that would not see the row (PostgreSQL; on SQLite it is the same turn).
     if (res.created && !held) this.store.afterCommit(this.queued);
     return { ...res, ids: [res.id], held, superseded };

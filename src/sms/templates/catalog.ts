@@ -37,6 +37,7 @@ export const TEMPLATE_VARS: Readonly<Record<string, readonly string[]>> = {
   'push.rejected': ['code', 'item', 'reason'],
   'push.closed': ['code', 'item'],
   'push.answer': ['ref', 'answer', 'dept'],
+  'push.notice': ['dept', 'text', 'code', 'item'],
   'voice.complaint_confirm': ['ref', 'kind'],
   'reminder.overdue': ['dept', 'count', 'items'],
 };

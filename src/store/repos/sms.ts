@@ -85,6 +85,7 @@ export const toPart = (r: any): MoPartRow => ({
 export class SqliteSmsRepo {
   private s;
   private readonly enqueueTx: (m: NewOutbox, now: string) => { id: number; created: boolean };
+  private readonly enqueueManyTx: (ms: readonly NewOutbox[], now: string) => Array<{ id: number; created: boolean }>;
   private readonly claimTx: (now: string, limit: number, busy: ReadonlySet<string> | null, owner: string | null) => Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }>;
   constructor(readonly db: Db) {
     this.s = {
@@ -178,21 +179,29 @@ export class SqliteSmsRepo {
       purgeOutbox: db.prepare(`DELETE FROM sms_outbox WHERE done_at IS NOT NULL AND done_at < ?`),
     };
     // Transaction functions are built once: db.transaction() per call is a measurable cost in a fan-out.
-    this.enqueueTx = db.transaction((m: NewOutbox, now: string): { id: number; created: boolean } => {
-      const refBits = m.refBits ?? 8;
-      const refNum = m.segments > 1 ? this.nextConcatRef(m.phone, refBits, now) : 0;
-      // Round robin by recipient: the first waiting message of a recipient joins the current round; each
-      // further one goes one round later, so other recipients' messages are claimed in between.
-      const head = this.headRound(m.priority);
-      const last = this.s.lastForPhone.get(m.phone) as { priority: number; status: string; round: number } | undefined;
-      const fairRound = last && last.priority === m.priority && OPEN_STATUSES.has(last.status) ? Math.max(head, last.round + 1) : head;
-      const info = this.s.insert.run({ feedbackId: null, inboundId: null, createdBy: null, ...m, refBits, refNum, fairRound, now });
-      if (info.changes === 0) return { id: this.s.byDedupe.get(m.dedupeKey) as number, created: false };
-      const id = Number(info.lastInsertRowid);
-      for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
-      return { id, created: true };
-    });
-    this.claimTx = db.transaction((now: string, limit: number, busy: ReadonlySet<string> | null, owner: string | null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
+    this.enqueueTx = db.transaction((m: NewOutbox, now: string): { id: number; created: boolean } => this.enqueueOne(m, now));
+    this.enqueueManyTx = db.transaction((ms: readonly NewOutbox[], now: string) => ms.map((m) => this.enqueueOne(m, now)));
+    this.claimTx = this.buildClaim(db);
+  }
+
+  private enqueueOne(m: NewOutbox, now: string): { id: number; created: boolean } {
+    const refBits = m.refBits ?? 8;
+    const refNum = m.segments > 1 ? this.nextConcatRef(m.phone, refBits, now) : 0;
+    // Round robin by recipient: the first waiting message of a recipient joins the current round; each
+    // further one goes one round later, so other recipients' messages are claimed in between.
+    const head = this.headRound(m.priority);
+    const last = this.s.lastForPhone.get(m.phone) as { priority: number; status: string; round: number } | undefined;
+    const fairRound = last && last.priority === m.priority && OPEN_STATUSES.has(last.status) ? Math.max(head, last.round + 1) : head;
+    const info = this.s.insert.run({ feedbackId: null, inboundId: null, createdBy: null, ...m, refBits, refNum, fairRound, now });
+    if (info.changes === 0) return { id: this.s.byDedupe.get(m.dedupeKey) as number, created: false };
+    const id = Number(info.lastInsertRowid);
+    for (let i = 1; i <= m.segments; i++) this.s.insertSeg.run(id, i);
+    return { id, created: true };
+  }
+
+  /** The claim transaction (built once). */
+  private buildClaim(db: Db) {
+    return db.transaction((now: string, limit: number, busy: ReadonlySet<string> | null, owner: string | null): Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> => {
       const out: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
       // One message per recipient at a time, in queue order: an answer's survey never overtakes the answer.
       const taken = new Set<string>();
@@ -252,6 +261,15 @@ export class SqliteSmsRepo {
   /** Queue a message with its segments. Returns the id, or the existing id when the dedupe key was used before. */
   enqueue(m: NewOutbox, now: string): { id: number; created: boolean } {
     return this.enqueueTx(m, now);
+  }
+
+  /**
+   * Queue many messages in one transaction (the same rows as enqueue() one by one). On SQLite each
+   * statement is an in-process call on a prepared statement, so one transaction around them is what a
+   * multi-row INSERT buys on PostgreSQL (see PgSmsRepo.enqueueMany): no savepoint or commit per row.
+   */
+  enqueueMany(ms: readonly NewOutbox[], now: string): Array<{ id: number; created: boolean }> {
+    return this.enqueueManyTx(ms, now);
   }
 
   byId(id: number): OutboxRow | undefined { const r = this.s.byId.get(id); return r ? toOutbox(r) : undefined; }

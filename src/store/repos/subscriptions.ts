@@ -31,6 +31,8 @@ export class SqliteSubscriptionRepo {
     return (declarationId === null ? this.s.endAll.run(now, phone) : this.s.endOne.run(now, phone, declarationId)).changes;
   }
   isOptedOut(phone: string): boolean { return !!this.s.optedOut.get(phone); }
+  /** Which of these (canonical) phones opted out (TD/退订): one look-up per phone, in the caller's transaction. */
+  optedOutAmong(phones: readonly string[]): string[] { return phones.filter((p) => !!this.s.optedOut.get(p)); }
   setOptOut(phone: string, now: string): void { this.s.setOptOut.run(phone, now); }
   clearOptOut(phone: string): void { this.s.clearOptOut.run(phone); }
   list(limit = 100, offset = 0): Array<Subscription & { queryCode: string }> {

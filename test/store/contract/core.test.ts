@@ -163,6 +163,11 @@ describe.each(ENGINES)('store contract on $name: core', ({ open, skip }) => {
       await e.subscriptions.setOptOut('13600136000', at(9)); // idempotent, keeps the first time
       expect(await e.subscriptions.isOptedOut('13600136000')).toBe(true);
       expect(await e.subscriptions.optOuts()).toEqual([{ phone: '13600136000', at: at(8) }]);
+      // bulk notices: which of a list opted out, in the list's order, one query
+      await e.subscriptions.setOptOut('13600136002', at(8));
+      expect(await e.subscriptions.optedOutAmong(['13600136002', '13600136001', '13600136000', '13600136002'])).toEqual(['13600136002', '13600136000', '13600136002']);
+      expect(await e.subscriptions.optedOutAmong([])).toEqual([]);
+      await e.subscriptions.clearOptOut('13600136002');
       await e.subscriptions.clearOptOut('13600136000');
       expect(await e.subscriptions.isOptedOut('13600136000')).toBe(false);
     });

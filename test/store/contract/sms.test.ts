@@ -39,6 +39,32 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       await clear();
     });
 
+    it('enqueueMany: the same rows as enqueue one by one (segments, fair rounds, dedupe keys), in one call', async () => {
+      const before = await e.sms.enqueue(mt('13800000091', 'push', { dedupeKey: 'many:old' }), T0);
+      const r = await e.sms.enqueueMany([
+        mt('13800000091', 'push', { dedupeKey: 'many:a' }),
+        mt('13800000092', 'push', { dedupeKey: 'many:old' }), // used before: the existing id
+        mt('13800000093', 'push', { segments: 2, refBits: 16 }),
+        mt('13800000091', 'push', { dedupeKey: 'many:b', status: 'held', nextAttemptAt: at(600) }),
+        mt('13800000094', 'push', { dedupeKey: 'many:a' }), // twice in the batch: the first's id
+      ], at(1));
+      expect(r.map((x) => x.created)).toEqual([true, false, true, true, false]);
+      expect(r[1].id).toBe(before.id);
+      expect(r[4].id).toBe(r[0].id);
+      expect(new Set(r.map((x) => x.id)).size).toBe(4);
+      expect(r[0].id).toBeGreaterThan(before.id);
+      expect((await e.sms.segments(r[2].id)).map((s) => [s.seq, s.status])).toEqual([[1, 'pending'], [2, 'pending']]);
+      expect(await e.sms.byId(r[3].id)).toMatchObject({ phone: '13800000091', status: 'held', dedupeKey: 'many:b', createdAt: at(1) });
+      // fair rounds: the recipient's 2nd and 3rd waiting messages go one round later each
+      const rounds = await e.sql('SELECT id, fair_round FROM sms_outbox WHERE id IN (?, ?, ?, ?) ORDER BY id', [before.id, r[0].id, r[2].id, r[3].id]);
+      const round = new Map(rounds.map((x) => [Number(x.id), Number(x.fair_round)]));
+      expect(round.get(r[0].id)).toBe(round.get(before.id)! + 1);
+      expect(round.get(r[3].id)).toBe(round.get(before.id)! + 2);
+      expect(round.get(r[2].id)).toBe(round.get(before.id));
+      expect(await e.sms.enqueueMany([], at(1))).toEqual([]);
+      await clear();
+    });
+
     it('claim: queue order, not before due, per-recipient order below push priority, busy phones skipped', async () => {
       const reply1 = await e.sms.enqueue(mt('13800000002', 'reply', { segments: 2 }), T0);
       const survey = await e.sms.enqueue(mt('13800000002', 'survey'), T0);

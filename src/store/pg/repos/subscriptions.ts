@@ -27,6 +27,12 @@ export class PgSubscriptionRepo implements AsyncOf<SqliteSubscriptionRepo> {
       : changes(this.q, 'UPDATE subscriptions SET ended_at = $1 WHERE phone = $2 AND declaration_id = $3 AND ended_at IS NULL', [now, phone, declarationId]);
   }
   async isOptedOut(phone: string): Promise<boolean> { return !!(await row(this.q, 'SELECT 1 FROM opt_outs WHERE phone = $1', [phone])); }
+  /** Which of these phones opted out: one query for the whole list (= ANY). */
+  async optedOutAmong(phones: readonly string[]): Promise<string[]> {
+    if (phones.length === 0) return [];
+    const found = new Set((await rows(this.q, 'SELECT phone FROM opt_outs WHERE phone = ANY($1::text[])', [[...phones]])).map((r) => r.phone as string));
+    return phones.filter((p) => found.has(p));
+  }
   async setOptOut(phone: string, now: string): Promise<void> { await this.q.query('INSERT INTO opt_outs (phone, opted_out_at) VALUES ($1, $2) ON CONFLICT (phone) DO NOTHING', [phone, now]); }
   async clearOptOut(phone: string): Promise<void> { await this.q.query('DELETE FROM opt_outs WHERE phone = $1', [phone]); }
   async list(limit = 100, offset = 0): Promise<Array<Subscription & { queryCode: string }>> {
