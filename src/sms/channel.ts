@@ -140,8 +140,9 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     const candidates = pushNotices(c, subs, () => false, {
       notifyApplicant: cfg.sms.notify_applicant, notifyProgressSteps: cfg.sms.notify_progress_steps,
     });
-    const notices: typeof candidates = [];
-    for (const n of candidates) if (!(await ctx.store.subscriptions.isOptedOut(n.phone))) notices.push(n);
+    // One query for the opted-out among all of them (10,000 subscribers: not 10,000 look-ups).
+    const optedOut = new Set(candidates.length ? await ctx.store.subscriptions.optedOutAmong(candidates.map((n) => n.phone)) : []);
+    const notices = candidates.filter((n) => !optedOut.has(n.phone));
     if (notices.length === 0) return;
     const vars = pushVars(c.declaration, c.event, (iso) => formatDateZh(iso, cfg.time.zone));
     const texts = new Map<string, string>(); // one rendering per template, not one per subscriber
