@@ -32,7 +32,7 @@ export interface OutboxSettings {
 }
 
 /** A row to insert, the time it is queued at, and whether quiet hours hold it. */
-interface PreparedRow { row: NewOutbox; at: string; held: boolean }
+interface PreparedRow { row: NewOutbox; at: string; held: boolean; supersedes: string | null }
 
 /** Concat reference width the split plans for: 16 fits under either UDH (see planMessages). */
 const PLAN_REF_BITS = 16;
@@ -137,8 +137,9 @@ export class Outbox {
 
   /**
    * Queue many texts in one transaction (a fan-out, a bulk notice): all rows or none. Runs of one-message
-   * requests without `supersedes` go to the store together (SmsStore.enqueueMany: multi-row statements on
-   * PostgreSQL); a long text or a superseding push is queued on its own, in request order.
+   * requests go to the store together (SmsStore.enqueueMany: multi-row statements on PostgreSQL); a long
+   * text is queued on its own, in request order. A superseding push supersedes only when it is held (quiet
+   * hours): those few take their own statement after the batch.
    */
   queueAll(rs: Iterable<QueueRequest>): Promise<QueueResult[]> {
     return this.store.transaction(async () => {
@@ -150,16 +151,18 @@ export class Outbox {
         run = [];
         const res = await this.repo.enqueueMany(batch.map((b) => b.row), batch[0].at);
         let kick = false;
-        res.forEach((x, i) => {
-          if (x.created && !batch[i].held) kick = true;
-          out.push({ ...x, ids: [x.id], held: batch[i].held, superseded: 0 });
-        });
+        for (let i = 0; i < res.length; i++) {
+          const x = res[i], b = batch[i];
+          if (x.created && !b.held) kick = true;
+          const superseded = x.created && b.held && b.supersedes ? await this.repo.supersedeHeld(b.row.phone, b.supersedes, x.id, b.at) : 0;
+          out.push({ ...x, ids: [x.id], held: b.held, superseded });
+        }
         if (kick) this.store.afterCommit(this.queued);
       };
       const now = this.now();
       for (const r of rs) {
         const parts = this.plan(r.text);
-        if (parts.length === 1 && !r.supersedes) { run.push(this.rowOf(r, parts[0].text, now)); continue; }
+        if (parts.length === 1) { run.push(this.rowOf(r, parts[0].text, now)); continue; }
         await flush();
         out.push(await this.queue(r));
       }
@@ -178,7 +181,7 @@ export class Outbox {
     const nextAttemptAt = held ? quiet!.releaseAt! : at;
     const expiresAt = r.reason === 'push' || r.reason === 'reminder' ? new Date(now.getTime() + this.s.pushValidityHours * 3600_000).toISOString() : null;
     return {
-      at, held,
+      at, held, supersedes: r.supersedes ?? null,
       row: {
         phone: normalisePhone(r.phone), text, reason: r.reason, priority: PRIORITY[r.reason], status: held ? 'held' : 'queued',
         template: r.template ?? null, dedupeKey: r.dedupeKey ?? null, encoding: m.encoding, dataCoding: m.encoding === 'ucs2' ? 8 : 0,
