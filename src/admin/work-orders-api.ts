@@ -139,13 +139,16 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
     },
     'GET /api/work-orders/:id': async (req) => {
       const o = await visible(req);
+      const actions = availableActions(o, req.staff!.user);
       const [timeline, extensions, children, duplicates] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
         o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o)]);
       return {
         order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
           signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
           extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel },
-        timeline, extensions, merged: children.map(summary), duplicates, actions: availableActions(o, req.staff!.user),
+        timeline, extensions, merged: children.map(summary), duplicates, actions,
+        // the dispatch form's category choice (派单前须选分类): code, 市场监管/食品安全, default department
+        categories: actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };
     },
     /** Transcript, intake fields (登记信息) and optionally the dispatch, in one save (one transaction). */

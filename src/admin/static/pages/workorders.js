@@ -1,7 +1,7 @@
 // 工单 Work orders: the queues (待派单 … 我的) with counts, and one order's view (fields, time left, the
 // whole timeline, duplicates) with the steps this user may take now — the server says which
 // (GET /api/work-orders/:id → actions, from src/workorders/machine.ts); each step opens its own form.
-import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, phoneText, select, smsPreview, state, statusTag, tag, toast } from '../lib.js';
+import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, onLive, phoneText, role, select, smsPreview, state, statusTag, tag, toast } from '../lib.js';
 
 const QUEUE_ORDER = ['to_dispatch', 'to_sign', 'handling', 'warning', 'overdue', 'survey', 'redo', 'mine', 'all'];
 const RETURN_REASONS = [['not_ours', '非本单位职责'], ['wrong_category', '分类错误'], ['incomplete', '信息不全']];
@@ -47,6 +47,7 @@ function renderList(root) {
   async function load() {
     const my = ++seq;
     const qs = new URLSearchParams({ limit: '50', offset: String(listState.offset) });
+    if (!listState.queue && role() === 'department') listState.queue = 'to_sign';
     if (listState.queue) qs.set('queue', listState.queue);
     try {
       const r = await api('GET', `/work-orders?${qs}`);
@@ -189,11 +190,17 @@ function formFor(a, d, depts) {
     case 'dispatch': {
       const current = depts.find((x) => x.id === o.departmentId)?.code ?? '';
       const dept = deptSelect(depts, 'department', '按分类默认部门 Category default', o.status === 'returned' ? '' : current);
+      const cats = d.categories ?? [];
+      const category = select('category', [['', '选择分类 Choose…'], ...cats.map((c) => [c.code, c.path])], o.category ?? '', { id: 'wo-f-category' });
+      // the category's default department, unless one is chosen
+      category.addEventListener('change', () => { const c = cats.find((x) => x.code === category.value); if (c?.department && !dept.dataset.touched) dept.value = c.department; });
+      dept.addEventListener('change', () => { dept.dataset.touched = '1'; });
       const urgency = select('urgency', URGENCY, '', { id: 'wo-f-urgency' });
       const instruction = textarea('instruction', '派单意见（可选）Instruction');
       const assist = deptSelect(depts, 'assist', '无协办 No assisting dept');
-      return { fields: [field('承办部门', 'Department', dept), field('协办部门', 'Assisting', assist), field('紧急程度', 'Urgency', urgency), field('派单意见', 'Instruction', instruction)],
-        body: () => ({ ...(dept.value ? { department: dept.value } : {}), ...(urgency.value ? { urgency: urgency.value } : {}), ...(instruction.value.trim() ? { instruction: instruction.value } : {}),
+      return { fields: [field('诉求分类', 'Category', category), field('承办部门', 'Department', dept), field('协办部门', 'Assisting', assist), field('紧急程度', 'Urgency', urgency), field('派单意见', 'Instruction', instruction)],
+        need: '派单前请选择诉求分类 Choose a category',
+        body: () => (!category.value ? null : { category: category.value, ...(dept.value ? { department: dept.value } : {}), ...(urgency.value ? { urgency: urgency.value } : {}), ...(instruction.value.trim() ? { instruction: instruction.value } : {}),
           ...(assist.value ? { assists: [{ department: assist.value }] } : {}) }) };
     }
     case 'assist': {
