@@ -142,11 +142,15 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
       const actions = availableActions(o, req.staff!.user);
       const [timeline, extensions, children, duplicates] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
         o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o)]);
+      // 市民历史诉求: the same number's other items (department staff: within their department only)
+      const history = o.phone ? (await ctx.store.feedback.list({ q: o.phone, departmentId: scopeOf(req.staff!.user) ?? undefined, limit: 20 }))
+        .filter((f) => f.id !== o.id && f.phone === o.phone).slice(0, 10)
+        .map((f) => ({ id: f.id, ref: f.ref, kind: f.kind, status: f.status, createdAt: f.createdAt, summary: (f.text ?? f.transcript ?? '').slice(0, 60) })) : [];
       return {
         order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
           signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
           extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel },
-        timeline, extensions, merged: children.map(summary), duplicates, actions,
+        timeline, extensions, merged: children.map(summary), duplicates, history, actions,
         // the dispatch form's category choice (派单前须选分类): code, 市场监管/食品安全, default department
         categories: actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };

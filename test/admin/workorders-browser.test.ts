@@ -38,6 +38,7 @@ describe.skipIf(!hasChromium)('work-order screens in chromium', () => {
     await s.admin.ensureDemoLogins();
     await s.admin.auth.createUser({ username: 'disp', role: 'operator', password: PW, displayName: '李娜' });
     await s.admin.auth.createUser({ username: 'sup', role: 'supervisor', password: PW, displayName: '张班长' });
+    await ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: CITIZEN, text: '上周咨询：营业执照怎么年报' });
     order = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: CITIZEN, text: XSS });
     browser = await launchChromium();
   });
@@ -98,6 +99,7 @@ describe.skipIf(!hasChromium)('work-order screens in chromium', () => {
     await shot(disp.page, '20-workorders-queue');
     await openFromQueue(disp.page, 'to_dispatch');
     expect(await disp.page.textContent('#wo-text')).toBe(XSS);
+    expect(await disp.page.textContent('#wo-history')).toContain('营业执照怎么年报'); // the citizen's earlier item
     expect(await actions(disp.page)).toEqual(expect.arrayContaining(['dispatch', 'close', 'claim']));
     expect(await actions(disp.page)).not.toContain('sign');
     await step(disp.page, 'dispatch', { category: 'SCJG.FOOD', department: 'SCJG', instruction: '请核查该市场食品安全' });
@@ -159,6 +161,8 @@ describe.skipIf(!hasChromium)('work-order screens in chromium', () => {
     expect(tl).toContain('经查该摊点属城管执法范围');
     expect(tl).toContain('张班长');
     expect(tl).toContain('李娜');
+    expect(tl).toContain('派至 市市场监督管理局');
+    expect(tl).toContain('3 个工作日');
     expect(tl).not.toMatch(/null|undefined/);
 
     const o = (await ctx.store.workOrders.byId(order.id))!;

@@ -60,7 +60,7 @@ function renderList(root) {
         if (!q) continue;
         tabs.appendChild(h('a', { href: '#/workorders', role: 'tab', 'data-queue': k, class: k === r.queue ? 'active' : null, 'aria-selected': k === r.queue ? 'true' : 'false',
           onclick: (e) => { e.preventDefault(); listState.queue = k; listState.offset = 0; load(); } },
-        q.label, q.count !== null ? h('span', { class: 'badge-count', 'data-count': String(q.count) }, String(q.count)) : null));
+        q.label, q.count !== null ? h('span', { class: 'badge-count', 'data-count': String(q.count), style: q.count === 0 ? 'background:#d5dae1;color:#5b6573' : (k === 'warning' ? 'background:#d48806' : k === 'overdue' ? null : 'background:#2f5fb3') }, String(q.count)) : null));
       }
       clear(tbody);
       if (!r.items.length) tbody.appendChild(emptyRow(7, '该队列暂无工单 No work orders in this queue'));
@@ -138,7 +138,7 @@ function detail(d, depts, reload) {
 
   if (o.extension) {
     const x = o.extension;
-    blocks.push(h('div', { class: 'notice warn', id: 'wo-extension' }, `延期申请待审批：${x.requestedByName ?? ''} 申请延期 ${x.days} 个工作日（${fmtTime(x.requestedAt)}），理由：`, h('bdi', null, x.reason)));
+    blocks.push(h('div', { class: 'notice warn', id: 'wo-extension', style: 'margin-bottom:16px' }, `延期申请待审批：${x.requestedByName ?? ''} 申请延期 ${x.days} 个工作日（${fmtTime(x.requestedAt)}），理由：`, h('bdi', null, x.reason)));
   }
   if (d.actions?.length) blocks.push(actionsCard(d, depts, reload));
   if (d.duplicates?.length) {
@@ -157,9 +157,23 @@ function detail(d, depts, reload) {
   const timeline = h('ol', { class: 'timeline', id: 'wo-timeline' }, d.timeline.map((t) => h('li', { 'data-action': t.action },
     h('div', { class: 'when' }, fmtTime(t.at, true)),
     h('div', { class: 'what' }, h('b', { class: 'step-name' }, t.label || LABELS.action[t.action] || t.action), ' ',
-      t.actorName || t.actor, t.departmentName ? h('span', { class: 'muted' }, ` · ${t.departmentName}`) : null),
-    t.opinion ? h('div', { class: 'opinion' }, t.opinion) : null)));
+      actorText(t), t.departmentName ? h('span', { class: 'muted' }, ` · ${t.departmentName}`) : null),
+    stepDetail(t) ? h('div', { class: 'muted' }, stepDetail(t)) : null,
+    t.opinion ? h('div', { class: 'opinion' }, t.action === 'created' ? `渠道：${LABELS.channel[t.opinion] ?? t.opinion}` : t.opinion) : null)));
   return h('div', { class: 'grid2' }, h('div', null, blocks), h('div', { class: 'card' }, h('h2', null, bi('全程时间线', 'Timeline')), timeline));
+}
+
+const ACTORS = { citizen: '市民', system: '系统' };
+const actorText = (t) => (t.actorName && t.actorName !== t.actor ? t.actorName : ACTORS[t.actor] ?? t.actorName ?? t.actor);
+/** The few facts of a step worth a line: where it went, how many days. */
+function stepDetail(t) {
+  const x = t.detail;
+  if (!x || typeof x !== 'object') return '';
+  const parts = [];
+  if ((t.action === 'dispatch' || t.action === 'redispatch') && x.department) parts.push(`派至 ${x.department}${x.assists?.length ? `，协办：${x.assists.join('、')}` : ''}`);
+  if (typeof x.days === 'number') parts.push(`${x.days} 个工作日`);
+  if (t.action === 'return' && x.reason) parts.push(RETURN_REASONS.find(([k]) => k === x.reason)?.[1] ?? String(x.reason));
+  return parts.join(' · ');
 }
 
 // ---------------- the steps ----------------
@@ -279,7 +293,7 @@ function actionsCard(d, depts, reload) {
       e.preventDefault();
       const body = f.body();
       if (body === null) return toast(f.need || '请完整填写 Incomplete', true);
-      if (await act(submit, () => api('POST', `/work-orders/${o.id}/${a.path}`, body), `已${a.label}`)) { window.dispatchEvent(new CustomEvent('hotline:badges')); reload(); }
+      if (await act(submit, () => api('POST', `/work-orders/${o.id}/${a.path}`, body), `${a.label}已提交 Done`)) { window.dispatchEvent(new CustomEvent('hotline:badges')); reload(); }
     } }, h('h3', null, a.label), f.fields, h('div', { class: 'row' }, submit, h('button', { type: 'button', onclick: () => { clear(formBox); for (const b of buttons) b.classList.remove('primary'); } }, '取消 Cancel')));
     clear(formBox).append(form);
     form.querySelector('textarea, select, input')?.focus();
