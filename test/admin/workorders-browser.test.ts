@@ -66,9 +66,8 @@ describe.skipIf(!hasChromium)('work-order screens in chromium', () => {
     await page.goto(`${s.url}/admin#/workorders`);
     await page.waitForSelector('#wo-tabs a[data-queue]');
     await page.click(`#wo-tabs a[data-queue="${queue}"]`);
-    const row = await page.waitForSelector(`#wo-table tr[data-id="${order.id}"]`);
-    await row.focus();
-    await page.keyboard.press('Enter');
+    const row = page.locator(`#wo-table tr[data-id="${order.id}"]`);
+    await row.press('Enter'); // focuses the row (re-found if a live reload replaced it) and presses Enter
     await page.waitForSelector('#wo-timeline');
   }
   /** Open a step's form, fill it, submit, wait for the timeline to grow by `grow`. */
@@ -187,6 +186,25 @@ describe.skipIf(!hasChromium)('work-order screens in chromium', () => {
     expect(await page.getAttribute('#wo-tabs a.active', 'data-queue')).toBe('to_sign');
     expect(await page.locator(`#wo-table tr[data-id="${other.id}"]`).count()).toBe(0);
     await shot(page, '25-workorders-department-queue');
+    // Time passes (the server's clock): an unsigned order of ours shows red 已超时 in the queues
+    const late = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13611112222', text: '夜市摊位缺斤短两' });
+    await ctx.workOrders.dispatch(late.id, { type: 'dispatch', category: 'SCJG.FOOD', departmentCode: 'SCJG' }, { role: 'admin', id: 'staff:test', name: '测试', departmentId: null, departmentName: null });
     await context.close();
+    s.clock.offsetMs = 3 * 86400_000; // (sessions expire meanwhile: log in again)
+    const { context: c2, page: p2 } = await session('dept_scjg', 'demo96365');
+    await overdueQueue(p2, late.id);
+    s.clock.offsetMs = 0;
+    expect(problems).toEqual([]);
+    await c2.close();
   });
+
+  async function overdueQueue(page: Page, lateId: number): Promise<void> {
+    await page.goto(`${s.url}/admin#/workorders`);
+    await page.waitForSelector('#wo-tabs a[data-queue]');
+    await page.click('#wo-tabs a[data-queue="overdue"]');
+    const cell = await page.waitForSelector(`#wo-table tr[data-id="${lateId}"] td[data-level="overdue"]`);
+    expect(await cell.textContent()).toContain('超时');
+    expect(Number(await page.getAttribute('#wo-tabs a[data-queue="overdue"] .badge-count', 'data-count'))).toBeGreaterThanOrEqual(1);
+    await shot(page, '26-workorders-overdue');
+  }
 });

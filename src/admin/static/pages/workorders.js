@@ -62,9 +62,12 @@ function renderList(root) {
           onclick: (e) => { e.preventDefault(); listState.queue = k; listState.offset = 0; load(); } },
         q.label, q.count !== null ? h('span', { class: 'badge-count', 'data-count': String(q.count), style: q.count === 0 ? 'background:#d5dae1;color:#5b6573' : (k === 'warning' ? 'background:#d48806' : k === 'overdue' ? null : 'background:#2f5fb3') }, String(q.count)) : null));
       }
+      // a live reload keeps the keyboard where it was
+      const focused = tbody.contains(document.activeElement) ? document.activeElement.getAttribute('data-id') : null;
       clear(tbody);
       if (!r.items.length) tbody.appendChild(emptyRow(7, '该队列暂无工单 No work orders in this queue'));
       for (const it of r.items) tbody.appendChild(row(it));
+      if (focused) tbody.querySelector(`tr[data-id="${CSS.escape(focused)}"]`)?.focus();
       pagerText.textContent = r.items.length ? `第 ${listState.offset + 1}–${listState.offset + r.items.length} 条` : '';
       prev.disabled = listState.offset === 0;
       next.disabled = r.items.length < 50;
@@ -99,9 +102,10 @@ function row(it) {
 function renderDetail(root, id) {
   const wrap = h('div');
   root.append(h('p', null, h('a', { href: '#/workorders' }, '← 返回工单队列 Back to queues')), wrap);
+  let shown = null; // updatedAt of the order on screen
   const load = async () => {
     let d;
-    try { d = await api('GET', `/work-orders/${encodeURIComponent(id)}`); } catch (e) {
+    try { d = await api('GET', `/work-orders/${encodeURIComponent(id)}`); shown = d.order.updatedAt; } catch (e) {
       clear(wrap).append(h('div', { class: 'notice warn' }, e.status === 404 ? '该工单不存在或不属于本部门。Not found.' : e.message));
       return;
     }
@@ -109,7 +113,15 @@ function renderDetail(root, id) {
     clear(wrap).append(detail(d, depts, load));
   };
   load();
-  const off = onLive((m) => { if (m.type === 'event' && m.name.startsWith('feedback.') && String(m.data.feedback?.id) === String(id)) load(); });
+  // Another user's step shows without reload; our own (already shown) is skipped, and a form being
+  // filled in is not wiped: a notice asks to refresh instead.
+  const off = onLive((m) => {
+    if (m.type !== 'event' || !m.name.startsWith('feedback.') || String(m.data.feedback?.id) !== String(id)) return;
+    if (m.data.feedback.updatedAt && m.data.feedback.updatedAt === shown) return;
+    const typing = [...wrap.querySelectorAll('#wo-form textarea, #wo-form input')].some((e) => e.value.trim() && e.type !== 'number');
+    if (!typing) { load(); return; }
+    if (!wrap.querySelector('#wo-stale')) wrap.prepend(h('div', { class: 'notice warn', id: 'wo-stale' }, '该工单已被他人更新，提交前请先刷新。Updated by someone else: refresh before submitting. ', h('button', { type: 'button', onclick: load }, '刷新 Refresh')));
+  });
   return off;
 }
 
