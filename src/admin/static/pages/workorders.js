@@ -57,10 +57,10 @@ function renderList(root) {
       const byKey = Object.fromEntries(r.queues.map((q) => [q.key, q]));
       for (const k of QUEUE_ORDER) {
         const q = byKey[k];
-        if (!q) continue;
+        if (!q || (k === 'to_dispatch' && role() === 'department')) continue; // dispatching is the centre's
         tabs.appendChild(h('a', { href: '#/workorders', role: 'tab', 'data-queue': k, class: k === r.queue ? 'active' : null, 'aria-selected': k === r.queue ? 'true' : 'false',
           onclick: (e) => { e.preventDefault(); listState.queue = k; listState.offset = 0; load(); } },
-        q.label, q.count !== null ? h('span', { class: 'badge-count', 'data-count': String(q.count), style: q.count === 0 ? 'background:#d5dae1;color:#5b6573' : (k === 'warning' ? 'background:#d48806' : k === 'overdue' ? null : 'background:#2f5fb3') }, String(q.count)) : null));
+        q.label, q.count !== null ? h('span', { class: 'badge-count', 'data-count': String(q.count), style: `margin-left:4px;${q.count === 0 ? 'background:#d5dae1;color:#5b6573' : k === 'warning' ? 'background:#d48806' : k === 'overdue' ? '' : 'background:#2f5fb3'}` }, String(q.count)) : null));
       }
       // a live reload keeps the keyboard where it was
       const focused = tbody.contains(document.activeElement) ? document.activeElement.getAttribute('data-id') : null;
