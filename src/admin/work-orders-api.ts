@@ -12,7 +12,7 @@ import { HttpError } from '../http/errors.js';
 import { maskPhone } from '../domain/masking.js';
 import type { StaffUser } from '../store/repos/staff.js';
 import { QUEUES, QUEUE_ZH, type Queue } from '../store/work-order-sql.js';
-import { STATUS_ZH, type WorkOrderAction } from '../workorders/machine.js';
+import { ACTIONS, STATUS_ZH, type ActionType, type WorkOrderAction } from '../workorders/machine.js';
 import type { Actor, WorkOrder } from '../workorders/model.js';
 import { URGENCY_ZH } from '../workorders/categories.js';
 
@@ -58,6 +58,35 @@ export const WORK_ORDER_BODIES: Record<string, TSchema> = {
   'POST /api/work-orders/:id/return': B.ret, 'POST /api/work-orders/:id/extension': B.extension, 'POST /api/work-orders/:id/interim': Answer,
   'POST /api/work-orders/:id/answer': Answer, 'POST /api/work-orders/:id/assist-answer': B.assistAnswer, 'POST /api/work-orders/:id/details': B.details,
 };
+
+/** The panel's endpoint of each step the staff screens offer (edit is the details form, parent_answered is the system's). */
+const ACTION_PATH: Partial<Record<ActionType, string>> = {
+  dispatch: 'dispatch', direct: 'direct', sign: 'sign', return: 'return', uphold: 'uphold', assist: 'assist', assist_answer: 'assist-answer',
+  request_extension: 'extension', decide_extension: 'extension-decision', interim: 'interim', answer: 'answer', survey: 'survey', redo: 'redo', urge: 'urge',
+  merge: 'merge', close: 'close', claim: 'claim',
+};
+
+/**
+ * The steps this user may take on this order now, from the reducer's table (role, starting status,
+ * lead/assist scope for department staff) plus the few preconditions the screens need to know
+ * (an extension to decide, an open assisting part). The reducer still decides on submit.
+ */
+export function availableActions(o: WorkOrder, u: Pick<StaffUser, 'role' | 'departmentId'>): Array<{ type: ActionType; label: string; path: string }> {
+  const out: Array<{ type: ActionType; label: string; path: string }> = [];
+  for (const [type, spec] of Object.entries(ACTIONS) as Array<[ActionType, (typeof ACTIONS)[ActionType]]>) {
+    const path = ACTION_PATH[type];
+    if (!path || !spec.from.includes(o.status) || !spec.roles.includes(u.role)) continue;
+    if (u.role === 'department') {
+      const own = spec.scope === 'assist' ? o.parts.some((p) => p.departmentId === u.departmentId && p.status === 'open') : o.departmentId !== null && o.departmentId === u.departmentId;
+      if (!own) continue;
+    }
+    if (type === 'decide_extension' && !o.extension) continue;
+    if (type === 'request_extension' && o.extension) continue;
+    if (type === 'assist_answer' && !o.parts.some((p) => p.status === 'open')) continue;
+    out.push({ type, label: spec.label, path });
+  }
+  return out;
+}
 
 export function staffActor(u: StaffUser): Actor {
   return { role: u.role, id: `staff:${u.username}`, name: u.displayName || u.username, departmentId: u.departmentId, departmentName: u.departmentName };
@@ -110,13 +139,20 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
     },
     'GET /api/work-orders/:id': async (req) => {
       const o = await visible(req);
+      const actions = availableActions(o, req.staff!.user);
       const [timeline, extensions, children, duplicates] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
         o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o)]);
+      // 市民历史诉求: the same number's other items (department staff: within their department only)
+      const history = o.phone ? (await ctx.store.feedback.list({ q: o.phone, departmentId: scopeOf(req.staff!.user) ?? undefined, limit: 20 }))
+        .filter((f) => f.id !== o.id && f.phone === o.phone).slice(0, 10)
+        .map((f) => ({ id: f.id, ref: f.ref, kind: f.kind, status: f.status, createdAt: f.createdAt, summary: (f.text ?? f.transcript ?? '').slice(0, 60) })) : [];
       return {
         order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
           signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
           extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel },
-        timeline, extensions, merged: children.map(summary), duplicates,
+        timeline, extensions, merged: children.map(summary), duplicates, history, actions,
+        // the dispatch form's category choice (派单前须选分类): code, 市场监管/食品安全, default department
+        categories: actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };
     },
     /** Transcript, intake fields (登记信息) and optionally the dispatch, in one save (one transaction). */

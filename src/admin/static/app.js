@@ -1,6 +1,7 @@
 // The panel's entry: login form, the shell (side navigation + top bar) and a hash router (#/feedback, #/feedback/12, …).
 import { api, bi, can, clear, connectLive, disconnectLive, h, LABELS, onLive, state, toast } from './lib.js';
 import * as feedback from './pages/feedback.js';
+import * as workorders from './pages/workorders.js';
 import * as declarations from './pages/declarations.js';
 import * as sms from './pages/sms.js';
 import * as live from './pages/live.js';
@@ -12,6 +13,7 @@ import * as account from './pages/account.js';
 
 const PAGES = [
   { id: 'feedback', zh: '反馈', en: 'Feedback', page: feedback, needs: 'GET /api/feedback', badge: 'feedbackWaiting' },
+  { id: 'workorders', zh: '工单', en: 'Work orders', page: workorders, needs: 'GET /api/work-orders' },
   { id: 'declarations', zh: '申报件', en: 'Declarations', page: declarations, needs: 'GET /api/declarations' },
   { id: 'sms', zh: '短信', en: 'SMS', page: sms, needs: 'GET /api/subscriptions' },
   { id: 'live', zh: '实时', en: 'Live', page: live, needs: 'GET /api/session' },
