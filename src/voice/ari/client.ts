@@ -233,6 +233,10 @@ export class AriLink extends EventEmitter implements AriPort {
 
   /** Event slices handed to a later turn (a burst bigger than one slice), for the bench. */
   get eventYields(): number { return this.pastYields + (this.slicer?.yields ?? 0); }
+  /** The current socket's slicer figures: yields, longest queue wait, longest slice (ms). */
+  get eventSlices(): { yields: number; maxWaitMs: number; maxSliceMs: number } {
+    return { yields: this.eventYields, maxWaitMs: this.slicer?.maxWaitMs ?? 0, maxSliceMs: this.slicer?.maxSliceMs ?? 0 };
+  }
 
   private startPings(c: LooseClient): void {
     if (this.pingTimer) clearInterval(this.pingTimer);

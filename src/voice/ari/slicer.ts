@@ -11,10 +11,16 @@
 
 export interface SlicerOptions<T> {
   handle(item: T): void;
-  /** Events per slice at most (default 64). */
+  /** Events per slice at most (default 2000: the time budget is what bounds a slice; a count cap alone would cap throughput). */
   maxPerSlice?: number;
-  /** Time per slice at most in ms (default 4). */
+  /** Time per slice at most in ms (default 5). */
   budgetMs?: number;
+  /**
+   * A later slice may run longer when its oldest event has waited: half that wait, up to this (ms,
+   * default 25). Without it, events arriving meanwhile only queue and get a fixed few ms per loop
+   * turn while other I/O takes the rest: under load the backlog (and every event's latency) grows.
+   */
+  maxBudgetMs?: number;
   /** Run the next slice later (default setImmediate: after I/O callbacks). */
   schedule?(fn: () => void): void;
   now?(): number;
@@ -32,14 +38,23 @@ export class EventSlicer<T> {
   private turnStart = 0;
   private readonly max: number;
   private readonly budget: number;
+  private readonly maxBudget: number;
+  /** This slice's budget (grows with the backlog's age, up to maxBudget). */
+  private sliceBudget = 0;
+  /** Arrival time of each queued event (parallel to q). */
+  private readonly at: number[] = [];
   private readonly schedule: (fn: () => void) => void;
   private readonly now: () => number;
   /** Slices that ended with events left over (handed to a later turn). */
   yields = 0;
+  /** Longest wait of an event in the queue, and longest slice (ms). */
+  maxWaitMs = 0;
+  maxSliceMs = 0;
 
   constructor(private readonly o: SlicerOptions<T>) {
-    this.max = Math.max(1, o.maxPerSlice ?? 64);
-    this.budget = o.budgetMs ?? 4;
+    this.max = Math.max(1, o.maxPerSlice ?? 2000);
+    this.budget = o.budgetMs ?? 5;
+    this.maxBudget = Math.max(this.budget, o.maxBudgetMs ?? 25);
     this.schedule = o.schedule ?? ((fn) => setImmediate(fn));
     this.now = o.now ?? (() => performance.now());
   }
@@ -48,11 +63,13 @@ export class EventSlicer<T> {
 
   push(item: T): void {
     this.q.push(item);
+    this.at.push(this.now());
     if (this.scheduled || this.running) return; // earlier events are waiting: keep the order
     // Handled at once while this turn's slice lasts (a socket read emits its frames in one loop;
     // the turn ends at the first microtask checkpoint after it).
     if (this.turnCount === 0) {
       this.turnStart = this.now();
+      this.sliceBudget = this.budget;
       queueMicrotask(() => { this.turnCount = 0; });
     }
     this.drain();
@@ -64,24 +81,30 @@ export class EventSlicer<T> {
     if (fresh) {
       this.turnCount = 0;
       this.turnStart = this.now();
+      this.sliceBudget = Math.min(this.maxBudget, Math.max(this.budget, (this.turnStart - this.at[this.head]) / 2));
       queueMicrotask(() => { this.turnCount = 0; });
     }
     try {
-      while (this.head < this.q.length && this.turnCount < this.max && this.now() - this.turnStart < this.budget) {
+      while (this.head < this.q.length && this.turnCount < this.max && this.now() - this.turnStart < this.sliceBudget) {
         const item = this.q[this.head];
         this.q[this.head++] = undefined as T; // let it be collected
         this.turnCount++;
+        const waited = this.now() - this.at[this.head - 1];
+        if (waited > this.maxWaitMs) this.maxWaitMs = waited;
         try { this.o.handle(item); } catch (e) { this.o.onError?.(e, item); }
       }
     } finally {
       this.running = false;
+      const took = this.now() - this.turnStart;
+      if (took > this.maxSliceMs) this.maxSliceMs = took;
     }
     if (this.head >= this.q.length) {
       this.q.length = 0;
+      this.at.length = 0;
       this.head = 0;
       return;
     }
-    if (this.head > 1024) { this.q.splice(0, this.head); this.head = 0; }
+    if (this.head > 1024) { this.q.splice(0, this.head); this.at.splice(0, this.head); this.head = 0; }
     this.yields++;
     this.scheduled = true;
     this.schedule(() => this.drain(true));
