@@ -13,7 +13,9 @@
  * BENCH_SCENARIO=asterisk400 (issue 15): 400 concurrent calls, 1,200 per run, twice — on the plain
  * simulator, then with the simulator's realism on (`mediaFetch`: prompts fetched with
  * res_http_media_cache's caching rules; `eventVolume: 'asterisk'`: the extra per-call events) — and
- * the figures side by side: completed/1200, last `#` → next prompt p50/p99 (seen by the simulator),
+ * the figures side by side: completed/1200, last `#` → next prompt p50/p99 (seen by the simulator;
+ * the gather ends at the 12th digit, so '#' mostly lands while the read-back plays and this is largely
+ * simulated audio time), the completing key → read-back started p50/p99 (the server's part),
  * ARI event → request p99 (in the server), server CPU % of one core, server RSS max, media requests.
  * BENCH_SIM_REALISM=1 turns the realism on for the single default run.
  */
@@ -58,6 +60,7 @@ async function simChild(): Promise<void> {
     const durations: number[] = [];
     const roundTrips: number[] = [];
     const afterHash: number[] = [];
+    const afterKey: number[] = [];
     const t0 = Date.now();
     // Callers think a little before pressing (0.1–0.6 s), so calls do not move in lockstep.
     const think = () => new Promise((r) => setTimeout(r, 100 + Math.random() * 500));
@@ -79,6 +82,8 @@ async function simChild(): Promise<void> {
         roundTrips.push(...roundTrip(call.events));
         const h = hashToPrompt(call.events);
         if (h !== null) afterHash.push(h);
+        const k = keyToPrompt(call.events);
+        if (k !== null) afterKey.push(k);
       } catch {
         stuck++;
         await call.hangup().catch(() => undefined);
@@ -92,7 +97,7 @@ async function simChild(): Promise<void> {
     await Promise.all(Array.from({ length: m.concurrency }, worker));
     loop.disable();
     const simLoop = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
-    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations, roundTrips, afterHash, simLoop, media: sim.mediaFetchStats() });
+    process.send!({ type: 'done', done, stuck, seconds: (Date.now() - t0) / 1000, durations, roundTrips, afterHash, afterKey, simLoop, media: sim.mediaFetchStats() });
   });
 }
 
@@ -118,6 +123,22 @@ function roundTrip(events: Array<{ type: string; timestamp: string; playback?: {
 }
 
 /** The last `#` (end of the query code) → the next playback started (the status read-back), ms. */
+/**
+ * The key that completed the query code → the read-back's PlaybackStarted: the last playback start
+ * that follows a key press, minus the latest key before it. The gather takes 12 digits (maxDigits),
+ * so the 12th digit completes it and '#' usually arrives while the read-back already plays — then
+ * "last # → next prompt" is mostly the simulated playing time of the read-back's first part.
+ */
+function keyToPrompt(events: Array<{ type: string; timestamp: string; digit?: string }>): number | null {
+  let key: number | null = null;
+  let out: number | null = null;
+  for (const e of events) {
+    if (e.type === 'ChannelDtmfReceived') key = Date.parse(e.timestamp.replace('+0000', 'Z'));
+    else if (e.type === 'PlaybackStarted' && key !== null) { out = Date.parse(e.timestamp.replace('+0000', 'Z')) - key; key = null; }
+  }
+  return out;
+}
+
 function hashToPrompt(events: Array<{ type: string; timestamp: string; digit?: string }>): number | null {
   let hash: number | null = null;
   for (const e of events) {
@@ -130,7 +151,7 @@ function hashToPrompt(events: Array<{ type: string; timestamp: string; digit?: s
 // ───────────── the server side (this process) ─────────────
 
 interface Figures {
-  label: string; total: number; done: number; stuck: number; hashP50: number; hashP99: number; evReqP99: number;
+  label: string; total: number; done: number; stuck: number; hashP50: number; hashP99: number; keyP50: number; keyP99: number; evReqP99: number;
   cpuPct: number; rssMax: number; seconds: number; media: { gets: number; revalidations: number; notModified: number; hits: number; failures: number; lockWaitMaxMs: number; bytes: number };
 }
 
@@ -142,7 +163,7 @@ async function main(): Promise<void> {
     if (only !== 'plain') runs.push(await runOnce({ label: `simulator + ${(process.env.BENCH_SIM_PARTS ?? 'media,events').replace('media', 'mediaFetch').replace('events', "eventVolume 'asterisk'").replace(',', ' + ')}`, concurrency: 400, total: 1200, realism: true }));
     console.log('\n=== 400 concurrent status-query calls, 1,200 per run (figures taken on a shared 2-core machine: indicative) ===');
     for (const f of runs) {
-      console.log(`${f.label.padEnd(48)} completed ${f.done}/${f.total} · last # → next prompt p50 ${f.hashP50} ms p99 ${f.hashP99} ms · event→request p99 ${f.evReqP99.toFixed(2)} ms · app CPU ${f.cpuPct.toFixed(0)} % of a core · RSS max ${f.rssMax.toFixed(0)} MB · ${f.seconds.toFixed(1)} s`);
+      console.log(`${f.label.padEnd(48)} completed ${f.done}/${f.total} · last # → next prompt p50 ${f.hashP50} ms p99 ${f.hashP99} ms · completing key → read-back p50 ${f.keyP50} ms p99 ${f.keyP99} ms · event→request p99 ${f.evReqP99.toFixed(2)} ms · app CPU ${f.cpuPct.toFixed(0)} % of a core · RSS max ${f.rssMax.toFixed(0)} MB · ${f.seconds.toFixed(1)} s`);
       console.log(`${''.padEnd(48)} media: ${f.media.gets} GET, ${f.media.revalidations} HEAD revalidations (${f.media.notModified} × 304), ${f.media.hits} cache hits, ${f.media.failures} failed, ${(f.media.bytes / 1048576).toFixed(1)} MB, cache-lock wait max ${f.media.lockWaitMaxMs.toFixed(0)} ms`);
     }
     return;
@@ -205,7 +226,7 @@ async function runOnce(o: { label: string; concurrency: number; total: number; r
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   child.send({ type: 'run', concurrency, total, codes, uris });
-  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[]; roundTrips: number[]; afterHash: number[]; simLoop: { p50: number; p99: number; max: number }; media: Figures['media'] }>('done');
+  const r = await msg<{ done: number; stuck: number; seconds: number; durations: number[]; roundTrips: number[]; afterHash: number[]; afterKey: number[]; simLoop: { p50: number; p99: number; max: number }; media: Figures['media'] }>('done');
   const cpu = process.cpuUsage(cpu0);
   const cpuPct = ((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100;
   // Every session must drain (StasisEnd seen, effects settled).
@@ -222,6 +243,10 @@ async function runOnce(o: { label: string; concurrency: number; total: number; r
   console.log(`event-loop delay: server p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms max ${(loop.max / 1e6).toFixed(1)} ms · simulator+callers p50 ${r.simLoop.p50.toFixed(1)} ms p99 ${r.simLoop.p99.toFixed(1)} ms max ${r.simLoop.max.toFixed(1)} ms`);
   const hs = [...r.afterHash].sort((a, b) => a - b);
   console.log(summary('last # → next prompt started (seen by the simulator)', r.afterHash));
+  const ks = [...r.afterKey].sort((a, b) => a - b);
+  console.log(summary('completing key → read-back started (seen by the simulator)', r.afterKey));
+  const sl = voice.link?.eventSlices;
+  if (sl) console.log(`ARI event slices: ${sl.yields} yields, longest queue wait ${sl.maxWaitMs.toFixed(1)} ms, longest slice ${sl.maxSliceMs.toFixed(1)} ms`);
   console.log(`server CPU ${cpuPct.toFixed(1)} % of one core during the run; media ${JSON.stringify(r.media)}`);
   console.log(`calls: ${r.done} completed, ${r.stuck} stuck, ${voice.manager!.activeCount} sessions left; peak concurrent ${peakCalls}`);
   console.log(`throughput: ${(r.done / r.seconds).toFixed(1)} calls/s over ${r.seconds.toFixed(1)} s; call duration p50 ${percentile(d, 50)} ms p99 ${percentile(d, 99)} ms`);
@@ -235,7 +260,7 @@ async function runOnce(o: { label: string; concurrency: number; total: number; r
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
   return {
-    label: o.label, total, done: r.done, stuck: r.stuck, hashP50: percentile(hs, 50), hashP99: percentile(hs, 99), evReqP99: p99,
+    label: o.label, total, done: r.done, stuck: r.stuck, hashP50: percentile(hs, 50), hashP99: percentile(hs, 99), keyP50: percentile(ks, 50), keyP99: percentile(ks, 99), evReqP99: p99,
     cpuPct, rssMax, seconds: r.seconds, media: r.media,
   };
 }

@@ -22,6 +22,7 @@ import { registerTtsCommands, ttsSelectOptions } from './tts/cli.js';
 import { AriLink } from './ari/index.js';
 import { AmiLink, type AmiFactory } from './ami/index.js';
 import { CallLog, type CallRecord, type CallView } from './calls/call-log.js';
+import { RenderAhead, declarationTexts } from './calls/render-ahead.js';
 import { MediaResolver } from './calls/media.js';
 import { CallManager } from './calls/manager.js';
 import { CallbackScheduler } from './calls/callbacks.js';
@@ -132,6 +133,8 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
   let promptsDone: (r: RenderAllResult | null) => void = () => undefined;
   const promptsReady = new Promise<RenderAllResult | null>((r) => { promptsDone = r; });
   const offs: Array<() => void> = [];
+  /** Recent declarations whose names are rendered ahead on start. */
+  const RENDER_AHEAD_RECENT = 500;
 
   /** Where Asterisk fetches generated prompts: http.public_url, else the address we listen on. */
   const publicUrl = (): string => {
@@ -217,6 +220,17 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         recordingSeconds: (name) => { for (const s of manager?.sessions.values() ?? []) { const v = s.recordingSeconds(name); if (v !== undefined) return v; } return undefined; },
       });
       const resolver = media;
+      if (cache) {
+        // Item and department names are rendered when a declaration is created or changed (after
+        // commit), so a first call about it does not wait for TTS (./calls/render-ahead.ts).
+        const ahead = new RenderAhead({ warm: (t) => resolver.warm(t), onError: (e) => log.warn('render-ahead failed', { error: (e as Error).message }) });
+        offs.push(ctx.bus.on('declaration.changed', (p) => ahead.add(declarationTexts(p))));
+        offs.push(() => ahead.stop());
+        // On start, the most recent ones (a first start, or a cache pruned or moved).
+        ctx.store.declarations.recent(null, RENDER_AHEAD_RECENT)
+          .then((ds) => ahead.add(ds.flatMap((declaration) => declarationTexts({ declaration }))))
+          .catch((e) => log.warn('render-ahead: recent declarations not read', { error: (e as Error).message }));
+      }
       if (simulator) simulator.setMediaDescriber((uri) => resolver.describe(uri));
       if (cfg.voice.ringback === 'file' && !(await media.prepareRingback())) {
         log.warn('回铃音文件不可用，转人工时改用 450 Hz 频率音 / ring-back file unavailable (no TTS cache dir): transfers play a literal 450 Hz tone');

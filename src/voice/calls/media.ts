@@ -111,6 +111,8 @@ export class MediaResolver {
   private readonly prompts = new Map<string, { r: { uri: string; ms: number }; at: number }>();
   private readonly warned = new Set<string>();
   private readonly unknownMs: number;
+  /** text → its resolution in progress: concurrent first requests for one text share one (and one render). */
+  private readonly pendingTts = new Map<string, Promise<{ uri: string; ms: number } | null>>();
 
   constructor(private readonly o: MediaResolverOptions) {
     this.unknownMs = o.unknownMs ?? 20_000;
@@ -256,13 +258,36 @@ export class MediaResolver {
     return this.tts(text, name);
   }
 
-  private async tts(text: string, prompt?: string): Promise<{ uri: string; ms: number } | null> {
+  /**
+   * Render a shared text ahead of the calls that will speak it (./render-ahead.ts): into the cache
+   * and the memo, so the first call finds it resolved. True when it is ready. Never throws.
+   */
+  async warm(text: string): Promise<boolean> {
+    return (await this.tts(text)) !== null;
+  }
+
+  private tts(text: string, prompt?: string): Promise<{ uri: string; ms: number } | null> {
     const hit = this.rendered.get(text);
     if (hit) {
       const d = this.byHash.get(hit.hash);
       if (prompt && d && !d.prompt) this.byHash.set(hit.hash, { ...d, prompt });
-      return { uri: this.ttsUri(hit.hash), ms: hit.ms };
+      return Promise.resolve({ uri: this.ttsUri(hit.hash), ms: hit.ms });
     }
+    let p = this.pendingTts.get(text);
+    if (!p) {
+      p = this.ttsFirst(text, prompt).finally(() => this.pendingTts.delete(text));
+      this.pendingTts.set(text, p);
+    } else if (prompt) {
+      void p.then((r) => {
+        const h = r && this.rendered.get(text);
+        const d = h ? this.byHash.get(h.hash) : undefined;
+        if (h && d && !d.prompt) this.byHash.set(h.hash, { ...d, prompt });
+      });
+    }
+    return p;
+  }
+
+  private async ttsFirst(text: string, prompt?: string): Promise<{ uri: string; ms: number } | null> {
     if (!this.o.cache) return this.drop(text, 'no TTS cache');
     try {
       const c = await this.o.cache.get(text);

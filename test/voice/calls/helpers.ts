@@ -7,6 +7,7 @@ import { silentLogger } from '../../../src/log.js';
 import { AriSimulator, type SimCall, type SimPlayback } from '../../../src/sim/ari/index.js';
 import type { VoiceChannel, VoiceChannelOptions } from '../../../src/voice/channel.js';
 import { testConfig } from '../../helpers/context.js';
+import { until as waitUntil } from '../../helpers/wait.js';
 import type { Department } from '../../../src/domain/types.js';
 
 /** Simulated media runs 100× real time; engine timers 20× (menus wait 300 ms, inter-digit 250 ms). */
@@ -61,13 +62,7 @@ export async function promptDone(v: VoiceChannel, call: SimCall, name: string, t
   await pb.finished;
 }
 
-/** Poll until `fn` (sync or async: store reads are async) gives something truthy (10 ms steps); throws naming `what` after the timeout. */
-export async function until<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** test/helpers/wait.ts's until, with the voice tests' longer default timeout (5 s: whole calls on the simulator). */
+export function until<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  return waitUntil(fn, timeoutMs, what);
 }
