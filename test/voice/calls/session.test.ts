@@ -96,7 +96,7 @@ interface Case {
 const CASES: Case[] = [
   {
     label: 'a playback that never finishes (unknown scheme) → the watchdog stops it, the flow goes on',
-    flow: TWO_PLAYS, steps: ['start', 'wait 120'],
+    flow: TWO_PLAYS, steps: ['start', 'settle 20'],
     calls: ['play pb-1 sound:p_a', 'stop pb-1', 'play pb-2 sound:p_b', 'stop pb-2', 'hangup c1'],
   },
   {
