@@ -4,6 +4,7 @@
  */
 import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../workorders/model.js';
 import { toFeedback } from './rows.js';
+import type { OrderFact } from '../workorders/assessment.js';
 
 /** Work-order field → column (the feedback item's own fields included: one partial update for both). */
 export const WO_COLS: Record<string, string> = {
@@ -136,4 +137,28 @@ export function pgParams(sql: string, values: Record<string, unknown>): { text: 
     return `$${i + 1}${cast}`;
   });
   return { text, params: names.map((n) => values[n] ?? null) };
+}
+
+/**
+ * The assessment's facts (全程考核): one row per work order received (created) in [from, to), merged
+ * duplicates left out; `scoped`: one department (lead). Index: feedback_created (central) or
+ * feedback_wo_dept_created (a department) — a range scan, no sort beyond index order.
+ */
+export function assessmentFactsSql(scoped: boolean): string {
+  return `SELECT f.id, f.ref, f.status, f.department_id, p.name AS dept_name, COALESCE(f.answered_by, f.signed_by) AS handler, f.category, f.address,
+    f.created_at, f.dispatched_at, f.sign_due_at, f.signed_at, f.finish_due_at, f.answered_at, f.closed_at,
+    f.return_count, f.extension_count, f.urge_count, f.reopen_count, f.satisfaction
+    FROM feedback f LEFT JOIN departments p ON p.id = f.department_id
+    WHERE f.created_at >= :from AND f.created_at < :to AND f.status <> 'merged'${scoped ? ' AND f.department_id = :dept' : ''}
+    ORDER BY f.created_at, f.id`;
+}
+
+export function toOrderFact(r: any): OrderFact {
+  return {
+    id: Number(r.id), ref: r.ref, status: r.status, departmentId: r.department_id === null || r.department_id === undefined ? null : Number(r.department_id),
+    departmentName: r.dept_name ?? null, handler: r.handler ?? null, category: r.category ?? null, address: r.address ?? null, createdAt: r.created_at,
+    dispatchedAt: r.dispatched_at ?? null, signDueAt: r.sign_due_at ?? null, signedAt: r.signed_at ?? null, finishDueAt: r.finish_due_at ?? null,
+    answeredAt: r.answered_at ?? null, closedAt: r.closed_at ?? null, returnCount: Number(r.return_count ?? 0), extensionCount: Number(r.extension_count ?? 0),
+    urgeCount: Number(r.urge_count ?? 0), reopenCount: Number(r.reopen_count ?? 0), satisfaction: r.satisfaction === null || r.satisfaction === undefined ? null : Number(r.satisfaction),
+  };
 }
