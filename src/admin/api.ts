@@ -27,6 +27,7 @@ import type { SmsAdminPort, TestPhonePort, TestPhoneEvent, VoiceAdminPort } from
 import { generatePassword } from './passwords.js';
 import type { LoginAuditLimiter } from './login-guard.js';
 import { WORK_ORDER_BODIES, workOrderHandlers } from './work-orders-api.js';
+import { assessmentHandlers } from './assessment-api.js';
 
 declare module 'fastify' {
   interface FastifyRequest { staff?: { user: StaffUser; session: StaffSession; sessionId: string } }
@@ -551,6 +552,8 @@ export function adminPlugin(deps: AdminDeps) {
 
     // ---- work orders (src/admin/work-orders-api.ts) ----
     ...workOrderHandlers(ctx, audit),
+    // ---- 全程考核 (src/admin/assessment-api.ts) ----
+    ...assessmentHandlers(ctx, audit),
   };
 
   // The table and the handlers must agree (a route without a role list cannot exist).
