@@ -139,26 +139,32 @@ export function pgParams(sql: string, values: Record<string, unknown>): { text: 
   return { text, params: names.map((n) => values[n] ?? null) };
 }
 
+/** The columns of the assessment's facts, in the order toOrderFact reads them. */
+export const FACT_COLS = ['id', 'ref', 'status', 'department_id', 'handler', 'category', 'address', 'created_at', 'dispatched_at', 'sign_due_at', 'signed_at',
+  'finish_due_at', 'answered_at', 'closed_at', 'return_count', 'extension_count', 'urge_count', 'reopen_count', 'satisfaction'] as const;
+
 /**
  * The assessment's facts (全程考核): one row per work order received (created) in [from, to), merged
  * duplicates left out; `scoped`: one department (lead). Index: feedback_created (central) or
- * feedback_wo_dept_created (a department) — a range scan, no sort beyond index order.
+ * feedback_wo_dept_created (a department) — a range scan in index order, no sort. No join: the department
+ * names come from the (small) departments table, read once (a per-row join cost more than the rest).
  */
 export function assessmentFactsSql(scoped: boolean): string {
-  return `SELECT f.id, f.ref, f.status, f.department_id, p.name AS dept_name, COALESCE(f.answered_by, f.signed_by) AS handler, f.category, f.address,
-    f.created_at, f.dispatched_at, f.sign_due_at, f.signed_at, f.finish_due_at, f.answered_at, f.closed_at,
-    f.return_count, f.extension_count, f.urge_count, f.reopen_count, f.satisfaction
-    FROM feedback f LEFT JOIN departments p ON p.id = f.department_id
+  const cols = FACT_COLS.map((c) => (c === 'handler' ? 'COALESCE(f.answered_by, f.signed_by) AS handler' : `f.${c}`)).join(', ');
+  return `SELECT ${cols} FROM feedback f
     WHERE f.created_at >= :from AND f.created_at < :to AND f.status <> 'merged'${scoped ? ' AND f.department_id = :dept' : ''}
     ORDER BY f.created_at, f.id`;
 }
 
-export function toOrderFact(r: any): OrderFact {
+const num = (v: unknown) => Number(v ?? 0);
+const orNull = <T>(v: T | null | undefined): T | null => (v === undefined ? null : v);
+/** A facts row (values in FACT_COLS order) → OrderFact; `names`: department id → name. */
+export function toOrderFact(v: readonly any[], names: ReadonlyMap<number, string>): OrderFact {
+  const dept = v[3] === null || v[3] === undefined ? null : Number(v[3]);
   return {
-    id: Number(r.id), ref: r.ref, status: r.status, departmentId: r.department_id === null || r.department_id === undefined ? null : Number(r.department_id),
-    departmentName: r.dept_name ?? null, handler: r.handler ?? null, category: r.category ?? null, address: r.address ?? null, createdAt: r.created_at,
-    dispatchedAt: r.dispatched_at ?? null, signDueAt: r.sign_due_at ?? null, signedAt: r.signed_at ?? null, finishDueAt: r.finish_due_at ?? null,
-    answeredAt: r.answered_at ?? null, closedAt: r.closed_at ?? null, returnCount: Number(r.return_count ?? 0), extensionCount: Number(r.extension_count ?? 0),
-    urgeCount: Number(r.urge_count ?? 0), reopenCount: Number(r.reopen_count ?? 0), satisfaction: r.satisfaction === null || r.satisfaction === undefined ? null : Number(r.satisfaction),
+    id: Number(v[0]), ref: v[1], status: v[2], departmentId: dept, departmentName: dept === null ? null : names.get(dept) ?? null, handler: orNull(v[4]),
+    category: orNull(v[5]), address: orNull(v[6]), createdAt: v[7], dispatchedAt: orNull(v[8]), signDueAt: orNull(v[9]), signedAt: orNull(v[10]),
+    finishDueAt: orNull(v[11]), answeredAt: orNull(v[12]), closedAt: orNull(v[13]), returnCount: num(v[14]), extensionCount: num(v[15]),
+    urgeCount: num(v[16]), reopenCount: num(v[17]), satisfaction: v[18] === null || v[18] === undefined ? null : Number(v[18]),
   };
 }

@@ -133,9 +133,10 @@ export class SqliteWorkOrderRepo {
     const k = `facts:${scoped}`;
     let st = this.queues.get(k);
     if (!st) {
-      st = this.db.prepare(sqliteParams(indexed(assessmentFactsSql(scoped), scoped ? 'feedback_wo_dept_created' : 'feedback_created')));
+      st = this.db.prepare(sqliteParams(indexed(assessmentFactsSql(scoped), scoped ? 'feedback_wo_dept_created' : 'feedback_created'))).raw();
       this.queues.set(k, st);
     }
-    return (st.all(scoped ? { from, to, dept: departmentId } : { from, to }) as any[]).map(toOrderFact);
+    const names = new Map((this.db.prepare('SELECT id, name FROM departments').raw().all() as Array<[number, string]>).map(([id, name]) => [Number(id), name] as [number, string]));
+    return (st.all(scoped ? { from, to, dept: departmentId } : { from, to }) as any[][]).map((v) => toOrderFact(v, names));
   }
 }

@@ -5,7 +5,7 @@ import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../
 import type { Queryable } from '../pool.js';
 import { changes, partialUpdate, row, rows } from './util.js';
 import {
-  COUNTED_QUEUES, WO_COLS, assessmentFactsSql, toOrderFact, WO_SELECT, pgParams, queueCountSql, queuePageSql, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder,
+  COUNTED_QUEUES, FACT_COLS, WO_COLS, assessmentFactsSql, toOrderFact, WO_SELECT, pgParams, queueCountSql, queuePageSql, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder,
   type ExtensionRow, type Queue, type QueueFilter,
 } from '../../work-order-sql.js';
 
@@ -89,6 +89,8 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
   }
   async assessmentFacts(from: string, to: string, departmentId?: number | null): Promise<OrderFact[]> {
     const { text, params } = pgParams(assessmentFactsSql(departmentId != null), { from, to, dept: departmentId ?? null });
-    return (await rows(this.q, text, params)).map(toOrderFact);
+    const [facts, depts] = await Promise.all([rows(this.q, text, params), rows(this.q, 'SELECT id, name FROM departments')]);
+    const names = new Map(depts.map((d) => [Number(d.id), d.name as string] as [number, string]));
+    return facts.map((r) => toOrderFact(FACT_COLS.map((c) => r[c]), names));
   }
 }
