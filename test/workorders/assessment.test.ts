@@ -139,3 +139,24 @@ describe('the weights file', () => {
     expect(issues.map(formatAssessmentIssue).join('\n')).toContain(message);
   });
 });
+
+describe('the weights file at start (thin reader)', () => {
+  it('missing or wrong: refuses with every problem in Chinese; else the weights; the data dir copy first', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { AssessmentFileError, assessmentPath, loadAssessmentFile } = await import('../../src/workorders/assessment-file.js');
+    const dir = mkdtempSync(join(tmpdir(), 'assess-'));
+    try {
+      expect(() => loadAssessmentFile(join(dir, 'nope.yaml'))).toThrow(AssessmentFileError);
+      expect(() => loadAssessmentFile(join(dir, 'nope.yaml'))).toThrow('考核权重文件不存在');
+      expect(assessmentPath(dir, process.cwd())).toBe(join(process.cwd(), 'data', 'assessment.yaml'));
+      const f = join(dir, 'assessment.yaml');
+      writeFileSync(f, readFileSync('data/assessment.yaml', 'utf8').replace('redo: 10', 'redo: -1'));
+      expect(assessmentPath(dir, process.cwd())).toBe(f);
+      expect(() => loadAssessmentFile(f)).toThrow(/考核权重文件有误：\n.*assessment\.yaml:16：weights\.redo：权重应为 0 到 1000 的数/);
+      writeFileSync(f, readFileSync('data/assessment.yaml', 'utf8').replace('redo: 10', 'redo: 20'));
+      expect(loadAssessmentFile(f).weights.redo).toBe(20);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
