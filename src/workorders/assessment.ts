@@ -134,9 +134,10 @@ export class WorkTimeIndex {
     while (l <= h) { const m = (l + h) >> 1; if (this.starts[m] <= t) { i = m; l = m + 1; } else h = m - 1; }
     return i < 0 ? 0 : this.cum[i] + Math.min(t, this.ends[i]) - this.starts[i];
   }
-  minutesBetween(a: Date, b: Date): number {
-    const ta = a.getTime(), tb = b.getTime();
-    if (ta < this.lo || tb < this.lo || ta >= this.hi || tb >= this.hi) return workingMinutesBetween(a, b, this.clock);
+  minutesBetween(a: Date, b: Date): number { return this.minutesBetweenMs(a.getTime(), b.getTime()); }
+  /** The same on epoch milliseconds (no Date objects: the assessment's inner loop). */
+  minutesBetweenMs(ta: number, tb: number): number {
+    if (ta < this.lo || tb < this.lo || ta >= this.hi || tb >= this.hi) return workingMinutesBetween(new Date(ta), new Date(tb), this.clock);
     return Math.round((this.before(tb) - this.before(ta)) / 60_000);
   }
 }
@@ -190,7 +191,7 @@ function classify(f: OrderFact, now: number, wt: WorkTimeIndex): Classified {
   const fin = finishedAt(f), finMs = ms(fin), finishDue = ms(f.finishDueAt);
   const finishDecided = !Number.isNaN(finishDue) && (!Number.isNaN(finMs) || now > finishDue);
   const finishOnTime = finishDecided && !Number.isNaN(finMs) && finMs <= finishDue;
-  const hours = fin !== null && f.dispatchedAt !== null ? wt.minutesBetween(new Date(f.dispatchedAt), new Date(fin)) / 60 : null;
+  const hours = fin !== null && f.dispatchedAt !== null ? wt.minutesBetweenMs(Date.parse(f.dispatchedAt), finMs) / 60 : null;
   return { signDecided, signOnTime, finishDecided, finishOnTime, finished: fin !== null, hours };
 }
 
