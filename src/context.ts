@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import type { StorageHealth } from './store/health.js';
 import type { WorkOrderService } from './workorders/service.js';
 import type { NoticePort } from './sms/notices.js';
+import type { AssessmentConfig } from './workorders/assessment.js';
 
 export type ComponentState = { ok: boolean; state: string; detail?: Record<string, unknown> };
 
@@ -40,6 +41,8 @@ export interface AppContext {
   subscriptions: SubscriptionService;
   /** Work orders (工单): the handling cycle on feedback items (src/workorders/). */
   workOrders: WorkOrderService;
+  /** 全程考核 weights (data/assessment.yaml, checked at start; src/workorders/assessment.ts). */
+  assessment: AssessmentConfig;
   metrics: Metrics;
   health: HealthRegistry;
   /** Full disk / failing writes: state, rate-limited logging, read by /health, the panel, the dispatcher (src/store/health.ts). */

@@ -17,6 +17,7 @@ import { newInstanceId } from './store/lock.js';
 import { WorkOrderService } from './workorders/service.js';
 import { categoriesPath, loadCategoriesFile } from './workorders/categories-file.js';
 import type { CategoryTree } from './workorders/categories.js';
+import { assessmentPath, loadAssessmentFile } from './workorders/assessment-file.js';
 import type { Feedback } from './domain/types.js';
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
@@ -37,6 +38,9 @@ export function loadCalendar(config: Config): WorkingCalendar {
 export function loadCategories(config: Config): CategoryTree {
   return loadCategoriesFile(categoriesPath(config.data.categories_file, config.data.dir, PROJECT_ROOT));
 }
+
+/** The 全程考核 weights (refuses to start on a wrong file, naming each line and key). */
+export function loadAssessment(config: Config) { return loadAssessmentFile(assessmentPath(config.data.dir, PROJECT_ROOT)); }
 
 /** The store the config names: PostgreSQL for a postgres:// data.url (migrated by prepare()), else the SQLite file in the data dir. */
 export function openStore(config: Config, log?: Logger): DataStore {
@@ -69,6 +73,7 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   });
   const subscriptions = new SubscriptionService({ subscriptions: store.subscriptions, tx: store, bus, now });
   const tree = loadCategories(config);
+  const assessment = loadAssessment(config);
   const workOrders = new WorkOrderService({
     store, bus, now, env: { tree, clock: { calendar, tz, hours: tree.workingHours }, warnRatio: config.workorders.warn_ratio, redoLimit: config.workorders.redo_limit },
   });
@@ -91,5 +96,5 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   health.register('storage', () => storage.snapshot());
   storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
   metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, workOrders, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, workOrders, assessment, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
 }

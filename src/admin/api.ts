@@ -29,6 +29,7 @@ import { GroupCommit } from '../http/api/group-commit.js';
 import { NOTICE_MAX_RECIPIENTS } from '../sms/notices.js';
 import type { LoginAuditLimiter } from './login-guard.js';
 import { WORK_ORDER_BODIES, workOrderHandlers } from './work-orders-api.js';
+import { assessmentHandlers } from './assessment-api.js';
 
 declare module 'fastify' {
   interface FastifyRequest { staff?: { user: StaffUser; session: StaffSession; sessionId: string } }
@@ -578,6 +579,8 @@ export function adminPlugin(deps: AdminDeps) {
 
     // ---- work orders (src/admin/work-orders-api.ts) ----
     ...workOrderHandlers(ctx, audit),
+    // ---- 全程考核 (src/admin/assessment-api.ts) ----
+    ...assessmentHandlers(ctx, audit),
   };
 
   // The table and the handlers must agree (a route without a role list cannot exist).

@@ -4,6 +4,7 @@
  */
 import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../workorders/model.js';
 import { toFeedback } from './rows.js';
+import type { OrderFact } from '../workorders/assessment.js';
 
 /** Work-order field → column (the feedback item's own fields included: one partial update for both). */
 export const WO_COLS: Record<string, string> = {
@@ -136,4 +137,34 @@ export function pgParams(sql: string, values: Record<string, unknown>): { text: 
     return `$${i + 1}${cast}`;
   });
   return { text, params: names.map((n) => values[n] ?? null) };
+}
+
+/** The columns of the assessment's facts, in the order toOrderFact reads them. */
+export const FACT_COLS = ['id', 'ref', 'status', 'department_id', 'handler', 'category', 'address', 'created_at', 'dispatched_at', 'sign_due_at', 'signed_at',
+  'finish_due_at', 'answered_at', 'closed_at', 'return_count', 'extension_count', 'urge_count', 'reopen_count', 'satisfaction'] as const;
+
+/**
+ * The assessment's facts (全程考核): one row per work order received (created) in [from, to), merged
+ * duplicates left out; `scoped`: one department (lead). Index: feedback_created (central) or
+ * feedback_wo_dept_created (a department) — a range scan in index order, no sort. No join: the department
+ * names come from the (small) departments table, read once (a per-row join cost more than the rest).
+ */
+export function assessmentFactsSql(scoped: boolean): string {
+  const cols = FACT_COLS.map((c) => (c === 'handler' ? 'COALESCE(f.answered_by, f.signed_by) AS handler' : `f.${c}`)).join(', ');
+  return `SELECT ${cols} FROM feedback f
+    WHERE f.created_at >= :from AND f.created_at < :to AND f.status <> 'merged'${scoped ? ' AND f.department_id = :dept' : ''}
+    ORDER BY f.created_at, f.id`;
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+const orNull = <T>(v: T | null | undefined): T | null => (v === undefined ? null : v);
+/** A facts row (values in FACT_COLS order) → OrderFact; `names`: department id → name. */
+export function toOrderFact(v: readonly any[], names: ReadonlyMap<number, string>): OrderFact {
+  const dept = v[3] === null || v[3] === undefined ? null : Number(v[3]);
+  return {
+    id: Number(v[0]), ref: v[1], status: v[2], departmentId: dept, departmentName: dept === null ? null : names.get(dept) ?? null, handler: orNull(v[4]),
+    category: orNull(v[5]), address: orNull(v[6]), createdAt: v[7], dispatchedAt: orNull(v[8]), signDueAt: orNull(v[9]), signedAt: orNull(v[10]),
+    finishDueAt: orNull(v[11]), answeredAt: orNull(v[12]), closedAt: orNull(v[13]), returnCount: num(v[14]), extensionCount: num(v[15]),
+    urgeCount: num(v[16]), reopenCount: num(v[17]), satisfaction: v[18] === null || v[18] === undefined ? null : Number(v[18]),
+  };
 }

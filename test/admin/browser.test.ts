@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     expect(ids).toContain(voice.id); // assigned to SCJG in the previous test
     expect(ids).not.toContain(other.id);
     const nav = await page.$$eval('nav.nav a', (as) => as.map((a) => a.getAttribute('data-page')));
-    expect(nav).toEqual(['feedback', 'workorders', 'declarations', 'live']);
+    expect(nav).toEqual(['feedback', 'workorders', 'declarations', 'live', 'assessment']); // 全程考核: their own department's
     expect(await page.textContent('#content')).not.toMatch(/null|undefined/);
     await shot(page, '03-department-inbox');
     await page.goto(`${s.url}/admin#/feedback/${other.id}`);

@@ -6,6 +6,7 @@ import * as declarations from './pages/declarations.js';
 import * as sms from './pages/sms.js';
 import * as live from './pages/live.js';
 import * as supervision from './pages/supervision.js';
+import * as assessment from './pages/assessment.js';
 import * as audit from './pages/audit.js';
 import * as admin from './pages/admin.js';
 import * as testphone from './pages/testphone.js';
@@ -18,6 +19,7 @@ const PAGES = [
   { id: 'sms', zh: '短信', en: 'SMS', page: sms, needs: 'GET /api/subscriptions' },
   { id: 'live', zh: '实时', en: 'Live', page: live, needs: 'GET /api/session' },
   { id: 'supervision', zh: '督办', en: 'Supervision', page: supervision, needs: 'GET /api/stats', badge: 'overdueDeclarations' },
+  { id: 'assessment', zh: '全程考核', en: 'Assessment', page: assessment, needs: 'GET /api/assessment' },
   { id: 'audit', zh: '审计', en: 'Audit log', page: audit, needs: 'GET /api/audit' },
   { id: 'admin', zh: '管理', en: 'Admin', page: admin, needs: 'GET /api/users' },
   { id: 'testphone', zh: '测试电话', en: 'Test phone', page: testphone, needs: 'POST /api/testphone/call', feature: 'testPhone' },

@@ -1,9 +1,10 @@
 /** Work orders on SQLite: the feedback row with its cycle columns, assisting parts, extension requests, timeline with actors, idempotency keys. */
 import type { Db } from '../db.js';
+import type { OrderFact } from '../../workorders/assessment.js';
 import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../../workorders/model.js';
 import { PartialUpdate } from '../partial-update.js';
 import {
-  COUNTED_QUEUES, WO_COLS, WO_SELECT, queueCountSql, queuePageSql, sqliteParams, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder, QUEUE_SQL,
+  COUNTED_QUEUES, WO_COLS, assessmentFactsSql, toOrderFact, WO_SELECT, queueCountSql, queuePageSql, sqliteParams, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder, QUEUE_SQL,
   type ExtensionRow, type Queue, type QueueFilter,
 } from '../work-order-sql.js';
 
@@ -125,5 +126,17 @@ export class SqliteWorkOrderRepo {
     const out = {} as Record<Exclude<Queue, 'all'>, number>;
     for (const q of COUNTED_QUEUES) out[q as Exclude<Queue, 'all'>] = this.queueStmt(q, true, scoped).get(this.qp(q, f, queueCountSql(q, scoped))) as number;
     return out;
+  }
+  /** The assessment's facts for orders received in [from, to) (ISO instants), optionally of one department: one indexed range query. */
+  assessmentFacts(from: string, to: string, departmentId?: number | null): OrderFact[] {
+    const scoped = departmentId != null;
+    const k = `facts:${scoped}`;
+    let st = this.queues.get(k);
+    if (!st) {
+      st = this.db.prepare(sqliteParams(indexed(assessmentFactsSql(scoped), scoped ? 'feedback_wo_dept_created' : 'feedback_created'))).raw();
+      this.queues.set(k, st);
+    }
+    const names = new Map((this.db.prepare('SELECT id, name FROM departments').raw().all() as Array<[number, string]>).map(([id, name]) => [Number(id), name] as [number, string]));
+    return (st.all(scoped ? { from, to, dept: departmentId } : { from, to }) as any[][]).map((v) => toOrderFact(v, names));
   }
 }

@@ -1,10 +1,11 @@
 import type { AsyncOf } from '../../async.js';
 import type { SqliteWorkOrderRepo, StoredRequest } from '../../repos/work-orders.js';
+import type { OrderFact } from '../../../workorders/assessment.js';
 import type { AssistPart, PendingExtension, TimelineEntry, WorkOrder } from '../../../workorders/model.js';
 import type { Queryable } from '../pool.js';
 import { changes, partialUpdate, row, rows } from './util.js';
 import {
-  COUNTED_QUEUES, WO_COLS, WO_SELECT, pgParams, queueCountSql, queuePageSql, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder,
+  COUNTED_QUEUES, FACT_COLS, WO_COLS, assessmentFactsSql, toOrderFact, WO_SELECT, pgParams, queueCountSql, queuePageSql, toEntry, toExtension, toPart, toPendingExtension, toWorkOrder,
   type ExtensionRow, type Queue, type QueueFilter,
 } from '../../work-order-sql.js';
 
@@ -85,5 +86,11 @@ export class PgWorkOrderRepo implements AsyncOf<SqliteWorkOrderRepo> {
       out[q as Exclude<Queue, 'all'>] = Number((await row<{ n: number }>(this.q, text, params))!.n);
     }
     return out;
+  }
+  async assessmentFacts(from: string, to: string, departmentId?: number | null): Promise<OrderFact[]> {
+    const { text, params } = pgParams(assessmentFactsSql(departmentId != null), { from, to, dept: departmentId ?? null });
+    const [facts, depts] = await Promise.all([rows(this.q, text, params), rows(this.q, 'SELECT id, name FROM departments')]);
+    const names = new Map(depts.map((d) => [Number(d.id), d.name as string] as [number, string]));
+    return facts.map((r) => toOrderFact(FACT_COLS.map((c) => r[c]), names));
   }
 }
