@@ -174,6 +174,8 @@ describe.skipIf(!hasChromium)('the whole work-order cycle in chromium, the citiz
     await openFromQueue(dept.page, 'redo');
     await dept.page.waitForSelector('#act-sign');
     expect(await dept.page.textContent('#wo-status')).toContain('已分派'); // assigned again, to be signed
+    expect(await actions(dept.page)).toEqual(expect.arrayContaining(['sign']));
+    expect(await actions(dept.page)).not.toContain('answer'); // 签收 first
     await shot(dept.page, '01-redo');
     await step(dept.page, 'sign');
     await step(dept.page, 'answer', { answer: ANSWER2 });
@@ -188,15 +190,28 @@ describe.skipIf(!hasChromium)('the whole work-order cycle in chromium, the citiz
     expect(await status()).toMatchObject({ status: 'closed', satisfaction: 1, reopenCount: 1, returnCount: 1, extensionCount: 1 });
     const all = await handset((m) => m.length > second.length, 'the thanks for 1');
     expect(all.slice(second.length).join('\n')).toContain(order.ref);
-    expect(all.join('\n')).not.toMatch(/null|undefined/);
+    // Everything the handset got, in order (one part each: the texts are short).
+    const said = (t: string) => `【96365】您反映的问题（编号${order.ref}）市市场监督管理局答复如下：${t}（回复TD退订）`;
+    const ask = `【96365】您反映的问题（编号${order.ref}）已答复，请评价办理结果：回复1满意，2基本满意，3不满意。`;
+    expect(all).toEqual([
+      `【96365】您的投诉已受理，编号${order.ref}。我们将在规定时限内办理并短信答复，请留意。`,
+      said(`（阶段性答复）${INTERIM}`),
+      said(ANSWER1),
+      ask,
+      `【96365】很抱歉未能让您满意，编号${order.ref}的问题已重新交办，我们将再次处理并答复您。`,
+      said(ANSWER2),
+      ask,
+      `【96365】感谢您的评价（编号${order.ref}），我们将持续改进服务。`,
+    ]);
 
     // The timeline on the page, in order.
     await dept.page.reload();
     await dept.page.waitForSelector('#wo-timeline li');
     await dept.page.waitForFunction(() => document.getElementById('wo-status')?.textContent?.includes('已办结'));
+    expect(await actions(dept.page)).not.toEqual(expect.arrayContaining(['answer']));
     const steps = await labels(dept.page);
-    const expected = ['派单', '签收', '退单', '改派', '签收', '申请延期', '同意延期', '阶段性答复', '办结回复', '回访', '重办', '签收', '办结回复', '回访', '办结'];
-    expect(steps.filter((l) => expected.includes(l!)), `timeline: ${steps.join(' → ')}`).toEqual(expected);
+    const expected = ['登记', '派单', '签收', '退单', '改派', '签收', '申请延期', '同意延期', '阶段性答复', '办结回复', '回访', '重办', '签收', '办结回复', '回访', '办结'];
+    expect(steps, `timeline: ${steps.join(' → ')}`).toEqual(expected);
     const tl = await dept.page.textContent('#wo-timeline');
     for (const t of ['经查该摊点属城管执法范围', '同意延期', INTERIM, ANSWER1, '不满意', ANSWER2, '满意', '张班长', '李娜']) expect(tl).toContain(t);
     expect(tl).not.toMatch(/null|undefined/);
