@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('the whole work-order cycle in chromium, the citiz
     await until(() => s.server.channels.sms.link.state === 'bound', 10_000, 'SMPP bound to the simulator');
     // The complaint comes in by SMS, like a citizen's.
     await sim.injectMo({ from: CITIZEN, to: '96365', text: `我要投诉：${COMPLAINT}` });
-    order = await until(async () => (await ctx.store.feedback.list({ q: CITIZEN })).find((f) => f.text.includes(COMPLAINT)), 10_000, 'the complaint recorded');
+    order = await until(async () => (await ctx.store.feedback.list({ q: CITIZEN })).find((f) => f.text?.includes(COMPLAINT)), 10_000, 'the complaint recorded');
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -250,6 +250,11 @@ describe.skipIf(!hasChromium)('the whole work-order cycle in chromium, the citiz
     expect(cell('不满意')).toBe('0%');
     expect(cell('综合得分')).toBe('85');
     await shot(sup.page, '03-assessment');
+    // drill-down: the order behind the 重办 figure
+    await sup.page.click(`#assessment-table tbody tr td:nth-child(${heads.findIndex((h) => h!.startsWith('重办率')) + 1}) a`);
+    await sup.page.waitForSelector('#assessment-drill tbody tr td a');
+    expect(await sup.page.textContent('#assessment-drill h2')).toContain('重办');
+    expect(await sup.page.$$eval('#assessment-drill tbody tr td:first-child', (tds) => tds.map((t) => t.textContent))).toEqual([order.ref]);
 
     expect(problems).toEqual([]);
     for (const c of [disp, dept, sup]) await c.context.close();
