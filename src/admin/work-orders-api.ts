@@ -15,6 +15,7 @@ import { QUEUES, QUEUE_ZH, type Queue } from '../store/work-order-sql.js';
 import { ACTIONS, STATUS_ZH, type ActionType, type WorkOrderAction } from '../workorders/machine.js';
 import type { Actor, WorkOrder } from '../workorders/model.js';
 import { URGENCY_ZH } from '../workorders/categories.js';
+import { templatesFor } from '../workorders/answer-templates.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined>; Body: any }>;
 type Handler = (req: Req) => Promise<unknown>;
@@ -156,6 +157,8 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
         timeline, extensions, merged: children.map(summary), duplicates, history, actions,
         // the dispatch form's category choice (派单前须选分类): code, 市场监管/食品安全, default department
         canEdit,
+        // 常用语 for the answer forms: the order's top-level category's, then the general ones
+        answerTemplates: ctx.answerTemplates ? templatesFor(ctx.answerTemplates, o.category, (code) => wo.env.tree.categories.get(code)?.name ?? code) : [],
         categories: canEdit || actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };
     },

@@ -122,4 +122,41 @@ describe.skipIf(!hasChromium)('work-order intake in chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('常用语: the department picks a phrase of the order\'s category into 办结回复 (count and preview follow)', async () => {
+    const { ctx } = s.server;
+    const { context, page } = await session('dept_scjg', 'demo96365');
+    await page.goto(`${s.url}/admin#/workorders/${voice.id}`);
+    await page.waitForSelector('#act-sign');
+    expect(await page.locator('#wo-intake').count()).toBe(0); // 登记信息 is the centre's
+    const before = await page.locator('#wo-timeline li').count();
+    await page.click('#act-sign');
+    await page.click('#wo-submit');
+    await page.waitForFunction((n) => document.querySelectorAll('#wo-timeline li').length > n, before);
+    await page.click('#act-answer');
+    await page.waitForSelector('#wo-f-template');
+    const groups = await page.$$eval('#wo-f-template optgroup', (gs) => gs.map((g) => g.getAttribute('label')));
+    expect(groups).toEqual(['市场监管', '通用']);
+    await page.fill('#wo-f-answer', '您好，');
+    const phrase = '执法人员已到现场检查，对涉事商户依法立案调查。';
+    const value = await page.$eval('#wo-f-template', (sel, p) => [...sel.querySelectorAll('option')].find((o) => o.textContent === p)?.value, phrase);
+    expect(value).toBeTruthy();
+    await page.selectOption('#wo-f-template', value!);
+    expect(await page.inputValue('#wo-f-answer')).toBe(`您好，${phrase}`);
+    expect(await page.inputValue('#wo-f-template')).toBe(''); // ready for the next phrase
+    expect(await page.textContent('#wo-count')).toContain(`${[...`您好，${phrase}`].length} 字`);
+    await page.waitForFunction((p) => document.querySelector('.sms-preview')?.textContent.includes(p), phrase);
+    // a general one at the end
+    await page.selectOption('#wo-f-template', { label: '感谢您对我们工作的理解和支持，如有疑问请再次拨打 96365。' });
+    expect(await page.inputValue('#wo-f-answer')).toBe(`您好，${phrase}感谢您对我们工作的理解和支持，如有疑问请再次拨打 96365。`);
+    await page.waitForFunction(() => document.querySelector('.sms-preview')?.textContent.includes('再次拨打'));
+    await shot(page, '32-workorder-answer-template');
+    const n = await page.locator('#wo-timeline li').count();
+    await page.click('#wo-submit');
+    await page.waitForFunction((k) => document.querySelectorAll('#wo-timeline li').length > k, n);
+    const o = (await ctx.store.workOrders.byId(voice.id))!;
+    expect(o).toMatchObject({ status: 'answered', answer: `您好，${phrase}感谢您对我们工作的理解和支持，如有疑问请再次拨打 96365。` });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

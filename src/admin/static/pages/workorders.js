@@ -278,7 +278,7 @@ const textarea = (name, placeholder, value = '') => h('textarea', { id: `wo-f-${
 const field = (zh, en, el) => h('label', { class: 'field' }, bi(zh, en), el);
 
 /** An answer box with its count and the exact SMS it goes as (the feedback answer-preview). */
-function answerBox(o, placeholder) {
+function answerBox(o, placeholder, templates = []) {
   const ta = textarea('answer', placeholder);
   const count = h('p', { class: 'muted', id: 'wo-count' }, '0 字');
   const preview = can('POST /api/feedback/:id/answer-preview') ? smsPreview((text) => api('POST', `/feedback/${o.id}/answer-preview`, { answer: text })) : null;
@@ -286,7 +286,32 @@ function answerBox(o, placeholder) {
     count.textContent = `${[...ta.value].length} 字 · ${[...ta.value].length} characters`;
     preview?.update(ta.value);
   });
-  return { el: [field('答复内容', 'Answer (sent to the citizen)', ta), count, preview?.el], ta };
+  const picker = templatePicker(ta, templates);
+  return { el: [h('div', null, picker, field('答复内容', 'Answer (sent to the citizen)', ta)), count, preview?.el], ta };
+}
+
+/** 常用语: a select whose phrase goes in at the cursor (or at the end); the count and the SMS preview follow. */
+function templatePicker(ta, templates) {
+  if (!templates.length) return null;
+  const groups = [...new Set(templates.map((t) => t.group))];
+  const sel = h('select', { id: 'wo-f-template', name: 'template', 'aria-label': '常用语 Answer templates' },
+    h('option', { value: '' }, '插入常用语… Insert a phrase'),
+    groups.map((g) => h('optgroup', { label: g }, templates.map((t, i) => (t.group === g ? h('option', { value: String(i) }, t.text) : null)))));
+  sel.addEventListener('change', () => {
+    const t = templates[Number(sel.value)];
+    sel.value = '';
+    if (!t) return;
+    // where the cursor was (the textarea keeps it while the select has focus); a selection is replaced
+    const at = ta.selectionStart ?? ta.value.length, end = ta.selectionEnd ?? at;
+    const before = ta.value.slice(0, at), after = ta.value.slice(end);
+    const room = ta.maxLength > 0 ? ta.maxLength - before.length - after.length : Infinity;
+    const text = t.text.slice(0, Math.max(0, room));
+    ta.value = before + text + after;
+    ta.focus();
+    ta.setSelectionRange(at + text.length, at + text.length);
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  return field('常用语', 'Answer templates', sel);
 }
 
 function deptSelect(depts, name, first = '选择部门 Choose…', value = '') {
@@ -320,11 +345,11 @@ function formFor(a, d, depts) {
         body: () => (dept.value ? { assists: [{ department: dept.value, ...(instruction.value.trim() ? { instruction: instruction.value } : {}) }] } : null), need: '请选择部门 Choose a department' };
     }
     case 'direct': case 'interim': case 'answer': {
-      const b = answerBox(o, a.type === 'interim' ? '阶段性答复：目前办理进展…（以短信发给市民）' : '办结回复：办理结果…（以短信发给市民）');
+      const b = answerBox(o, a.type === 'interim' ? '阶段性答复：目前办理进展…（以短信发给市民）' : '办结回复：办理结果…（以短信发给市民）', d.answerTemplates ?? []);
       return { fields: b.el, body: () => (b.ta.value.trim() ? { answer: b.ta.value } : null), need: '答复内容为空 Empty answer' };
     }
     case 'assist_answer': {
-      const b = answerBox(o, '协办答复：本单位协办情况…（给主办单位）');
+      const b = answerBox(o, '协办答复：本单位协办情况…（给主办单位）', d.answerTemplates ?? []);
       const open = o.parts.filter((p) => p.status === 'open');
       const dept = can('GET /api/users') && open.length > 1 ? select('department', open.map((p) => [depts.find((x) => x.id === p.departmentId)?.code ?? '', p.departmentName]), '', { id: 'wo-f-department' }) : null;
       return { fields: [dept ? field('协办单位', 'Assisting department', dept) : null, b.el[0], b.el[1]], body: () => (b.ta.value.trim() ? { answer: b.ta.value, ...(dept ? { department: dept.value } : {}) } : null), need: '答复内容为空 Empty answer' };
