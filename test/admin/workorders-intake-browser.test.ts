@@ -125,6 +125,10 @@ describe.skipIf(!hasChromium)('work-order intake in chromium', () => {
 
   it('常用语: the department picks a phrase of the order\'s category into 办结回复 (count and preview follow)', async () => {
     const { ctx } = s.server;
+    // the operator keeps the order open: its saved 登记信息 (not being edited) follows others' steps live
+    const op = await session('op', PW);
+    await op.page.goto(`${s.url}/admin#/workorders/${voice.id}`);
+    await op.page.waitForSelector('#wo-intake');
     const { context, page } = await session('dept_scjg', 'demo96365');
     await page.goto(`${s.url}/admin#/workorders/${voice.id}`);
     await page.waitForSelector('#act-sign');
@@ -133,6 +137,9 @@ describe.skipIf(!hasChromium)('work-order intake in chromium', () => {
     await page.click('#act-sign');
     await page.click('#wo-submit');
     await page.waitForFunction((n) => document.querySelectorAll('#wo-timeline li').length > n, before);
+    await op.page.waitForFunction(() => document.querySelector('#wo-status')?.textContent.includes('办理中'));
+    expect(await op.page.locator('#wo-stale').count()).toBe(0);
+    await op.context.close();
     await page.click('#act-answer');
     await page.waitForSelector('#wo-f-template');
     const groups = await page.$$eval('#wo-f-template optgroup', (gs) => gs.map((g) => g.getAttribute('label')));

@@ -118,7 +118,8 @@ function renderDetail(root, id) {
   const off = onLive((m) => {
     if (m.type !== 'event' || !m.name.startsWith('feedback.') || String(m.data.feedback?.id) !== String(id)) return;
     if (m.data.feedback.updatedAt && m.data.feedback.updatedAt === shown) return;
-    const typing = [...wrap.querySelectorAll('#wo-form textarea, #wo-form input, #wo-intake textarea, #wo-intake input')].some((e) => e.value.trim() && e.type !== 'number');
+    const typing = [...wrap.querySelectorAll('#wo-form textarea, #wo-form input')].some((e) => e.value.trim() && e.type !== 'number')
+      || [...wrap.querySelectorAll('#wo-intake [data-initial]')].some((e) => (e.type === 'checkbox' ? String(e.checked) : e.value) !== e.dataset.initial); // 登记信息 being changed
     if (!typing) { load(); return; }
     if (!wrap.querySelector('#wo-stale')) wrap.prepend(h('div', { class: 'notice warn', id: 'wo-stale' }, '该工单已被他人更新，提交前请先刷新。Updated by someone else: refresh before submitting. ', h('button', { type: 'button', onclick: load }, '刷新 Refresh')));
   });
@@ -269,6 +270,7 @@ function intakeCard(d, depts, reload) {
   h('div', { class: 'row' }, field('紧急程度', 'Urgency', urgency), field('答复方式', 'Reply by', replyBy)),
   canDispatch ? [h('label', { class: 'row' }, doDispatch, o.departmentId ? bi('同时改派', 'Re-dispatch in the same save') : bi('同时派单', 'Dispatch in the same save')), field('承办部门', 'Department', dept), field('派单意见', 'Instruction', instruction)] : null,
   h('div', { class: 'row' }, save));
+  for (const e of form.querySelectorAll('textarea, input, select')) e.dataset.initial = e.type === 'checkbox' ? String(e.checked) : e.value;
   return h('div', { class: 'card', id: 'wo-intake-card' }, h('h2', null, bi('登记信息', 'Intake')), form);
 }
 
