@@ -11,6 +11,7 @@ import type { StorageHealth } from './store/health.js';
 import type { WorkOrderService } from './workorders/service.js';
 import type { NoticePort } from './sms/notices.js';
 import type { AssessmentConfig } from './workorders/assessment.js';
+import type { AnswerTemplates } from './workorders/answer-templates.js';
 
 export type ComponentState = { ok: boolean; state: string; detail?: Record<string, unknown> };
 
@@ -43,6 +44,8 @@ export interface AppContext {
   workOrders: WorkOrderService;
   /** 全程考核 weights (data/assessment.yaml, checked at start; src/workorders/assessment.ts). */
   assessment: AssessmentConfig;
+  /** 常用语 for the answer forms (data/answer-templates.yaml, checked at start against the categories; src/workorders/answer-templates.ts). */
+  answerTemplates: AnswerTemplates;
   metrics: Metrics;
   health: HealthRegistry;
   /** Full disk / failing writes: state, rate-limited logging, read by /health, the panel, the dispatcher (src/store/health.ts). */

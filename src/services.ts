@@ -19,6 +19,7 @@ import { categoriesPath, loadCategoriesFile } from './workorders/categories-file
 import type { CategoryTree } from './workorders/categories.js';
 import { assessmentPath, loadAssessmentFile } from './workorders/assessment-file.js';
 import type { Feedback } from './domain/types.js';
+import { answerTemplatesPath, loadAnswerTemplatesFile } from './workorders/answer-templates-file.js';
 
 export const PROJECT_ROOT = resolve(new URL('..', import.meta.url).pathname);
 
@@ -40,6 +41,9 @@ export function loadCategories(config: Config): CategoryTree {
 }
 
 /** The 全程考核 weights (refuses to start on a wrong file, naming each line and key). */
+/** 常用语 (refuses to start on a wrong file or an unknown category code, naming each line and key). */
+export function loadAnswerTemplates(config: Config, tree: CategoryTree) { return loadAnswerTemplatesFile(answerTemplatesPath(config.data.dir, PROJECT_ROOT), tree); }
+
 export function loadAssessment(config: Config) { return loadAssessmentFile(assessmentPath(config.data.dir, PROJECT_ROOT)); }
 
 /** The store the config names: PostgreSQL for a postgres:// data.url (migrated by prepare()), else the SQLite file in the data dir. */
@@ -74,6 +78,7 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   const subscriptions = new SubscriptionService({ subscriptions: store.subscriptions, tx: store, bus, now });
   const tree = loadCategories(config);
   const assessment = loadAssessment(config);
+  const answerTemplates = loadAnswerTemplates(config, tree);
   const workOrders = new WorkOrderService({
     store, bus, now, env: { tree, clock: { calendar, tz, hours: tree.workingHours }, warnRatio: config.workorders.warn_ratio, redoLimit: config.workorders.redo_limit },
   });
@@ -96,5 +101,5 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   health.register('storage', () => storage.snapshot());
   storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
   metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, workOrders, assessment, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
+  return { config, store, bus, calendar, declarations, feedback, subscriptions, workOrders, assessment, answerTemplates, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
 }

@@ -15,6 +15,7 @@ import { QUEUES, QUEUE_ZH, type Queue } from '../store/work-order-sql.js';
 import { ACTIONS, STATUS_ZH, type ActionType, type WorkOrderAction } from '../workorders/machine.js';
 import type { Actor, WorkOrder } from '../workorders/model.js';
 import { URGENCY_ZH } from '../workorders/categories.js';
+import { templatesFor } from '../workorders/answer-templates.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined>; Body: any }>;
 type Handler = (req: Req) => Promise<unknown>;
@@ -140,6 +141,8 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
     'GET /api/work-orders/:id': async (req) => {
       const o = await visible(req);
       const actions = availableActions(o, req.staff!.user);
+      // 登记信息 (POST …/details): central staff while the order is open
+      const canEdit = ACTIONS.edit.from.includes(o.status) && ACTIONS.edit.roles.includes(req.staff!.user.role);
       const [timeline, extensions, children, duplicates] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
         o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o)]);
       // 市民历史诉求: the same number's other items (department staff: within their department only)
@@ -149,10 +152,14 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
       return {
         order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
           signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
-          extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel },
+          extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel,
+          replyBy: o.replyBy, hasRecording: Boolean(o.recordingPath), recordingDuration: o.recordingDuration ?? null },
         timeline, extensions, merged: children.map(summary), duplicates, history, actions,
         // the dispatch form's category choice (派单前须选分类): code, 市场监管/食品安全, default department
-        categories: actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
+        canEdit,
+        // 常用语 for the answer forms: the order's top-level category's, then the general ones
+        answerTemplates: ctx.answerTemplates ? templatesFor(ctx.answerTemplates, o.category, (code) => wo.env.tree.categories.get(code)?.name ?? code) : [],
+        categories: canEdit || actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };
     },
     /** Transcript, intake fields (登记信息) and optionally the dispatch, in one save (one transaction). */

@@ -118,7 +118,8 @@ function renderDetail(root, id) {
   const off = onLive((m) => {
     if (m.type !== 'event' || !m.name.startsWith('feedback.') || String(m.data.feedback?.id) !== String(id)) return;
     if (m.data.feedback.updatedAt && m.data.feedback.updatedAt === shown) return;
-    const typing = [...wrap.querySelectorAll('#wo-form textarea, #wo-form input')].some((e) => e.value.trim() && e.type !== 'number');
+    const typing = [...wrap.querySelectorAll('#wo-form textarea, #wo-form input')].some((e) => e.value.trim() && e.type !== 'number')
+      || [...wrap.querySelectorAll('#wo-intake [data-initial]')].some((e) => (e.type === 'checkbox' ? String(e.checked) : e.value) !== e.dataset.initial); // 登记信息 being changed
     if (!typing) { load(); return; }
     if (!wrap.querySelector('#wo-stale')) wrap.prepend(h('div', { class: 'notice warn', id: 'wo-stale' }, '该工单已被他人更新，提交前请先刷新。Updated by someone else: refresh before submitting. ', h('button', { type: 'button', onclick: load }, '刷新 Refresh')));
   });
@@ -134,6 +135,7 @@ function detail(d, depts, reload) {
     h('dt', null, '分类'), h('dd', null, o.categoryName ?? '未分类'),
     h('dt', null, '来电/来信号码'), h('dd', null, phoneText(o.phone)),
     o.address ? [h('dt', null, '地址'), h('dd', null, o.address)] : null,
+    o.replyBy ? [h('dt', null, '答复方式'), h('dd', { id: 'wo-reply-by' }, REPLY_BY.find(([k]) => k === o.replyBy)?.[1] ?? o.replyBy)] : null,
     h('dt', null, '受理时间'), h('dd', null, fmtTime(o.createdAt, true)),
     h('dt', null, '承办部门'), h('dd', { id: 'wo-dept' }, o.department ?? '未派单'),
     o.parts?.length ? [h('dt', null, '协办单位'), h('dd', null, o.parts.map((p, i) => [i ? '、' : '', p.departmentName, ' ', tag(p.status === 'answered' ? 'ok' : 'warn', p.status === 'answered' ? '已答复' : '待答复')]))] : null,
@@ -145,13 +147,15 @@ function detail(d, depts, reload) {
 
   const blocks = [h('div', { class: 'card' }, h('h2', null, bi('工单信息', 'Order')), meta,
     o.text !== null && o.text !== undefined ? [h('h3', null, '原文 Original text'), h('div', { class: 'citizen-text', id: 'wo-text' }, o.text)] : null,
-    o.transcript ? [h('h3', null, '转写 Transcript'), h('div', { class: 'citizen-text' }, o.transcript)] : null,
+    o.hasRecording ? recordingPlayer(o) : null,
+    o.transcript && !d.canEdit ? [h('h3', null, '转写 Transcript'), h('div', { class: 'citizen-text' }, o.transcript)] : null,
     o.answer ? [h('h3', null, '办结回复 Answer'), h('p', { class: 'muted' }, fmtTime(o.answeredAt)), h('div', { class: 'citizen-text', id: 'wo-answer' }, o.answer)] : null)];
 
   if (o.extension) {
     const x = o.extension;
     blocks.push(h('div', { class: 'notice warn', id: 'wo-extension', style: 'margin-bottom:16px' }, `延期申请待审批：${x.requestedByName ?? ''} 申请延期 ${x.days} 个工作日（${fmtTime(x.requestedAt)}），理由：`, h('bdi', null, x.reason)));
   }
+  if (d.canEdit && can('POST /api/work-orders/:id/details')) blocks.push(intakeCard(d, depts, reload));
   if (d.actions?.length) blocks.push(actionsCard(d, depts, reload));
   if (d.duplicates?.length) {
     blocks.push(h('div', { class: 'card', id: 'wo-duplicates' }, h('h2', null, bi('疑似重复', 'Possible duplicates')),
@@ -188,13 +192,95 @@ function stepDetail(t) {
   return parts.join(' · ');
 }
 
+// ---------------- the recording and 登记信息 ----------------
+
+const SPEEDS = [0.75, 1, 1.25, 1.5];
+const fmtSec = (t) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, '0')}`;
+
+/**
+ * The call's recording (the feedback page's role-checked route) with keyboard shortcuts for typing the
+ * transcript without the mouse: Alt+P play/pause, Alt+←/→ back/forward 5 s, Alt+1…4 speed 0.75–1.5.
+ * The key listener goes away with the page (it removes itself once the player is no longer shown).
+ */
+function recordingPlayer(o) {
+  const audio = h('audio', { controls: true, preload: 'none', src: `/admin/api/feedback/${o.id}/recording`, id: 'wo-audio', style: 'width:100%' });
+  const speedBtns = SPEEDS.map((v) => h('button', { type: 'button', class: v === 1 ? 'primary' : null, 'data-speed': String(v), onclick: () => setSpeed(v) }, `${v}×`));
+  const pos = h('span', { class: 'muted', id: 'wo-audio-pos' }, '');
+  function setSpeed(v) {
+    audio.playbackRate = v;
+    for (const b of speedBtns) b.classList.toggle('primary', Number(b.dataset.speed) === v);
+  }
+  const seek = (dt) => { audio.currentTime = Math.max(0, Math.min((audio.duration || Infinity), audio.currentTime + dt)); };
+  const toggle = () => { if (audio.paused) void audio.play().catch(() => {}); else audio.pause(); };
+  audio.addEventListener('timeupdate', () => { pos.textContent = fmtSec(audio.currentTime); });
+  const onKey = (e) => {
+    if (!audio.isConnected) { document.removeEventListener('keydown', onKey); return; }
+    if (!e.altKey || e.ctrlKey || e.metaKey) return;
+    const k = e.key.toLowerCase();
+    if (k === 'p' || e.code === 'KeyP') { e.preventDefault(); toggle(); }
+    else if (e.key === 'ArrowLeft') { e.preventDefault(); seek(-5); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); seek(5); }
+    else if (/^Digit[1-4]$/.test(e.code)) { e.preventDefault(); setSpeed(SPEEDS[Number(e.code.slice(5)) - 1]); }
+  };
+  document.addEventListener('keydown', onKey);
+  return [h('h3', null, `录音 Recording${o.recordingDuration ? `（${fmtSec(o.recordingDuration)}）` : ''}`), audio,
+    h('div', { class: 'row', id: 'wo-audio-speed' }, h('span', null, '倍速 Speed'), speedBtns, pos),
+    h('p', { class: 'muted' }, '快捷键：Alt+P 播放/暂停，Alt+← / Alt+→ 后退/前进 5 秒，Alt+1…4 倍速 0.75/1/1.25/1.5。')];
+}
+
+const REPLY_BY = [['', '未定 Not set'], ['sms', '短信 SMS'], ['call', '电话回复 Call back'], ['none', '无需回复 No reply']];
+
+/** 登记信息: transcript (voice), category, 事发地址, urgency, reply channel, optionally the dispatch — one save (POST …/details). */
+function intakeCard(d, depts, reload) {
+  const o = d.order;
+  const cats = d.categories ?? [];
+  const voice = o.channel === 'voice' || o.hasRecording;
+  const transcript = voice ? h('textarea', { id: 'wo-i-transcript', name: 'transcript', maxlength: 20000, rows: 5, placeholder: '听录音，输入转写内容… Type what the caller said' }, o.transcript ?? '') : null;
+  const category = select('category', [['', '选择分类 Choose…'], ...cats.map((c) => [c.code, c.path])], o.category ?? '', { id: 'wo-i-category' });
+  const address = h('input', { id: 'wo-i-address', name: 'address', maxlength: 500, placeholder: '事发地址，如：××区××路××号', value: o.address ?? '' });
+  const urgency = select('urgency', URGENCY.slice(1), o.urgency ?? 'normal', { id: 'wo-i-urgency' });
+  const replyBy = select('replyBy', REPLY_BY, o.replyBy ?? '', { id: 'wo-i-replyBy' });
+  const canDispatch = d.actions?.some((a) => a.type === 'dispatch');
+  const doDispatch = canDispatch ? h('input', { type: 'checkbox', id: 'wo-i-dispatch', name: 'dispatch' }) : null;
+  const dept = canDispatch ? deptSelect(depts, 'department', '按分类默认部门 Category default', '') : null;
+  if (dept) dept.id = 'wo-i-department';
+  const instruction = canDispatch ? h('textarea', { id: 'wo-i-instruction', name: 'instruction', maxlength: 2000, placeholder: '派单意见（可选）Instruction' }) : null;
+  if (dept) {
+    category.addEventListener('change', () => { const c = cats.find((x) => x.code === category.value); if (c?.department && !dept.dataset.touched) dept.value = c.department; });
+    dept.addEventListener('change', () => { dept.dataset.touched = '1'; if (dept.value) doDispatch.checked = true; });
+  }
+  const save = h('button', { class: 'primary', id: 'wo-i-save', type: 'submit' }, '保存登记信息 Save');
+  const form = h('form', { id: 'wo-intake', onsubmit: async (e) => {
+    e.preventDefault();
+    const body = { urgency: urgency.value, address: address.value.trim() || null };
+    if (category.value) body.category = category.value;
+    if (replyBy.value) body.replyBy = replyBy.value;
+    if (transcript && transcript.value !== (o.transcript ?? '')) body.transcript = transcript.value;
+    if (doDispatch?.checked) {
+      if (!category.value) return toast('派单前请选择诉求分类 Choose a category', true);
+      body.dispatch = { ...(dept.value ? { department: dept.value } : {}), ...(instruction.value.trim() ? { instruction: instruction.value } : {}) };
+    }
+    if (await act(save, () => api('POST', `/work-orders/${o.id}/details`, body), body.dispatch ? '登记信息已保存并派单 Saved and dispatched' : '登记信息已保存 Saved')) {
+      window.dispatchEvent(new CustomEvent('hotline:badges'));
+      reload();
+    }
+  } },
+  transcript ? field('转写', 'Transcript', transcript) : null,
+  field('诉求分类', 'Category', category), field('事发地址', 'Incident address', address),
+  h('div', { class: 'row' }, field('紧急程度', 'Urgency', urgency), field('答复方式', 'Reply by', replyBy)),
+  canDispatch ? [h('label', { class: 'row' }, doDispatch, o.departmentId ? bi('同时改派', 'Re-dispatch in the same save') : bi('同时派单', 'Dispatch in the same save')), field('承办部门', 'Department', dept), field('派单意见', 'Instruction', instruction)] : null,
+  h('div', { class: 'row' }, save));
+  for (const e of form.querySelectorAll('textarea, input, select')) e.dataset.initial = e.type === 'checkbox' ? String(e.checked) : e.value;
+  return h('div', { class: 'card', id: 'wo-intake-card' }, h('h2', null, bi('登记信息', 'Intake')), form);
+}
+
 // ---------------- the steps ----------------
 
 const textarea = (name, placeholder, value = '') => h('textarea', { id: `wo-f-${name}`, name, maxlength: 2000, placeholder }, value);
 const field = (zh, en, el) => h('label', { class: 'field' }, bi(zh, en), el);
 
 /** An answer box with its count and the exact SMS it goes as (the feedback answer-preview). */
-function answerBox(o, placeholder) {
+function answerBox(o, placeholder, templates = []) {
   const ta = textarea('answer', placeholder);
   const count = h('p', { class: 'muted', id: 'wo-count' }, '0 字');
   const preview = can('POST /api/feedback/:id/answer-preview') ? smsPreview((text) => api('POST', `/feedback/${o.id}/answer-preview`, { answer: text })) : null;
@@ -202,7 +288,32 @@ function answerBox(o, placeholder) {
     count.textContent = `${[...ta.value].length} 字 · ${[...ta.value].length} characters`;
     preview?.update(ta.value);
   });
-  return { el: [field('答复内容', 'Answer (sent to the citizen)', ta), count, preview?.el], ta };
+  const picker = templatePicker(ta, templates);
+  return { el: [h('div', null, picker, field('答复内容', 'Answer (sent to the citizen)', ta)), count, preview?.el], ta };
+}
+
+/** 常用语: a select whose phrase goes in at the cursor (or at the end); the count and the SMS preview follow. */
+function templatePicker(ta, templates) {
+  if (!templates.length) return null;
+  const groups = [...new Set(templates.map((t) => t.group))];
+  const sel = h('select', { id: 'wo-f-template', name: 'template', 'aria-label': '常用语 Answer templates' },
+    h('option', { value: '' }, '插入常用语… Insert a phrase'),
+    groups.map((g) => h('optgroup', { label: g }, templates.map((t, i) => (t.group === g ? h('option', { value: String(i) }, t.text) : null)))));
+  sel.addEventListener('change', () => {
+    const t = templates[Number(sel.value)];
+    sel.value = '';
+    if (!t) return;
+    // where the cursor was (the textarea keeps it while the select has focus); a selection is replaced
+    const at = ta.selectionStart ?? ta.value.length, end = ta.selectionEnd ?? at;
+    const before = ta.value.slice(0, at), after = ta.value.slice(end);
+    const room = ta.maxLength > 0 ? ta.maxLength - before.length - after.length : Infinity;
+    const text = t.text.slice(0, Math.max(0, room));
+    ta.value = before + text + after;
+    ta.focus();
+    ta.setSelectionRange(at + text.length, at + text.length);
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  return field('常用语', 'Answer templates', sel);
 }
 
 function deptSelect(depts, name, first = '选择部门 Choose…', value = '') {
@@ -236,11 +347,11 @@ function formFor(a, d, depts) {
         body: () => (dept.value ? { assists: [{ department: dept.value, ...(instruction.value.trim() ? { instruction: instruction.value } : {}) }] } : null), need: '请选择部门 Choose a department' };
     }
     case 'direct': case 'interim': case 'answer': {
-      const b = answerBox(o, a.type === 'interim' ? '阶段性答复：目前办理进展…（以短信发给市民）' : '办结回复：办理结果…（以短信发给市民）');
+      const b = answerBox(o, a.type === 'interim' ? '阶段性答复：目前办理进展…（以短信发给市民）' : '办结回复：办理结果…（以短信发给市民）', d.answerTemplates ?? []);
       return { fields: b.el, body: () => (b.ta.value.trim() ? { answer: b.ta.value } : null), need: '答复内容为空 Empty answer' };
     }
     case 'assist_answer': {
-      const b = answerBox(o, '协办答复：本单位协办情况…（给主办单位）');
+      const b = answerBox(o, '协办答复：本单位协办情况…（给主办单位）', d.answerTemplates ?? []);
       const open = o.parts.filter((p) => p.status === 'open');
       const dept = can('GET /api/users') && open.length > 1 ? select('department', open.map((p) => [depts.find((x) => x.id === p.departmentId)?.code ?? '', p.departmentName]), '', { id: 'wo-f-department' }) : null;
       return { fields: [dept ? field('协办单位', 'Assisting department', dept) : null, b.el[0], b.el[1]], body: () => (b.ta.value.trim() ? { answer: b.ta.value, ...(dept ? { department: dept.value } : {}) } : null), need: '答复内容为空 Empty answer' };
