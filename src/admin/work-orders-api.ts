@@ -149,12 +149,18 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
       const history = o.phone ? (await ctx.store.feedback.list({ q: o.phone, departmentId: scopeOf(req.staff!.user) ?? undefined, limit: 20 }))
         .filter((f) => f.id !== o.id && f.phone === o.phone).slice(0, 10)
         .map((f) => ({ id: f.id, ref: f.ref, kind: f.kind, status: f.status, createdAt: f.createdAt, summary: (f.text ?? f.transcript ?? '').slice(0, 60) })) : [];
+      // Entries written by the older paths (转写 through the feedback service) carry only the login id:
+      // staff see the person's display name, never `staff:wang`.
+      const unnamedOf = (t: { actor: string; actorName: string | null }) => (!t.actorName || t.actorName === t.actor) && typeof t.actor === 'string' && t.actor.startsWith('staff:');
+      const unnamed = timeline.some(unnamedOf);
+      const names = unnamed ? new Map((await ctx.store.staff.all()).map((u) => [`staff:${u.username}`, u.displayName || u.username] as [string, string])) : null;
+      const shown = names ? timeline.map((t) => (unnamedOf(t) && names.has(t.actor) ? { ...t, actorName: names.get(t.actor)! } : t)) : timeline;
       return {
         order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
           signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
           extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel,
           replyBy: o.replyBy, hasRecording: Boolean(o.recordingPath), recordingDuration: o.recordingDuration ?? null },
-        timeline, extensions, merged: children.map(summary), duplicates, history, actions,
+        timeline: shown, extensions, merged: children.map(summary), duplicates, history, actions,
         // the dispatch form's category choice (派单前须选分类): code, 市场监管/食品安全, default department
         canEdit,
         // 常用语 for the answer forms: the order's top-level category's, then the general ones

@@ -115,6 +115,8 @@ describe.skipIf(!hasChromium)('work-order intake in chromium', () => {
     expect(tl).toContain('王芳');
     expect(tl).toContain('派至 市市场监督管理局');
     expect(tl).not.toMatch(/null|undefined/);
+    // actors by display name, never the login id (the 转写 entry comes from the older feedback path)
+    expect(tl).not.toMatch(/staff:/);
     // the saved fields show again in the form
     expect(await page.inputValue('#wo-i-transcript')).toBe(TRANSCRIPT);
     expect(await page.inputValue('#wo-i-address')).toBe('幸福区幸福路 88 号菜市场');
