@@ -1,10 +1,9 @@
 /** The 全程考核 page in chromium: the table (sortable), the score chart, a drill-down, hot spots; no page errors. */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startAdmin, type AdminServer } from './helpers.js';
-import { CHROMIUM, hasChromium, launchChromium, SHOTS } from '../helpers/browser.js';
+import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
 import { addDepartment } from '../../src/departments.js';
 import { WorkOrderService } from '../../src/workorders/service.js';
 
@@ -36,14 +35,7 @@ describe.skipIf(!hasChromium)('全程考核 page in chromium', () => {
   afterAll(async () => { await browser?.close(); await s?.server.stop(); });
 
   it('table, chart, sort, drill-down, hot spots', async () => {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => { errors.push(e.message); });
-    await page.goto(`${s.url}/admin`);
-    await page.fill('input[name=username]', 'sup');
-    await page.fill('input[name=password]', 'assess-pass-1');
-    await page.click('form.login button[type=submit]');
-    await page.waitForSelector('nav.nav a');
+    const { context, page } = await panelSession(browser, s.url, 'sup', 'assess-pass-1', errors, { height: 860 });
     expect(await page.textContent('nav.nav')).toContain('全程考核');
     await page.goto(`${s.url}/admin#/assessment`);
     await page.waitForSelector('#assessment-table tbody tr td a');
@@ -60,7 +52,7 @@ describe.skipIf(!hasChromium)('全程考核 page in chromium', () => {
     expect(await page.textContent('#assessment-drill h2')).toContain('催办');
     expect(await page.textContent('body')).toContain('热点分类');
     expect(await page.getAttribute('#assessment-csv', 'href')).toContain('/admin/api/assessment.csv');
-    await page.screenshot({ path: join(SHOTS, '20-assessment.png'), fullPage: true });
+    await screenshot(page, '20-assessment');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -4,12 +4,11 @@
  * reload. Screenshots of every page go to test-artifacts/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FakeSms, FakeTestPhone, FakeVoice, startAdmin, writeRecording, type AdminServer } from './helpers.js';
 import { seedDemoData } from '../../src/demo/demo-data.js';
-import { CHROMIUM, hasChromium, launchChromium, SHOTS } from '../helpers/browser.js';
+import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
 import type { Feedback } from '../../src/domain/types.js';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
@@ -44,19 +43,8 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     await s?.server.stop();
   });
 
-  async function session(username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-    page.on('pageerror', (e) => { dialogs.push(`pageerror: ${e.message}`); });
-    await page.goto(`${s.url}/admin`);
-    await page.fill('input[name=username]', username);
-    await page.fill('input[name=password]', password);
-    await page.click('form.login button[type=submit]');
-    await page.waitForSelector('nav.nav a');
-    return { context, page };
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const session = (username: string, password: string) => panelSession(browser, s.url, username, password, dialogs, { height: 860 });
+  const shot = (page: Page, name: string) => screenshot(page, name);
 
   it('login page, then the inbox; the XSS complaint shows as text', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });

@@ -8,13 +8,12 @@
  * definitions in src/workorders/assessment.ts. Screenshots: test-artifacts/screenshots/cycle-*.png.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FakeSms, FakeTestPhone, FakeVoice, loggedIn, startAdmin, type AdminServer } from './helpers.js';
 import { addDepartment } from '../../src/departments.js';
 import { localDate } from '../../src/domain/time.js';
-import { CHROMIUM, hasChromium, launchChromium, SHOTS } from '../helpers/browser.js';
+import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
 import { until } from '../helpers/wait.js';
 import type { Feedback } from '../../src/domain/types.js';
 import type { SmscSimulator } from '../../src/sim/smsc/index.js';
@@ -61,20 +60,8 @@ describe.skipIf(!hasChromium)('the whole work-order cycle in chromium, the citiz
     await s?.server.stop();
   });
 
-  async function session(username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    page.on('dialog', (d) => { problems.push(d.message()); void d.dismiss(); });
-    page.on('pageerror', (e) => { problems.push(`pageerror: ${e.message}`); });
-    await page.goto(`${s.url}/admin`);
-    await page.fill('input[name=username]', username);
-    await page.fill('input[name=password]', password);
-    await page.click('form.login button[type=submit]');
-    await page.waitForSelector('nav.nav a');
-    return { context, page };
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `cycle-${name}.png`), fullPage: true });
+  const session = (username: string, password: string) => panelSession(browser, s.url, username, password, problems, { timeoutMs: 15_000 });
+  const shot = (page: Page, name: string) => screenshot(page, `cycle-${name}`);
 
   /** The queue page, the given tab, the order's row focused and opened with Enter. */
   async function openFromQueue(page: Page, queue: string): Promise<void> {
