@@ -4,6 +4,7 @@
  * is read by ./answer-templates-file.ts). Every problem is reported in Chinese with the file, line and
  * key, so start-up can refuse a bad file with a message an administrator can act on.
  */
+import { formatIssue, type DataFileIssue } from './file-issues.js';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 
 export interface AnswerTemplates {
@@ -15,13 +16,11 @@ export interface AnswerTemplates {
 
 export interface AnswerTemplate { group: string; text: string }
 
-export interface TemplateIssue { file: string; line: number | null; key: string; message: string }
+export type TemplateIssue = DataFileIssue;
 
 export const MAX_TEMPLATE_CHARS = 500;
 
-export function formatTemplateIssue(i: TemplateIssue): string {
-  return `${i.file}${i.line ? `:${i.line}` : ''}：${i.key ? `${i.key}：` : ''}${i.message}`;
-}
+export const formatTemplateIssue = formatIssue;
 
 /**
  * Parse and check the templates file. `categories` (code → name, top-level and second-level) checks

@@ -7,6 +7,7 @@
  * Also the hot spots (top categories and places this week vs last) and the drill-down (the orders behind
  * a figure). Definitions: see the README section "全程考核 (assessment)".
  */
+import { formatIssue, type DataFileIssue } from './file-issues.js';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import { addDays, localDate, zonedTime } from '../domain/time.js';
 import { workingMinutesBetween, type WorkClock } from './time-limits.js';
@@ -56,10 +57,8 @@ export const DEFAULT_ASSESSMENT: AssessmentConfig = {
   basicSatisfiedCredit: 0.8,
 };
 
-export interface AssessmentIssue { file: string; line: number | null; key: string; message: string }
-export function formatAssessmentIssue(i: AssessmentIssue): string {
-  return `${i.file}${i.line ? `:${i.line}` : ''}：${i.key ? `${i.key}：` : ''}${i.message}`;
-}
+export type AssessmentIssue = DataFileIssue;
+export const formatAssessmentIssue = formatIssue;
 
 /** Parse and check the weights file; `config` is null when there is any error. */
 export function parseAssessment(text: string, file = 'assessment.yaml'): { config: AssessmentConfig | null; issues: AssessmentIssue[] } {

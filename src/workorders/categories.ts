@@ -5,6 +5,7 @@
  * Every problem is reported in Chinese with the file, line and key, so start-up can refuse a bad file
  * with a message an administrator can act on.
  */
+import { formatIssue, type DataFileIssue } from './file-issues.js';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 
 export const URGENCIES = ['normal', 'urgent'] as const;
@@ -34,11 +35,9 @@ export interface CategoryTree {
   defaults: Record<Urgency, Limits>;
 }
 
-export interface CategoryIssue { file: string; line: number | null; key: string; message: string }
+export type CategoryIssue = DataFileIssue;
 
-export function formatCategoryIssue(i: CategoryIssue): string {
-  return `${i.file}${i.line ? `:${i.line}` : ''}：${i.key ? `${i.key}：` : ''}${i.message}`;
-}
+export const formatCategoryIssue = formatIssue;
 
 const CODE = /^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)?$/;
 const PERIOD = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/;
