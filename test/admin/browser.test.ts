@@ -3,12 +3,10 @@
  * voice complaint, department scoping, the XSS string shown as text, the live page updating without
  * reload. Screenshots of every page go to test-artifacts/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { FakeSms, FakeTestPhone, FakeVoice, startAdmin, writeRecording, type AdminServer } from './helpers.js';
-import { seedDemoData } from '../../src/demo/demo-data.js';
-import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
+import { startDemoPanel, writeRecording, type AdminServer } from './helpers.js';
+import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot } from '../helpers/browser.js';
 import type { Feedback } from '../../src/domain/types.js';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
@@ -27,11 +25,8 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms: new FakeSms(), voice: new FakeVoice(), testPhone: new FakeTestPhone() });
+    s = await startDemoPanel();
     const { ctx } = s.server;
-    await seedDemoData(ctx);
-    await s.admin.ensureDemoLogins();
     const rec = writeRecording(ctx.config.data.dir, 'voice-1.wav', 3000);
     voice = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812341234', text: null, recordingPath: rec, recordingDuration: 3, callId: 'sim-1', flowPath: 'menu>complaint>record' });
     other = await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13712345678', text: '人社局的投诉（部门用户不可见）' });

@@ -8,6 +8,8 @@ import type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestP
 import { silentLogger } from '../../src/log.js';
 import { canonicalPhone } from '../../src/domain/phone.js';
 import { testConfig } from '../helpers/context.js';
+import { SHOTS } from '../helpers/browser.js';
+import { seedDemoData } from '../../src/demo/demo-data.js';
 import { pcm16ToWav, synthesizePcm } from '../../src/sim/ari/wav.js';
 
 export interface AdminServer { server: RunningServer; admin: AdminComponent; url: string; clock: { offsetMs: number } }
@@ -104,4 +106,16 @@ export class FakeTestPhone implements TestPhonePort {
   events(c: string, l: (e: TestPhoneEvent) => void) { this.listeners.set(c, l); return () => { this.listeners.delete(c); }; }
   sendSms(from: string, text: string) { this.inbox.push({ from: '96365', to: from, text: `收到：${text}`, at: new Date().toISOString() }); }
   smsReceived(phone: string) { return this.inbox.filter((m) => canonicalPhone(m.to) === canonicalPhone(phone)); }
+}
+
+/**
+ * The panel on the demo data (departments, demo logins) with fake SMS, voice and test phone — what the
+ * browser suites start from. The screenshots folder exists afterwards.
+ */
+export async function startDemoPanel(): Promise<AdminServer> {
+  mkdirSync(SHOTS, { recursive: true });
+  const s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms: new FakeSms(), voice: new FakeVoice(), testPhone: new FakeTestPhone() });
+  await seedDemoData(s.server.ctx);
+  await s.admin.ensureDemoLogins();
+  return s;
 }

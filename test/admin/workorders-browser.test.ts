@@ -6,12 +6,10 @@
  * Checks the timeline on the page and the citizen's SMS in the outbox. Screenshots go to
  * test-artifacts/screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { FakeSms, FakeTestPhone, FakeVoice, startAdmin, type AdminServer } from './helpers.js';
-import { seedDemoData } from '../../src/demo/demo-data.js';
-import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
+import { startDemoPanel, type AdminServer } from './helpers.js';
+import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot } from '../helpers/browser.js';
 import type { Feedback } from '../../src/domain/types.js';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
@@ -30,11 +28,8 @@ describe.skipIf(!hasChromium)('work-order screens in chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms: new FakeSms(), voice: new FakeVoice(), testPhone: new FakeTestPhone() });
+    s = await startDemoPanel();
     const { ctx } = s.server;
-    await seedDemoData(ctx);
-    await s.admin.ensureDemoLogins();
     await s.admin.auth.createUser({ username: 'disp', role: 'operator', password: PW, displayName: '李娜' });
     await s.admin.auth.createUser({ username: 'sup', role: 'supervisor', password: PW, displayName: '张班长' });
     await ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: CITIZEN, text: '上周咨询：营业执照怎么年报' });

@@ -4,12 +4,10 @@
  * category, 事发地址, urgency, reply channel) and dispatches in the same save (POST …/details); the
  * department picks a 常用语 into its answer. Screenshots go to test-artifacts/screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { FakeSms, FakeTestPhone, FakeVoice, startAdmin, writeRecording, type AdminServer } from './helpers.js';
-import { seedDemoData } from '../../src/demo/demo-data.js';
-import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
+import { startDemoPanel, writeRecording, type AdminServer } from './helpers.js';
+import { CHROMIUM, hasChromium, launchChromium, panelSession, screenshot } from '../helpers/browser.js';
 import type { Feedback } from '../../src/domain/types.js';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without the DOM lib.
@@ -27,11 +25,8 @@ describe.skipIf(!hasChromium)('work-order intake in chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    s = await startAdmin({ HOTLINE_ADMIN_DEMO: 'on' }, { sms: new FakeSms(), voice: new FakeVoice(), testPhone: new FakeTestPhone() });
+    s = await startDemoPanel();
     const { ctx } = s.server;
-    await seedDemoData(ctx);
-    await s.admin.ensureDemoLogins();
     await s.admin.auth.createUser({ username: 'op', role: 'operator', password: PW, displayName: '王芳' });
     const rec = writeRecording(ctx.config.data.dir, 'intake-1.wav', 12000);
     voice = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '13812345670', text: null, recordingPath: rec, recordingDuration: 12, callId: 'sim-intake-1', flowPath: 'menu>complaint>record' });
