@@ -16,12 +16,15 @@ import type { Actor, Notice, TimelineEntry, WorkOrder } from './model.js';
 import { timeLeft, type TimeLeft } from './time-limits.js';
 import { suggestDuplicates, type DuplicateSuggestion } from './duplicates.js';
 import type { Queue, QueueFilter } from '../store/work-order-sql.js';
+import { QueueCountsCache } from './queue-counts-cache.js';
 
 export interface WorkOrderServiceDeps {
   store: Pick<DataStore, 'workOrders' | 'departments' | 'audit' | 'transaction'>;
   bus: EventBus;
   env: MachineEnv;
   now?: () => Date;
+  /** How long the inbox tab counts of one scope may be served again (ms; 0 = always counted). */
+  countsTtlMs?: number;
 }
 
 export interface Applied { order: WorkOrder; entries: TimelineEntry[]; notices: Notice[] }
@@ -40,7 +43,15 @@ const FIELDS_SKIPPED = new Set(['parts', 'extension', 'departmentName', 'updated
 
 export class WorkOrderService {
   private readonly now: () => Date;
-  constructor(private readonly d: WorkOrderServiceDeps) { this.now = d.now ?? (() => new Date()); }
+  /** The inbox tab counts, kept briefly per scope and shared by concurrent requests (./queue-counts-cache.ts). */
+  private readonly counts: QueueCountsCache<Record<Exclude<Queue, 'all'>, number>>;
+
+  constructor(private readonly d: WorkOrderServiceDeps) {
+    this.now = d.now ?? (() => new Date());
+    this.counts = new QueueCountsCache(d.countsTtlMs ?? 2000);
+    // Any committed change to an order (here or on another instance) is counted at once.
+    d.bus.onAny((name) => { if (name.startsWith('feedback.')) this.counts.invalidate(); });
+  }
 
   get env(): MachineEnv { return this.d.env; }
 
@@ -52,7 +63,10 @@ export class WorkOrderService {
   async byRef(ref: string): Promise<WorkOrder | undefined> { return this.d.store.workOrders.byRef(ref); }
   timeline(id: number): Promise<TimelineEntry[]> { return this.d.store.workOrders.entries(id, ACTION_LABELS); }
   queue(q: Queue, f: Omit<QueueFilter, 'now'>): Promise<WorkOrder[]> { return this.d.store.workOrders.queue(q, { ...f, now: this.now().toISOString() }); }
-  queueCounts(f: Omit<QueueFilter, 'now'>) { return this.d.store.workOrders.queueCounts({ ...f, now: this.now().toISOString() }); }
+  queueCounts(f: Omit<QueueFilter, 'now'>): Promise<Record<Exclude<Queue, 'all'>, number>> {
+    const key = `${f.departmentId ?? '-'}|${f.claimedBy ?? '-'}`;
+    return this.counts.get(key, async () => this.d.store.workOrders.queueCounts({ ...f, now: this.now().toISOString() }));
+  }
 
   /** Suggested duplicates (合并建议) of an order among the open ones of the last `days` days. */
   async duplicates(o: WorkOrder, days = 7): Promise<DuplicateSuggestion[]> {
