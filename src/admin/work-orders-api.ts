@@ -165,6 +165,11 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
         canEdit,
         // 常用语 for the answer forms: the order's top-level category's, then the general ones
         answerTemplates: ctx.answerTemplates ? templatesFor(ctx.answerTemplates, o.category, (code) => wo.env.tree.categories.get(code)?.name ?? code) : [],
+        // …and every category's, so the phrases follow a category changed in 登记信息 before it is saved
+        answerPhrases: ctx.answerTemplates && canEdit ? {
+          general: ctx.answerTemplates.general,
+          byCategory: Object.fromEntries([...ctx.answerTemplates.byCategory].map(([code, texts]) => [code, { group: wo.env.tree.categories.get(code)?.name ?? code, texts }])),
+        } : null,
         categories: canEdit || actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };
     },

@@ -108,6 +108,25 @@ describe.skipIf(!hasChromium)('work-order intake in chromium', () => {
     await context.close();
   });
 
+  it('常用语 follow the category chosen in 登记信息 before it is saved (直办)', async () => {
+    const { ctx } = s.server;
+    const sms = await ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: '13812345671', text: '请问幸福路菜市场几点开门？', recordingPath: null, recordingDuration: null, callId: null, flowPath: null });
+    const { context, page } = await session('op', PW);
+    await page.goto(`${s.url}/admin#/workorders/${sms.id}`);
+    await page.waitForSelector('#wo-i-category');
+    await page.click('#act-direct');
+    await page.waitForSelector('#wo-f-template');
+    const groups = () => page.$$eval('#wo-f-template optgroup', (gs) => gs.map((g) => g.getAttribute('label')));
+    expect(await groups()).toEqual(['通用']); // no category yet
+    await page.selectOption('#wo-i-category', 'SCJG.FOOD'); // not saved
+    expect(await groups()).toEqual(['市场监管', '通用']);
+    await page.selectOption('#wo-i-category', 'CSGL.ROAD');
+    expect(await groups()).toEqual(['城市管理', '通用']);
+    expect(await ctx.store.workOrders.byId(sms.id)).toMatchObject({ category: null }); // still unsaved
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('常用语: the department picks a phrase of the order\'s category into 办结回复 (count and preview follow)', async () => {
     const { ctx } = s.server;
     // the operator keeps the order open: its saved 登记信息 (not being edited) follows others' steps live

@@ -280,7 +280,7 @@ const textarea = (name, placeholder, value = '') => h('textarea', { id: `wo-f-${
 const field = (zh, en, el) => h('label', { class: 'field' }, bi(zh, en), el);
 
 /** An answer box with its count and the exact SMS it goes as (the feedback answer-preview). */
-function answerBox(o, placeholder, templates = []) {
+function answerBox(o, placeholder, templates = [], all = null) {
   const ta = textarea('answer', placeholder);
   const count = h('p', { class: 'muted', id: 'wo-count' }, '0 字');
   const preview = can('POST /api/feedback/:id/answer-preview') ? smsPreview((text) => api('POST', `/feedback/${o.id}/answer-preview`, { answer: text })) : null;
@@ -288,17 +288,41 @@ function answerBox(o, placeholder, templates = []) {
     count.textContent = `${[...ta.value].length} 字 · ${[...ta.value].length} characters`;
     preview?.update(ta.value);
   });
-  const picker = templatePicker(ta, templates);
+  const picker = templatePicker(ta, templates, all);
   return { el: [h('div', null, picker, field('答复内容', 'Answer (sent to the citizen)', ta)), count, preview?.el], ta };
 }
 
+/**
+ * The 常用语 of a category (its top level's, then the general ones), as the server's templatesFor:
+ * used when 登记信息's category was changed and not yet saved.
+ */
+function phrasesFor(all, category) {
+  const top = category ? category.split('.')[0] : null;
+  const own = top && all.byCategory[top] ? all.byCategory[top].texts.map((text) => ({ group: all.byCategory[top].group, text })) : [];
+  return [...own, ...all.general.map((text) => ({ group: '通用', text }))];
+}
+
 /** 常用语: a select whose phrase goes in at the cursor (or at the end); the count and the SMS preview follow. */
-function templatePicker(ta, templates) {
-  if (!templates.length) return null;
-  const groups = [...new Set(templates.map((t) => t.group))];
-  const sel = h('select', { id: 'wo-f-template', name: 'template', 'aria-label': '常用语 Answer templates' },
-    h('option', { value: '' }, '插入常用语… Insert a phrase'),
-    groups.map((g) => h('optgroup', { label: g }, templates.map((t, i) => (t.group === g ? h('option', { value: String(i) }, t.text) : null)))));
+function templatePicker(ta, saved, all) {
+  if (!saved.length && !all) return null;
+  let templates = saved;
+  const sel = h('select', { id: 'wo-f-template', name: 'template', 'aria-label': '常用语 Answer templates' });
+  const fill = () => {
+    const groups = [...new Set(templates.map((t) => t.group))];
+    sel.replaceChildren(h('option', { value: '' }, '插入常用语… Insert a phrase'),
+      ...groups.map((g) => h('optgroup', { label: g }, templates.map((t, i) => (t.group === g ? h('option', { value: String(i) }, t.text) : null)))));
+  };
+  fill();
+  if (all) {
+    // the phrases follow 登记信息's category while it is being changed, saved or not
+    const follow = (e) => {
+      if (!sel.isConnected) { document.removeEventListener('change', follow); return; }
+      if (e.target?.id === 'wo-i-category') { templates = phrasesFor(all, e.target.value || null); fill(); }
+    };
+    document.addEventListener('change', follow);
+    const current = document.getElementById('wo-i-category');
+    if (current) templates = phrasesFor(all, current.value || null), fill();
+  }
   sel.addEventListener('change', () => {
     const t = templates[Number(sel.value)];
     sel.value = '';
@@ -347,11 +371,11 @@ function formFor(a, d, depts) {
         body: () => (dept.value ? { assists: [{ department: dept.value, ...(instruction.value.trim() ? { instruction: instruction.value } : {}) }] } : null), need: '请选择部门 Choose a department' };
     }
     case 'direct': case 'interim': case 'answer': {
-      const b = answerBox(o, a.type === 'interim' ? '阶段性答复：目前办理进展…（以短信发给市民）' : '办结回复：办理结果…（以短信发给市民）', d.answerTemplates ?? []);
+      const b = answerBox(o, a.type === 'interim' ? '阶段性答复：目前办理进展…（以短信发给市民）' : '办结回复：办理结果…（以短信发给市民）', d.answerTemplates ?? [], d.answerPhrases ?? null);
       return { fields: b.el, body: () => (b.ta.value.trim() ? { answer: b.ta.value } : null), need: '答复内容为空 Empty answer' };
     }
     case 'assist_answer': {
-      const b = answerBox(o, '协办答复：本单位协办情况…（给主办单位）', d.answerTemplates ?? []);
+      const b = answerBox(o, '协办答复：本单位协办情况…（给主办单位）', d.answerTemplates ?? [], d.answerPhrases ?? null);
       const open = o.parts.filter((p) => p.status === 'open');
       const dept = can('GET /api/users') && open.length > 1 ? select('department', open.map((p) => [depts.find((x) => x.id === p.departmentId)?.code ?? '', p.departmentName]), '', { id: 'wo-f-department' }) : null;
       return { fields: [dept ? field('协办单位', 'Assisting department', dept) : null, b.el[0], b.el[1]], body: () => (b.ta.value.trim() ? { answer: b.ta.value, ...(dept ? { department: dept.value } : {}) } : null), need: '答复内容为空 Empty answer' };
