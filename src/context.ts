@@ -1,4 +1,7 @@
-/** What every adapter and plugin receives: config, store, bus, domain services, metrics, health, logger. */
+/**
+ * What adapters and plugins receive: `Infra` (config, store, bus, metrics, health, storage, logger, clock,
+ * instance) and `Services` (domain services, start-up data); `AppContext` is both, for the wiring.
+ */
 import type { Config } from './config/index.js';
 import type { DataStore } from './store/ports.js';
 import type { EventBus } from './domain/events.js';
@@ -32,10 +35,26 @@ export class HealthRegistry {
   }
 }
 
-export interface AppContext {
+/**
+ * Infrastructure: what runs the process — config, the store, the event bus, metrics, health, storage
+ * state, the logger, the clock and this instance's id. No domain rules here.
+ */
+export interface Infra {
   config: Config;
   store: DataStore;
   bus: EventBus;
+  metrics: Metrics;
+  health: HealthRegistry;
+  /** Full disk / failing writes: state, rate-limited logging, read by /health, the panel, the dispatcher (src/store/health.ts). */
+  storage: StorageHealth;
+  log: Logger;
+  now: () => Date;
+  /** This server process (`<host>/<pid>/<random>`): recorded as the owner of the calls it handles. */
+  instance: string;
+}
+
+/** Services: the domain services and the data files checked at start, built on the infrastructure. */
+export interface Services {
   calendar: WorkingCalendar;
   declarations: DeclarationService;
   feedback: FeedbackService;
@@ -46,14 +65,9 @@ export interface AppContext {
   assessment: AssessmentConfig;
   /** 常用语 for the answer forms (data/answer-templates.yaml, checked at start against the categories; src/workorders/answer-templates.ts). */
   answerTemplates: AnswerTemplates;
-  metrics: Metrics;
-  health: HealthRegistry;
-  /** Full disk / failing writes: state, rate-limited logging, read by /health, the panel, the dispatcher (src/store/health.ts). */
-  storage: StorageHealth;
-  log: Logger;
-  now: () => Date;
-  /** This server process (`<host>/<pid>/<random>`): recorded as the owner of the calls it handles. */
-  instance: string;
   /** Bulk notices into the outbox (set by the wiring once the SMS channel exists; absent without one). */
   notices?: NoticePort;
 }
+
+/** Both, for the wiring (src/app.ts) and the components that use infrastructure and services together. */
+export type AppContext = Infra & Services;

@@ -1,8 +1,8 @@
-/** Builds the AppContext: store, bus, calendar, domain services, metrics, health. */
+/** Builds the AppContext: `createInfra` (store, bus, metrics, health, storage, logger) then `createServices` (calendar, domain services, work orders). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/index.js';
-import { HealthRegistry, type AppContext } from './context.js';
+import { HealthRegistry, type AppContext, type Infra, type Services } from './context.js';
 import { Store } from './store/index.js';
 import type { DataStore } from './store/ports.js';
 import { isPostgresUrl, PgStore } from './store/pg/index.js';
@@ -54,7 +54,8 @@ export function openStore(config: Config, log?: Logger): DataStore {
   return Store.open(join(config.data.dir, 'hotline.db'), { synchronous: config.data.synchronous as 'NORMAL' | 'FULL', checkpoint: config.data.checkpoint as 'background' | 'inline' });
 }
 
-export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: DataStore; instance?: string } = {}): AppContext {
+/** The infrastructure: store, bus (deferred to commits), metrics, health, storage state, logger, clock, instance id. */
+export function createInfra(config: Config, opts: { log?: Logger; now?: () => Date; store?: DataStore; instance?: string } = {}): Infra {
   const log = opts.log ?? createLogger(config.log.level as never);
   const now = opts.now ?? (() => new Date());
   const store = opts.store ?? openStore(config, log);
@@ -65,6 +66,23 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
   // emitter's transaction, so a step is never stored without its pushes.
   bus.rethrowIf(isStorageFull);
   bus.onListenerError(({ name, err }) => log.error('event listener failed', { event: name, error: (err as Error)?.message ?? String(err) }));
+  const metrics = new Metrics();
+  const health = new HealthRegistry();
+  health.register('store', () => { const ok = store.healthySync(); return { ok, state: ok ? 'ok' : 'error', detail: { engine: store.engine } }; });
+  const storage = new StorageHealth({
+    log: log.child('storage'), dir: config.data.dir, minFreeMb: config.data.min_free_mb,
+    headroom: () => (store.isOpen ? store.headroomBytes() : null),
+  });
+  storage.checkFree(); // warns at start when free space is low
+  health.register('storage', () => storage.snapshot());
+  storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
+  metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
+  return { config, store, bus, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
+}
+
+/** The domain services on the infrastructure: calendar, declarations, feedback, subscriptions, work orders and the start-up data files. */
+export function createServices(infra: Pick<Infra, 'config' | 'store' | 'bus' | 'now'>): Services {
+  const { config, store, bus, now } = infra;
   const calendar = loadCalendar(config);
   const tz = config.time.zone;
   const declarations = new DeclarationService({
@@ -90,16 +108,11 @@ export function createContext(config: Config, opts: { log?: Logger; now?: () => 
       : { role: 'system' as const, id: actor, name: actor, departmentId: null, departmentName: null };
     return (await workOrders.apply(id, { type: 'survey', score, via: o.channel === 'voice' ? 'call' : 'sms' }, who)).order;
   });
-  const metrics = new Metrics();
-  const health = new HealthRegistry();
-  health.register('store', () => { const ok = store.healthySync(); return { ok, state: ok ? 'ok' : 'error', detail: { engine: store.engine } }; });
-  const storage = new StorageHealth({
-    log: log.child('storage'), dir: config.data.dir, minFreeMb: config.data.min_free_mb,
-    headroom: () => (store.isOpen ? store.headroomBytes() : null),
-  });
-  storage.checkFree(); // warns at start when free space is low
-  health.register('storage', () => storage.snapshot());
-  storage.onChange(() => bus.emit('storage.state', storage.snapshot()));
-  metrics.gauge('hotline_storage_full', 'Storage full: writes failing (1) or not (0)', () => (storage.full ? 1 : 0));
-  return { config, store, bus, calendar, declarations, feedback, subscriptions, workOrders, assessment, answerTemplates, metrics, health, storage, log, now, instance: opts.instance ?? newInstanceId() };
+  return { calendar, declarations, feedback, subscriptions, workOrders, assessment, answerTemplates };
+}
+
+/** Infrastructure and services in one object (what the wiring hands around; `notices` is set later by it). */
+export function createContext(config: Config, opts: { log?: Logger; now?: () => Date; store?: DataStore; instance?: string } = {}): AppContext {
+  const infra = createInfra(config, opts);
+  return { ...infra, ...createServices(infra) };
 }

@@ -1,5 +1,5 @@
 /** Demo mode: fixed logins so a newcomer can try the panel right away (printed on start). */
-import type { AppContext } from '../context.js';
+import type { Infra } from '../context.js';
 import type { StaffAuth } from './auth.js';
 
 export interface DemoLogin { username: string; password: string; role: string; department?: string; note: string }
@@ -16,7 +16,7 @@ export function demoLogins(): DemoLogin[] { return DEMO_LOGINS.map((l) => ({ ...
  * Create the demo logins that are missing. The department login needs its department (from the
  * demo data); when it is not there yet it is skipped — call again after seeding.
  */
-export async function ensureDemoLogins(ctx: AppContext, auth: StaffAuth): Promise<string[]> {
+export async function ensureDemoLogins(ctx: Infra, auth: StaffAuth): Promise<string[]> {
   const created: string[] = [];
   for (const l of DEMO_LOGINS) {
     if (await auth.users.byUsername(l.username)) continue;

@@ -8,7 +8,7 @@ import type { Component } from '../app.js';
 import { LOCKOUT_MINUTES, StaffAuth } from './auth.js';
 import { LoginAuditLimiter } from './login-guard.js';
 import { LiveHub } from './live.js';
-import { adminPlugin } from './api.js';
+import { adminPlugin } from './routes/index.js';
 import { ensureDemoLogins } from './demo.js';
 import { normalisePhone } from '../domain/masking.js';
 import type { SmsAdminPort, TestPhonePort, VoiceAdminPort } from './sms-port.js';

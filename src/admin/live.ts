@@ -8,7 +8,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
-import type { AppContext } from '../context.js';
+import type { Infra } from '../context.js';
 import type { DomainEventName } from '../domain/events.js';
 import type { Declaration, Feedback } from '../domain/types.js';
 import { maskPhone } from '../domain/masking.js';
@@ -38,7 +38,7 @@ export class LiveHub {
   /** Messages sent (per client) and events dropped for slow clients — for the benchmark and tests. */
   readonly counters = { events: 0, sent: 0, dropped: 0 };
 
-  constructor(private readonly ctx: AppContext, private readonly auth: StaffAuth, private readonly o: LiveOptions = {}) {
+  constructor(private readonly ctx: Infra, private readonly auth: StaffAuth, private readonly o: LiveOptions = {}) {
     this.maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
     this.dropped = ctx.metrics.counter('hotline_admin_live_dropped_total', 'Live-feed events skipped for a slow browser');
     ctx.metrics.gauge('hotline_admin_live_clients', 'Connected live-feed sockets', () => this.clients.size);

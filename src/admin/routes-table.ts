@@ -78,7 +78,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // supervision
   { method: 'GET', url: '/api/stats', roles: SUPERVISE, summary: '督办统计 (per-department statistics)' },
   { method: 'GET', url: '/api/stats.csv', roles: SUPERVISE, summary: '督办统计 CSV (export)' },
-  // 全程考核 (src/admin/assessment-api.ts): department staff only their own department
+  // 全程考核 (src/admin/routes/assessment/): department staff only their own department
   { method: 'GET', url: '/api/assessment', roles: ['admin', 'supervisor', 'department'], summary: '全程考核（部门、承办人）、热点与下钻（figure=…）(assessment, hot spots, drill-down)' },
   { method: 'GET', url: '/api/assessment.csv', roles: ['admin', 'supervisor', 'department'], summary: '全程考核 CSV (export)' },
   { method: 'GET', url: '/api/audit', roles: SUPERVISE, summary: '审计日志 (audit log)' },

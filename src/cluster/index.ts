@@ -6,7 +6,7 @@
  * leader and nothing is bridged.
  */
 import { hostname } from 'node:os';
-import type { AppContext } from '../context.js';
+import type { Infra } from '../context.js';
 import type { Component } from '../app.js';
 import { PgEventBridge, PgLeader, PgStore } from '../store/pg/index.js';
 
@@ -19,7 +19,7 @@ export interface Cluster extends Component {
   readonly leaseMs: number;
 }
 
-export function createCluster(ctx: AppContext, opts: { heartbeatMs?: number; leaseMs?: number; leaderRetryMs?: number } = {}): Cluster {
+export function createCluster(ctx: Infra, opts: { heartbeatMs?: number; leaseMs?: number; leaderRetryMs?: number } = {}): Cluster {
   const log = ctx.log.child('cluster');
   const heartbeatMs = opts.heartbeatMs ?? ctx.config.cluster.heartbeat_sec * 1000;
   const leaseMs = opts.leaseMs ?? ctx.config.cluster.lease_sec * 1000;

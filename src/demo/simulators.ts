@@ -14,7 +14,7 @@ export type { AriSimulator } from '../sim/ari/index.js';
 export type { SmscSimulator } from '../sim/smsc/index.js';
 import { SIMULATOR_ARI_PASSWORD } from '../voice/channel.js';
 import type { TestPhoneFactory } from '../voice/sim-port.js';
-import type { AppContext } from '../context.js';
+import type { Infra } from '../context.js';
 import { SimTestPhone } from './voice-test-phone.js';
 
 export interface DemoSimulators extends Component {
@@ -26,7 +26,7 @@ export interface DemoSimulators extends Component {
   readonly testPhone: TestPhoneFactory | undefined;
 }
 
-export function demoSimulators(ctx: AppContext, opts: { voice: boolean; ari?: AriSimulator | null; ariSpeed?: number; smsc?: SmscSimulator | null }): DemoSimulators {
+export function demoSimulators(ctx: Infra, opts: { voice: boolean; ari?: AriSimulator | null; ariSpeed?: number; smsc?: SmscSimulator | null }): DemoSimulators {
   const cfg: Config = ctx.config;
   const wantSmsc = !cfg.smpp.host;
   const ownSmsc = wantSmsc && !opts.smsc;

@@ -4,7 +4,7 @@
  * Implements TestPhonePort (src/admin/sms-port.ts); the SMS half uses the SMS channel's SMSC
  * simulator when there is one.
  */
-import type { AppContext } from '../context.js';
+import type { Infra } from '../context.js';
 import type { TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../admin/sms-port.js';
 import type { AriSimulator, HeardItem, SimCall } from '../sim/ari/index.js';
 import type { SmscSimulator } from '../sim/smsc/index.js';
@@ -14,7 +14,7 @@ const DIGITS = /^[0-9A-Da-d*#]{1,64}$/;
 
 export class SimTestPhone implements TestPhonePort {
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: Infra,
     private readonly sim: AriSimulator,
     private readonly media: MediaResolver,
     private readonly smsc: () => SmscSimulator | null,

@@ -1,6 +1,6 @@
 /** Which steps the 工单 screen offers (availableActions): by role, status, lead/assist department and pending extension. */
 import { describe, expect, it } from 'vitest';
-import { availableActions } from '../../src/admin/work-orders-api.js';
+import { availableActions } from '../../src/admin/routes/work-orders/index.js';
 import type { WorkOrder } from '../../src/workorders/model.js';
 
 const order = (p: Partial<WorkOrder>): WorkOrder => ({ status: 'new', departmentId: null, parts: [], extension: null, ...p } as WorkOrder);

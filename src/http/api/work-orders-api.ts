@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { AppContext } from '../../context.js';
+import type { Services } from '../../context.js';
 import type { Department } from '../../domain/types.js';
 import { maskPhone } from '../../domain/masking.js';
 import { HttpError } from '../errors.js';
@@ -24,7 +24,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const security = [{ bearer: [] as string[] }];
 const tags = ['work-orders'];
 
-export function workOrderView(ctx: AppContext, o: WorkOrder, dept: Department, timeline?: TimelineEntry[]) {
+export function workOrderView(ctx: Pick<Services, 'workOrders'>, o: WorkOrder, dept: Department, timeline?: TimelineEntry[]) {
   return {
     ref: o.ref, kind: o.kind, channel: o.channel, status: o.status, statusZh: STATUS_ZH[o.status], role: o.departmentId === dept.id ? 'lead' as const : 'assist' as const,
     category: o.category, categoryName: o.category ? ctx.workOrders.env.tree.categories.get(o.category)?.path ?? null : null, urgency: o.urgency,
@@ -42,7 +42,7 @@ export function workOrderView(ctx: AppContext, o: WorkOrder, dept: Department, t
 
 const visibleTo = (o: WorkOrder, dept: Department) => o.departmentId === dept.id || o.parts.some((p) => p.departmentId === dept.id);
 
-export async function workOrderRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function workOrderRoutes(app: FastifyInstance, ctx: Pick<Services, 'workOrders'>): Promise<void> {
   const own = async (req: FastifyRequest<{ Params: { ref: string } }>): Promise<WorkOrder> => {
     const o = await ctx.workOrders.byRef(req.params.ref);
     if (!o || !visibleTo(o, req.department!)) throw new HttpError(404, 'not_found', '工单不存在');

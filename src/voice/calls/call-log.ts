@@ -9,7 +9,7 @@
  * store (async). Flushes run one after another (a row written later never lands before an earlier one).
  * Inputs (query codes) are stored in the call log (staff only) but never logged with the caller.
  */
-import type { AppContext } from '../../context.js';
+import type { Infra } from '../../context.js';
 import { maskPhone } from '../../domain/masking.js';
 import type { CallRow, CallStepRow, NodeCounter } from '../../store/repos/calls.js';
 import type { CallStore } from '../../store/ports.js';
@@ -61,7 +61,7 @@ export class CallLog {
   private readonly nodeTotal;
   private readonly callsTotal;
 
-  constructor(private readonly ctx: AppContext, private readonly repo: CallStore, private readonly flushMs = 500) {
+  constructor(private readonly ctx: Infra, private readonly repo: CallStore, private readonly flushMs = 500) {
     this.nodeTotal = ctx.metrics.counter('hotline_ivr_node_total', 'IVR funnel: node entries, inputs, timeouts, invalid inputs and hang-ups per flow node');
     this.callsTotal = ctx.metrics.counter('hotline_voice_calls_total', 'Calls ended, by outcome');
   }

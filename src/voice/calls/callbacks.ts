@@ -9,7 +9,7 @@
  * 'feedback.answered' is an ordinary bus listener (after the answer's transaction committed): a
  * rolled-back answer never places a call. Timers and that listener catch and log every failure.
  */
-import type { AppContext } from '../../context.js';
+import type { Infra, Services } from '../../context.js';
 import { isMobileNumber } from '../../domain/masking.js';
 import { nationalDigits } from '../../domain/phone.js';
 import type { Feedback } from '../../domain/types.js';
@@ -18,7 +18,7 @@ import type { AmiLink } from '../ami/index.js';
 import type { CallManager } from './manager.js';
 
 export interface CallbackOptions {
-  ctx: AppContext;
+  ctx: Pick<Infra, 'bus' | 'now' | 'store'> & Pick<Services, 'feedback'>;
   log: Logger;
   app: string;
   manager: () => CallManager | null;

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppContext } from '../../context.js';
+import type { Infra, Services } from '../../context.js';
 import { isMobileNumber, normalisePhone } from '../../domain/masking.js';
 import { localDate } from '../../domain/time.js';
 import { FEEDBACK_KIND_ZH, FEEDBACK_KINDS, type FeedbackKind } from '../../domain/types.js';
@@ -26,7 +26,7 @@ export function smsOf(src: SmsSource): SmsChannel | null {
 }
 
 export interface EffectContext {
-  ctx: AppContext;
+  ctx: Pick<Infra, 'config' | 'storage'> & Pick<Services, 'declarations' | 'feedback' | 'subscriptions'>;
   ari: AriPort;
   sms: SmsSource;
   /** <data dir>/recordings */

@@ -10,7 +10,7 @@
  */
 import { citizenText } from '../../domain/text-safety.js';
 import { performance } from 'node:perf_hooks';
-import type { AppContext } from '../../context.js';
+import type { Infra, Services } from '../../context.js';
 import type { Logger } from '../../log.js';
 import type { EffectResult, FlowAction, FlowEngine } from '../flow/index.js';
 import type { AriChannelJson, AriEndpointJson, AriEventJson, AriPort } from '../ari/types.js';
@@ -25,7 +25,7 @@ import { canonicalPhone, nationalDigits } from '../../domain/phone.js';
 type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
 export interface ManagerOptions {
-  ctx: AppContext;
+  ctx: Pick<Infra, 'now'> & Pick<Services, 'feedback'>;
   engine: FlowEngine;
   ari: AriPort;
   media: MediaResolver;

@@ -5,60 +5,18 @@
  * department staff see only their department's orders (lead or assisting) — another's is 404. Every
  * step is audited in Chinese (by the service, in the step's transaction).
  */
-import type { FastifyRequest } from 'fastify';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { AppContext } from '../context.js';
-import { HttpError } from '../http/errors.js';
-import { maskPhone } from '../domain/masking.js';
-import type { StaffUser } from '../store/repos/staff.js';
-import { QUEUES, QUEUE_ZH, type Queue } from '../store/work-order-sql.js';
-import { ACTIONS, STATUS_ZH, type ActionType, type WorkOrderAction } from '../workorders/machine.js';
-import type { Actor, WorkOrder } from '../workorders/model.js';
-import { URGENCY_ZH } from '../workorders/categories.js';
-import { templatesFor } from '../workorders/answer-templates.js';
+import type { Static } from '@sinclair/typebox';
+import { HttpError } from '../../../http/errors.js';
+import { maskPhone } from '../../../domain/masking.js';
+import type { StaffUser } from '../../../store/repos/staff.js';
+import { QUEUES, QUEUE_ZH, type Queue } from '../../../store/work-order-sql.js';
+import { ACTIONS, STATUS_ZH, type ActionType, type WorkOrderAction } from '../../../workorders/machine.js';
+import type { Actor, WorkOrder } from '../../../workorders/model.js';
+import { URGENCY_ZH } from '../../../workorders/categories.js';
+import { templatesFor } from '../../../workorders/answer-templates.js';
+import type { AdminKit, Handler, Req, RouteGroup } from '../common.js';
+import { Answer, Assists, B, OpinionBody, WORK_ORDER_BODIES } from './schemas.js';
 
-type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined>; Body: any }>;
-type Handler = (req: Req) => Promise<unknown>;
-
-const Opinion = Type.String({ minLength: 1, maxLength: 2000 });
-const Answer = Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
-const OpinionBody = Type.Object({ opinion: Opinion }, { additionalProperties: false });
-const Assists = Type.Array(Type.Object({ department: Type.String({ minLength: 1, maxLength: 32 }), instruction: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }), { maxItems: 10 });
-
-const B = {
-  dispatch: Type.Object({
-    department: Type.Optional(Type.String({ maxLength: 32, description: 'department code; empty: the category\'s default' })), category: Type.Optional(Type.String({ maxLength: 40 })),
-    urgency: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('urgent')])), instruction: Type.Optional(Type.String({ maxLength: 2000 })), assists: Type.Optional(Assists),
-  }, { additionalProperties: false }),
-  assist: Type.Object({ assists: Assists }, { additionalProperties: false }),
-  merge: Type.Object({ parent: Type.String({ minLength: 1, maxLength: 32, description: 'the parent\'s reference' }) }, { additionalProperties: false }),
-  close: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  claim: Type.Object({ release: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-  survey: Type.Object({ score: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]), opinion: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  decision: Type.Object({ approve: Type.Boolean(), opinion: Type.Optional(Type.String({ maxLength: 2000 })), days: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })) }, { additionalProperties: false }),
-  sign: Type.Object({ opinion: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
-  ret: Type.Object({ reason: Type.Union([Type.Literal('not_ours'), Type.Literal('wrong_category'), Type.Literal('incomplete')]), opinion: Opinion }, { additionalProperties: false }),
-  extension: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 60 }), reason: Opinion }, { additionalProperties: false }),
-  details: Type.Object({
-    transcript: Type.Optional(Type.String({ maxLength: 20000 })), category: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()])),
-    urgency: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('urgent')])), address: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
-    summary: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])), replyBy: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('call'), Type.Literal('none'), Type.Null()])),
-    kind: Type.Optional(Type.String({ maxLength: 20 })),
-    dispatch: Type.Optional(Type.Object({
-      department: Type.Optional(Type.String({ maxLength: 32 })), instruction: Type.Optional(Type.String({ maxLength: 2000 })), assists: Type.Optional(Assists),
-    }, { additionalProperties: false, description: 'dispatch in the same save (派单)' })),
-  }, { additionalProperties: false }),
-  assistAnswer: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }), department: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
-};
-
-export const WORK_ORDER_BODIES: Record<string, TSchema> = {
-  'POST /api/work-orders/:id/dispatch': B.dispatch, 'POST /api/work-orders/:id/direct': Answer, 'POST /api/work-orders/:id/uphold': OpinionBody,
-  'POST /api/work-orders/:id/assist': B.assist, 'POST /api/work-orders/:id/merge': B.merge, 'POST /api/work-orders/:id/close': B.close,
-  'POST /api/work-orders/:id/claim': B.claim, 'POST /api/work-orders/:id/survey': B.survey, 'POST /api/work-orders/:id/extension-decision': B.decision,
-  'POST /api/work-orders/:id/redo': OpinionBody, 'POST /api/work-orders/:id/urge': OpinionBody, 'POST /api/work-orders/:id/sign': B.sign,
-  'POST /api/work-orders/:id/return': B.ret, 'POST /api/work-orders/:id/extension': B.extension, 'POST /api/work-orders/:id/interim': Answer,
-  'POST /api/work-orders/:id/answer': Answer, 'POST /api/work-orders/:id/assist-answer': B.assistAnswer, 'POST /api/work-orders/:id/details': B.details,
-};
 
 /** The panel's endpoint of each step the staff screens offer (edit is the details form, parent_answered is the system's). */
 const ACTION_PATH: Partial<Record<ActionType, string>> = {
@@ -93,7 +51,8 @@ export function staffActor(u: StaffUser): Actor {
   return { role: u.role, id: `staff:${u.username}`, name: u.displayName || u.username, departmentId: u.departmentId, departmentName: u.departmentName };
 }
 
-export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: string, target: string | null, detail?: unknown) => Promise<void>): Record<string, Handler> {
+export function workOrderRoutes(kit: AdminKit): RouteGroup {
+  const { ctx, audit } = kit;
   const wo = ctx.workOrders;
   const scopeOf = (u: StaffUser) => (u.role === 'department' ? u.departmentId : null);
   const summary = (o: WorkOrder) => ({
@@ -128,7 +87,7 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
   };
   const assists = async (list: Static<typeof Assists> | undefined) => Promise.all((list ?? []).map(async (a) => ({ departmentId: await deptId(a.department), departmentName: '', instruction: a.instruction ?? null })));
 
-  return {
+  return { name: 'work-orders', bodies: WORK_ORDER_BODIES, handlers: {
     'GET /api/work-orders': async (req) => {
       const q = req.query;
       const queue = (q.queue ?? 'to_dispatch') as Queue;
@@ -221,5 +180,5 @@ export function workOrderHandlers(ctx: AppContext, audit: (req: Req, action: str
       const b = req.body as Static<typeof B.assistAnswer>;
       return { type: 'assist_answer', answer: b.answer, ...(b.department ? { departmentId: await deptId(b.department) } : {}) };
     }),
-  };
+  } };
 }

@@ -5,25 +5,23 @@
  * department staff only their own (another department → 403). The figures are computed by the pure core
  * (src/workorders/assessment.ts) from one facts query of the store.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
-import { HttpError } from '../http/errors.js';
-import { addDays, localDate, zonedTime } from '../domain/time.js';
-import type { FeedbackStatus } from '../domain/types.js';
-import { STATUS_ZH } from '../workorders/machine.js';
+import { HttpError } from '../../../http/errors.js';
+import { addDays, localDate, zonedTime } from '../../../domain/time.js';
+import type { FeedbackStatus } from '../../../domain/types.js';
+import { STATUS_ZH } from '../../../workorders/machine.js';
 import {
   CSV_HEADER, FIGURES, FIGURE_ZH, SCORE_PARTS, SCORE_PART_ZH, assess, csvRows, drillDown, hotSpots, weekStartOf, type Figure, type OrderFact,
-} from '../workorders/assessment.js';
-import { toCsv } from './csv.js';
+} from '../../../workorders/assessment.js';
+import { toCsv } from '../../csv.js';
+import type { AdminKit, Req, RouteGroup } from '../common.js';
 
-type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined>; Body: any }>;
-type Handler = (req: Req, reply: FastifyReply) => Promise<unknown>;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_DAYS = 366;
 const DRILL_LIMIT = 500;
 
-export function assessmentHandlers(ctx: AppContext, audit: (req: Req, action: string, target: string | null, detail?: unknown) => Promise<void>): Record<string, Handler> {
+export function assessmentRoutes(kit: AdminKit): RouteGroup {
+  const { ctx, audit } = kit;
   const tz = ctx.config.time.zone;
   const env = () => ctx.workOrders.env;
   const bad = (m: string) => new HttpError(400, 'validation', m);
@@ -66,7 +64,7 @@ export function assessmentHandlers(ctx: AppContext, audit: (req: Req, action: st
     return { p, d, facts, t: assess(facts, { clock: env().clock, config: ctx.assessment, now: ctx.now(), handlerNames: await handlerNames() }) };
   };
 
-  return {
+  return { name: 'assessment', handlers: {
     'GET /api/assessment': async (req) => {
       const figure = req.query.figure;
       if (figure !== undefined) {
@@ -100,5 +98,5 @@ export function assessmentHandlers(ctx: AppContext, audit: (req: Req, action: st
       return reply.header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="96365-assessment-${p.from}-${p.to}${by === 'handler' ? '-handlers' : ''}.csv"`).send(csv);
     },
-  };
+  } };
 }

@@ -1,0 +1,63 @@
+/** The panel's the test phone (demo mode; 404 without a test phone port): dial, keys, recording, hang-up, SMS (roles: ../../routes-table.ts). */
+import type { Static } from '@sinclair/typebox';
+import { maskPhone, normalisePhone } from '../../../domain/masking.js';
+import type { TestPhoneEvent } from '../../sms-port.js';
+import { bad, needPhone, notFound, type AdminKit, type RouteGroup } from '../common.js';
+import { BODIES, S } from './schemas.js';
+
+const safeAudioUrl = (u: unknown): string | null => (typeof u === 'string' && /^\/(?!\/)[\w\-./%?=&]*$/.test(u) ? u : null);
+const phoneEvent = (e: TestPhoneEvent): TestPhoneEvent => (e.type === 'prompt' ? { type: 'prompt', text: String(e.text ?? ''), audioUrl: safeAudioUrl(e.audioUrl) } : e);
+
+export function testPhoneRoutes(kit: AdminKit): RouteGroup {
+  const { hub, audit } = kit;
+  return {
+    name: 'testphone', bodies: BODIES,
+    handlers: {
+      'POST /api/testphone/call': async (req) => {
+        const phone = needPhone(kit);
+        const { from } = req.body as Static<typeof S.call>;
+        const callId = String(await phone.startCall(from));
+        const sessionHash = req.staff!.session.idHash;
+        hub.watchPhone(sessionHash, normalisePhone(from));
+        let off: (() => void) | null = null;
+        const end = () => { if (off) { off(); kit.subscriptions.delete(off); off = null; } };
+        off = phone.events(callId, (e) => {
+          hub.sendToSession(sessionHash, { type: 'testphone', callId, event: phoneEvent(e) });
+          if (e.type === 'ended') setImmediate(end);
+        });
+        kit.subscriptions.add(off);
+        await audit(req, 'testphone.call', callId, { from: maskPhone(from) });
+        return { callId };
+      },
+      'POST /api/testphone/call/:callId/press': async (req) => {
+        await needPhone(kit).press(String(req.params.callId), (req.body as Static<typeof S.press>).digits);
+        return { ok: true };
+      },
+      'POST /api/testphone/call/:callId/record': async (req) => {
+        const p = needPhone(kit);
+        if (!p.record) throw notFound('模拟录音不可用 (recording not supported)');
+        await p.record(String(req.params.callId), (req.body as Static<typeof S.record>).seconds);
+        return { ok: true };
+      },
+      'POST /api/testphone/call/:callId/hangup': async (req) => {
+        await needPhone(kit).hangup(String(req.params.callId));
+        return { ok: true };
+      },
+      'POST /api/testphone/sms': async (req) => {
+        const { from, text } = req.body as Static<typeof S.testSms>;
+        const p = needPhone(kit);
+        hub.watchPhone(req.staff!.session.idHash, normalisePhone(from));
+        await p.sendSms(from, text);
+        await audit(req, 'testphone.sms', maskPhone(from));
+        return { ok: true };
+      },
+      'GET /api/testphone/sms': async (req) => {
+        const phoneNo = String(req.query.phone ?? '');
+        if (!/^\+?[0-9]{3,20}$/.test(phoneNo)) throw bad('phone is required');
+        const p = needPhone(kit);
+        hub.watchPhone(req.staff!.session.idHash, normalisePhone(phoneNo));
+        return { items: await p.smsReceived(normalisePhone(phoneNo)) };
+      },
+    },
+  };
+}
