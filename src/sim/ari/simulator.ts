@@ -40,18 +40,26 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
 
 import { SimCall, type AriEvent, type CallDriver, type CallEnd, type SimPlayback } from './call.js';
 import { apiDeclaration, resourceListing, servedOperations, IF_EXISTS_VALUES, TERMINATE_ON_VALUES, type ServedOperation } from './swagger.js';
-import { asteriskTimestamp, astTrue, atoi, causeText, delay, HANGUP_REASONS, nextChannelId, nextChannelName, protocolId, uuid } from './util.js';
+import { asteriskTimestamp, astTrue, atoi, causeText, delay, nextChannelId, nextChannelName, protocolId, uuid } from './util.js';
 import { linearToAlaw, linearToUlaw, parseWav, pcm16ToWav, synthesizePcm, type AudioSegment } from './wav.js';
 import { handleControlRequest, handleControlUpgrade } from './control.js';
 import { MediaFetchCache, type MediaFetchStats } from './media-fetch.js';
 import { hasRtpStats, rtpQosVarsets } from './event-volume.js';
+import { AriError, BODY_LIMIT, FORMATS, MAX_SYNTH_MS, ok, type BridgeRec, type Chan, type Handler, type HttpResult, type Params, type PlayInterrupt, type PlaybackRec, type QueueItem, type RecordingRec, type StoredRec, type WsSession } from './model.js';
+import { asteriskHandlers } from './resources/asterisk.js';
+import { endpointsHandlers } from './resources/endpoints.js';
+import { channelsHandlers } from './resources/channels.js';
+import { bridgesHandlers } from './resources/bridges.js';
+import { recordingsHandlers } from './resources/recordings.js';
+import { playbacksHandlers } from './resources/playbacks.js';
+import { applicationsHandlers } from './resources/applications.js';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -148,172 +156,48 @@ export type OriginateHandler = (req: OriginateRequest) => OriginateDecision | vo
 // ---------------------------------------------------------------------------
 // Internal records
 
-interface CallerIdRec {
-  name: string;
-  number: string;
-}
-
-interface Chan {
-  id: string;
-  name: string;
-  state: string;
-  protocolId: string;
-  caller: CallerIdRec;
-  connected: CallerIdRec;
-  accountcode: string;
-  dialplan: { context: string; exten: string; priority: number; app_name: string; app_data: string };
-  creationtime: string;
-  language: string;
-  /** The Stasis app the channel is in, if any. */
-  stasisApp: string | null;
-  /** Apps subscribed explicitly or because they originated the channel (they get ChannelDestroyed). */
-  subs: Set<string>;
-  hangingUp: boolean;
-  gone: boolean;
-  vars: Map<string, string>;
-  queue: QueueItem[];
-  current: QueueItem | null;
-  bridge: BridgeRec | null;
-  call: SimCall;
-  outbound?: { app?: string; appArgs: string[]; answered: boolean; timer?: NodeJS.Timeout; timeoutTimer?: NodeJS.Timeout };
-}
-
-type QueueItem = { kind: 'playback'; pb: PlaybackRec } | { kind: 'record'; rec: RecordingRec };
-
-type PlayInterrupt = 'stop' | 'hangup';
-
-interface PlaybackRec {
-  id: string;
-  medias: string[];
-  index: number;
-  language: string;
-  targetUri: string;
-  state: 'queued' | 'playing' | 'continuing' | 'done' | 'failed';
-  chan: Chan;
-  canceled: boolean;
-  stopped: boolean;
-  sim: SimPlayback;
-  settle: (outcome: 'done' | 'failed') => void;
-  interrupt?: (why: PlayInterrupt) => void;
-}
-
-interface RecordingRec {
-  name: string;
-  format: string;
-  targetUri: string;
-  state: 'queued' | 'recording' | 'done' | 'failed';
-  chan: Chan;
-  maxDurationSec: number;
-  maxSilenceSec: number;
-  terminateOn: string;
-  beep: boolean;
-  ifExists: string;
-  startWall: number;
-  /** wall-clock instants where the caller switched between talking and silence */
-  segments: { wall: number; talking: boolean }[];
-  timers: NodeJS.Timeout[];
-  silenceTimer?: NodeJS.Timeout;
-}
-
-interface BridgeRec {
-  id: string;
-  type: 'mixing' | 'holding';
-  name: string;
-  channels: string[];
-  creationtime: string;
-  /** Apps subscribed to the bridge: explicitly, or by adding one of their channels (as Stasis does). */
-  subs: Set<string>;
-}
-
-interface WsSession {
-  ws: WebSocket;
-  apps: string[];
-  subscribeAll: boolean;
-}
-
-interface StoredRec {
-  name: string;
-  format: string;
-  file: string;
-}
-
-interface HttpResult {
-  status: number;
-  json?: unknown;
-  body?: Buffer;
-  contentType?: string;
-}
-
-class AriError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-interface Params {
-  get(name: string): string | undefined;
-  list(name: string): string[];
-  path: Record<string, string>;
-  variables: Record<string, string>;
-}
-
-type Handler = (p: Params) => HttpResult | Promise<HttpResult>;
-
-const FORMATS: Record<string, { ext: string; mime: string }> = {
-  wav: { ext: 'wav', mime: 'audio/wav' },
-  sln: { ext: 'sln', mime: 'audio/x-slin' },
-  ulaw: { ext: 'ulaw', mime: 'audio/basic' },
-  alaw: { ext: 'alaw', mime: 'audio/x-alaw-basic' },
-};
-
-const BODY_LIMIT = 64 * 1024;
-/** Recordings longer than this (simulated) are truncated when synthesized, to bound memory. */
-const MAX_SYNTH_MS = 30 * 60 * 1000;
-
-const noContent = (): HttpResult => ({ status: 204 });
-const ok = (json: unknown, status = 200): HttpResult => ({ status, json });
-
+// Internal model (channels, playbacks, recordings, bridges, HTTP results): ./model.ts
 // ---------------------------------------------------------------------------
 
 export class AriSimulator extends EventEmitter implements CallDriver {
-  private opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia' | 'toneZones' | 'endpoints' | 'unknownEndpoints'>> & {
+  /** @internal */ opts: Required<Omit<AriSimulatorOptions, 'port' | 'host' | 'recordingsDir' | 'knownSounds' | 'describeMedia' | 'toneZones' | 'endpoints' | 'unknownEndpoints'>> & {
     describeMedia?: AriSimulatorOptions['describeMedia'];
   };
-  private server: Server | undefined;
-  private wss = new WebSocketServer({ noServer: true });
+  /** @internal */ server: Server | undefined;
+  /** @internal */ wss = new WebSocketServer({ noServer: true });
   /** control-API feed sockets */
   readonly controlWss = new WebSocketServer({ noServer: true });
-  private sessions = new Set<WsSession>();
-  private appOwners = new Map<string, WsSession>();
-  private knownApps = new Set<string>();
-  private subscribeAllApps = new Set<string>();
-  private refuseWsUntil = 0;
+  /** @internal */ sessions = new Set<WsSession>();
+  /** @internal */ appOwners = new Map<string, WsSession>();
+  /** @internal */ knownApps = new Set<string>();
+  /** @internal */ subscribeAllApps = new Set<string>();
+  /** @internal */ refuseWsUntil = 0;
 
-  private channels = new Map<string, Chan>();
-  private chanByCall = new WeakMap<SimCall, Chan>();
+  /** @internal */ channels = new Map<string, Chan>();
+  /** @internal */ chanByCall = new WeakMap<SimCall, Chan>();
   /** Every call the simulator has seen, newest last (ended ones capped). */
-  private callList: SimCall[] = [];
-  private playbacks = new Map<string, PlaybackRec>();
-  private liveRecordings = new Map<string, RecordingRec>();
-  private stored = new Map<string, StoredRec>();
-  private bridges = new Map<string, BridgeRec>();
+  /** @internal */ callList: SimCall[] = [];
+  /** @internal */ playbacks = new Map<string, PlaybackRec>();
+  /** @internal */ liveRecordings = new Map<string, RecordingRec>();
+  /** @internal */ stored = new Map<string, StoredRec>();
+  /** @internal */ bridges = new Map<string, BridgeRec>();
 
-  private knownSounds: 'all' | Set<string> = 'all';
-  private toneZones = new Set<string>();
-  private endpointStates = new Map<string, EndpointState>();
-  private unknownEndpointState: EndpointState = 'online';
-  private missingSounds = new Set<string>();
-  private soundDurations = new Map<string, number>();
-  private urlCache = new Map<string, number>();
-  private mediaCache: MediaFetchCache | null = null;
-  private recordingFailure: string | null = null;
-  private originateHandler: OriginateHandler | undefined;
+  /** @internal */ knownSounds: 'all' | Set<string> = 'all';
+  /** @internal */ toneZones = new Set<string>();
+  /** @internal */ endpointStates = new Map<string, EndpointState>();
+  /** @internal */ unknownEndpointState: EndpointState = 'online';
+  /** @internal */ missingSounds = new Set<string>();
+  /** @internal */ soundDurations = new Map<string, number>();
+  /** @internal */ urlCache = new Map<string, number>();
+  /** @internal */ mediaCache: MediaFetchCache | null = null;
+  /** @internal */ recordingFailure: string | null = null;
+  /** @internal */ originateHandler: OriginateHandler | undefined;
 
-  private recordingsDir = '';
-  private ownsRecordingsDir = false;
-  private startupTime = asteriskTimestamp();
-  private routes: { segs: string[]; method: string; handler: Handler; op: ServedOperation }[] = [];
-  private baseUrl = '';
+  /** @internal */ recordingsDir = '';
+  /** @internal */ ownsRecordingsDir = false;
+  /** @internal */ startupTime = asteriskTimestamp();
+  /** @internal */ routes: { segs: string[]; method: string; handler: Handler; op: ServedOperation }[] = [];
+  /** @internal */ baseUrl = '';
 
   constructor(options: AriSimulatorOptions = {}) {
     super();
@@ -337,7 +221,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.buildRoutes();
   }
 
-  private configure(o: AriSimulatorOptions): void {
+  /** @internal */ configure(o: AriSimulatorOptions): void {
     for (const [k, v] of Object.entries(o)) {
       if (v === undefined) continue;
       if (k === 'knownSounds') this.setKnownSounds(v as 'all' | Iterable<string>);
@@ -432,7 +316,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.endpointStates.set(endpoint, state);
   }
 
-  private endpointState(endpoint: string): EndpointState {
+  /** @internal */ endpointState(endpoint: string): EndpointState {
     return this.endpointStates.get(endpoint) ?? (endpoint.startsWith('Local/') ? 'online' : this.unknownEndpointState);
   }
 
@@ -566,11 +450,11 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return call;
   }
 
-  private defaultApp(): string | undefined {
+  /** @internal */ defaultApp(): string | undefined {
     return this.appOwners.keys().next().value as string | undefined;
   }
 
-  private addChannel(ch: Chan): void {
+  /** @internal */ addChannel(ch: Chan): void {
     this.channels.set(ch.id, ch);
     this.chanByCall.set(ch.call, ch);
     this.callList.push(ch.call);
@@ -581,7 +465,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.emit('call', ch.call);
   }
 
-  private chanByCallId(id: string): Chan | undefined {
+  /** @internal */ chanByCallId(id: string): Chan | undefined {
     return this.channels.get(id);
   }
 
@@ -656,7 +540,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return true;
   }
 
-  private clearOutboundTimers(ch: Chan): void {
+  /** @internal */ clearOutboundTimers(ch: Chan): void {
     if (ch.outbound?.timer) clearTimeout(ch.outbound.timer);
     if (ch.outbound?.timeoutTimer) clearTimeout(ch.outbound.timeoutTimer);
     if (ch.outbound) {
@@ -667,23 +551,23 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- events ---------------------------------------------------------------------
 
-  private wallMs(simMs: number): number {
+  /** @internal */ wallMs(simMs: number): number {
     return simMs / this.opts.speed;
   }
 
-  private channelTargets(ch: Chan): Set<string> {
+  /** @internal */ channelTargets(ch: Chan): Set<string> {
     const s = new Set(ch.subs);
     if (ch.stasisApp) s.add(ch.stasisApp);
     for (const a of this.subscribeAllApps) s.add(a);
     return s;
   }
 
-  private emitChannel(ch: Chan, type: string, fields: Record<string, unknown>, targets?: Set<string>): void {
+  /** @internal */ emitChannel(ch: Chan, type: string, fields: Record<string, unknown>, targets?: Set<string>): void {
     this.emitTo(targets ?? this.channelTargets(ch), type, fields, ch.call);
   }
 
   /** Build one event per target app, deliver it, and record it in the call's history. */
-  private emitTo(targets: Iterable<string>, type: string, fields: Record<string, unknown>, call?: SimCall): void {
+  /** @internal */ emitTo(targets: Iterable<string>, type: string, fields: Record<string, unknown>, call?: SimCall): void {
     const timestamp = asteriskTimestamp();
     let first: AriEvent | undefined;
     for (const application of targets) {
@@ -698,7 +582,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private channelJson(ch: Chan): Record<string, unknown> {
+  /** @internal */ channelJson(ch: Chan): Record<string, unknown> {
     return {
       id: ch.id,
       name: ch.name,
@@ -713,7 +597,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     };
   }
 
-  private setState(ch: Chan, state: string): void {
+  /** @internal */ setState(ch: Chan, state: string): void {
     if (ch.state === state) return;
     ch.state = state;
     if (ch.stasisApp || ch.subs.size) this.emitChannel(ch, 'ChannelStateChange', { channel: this.channelJson(ch) });
@@ -727,7 +611,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
    * and kept), queued playbacks fail, and after the race window StasisEnd, and —
    * only for subscribed apps — ChannelDestroyed.
    */
-  private hangupChannel(ch: Chan, how: { by: 'caller' | 'app' | 'dialplan'; cause?: number }): void {
+  /** @internal */ hangupChannel(ch: Chan, how: { by: 'caller' | 'app' | 'dialplan'; cause?: number }): void {
     if (ch.gone || ch.hangingUp) return;
     ch.hangingUp = true;
     const cause = how.cause ?? 16;
@@ -768,7 +652,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** Remove the channel: ChannelDestroyed for subscribed apps, settle everything, end the SimCall. */
-  private finalizeChannel(ch: Chan, end: CallEnd): void {
+  /** @internal */ finalizeChannel(ch: Chan, end: CallEnd): void {
     if (ch.gone) return;
     ch.hangingUp = true;
     if (ch.bridge) this.leaveBridge(ch, ch.bridge);
@@ -785,7 +669,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** Stop/forget all media of a gone channel without events (shutdown, or leftovers). */
-  private dropMedia(ch: Chan): void {
+  /** @internal */ dropMedia(ch: Chan): void {
     for (const item of [ch.current, ...ch.queue]) {
       if (!item) continue;
       if (item.kind === 'playback') {
@@ -802,7 +686,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     ch.current = null;
   }
 
-  private destroyQuietly(ch: Chan, by: CallEnd['by']): void {
+  /** @internal */ destroyQuietly(ch: Chan, by: CallEnd['by']): void {
     ch.gone = true;
     this.clearOutboundTimers(ch);
     this.dropMedia(ch);
@@ -812,13 +696,13 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- control queue -------------------------------------------------------------------
 
-  private enqueue(ch: Chan, item: QueueItem): void {
+  /** @internal */ enqueue(ch: Chan, item: QueueItem): void {
     ch.queue.push(item);
     // Let the HTTP answer (201) go out before the control "thread" starts the item.
     setImmediate(() => this.pump(ch));
   }
 
-  private pump(ch: Chan): void {
+  /** @internal */ pump(ch: Chan): void {
     while (!ch.current && ch.queue.length && !ch.gone) {
       const item = ch.queue.shift()!;
       ch.current = item;
@@ -827,26 +711,26 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private itemDone(ch: Chan, item: QueueItem): void {
+  /** @internal */ itemDone(ch: Chan, item: QueueItem): void {
     if (ch.current === item) ch.current = null;
     this.pump(ch);
   }
 
   // ---- playback ---------------------------------------------------------------------------
 
-  private playbackJson(pb: PlaybackRec): Record<string, unknown> {
+  /** @internal */ playbackJson(pb: PlaybackRec): Record<string, unknown> {
     const last = pb.index >= pb.medias.length - 1;
     return last
       ? { id: pb.id, media_uri: pb.medias[pb.index], target_uri: pb.targetUri, language: pb.language, state: pb.state }
       : { id: pb.id, media_uri: pb.medias[pb.index], next_media_uri: pb.medias[pb.index + 1], target_uri: pb.targetUri, language: pb.language, state: pb.state };
   }
 
-  private emitPlayback(pb: PlaybackRec, type: string): void {
+  /** @internal */ emitPlayback(pb: PlaybackRec, type: string): void {
     this.emitChannel(pb.chan, type, { playback: this.playbackJson(pb) });
   }
 
   /** Mirrors res_stasis_playback.c play_on_channel(): per media PlaybackStarted, then Continuing/Finished. */
-  private async runPlayback(pb: PlaybackRec): Promise<void> {
+  /** @internal */ async runPlayback(pb: PlaybackRec): Promise<void> {
     const ch = pb.chan;
     const item = ch.current!;
     try {
@@ -902,7 +786,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private waitPlay(pb: PlaybackRec, simMs: number): Promise<'ok' | PlayInterrupt> {
+  /** @internal */ waitPlay(pb: PlaybackRec, simMs: number): Promise<'ok' | PlayInterrupt> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       if (Number.isFinite(simMs)) timer = delay(this.wallMs(simMs), () => finish('ok'));
@@ -915,7 +799,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     });
   }
 
-  private describe(media: string): { caption?: string; url?: string } {
+  /** @internal */ describe(media: string): { caption?: string; url?: string } {
     try {
       const d = this.opts.describeMedia?.(media);
       const out: { caption?: string; url?: string } = {};
@@ -929,7 +813,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** How long a media URI plays (simulated ms), or why it does not. */
-  private async resolveMedia(uri: string): Promise<{ ms: number } | 'missing' | 'unsupported'> {
+  /** @internal */ async resolveMedia(uri: string): Promise<{ ms: number } | 'missing' | 'unsupported'> {
     const colon = uri.indexOf(':');
     if (colon <= 0) return 'unsupported';
     const scheme = uri.slice(0, colon);
@@ -964,7 +848,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
    * list, and a name that is not one fails at once ("Failed to parse tone part 'ring'").
    * A tone plays until it is stopped.
    */
-  private resolveTone(spec: string): { ms: number } | 'missing' {
+  /** @internal */ resolveTone(spec: string): { ms: number } | 'missing' {
     const [name, ...opts] = spec.split(';');
     const zoneOpt = opts.find((o) => o.startsWith('tonezone='));
     const asked = zoneOpt ? zoneOpt.slice('tonezone='.length) : '';
@@ -976,7 +860,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** res_http_media_cache: fetch the URL; a WAV plays for its real length. */
-  private async resolveUrl(url: string): Promise<{ ms: number } | 'missing'> {
+  /** @internal */ async resolveUrl(url: string): Promise<{ ms: number } | 'missing'> {
     // Asterisk 22.9 copies the local cache path into a buffer sized by the URL length:
     // short URLs overflow it and the file "does not exist in any format".
     if (url.length < this.opts.mediaUrlMinLength) return 'missing';
@@ -999,7 +883,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private storedDurationMs(rec: StoredRec): number {
+  /** @internal */ storedDurationMs(rec: StoredRec): number {
     try {
       const buf = readFileSync(rec.file);
       if (rec.format === 'wav') return parseWav(buf)?.durationMs ?? 0;
@@ -1012,11 +896,11 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- recording ----------------------------------------------------------------------------
 
-  private recordingJson(rec: RecordingRec, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  /** @internal */ recordingJson(rec: RecordingRec, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { name: rec.name, format: rec.format, state: rec.state, target_uri: rec.targetUri, ...extra };
   }
 
-  private runRecording(rec: RecordingRec): void {
+  /** @internal */ runRecording(rec: RecordingRec): void {
     const ch = rec.chan;
     const fail = (cause: string): void => {
       rec.state = 'failed';
@@ -1040,7 +924,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** End a live recording: write (or discard) the file and emit RecordingFinished {state: done}. */
-  private finishRecording(rec: RecordingRec, how: 'stop' | 'cancel' | 'dtmf' | 'hangup' | 'max' | 'silence'): void {
+  /** @internal */ finishRecording(rec: RecordingRec, how: 'stop' | 'cancel' | 'dtmf' | 'hangup' | 'max' | 'silence'): void {
     if (rec.state !== 'recording') return;
     for (const t of rec.timers) clearTimeout(t);
     if (rec.silenceTimer) clearTimeout(rec.silenceTimer);
@@ -1075,13 +959,13 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** The recording no longer occupies the channel's control queue. */
-  private releaseRecording(rec: RecordingRec): void {
+  /** @internal */ releaseRecording(rec: RecordingRec): void {
     const ch = rec.chan;
     if (ch.current?.kind === 'record' && ch.current.rec === rec) ch.current = null;
     this.pump(ch);
   }
 
-  private writeRecording(rec: RecordingRec, simMs: number, endWall: number): void {
+  /** @internal */ writeRecording(rec: RecordingRec, simMs: number, endWall: number): void {
     const speed = this.opts.speed;
     const segs: AudioSegment[] = [];
     let budget = Math.min(simMs, MAX_SYNTH_MS);
@@ -1108,7 +992,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.stored.set(rec.name, { name: rec.name, format: rec.format, file });
   }
 
-  private encode(pcm: Buffer, format: string): Buffer {
+  /** @internal */ encode(pcm: Buffer, format: string): Buffer {
     if (format === 'wav') return pcm16ToWav(pcm);
     if (format === 'sln') return pcm;
     const out = Buffer.alloc(pcm.length / 2);
@@ -1117,11 +1001,11 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return out;
   }
 
-  private recordingFile(name: string, format: string): string {
+  /** @internal */ recordingFile(name: string, format: string): string {
     return path.join(this.recordingsDir, `${name}.${FORMATS[format].ext}`);
   }
 
-  private deleteStoredFile(name: string): boolean {
+  /** @internal */ deleteStoredFile(name: string): boolean {
     const rec = this.stored.get(name);
     if (!rec) return false;
     this.stored.delete(name);
@@ -1133,7 +1017,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return true;
   }
 
-  private loadStoredRecordings(): void {
+  /** @internal */ loadStoredRecordings(): void {
     let entries: string[];
     try {
       entries = readdirSync(this.recordingsDir, { recursive: true }) as string[];
@@ -1155,7 +1039,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- bridges ---------------------------------------------------------------------------------
 
-  private bridgeJson(b: BridgeRec): Record<string, unknown> {
+  /** @internal */ bridgeJson(b: BridgeRec): Record<string, unknown> {
     return {
       id: b.id,
       technology: b.type === 'holding' ? 'holding_bridge' : 'simple_bridge',
@@ -1169,7 +1053,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     };
   }
 
-  private bridgeTargets(b: BridgeRec, ch?: Chan): Set<string> {
+  /** @internal */ bridgeTargets(b: BridgeRec, ch?: Chan): Set<string> {
     const s = new Set(b.subs);
     if (ch) for (const a of this.channelTargets(ch)) s.add(a);
     for (const a of this.subscribeAllApps) s.add(a);
@@ -1177,7 +1061,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   }
 
   /** The bridge and channels named by an addChannel/removeChannel request, each checked before any is moved. */
-  private bridgeChannels(p: Params, check: (ch: Chan, b: BridgeRec) => void): { bridge: BridgeRec; chans: Chan[] } {
+  /** @internal */ bridgeChannels(p: Params, check: (ch: Chan, b: BridgeRec) => void): { bridge: BridgeRec; chans: Chan[] } {
     const bridge = this.bridges.get(p.get('bridgeId') ?? '');
     if (!bridge) throw new AriError(404, 'Bridge not found');
     const ids = p.list('channel');
@@ -1191,7 +1075,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return { bridge, chans };
   }
 
-  private joinBridge(ch: Chan, b: BridgeRec): void {
+  /** @internal */ joinBridge(ch: Chan, b: BridgeRec): void {
     if (ch.bridge === b) return;
     if (ch.bridge) this.leaveBridge(ch, ch.bridge);
     ch.bridge = b;
@@ -1201,7 +1085,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.updateBridgePeers(b);
   }
 
-  private leaveBridge(ch: Chan, b: BridgeRec): void {
+  /** @internal */ leaveBridge(ch: Chan, b: BridgeRec): void {
     if (ch.bridge !== b) return;
     ch.bridge = null;
     b.channels = b.channels.filter((id) => id !== ch.id);
@@ -1210,7 +1094,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.updateBridgePeers(b);
   }
 
-  private updateBridgePeers(b: BridgeRec): void {
+  /** @internal */ updateBridgePeers(b: BridgeRec): void {
     const members = b.channels.map((id) => this.channels.get(id)).filter((c): c is Chan => !!c);
     if (members.length < 2) return;
     for (const m of members) {
@@ -1221,13 +1105,13 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- HTTP ------------------------------------------------------------------------------------
 
-  private sendJson(res: ServerResponse, status: number, json: unknown, extraHeaders: Record<string, string> = {}): void {
+  /** @internal */ sendJson(res: ServerResponse, status: number, json: unknown, extraHeaders: Record<string, string> = {}): void {
     const body = Buffer.from(JSON.stringify(json));
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...extraHeaders });
     res.end(body);
   }
 
-  private send(res: ServerResponse, r: HttpResult): void {
+  /** @internal */ send(res: ServerResponse, r: HttpResult): void {
     if (r.body) {
       res.writeHead(r.status, { 'Content-Type': r.contentType ?? 'application/octet-stream', 'Content-Length': String(r.body.length) });
       res.end(r.body);
@@ -1256,7 +1140,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return this.opts.controlAuth;
   }
 
-  private async readBody(req: IncomingMessage): Promise<Buffer> {
+  /** @internal */ async readBody(req: IncomingMessage): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -1267,7 +1151,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return Buffer.concat(chunks);
   }
 
-  private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** @internal */ async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://sim.invalid');
@@ -1302,7 +1186,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private async invoke(req: IncomingMessage, url: URL, sub: string): Promise<HttpResult> {
+  /** @internal */ async invoke(req: IncomingMessage, url: URL, sub: string): Promise<HttpResult> {
     let segs: string[];
     try {
       segs = sub.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
@@ -1371,7 +1255,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return route.handler(params);
   }
 
-  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** @internal */ handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://sim.invalid');
@@ -1396,7 +1280,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.registerSession(ws, apps, subscribeAll));
   }
 
-  private registerSession(ws: WebSocket, apps: string[], subscribeAll: boolean): void {
+  /** @internal */ registerSession(ws: WebSocket, apps: string[], subscribeAll: boolean): void {
     const s: WsSession = { ws, apps, subscribeAll };
     this.sessions.add(s);
     for (const app of apps) {
@@ -1419,7 +1303,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     ws.on('message', () => undefined);
   }
 
-  private unregisterSession(s: WsSession): void {
+  /** @internal */ unregisterSession(s: WsSession): void {
     if (!this.sessions.delete(s)) return;
     for (const app of s.apps) {
       if (this.appOwners.get(app) === s) {
@@ -1431,14 +1315,14 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- REST handlers ------------------------------------------------------------------------------
 
-  private findChannel(id: string | undefined): Chan {
+  /** @internal */ findChannel(id: string | undefined): Chan {
     const ch = id ? this.channels.get(id) : undefined;
     if (!ch || ch.gone) throw new AriError(404, 'Channel not found');
     return ch;
   }
 
   /** res_ari find_control(): 404 unknown, 409 not in Stasis. */
-  private findControl(id: string | undefined): Chan {
+  /** @internal */ findControl(id: string | undefined): Chan {
     const ch = this.findChannel(id);
     if (!ch.stasisApp) throw new AriError(409, 'Channel not in Stasis application');
     return ch;
@@ -1448,7 +1332,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
    * res_stasis keeps an app in its registry while a WebSocket owns it or it still has channels or
    * bridges; after its socket went away and the last channel left, the app is removed (404).
    */
-  private appExists(name: string): boolean {
+  /** @internal */ appExists(name: string): boolean {
     if (this.appOwners.has(name)) return true;
     if (!this.knownApps.has(name)) return false;
     for (const ch of this.channels.values()) if (!ch.gone && (ch.stasisApp === name || ch.subs.has(name))) return true;
@@ -1457,14 +1341,14 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return false;
   }
 
-  private endpointJson(tech: string, resource: string, state: EndpointState): Record<string, unknown> {
+  /** @internal */ endpointJson(tech: string, resource: string, state: EndpointState): Record<string, unknown> {
     const prefix = `${tech}/${resource}-`;
     const channel_ids: string[] = [];
     for (const ch of this.channels.values()) if (!ch.gone && ch.name.startsWith(prefix)) channel_ids.push(ch.id);
     return { technology: tech, resource, state: state === 'online' ? 'online' : 'offline', channel_ids };
   }
 
-  private applicationJson(name: string): Record<string, unknown> {
+  /** @internal */ applicationJson(name: string): Record<string, unknown> {
     const channel_ids: string[] = [];
     for (const ch of this.channels.values()) if (ch.stasisApp === name || ch.subs.has(name)) channel_ids.push(ch.id);
     const bridge_ids: string[] = [];
@@ -1472,246 +1356,15 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return { name, channel_ids, bridge_ids, endpoint_ids: [], device_names: [], events_allowed: [], events_disallowed: [] };
   }
 
-  private buildRoutes(): void {
+  /** @internal */ buildRoutes(): void {
     const handlers: Record<string, Handler> = {
-      // asterisk
-      'asterisk.getInfo': (p) => {
-        const all: Record<string, unknown> = {
-          build: { os: 'Linux', kernel: '6.1.0', options: 'BUILD_NATIVE, OPTIONAL_API', machine: 'x86_64', date: '2026-11-26 00:00:00 UTC', user: 'ari-sim' },
-          system: { version: '22.9.0', entity_id: this.opts.asteriskId },
-          config: { name: 'ari-sim', default_language: this.opts.language, setid: { user: 'asterisk', group: 'asterisk' } },
-          status: { startup_time: this.startupTime, last_reload_time: this.startupTime },
-        };
-        const only = p.list('only');
-        if (!only.length) return ok(all);
-        return ok(Object.fromEntries(Object.entries(all).filter(([k]) => only.includes(k))));
-      },
-      'asterisk.ping': () => ok({ asterisk_id: this.opts.asteriskId, ping: 'pong', timestamp: asteriskTimestamp() }),
-
-      // endpoints
-      'endpoints.list': () => {
-        const out: Record<string, unknown>[] = [];
-        for (const [name, st] of this.endpointStates) {
-          const i = name.indexOf('/');
-          if (st !== 'absent' && i > 0) out.push(this.endpointJson(name.slice(0, i), name.slice(i + 1), st));
-        }
-        return ok(out);
-      },
-      'endpoints.get': (p) => {
-        const tech = p.get('tech') ?? '';
-        const resource = p.get('resource') ?? '';
-        const st = this.endpointState(`${tech}/${resource}`);
-        if (st === 'absent' || tech === 'Local') throw new AriError(404, 'Endpoint not found');
-        return ok(this.endpointJson(tech, resource, st));
-      },
-
-      // channels
-      'channels.list': () => ok([...this.channels.values()].filter((c) => !c.gone).map((c) => this.channelJson(c))),
-      'channels.get': (p) => ok(this.channelJson(this.findChannel(p.get('channelId')))),
-      'channels.originate': (p) => this.originate(p, p.get('channelId')),
-      'channels.originateWithId': (p) => this.originate(p, p.path.channelId),
-      'channels.hangup': (p) => {
-        const ch = this.findChannel(p.get('channelId'));
-        const reason = p.get('reason');
-        const reasonCode = p.get('reason_code');
-        if (reason && reasonCode) throw new AriError(400, "The reason and reason_code can't both be specified");
-        let cause = 16;
-        if (reasonCode) cause = atoi(reasonCode);
-        else if (reason) {
-          if (!(reason in HANGUP_REASONS)) throw new AriError(400, 'Invalid reason for hangup reason provided');
-          cause = HANGUP_REASONS[reason];
-        }
-        if (ch.outbound && !ch.outbound.answered) {
-          this.clearOutboundTimers(ch);
-          this.finalizeChannel(ch, { by: 'app', cause, causeText: causeText(cause) });
-        } else {
-          this.hangupChannel(ch, { by: 'app', cause });
-        }
-        return noContent();
-      },
-      'channels.continueInDialplan': (p) => {
-        const ch = this.findControl(p.get('channelId'));
-        const targets = this.channelTargets(ch);
-        this.emitChannel(ch, 'StasisEnd', { channel: this.channelJson(ch) }, targets);
-        ch.stasisApp = null;
-        ch.dialplan = { ...ch.dialplan, app_name: '', app_data: '' };
-        // The simulated dialplan has nothing after Stasis(): the channel hangs up.
-        delay(this.opts.hangupGapMs, () => this.finalizeChannel(ch, { by: 'dialplan', cause: 16, causeText: causeText(16) }));
-        return noContent();
-      },
-      'channels.answer': (p) => {
-        const ch = this.findControl(p.get('channelId'));
-        if (ch.state !== 'Up') {
-          this.setState(ch, 'Up');
-          ch.call._hear({ kind: 'answered' });
-        }
-        return noContent();
-      },
-      'channels.ring': (p) => {
-        const ch = this.findControl(p.get('channelId'));
-        ch.call._hear({ kind: 'ringing' });
-        return noContent();
-      },
-      'channels.ringStop': (p) => {
-        this.findControl(p.get('channelId'));
-        return noContent();
-      },
-      'channels.sendDTMF': (p) => {
-        const ch = this.findControl(p.get('channelId'));
-        const dtmf = p.get('dtmf');
-        if (!dtmf) throw new AriError(400, 'DTMF is required');
-        ch.call._hear({ kind: 'dtmf-sent', digits: dtmf });
-        return noContent();
-      },
-      'channels.play': (p) => this.play(p, p.get('playbackId')),
-      'channels.playWithId': (p) => this.play(p, p.path.playbackId),
-      'channels.record': (p) => this.record(p),
-      'channels.startMoh': (p) => {
-        const ch = this.findControl(p.get('channelId'));
-        ch.call._hear({ kind: 'moh', detail: p.get('mohClass') || 'default' });
-        return noContent();
-      },
-      'channels.stopMoh': (p) => {
-        const ch = this.findControl(p.get('channelId'));
-        ch.call._hear({ kind: 'moh-end' });
-        return noContent();
-      },
-      'channels.getChannelVar': (p) => {
-        const variable = p.get('variable');
-        if (!variable) throw new AriError(400, 'Variable name is required');
-        const ch = this.findControl(p.get('channelId'));
-        const value = this.readVar(ch, variable);
-        if (value === undefined) throw new AriError(404, 'Provided variable was not found');
-        return ok({ value });
-      },
-      'channels.setChannelVar': (p) => {
-        const variable = p.get('variable');
-        if (!variable) throw new AriError(400, 'Variable name is required');
-        const ch = this.findControl(p.get('channelId'));
-        const value = p.get('value') ?? '';
-        this.writeVar(ch, variable, value);
-        this.emitChannel(ch, 'ChannelVarset', { variable, value, channel: this.channelJson(ch) });
-        return noContent();
-      },
-
-      // bridges
-      'bridges.list': () => ok([...this.bridges.values()].map((b) => this.bridgeJson(b))),
-      'bridges.create': (p) => {
-        const types = (p.get('type') ?? 'mixing').split(',').map((t) => t.trim()).filter(Boolean);
-        const valid = ['mixing', 'holding', 'dtmf_events', 'proxy_media', 'video_sfu', 'video_single', 'sdp_label'];
-        if (types.some((t) => !valid.includes(t))) throw new AriError(400, 'Invalid bridge type');
-        const id = p.get('bridgeId') || uuid();
-        if (this.bridges.has(id)) throw new AriError(409, 'Bridge with the same bridgeId already exists');
-        const b: BridgeRec = {
-          id,
-          type: types.includes('holding') ? 'holding' : 'mixing',
-          name: p.get('name') ?? '',
-          channels: [],
-          creationtime: asteriskTimestamp(),
-          subs: new Set(),
-        };
-        this.bridges.set(id, b);
-        return ok(this.bridgeJson(b));
-      },
-      'bridges.get': (p) => {
-        const b = this.bridges.get(p.get('bridgeId') ?? '');
-        if (!b) throw new AriError(404, 'Bridge not found');
-        return ok(this.bridgeJson(b));
-      },
-      'bridges.destroy': (p) => {
-        const b = this.bridges.get(p.get('bridgeId') ?? '');
-        if (!b) throw new AriError(404, 'Bridge not found');
-        for (const id of [...b.channels]) {
-          const ch = this.channels.get(id);
-          if (ch) this.leaveBridge(ch, b);
-        }
-        this.bridges.delete(b.id);
-        this.emitTo(this.bridgeTargets(b), 'BridgeDestroyed', { bridge: this.bridgeJson(b) });
-        return noContent();
-      },
-      'bridges.addChannel': (p) => {
-        const { bridge, chans } = this.bridgeChannels(p, (ch) => {
-          if (!ch.stasisApp) throw new AriError(422, 'Channel not in Stasis application');
-          if (ch.current?.kind === 'record') throw new AriError(409, 'Channel currently recording');
-        });
-        for (const ch of chans) this.joinBridge(ch, bridge);
-        return noContent();
-      },
-      'bridges.removeChannel': (p) => {
-        const { bridge, chans } = this.bridgeChannels(p, (ch, b) => {
-          if (ch.bridge !== b) throw new AriError(422, 'Channel not in this bridge');
-        });
-        for (const ch of chans) this.leaveBridge(ch, bridge);
-        return noContent();
-      },
-
-      // recordings
-      'recordings.listStored': () => ok([...this.stored.values()].map((r) => ({ name: r.name, format: r.format }))),
-      'recordings.getStored': (p) => {
-        const r = this.stored.get(p.get('recordingName') ?? '');
-        if (!r) throw new AriError(404, 'Recording not found');
-        return ok({ name: r.name, format: r.format });
-      },
-      'recordings.deleteStored': (p) => {
-        if (!this.deleteStoredFile(p.get('recordingName') ?? '')) throw new AriError(404, 'Recording not found');
-        return noContent();
-      },
-      'recordings.getStoredFile': (p) => {
-        const r = this.stored.get(p.get('recordingName') ?? '');
-        if (!r || !existsSync(r.file)) throw new AriError(404, 'Recording not found');
-        let body: Buffer;
-        try {
-          body = readFileSync(r.file);
-        } catch {
-          throw new AriError(403, 'The recording file could not be opened');
-        }
-        return { status: 200, body, contentType: FORMATS[r.format]?.mime ?? 'application/octet-stream' };
-      },
-      'recordings.getLive': (p) => {
-        const rec = this.liveRecordings.get(p.get('recordingName') ?? '');
-        if (!rec) throw new AriError(404, 'Recording not found');
-        return ok(this.recordingJson(rec));
-      },
-      'recordings.cancel': (p) => {
-        const rec = this.liveRecordings.get(p.get('recordingName') ?? '');
-        if (!rec) throw new AriError(404, 'Recording not found');
-        this.stopLive(rec, 'cancel');
-        return noContent();
-      },
-      'recordings.stop': (p) => {
-        const rec = this.liveRecordings.get(p.get('recordingName') ?? '');
-        if (!rec) throw new AriError(404, 'Recording not found');
-        this.stopLive(rec, 'stop');
-        return noContent();
-      },
-
-      // playbacks
-      'playbacks.get': (p) => {
-        const pb = this.playbacks.get(p.get('playbackId') ?? '');
-        if (!pb) throw new AriError(404, 'Playback not found');
-        return ok(this.playbackJson(pb));
-      },
-      'playbacks.stop': (p) => {
-        const pb = this.playbacks.get(p.get('playbackId') ?? '');
-        if (!pb) throw new AriError(404, 'Playback not found');
-        pb.sim.stopped = true;
-        if (pb.state === 'queued') pb.canceled = true;
-        else if (pb.state === 'playing' || pb.state === 'continuing') {
-          pb.stopped = true;
-          pb.interrupt?.('stop');
-        }
-        return noContent();
-      },
-
-      // applications
-      'applications.list': () => ok([...this.knownApps].filter((a) => this.appExists(a)).map((a) => this.applicationJson(a))),
-      'applications.get': (p) => {
-        const name = p.get('applicationName') ?? '';
-        if (!this.appExists(name)) throw new AriError(404, 'Application not found');
-        return ok(this.applicationJson(name));
-      },
-      'applications.subscribe': (p) => this.subscription(p, true),
-      'applications.unsubscribe': (p) => this.subscription(p, false),
+      ...asteriskHandlers(this),
+      ...endpointsHandlers(this),
+      ...channelsHandlers(this),
+      ...bridgesHandlers(this),
+      ...recordingsHandlers(this),
+      ...playbacksHandlers(this),
+      ...applicationsHandlers(this),
     };
 
     for (const op of servedOperations()) {
@@ -1725,7 +1378,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private stopLive(rec: RecordingRec, how: 'stop' | 'cancel'): void {
+  /** @internal */ stopLive(rec: RecordingRec, how: 'stop' | 'cancel'): void {
     if (rec.state === 'recording') {
       this.finishRecording(rec, how);
       return;
@@ -1738,7 +1391,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     this.emitChannel(ch, 'RecordingFinished', { recording: this.recordingJson(rec, { duration: 0 }) });
   }
 
-  private readVar(ch: Chan, variable: string): string | undefined {
+  /** @internal */ readVar(ch: Chan, variable: string): string | undefined {
     switch (variable) {
       case 'CALLERID(num)':
       case 'CALLERID(number)':
@@ -1761,14 +1414,14 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     }
   }
 
-  private writeVar(ch: Chan, variable: string, value: string): void {
+  /** @internal */ writeVar(ch: Chan, variable: string, value: string): void {
     if (variable === 'CALLERID(num)' || variable === 'CALLERID(number)') ch.caller.number = value;
     else if (variable === 'CALLERID(name)') ch.caller.name = value;
     else if (variable === 'CHANNEL(language)') ch.language = value;
     else ch.vars.set(variable, value);
   }
 
-  private subscription(p: Params, subscribe: boolean): HttpResult {
+  /** @internal */ subscription(p: Params, subscribe: boolean): HttpResult {
     const name = p.get('applicationName') ?? '';
     const sources = p.list('eventSource');
     if (!sources.length) throw new AriError(400, 'Missing parameter eventSource');
@@ -1797,7 +1450,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return ok(this.applicationJson(name));
   }
 
-  private play(p: Params, playbackId: string | undefined): HttpResult {
+  /** @internal */ play(p: Params, playbackId: string | undefined): HttpResult {
     const ch = this.findControl(p.get('channelId'));
     const medias = p.list('media');
     if (!medias.length) throw new AriError(500, 'Failed to queue media for playback');
@@ -1841,7 +1494,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return ok(this.playbackJson(pb), 201);
   }
 
-  private record(p: Params): HttpResult {
+  /** @internal */ record(p: Params): HttpResult {
     const maxDurationSec = atoi(p.get('maxDurationSeconds'));
     const maxSilenceSec = atoi(p.get('maxSilenceSeconds'));
     if (maxDurationSec < 0) throw new AriError(400, 'max_duration_seconds cannot be negative');
@@ -1881,7 +1534,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return ok(this.recordingJson(rec), 201);
   }
 
-  private async originate(p: Params, channelId: string | undefined): Promise<HttpResult> {
+  /** @internal */ async originate(p: Params, channelId: string | undefined): Promise<HttpResult> {
     const endpoint = p.get('endpoint');
     if (!endpoint) throw new AriError(400, 'Endpoint must be specified');
     const slash = endpoint.indexOf('/');
@@ -1932,7 +1585,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return ok(snapshot);
   }
 
-  private async dial(ch: Chan, req: OriginateRequest): Promise<void> {
+  /** @internal */ async dial(ch: Chan, req: OriginateRequest): Promise<void> {
     if (ch.gone) return;
     this.setState(ch, 'Ringing');
     ch.call._hear({ kind: 'ringing' });
