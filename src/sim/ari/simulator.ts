@@ -33,26 +33,34 @@
  *    res_http_media_cache's caching rules (media-fetch.ts), `eventVolume: 'asterisk'` adds the
  *    per-call events a real Asterisk sends (event-volume.ts).
  *
+ * Layout (by ARI 22.9 resource file, ../shared/reference/asterisk-ari-22.9.0/):
+ *  - this file: the state (channels, playbacks, recordings, bridges, apps), the control queue,
+ *    media timing, recordings on disk, and the test-facing API (startCall, setEndpoint, …);
+ *  - resources/<resource>.ts: the REST handlers of asterisk, endpoints, channels, bridges,
+ *    recordings, playbacks, applications (keyed `<resource>.<nickname>` as in swagger.ts);
+ *  - http.ts: the HTTP server side and routing; events.ts: the events WebSocket;
+ *  - model.ts: the internal records. Members marked @internal are for those files only.
+ *
  * Time: simulated media/recording durations run `speed` times faster than real
  * time (speed 20 → a 2 s prompt lasts 100 ms). Delays given by tests (DTMF gaps,
  * originate answer delays) are wall-clock.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocketServer, WebSocket } from 'ws';
 
 import { SimCall, type AriEvent, type CallDriver, type CallEnd, type SimPlayback } from './call.js';
-import { apiDeclaration, resourceListing, servedOperations, IF_EXISTS_VALUES, TERMINATE_ON_VALUES, type ServedOperation } from './swagger.js';
+import { servedOperations, IF_EXISTS_VALUES, TERMINATE_ON_VALUES, type ServedOperation } from './swagger.js';
 import { asteriskTimestamp, astTrue, atoi, causeText, delay, nextChannelId, nextChannelName, protocolId, uuid } from './util.js';
 import { linearToAlaw, linearToUlaw, parseWav, pcm16ToWav, synthesizePcm, type AudioSegment } from './wav.js';
-import { handleControlRequest, handleControlUpgrade } from './control.js';
 import { MediaFetchCache, type MediaFetchStats } from './media-fetch.js';
 import { hasRtpStats, rtpQosVarsets } from './event-volume.js';
-import { AriError, BODY_LIMIT, FORMATS, MAX_SYNTH_MS, ok, type BridgeRec, type Chan, type Handler, type HttpResult, type Params, type PlayInterrupt, type PlaybackRec, type QueueItem, type RecordingRec, type StoredRec, type WsSession } from './model.js';
+import { AriError, FORMATS, MAX_SYNTH_MS, ok, type BridgeRec, type Chan, type Handler, type HttpResult, type Params, type PlayInterrupt, type PlaybackRec, type QueueItem, type RecordingRec, type StoredRec, type WsSession } from './model.js';
+import { handleHttp, sendJson } from './http.js';
+import { handleUpgrade, unregisterSession } from './events.js';
 import { asteriskHandlers } from './resources/asterisk.js';
 import { endpointsHandlers } from './resources/endpoints.js';
 import { channelsHandlers } from './resources/channels.js';
@@ -247,12 +255,12 @@ export class AriSimulator extends EventEmitter implements CallDriver {
       this.loadStoredRecordings();
     }
     const server = createServer((req, res) => {
-      this.handleHttp(req, res).catch(() => {
-        if (!res.headersSent) this.sendJson(res, 500, { message: 'Internal Server Error' });
+      handleHttp(this, req, res).catch(() => {
+        if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
         else res.destroy();
       });
     });
-    server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => handleUpgrade(this, req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -366,7 +374,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   dropWebSockets(refuseForMs = 0): void {
     this.refuseWsUntil = refuseForMs > 0 ? Date.now() + refuseForMs : 0;
     for (const s of [...this.sessions]) {
-      this.unregisterSession(s);
+      unregisterSession(this, s);
       s.ws.terminate();
     }
   }
@@ -1105,24 +1113,6 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   // ---- HTTP ------------------------------------------------------------------------------------
 
-  /** @internal */ sendJson(res: ServerResponse, status: number, json: unknown, extraHeaders: Record<string, string> = {}): void {
-    const body = Buffer.from(JSON.stringify(json));
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...extraHeaders });
-    res.end(body);
-  }
-
-  /** @internal */ send(res: ServerResponse, r: HttpResult): void {
-    if (r.body) {
-      res.writeHead(r.status, { 'Content-Type': r.contentType ?? 'application/octet-stream', 'Content-Length': String(r.body.length) });
-      res.end(r.body);
-    } else if (r.json !== undefined) {
-      this.sendJson(res, r.status, r.json);
-    } else {
-      res.writeHead(r.status);
-      res.end();
-    }
-  }
-
   /** Basic auth or `api_key=user:pass`, as ari.conf users. */
   checkAuth(req: IncomingMessage, url: URL): boolean {
     const expected = `${this.opts.username}:${this.opts.password}`;
@@ -1138,179 +1128,6 @@ export class AriSimulator extends EventEmitter implements CallDriver {
 
   get controlAuthRequired(): boolean {
     return this.opts.controlAuth;
-  }
-
-  /** @internal */ async readBody(req: IncomingMessage): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > BODY_LIMIT) throw new AriError(413, 'Request body too large');
-      chunks.push(chunk as Buffer);
-    }
-    return Buffer.concat(chunks);
-  }
-
-  /** @internal */ async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://sim.invalid');
-    } catch {
-      return this.sendJson(res, 400, { message: 'Bad Request' });
-    }
-    if (url.pathname.startsWith('/sim/') || url.pathname === '/sim') {
-      return handleControlRequest(this, req, res, url);
-    }
-    if (!url.pathname.startsWith('/ari/')) return this.sendJson(res, 404, { message: 'Resource not found' });
-    if (!this.checkAuth(req, url)) {
-      return this.sendJson(res, 401, { message: 'Authentication required' }, { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' });
-    }
-    const sub = url.pathname.slice('/ari'.length);
-    const basePath = `http://${req.headers.host ?? '127.0.0.1'}/ari`;
-    if (sub === '/api-docs/resources.json') {
-      if (req.method !== 'GET') return this.sendJson(res, 405, { message: 'Invalid method' });
-      return this.sendJson(res, 200, resourceListing(basePath));
-    }
-    const docs = /^\/api-docs\/([A-Za-z]+)\.json$/.exec(sub);
-    if (docs) {
-      const decl = apiDeclaration(docs[1], basePath);
-      if (!decl) return this.sendJson(res, 404, { message: 'Resource not found' });
-      return this.sendJson(res, 200, decl);
-    }
-    try {
-      const r = await this.invoke(req, url, sub);
-      this.send(res, r);
-    } catch (e) {
-      if (e instanceof AriError) return this.sendJson(res, e.status, { message: e.message });
-      throw e;
-    }
-  }
-
-  /** @internal */ async invoke(req: IncomingMessage, url: URL, sub: string): Promise<HttpResult> {
-    let segs: string[];
-    try {
-      segs = sub.split('/').filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
-    } catch {
-      throw new AriError(404, 'Resource not found');
-    }
-    const method = (req.method ?? 'GET').toUpperCase();
-    const matches = this.routes.filter((r) => r.segs.length === segs.length && r.segs.every((s, i) => s.startsWith('{') || s === segs[i]));
-    if (!matches.length) throw new AriError(404, 'Resource not found');
-    // prefer the most literal template (e.g. /channels/create over /channels/{channelId})
-    const literalScore = (r: (typeof matches)[number]): number => r.segs.filter((s) => !s.startsWith('{')).length;
-    const best = Math.max(...matches.map(literalScore));
-    const candidates = matches.filter((r) => literalScore(r) === best);
-    const route = candidates.find((r) => r.method === method);
-    if (!route) throw new AriError(405, 'Invalid method');
-    if (route.op.resource === 'events') throw new AriError(400, 'WebSocket upgrade required');
-
-    const pathParams: Record<string, string> = {};
-    route.segs.forEach((s, i) => {
-      if (s.startsWith('{')) pathParams[s.slice(1, -1)] = segs[i];
-    });
-    const query = new Map<string, string[]>();
-    const add = (k: string, v: string): void => {
-      const list = query.get(k) ?? [];
-      list.push(v);
-      query.set(k, list);
-    };
-    for (const [k, v] of url.searchParams) if (k !== 'api_key') add(k, v);
-    let variables: Record<string, string> = {};
-    const raw = await this.readBody(req);
-    if (raw.length) {
-      const ctype = String(req.headers['content-type'] ?? '').toLowerCase();
-      if (ctype.startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) add(k, v);
-      } else if (raw.toString('utf8').trim().length) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw.toString('utf8'));
-        } catch {
-          throw new AriError(400, 'Error parsing request body');
-        }
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          // As Asterisk: "variables" is the body parameter, other keys are query parameters.
-          for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-            if (k === 'variables' || k === 'fields') {
-              if (v && typeof v === 'object' && !Array.isArray(v)) {
-                variables = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([vk, vv]) => [vk, String(vv)]));
-              } else throw new AriError(400, 'Error parsing request body');
-            } else if (Array.isArray(v)) v.forEach((x) => add(k, String(x)));
-            else if (v !== null && typeof v !== 'object') add(k, String(v));
-          }
-        }
-      }
-    }
-    const multi = new Set(route.op.op.parameters.filter((p) => p.allowMultiple).map((p) => p.name));
-    const params: Params = {
-      path: pathParams,
-      variables,
-      get: (name) => pathParams[name] ?? query.get(name)?.[0],
-      list: (name) => {
-        const vals = query.get(name) ?? [];
-        // allowMultiple parameters arrive comma separated (ari-client joins arrays) or repeated
-        return multi.has(name) ? vals.flatMap((v) => v.split(',')).filter((v) => v.length) : vals;
-      },
-    };
-    return route.handler(params);
-  }
-
-  /** @internal */ handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://sim.invalid');
-    } catch {
-      socket.destroy();
-      return;
-    }
-    const reject = (status: number, message: string): void => {
-      const body = JSON.stringify({ message });
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
-    if (url.pathname.startsWith('/sim/')) {
-      handleControlUpgrade(this, req, socket, head, url, reject);
-      return;
-    }
-    if (url.pathname !== '/ari/events') return reject(404, 'Resource not found');
-    if (!this.checkAuth(req, url)) return reject(401, 'Authentication required');
-    if (Date.now() < this.refuseWsUntil) return reject(503, 'Service Unavailable');
-    const apps = (url.searchParams.getAll('app').flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean));
-    if (!apps.length) return reject(400, "Missing param 'app'");
-    const subscribeAll = astTrue(url.searchParams.get('subscribeAll') ?? undefined);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.registerSession(ws, apps, subscribeAll));
-  }
-
-  /** @internal */ registerSession(ws: WebSocket, apps: string[], subscribeAll: boolean): void {
-    const s: WsSession = { ws, apps, subscribeAll };
-    this.sessions.add(s);
-    for (const app of apps) {
-      const prev = this.appOwners.get(app);
-      if (prev && prev !== s) {
-        // Another socket takes over the app: the previous owner is told and stops getting its events.
-        if (prev.ws.readyState === WebSocket.OPEN) {
-          prev.ws.send(JSON.stringify({ type: 'ApplicationReplaced', timestamp: asteriskTimestamp(), asterisk_id: this.opts.asteriskId, application: app }));
-        }
-        prev.apps = prev.apps.filter((a) => a !== app);
-      }
-      this.appOwners.set(app, s);
-      this.knownApps.add(app);
-      if (subscribeAll) this.subscribeAllApps.add(app);
-      else this.subscribeAllApps.delete(app);
-    }
-    ws.on('close', () => this.unregisterSession(s));
-    ws.on('error', () => this.unregisterSession(s));
-    // The events socket is one-way; ignore (and survive) anything a client sends.
-    ws.on('message', () => undefined);
-  }
-
-  /** @internal */ unregisterSession(s: WsSession): void {
-    if (!this.sessions.delete(s)) return;
-    for (const app of s.apps) {
-      if (this.appOwners.get(app) === s) {
-        this.appOwners.delete(app);
-        this.subscribeAllApps.delete(app);
-      }
-    }
   }
 
   // ---- REST handlers ------------------------------------------------------------------------------
