@@ -160,11 +160,21 @@ function startHotlineBin() {
   return out;
 }
 
+/** The exit code, or a failure naming how long it took and the server's last log lines (a hung shutdown says where). */
+async function exitCode(run: ReturnType<typeof startHotlineBin>, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const t0 = Date.now();
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no exit ${ms} ms after the signal; log: ${run.log.slice(-1500)}`)), ms); });
+  try { return await Promise.race([run.exited, late]); } finally { clearTimeout(timer); if (Date.now() - t0 > 5000) console.warn(`hotline took ${Date.now() - t0} ms to exit; log: ${run.log.slice(-1500)}`); }
+}
+
 describe('process hygiene', () => {
   it('`node bin/hotline.js start` is the server itself (no child) and SIGTERM shuts it down in order, lock released', async () => {
     const run = startHotlineBin();
-    const { dir, child, exited } = run;
-    await until(() => /listening on http:\/\/\S+/.test(run.log) && /ARI 已连接|ARI connected/.test(run.log), 60_000, `the server is up (log so far: ${run.log.slice(-400)})`);
+    const { dir, child } = run;
+    const t0 = Date.now();
+    await until(() => /listening on http:\/\/\S+/.test(run.log) && /ARI 已连接|ARI connected/.test(run.log), 45_000, 'the server is up').catch((e: Error) => { throw new Error(`${e.message}; log: ${run.log.slice(-1500)}`); });
+    if (Date.now() - t0 > 10_000) console.warn(`hotline took ${Date.now() - t0} ms to start; log: ${run.log.slice(-1500)}`);
     // The lock is held by the spawned process itself: there is no wrapper process in between.
     const holder = JSON.parse(readFileSync(join(dir, 'server.pid'), 'utf8')) as { pid: number; port: number };
     expect(holder.pid).toBe(child.pid);
@@ -173,7 +183,7 @@ describe('process hygiene', () => {
     expect(kids).toBe('');
 
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exitCode(run, 30_000)).toBe(0);
     expect(run.log).toMatch(/SIGTERM: 正在停止 \/ shutting down/);
     expect(run.log).toMatch(/已停止 \/ stopped: HTTP closed, calls ended, SMPP unbound, ARI left, store closed, data directory unlocked/);
     expect(existsSync(`/proc/${child.pid}`)).toBe(false);
