@@ -130,6 +130,39 @@ export class WorkOrderService {
     return this.apply(id, { ...input, type: 'dispatch', departmentId: dept.id, departmentName: dept.name, category, assists }, actor);
   }
 
+  /**
+   * The older one-step routes (the panel's 分派/答复/办结 buttons and the department API's answer) go
+   * through the cycle, so an item handled the old way has the same timeline, clocks, notices and
+   * inbox tabs as one handled step by step.
+   *
+   * 分派 = 派单. Without a category the order takes the first category whose default department is
+   * the one chosen; a department that is no category's default needs the category chosen first.
+   */
+  async assignToDepartment(id: number, departmentCode: string, actor: Actor): Promise<Applied> {
+    const o = await this.get(id);
+    let category = o.category;
+    if (!category) {
+      category = [...this.d.env.tree.categories.values()].find((c) => c.department === departmentCode)?.code ?? null;
+      if (!category) throw new DomainError('invalid', '派单前请先在“登记信息”中选择诉求分类（该单位不是任何分类的默认承办单位）', 'category');
+    }
+    return this.dispatch(id, { type: 'dispatch', departmentCode, category }, actor);
+  }
+
+  /**
+   * 答复 in one step: a department (or an admin for it) that has not signed yet signs first, then
+   * gives the final answer (办结回复), in one transaction; a consultation not yet dispatched is
+   * answered at once by the centre (直办).
+   */
+  answerInOneStep(id: number, answer: string, actor: Actor): Promise<Applied> {
+    return this.d.store.transaction(async () => {
+      const o = await this.d.store.workOrders.lock(id);
+      if (!o) throw notFound('工单不存在');
+      if ((o.status === 'new' || o.status === 'transcribed') && actor.role !== 'department') return this.applyLocked(id, { type: 'direct', answer }, actor);
+      if (o.status === 'assigned') await this.applyLocked(id, { type: 'sign', opinion: null }, actor);
+      return this.applyLocked(id, { type: 'answer', answer }, actor);
+    });
+  }
+
   /** The actor of a department API call: the department, with the handler's name when given. */
   static departmentActor(dept: Department, handler?: string | null): Actor {
     const h = handler?.trim();

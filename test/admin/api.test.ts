@@ -55,7 +55,7 @@ beforeAll(async () => {
   };
   const start: Record<string, [keyof typeof states, 'complaint' | 'consultation']> = {
     dispatch: ['new', 'complaint'], direct: ['new', 'consultation'], uphold: ['returned', 'complaint'], assist: ['assigned', 'complaint'], merge: ['new', 'complaint'],
-    close: ['new', 'complaint'], claim: ['new', 'complaint'], survey: ['answered', 'complaint'], 'extension-decision': ['extension', 'complaint'], redo: ['answered', 'complaint'],
+    close: ['new', 'complaint'], 'fb-answer': ['assigned', 'complaint'], 'fb-close': ['new', 'complaint'], claim: ['new', 'complaint'], survey: ['answered', 'complaint'], 'extension-decision': ['extension', 'complaint'], redo: ['answered', 'complaint'],
     urge: ['handling', 'complaint'], sign: ['assigned', 'complaint'], return: ['assigned', 'complaint'], extension: ['handling', 'complaint'], interim: ['handling', 'complaint'],
     answer: ['handling', 'complaint'], 'assist-answer': ['assistedHandling', 'complaint'], detail: ['assigned', 'complaint'], details: ['new', 'complaint'],
   };
@@ -79,8 +79,9 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'GET /api/feedback/:id/recording': { path: `/api/feedback/${fx.main.id}/recording` },
     'POST /api/feedback/:id/transcript': { path: `/api/feedback/${fx.main.id}/transcript`, body: { transcript: '转写内容' } },
     'POST /api/feedback/:id/assign': { path: `/api/feedback/${fx.assign.id}/assign`, body: { department: 'SCJG' } },
-    'POST /api/feedback/:id/answer': { path: `/api/feedback/${fx.answer.id}/answer`, body: { answer: '已处理，谢谢。' } },
-    'POST /api/feedback/:id/close': { path: `/api/feedback/${fx.close.id}/close` },
+    // The one-step buttons go through the cycle: each role answers / closes its own item.
+    'POST /api/feedback/:id/answer': { path: `/api/feedback/${wo['fb-answer']?.[role]?.id ?? 0}/answer`, body: { answer: '已处理，谢谢。' } },
+    'POST /api/feedback/:id/close': { path: `/api/feedback/${wo['fb-close']?.[role]?.id ?? 0}/close`, body: { reason: '市民来电撤回诉求' } },
     'POST /api/feedback/:id/answer-preview': { path: `/api/feedback/${fx.main.id}/answer-preview`, body: { answer: '已处理，谢谢。' } },
     'POST /api/feedback/:id/kind': { path: `/api/feedback/${fx.main.id}/kind`, body: { kind: 'complaint' } },
     'POST /api/feedback/:id/reveal-phone': { path: `/api/feedback/${fx.main.id}/reveal-phone` },
@@ -290,13 +291,14 @@ describe('XSS, audit, CSV, SMS, demo', () => {
     expect((await a.post(`/admin/api/feedback/${f.id}/answer`, { answer: '已答复' })).status).toBe(200);
     expect((await a.post(`/admin/api/feedback/${f.id}/close`)).status).toBe(200);
     const entries = (await ctx.store.audit.list(200)).filter((e) => e.target === f.ref);
-    expect(entries.map((e) => e.action).reverse()).toEqual(['feedback.transcribe', 'feedback.assign', 'feedback.answer', 'feedback.close']);
+    expect(entries.map((e) => e.action).reverse()).toEqual(['feedback.transcribe', 'workorder.dispatch', 'feedback.assign', 'workorder.sign', 'workorder.answer', 'feedback.answer', 'workorder.close', 'feedback.close']);
+    expect(entries.map((e) => e.action).filter((a) => a.startsWith('feedback.')).reverse()).toEqual(['feedback.transcribe', 'feedback.assign', 'feedback.answer', 'feedback.close']);
     expect(entries.every((e) => e.actor === 'staff:u_admin')).toBe(true);
     const log = await clients.supervisor.get('/admin/api/audit?limit=5&verify=1');
     expect(log.json.verify).toMatchObject({ ok: true });
     expect(log.json.items).toHaveLength(5);
     const timeline = (await a.get(`/admin/api/feedback/${f.id}`)).json.timeline.map((t: { action: string }) => t.action);
-    expect(timeline).toEqual(['created', 'transcribed', 'assigned', 'answered', 'closed']);
+    expect(timeline).toEqual(['created', 'transcribed', 'dispatch', 'sign', 'answer', 'close']); // the one-step buttons are steps of the cycle
   });
 
   it('a request (诉求) is listed as such and staff classify it; audited, on the timeline', async () => {

@@ -14,6 +14,7 @@ import { HttpError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
 import { GroupCommit } from './group-commit.js';
 import { workOrderRoutes } from './work-orders-api.js';
+import { WorkOrderService } from '../../workorders/service.js';
 import {
   AnswerBody, CodeParams, DeclarationBody, DeclarationNoticeBody, DeclarationView, ErrorBody, EventBody, EventParams, EventResult, FeedbackQuery, FeedbackView,
   NoticeBody, NoticeResult, RefParams, VoidBody, VoidResult,
@@ -215,10 +216,11 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   }, async (req) => {
     const f = await ctx.store.feedback.byRef(req.params.ref);
     if (!f || f.departmentId !== req.department!.id) throw new HttpError(404, 'not_found', 'feedback not found');
-    const actor = `dept:${req.department!.code}${req.body.answeredBy ? `:${req.body.answeredBy}` : ''}`;
-    const answered = await ctx.feedback.answer(f.id, req.body.answer, actor);
-    await ctx.store.audit.append(actor, 'feedback.answer', f.ref, { via: 'api' });
-    return feedbackView(answered);
+    // Through the work-order cycle: 签收 first when not yet signed, then 办结回复 (one transaction).
+    const actor = WorkOrderService.departmentActor(req.department!, req.body.answeredBy);
+    await ctx.workOrders.answerInOneStep(f.id, req.body.answer, actor);
+    await ctx.store.audit.append(actor.id, 'feedback.answer', f.ref, { via: 'api' });
+    return feedbackView((await ctx.feedback.byId(f.id))!);
   });
 
   await workOrderRoutes(app, ctx);

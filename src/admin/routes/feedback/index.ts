@@ -9,6 +9,7 @@ import { feedbackDetail, feedbackSummary } from '../../views.js';
 import { loadPlayableWav, resolveRecording } from '../../recordings.js';
 import { bad, dateParam, intParam, localDayStart, needSms, notFound, notRunning, oneOf, pageParams, type AdminKit, type Req, type RouteGroup } from '../common.js';
 import { BODIES, S } from './schemas.js';
+import { staffActor } from '../work-orders/index.js';
 
 export function feedbackRoutes(kit: AdminKit): RouteGroup {
   const { ctx, tz, audit, actorOf, deptScope } = kit;
@@ -91,21 +92,23 @@ export function feedbackRoutes(kit: AdminKit): RouteGroup {
         await audit(req, 'feedback.transcribe', f.ref, { chars: Array.from(transcript).length });
         return feedbackSummary(u);
       },
+      // The one-step buttons go through the work-order cycle (派单; 签收 + 办结回复 or 直办; 办结), so the
+      // timeline, clocks, notices and inbox tabs are the same as for an item handled step by step.
       'POST /api/feedback/:id/assign': async (req) => {
         const f = await visibleFeedback(req);
         const code = (req.body as Static<typeof S.assign>).department;
         const d = await ctx.store.departments.byCode(code);
         if (!d) throw new HttpError(422, 'unprocessable', `部门不存在 (no department ${code})`);
-        const u = await ctx.feedback.assign(f.id, d.id, actorOf(req));
+        await ctx.workOrders.assignToDepartment(f.id, d.code, staffActor(req.staff!.user));
         await audit(req, f.departmentId ? 'feedback.reassign' : 'feedback.assign', f.ref, { department: d.code, from: f.departmentId });
-        return feedbackSummary(u);
+        return feedbackSummary((await ctx.feedback.byId(f.id))!);
       },
       'POST /api/feedback/:id/answer': async (req) => {
         const f = await visibleFeedback(req);
         const { answer } = req.body as Static<typeof S.answer>;
-        const u = await ctx.feedback.answer(f.id, answer, actorOf(req));
+        await ctx.workOrders.answerInOneStep(f.id, answer, staffActor(req.staff!.user));
         await audit(req, 'feedback.answer', f.ref, { via: 'panel' });
-        return feedbackSummary(u);
+        return feedbackSummary((await ctx.feedback.byId(f.id))!);
       },
       'POST /api/feedback/:id/answer-preview': async (req) => {
         const f = await visibleFeedback(req);
@@ -126,9 +129,13 @@ export function feedbackRoutes(kit: AdminKit): RouteGroup {
       },
       'POST /api/feedback/:id/close': async (req) => {
         const f = await visibleFeedback(req);
-        const u = await ctx.feedback.close(f.id, actorOf(req));
-        await audit(req, 'feedback.close', f.ref);
-        return feedbackSummary(u);
+        // The body is optional (the old button sends none): { reason } closes an item without a sent answer.
+        const raw = (req.body as { reason?: unknown } | undefined)?.reason;
+        if (raw !== undefined && (typeof raw !== 'string' || raw.length > 500)) throw bad('reason 应为不超过 500 字的文字');
+        const reason = typeof raw === 'string' ? raw.trim() || null : null;
+        await ctx.workOrders.apply(f.id, { type: 'close', reason }, staffActor(req.staff!.user));
+        await audit(req, 'feedback.close', f.ref, reason ? { reason } : undefined);
+        return feedbackSummary((await ctx.feedback.byId(f.id))!);
       },
       'POST /api/feedback/:id/reveal-phone': async (req) => {
         const f = await visibleFeedback(req);

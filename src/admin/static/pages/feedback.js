@@ -155,8 +155,15 @@ function detail(f, depts, reload) {
   }
   if (can('POST /api/feedback/:id/close') && f.status !== 'closed') {
     ops.push(h('div', { class: 'row' }, h('button', { class: 'danger', id: 'close', onclick: async (e) => {
-      if (!confirm('确认办结该工单？Close this item?')) return;
-      if (await act(e.target, () => api('POST', `/feedback/${f.id}/close`), '已办结 Closed')) reload();
+      // Closing without a sent final answer needs a written reason (办结规则); the citizen is told it.
+      let body = {};
+      if (f.answer === null) {
+        const reason = prompt('尚未发出办结回复，请写明办结理由（将告知市民）\nNo answer was sent: give the reason for closing');
+        if (reason === null) return;
+        if (!reason.trim()) return toast('请写明办结理由 A reason is needed', true);
+        body = { reason: reason.trim().slice(0, 500) };
+      } else if (!confirm('确认办结该工单？Close this item?')) return;
+      if (await act(e.target, () => api('POST', `/feedback/${f.id}/close`, body), '已办结 Closed')) reload();
     } }, '办结 Close')));
   }
   // classify: a 诉求 recorded from a citizen's free text (or any item) gets its kind from staff
