@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)('admin panel in chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#fb-timeline li').length >= 4);
     const f = (await s.server.ctx.feedback.byId(voice.id))!;
     expect(f).toMatchObject({ status: 'answered', transcript: '市民反映：市场里的秤不准，希望加强检查。', answer: '您好，已安排市场监管所核查计量器具，谢谢反映。', answeredBy: 'staff:demo' });
-    expect(await page.textContent('#fb-timeline')).toContain('答复');
+    expect(await page.textContent('#fb-timeline')).toContain('办结回复') // the answer button is 签收 + 办结回复 of the cycle;
     await shot(page, '02-feedback-detail');
     await context.close();
   });

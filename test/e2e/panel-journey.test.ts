@@ -238,7 +238,7 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     await live.fill('#fb-answer', ANSWER);
     await live.click('#send-answer');
     await timelineAtLeast(4);
-    expect(await live.textContent('#fb-timeline')).toContain('答复');
+    expect(await live.textContent('#fb-timeline')).toContain('办结回复');
     expect(await server.ctx.feedback.byId(id)).toMatchObject({ status: 'answered', transcript: TRANSCRIPT, answer: ANSWER, departmentName: '市市场监督管理局' });
     await shot(live, '05-feedback-answered');
 
