@@ -116,6 +116,15 @@ const cases: Case[] = [
     ['end c0', ['timer wrap a 30s']], ['wrapped a', ['ring a cb:R1', 'timer ring r2 20s']],
     ['wait 10', []], ['wait 50', ['announce c2 2 240s', 'announce c3 3 360s']],
   ], check: (d) => expect(d.queue()).toEqual(['cb:R1:ringing', 'c2:waiting', 'c3:waiting']) },
+  { label: 'the caller hangs up after choosing the call-back: the request stays; 按1 while an operator rings cancels that ring', script: [
+    ['call c1', ['announce c1 1 ?', 'offer c1']], ['cb c1 R1', ['queued R1 1']], ['hangup c1', []],
+    ['op a ready', ['ring a cb:R1', 'timer ring r1 20s']], ['call c2', ['announce c2 2 360s']],
+    ['cb c2 R2', ['queued R2 2']],
+  ], check: (d) => expect(d.queue()).toEqual(['cb:R1:ringing', 'cb:R2:waiting']) },
+  { label: '按1 while its own ring is live: the ring is cancelled, the request keeps the place and rings the operator at once', opts: { ringTimeoutSec: 10 }, script: [
+    ['op a ready', []], ['call c1', ['ring a c1', 'timer ring r1 10s']],
+    ['cb c1 R1', ['cancel-ring a', 'untimer ring r1', 'queued R1 1', 'ring a cb:R1', 'timer ring r2 10s']],
+  ] },
   { label: 'call-back retries: back-off 300 s, 600 s, then the final failure after 3 attempts', script: [
     ['op a ready', []], ['cb - R1', ['queued R1 1', 'ring a cb:R1', 'timer ring r1 20s']],
     ['answer a', ['untimer ring r1', 'originate R1 a 1']], ['cbnoanswer R1', ['release a callbackNoAnswer', 'retry R1 2 +300s noAnswer']],
