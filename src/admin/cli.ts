@@ -1,6 +1,6 @@
 /**
- * `hotline user add <name> --role admin|supervisor|operator|department [--dept CODE] [--password P]`,
- * `hotline user list`, `hotline user passwd <name> [--password P]`, `hotline user disable|enable <name>`.
+ * `hotline user add <name> --role admin|supervisor|operator|department [--dept CODE] [--password P] [--endpoint PJSIP/8001]`,
+ * `hotline user endpoint <name> PJSIP/8001|-` (an operator's seat phone; '-' clears it), `hotline user list`, `hotline user passwd <name> [--password P]`, `hotline user disable|enable <name>`.
  * Without --password a random one is generated and printed once (stdout); `--password -` reads it from stdin.
  */
 import type { Config } from '../config/index.js';
@@ -8,6 +8,7 @@ import { openStore } from '../services.js';
 import type { DataStore } from '../store/ports.js';
 import { StaffAuth, StaffError } from './auth.js';
 import { generatePassword } from './passwords.js';
+import { isSeatEndpoint } from './seat-endpoint.js';
 
 export type CliCommand = (args: string[], config: Config) => Promise<number>;
 
@@ -50,14 +51,21 @@ export const userAdd: CliCommand = async (argv, config) => {
   const role = takeFlag(args, '--role');
   const dept = takeFlag(args, '--dept');
   const display = takeFlag(args, '--name');
+  const endpoint = takeFlag(args, '--endpoint');
   const { password, generated } = await passwordFrom(args);
   const [username] = args;
-  if (!username || !role) { err('usage: hotline user add <name> --role admin|supervisor|operator|department [--dept CODE] [--password P|-] [--name 显示名]'); return 2; }
+  if (!username || !role) { err('usage: hotline user add <name> --role admin|supervisor|operator|department [--dept CODE] [--password P|-] [--name 显示名] [--endpoint PJSIP/8001]'); return 2; }
+  if (endpoint !== undefined) {
+    if (role !== 'operator') { err('只有坐席有分机 (--endpoint is for operators: their seat phone)'); return 1; }
+    if (!isSeatEndpoint(endpoint)) { err(`分机格式无效 (not a SIP endpoint: ${endpoint}, expected e.g. PJSIP/8001)`); return 1; }
+  }
   return withAuth(config, async (auth, store) => {
     try {
+      if (endpoint && await store.callQueue.seatByEndpoint(endpoint)) { err(`分机 ${endpoint} 已被其他坐席使用 (endpoint ${endpoint} is already another operator's seat)`); return 1; }
       const u = await auth.createUser({ username, role, departmentCode: dept ?? null, password, displayName: display ?? null });
-      await store.audit.append('cli', 'user.add', u.username, { role: u.role, department: u.departmentCode });
-      err(`user ${u.username} (${u.role}${u.departmentCode ? ' ' + u.departmentCode : ''}) added${generated ? '; its password follows (shown once):' : ''}`);
+      if (endpoint) await store.callQueue.setEndpoint(u.id, endpoint, new Date().toISOString());
+      await store.audit.append('cli', 'user.add', u.username, { role: u.role, department: u.departmentCode, ...(endpoint ? { endpoint } : {}) });
+      err(`user ${u.username} (${u.role}${u.departmentCode ? ' ' + u.departmentCode : ''}${endpoint ? ' ' + endpoint : ''}) added${generated ? '; its password follows (shown once):' : ''}`);
       if (generated) out(password);
       return 0;
     } catch (e) {
@@ -104,9 +112,28 @@ const userDisable = (disabled: boolean): CliCommand => async (argv, config) => {
   });
 };
 
+export const userEndpoint: CliCommand = async (argv, config) => {
+  const [username, endpoint] = argv;
+  if (!username || !endpoint) { err('usage: hotline user endpoint <name> PJSIP/8001|-'); return 2; }
+  if (endpoint !== '-' && !isSeatEndpoint(endpoint)) { err(`分机格式无效 (not a SIP endpoint: ${endpoint}, expected e.g. PJSIP/8001)`); return 1; }
+  return withAuth(config, async (auth, store) => {
+    const u = await auth.users.byUsername(username);
+    if (!u) { err(`no user ${username}`); return 1; }
+    if (u.role !== 'operator') { err(`${u.username} is not an operator`); return 1; }
+    const value = endpoint === '-' ? null : endpoint;
+    const other = value ? await store.callQueue.seatByEndpoint(value) : undefined;
+    if (other && other.userId !== u.id) { err(`分机 ${value} 已被 ${other.username} 使用 (endpoint ${value} is already ${other.username}'s seat)`); return 1; }
+    await store.callQueue.setEndpoint(u.id, value, new Date().toISOString());
+    await store.audit.append('cli', 'user.endpoint', u.username, { endpoint: value });
+    err(value ? `seat of ${u.username}: ${value}` : `seat of ${u.username} cleared`);
+    return 0;
+  });
+};
+
 /** Add the `user …` commands to the CLI's map of contributed commands. */
 export function registerAdminCommands(extraCommands: Map<string, CliCommand>): void {
   extraCommands.set('user add', userAdd);
+  extraCommands.set('user endpoint', userEndpoint);
   extraCommands.set('user list', userList);
   extraCommands.set('user passwd', userPasswd);
   extraCommands.set('user disable', userDisable(true));

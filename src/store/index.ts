@@ -14,10 +14,11 @@ import { SqliteSmsRepo } from './repos/sms.js';
 import { SqliteRetentionRepo } from './repos/retention.js';
 import { SqliteInstanceRepo } from './repos/instances.js';
 import { SqliteWorkOrderRepo } from './repos/work-orders.js';
+import { SqliteCallQueueRepo } from './repos/call-queue.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { gated, SqliteGate } from './sqlite/gate.js';
 import type {
-  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore, WorkOrderStore,
+  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore, WorkOrderStore, CallQueueStore,
 } from './ports.js';
 
 export { openDb, migrate, schemaVersion, LATEST_VERSION, SchemaTooNewError } from './db.js';
@@ -28,7 +29,7 @@ export type * from './ports.js';
 export interface SqliteRepos {
   departments: SqliteDepartmentRepo; declarations: SqliteDeclarationRepo; feedback: SqliteFeedbackRepo; subscriptions: SqliteSubscriptionRepo;
   audit: SqliteAuditRepo; staff: SqliteStaffRepo; adminQueries: SqliteAdminQueries; calls: SqliteCallRepo; sms: SqliteSmsRepo; retention: SqliteRetentionRepo; instances: SqliteInstanceRepo;
-  workOrders: SqliteWorkOrderRepo;
+  workOrders: SqliteWorkOrderRepo; callQueue: SqliteCallQueueRepo;
 }
 
 export class Store implements DataStore {
@@ -45,6 +46,7 @@ export class Store implements DataStore {
   readonly retention: RetentionStore;
   readonly instances: InstanceStore;
   readonly workOrders: WorkOrderStore;
+  readonly callQueue: CallQueueStore;
   /** The synchronous repositories under the gate (store-internal batch work, tests). */
   readonly sync: SqliteRepos;
   readonly gate: SqliteGate;
@@ -56,7 +58,7 @@ export class Store implements DataStore {
       departments: new SqliteDepartmentRepo(db), declarations: new SqliteDeclarationRepo(db), feedback: new SqliteFeedbackRepo(db),
       subscriptions: new SqliteSubscriptionRepo(db), audit: new SqliteAuditRepo(db), staff: new SqliteStaffRepo(db),
       adminQueries: new SqliteAdminQueries(db), calls: new SqliteCallRepo(db), sms: new SqliteSmsRepo(db), retention: new SqliteRetentionRepo(db), instances: new SqliteInstanceRepo(db),
-      workOrders: new SqliteWorkOrderRepo(db),
+      workOrders: new SqliteWorkOrderRepo(db), callQueue: new SqliteCallQueueRepo(db),
     };
     this.sync = s;
     const g = this.gate;
@@ -74,6 +76,7 @@ export class Store implements DataStore {
     this.retention = gated(s.retention, g);
     this.instances = gated(s.instances, g);
     this.workOrders = gated(s.workOrders, g);
+    this.callQueue = gated(s.callQueue, g);
   }
 
   /** Set when WAL checkpoints run in a worker thread (see checkpointer.ts). */

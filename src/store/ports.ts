@@ -19,6 +19,7 @@ import type { SqliteSmsRepo } from './repos/sms.js';
 import type { SqliteRetentionRepo } from './repos/retention.js';
 import type { SqliteInstanceRepo } from './repos/instances.js';
 import type { SqliteWorkOrderRepo } from './repos/work-orders.js';
+import type { SqliteCallQueueRepo } from './repos/call-queue.js';
 import type { TransactionRunner } from '../domain/ports.js';
 
 export type DepartmentStore = AsyncOf<SqliteDepartmentRepo>;
@@ -36,6 +37,8 @@ export type SmsStore = AsyncOf<SqliteSmsRepo> & {
 export type RetentionStore = AsyncOf<SqliteRetentionRepo>;
 export type InstanceStore = AsyncOf<SqliteInstanceRepo>;
 export type WorkOrderStore = AsyncOf<SqliteWorkOrderRepo>;
+/** Operator seats, callers waiting, call-back requests (issue 13). */
+export type CallQueueStore = AsyncOf<SqliteCallQueueRepo>;
 
 export interface Repositories {
   departments: DepartmentStore;
@@ -50,6 +53,7 @@ export interface Repositories {
   retention: RetentionStore;
   instances: InstanceStore;
   workOrders: WorkOrderStore;
+  callQueue: CallQueueStore;
 }
 
 export type Engine = 'sqlite' | 'postgres';

@@ -23,7 +23,7 @@ describe('hotline user …', () => {
   registerAdminCommands(cmds);
 
   it('registers the commands', () => {
-    expect([...cmds.keys()].sort()).toEqual(['user add', 'user disable', 'user enable', 'user list', 'user passwd']);
+    expect([...cmds.keys()].sort()).toEqual(['user add', 'user disable', 'user enable', 'user endpoint', 'user list', 'user passwd']);
   });
 
   it('adds users (generated password printed once), lists, changes passwords; refuses bad input', async () => {
@@ -64,5 +64,33 @@ describe('hotline user …', () => {
     await store.close();
     expect((await run(cmds.get('user disable')!, ['zhang'])).code).toBe(0);
     expect((await run(cmds.get('user list')!, [])).out).toMatch(/^zhang\toperator\t-\tdisabled/m);
+  });
+
+  it('operator seats: --endpoint on add, unique, operators only; user endpoint changes or clears it', async () => {
+    const add = cmds.get('user add')!;
+    const ep = cmds.get('user endpoint')!;
+    expect((await run(add, ['wang', '--role', 'operator', '--endpoint', 'PJSIP/8001', '--password', 'wang-pass-123'])).code).toBe(0);
+    const table: Array<[string, CliCommand, string[], number, RegExp]> = [
+      ['taken on add', add, ['zhao', '--role', 'operator', '--endpoint', 'PJSIP/8001', '--password', 'zhao-pass-123'], 1, /PJSIP\/8001/],
+      ['not an operator', add, ['qian', '--role', 'admin', '--endpoint', 'PJSIP/8003'], 1, /operators/],
+      ['bad endpoint', add, ['sun', '--role', 'operator', '--endpoint', '8001'], 1, /PJSIP\/8001/],
+      ['endpoint usage', ep, ['wang'], 2, /usage/],
+      ['no such user', ep, ['nobody', 'PJSIP/8009'], 1, /no user/],
+      ['bad endpoint (set)', ep, ['wang', 'PJSIP/ 1'], 1, /SIP endpoint/],
+    ];
+    for (const [label, cmd, args, code, msg] of table) {
+      const r = await run(cmd, args);
+      expect(r.code, label).toBe(code);
+      expect(r.err, label).toMatch(msg);
+    }
+    expect((await run(add, ['zhou', '--role', 'operator', '--endpoint', 'PJSIP/8002', '--password', 'zhou-pass-123'])).code).toBe(0);
+    expect((await run(ep, ['zhou', 'PJSIP/8001'])).err).toMatch(/wang/);
+    expect((await run(ep, ['wang', 'PJSIP/8005'])).code).toBe(0);
+    expect((await run(ep, ['zhou', '-'])).code).toBe(0);
+    const store = Store.open(join(dir, 'hotline.db'));
+    try {
+      expect((await store.callQueue.seats()).map((s) => [s.username, s.endpoint])).toEqual([['wang', 'PJSIP/8005']]);
+      expect(await store.staff.byUsername('zhao')).toBeUndefined();
+    } finally { await store.close(); }
   });
 });

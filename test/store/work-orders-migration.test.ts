@@ -20,7 +20,7 @@ describe('migration 011 work_orders', () => {
     db.pragma('user_version = 10');
     db.prepare(`INSERT INTO feedback (id, ref, kind, channel, phone, text, status, reopen_count, created_at, updated_at) VALUES (1, 'R1', 'complaint', 'sms', '8613900000001', 'x', 'closed', 1, ?, ?), (2, 'R2', 'consultation', 'voice', null, null, 'new', 0, ?, ?)`).run(T, U, T, T);
     db.prepare(`INSERT INTO feedback_events (feedback_id, action, actor, detail, at) VALUES (1, 'answered', 'staff:wang', '已处理', ?)`).run(U);
-    expect(migrate(db).applied).toEqual(['11_work_orders']);
+    expect(migrate(db).applied).toEqual(MIGRATIONS_FOR_TEST.filter((m) => m.version >= 11).map((m) => `${m.version}_${m.name}`));
     expect(db.prepare('SELECT ref, status, urgency, closed_at, due_at, return_count, dispute_level, reopen_count FROM feedback ORDER BY id').all()).toEqual([
       { ref: 'R1', status: 'closed', urgency: 'normal', closed_at: U, due_at: null, return_count: 0, dispute_level: 0, reopen_count: 1 },
       { ref: 'R2', status: 'new', urgency: 'normal', closed_at: null, due_at: null, return_count: 0, dispute_level: 0, reopen_count: 0 },

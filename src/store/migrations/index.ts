@@ -14,6 +14,7 @@ import { smsOutbound } from './008_sms_outbound.js';
 import { hardening } from './009_hardening.js';
 import { instances } from './010_instances.js';
 import { workOrders } from './011_work_orders.js';
+import { callQueue } from './012_call_queue.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
 export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
@@ -30,4 +31,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 9, name: 'hardening', sql: hardening },
   { version: 10, name: 'instances', sql: instances },
   { version: 11, name: 'work_orders', sql: workOrders },
+  { version: 12, name: 'call_queue', sql: callQueue },
 ];

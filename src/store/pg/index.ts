@@ -16,12 +16,13 @@ import { PgCallRepo } from './repos/calls.js';
 import { PgSmsRepo } from './repos/sms.js';
 import { PgRetentionRepo } from './repos/retention.js';
 import { PgInstanceRepo } from './repos/instances.js';
+import { PgCallQueueRepo } from './repos/call-queue.js';
 import { PgWorkOrderRepo } from './repos/work-orders.js';
 
 export { AmbientDb, createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
-export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo };
+export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo, PgCallQueueRepo };
 
 /** The repositories bound to one Queryable: the pool, or a transaction's client. */
 export class PgRepos {
@@ -37,6 +38,7 @@ export class PgRepos {
   readonly retention: PgRetentionRepo;
   readonly instances: PgInstanceRepo;
   readonly workOrders: PgWorkOrderRepo;
+  readonly callQueue: PgCallQueueRepo;
   constructor(q: Pool | PoolClient | AmbientDb) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
@@ -50,6 +52,7 @@ export class PgRepos {
     this.retention = new PgRetentionRepo(q);
     this.instances = new PgInstanceRepo(q);
     this.workOrders = new PgWorkOrderRepo(q);
+    this.callQueue = new PgCallQueueRepo(q);
   }
 }
 

@@ -500,6 +500,46 @@ CREATE TABLE work_order_requests (
 );
 `;
 
+/** See ../migrations/012_call_queue.ts. */
+const callQueue = `
+ALTER TABLE staff_users ADD COLUMN endpoint text;
+ALTER TABLE staff_users ADD COLUMN seat_state text NOT NULL DEFAULT 'loggedOut'
+  CHECK (seat_state IN ('ready', 'break', 'loggedOut', 'ringing', 'busy', 'wrapUp'));
+ALTER TABLE staff_users ADD COLUMN seat_state_at text COLLATE "C";
+CREATE UNIQUE INDEX staff_users_endpoint ON staff_users(endpoint) WHERE endpoint IS NOT NULL;
+
+CREATE TABLE call_queue (
+  call_id        text PRIMARY KEY,
+  seq            bigint NOT NULL UNIQUE,
+  priority       text NOT NULL DEFAULT 'normal' CHECK (priority IN ('urgent', 'normal')),
+  phone          text,
+  enqueued_at    text COLLATE "C" NOT NULL,
+  owner_instance text,
+  updated_at     text COLLATE "C" NOT NULL
+);
+CREATE INDEX call_queue_owner ON call_queue(owner_instance);
+
+CREATE TABLE callback_requests (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  phone           text NOT NULL,
+  call_id         text,
+  feedback_id     bigint REFERENCES feedback(id),
+  reason          text NOT NULL CHECK (reason IN ('queue', 'answer')),
+  priority        text NOT NULL DEFAULT 'normal' CHECK (priority IN ('urgent', 'normal')),
+  seq             bigint NOT NULL,
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at text COLLATE "C" NOT NULL,
+  status          text NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'dialing', 'done', 'failed', 'cancelled')),
+  last_result     text,
+  owner_instance  text,
+  created_at      text COLLATE "C" NOT NULL,
+  updated_at      text COLLATE "C" NOT NULL
+);
+CREATE INDEX callback_requests_due ON callback_requests(next_attempt_at, id) WHERE status = 'requested';
+CREATE INDEX callback_requests_open ON callback_requests(priority, seq) WHERE status IN ('requested', 'dialing');
+CREATE INDEX callback_requests_phone ON callback_requests(phone, created_at);
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -539,4 +579,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 9, name: 'hardening', sql: hardening },
   { version: 10, name: 'instances', sql: instances },
   { version: 11, name: 'work_orders', sql: workOrders },
+  { version: 12, name: 'call_queue', sql: callQueue },
 ];

@@ -18,6 +18,7 @@ import type { SqliteSubscriptionRepo } from '../../../src/store/repos/subscripti
 import type { SqliteAuditRepo } from '../../../src/store/repos/audit.js';
 import type { SqliteRetentionRepo } from '../../../src/store/repos/retention.js';
 import type { SqliteWorkOrderRepo } from '../../../src/store/repos/work-orders.js';
+import type { SqliteCallQueueRepo } from '../../../src/store/repos/call-queue.js';
 import { PgSmsRepo, PgStore } from '../../../src/store/pg/index.js';
 import { tempDir } from '../../helpers/context.js';
 import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
@@ -34,6 +35,7 @@ export interface Repos {
   sms: AsyncOf<SqliteSmsRepo>;
   retention: AsyncOf<SqliteRetentionRepo>;
   workOrders: AsyncOf<SqliteWorkOrderRepo>;
+  callQueue: AsyncOf<SqliteCallQueueRepo>;
 }
 
 export interface Engine extends Repos {
@@ -59,7 +61,7 @@ async function sqlite(): Promise<Engine> {
     freshSms: () => gated(new SqliteSmsRepo(db), store.gate),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue,
     transaction: (fn) => store.transaction(fn),
     afterCommit: (fn) => store.afterCommit(fn),
     async sql(text, params = []) {
@@ -80,7 +82,7 @@ async function postgres(): Promise<Engine> {
     afterCommit: (fn) => store.afterCommit(fn),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue,
     async sql(text, params = []) {
       let i = 0;
       return (await store.pool.query(text.replace(/\?/g, () => `$${++i}`), params)).rows;
