@@ -11,8 +11,9 @@ import {
   FEEDBACK_KINDS_FLOW, INPUT_VERBS, VERBS, WEEKDAY_KEYS,
   type EffectKind, type Flow, type FlowNode, type MediaSpec, type OfficeHours, type Validation, type Verb, type WeekdayKey,
 } from './types.js';
-import { specTemplate, templateVars, VAR_NAME } from './template.js';
+import { templateVars, VAR_NAME } from './template.js';
 import { parseWindow } from './office-hours.js';
+import { verbOf } from './verbs/index.js';
 
 export interface FlowIssue {
   file: string;
@@ -59,27 +60,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 /** Edges of a node: [field, target] pairs. */
 export function targetsOf(node: FlowNode): Array<[string, string]> {
-  const t: Array<[string, string | undefined]> = [];
-  switch (node.verb) {
-    case 'play': case 'set': t.push(['next', node.next]); break;
-    case 'menu':
-      for (const [k, v] of Object.entries(node.options)) t.push([`options.${k}`, v]);
-      t.push(['onFailure', node.onFailure]);
-      break;
-    case 'gather': t.push(['next', node.next], ['onFailure', node.onFailure]); break;
-    case 'lookup': t.push(['found', node.found], ['notFound', node.notFound], ['limit', node.limit], ['error', node.error]); break;
-    case 'record': t.push(['next', node.next], ['noRecording', node.noRecording], ['onFailure', node.onFailure]); break;
-    case 'submitFeedback': t.push(['next', node.next], ['onFailure', node.onFailure]); break;
-    case 'subscribe': t.push(['ok', node.ok], ['fail', node.fail]); break;
-    case 'transfer': t.push(['answered', node.answered], ['noAnswer', node.noAnswer]); break;
-    case 'branch':
-      t.push(['open', node.open], ['closed', node.closed]);
-      for (const [k, v] of Object.entries(node.cases ?? {})) t.push([`cases.${k}`, v]);
-      t.push(['default', node.default]);
-      break;
-    case 'goto': t.push(['target', node.target]); break;
-    case 'hangup': break;
-  }
+  const t = verbOf(node).targets(node);
   return t.filter((e): e is [string, string] => typeof e[1] === 'string');
 }
 
@@ -400,33 +381,7 @@ function parseNode(raw: unknown, err: (m: string) => void, prompts: ReadonlySet<
 
 /** Template variables used by a node, with the field they are used in. */
 function varsUsed(node: FlowNode): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  const media = (field: string, specs: MediaSpec[]) => {
-    for (const s of specs) {
-      const t = specTemplate(s);
-      if (t) for (const v of templateVars(t)) out.push([field, v]);
-    }
-  };
-  switch (node.verb) {
-    case 'play': media('items', node.items); break;
-    case 'menu': media('prompt', node.prompt); media('invalid', node.invalid); media('noInput', node.noInput); break;
-    case 'gather': media('prompt', node.prompt); media('invalid', node.invalid); media('noInput', node.noInput); media('badCheckDigit', node.badCheckDigit); break;
-    case 'lookup': out.push(['input', node.input]); break;
-    case 'record':
-      media('prompt', node.prompt); media('tooShort', node.tooShort);
-      if (node.feedbackKind) for (const v of templateVars(node.feedbackKind)) out.push(['feedbackKind', v]);
-      break;
-    case 'submitFeedback':
-      for (const v of templateVars(node.kind)) out.push(['kind', v]);
-      out.push(['recording', node.recording]);
-      break;
-    case 'subscribe': out.push(['input', node.input]); break;
-    case 'branch': if (node.var) out.push(['var', node.var]); break;
-    case 'set': for (const t of Object.values(node.vars)) for (const v of templateVars(t)) out.push(['vars', v]); break;
-    case 'hangup': media('prompt', node.prompt); break;
-    default: break;
-  }
-  return out;
+  return verbOf(node).varsUsed(node);
 }
 
 /** Strongly connected components (Tarjan) of a graph given as adjacency lists. */

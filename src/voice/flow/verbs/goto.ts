@@ -1,0 +1,9 @@
+/** goto: jumps to another node. */
+import type { VerbDef } from './verb.js';
+
+export const goto: VerbDef<'goto'> = {
+  name: 'goto',
+  waitsForInput: false,
+  targets: (n) => [['target', n.target]],
+  varsUsed: () => [],
+};
