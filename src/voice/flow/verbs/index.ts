@@ -1,9 +1,10 @@
 /**
  * Registry of the flow verbs: one file per verb (verbs/<verb>.ts), one line here per verb.
- * The loader dispatches targetsOf / varsUsed through it.
+ * The loader dispatches parsing, targetsOf and varsUsed through it.
  */
 import type { FlowNode, Verb } from '../types.js';
 import type { VerbDef } from './verb.js';
+import type { FieldReader } from '../field-reader.js';
 import { play } from './play.js';
 import { menu } from './menu.js';
 import { gather } from './gather.js';
@@ -27,11 +28,17 @@ export const VERB_DEFS: { readonly [V in Verb]: VerbDef<V> } = {
 export interface AnyVerbDef {
   name: Verb;
   waitsForInput: boolean;
+  parse(r: FieldReader, err: (message: string) => void): FlowNode;
   targets(node: FlowNode): Array<[string, string | undefined]>;
   varsUsed(node: FlowNode): Array<[string, string]>;
 }
 
+/** The definition of a verb by name. */
+export function verbNamed(verb: Verb): AnyVerbDef {
+  return VERB_DEFS[verb] as unknown as AnyVerbDef;
+}
+
 /** The definition of a node's verb. */
 export function verbOf(node: FlowNode): AnyVerbDef {
-  return VERB_DEFS[node.verb] as unknown as AnyVerbDef;
+  return verbNamed(node.verb);
 }
