@@ -1,6 +1,10 @@
 /** Verb goto: its edges and template variables. */
-import { verbTable } from './table.js';
+import { parseTable, verbTable } from './table.js';
 
 verbTable('goto', false, [
   ['target edge, no vars', { verb: 'goto', target: 'main' }, [['target', 'main']], []],
+]);
+
+parseTable('goto', [
+  ['target required', '{verb: goto}', ['target: required']],
 ]);
