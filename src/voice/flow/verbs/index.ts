@@ -1,0 +1,44 @@
+/**
+ * Registry of the flow verbs: one file per verb (verbs/<verb>.ts), one line here per verb.
+ * The loader dispatches parsing, targetsOf and varsUsed through it.
+ */
+import type { FlowNode, Verb } from '../types.js';
+import type { VerbDef } from './verb.js';
+import type { FieldReader } from '../field-reader.js';
+import { play } from './play.js';
+import { menu } from './menu.js';
+import { gather } from './gather.js';
+import { lookup } from './lookup.js';
+import { record } from './record.js';
+import { submitFeedback } from './submitFeedback.js';
+import { subscribe } from './subscribe.js';
+import { transfer } from './transfer.js';
+import { branch } from './branch.js';
+import { set } from './set.js';
+import { goto } from './goto.js';
+import { hangup } from './hangup.js';
+
+export type { VerbDef, NodeOf } from './verb.js';
+
+export const VERB_DEFS: { readonly [V in Verb]: VerbDef<V> } = {
+  play, menu, gather, lookup, record, submitFeedback, subscribe, transfer, branch, set, goto, hangup,
+};
+
+/** A verb definition seen through an arbitrary node (the registry guarantees node.verb matches). */
+export interface AnyVerbDef {
+  name: Verb;
+  waitsForInput: boolean;
+  parse(r: FieldReader, err: (message: string) => void): FlowNode;
+  targets(node: FlowNode): Array<[string, string | undefined]>;
+  varsUsed(node: FlowNode): Array<[string, string]>;
+}
+
+/** The definition of a verb by name. */
+export function verbNamed(verb: Verb): AnyVerbDef {
+  return VERB_DEFS[verb] as unknown as AnyVerbDef;
+}
+
+/** The definition of a node's verb. */
+export function verbOf(node: FlowNode): AnyVerbDef {
+  return verbNamed(node.verb);
+}

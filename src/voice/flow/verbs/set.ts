@@ -1,0 +1,15 @@
+/** set: sets variables from templates, then goes to next. */
+import { VAR_NAME } from '../template.js';
+import { textVars, type VerbDef } from './verb.js';
+
+export const set: VerbDef<'set'> = {
+  name: 'set',
+  parse(r, err) {
+    const vars = r.map('vars', true) ?? {};
+    for (const k of Object.keys(vars)) if (!VAR_NAME.test(k)) err(`vars: "${k}" is not a variable name`);
+    return { verb: 'set', vars, next: r.target('next')! };
+  },
+  waitsForInput: false,
+  targets: (n) => [['next', n.next]],
+  varsUsed: (n) => Object.values(n.vars).flatMap((t) => textVars('vars', t)),
+};
