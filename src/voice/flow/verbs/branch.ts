@@ -1,4 +1,5 @@
 /** branch: routes by office hours or by a variable's value. */
+import { isOfficeOpen } from '../office-hours.js';
 import { NODE_ID, parseOfficeHours } from '../field-reader.js';
 import type { BranchNode } from '../types.js';
 import type { VerbDef } from './verb.js';
@@ -28,4 +29,18 @@ export const branch: VerbDef<'branch'> = {
     ['default', n.default],
   ],
   varsUsed: (n) => (n.var ? [['var', n.var]] : []),
+  passThrough: () => true,
+  enter(ops, n) {
+    const s = ops.s;
+    if (n.officeHours) {
+      const open = isOfficeOpen(n.officeHours, new Date(s.now), ops.timeZone, ops.isWorkingDay);
+      ops.log('input', open ? 'open' : 'closed');
+      ops.goto(open ? n.open! : n.closed!);
+    } else {
+      const value = s.vars[n.var!] ?? '';
+      const target = n.cases?.[value] ?? n.default!;
+      ops.log('input', `${n.var}=${value}`);
+      ops.goto(target);
+    }
+  },
 };

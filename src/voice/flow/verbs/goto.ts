@@ -9,4 +9,6 @@ export const goto: VerbDef<'goto'> = {
   waitsForInput: false,
   targets: (n) => [['target', n.target]],
   varsUsed: () => [],
+  passThrough: () => true,
+  enter(ops, n) { ops.goto(n.target); },
 };

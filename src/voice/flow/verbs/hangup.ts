@@ -9,4 +9,10 @@ export const hangup: VerbDef<'hangup'> = {
   waitsForInput: false,
   targets: () => [],
   varsUsed: (n) => mediaVars('prompt', n.prompt),
+  enter(ops, n) {
+    const pb = ops.play(n.prompt);
+    if (pb) ops.s.phase = { kind: 'goodbye', playbackId: pb };
+    else ops.endCall(n.reason);
+  },
+  playbackFinished(ops, n) { if (ops.s.phase.kind === 'goodbye') ops.endCall(n.reason); },
 };

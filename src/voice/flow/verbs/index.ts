@@ -1,9 +1,10 @@
 /**
  * Registry of the flow verbs: one file per verb (verbs/<verb>.ts), one line here per verb.
- * The loader dispatches parsing, targetsOf and varsUsed through it.
+ * The loader dispatches parsing, targetsOf and varsUsed through it, the engine entering a node and
+ * the events of the current node. A new verb = its file + its node type in ../types.ts + one line here.
  */
-import type { FlowNode, Verb } from '../types.js';
-import type { VerbDef } from './verb.js';
+import type { EffectKind, EffectResult, FlowNode, Verb } from '../types.js';
+import type { FlowOps, VerbDef } from './verb.js';
 import type { FieldReader } from '../field-reader.js';
 import { play } from './play.js';
 import { menu } from './menu.js';
@@ -18,7 +19,7 @@ import { set } from './set.js';
 import { goto } from './goto.js';
 import { hangup } from './hangup.js';
 
-export type { VerbDef, NodeOf } from './verb.js';
+export type { VerbDef, NodeOf, FlowOps } from './verb.js';
 
 export const VERB_DEFS: { readonly [V in Verb]: VerbDef<V> } = {
   play, menu, gather, lookup, record, submitFeedback, subscribe, transfer, branch, set, goto, hangup,
@@ -31,6 +32,14 @@ export interface AnyVerbDef {
   parse(r: FieldReader, err: (message: string) => void): FlowNode;
   targets(node: FlowNode): Array<[string, string | undefined]>;
   varsUsed(node: FlowNode): Array<[string, string]>;
+  enter(ops: FlowOps, node: FlowNode): void;
+  passThrough?(node: FlowNode): boolean;
+  dtmf?(ops: FlowOps, node: FlowNode, key: string): void;
+  playbackFinished?(ops: FlowOps, node: FlowNode): void;
+  timer?(ops: FlowOps, node: FlowNode): void;
+  recordingFinished?(ops: FlowOps, node: FlowNode, ev: { name: string; durationSec: number; ok: boolean; kept: boolean }): void;
+  effectResult?(ops: FlowOps, node: FlowNode, kind: EffectKind, result: EffectResult): void;
+  hangup?(ops: FlowOps, node: FlowNode): boolean;
 }
 
 /** The definition of a verb by name. */

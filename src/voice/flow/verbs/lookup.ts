@@ -25,4 +25,41 @@ export const lookup: VerbDef<'lookup'> = {
   waitsForInput: false,
   targets: (n) => [['found', n.found], ['notFound', n.notFound], ['limit', n.limit], ['error', n.error]],
   varsUsed: (n) => [['input', n.input]],
+  enter(ops, n) {
+    const s = ops.s;
+    if (s.notFoundCount >= n.maxNotFound) {
+      ops.log('invalid', 'lookup limit reached');
+      ops.goto(n.limit);
+      return;
+    }
+    const code = s.vars[n.input] ?? '';
+    if (!code) { ops.log('invalid', 'nothing to look up'); ops.goto(n.notFound); return; }
+    ops.effect('lookup', { kind: n.kind, code, caller: s.caller }, n.timeoutMs);
+  },
+  effectResult(ops, n, kind, result) {
+    if (kind !== 'lookup') return;
+    const s = ops.s;
+    const status = String(result.status ?? 'error');
+    if (status === 'found') {
+      for (const [k, v] of Object.entries(result.vars ?? {})) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) s.vars[k] = stringify(v);
+      ops.outcome('status_read');
+      ops.log('input', 'found');
+      ops.goto(n.found);
+    } else if (status === 'notFound') {
+      s.notFoundCount++;
+      ops.log('invalid', `not found (${s.notFoundCount}/${n.maxNotFound})`);
+      ops.goto(s.notFoundCount >= n.maxNotFound ? n.limit : n.notFound);
+    } else if (status === 'limited') {
+      ops.log('invalid', 'lookup limited');
+      ops.goto(n.limit);
+    } else {
+      ops.log('invalid', `lookup ${status}`);
+      ops.goto(n.error ?? n.notFound);
+    }
+  },
 };
+
+function stringify(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : String(v);
+}

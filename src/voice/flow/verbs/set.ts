@@ -1,5 +1,5 @@
 /** set: sets variables from templates, then goes to next. */
-import { VAR_NAME } from '../template.js';
+import { fill, VAR_NAME } from '../template.js';
 import { textVars, type VerbDef } from './verb.js';
 
 export const set: VerbDef<'set'> = {
@@ -12,4 +12,9 @@ export const set: VerbDef<'set'> = {
   waitsForInput: false,
   targets: (n) => [['next', n.next]],
   varsUsed: (n) => Object.values(n.vars).flatMap((t) => textVars('vars', t)),
+  passThrough: () => true,
+  enter(ops, n) {
+    for (const [k, v] of Object.entries(n.vars)) ops.s.vars[k] = fill(v, ops.s.vars);
+    ops.goto(n.next);
+  },
 };

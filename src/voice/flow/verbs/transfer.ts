@@ -10,4 +10,17 @@ export const transfer: VerbDef<'transfer'> = {
   waitsForInput: false,
   targets: (n) => [['answered', n.answered], ['noAnswer', n.noAnswer]],
   varsUsed: () => [],
+  enter(ops, n) {
+    const params: Record<string, unknown> = { caller: ops.s.caller };
+    if (n.endpoint) params.endpoint = n.endpoint;
+    if (n.ringTimeoutMs) params.ringTimeoutMs = n.ringTimeoutMs;
+    ops.effect('transfer', params);
+  },
+  effectResult(ops, n, kind, result) {
+    if (kind !== 'transfer') return;
+    const status = String(result.status ?? 'error');
+    ops.log('input', `transfer ${status}`);
+    if (status === 'answered') ops.outcome('transferred');
+    ops.goto(status === 'answered' ? n.answered : n.noAnswer);
+  },
 };

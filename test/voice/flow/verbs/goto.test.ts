@@ -1,5 +1,5 @@
 /** Verb goto: its edges and template variables. */
-import { parseTable, verbTable } from './table.js';
+import { parseTable, stepTable, verbTable } from './table.js';
 
 verbTable('goto', false, [
   ['target edge, no vars', { verb: 'goto', target: 'main' }, [['target', 'main']], []],
@@ -7,4 +7,13 @@ verbTable('goto', false, [
 
 parseTable('goto', [
   ['target required', '{verb: goto}', ['target: required']],
+]);
+
+const FLOW = `start: a
+nodes:
+  a: {verb: goto, target: b}
+  b: {verb: hangup, prompt: [bye]}
+`;
+stepTable('goto', [
+  ['goes to its target', FLOW, [['start', ['play bye']]]],
 ]);
