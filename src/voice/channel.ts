@@ -149,6 +149,9 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
 
   const callbacks = new CallbackScheduler({
     ctx, log: log.child('callback'), app: cfg.ari.app, manager: () => manager, ami: () => ami, retryMs: opts.callbackRetryMs, queue: queueConfigFrom(cfg),
+    // Several instances on one database: requests dialing by an instance whose lease lapsed are retried.
+    liveOwners: ctx.store.engine === 'sqlite' ? undefined
+      : async () => (await ctx.store.instances.live(new Date(ctx.now().getTime() - cfg.cluster.lease_sec * 1000).toISOString())).map((r) => r.id),
   });
 
   const channel: VoiceChannel = {

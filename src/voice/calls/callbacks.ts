@@ -14,8 +14,9 @@
  * originate failed → attempts + 1 and back to requested after the back-off (queue.callback_backoff_sec,
  * doubled each time), failed finally after queue.callback_attempts (a timeline entry says so). No
  * call-back is dialled in the quiet hours (queue.callback_quiet_start…end): due requests wait for the
- * window's end. A request this instance left dialing (killed mid-call) counts as one attempt not
- * answered at the next start and is retried after the back-off — never dialled twice at once.
+ * window's end. A request left dialing by a killed instance (this one, seen at the next start; another,
+ * once its lease lapsed) counts as one attempt not answered and is retried after the back-off — never
+ * dialled twice at once.
  *
  * A call that never reaches the app (and whose end is not reported) counts as not answered after
  * ring + 60 s (the guard). The Stasis argument is the feedback id (the call manager records the
@@ -48,6 +49,13 @@ export interface CallbackOptions {
   retryMs?: number;
   /** How often due requests are looked for (default 5 s). */
   pollMs?: number;
+  /**
+   * Instances alive on the shared database (PostgreSQL: within the lease); undefined = this one only
+   * (SQLite: one server per data directory), so every other owner is gone.
+   */
+  liveOwners?: () => Promise<string[]>;
+  /** How often requests left dialing by gone instances are looked for after the start (default 60 s). */
+  sweepMs?: number;
 }
 
 /** The reasons this scheduler dials (reason 'queue' belongs to the call queue). */
@@ -64,6 +72,7 @@ export class CallbackScheduler {
   private polling: Promise<number> | null = null;
   private again = false;
   private started = false;
+  private lastSweep = 0;
 
   constructor(private readonly o: CallbackOptions) {}
 
@@ -84,7 +93,7 @@ export class CallbackScheduler {
       bus.on('feedback.answered', () => this.kick()),
       bus.on('workorder.notice', () => this.kick()),
     );
-    try { await this.recover(); } catch (e) {
+    try { await this.recover(true); } catch (e) {
       this.o.log.error('call-back recovery failed', { error: (e as Error).message });
     }
     if (!this.started) return;
@@ -178,6 +187,7 @@ export class CallbackScheduler {
 
   private async pollOnce(): Promise<number> {
     const now = this.o.ctx.now();
+    if (now.getTime() - this.lastSweep >= (this.o.sweepMs ?? 60_000)) await this.recover(false);
     if (inCallbackQuietHours(now.getTime(), this.q)) return 0;
     const rows = await this.o.ctx.store.callQueue.claimDue(now.toISOString(), this.o.ctx.instance, 10, REASONS);
     let placed = 0;
@@ -189,12 +199,19 @@ export class CallbackScheduler {
     return placed;
   }
 
-  /** Requests this instance was dialing when it stopped: one attempt, not answered (retried after the back-off). */
-  private async recover(): Promise<void> {
-    const mine = (await this.o.ctx.store.callQueue.openCallbacks())
-      .filter((r) => r.status === 'dialing' && r.ownerInstance === this.o.ctx.instance && REASONS.includes(r.reason));
-    for (const r of mine) await this.notAnswered(r, 'interrupted');
-    if (mine.length) this.o.log.warn('重启前正在拨打的语音回访已计为一次未接通 / call-backs dialing at the last stop counted as not answered', { count: mine.length });
+  /**
+   * Requests left dialing by an instance that stopped (killed mid-call): one attempt, not answered,
+   * retried after the back-off. At the start this instance's own too (none is in flight yet); later
+   * only those of instances gone (a call of ours may be between its claim and its originate).
+   */
+  private async recover(atStart: boolean): Promise<void> {
+    this.lastSweep = this.o.ctx.now().getTime();
+    const me = this.o.ctx.instance;
+    const live = new Set(this.o.liveOwners ? await this.o.liveOwners() : [me]);
+    const stale = (await this.o.ctx.store.callQueue.openCallbacks()).filter((r) => r.status === 'dialing' && REASONS.includes(r.reason)
+      && (r.ownerInstance === me ? atStart : r.ownerInstance === null || !live.has(r.ownerInstance)));
+    for (const r of stale) await this.notAnswered(r, 'interrupted');
+    if (stale.length) this.o.log.warn('中断的语音回访已计为一次未接通 / call-backs left dialing by a stopped instance counted as not answered', { count: stale.length });
   }
 
   private async dial(row: CallbackRow): Promise<boolean> {

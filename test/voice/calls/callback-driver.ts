@@ -9,6 +9,8 @@
  *   guard                           the last call never reached the app: its guard timer fires
  *   originate fails                 the next originate throws
  *   restart                         the process stops (calls in flight stay dialing) and starts again
+ *   left <phone> <owner>            an answer call-back to <phone> left dialing by instance <owner>
+ *   sweep                           the periodic look for requests of gone instances (a minute later)
  * A dial reads `dial <phone> answer` or `dial <phone> notice <noticeTitle>`.
  */
 import { vi } from 'vitest';
@@ -31,6 +33,9 @@ export class CallbackDriver {
   private lastFid: number | null = null;
   private readonly feedbackOf = new Map<string, number>();
 
+  /** Instances alive on the database (undefined: this one only, as on SQLite). */
+  live: Set<string> | undefined;
+
   constructor(private readonly queue: QueueConfig = DEFAULT_QUEUE_CONFIG) {
     this.ctx = testContext({}, { now: () => new Date(this.t) });
   }
@@ -46,7 +51,10 @@ export class CallbackDriver {
         return `chan-${fid}`;
       },
     } as unknown as CallManager;
-    return new CallbackScheduler({ ctx: this.ctx, log: silentLogger, app: 'hotline', manager: () => manager, ami: () => null, queue: this.queue, pollMs: 3_600_000 });
+    return new CallbackScheduler({
+      ctx: this.ctx, log: silentLogger, app: 'hotline', manager: () => manager, ami: () => null, queue: this.queue, pollMs: 3_600_000,
+      liveOwners: this.live ? async () => [...this.live!] : undefined,
+    });
   }
 
   async start(): Promise<void> { this.sched = this.scheduler(); await this.sched.start(); await this.sched.poll(); }
@@ -87,6 +95,17 @@ export class CallbackDriver {
         break;
       case 'originate': this.failNext = true; return [];
       case 'restart': this.stop(); await this.start(); return this.dials;
+      case 'left': {
+        const id = await this.feedback(a[0]);
+        const now = new Date(this.t).toISOString();
+        const cq = this.ctx.store.callQueue;
+        const r = await cq.request({ phone: a[0], callId: null, feedbackId: id, reason: 'answer', priority: 'normal', seq: await cq.nextSeq(), nextAttemptAt: now }, now);
+        await this.ctx.store.feedback.update(id, { answer: '经核查，问题已处理。', status: 'answered' }, now); // answered without the bus: no request of ours
+        await cq.claimDue(now, a[1], 10);
+        if ((await cq.callback(r.id))?.status !== 'dialing') throw new Error('left: not claimed');
+        return [];
+      }
+      case 'sweep': this.t += 61_000; break;
       default: throw new Error(`unknown step ${step}`);
     }
     await this.sched.poll();

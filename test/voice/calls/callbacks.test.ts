@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallbackDriver } from './callback-driver.js';
 
 type Script = Array<[string, string[]]>;
-interface Case { label: string; script: Script; rows: string[]; timeline?: string[] }
+interface Case { label: string; live?: string[]; script: Script; rows: string[]; timeline?: string[] }
 
 const LAND = '05798886666';
 
@@ -37,6 +37,12 @@ const cases: Case[] = [
   { label: 'restart with a request dialing → one attempt counted, requeued once after the back-off (no double call)', script: [
     [`answer ${LAND}`, [`dial ${LAND} answer`]], ['restart', []], ['restart', []], ['wait 5', [`dial ${LAND} answer`]], ['answered', []],
   ], rows: ['answer done 1'] },
+  { label: 'a request left dialing by another instance (SQLite: every other is gone) → one attempt at the next sweep', script: [
+    [`left ${LAND} gone/1/x`, []], ['sweep', []], ['wait 5', [`dial ${LAND} answer`]], ['answered', []],
+  ], rows: ['answer done 1'] },
+  { label: 'PostgreSQL: a live instance\'s dialing request is left alone; once its lease lapsed it is retried', live: ['peer/2/y'], script: [
+    [`left ${LAND} peer/2/y`, []], ['sweep', []], ['wait 60', []], ['peer gone', []], ['sweep', []], ['wait 5', [`dial ${LAND} answer`]],
+  ], rows: ['answer dialing 1'] },
   { label: 'notice to a landline: read only (noticeOnly), interim and closed', script: [
     [`notice ${LAND} interim`, [`dial ${LAND} notice 阶段性答复`]], ['answered', []],
     [`notice ${LAND} closed`, [`dial ${LAND} notice 办结通知`]], ['noAnswer', []], ['wait 5', [`dial ${LAND} notice 办结通知`]], ['answered', []],
@@ -55,8 +61,12 @@ describe('CallbackScheduler (persisted call-backs)', () => {
   it.each(cases)('$label', async (c) => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     d = new CallbackDriver();
+    if (c.live) d.live = new Set(c.live);
     await d.start();
-    for (const [step, want] of c.script) expect(await d.run(step), step).toEqual(want);
+    for (const [step, want] of c.script) {
+      if (step === 'peer gone') { d.live!.clear(); continue; }
+      expect(await d.run(step), step).toEqual(want);
+    }
     expect(await d.rows()).toEqual(c.rows);
     if (c.timeline) expect(await d.timeline()).toEqual(c.timeline);
   });
