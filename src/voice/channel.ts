@@ -26,6 +26,7 @@ import { RenderAhead, declarationTexts } from './calls/render-ahead.js';
 import { MediaResolver } from './calls/media.js';
 import { CallManager } from './calls/manager.js';
 import { CallbackScheduler } from './calls/callbacks.js';
+import { queueConfigFrom } from './queue/config.js';
 import type { SmsSource } from './calls/effects.js';
 import { mediaPlugin } from './media/plugin.js';
 import { MediaSigner, parseAllowList } from './media/signing.js';
@@ -56,6 +57,7 @@ export interface VoiceChannelOptions {
   /** Render the prompt catalogue in the background at start (default true). */
   renderPrompts?: boolean;
   amiFactory?: AmiFactory;
+  /** Call-back back-off base in ms (tests; default queue.callback_backoff_sec). */
   callbackRetryMs?: number;
   /** ARI WebSocket ping interval (default 15 s). */
   pingIntervalMs?: number;
@@ -146,7 +148,10 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
   };
 
   const callbacks = new CallbackScheduler({
-    ctx, log: log.child('callback'), app: cfg.ari.app, manager: () => manager, ami: () => ami, retryMs: opts.callbackRetryMs,
+    ctx, log: log.child('callback'), app: cfg.ari.app, manager: () => manager, ami: () => ami, retryMs: opts.callbackRetryMs, queue: queueConfigFrom(cfg),
+    // Several instances on one database: requests dialing by an instance whose lease lapsed are retried.
+    liveOwners: ctx.store.engine === 'sqlite' ? undefined
+      : async () => (await ctx.store.instances.live(new Date(ctx.now().getTime() - cfg.cluster.lease_sec * 1000).toISOString())).map((r) => r.id),
   });
 
   const channel: VoiceChannel = {
@@ -281,7 +286,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         return [{ labels: { quantile: '0.5' }, value: m.latency.percentile(50) }, { labels: { quantile: '0.99' }, value: m.latency.percentile(99) }];
       });
       if (useSim && opts.testPhone) testPhone = opts.testPhone({ media: resolver, app: cfg.ari.app });
-      if (loaded.flows.callback) callbacks.start();
+      if (loaded.flows.callback) await callbacks.start(); // never rejects
 
       const connected = await l.start(useSim ? 10_000 : 5000);
       if (!connected) log.warn('ARI 尚未连接，后台继续重试 / ARI not connected yet; retrying in the background', { url: useSim ? 'simulator' : cfg.ari.url });

@@ -4,7 +4,8 @@
  * the timeline entries and the notices. Notices go out through the bus inside the transaction: the
  * final answer by 'feedback.answered' (the channels' existing answer path: SMS answer + survey to a
  * mobile, a voice call-back to a landline), the interim answer, closing notice and department notices by
- * 'workorder.notice' (the SMS channel queues them) — so a step is never stored without its messages.
+ * 'workorder.notice' (the SMS channel queues them for mobiles; the voice channel persists a call-back
+ * that reads a citizen's notice to a landline) — so a step is never stored without its messages.
  */
 import { createHash } from 'node:crypto';
 import type { DataStore } from '../store/ports.js';

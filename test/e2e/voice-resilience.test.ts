@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPhoneEvent } from '../../src/admin/sms-port.js';
+import type { WorkOrder } from '../../src/workorders/model.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { captions, promptDone, SHARED_TTS_DIR, startVoiceServer, THURSDAY_10, until, waitPrompt, type VoiceTestServer } from '../voice/calls/helpers.js';
@@ -127,6 +128,26 @@ describe('landline answer call-back', () => {
       await until(() => !existsSync(personalFile), 5000, 'personal audio deleted after the call');
       expect(t.voice.media!.describe(uri)).toBeUndefined();
       expect((await fetch(m![1] + m![2])).status).toBe(404);
+    } finally { t.sim.onOriginate(undefined); }
+  });
+
+  it('a work-order notice to a landline: the call reads it and hangs up, no satisfaction question', async () => {
+    const { ctx } = t.server;
+    const f = await ctx.feedback.create({ kind: 'complaint', channel: 'voice', phone: '05798885555', text: null, recordingPath: null });
+    t.sim.onOriginate(() => ({ action: 'answer', delayMs: 10 }));
+    try {
+      await ctx.store.transaction(() => ctx.bus.emitTx('workorder.notice', {
+        order: f as WorkOrder, notice: { to: 'citizen', kind: 'interim', text: '您反映的问题正在协调相关部门处理。' }, phone: f.phone, at: ctx.now().toISOString(),
+      }));
+      const call = await until(() => t.sim.allCalls().find((c) => c.direction === 'outbound' && c.to.startsWith('05798885555')), 3000, 'notice call');
+      await call.waitForPlayback((p) => p.media.some((m) => t.voice.media!.describe(m)?.caption === '您反映的问题正在协调相关部门处理。'), 8000);
+      await call.ended;
+      const heard = captions(t.voice, call);
+      expect(heard).toContain('阶段性答复如下。');
+      expect(heard.some((c) => c.startsWith('对本次办理结果满意请按1'))).toBe(false);
+      const rows = await until(async () => { const r = (await ctx.store.callQueue.openCallbacks()).filter((x) => x.feedbackId === f.id); return r.length === 0 ? true : null; }, 3000, 'request done');
+      expect(rows).toBe(true);
+      expect((await ctx.feedback.timeline(f.id)).map((e) => e.detail)).toContain('语音通知已接听 notice call answered');
     } finally { t.sim.onOriginate(undefined); }
   });
 

@@ -5,6 +5,8 @@
  * call-back requests (预约回拨), persisted so a restart never loses one: attempts, the next attempt's
  * time (the due index), status requested → dialing → done | failed | cancelled, the last result.
  * seq is the queue order shared by both tables: a caller's call-back keeps the caller's seq.
+ * reason: 'queue' (预约回拨), 'answer' (a landline hears the staff answer), 'notice' (a landline hears a
+ * work-order notice — notice_kind interim 阶段性答复 / closed 办结通知 — with its text in notice_text).
  */
 export const callQueue = `
 ALTER TABLE staff_users ADD COLUMN endpoint TEXT;
@@ -29,7 +31,9 @@ CREATE TABLE callback_requests (
   phone           TEXT NOT NULL,
   call_id         TEXT,
   feedback_id     INTEGER REFERENCES feedback(id),
-  reason          TEXT NOT NULL CHECK (reason IN ('queue', 'answer')),
+  reason          TEXT NOT NULL CHECK (reason IN ('queue', 'answer', 'notice')),
+  notice_kind     TEXT CHECK (notice_kind IN ('interim', 'closed')),
+  notice_text     TEXT,
   priority        TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('urgent', 'normal')),
   seq             INTEGER NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,

@@ -9,7 +9,8 @@ import type { Db } from '../db.js';
 export type SeatStateValue = 'ready' | 'break' | 'loggedOut' | 'ringing' | 'busy' | 'wrapUp';
 export type QueuePriority = 'urgent' | 'normal';
 export type CallbackStatus = 'requested' | 'dialing' | 'done' | 'failed' | 'cancelled';
-export type CallbackReason = 'queue' | 'answer';
+export type CallbackReason = 'queue' | 'answer' | 'notice';
+export type CallbackNoticeKind = 'interim' | 'closed';
 
 export interface SeatRow {
   userId: number;
@@ -30,6 +31,9 @@ export interface CallbackRow {
   callId: string | null;
   feedbackId: number | null;
   reason: CallbackReason;
+  /** reason 'notice': which work-order notice, and the text the call reads. */
+  noticeKind: CallbackNoticeKind | null;
+  noticeText: string | null;
   priority: QueuePriority;
   seq: number;
   attempts: number;
@@ -43,6 +47,7 @@ export interface CallbackRow {
 
 export interface NewCallback {
   phone: string; callId: string | null; feedbackId: number | null; reason: CallbackReason; priority: QueuePriority; seq: number; nextAttemptAt: string;
+  noticeKind?: CallbackNoticeKind | null; noticeText?: string | null;
 }
 
 /** Urgent first, then queue order (the text values do not sort that way). */
@@ -59,14 +64,14 @@ export function toQueued(r: any): QueuedCallRow {
 export function toCallback(r: any): CallbackRow {
   return {
     id: Number(r.id), phone: r.phone, callId: r.call_id ?? null, feedbackId: r.feedback_id === null || r.feedback_id === undefined ? null : Number(r.feedback_id),
-    reason: r.reason, priority: r.priority, seq: Number(r.seq), attempts: r.attempts, nextAttemptAt: r.next_attempt_at, status: r.status,
+    reason: r.reason, noticeKind: r.notice_kind ?? null, noticeText: r.notice_text ?? null, priority: r.priority, seq: Number(r.seq), attempts: r.attempts, nextAttemptAt: r.next_attempt_at, status: r.status,
     lastResult: r.last_result ?? null, ownerInstance: r.owner_instance ?? null, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
 export class SqliteCallQueueRepo {
   private s;
-  private readonly claimTx: (now: string, owner: string, limit: number) => CallbackRow[];
+  private readonly claimTx: (now: string, owner: string, limit: number, reasons?: CallbackReason[]) => CallbackRow[];
   constructor(db: Db) {
     this.s = {
       setEndpoint: db.prepare('UPDATE staff_users SET endpoint = ?, updated_at = ? WHERE id = ?'),
@@ -79,11 +84,12 @@ export class SqliteCallQueueRepo {
       dequeue: db.prepare('DELETE FROM call_queue WHERE call_id = ?'),
       queued: db.prepare(`SELECT * FROM call_queue ORDER BY ${QUEUE_ORDER}`),
       ownedBy: db.prepare(`DELETE FROM call_queue WHERE owner_instance IS ? RETURNING *`),
-      request: db.prepare(`INSERT INTO callback_requests (phone, call_id, feedback_id, reason, priority, seq, next_attempt_at, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+      request: db.prepare(`INSERT INTO callback_requests (phone, call_id, feedback_id, reason, notice_kind, notice_text, priority, seq, next_attempt_at, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
       byId: db.prepare('SELECT * FROM callback_requests WHERE id = ?'),
       open: db.prepare(`SELECT * FROM callback_requests WHERE status IN ('requested', 'dialing') ORDER BY ${QUEUE_ORDER}`),
-      due: db.prepare(`SELECT * FROM callback_requests WHERE status = 'requested' AND next_attempt_at <= ? ORDER BY ${QUEUE_ORDER} LIMIT ?`),
+      due: db.prepare(`SELECT * FROM callback_requests WHERE status = 'requested' AND next_attempt_at <= ? AND (? IS NULL OR instr(?, ',' || reason || ',') > 0)
+        ORDER BY ${QUEUE_ORDER} LIMIT ?`),
       claim: db.prepare(`UPDATE callback_requests SET status = 'dialing', owner_instance = ?, updated_at = ? WHERE id = ? AND status = 'requested'`),
       attempt: db.prepare(`UPDATE callback_requests SET attempts = attempts + 1, last_result = ?, status = ?, next_attempt_at = COALESCE(?, next_attempt_at),
         owner_instance = NULL, updated_at = ? WHERE id = ? AND status IN ('requested', 'dialing') RETURNING *`),
@@ -91,8 +97,9 @@ export class SqliteCallQueueRepo {
         WHERE id = ? AND status IN ('requested', 'dialing')`),
       release: db.prepare(`UPDATE callback_requests SET status = 'requested', owner_instance = NULL, updated_at = ? WHERE status = 'dialing' AND owner_instance IS ?`),
     };
-    this.claimTx = db.transaction((now: string, owner: string, limit: number) => {
-      const due = (this.s.due.all(now, limit) as any[]).map(toCallback);
+    this.claimTx = db.transaction((now: string, owner: string, limit: number, reasons?: CallbackReason[]) => {
+      const only = reasons ? `,${reasons.join(',')},` : null;
+      const due = (this.s.due.all(now, only, only, limit) as any[]).map(toCallback);
       for (const c of due) { this.s.claim.run(owner, now, c.id); c.status = 'dialing'; c.ownerInstance = owner; c.updatedAt = now; }
       return due;
     });
@@ -123,13 +130,16 @@ export class SqliteCallQueueRepo {
 
   // ── call-back requests ──
   request(c: NewCallback, now: string): CallbackRow {
-    return toCallback(this.s.request.get(c.phone, c.callId, c.feedbackId, c.reason, c.priority, c.seq, c.nextAttemptAt, now, now));
+    return toCallback(this.s.request.get(c.phone, c.callId, c.feedbackId, c.reason, c.noticeKind ?? null, c.noticeText ?? null, c.priority, c.seq, c.nextAttemptAt, now, now));
   }
   callback(id: number): CallbackRow | undefined { const r = this.s.byId.get(id); return r ? toCallback(r) : undefined; }
   /** Requested or dialing, in queue order (what the queue restores at start). */
   openCallbacks(): CallbackRow[] { return (this.s.open.all() as any[]).map(toCallback); }
-  /** Claim due requests (requested, next attempt reached) for this instance: → dialing, in queue order; one transaction. */
-  claimDue(now: string, owner: string, limit: number): CallbackRow[] { return this.claimTx(now, owner, limit); }
+  /**
+   * Claim due requests (requested, next attempt reached; of these reasons only, when given) for this
+   * instance: → dialing, in queue order; one transaction.
+   */
+  claimDue(now: string, owner: string, limit: number, reasons?: CallbackReason[]): CallbackRow[] { return this.claimTx(now, owner, limit, reasons); }
   /**
    * One attempt to reach the citizen failed (noAnswer, busy): attempts + 1 and, with nextAttemptAt,
    * back to requested for then; without, failed finally.

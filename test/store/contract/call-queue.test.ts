@@ -54,7 +54,7 @@ describe.each(ENGINES)('store contract on $name: call queue', ({ open, skip }) =
       const seq = await e.callQueue.nextSeq();
       const a = await e.callQueue.request({ phone: '13800138000', callId: 'c7', feedbackId: null, reason: 'queue', priority: 'normal', seq, nextAttemptAt: at(0) }, at(0));
       expect(a).toEqual({
-        id: a.id, phone: '13800138000', callId: 'c7', feedbackId: null, reason: 'queue', priority: 'normal', seq, attempts: 0, nextAttemptAt: at(0),
+        id: a.id, phone: '13800138000', callId: 'c7', feedbackId: null, reason: 'queue', noticeKind: null, noticeText: null, priority: 'normal', seq, attempts: 0, nextAttemptAt: at(0),
         status: 'requested', lastResult: null, ownerInstance: null, createdAt: at(0), updatedAt: at(0),
       });
       const b = await e.callQueue.request({ phone: '13900139000', callId: null, feedbackId: null, reason: 'answer', priority: 'urgent', seq: seq + 1, nextAttemptAt: at(10) }, at(0));
@@ -82,6 +82,19 @@ describe.each(ENGINES)('store contract on $name: call queue', ({ open, skip }) =
       expect(await e.callQueue.callback(b.id)).toMatchObject({ status: 'done', lastResult: 'answered', updatedAt: at(13) });
       expect(await e.callQueue.openCallbacks()).toEqual([]);
       expect(await e.callQueue.callback(999999)).toBeUndefined();
+    });
+
+    it('notice call-backs: kind and text stored; claimDue by reason leaves the others', async () => {
+      const seq = await e.callQueue.nextSeq();
+      const q = await e.callQueue.request({ phone: '13700137000', callId: 'c9', feedbackId: null, reason: 'queue', priority: 'normal', seq, nextAttemptAt: at(30) }, at(30));
+      const n = await e.callQueue.request({ phone: '05798886666', callId: null, feedbackId: null, reason: 'notice', noticeKind: 'interim', noticeText: '正在协调，预计下周办结。', priority: 'normal', seq: seq + 1, nextAttemptAt: at(30) }, at(30));
+      expect(n).toMatchObject({ reason: 'notice', noticeKind: 'interim', noticeText: '正在协调，预计下周办结。', status: 'requested' });
+      await expect(e.callQueue.request({ phone: '1', callId: null, feedbackId: null, reason: 'notice', noticeKind: 'weekly' as never, priority: 'normal', seq: 98, nextAttemptAt: at(0) }, at(0))).rejects.toThrow();
+      expect((await e.callQueue.claimDue(at(31), 'i1', 10, ['answer', 'notice'])).map((c) => c.id)).toEqual([n.id]);
+      expect((await e.callQueue.claimDue(at(31), 'i1', 10, ['answer'])).map((c) => c.id)).toEqual([]);
+      expect((await e.callQueue.claimDue(at(31), 'i1', 10)).map((c) => c.id)).toEqual([q.id]);
+      await e.callQueue.finish(q.id, 'cancelled', null, at(32));
+      await e.callQueue.finish(n.id, 'done', 'answered', at(32));
     });
 
     it('claimDue: concurrent claims never hand out the same request twice', async () => {

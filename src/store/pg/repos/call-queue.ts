@@ -1,6 +1,6 @@
 import type { AsyncOf } from '../../async.js';
 import {
-  QUEUE_ORDER, toCallback, toQueued, toSeat, type CallbackRow, type NewCallback, type QueuedCallRow, type QueuePriority, type SeatRow, type SeatStateValue,
+  QUEUE_ORDER, toCallback, toQueued, toSeat, type CallbackReason, type CallbackRow, type NewCallback, type QueuedCallRow, type QueuePriority, type SeatRow, type SeatStateValue,
   type SqliteCallQueueRepo,
 } from '../../repos/call-queue.js';
 import { withTransaction, type Queryable } from '../pool.js';
@@ -40,17 +40,18 @@ export class PgCallQueueRepo implements AsyncOf<SqliteCallQueueRepo> {
   }
 
   async request(c: NewCallback, now: string): Promise<CallbackRow> {
-    return toCallback(await row(this.q, `INSERT INTO callback_requests (phone, call_id, feedback_id, reason, priority, seq, next_attempt_at, created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *`, [c.phone, c.callId, c.feedbackId, c.reason, c.priority, c.seq, c.nextAttemptAt, now]));
+    return toCallback(await row(this.q, `INSERT INTO callback_requests (phone, call_id, feedback_id, reason, notice_kind, notice_text, priority, seq, next_attempt_at, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *`,
+    [c.phone, c.callId, c.feedbackId, c.reason, c.noticeKind ?? null, c.noticeText ?? null, c.priority, c.seq, c.nextAttemptAt, now]));
   }
   async callback(id: number): Promise<CallbackRow | undefined> { const r = await row(this.q, 'SELECT * FROM callback_requests WHERE id = $1', [id]); return r ? toCallback(r) : undefined; }
   async openCallbacks(): Promise<CallbackRow[]> {
     return (await rows(this.q, `SELECT * FROM callback_requests WHERE status IN ('requested', 'dialing') ORDER BY ${QUEUE_ORDER}`)).map(toCallback);
   }
-  async claimDue(now: string, owner: string, limit: number): Promise<CallbackRow[]> {
+  async claimDue(now: string, owner: string, limit: number, reasons?: CallbackReason[]): Promise<CallbackRow[]> {
     return withTransaction(this.q, async (c) => {
       const due = (await rows(c, `SELECT id FROM callback_requests WHERE status = 'requested' AND next_attempt_at <= $1
-        ORDER BY ${QUEUE_ORDER} LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit])).map((r) => Number(r.id));
+        AND ($3::text[] IS NULL OR reason = ANY($3::text[])) ORDER BY ${QUEUE_ORDER} LIMIT $2 FOR UPDATE SKIP LOCKED`, [now, limit, reasons ?? null])).map((r) => Number(r.id));
       if (!due.length) return [];
       const claimed = (await rows(c, `UPDATE callback_requests SET status = 'dialing', owner_instance = $1, updated_at = $2
         WHERE id = ANY($3::bigint[]) RETURNING *`, [owner, now, due])).map(toCallback);
