@@ -2,6 +2,40 @@
 import { EventEmitter } from 'node:events';
 import type { Declaration, DeclarationEvent, Feedback } from './types.js';
 import type { Notice, WorkOrder } from '../workorders/model.js';
+import type { SeatState } from '../voice/queue/types.js';
+
+/** The wallboard's figures (issue 13): the call queue now, and today's service level (local day). */
+export interface QueueStats {
+  at: string;
+  /** Callers in the queue now (not yet with an operator), and call-back requests waiting. */
+  waiting: number;
+  longestWaitSec: number;
+  callbacksPending: number;
+  /** Operators by seat state (every state present, 0 when none). */
+  operators: Record<SeatState, number>;
+  /** Today: callers and call-backs that reached an operator, of them within 15 s; callers who hung up waiting. */
+  answeredToday: number;
+  answeredWithin15sToday: number;
+  abandonedToday: number;
+  callbacksDoneToday: number;
+  callbacksFailedToday: number;
+  /** Average handling time (bridged → hang-up) of today's calls, s; null before the first. */
+  avgHandlingSec: number | null;
+}
+
+/** The screen pop (来电弹屏): an operator's phone rings for a caller or a call-back request. */
+export interface SeatOffer {
+  staffId: string;
+  /** The ARI channel id of the caller (null for a call-back not yet dialled). */
+  callId: string | null;
+  callbackRequestId: string | null;
+  /** Canonical form, unmasked: only the operator's own panel gets it (and the reveal is audited). */
+  phone: string;
+  /** The flow the caller came from, and how long they waited (s). */
+  flow: string | null;
+  waitedSec: number;
+  at: string;
+}
 
 export interface DomainEvents {
   /** A new (not duplicate, not out-of-order) step was applied; statusChanged says whether the status moved. */
@@ -24,6 +58,14 @@ export interface DomainEvents {
   'sms.inbound': Record<string, unknown>;
   'ari.link': Record<string, unknown>;
   'ami.link': Record<string, unknown>;
+  /**
+   * A seat's state changed: `source` 'panel' — the operator set it (the queue must react), 'queue' —
+   * the queue moved it (ringing, busy, wrap-up, back to ready).
+   */
+  'seat.changed': { staffId: string; state: SeatState; source: 'panel' | 'queue'; callId: string | null; at: string };
+  'seat.offer': SeatOffer;
+  /** After any queue change (throttled by the emitter to at most one a second). */
+  'queue.stats': QueueStats;
   /** Storage state changed (ok / low / full): the live panel's banner. */
   'storage.state': Record<string, unknown>;
 }
@@ -111,4 +153,5 @@ export class EventBus {
 export const ALL_EVENTS: DomainEventName[] = [
   'declaration.changed', 'feedback.created', 'feedback.updated', 'feedback.answered', 'feedback.reopened',
   'call.updated', 'call.ended', 'sms.link', 'sms.outbox', 'sms.inbound', 'ari.link', 'ami.link', 'storage.state',
+  'seat.changed', 'seat.offer', 'queue.stats',
 ];
