@@ -38,6 +38,9 @@ type Engine = 'sqlite' | 'postgres' | 'postgres-async';
 /** postgres-async: the same cluster, the server's sessions with data.pg_synchronous_commit=off. */
 const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres,postgres-async').split(',').map((s) => s.trim()) as Engine[];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** BENCH_ONLY: a comma list of scenario names to run (e.g. "MO → reply" or "mo,fan-out"; case and spaces ignored). */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim().toLowerCase()) : null;
+const wanted = (name: string) => !ONLY || ONLY.some((o) => name.toLowerCase().replace(/\s/g, '').startsWith(o.replace(/\s/g, '')));
 const MT_N = Number(process.env.BENCH_MT_N ?? 20_000);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 10_000);
 
@@ -245,12 +248,13 @@ async function inbox(engine: Engine): Promise<void> {
 for (const engine of ENGINES) {
   console.log(`--- ${engine}`);
   for (const [name, fn] of [['API events', apiEvents], ['MT drained', (e: Engine) => mtDrained(e, 1, 'MT drained w50')], ['MO → reply', moReply], ['fan-out', fanout], ['inbox', inbox]] as const) {
+    if (!wanted(name)) continue;
     const t = performance.now();
     try { await fn(engine); } catch (e) { put(engine, `${name} (failed)`, (e as Error).message.slice(0, 80)); }
     console.log(`  ${name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
 }
-for (const engine of ENGINES.filter((e) => e !== 'sqlite')) {
+for (const engine of ENGINES.filter((e) => e !== 'sqlite' && wanted('two instances'))) {
   try { await mtDrained(engine, 2, 'MT drained w50, two instances'); } catch (e) { put(engine, 'two instances (failed)', (e as Error).message.slice(0, 80)); }
 }
 cluster?.stop();

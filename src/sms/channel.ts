@@ -101,6 +101,10 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
     store: ctx.store, storage: ctx.storage, handler, log,
     settings: { dc0, moDedupeMs, reassemblyTimeoutMs: cfg.sms.reassembly_timeout_sec * 1000, defaultDest: cfg.smpp.source_addr },
     linkSession: () => link.stats().connects,
+    // PostgreSQL: a command is a dozen round trips, so citizens are handled side by side (each in
+    // their own order; leaves pool connections for the inbound chain, the outbox and the API).
+    // SQLite: transactions run one at a time anyway, in one event-loop turn each.
+    processConcurrency: ctx.store.engine === 'postgres' ? Math.max(1, Math.min(8, cfg.data.pool_size - 4)) : 1,
     processed: (r, row) => {
       mo.inc({ command: r.command });
       ctx.bus.emit('sms.inbound', { id: row.id, phone: row.phone, command: r.command, outcome: r.outcome });

@@ -12,7 +12,7 @@ import type { InboundRow } from '../../store/repos/sms.js';
 import type { SmsStore } from '../../store/ports.js';
 import { classifyCode, isMalformedPlatformCode, QUERY_CODE_PATTERN } from '../../domain/query-code.js';
 import { formatLocal, formatDateZh } from '../../domain/time.js';
-import type { Declaration } from '../../domain/types.js';
+import type { Declaration, PublicStatusView } from '../../domain/types.js';
 import { canonicalPhone } from '../../domain/phone.js';
 import { canReplyTo, classifySender, RATE_LIMIT_TEMPLATE, replyDecision } from './guard.js';
 
@@ -39,15 +39,15 @@ export class SmsCommandHandler {
     private readonly s: HandlerSettings,
   ) {}
 
-  /** Process one persisted inbound row (idempotent: a processed row is skipped). */
-  process(row: InboundRow): Promise<HandleResult | null> {
+  /** Process one persisted inbound row by id (idempotent: a processed row is skipped); the result and the row. */
+  process(id: number): Promise<{ result: HandleResult; row: InboundRow } | null> {
     return this.ctx.store.transaction(async () => {
       // Still waiting and not being processed elsewhere (another instance on the same database).
-      const fresh = await this.repo.claimInbound(row.id);
+      const fresh = await this.repo.claimInbound(id);
       if (!fresh) return null;
       const r = await this.handle(fresh);
       await this.repo.inboundDone(fresh.id, r.ignored || (r.command === 'empty' && !r.reply) ? 'ignored' : 'processed', r.command, r.outcome, r.feedbackId, this.ctx.now().toISOString());
-      return r;
+      return { result: r, row: fresh };
     });
   }
 
@@ -71,7 +71,7 @@ export class SmsCommandHandler {
       case 'query': {
         const r = await this.lookup(cmd.code, phone, cmd.dept);
         if ('reply' in r) reply = r.reply;
-        else reply = { name: statusReplyName(r.decl.status), vars: await this.statusVars(r.decl) };
+        else reply = { name: statusReplyName(r.decl.status), vars: await this.statusVars(r.decl, r.view) };
         outcome = 'reply' in r ? r.outcome : 'status';
         break;
       }
@@ -128,7 +128,7 @@ export class SmsCommandHandler {
     if (reply) {
       const since = new Date(this.ctx.now().getTime() - 3600_000).toISOString();
       const decision = !canReplyTo(phone, this.own) ? null
-        : replyDecision(await this.repo.repliesSince(phone, since), (await this.repo.templateSince(phone, RATE_LIMIT_TEMPLATE, since)) > 0, this.s.repliesPerHour);
+        : await this.repo.replyCounts(phone, RATE_LIMIT_TEMPLATE, since).then((n) => replyDecision(n.replies, n.template > 0, this.s.repliesPerHour));
       if (decision === null) outcome += ';no-reply:sender';
       else if (decision === 'silent') outcome += ';no-reply:rate-limit';
       else {
@@ -144,7 +144,7 @@ export class SmsCommandHandler {
     return { command: cmd.type, outcome, reply: replyText, feedbackId };
   }
 
-  private async lookup(code: string, phone?: string, dept?: string): Promise<{ decl: Declaration } | { reply: { name: string; vars?: Record<string, string> }; outcome: string }> {
+  private async lookup(code: string, phone?: string, dept?: string): Promise<{ decl: Declaration; view: PublicStatusView } | { reply: { name: string; vars?: Record<string, string> }; outcome: string }> {
     const c = classifyCode(code);
     if (c.kind === 'bad-check-digit' || c.kind === 'invalid') return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-code' };
     const r = await this.ctx.declarations.lookupStatus(code, { phone, department: dept });
@@ -155,11 +155,12 @@ export class SmsCommandHandler {
     // department reference of that form exists (looked up above).
     if (!r.found && r.reason === 'not-found' && isMalformedPlatformCode(code)) return { reply: { name: 'reply.bad_code', vars: { code } }, outcome: 'bad-format' };
     if (!r.found) return { reply: { name: r.reason === 'not-found' ? 'reply.not_found' : 'reply.bad_code', vars: { code } }, outcome: r.reason };
-    return { decl: r.declaration };
+    return { decl: r.declaration, view: r.view };
   }
 
-  async statusVars(decl: Declaration): Promise<Record<string, string>> {
-    const view = await this.ctx.declarations.publicView(decl);
+  /** The status reply's variables (the view the lookup already made, else made now). */
+  async statusVars(decl: Declaration, known?: PublicStatusView): Promise<Record<string, string>> {
+    const view = known ?? await this.ctx.declarations.publicView(decl);
     const tz = this.ctx.config.time.zone;
     let overdueNote = '';
     if (view.overdue && view.dueAt) overdueNote = '（已超过承诺办结时间）';

@@ -24,9 +24,10 @@ import { citizenText } from '../../domain/text-safety.js';
 import { canonicalPhone } from '../../domain/phone.js';
 import type { DeliverEvent } from '../link/index.js';
 import type { SmsStore } from '../../store/ports.js';
-import type { InboundRow } from '../../store/repos/sms.js';
+import type { InboundRow, SingleMo } from '../../store/repos/sms.js';
 import type { Logger } from '../../log.js';
 import type { HandleResult } from './handler.js';
+import { KeyedChain } from './keyed-chain.js';
 import {
   addPart, decideMo, emptyReassembly, expire, parseMoPart, pduFingerprint, reassemblyKey, decodeShortMessage, GAP_MARKER,
   type AddResult, type MoDecision, type MoFacts, type MoPart, type Reassembled, type ReassemblyState,
@@ -66,11 +67,17 @@ export interface InboundSettings {
 export interface InboundPipelineDeps {
   store: InboundStore;
   storage: InboundStorage;
-  handler: { process(row: InboundRow): Promise<HandleResult | null> };
+  /** Runs the command of a stored row if it still waits (claims it: idempotent); the row as claimed. */
+  handler: { process(id: number): Promise<{ result: HandleResult; row: InboundRow } | null> };
   settings: InboundSettings;
   log: Logger;
   /** Epoch ms (the reassembly timeout, the ack confirmations). Default Date.now. */
   now?: () => number;
+  /**
+   * Commands of different citizens run side by side, at most this many (default 1: one chain, the
+   * order the messages were stored). One citizen's messages always run in their order.
+   */
+  processConcurrency?: number;
   /** The link session a part arrived in (stored with it: the link's connect count). */
   linkSession: () => number;
   /** A message went through the command handler. */
@@ -95,6 +102,9 @@ function serial(): <T>(fn: () => Promise<T>) => Promise<T> {
   };
 }
 
+/** The phone a long message is stored under (and its commands are keyed by). */
+function assembledPhone(done: Reassembled): string { return canonicalPhone(citizenText(done.source)); }
+
 interface Expired { set: Reassembled; dest: string; rows: number[] }
 
 export class InboundPipeline {
@@ -107,8 +117,8 @@ export class InboundPipeline {
   private readonly expiredRetry: Expired[] = [];
   /** Inbound PDUs (and the reassembly timer, the rebuild): one at a time, in arrival order. */
   private readonly inboundChain = serial();
-  /** Inbound messages' commands: one at a time, in the order their messages were stored. */
-  private readonly processChain = serial();
+  /** Inbound messages' commands: per citizen in the order their messages were stored; citizens side by side up to processConcurrency. */
+  private readonly processChain: KeyedChain;
   private readonly repo: SmsStore;
   private readonly now: () => number;
   private readonly reassemblyOpts: { dc0: 'gsm7' | 'latin1'; gapMarker: string };
@@ -117,6 +127,7 @@ export class InboundPipeline {
     this.repo = d.store.sms;
     this.now = d.now ?? Date.now;
     this.reassemblyOpts = { dc0: d.settings.dc0, gapMarker: GAP_MARKER };
+    this.processChain = new KeyedChain(d.processConcurrency ?? 1);
   }
 
   /** One MO part: queued on the inbound chain (never rejects). */
@@ -137,12 +148,12 @@ export class InboundPipeline {
   /** Everything read so far handled, and its commands run (the chains never reject). */
   async idle(): Promise<void> {
     await this.inboundChain(async () => undefined);
-    await this.processChain(async () => undefined);
+    await this.processChain.idle();
   }
 
-  /** Run the command for a stored inbound row (on the processing chain; never rejects). */
-  process(id: number): Promise<void> {
-    return this.processChain(() => this.processNow(id));
+  /** Run the command for a stored inbound row (on the processing chain, behind that citizen's earlier ones; never rejects). */
+  process(id: number, phone: string): Promise<void> {
+    return this.processChain.run(phone, () => this.processNow(id));
   }
 
   /** Process any inbound rows waiting (after a restart, or a failed command); the number handed to the handler. */
@@ -151,7 +162,8 @@ export class InboundPipeline {
     for (;;) {
       const rows = await this.repo.pendingInbound(100);
       if (rows.length === 0) break;
-      for (const row of rows) { await this.process(row.id); n++; }
+      await Promise.all(rows.map((row) => this.process(row.id, row.phone)));
+      n += rows.length;
       let moved = false;
       for (const r of rows) if ((await this.repo.inbound(r.id))?.status !== 'received') { moved = true; break; }
       if (!moved) break; // stuck: retry later
@@ -161,10 +173,9 @@ export class InboundPipeline {
 
   private async processNow(id: number): Promise<void> {
     try {
-      const row = await this.repo.inbound(id);
-      if (!row) return;
-      const r = await this.d.handler.process(row);
-      if (r) {
+      const done = await this.d.handler.process(id);
+      if (done) {
+        const { result: r, row } = done;
         this.d.processed?.(r, row);
         this.d.log.info('sms in', { phone: row.phone, command: r.command, outcome: r.outcome });
       }
@@ -176,7 +187,7 @@ export class InboundPipeline {
   /** Insert the inbound message a set of parts makes (inside a transaction); its open parts become consumed. */
   private async insertAssembled(done: Reassembled, dest: string, ids: Iterable<number>): Promise<number> {
     const expected = done.parts.length + done.missing.length;
-    const id = await this.repo.insertInbound(canonicalPhone(citizenText(done.source)), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
+    const id = await this.repo.insertInbound(assembledPhone(done), dest, citizenText(done.text), done.parts.length, done.complete, done.warnings.length ? done.warnings : null, new Date(done.firstAt).toISOString(), expected);
     await this.repo.assignParts(id, [...ids]);
     return id;
   }
@@ -218,7 +229,15 @@ export class InboundPipeline {
       const key = c ? reassemblyKey(part.source, c.ref, c.total) : null;
       const repo = this.repo;
       // Persist first: the part (closed at once when it is a copy), and the message it completes.
-      const stored = await this.d.store.transaction(async (): Promise<{ partId: number; decision: MoDecision; add: AddResult | null; inboundId: number | null }> => {
+      const phone = canonicalPhone(citizenText(ev.sourceAddr), ev.sourceTon);
+      const row = {
+        source: ev.sourceAddr, dest: ev.destAddr, dataCoding: part.dataCoding, esmClass: ev.esmClass, udh: ev.udh, body: part.body,
+        concatRef: c?.ref ?? null, concatTotal: c?.total ?? null, concatSeq: c?.seq ?? null, refBits: c?.refBits ?? null,
+        fingerprint, linkSession: this.d.linkSession(), linkId: ev.linkId, receivedAt: nowIso,
+      };
+      // Persist first. A single-part MO is one atomic store call (on PostgreSQL one statement, one round
+      // trip: the inbound chain is the MO path's only serial step); a part of a long one a transaction.
+      const stored = !c ? await this.storeSingle(row, phone, ev, part, warnings, since) : await this.d.store.transaction(async (): Promise<{ partId: number; decision: MoDecision; add: AddResult | null; inboundId: number | null }> => {
         const facts: MoFacts = { redeliveryOf: await repo.redeliveryOf(fingerprint, since, ev.linkId) };
         let add: AddResult | null = null;
         if (c && facts.redeliveryOf == null) {
@@ -229,18 +248,8 @@ export class InboundPipeline {
           }
         }
         const decision = decideMo(facts);
-        const row = {
-          source: ev.sourceAddr, dest: ev.destAddr, dataCoding: part.dataCoding, esmClass: ev.esmClass, udh: ev.udh, body: part.body,
-          concatRef: c?.ref ?? null, concatTotal: c?.total ?? null, concatSeq: c?.seq ?? null, refBits: c?.refBits ?? null,
-          fingerprint, linkSession: this.d.linkSession(), linkId: ev.linkId, receivedAt: nowIso,
-        };
         if (decision.kind !== 'new') {
           return { partId: await repo.insertPart({ ...row, state: 'duplicate', dupOf: decision.of, inboundId: null }), decision, add: null, inboundId: null };
-        }
-        if (!c) {
-          const text = decodeShortMessage(part.body, part.dataCoding, { dc0 });
-          const inboundId = await repo.insertInbound(canonicalPhone(citizenText(ev.sourceAddr), ev.sourceTon), ev.destAddr, citizenText(text.text), 1, true, [...warnings, ...text.warnings], nowIso);
-          return { partId: await repo.insertPart({ ...row, state: 'consumed', dupOf: null, inboundId }), decision, add: null, inboundId };
         }
         const partId = await repo.insertPart({ ...row, state: 'open', dupOf: null, inboundId: null });
         const inboundId = add!.complete ? await this.insertAssembled(add!.complete, ev.destAddr, [...(this.openSets.get(key!)?.rows.values() ?? []), partId]) : null;
@@ -270,7 +279,7 @@ export class InboundPipeline {
       ev.ack(0, () => this.confirmLater([partId]));
       this.d.step?.('acked', { partId, inboundId });
       this.d.storage.success();
-      if (inboundId !== null) void this.process(inboundId);
+      if (inboundId !== null) void this.process(inboundId, add?.complete ? assembledPhone(add.complete) : phone);
     } catch (e) {
       if (this.d.storage.failure(e, 'sms inbound')) {
         // Full disk: answered with a temporary error, so the SMSC keeps it and delivers it again later.
@@ -280,6 +289,12 @@ export class InboundPipeline {
       // Not stored: not acknowledged, and the SMSC will deliver it again.
       log.error('inbound PDU handling stopped', { from: ev.sourceAddr, error: (e as Error).message });
     }
+  }
+
+  private async storeSingle(row: SingleMo['part'], phone: string, ev: MoPdu, part: MoPart, warnings: string[], since: string): Promise<{ partId: number; decision: MoDecision; add: null; inboundId: number | null }> {
+    const text = decodeShortMessage(part.body, part.dataCoding, { dc0: this.d.settings.dc0 });
+    const r = await this.repo.storeSingleMo({ part: row, since, message: { phone, dest: ev.destAddr, text: citizenText(text.text), warnings: [...warnings, ...text.warnings] } });
+    return { partId: r.partId, decision: decideMo({ redeliveryOf: r.redeliveryOf ?? undefined }), add: null, inboundId: r.inboundId };
   }
 
   /** Timed-out long MO: processed as received (on the inbound chain). */
@@ -297,7 +312,7 @@ export class InboundPipeline {
   private async storeExpired(x: Expired): Promise<boolean> {
     try {
       const id = await this.d.store.transaction(() => this.insertAssembled(x.set, x.dest, x.rows));
-      void this.process(id);
+      void this.process(id, assembledPhone(x.set));
     } catch (e) {
       if (this.d.storage.failure(e, 'sms inbound reassembly')) { this.expiredRetry.push(x); return false; }
       // Its parts stay open in the store: the next start assembles them again.
@@ -332,7 +347,7 @@ export class InboundPipeline {
       this.openSets.delete(key);
       // Stored by an earlier version between a part and its message: finish it now.
       const done = r.complete;
-      void this.process(await this.d.store.transaction(() => this.insertAssembled(done, set.dest, set.rows.values())));
+      void this.process(await this.d.store.transaction(() => this.insertAssembled(done, set.dest, set.rows.values())), assembledPhone(done));
     }
   }
 }

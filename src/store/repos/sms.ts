@@ -63,6 +63,15 @@ export interface MoPartRow {
 
 export type NewMoPart = Omit<MoPartRow, 'id' | 'ackConfirmedAt'>;
 
+/** A single-part MO to store in one step (storeSingleMo): the part, and the message it is unless it is a re-delivery. */
+export interface SingleMo {
+  part: Omit<NewMoPart, 'state' | 'dupOf' | 'inboundId'>;
+  message: { phone: string; dest: string; text: string; warnings: string[] | null };
+  /** Re-deliveries are looked for since then. */
+  since: string;
+}
+export interface StoredSingleMo { partId: number; inboundId: number | null; redeliveryOf: number | null }
+
 /** Row → object mappers, shared with the PostgreSQL twin (both engines store the same values). */
 export const toOutbox = (r: any): OutboxRow => ({
   id: r.id, phone: r.phone, text: r.text, reason: r.reason, priority: r.priority, status: r.status, template: r.template, dedupeKey: r.dedupe_key,
@@ -155,6 +164,7 @@ export class SqliteSmsRepo {
       queuedCount: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE status IN ('queued', 'submitting')`).pluck(),
       repliesSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND reason = 'reply' AND created_at >= ?`).pluck(),
       templateSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND template = ? AND created_at >= ?`).pluck(),
+      replyCounts: db.prepare(`SELECT COUNT(*) FILTER (WHERE reason = 'reply') AS replies, COUNT(*) FILTER (WHERE template = ?) AS template FROM sms_outbox WHERE phone = ? AND created_at >= ?`),
       list: db.prepare(`SELECT * FROM sms_outbox WHERE (@status IS NULL OR status = @status) AND (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
       cancel: db.prepare(`UPDATE sms_outbox SET status = 'cancelled', done_at = @now, updated_at = @now WHERE id = @id AND status IN ('queued', 'held')`),
       retry: db.prepare(`UPDATE sms_outbox SET status = 'queued', next_attempt_at = @now, updated_at = @now, attempts = 0 WHERE id = @id AND status IN ('failed', 'expired', 'undeliverable')`),
@@ -450,6 +460,11 @@ export class SqliteSmsRepo {
   repliesSince(phone: string, since: string): number { return this.s.repliesSince.get(phone, since) as number; }
   /** Messages queued to `phone` from `template` since then (the abuse guard's one notice per window). */
   templateSince(phone: string, template: string, since: string): number { return this.s.templateSince.get(phone, template, since) as number; }
+  /** repliesSince and templateSince in one look (the reply guard of every MO). */
+  replyCounts(phone: string, template: string, since: string): { replies: number; template: number } {
+    const r = this.s.replyCounts.get(template, phone, since) as { replies: number; template: number };
+    return { replies: Number(r.replies), template: Number(r.template) };
+  }
   list(f: { status?: string; phone?: string; limit?: number; offset?: number }): OutboxRow[] {
     return this.s.list.all({ status: f.status ?? null, phone: f.phone ? canonicalPhone(f.phone) : null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toOutbox);
   }
@@ -489,6 +504,18 @@ export class SqliteSmsRepo {
     return this.s.inList.all({ phone: f.phone ? canonicalPhone(f.phone) : null, limit: f.limit ?? 50, offset: f.offset ?? 0 }).map(toInbound);
   }
   insertPart(p: NewMoPart): number { return Number(this.s.partInsert.run(p).lastInsertRowid); }
+  /**
+   * A single-part MO in one atomic step: a re-delivery (redeliveryOf) is stored closed as its copy;
+   * otherwise the message and its consumed part. The PostgreSQL twin is one statement (one round trip).
+   */
+  storeSingleMo(m: SingleMo): StoredSingleMo {
+    return this.db.transaction(() => {
+      const dup = this.redeliveryOf(m.part.fingerprint, m.since, m.part.linkId ?? '') ?? null;
+      const inboundId = dup === null ? this.insertInbound(m.message.phone, m.message.dest, m.message.text, 1, true, m.message.warnings, m.part.receivedAt) : null;
+      const partId = this.insertPart({ ...m.part, state: dup === null ? 'consumed' : 'duplicate', dupOf: dup, inboundId });
+      return { partId, inboundId, redeliveryOf: dup };
+    })();
+  }
   /**
    * The stored part this PDU would be a re-delivery of: same PDU octets (`fingerprint`) since `since`,
    * received on another connection, and the SMSC never seen to have read our deliver_sm_resp for it.

@@ -32,7 +32,6 @@ import { Store } from '../../../src/store/index.js';
 import { isStorageFull } from '../../../src/store/health.js';
 import { silentLogger } from '../../../src/log.js';
 import { InboundPipeline, type MoPdu } from '../../../src/sms/inbound/pipeline.js';
-import type { InboundRow } from '../../../src/store/repos/sms.js';
 import { tempDir } from '../../helpers/context.js';
 
 const T0 = Date.parse('2026-11-26T02:00:00Z');
@@ -56,15 +55,16 @@ class Harness {
   constructor() {
     this.store = Store.open(join(tempDir(), 'hotline.db'));
     const tx = this.store.transaction.bind(this.store);
-    // The failing disk: the transaction throws before it writes anything (as SQLITE_FULL at BEGIN IMMEDIATE / the first write).
-    (this.store as { transaction: Store['transaction'] }).transaction = <T>(fn: () => Promise<T>): Promise<T> => {
-      if (this.fail) {
-        const e = Object.assign(new Error(this.fail === 'full' ? 'database or disk is full' : this.fail), { code: this.fail === 'full' ? 'SQLITE_FULL' : 'SQLITE_CORRUPT' });
-        if (this.failOnce) { this.fail = null; this.failOnce = false; }
-        return Promise.reject(e);
-      }
-      return tx(fn);
+    const failure = () => {
+      const e = Object.assign(new Error(this.fail === 'full' ? 'database or disk is full' : this.fail!), { code: this.fail === 'full' ? 'SQLITE_FULL' : 'SQLITE_CORRUPT' });
+      if (this.failOnce) { this.fail = null; this.failOnce = false; }
+      return Promise.reject(e);
     };
+    // The failing disk: a write (a transaction, or the single-part MO's one atomic call) throws before
+    // it writes anything (as SQLITE_FULL at BEGIN IMMEDIATE / the first write).
+    (this.store as { transaction: Store['transaction'] }).transaction = <T>(fn: () => Promise<T>): Promise<T> => this.fail ? failure() : tx(fn);
+    const single = this.store.sms.storeSingleMo.bind(this.store.sms);
+    this.store.sms.storeSingleMo = (m) => this.fail ? failure() : single(m);
     this.snapshot();
     this.seen.clear();
     this.start();
@@ -74,20 +74,20 @@ class Harness {
     this.pipeline = new InboundPipeline({
       store: this.store, storage: this.storage, log: silentLogger, now: () => this.clock, linkSession: () => this.link,
       settings: { dc0: 'gsm7', moDedupeMs: 24 * 3600_000, reassemblyTimeoutMs: TIMEOUT_S * 1000, defaultDest: '96365' },
-      handler: { process: (row) => this.process(row) },
+      handler: { process: (id) => this.process(id) },
     });
   }
 
   /** The stand-in command handler: claims the row, marks it processed (one transaction, like the real one). */
-  private process(row: InboundRow) {
+  private process(id: number) {
     if (this.handlerFails) { this.handlerFails = false; return Promise.reject(new Error('the command failed')); }
     return this.store.transaction(async () => {
-      const fresh = await this.store.sms.claimInbound(row.id);
+      const fresh = await this.store.sms.claimInbound(id);
       if (!fresh) return null;
       this.diff();
       this.out.push(`process #${fresh.id} '${fresh.text}'`);
       await this.store.sms.inboundDone(fresh.id, 'processed', 'request', 'ok', null, new Date(this.clock).toISOString());
-      return { command: 'request' as const, outcome: 'ok', reply: null, feedbackId: null };
+      return { result: { command: 'request' as const, outcome: 'ok', reply: null, feedbackId: null }, row: fresh };
     });
   }
 

@@ -379,5 +379,27 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       const rows = await e.sql('SELECT id, state, inbound_id, dup_of FROM sms_mo_parts ORDER BY id');
       expect(rows.map((r) => [r.id, r.state, r.inbound_id, r.dup_of])).toEqual([[p1, 'consumed', msg, null], [p2, 'consumed', msg, null], [dup, 'duplicate', null, p2]]);
     });
+
+    it('storeSingleMo: a new single-part MO is its message and a consumed part; a re-delivery on another link its closed copy', async () => {
+      const single = (fingerprint: string, linkId: string, s: number) => ({
+        part: { source: '13900000009', dest: '96365', dataCoding: 8, esmClass: 0, udh: null, body: Buffer.from('查询', 'utf16le'), concatRef: null, concatTotal: null, concatSeq: null, refBits: null,
+          fingerprint, linkSession: 1, linkId, receivedAt: at(s) },
+        message: { phone: '13900000009', dest: '96365', text: '查询', warnings: ['odd'] }, since: T0,
+      });
+      const first = await e.sms.storeSingleMo(single('fp-s1', 'link-A', 10));
+      expect(first.redeliveryOf).toBeNull();
+      expect(await e.sms.inbound(first.inboundId!)).toMatchObject({ phone: '13900000009', text: '查询', parts: 1, partsExpected: 1, complete: true, warnings: 'odd', status: 'received' });
+      const again = await e.sms.storeSingleMo(single('fp-s1', 'link-B', 11));
+      expect(again).toEqual({ partId: again.partId, inboundId: null, redeliveryOf: first.partId });
+      // once the SMSC was seen to read our resps, the same octets are a citizen texting the same again: a new message
+      await e.sms.confirmAcks([first.partId, again.partId], at(11));
+      const same = await e.sms.storeSingleMo(single('fp-s1', 'link-B', 12));
+      expect(same.redeliveryOf).toBeNull();
+      expect(same.inboundId).toBeGreaterThan(first.inboundId!);
+      const rows = await e.sql(`SELECT id, state, inbound_id, dup_of FROM sms_mo_parts WHERE fingerprint = 'fp-s1' ORDER BY id`);
+      expect(rows.map((r) => [r.id, r.state, r.inbound_id, r.dup_of])).toEqual([
+        [first.partId, 'consumed', first.inboundId, null], [again.partId, 'duplicate', null, first.partId], [same.partId, 'consumed', same.inboundId, null],
+      ]);
+    });
   });
 });

@@ -16,7 +16,7 @@
  */
 import type { AsyncOf } from '../../async.js';
 import {
-  ORDERED_BELOW_PRIORITY, type ClaimedMessage, type ClaimedSegment, type InboundRow, type MoPartRow, type NewMoPart, type NewOutbox,
+  ORDERED_BELOW_PRIORITY, type ClaimedMessage, type ClaimedSegment, type InboundRow, type MoPartRow, type NewMoPart, type NewOutbox, type SingleMo, type StoredSingleMo,
   type OutboxRow, type SegmentRow, type SqliteSmsRepo, type UnmatchedReceipt, toInbound, toOutbox, toPart, toSegment,
 } from '../../repos/sms.js';
 import { deriveFromSegments, FINAL_STATUSES, segmentStatusFromReceipt, type MessageStatus, type SegmentStatus } from '../../../sms/outbox/state.js';
@@ -352,6 +352,11 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   async repliesSince(phone: string, since: string): Promise<number> {
     return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND reason = 'reply' AND created_at >= $2`, [phone, since]))!.n;
   }
+  async replyCounts(phone: string, template: string, since: string): Promise<{ replies: number; template: number }> {
+    const r = (await row<{ replies: number; template: number }>(this.q, `SELECT COUNT(*) FILTER (WHERE reason = 'reply') AS replies, COUNT(*) FILTER (WHERE template = $2) AS template
+      FROM sms_outbox WHERE phone = $1 AND created_at >= $3`, [phone, template, since]))!;
+    return { replies: Number(r.replies), template: Number(r.template) };
+  }
   async templateSince(phone: string, template: string, since: string): Promise<number> {
     return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND template = $2 AND created_at >= $3`, [phone, template, since]))!.n;
   }
@@ -398,6 +403,24 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
     return (await row<{ id: number }>(this.q, `INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, link_id, state, dup_of, inbound_id, received_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
     [p.source, p.dest, p.dataCoding, p.esmClass, p.udh, p.body, p.concatRef, p.concatTotal, p.concatSeq, p.refBits, p.fingerprint, p.linkSession, p.linkId, p.state, p.dupOf, p.inboundId, p.receivedAt]))!.id;
+  }
+  /** See SqliteSmsRepo.storeSingleMo: here one statement (atomic without a transaction around it). */
+  async storeSingleMo(m: SingleMo): Promise<StoredSingleMo> {
+    const p = m.part;
+    const r = await row<{ id: number; dup_of: number | null; inbound_id: number | null }>(this.q, `WITH dup AS (
+        SELECT id FROM sms_mo_parts WHERE fingerprint = $11 AND received_at >= $15 AND ack_confirmed_at IS NULL
+        AND (link_id IS NULL OR link_id <> $13) ORDER BY id DESC LIMIT 1
+      ), msg AS (
+        INSERT INTO sms_inbound (phone, dest, text, parts, complete, warnings, status, received_at, parts_expected)
+        SELECT $16, $17, $18, 1, 1, $19, 'received', $14, 1 WHERE NOT EXISTS (SELECT 1 FROM dup) RETURNING id
+      )
+      INSERT INTO sms_mo_parts (source, dest, data_coding, esm_class, udh, body, concat_ref, concat_total, concat_seq, ref_bits, fingerprint, link_session, link_id, state, dup_of, inbound_id, received_at)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+        CASE WHEN EXISTS (SELECT 1 FROM dup) THEN 'duplicate' ELSE 'consumed' END, (SELECT id FROM dup), (SELECT id FROM msg), $14
+      RETURNING id, dup_of, inbound_id`,
+    [p.source, p.dest, p.dataCoding, p.esmClass, p.udh, p.body, p.concatRef, p.concatTotal, p.concatSeq, p.refBits, p.fingerprint, p.linkSession, p.linkId, p.receivedAt, m.since,
+      m.message.phone, m.message.dest, m.message.text, m.message.warnings && m.message.warnings.length ? m.message.warnings.join('; ') : null]);
+    return { partId: Number(r!.id), inboundId: r!.inbound_id == null ? null : Number(r!.inbound_id), redeliveryOf: r!.dup_of == null ? null : Number(r!.dup_of) };
   }
   async redeliveryOf(fingerprint: string, since: string, linkId: string): Promise<number | undefined> {
     return (await row<{ id: number }>(this.q, `SELECT id FROM sms_mo_parts WHERE fingerprint = $1 AND received_at >= $2 AND ack_confirmed_at IS NULL
