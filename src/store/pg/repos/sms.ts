@@ -276,12 +276,15 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
     await this.q.query('UPDATE sms_segments SET status = $1, error_code = COALESCE($2, error_code), done_at = $3 WHERE id = $4', [status, errorCode, now, segId]);
   }
 
-  /** See SqliteSmsRepo.segmentAnswered: two statements (the update, and one delete … returning for every key). */
+  /**
+   * See SqliteSmsRepo.segmentAnswered. One statement (one round trip per answer): the segment's update
+   * and the delete … returning of receipts kept for any of its keys; the receipts found are applied after it.
+   */
   async segmentAnswered(segId: number, messageIdKey: string, messageIdRaw: string, keys: readonly string[], now: string): Promise<void> {
-    await this.segmentSubmitted(segId, messageIdKey, messageIdRaw, now);
-    if (keys.length === 0) return;
-    const kept = await rows<{ state: string; errorCode: number | null }>(this.q, `WITH d AS (DELETE FROM sms_receipts_unmatched WHERE message_id = ANY($1::text[]) RETURNING id, message_id, state, error_code)
-      SELECT state, error_code AS "errorCode" FROM d ORDER BY array_position($1::text[], message_id), id`, [[...keys]]);
+    const kept = await rows<{ state: string; errorCode: number | null }>(this.q, `WITH s AS (
+        UPDATE sms_segments SET status = 'submitted', message_id = $1, message_id_raw = $2, submitted_at = $3 WHERE id = $4 AND status = 'submitting'
+      ), d AS (DELETE FROM sms_receipts_unmatched WHERE message_id = ANY($5::text[]) RETURNING id, message_id, state, error_code)
+      SELECT state, error_code AS "errorCode" FROM d ORDER BY array_position($5::text[], message_id), id`, [messageIdKey, messageIdRaw, now, segId, [...keys]]);
     for (const r of kept) {
       const st = segmentStatusFromReceipt(r.state as never);
       if (st) await this.segmentReceipt(segId, st, r.errorCode, now);
@@ -291,11 +294,15 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
   /** See SqliteSmsRepo.receiptForKeys: one look-up for all the keys. */
   async receiptForKeys(keys: readonly string[], status: SegmentStatus | null, errorCode: number | null, now: string): Promise<{ outboxId: number; status: MessageStatus | null } | undefined> {
     if (keys.length === 0) return undefined;
-    const seg = await row<{ id: number; outboxId: number }>(this.q, `SELECT id, outbox_id AS "outboxId" FROM sms_segments WHERE message_id = ANY($1::text[])
-      ORDER BY array_position($1::text[], message_id) LIMIT 1`, [[...keys]]);
+    const pick = `SELECT id FROM sms_segments WHERE message_id = ANY($1::text[]) ORDER BY array_position($1::text[], message_id) LIMIT 1`;
+    if (!status) {
+      const found = await row<{ outboxId: number }>(this.q, `SELECT outbox_id AS "outboxId" FROM sms_segments WHERE id = (${pick})`, [[...keys]]);
+      return found ? { outboxId: found.outboxId, status: null } : undefined;
+    }
+    // The look-up and the receipt's update in one statement (as segmentReceipt writes it).
+    const seg = await row<{ outboxId: number }>(this.q, `UPDATE sms_segments SET status = $2, error_code = COALESCE($3, error_code), done_at = $4
+      WHERE id = (${pick}) RETURNING outbox_id AS "outboxId"`, [[...keys], status, errorCode, now]);
     if (!seg) return undefined;
-    if (!status) return { outboxId: seg.outboxId, status: null };
-    await this.segmentReceipt(seg.id, status, errorCode, now);
     return { outboxId: seg.outboxId, status: await this.settleFromSegments(seg.outboxId, now) };
   }
 
