@@ -80,6 +80,9 @@ describe('screen pop (来电弹屏)', () => {
     s.server.ctx.bus.emit('seat.offer', offer(wangId));
     s.server.ctx.bus.emit('seat.changed', { staffId: String(wangId), state: 'ringing', source: 'queue', callId: 'ch-1', at: new Date().toISOString() });
     await until(() => b.msgs.some((m) => m.name === 'seat.changed') && c.msgs.some((m) => m.name === 'seat.changed'));
+    s.server.ctx.bus.emit('queue.stats', { at: new Date().toISOString(), waiting: 1, longestWaitSec: 5, callbacksPending: 0, operators: { ready: 0, break: 0, loggedOut: 1, ringing: 1, busy: 0, wrapUp: 0 },
+      answeredToday: 0, answeredWithin15sToday: 0, abandonedToday: 0, callbacksDoneToday: 0, callbacksFailedToday: 0, avgHandlingSec: null });
+    await until(() => [a, b, c].every((x) => x.msgs.some((m) => m.name === 'queue.stats')));
     await until(() => a.msgs.some((m) => m.name === 'seat.offer'));
     expect(a.msgs.find((m) => m.name === 'seat.offer')!.data).toMatchObject({ phone: PHONE, callId: 'ch-1' });
     expect(b.msgs.some((m) => m.name === 'seat.offer')).toBe(false);

@@ -5,6 +5,8 @@
 import { api, can, clear, fmtDuration, fmtTime, h, LABELS, onLive, phoneText, toast } from './lib.js';
 
 const STATE_ZH = { ready: '签入（空闲）', break: '小休', loggedOut: '签出', ringing: '振铃中', busy: '通话中', wrapUp: '话后整理' };
+/** The canonical 86… mobile as one dials it (13812345678); other numbers as they are. */
+const dialled = (p) => (/^86(1\d{10})$/.test(p ?? '') ? p.slice(2) : p);
 const BUTTONS = [['ready', '签入'], ['break', '小休'], ['loggedOut', '签出']];
 
 /** The seat bar for users with a seat; null for everyone else. Returns the element (mounted by app.js). */
@@ -28,7 +30,7 @@ export function seatBar() {
     sinceEl.textContent = seat.since ? fmtDuration((Date.now() - Date.parse(seat.since)) / 1000) : '';
     for (const b of buttons) b.classList.toggle('primary', b.dataset.seat === seat.state);
     clear(callEl);
-    if (call && (seat.state === 'ringing' || seat.state === 'busy' || seat.state === 'wrapUp')) callEl.append('当前来电 ', phoneText(call.phone), h('a', { href: '#', onclick: (e) => { e.preventDefault(); showPop(call); } }, ' 弹屏'));
+    if (call && (seat.state === 'ringing' || seat.state === 'busy' || seat.state === 'wrapUp')) callEl.append('当前来电 ', phoneText(dialled(call.phone)), h('a', { href: '#', onclick: (e) => { e.preventDefault(); showPop(call); } }, ' 弹屏'));
   };
   const set = async (st) => {
     try {
@@ -80,7 +82,7 @@ function showPop(offer) {
     h('div', { class: 'row', style: 'justify-content: space-between; margin: 0' },
       h('h2', null, '来电弹屏 ', h('span', { class: 'en' }, 'Incoming call')),
       h('button', { onclick: () => pop.remove(), id: 'pop-close' }, '关闭 Close')),
-    h('div', { class: 'pop-phone' }, '来电号码 ', h('b', { id: 'pop-phone' }, phoneText(offer.phone))),
+    h('div', { class: 'pop-phone' }, '来电号码 ', h('b', { id: 'pop-phone' }, phoneText(dialled(offer.phone)))),
     h('div', { class: 'muted' }, `等待 ${fmtDuration(offer.waitedSec)}`, offer.flow ? ` · 流程 ${offer.flow}` : '', offer.callbackRequestId ? ` · 预约回拨 #${offer.callbackRequestId}` : '', ` · ${fmtTime(offer.at, true)}`),
     h('h3', null, '市民历史 Caller history'), history,
     h('h3', null, '新建工单 New work order'),
