@@ -74,7 +74,7 @@ describe('seat state', () => {
 
 describe('screen pop (来电弹屏)', () => {
   it('seat.offer reaches only its operator, unmasked, audited once; seat.changed and queue.stats reach central staff', async () => {
-    const a = await open(wang.cookie); const b = await open(li.cookie); const c = await open(admin.cookie);
+    const a = await open(wang.cookie!); const b = await open(li.cookie!); const c = await open(admin.cookie!);
     await until(() => [a, b, c].every((x) => x.msgs.some((m) => m.type === 'snapshot')));
     expect(a.msgs[0]!.data ?? a.msgs[0]).toMatchObject({ seat: { endpoint: 'PJSIP/8001' } });
     s.server.ctx.bus.emit('seat.offer', offer(wangId));
