@@ -59,7 +59,10 @@ export function setCurrentUser(fn) { currentUserId = fn; }
 
 /** The screen pop: number, waiting time, history, and the new work order (saved during or after the call). */
 function showPop(offer) {
-  document.getElementById('seat-pop')?.remove();
+  const key = `${offer.callId ?? ''}|${offer.callbackRequestId ?? ''}|${offer.at}`;
+  const open = document.getElementById('seat-pop');
+  if (open && open.dataset.offer === key) { open.scrollIntoView(); return; } // keep what the operator typed
+  open?.remove();
   const history = h('div', { id: 'pop-history' }, h('p', { class: 'muted' }, '正在加载市民历史… Loading history…'));
   const text = h('textarea', { id: 'pop-text', rows: 4, placeholder: '来电内容 What the caller says' });
   const summary = h('input', { id: 'pop-summary', placeholder: '摘要 Summary', maxlength: 500 });
@@ -78,7 +81,7 @@ function showPop(offer) {
       toast(`工单 ${r.order.ref} 已保存`);
     } catch (e) { save.disabled = false; toast(e.message, true); }
   } }, '保存工单 Save work order');
-  const pop = h('div', { class: 'seat-pop card', id: 'seat-pop', role: 'dialog', 'aria-label': '来电弹屏' },
+  const pop = h('div', { class: 'seat-pop card', id: 'seat-pop', role: 'dialog', 'aria-label': '来电弹屏', 'data-offer': key },
     h('div', { class: 'row', style: 'justify-content: space-between; margin: 0' },
       h('h2', null, '来电弹屏 ', h('span', { class: 'en' }, 'Incoming call')),
       h('button', { onclick: () => pop.remove(), id: 'pop-close' }, '关闭 Close')),
