@@ -7,7 +7,7 @@ import type { AppContext } from '../context.js';
 import type { Component } from '../app.js';
 import { LOCKOUT_MINUTES, StaffAuth } from './auth.js';
 import { LoginAuditLimiter } from './login-guard.js';
-import { LiveHub } from './live.js';
+import { LiveHub, type QueueStatsPort } from './live.js';
 import { adminPlugin } from './routes/index.js';
 import { ensureDemoLogins } from './demo.js';
 import { normalisePhone } from '../domain/masking.js';
@@ -28,6 +28,8 @@ export interface AdminOptions {
   demo?: boolean;
   /** Live feed: skip events for a socket with more than this many bytes queued (default 1 MiB). */
   liveMaxBufferedBytes?: number;
+  /** The call queue's wallboard figures (the ACD's stats(); issue 13), for the live snapshot. */
+  queue?: QueueStatsPort;
 }
 
 export interface AdminComponent extends Component {
@@ -53,7 +55,7 @@ export function adminComponent(ctx: AppContext, options: AdminOptions = {}): Adm
       .then(() => undefined, (e: unknown) => { ctx.log.warn('audit write failed', { error: (e as Error).message }); }),
   });
   let auditTimer: NodeJS.Timeout | null = null;
-  const live = new LiveHub(ctx, auth, { sms: options.sms, voice: options.voice, maxBufferedBytes: options.liveMaxBufferedBytes });
+  const live = new LiveHub(ctx, auth, { sms: options.sms, voice: options.voice, queue: options.queue, maxBufferedBytes: options.liveMaxBufferedBytes });
   const subscriptions = new Set<() => void>();
   const testPhone = demo ? options.testPhone : undefined;
   let offSms: (() => void) | null = null;

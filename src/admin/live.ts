@@ -9,9 +9,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { Infra } from '../context.js';
-import type { DomainEventName } from '../domain/events.js';
+import type { DomainEventName, QueueStats, SeatOffer } from '../domain/events.js';
 import type { Declaration, Feedback } from '../domain/types.js';
-import { maskPhone } from '../domain/masking.js';
+import { maskPhone, normalisePhone } from '../domain/masking.js';
 import type { StaffUser } from '../store/repos/staff.js';
 import { readCookie, sameOrigin, sha256, SESSION_COOKIE, type StaffAuth } from './auth.js';
 import type { SmsAdminPort, VoiceAdminPort } from './sms-port.js';
@@ -24,7 +24,14 @@ interface Client { ws: WebSocket; user: StaffUser; sessionHash: string; phones: 
 /** Who may receive an event: central staff always; department staff when it is their department's and not central-only. */
 export interface Audience { centralOnly: boolean; departmentId: number | null }
 
-export interface LiveOptions { sms?: SmsAdminPort; voice?: VoiceAdminPort; maxBufferedBytes?: number; heartbeatMs?: number }
+/** The call queue's figures for the wallboard (the ACD's stats(); wired in app.ts). */
+export interface QueueStatsPort { stats(): QueueStats | Promise<QueueStats> }
+
+export interface LiveOptions { sms?: SmsAdminPort; voice?: VoiceAdminPort; queue?: QueueStatsPort; maxBufferedBytes?: number; heartbeatMs?: number }
+
+/** Screen pops remembered per operator: the latest offer (a reload shows it again) and the phones offered (the history's entitlement). */
+const OFFERED_PHONES_KEPT = 20;
+interface OfferMemory { last: SeatOffer; phones: string[] }
 
 export class LiveHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
@@ -37,6 +44,7 @@ export class LiveHub {
   private readonly dropped;
   /** Messages sent (per client) and events dropped for slow clients — for the benchmark and tests. */
   readonly counters = { events: 0, sent: 0, dropped: 0 };
+  private readonly offers = new Map<string, OfferMemory>();
 
   constructor(private readonly ctx: Infra, private readonly auth: StaffAuth, private readonly o: LiveOptions = {}) {
     this.maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
@@ -123,17 +131,21 @@ export class LiveHub {
     const central = user.role !== 'department';
     const calls = central && this.o.voice ? await Promise.resolve(this.o.voice.activeCalls()).catch(() => []) : [];
     const sms = central && this.o.sms ? await Promise.resolve(this.o.sms.stats()).catch(() => null) : null;
+    const queue = central && this.o.queue ? await Promise.resolve().then(() => this.o.queue!.stats()).catch(() => null) : null;
+    const seatRow = central ? await this.ctx.store.callQueue.seat(user.id).catch(() => undefined) : undefined;
+    const seat = seatRow ? { endpoint: seatRow.endpoint, state: seatRow.seatState, since: seatRow.seatStateAt, offer: this.lastOffer(String(user.id)) } : null;
     return {
       type: 'snapshot', at: this.ctx.now().toISOString(), user: publicUser(user),
       health: central ? this.ctx.health.snapshot() : null,
       calls: calls.map((c) => ({ ...c, caller: maskPhone(c.caller) })),
-      sms, voiceRunning: !!this.o.voice, smsRunning: !!this.o.sms,
+      sms, voiceRunning: !!this.o.voice, smsRunning: !!this.o.sms, queue, seat,
     };
   }
 
   /** One bus event → one serialised message → every allowed client with room in its buffer. */
   publish(name: DomainEventName, payload: unknown): void {
     this.counters.events++;
+    if (name === 'seat.offer') { this.offer(payload as SeatOffer); return; }
     if (this.clients.size === 0) return;
     const shaped = shapeEvent(name, payload);
     if (!shaped) return;
@@ -143,6 +155,31 @@ export class LiveHub {
       this.sendRaw(c, data);
     }
   }
+
+  /**
+   * The screen pop goes only to the sockets of the operator it rings, with the number unmasked; the
+   * reveal is audited once per offer (by the instance holding the operator's panel).
+   */
+  private offer(o: SeatOffer): void {
+    if (!o || typeof o.staffId !== 'string' || typeof o.phone !== 'string') return;
+    const mem = this.offers.get(o.staffId);
+    const phone = normalisePhone(o.phone);
+    const phones = [phone, ...(mem?.phones ?? []).filter((p) => p !== phone)].slice(0, OFFERED_PHONES_KEPT);
+    this.offers.set(o.staffId, { last: o, phones });
+    const mine = [...this.clients].filter((c) => String(c.user.id) === o.staffId);
+    if (mine.length === 0) return;
+    const data = Buffer.from(JSON.stringify({ type: 'event', name: 'seat.offer', at: new Date().toISOString(), data: o }), 'utf8');
+    for (const c of mine) this.sendRaw(c, data);
+    const target = o.callbackRequestId ? `callback:${o.callbackRequestId}` : o.callId ? `call:${o.callId}` : null;
+    this.ctx.store.audit.append(`staff:${mine[0]!.user.username}`, 'seat.offer_reveal', target, `来电弹屏：向坐席显示来电号码 ${maskPhone(o.phone)}`, this.ctx.now().toISOString())
+      .catch((e: unknown) => this.ctx.log.warn('seat offer audit failed', { error: (e as Error).message }));
+  }
+
+  /** The operator's latest screen pop (shown again after a reload). */
+  lastOffer(staffId: string): SeatOffer | null { return this.offers.get(staffId)?.last ?? null; }
+
+  /** Whether this phone was offered to this operator lately (the caller-history entitlement). */
+  wasOffered(staffId: string, phone: string): boolean { return this.offers.get(staffId)?.phones.includes(normalisePhone(phone)) ?? false; }
 
   private sendRaw(c: Client, data: Buffer): void {
     if (c.ws.readyState !== WebSocket.OPEN) return;
@@ -227,6 +264,11 @@ export function shapeEvent(name: DomainEventName, payload: unknown): { data: unk
         audience: { centralOnly: false, departmentId: d.departmentId },
       };
     }
+    case 'seat.offer':
+      // only ever to its operator (LiveHub.offer); never broadcast
+      return null;
+    case 'seat.changed': case 'queue.stats':
+      return { data: maskDeep(p), audience: { centralOnly: true, departmentId: null } };
     default:
       return { data: maskDeep(p), audience: { centralOnly: true, departmentId: null } };
   }

@@ -11,6 +11,8 @@ export const ALL_ROLES: readonly StaffRole[] = ['admin', 'supervisor', 'operator
 const CENTRAL: readonly StaffRole[] = ['admin', 'supervisor', 'operator'];
 const SUPERVISE: readonly StaffRole[] = ['admin', 'supervisor'];
 const ADMIN: readonly StaffRole[] = ['admin'];
+/** Who has a seat and takes queued calls. */
+const SEAT: readonly StaffRole[] = ['admin', 'operator'];
 
 export interface RouteSpec {
   method: 'GET' | 'POST';
@@ -60,6 +62,11 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/work-orders/:id/interim', roles: ['admin', 'department'], summary: '阶段性答复 (interim answer)' },
   { method: 'POST', url: '/api/work-orders/:id/answer', roles: ['admin', 'department'], summary: '办结回复 (final answer)' },
   { method: 'POST', url: '/api/work-orders/:id/assist-answer', roles: ['admin', 'department'], summary: '协办答复 (assisting department\'s answer)' },
+  { method: 'POST', url: '/api/work-orders', roles: CENTRAL, summary: '坐席新建工单（来电弹屏，渠道电话，关联通话）(new work order from the seat)' },
+  // the operator's seat (src/admin/routes/seat/): operators take the calls; admin as the superuser
+  { method: 'GET', url: '/api/seat', roles: SEAT, summary: '我的坐席（分机、状态、起始时间）(my seat)' },
+  { method: 'POST', url: '/api/seat', roles: SEAT, summary: '签入/小休/签出 (set my seat state)' },
+  { method: 'GET', url: '/api/seat/history', roles: SEAT, summary: '来电弹屏的市民历史（仅本坐席的来电）(caller history for the screen pop)' },
   // declarations
   { method: 'GET', url: '/api/declarations', roles: ALL_ROLES, summary: '申报件查询 (search declarations)' },
   { method: 'GET', url: '/api/declarations/:code', roles: ALL_ROLES, summary: '申报件详情 (declaration, timeline, subscribers)' },
@@ -87,6 +94,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/users', roles: ADMIN, summary: '新增用户 (add user)' },
   { method: 'POST', url: '/api/users/:id/password', roles: ADMIN, summary: '重置密码 (reset password)' },
   { method: 'POST', url: '/api/users/:id/disabled', roles: ADMIN, summary: '停用/启用 (disable/enable)' },
+  { method: 'POST', url: '/api/users/:id/endpoint', roles: ADMIN, summary: '设置坐席分机 (set an operator\'s seat endpoint)' },
   { method: 'POST', url: '/api/users/:id/unlock', roles: ADMIN, summary: '解除登录锁定 (lift login lock-out)' },
   { method: 'POST', url: '/api/departments', roles: ADMIN, summary: '新增部门 (add department)' },
   { method: 'POST', url: '/api/departments/:code/rotate-key', roles: ADMIN, summary: '更换 API 密钥 (rotate API key)' },

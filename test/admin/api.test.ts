@@ -40,6 +40,12 @@ beforeAll(async () => {
     clients[role] = await loggedIn(s.url, `u_${role}`, PW);
   }
   victimId = (await s.admin.auth.createUser({ username: 'victim', role: 'operator', password: PW })).id;
+  // Seats: the seat-taking roles get an endpoint and a screen pop of 13912345678 (the history's entitlement).
+  for (const [role, ext] of [['admin', 'PJSIP/8090'], ['operator', 'PJSIP/8091']] as const) {
+    const u = (await ctx.store.staff.all()).find((x) => x.username === `u_${role}`)!;
+    await ctx.store.callQueue.setEndpoint(u.id, ext, new Date().toISOString());
+    ctx.bus.emit('seat.offer', { staffId: String(u.id), callId: `ch-${role}`, callbackRequestId: null, phone: '13912345678', flow: 'main', waitedSec: 3, at: new Date().toISOString() });
+  }
   // Work orders for the matrix: a fresh one per route and role, in the state its step starts from.
   const admin = { role: 'admin' as const, id: 'staff:test', name: '测试', departmentId: null, departmentName: null };
   const dept = WorkOrderService.departmentActor(scjg);
@@ -104,6 +110,10 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/testphone/sms': { body: { from: '13900001234', text: 'CX' } },
     'GET /api/testphone/sms': { path: '/api/testphone/sms?phone=13900001234' },
     'GET /api/work-orders/:id': { path: `/api/work-orders/${wo.detail?.[role]?.id}` },
+    'POST /api/work-orders': { body: { phone: '13912345678', text: '来电反映噪音扰民', callId: `ch-${role}` } },
+    'POST /api/users/:id/endpoint': { path: `/api/users/${victimId}/endpoint`, body: { endpoint: 'PJSIP/8099' } },
+    'POST /api/seat': { body: { state: 'ready' } },
+    'GET /api/seat/history': { path: '/api/seat/history?phone=13912345678' },
   };
   const m = /^\/api\/work-orders\/:id\/(.+)$/.exec(r.url);
   if (m && r.method === 'POST') {

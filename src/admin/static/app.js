@@ -11,6 +11,7 @@ import * as audit from './pages/audit.js';
 import * as admin from './pages/admin.js';
 import * as testphone from './pages/testphone.js';
 import * as account from './pages/account.js';
+import { seatBar, setCurrentUser } from './seat.js';
 
 const PAGES = [
   { id: 'feedback', zh: '反馈', en: 'Feedback', page: feedback, needs: 'GET /api/feedback', badge: 'feedbackWaiting' },
@@ -89,7 +90,8 @@ function showShell() {
     try { await api('POST', '/logout'); } catch { /* ignore */ }
     showLogin('已退出登录 Logged out');
   } }, '退出 Log out');
-  const top = h('header', { class: 'top' }, who, h('div', { class: 'row', style: 'margin:0' }, h('a', { href: '#/account' }, '修改密码 Password'), logout));
+  setCurrentUser(() => s.user.id);
+  const top = h('header', { class: 'top' }, who, seatBar(), h('div', { class: 'row', style: 'margin:0' }, h('a', { href: '#/account' }, '修改密码 Password'), logout));
   const content = h('main', { class: 'content', id: 'content' });
   clear(root).appendChild(h('div', { class: 'shell' },
     h('aside', { class: 'side' }, h('div', { class: 'side-inner' }, h('div', { class: 'logo' }, h('b', null, '96365 热线'), h('span', null, '12345 一站式服务 · 渠道工作台')), nav)),

@@ -8,13 +8,14 @@ import type { StaffUser } from '../../../store/repos/staff.js';
 import { StaffError } from '../../auth.js';
 import { publicUser } from '../../views.js';
 import { generatePassword } from '../../passwords.js';
+import { isSeatEndpoint } from '../../seat-endpoint.js';
 import { intParam, notFound, type AdminKit, type RouteGroup } from '../common.js';
 import { BODIES, S } from './schemas.js';
 
 /** A user as the users page shows it: with the lock-out state (locked at some address right now). */
-function withLock(u: StaffUser, locks: Map<string, { addresses: number; until: string }>) {
+function withLock(u: StaffUser, locks: Map<string, { addresses: number; until: string }>, endpoints: Map<number, string> = new Map()) {
   const l = locks.get(u.username.toLowerCase());
-  return { ...publicUser(u), locked: !!l, lockedAddresses: l?.addresses ?? 0, lockedUntil: l?.until ?? null };
+  return { ...publicUser(u), endpoint: endpoints.get(u.id) ?? null, locked: !!l, lockedAddresses: l?.addresses ?? 0, lockedUntil: l?.until ?? null };
 }
 
 export function userRoutes(kit: AdminKit): RouteGroup {
@@ -23,8 +24,29 @@ export function userRoutes(kit: AdminKit): RouteGroup {
     name: 'users', bodies: BODIES,
     handlers: {
       'GET /api/users': async () => {
-        const [locks, users] = await Promise.all([auth.lockState(), auth.users.all()]);
-        return { items: users.map((u) => withLock(u, locks)) };
+        const [locks, users, seats] = await Promise.all([auth.lockState(), auth.users.all(), ctx.store.callQueue.seats()]);
+        const endpoints = new Map(seats.map((s) => [s.userId, s.endpoint] as [number, string]));
+        return { items: users.map((u) => withLock(u, locks, endpoints)) };
+      },
+      /** An operator's seat phone (PJSIP/8001), unique; null clears it. */
+      'POST /api/users/:id/endpoint': async (req) => {
+        const u = await auth.users.byId(intParam(req.params.id, 'id'));
+        if (!u) throw notFound();
+        const raw = (req.body as Static<typeof S.endpoint>).endpoint;
+        const endpoint = raw === null || raw.trim() === '' ? null : raw.trim();
+        if (endpoint !== null) {
+          if (u.role !== 'operator') throw new HttpError(422, 'unprocessable', '只有坐席有分机 (only operators have a seat endpoint)');
+          if (!isSeatEndpoint(endpoint)) throw new HttpError(422, 'unprocessable', `分机格式无效，例如 PJSIP/8001 (not a SIP endpoint: ${endpoint})`);
+          const other = await ctx.store.callQueue.seatByEndpoint(endpoint);
+          if (other && other.userId !== u.id) throw new HttpError(409, 'conflict', `分机 ${endpoint} 已被 ${other.username} 使用 (endpoint in use)`);
+        }
+        const before = (await ctx.store.callQueue.seat(u.id))?.endpoint ?? null;
+        try { await ctx.store.callQueue.setEndpoint(u.id, endpoint, ctx.now().toISOString()); } catch (e) {
+          if (/unique|duplicate/i.test((e as Error).message)) throw new HttpError(409, 'conflict', `分机 ${endpoint} 已被其他坐席使用 (endpoint in use)`);
+          throw e;
+        }
+        await audit(req, 'user.endpoint', u.username, endpoint ? `设置坐席分机 ${before ?? '无'} → ${endpoint}` : `清除坐席分机（原 ${before ?? '无'}）`);
+        return { user: { ...publicUser(u), endpoint } };
       },
       'POST /api/users/:id/unlock': async (req) => {
         const u = await auth.users.byId(intParam(req.params.id, 'id'));

@@ -8,6 +8,7 @@ export const S = {
   }, { additionalProperties: false }),
   password: Type.Object({ password: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
   disabled: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }),
+  endpoint: Type.Object({ endpoint: Type.Union([Type.String({ maxLength: 80 }), Type.Null()]) }, { additionalProperties: false }),
   deptAdd: Type.Object({ code: Type.String({ maxLength: 32 }), name: Type.String({ minLength: 1, maxLength: 100 }), contactPhone: Type.Optional(Type.String({ maxLength: 20 })) }, { additionalProperties: false }),
 };
 
@@ -16,4 +17,5 @@ export const BODIES: Record<string, TSchema> = {
   'POST /api/users/:id/password': S.password,
   'POST /api/users/:id/disabled': S.disabled,
   'POST /api/departments': S.deptAdd,
+  'POST /api/users/:id/endpoint': S.endpoint,
 };

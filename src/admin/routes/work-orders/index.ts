@@ -7,7 +7,8 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { HttpError } from '../../../http/errors.js';
-import { maskPhone } from '../../../domain/masking.js';
+import { maskPhone, normalisePhone } from '../../../domain/masking.js';
+import { FEEDBACK_KINDS } from '../../../domain/types.js';
 import type { StaffUser } from '../../../store/repos/staff.js';
 import { QUEUES, QUEUE_ZH, type Queue } from '../../../store/work-order-sql.js';
 import { ACTIONS, STATUS_ZH, type ActionType, type WorkOrderAction } from '../../../workorders/machine.js';
@@ -131,6 +132,26 @@ export function workOrderRoutes(kit: AdminKit): RouteGroup {
         } : null,
         categories: canEdit || actions.some((a) => a.type === 'dispatch') ? [...wo.env.tree.categories.values()].map((c) => ({ code: c.code, path: c.path, department: c.department })) : [],
       };
+    },
+    /**
+     * A new work order from the seat (来电弹屏): channel voice, the caller's phone, the call linked; the
+     * operator's notes as its transcript; optional intake fields in the same transaction. Audited.
+     */
+    'POST /api/work-orders': async (req) => {
+      const b = req.body as Static<typeof B.create>;
+      const phone = normalisePhone(b.phone);
+      if (!phone) throw new HttpError(422, 'unprocessable', '号码无效 (invalid phone)');
+      const kind = (b.kind && (FEEDBACK_KINDS as readonly string[]).includes(b.kind) ? b.kind : 'complaint') as WorkOrder['kind'];
+      const actor = staffActor(req.staff!.user);
+      const order = await ctx.store.transaction(async () => {
+        const f = await ctx.feedback.create({ kind, channel: 'voice', phone, text: null, callId: b.callId ?? null }, actor.id);
+        if (b.text) await ctx.feedback.transcribe(f.id, b.text, actor.id);
+        const edit = { category: b.category || undefined, urgency: b.urgency, address: b.address || undefined, summary: b.summary || undefined };
+        if (Object.values(edit).some((v) => v !== undefined)) await wo.apply(f.id, { type: 'edit', ...edit }, actor);
+        return (await ctx.store.workOrders.byId(f.id))!;
+      });
+      await audit(req, 'workorder.create', order.ref, `坐席新建工单（电话来电${b.callId ? `，通话 ${b.callId}` : ''}）`);
+      return { order: summary(order) };
     },
     /** Transcript, intake fields (登记信息) and optionally the dispatch, in one save (one transaction). */
     'POST /api/work-orders/:id/details': async (req) => {

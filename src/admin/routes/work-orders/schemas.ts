@@ -29,6 +29,12 @@ export const B = {
       department: Type.Optional(Type.String({ maxLength: 32 })), instruction: Type.Optional(Type.String({ maxLength: 2000 })), assists: Type.Optional(Assists),
     }, { additionalProperties: false, description: 'dispatch in the same save (派单)' })),
   }, { additionalProperties: false }),
+  create: Type.Object({
+    phone: Type.String({ minLength: 1, maxLength: 32 }), kind: Type.Optional(Type.String({ maxLength: 20 })),
+    text: Type.Optional(Type.String({ maxLength: 20000, description: '来电内容（坐席记录）' })), callId: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
+    summary: Type.Optional(Type.String({ maxLength: 500 })), address: Type.Optional(Type.String({ maxLength: 500 })),
+    urgency: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('urgent')])), category: Type.Optional(Type.String({ maxLength: 40 })),
+  }, { additionalProperties: false }),
   assistAnswer: Type.Object({ answer: Type.String({ minLength: 1, maxLength: 2000 }), department: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
 };
 
@@ -39,4 +45,5 @@ export const WORK_ORDER_BODIES: Record<string, TSchema> = {
   'POST /api/work-orders/:id/redo': OpinionBody, 'POST /api/work-orders/:id/urge': OpinionBody, 'POST /api/work-orders/:id/sign': B.sign,
   'POST /api/work-orders/:id/return': B.ret, 'POST /api/work-orders/:id/extension': B.extension, 'POST /api/work-orders/:id/interim': Answer,
   'POST /api/work-orders/:id/answer': Answer, 'POST /api/work-orders/:id/assist-answer': B.assistAnswer, 'POST /api/work-orders/:id/details': B.details,
+  'POST /api/work-orders': B.create,
 };

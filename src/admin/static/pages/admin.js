@@ -17,6 +17,13 @@ export function render(root, [tab = 'users']) {
   else users(body);
 }
 
+/** 坐席分机 An operator's seat phone (PJSIP/8001): edited in place, checked and unique on the server. */
+function seatEndpoint(u, reload) {
+  const input = h('input', { value: u.endpoint ?? '', placeholder: 'PJSIP/8001', size: 11, 'data-endpoint': u.username, 'aria-label': `${u.username} 坐席分机` });
+  return h('div', { class: 'row', style: 'margin: 4px 0 0' }, h('span', { class: 'muted' }, '分机 '), input,
+    h('button', { onclick: async (e) => { if (await act(e.target, () => api('POST', `/users/${u.id}/endpoint`, { endpoint: input.value.trim() || null }), '分机已保存 Saved')) reload(); } }, '保存'));
+}
+
 async function users(root) {
   const tbody = h('tbody');
   const out = h('div');
@@ -26,7 +33,7 @@ async function users(root) {
     clear(tbody);
     if (!r.items.length) tbody.appendChild(emptyRow(6));
     for (const u of r.items) {
-      tbody.appendChild(h('tr', null, h('td', null, u.username), h('td', null, u.displayName ?? ''), h('td', null, LABELS.role[u.role] ?? u.role), h('td', null, u.departmentName ?? '—'),
+      tbody.appendChild(h('tr', null, h('td', null, u.username), h('td', null, u.displayName ?? ''), h('td', null, LABELS.role[u.role] ?? u.role, u.role === 'operator' ? seatEndpoint(u, load) : ''), h('td', null, u.departmentName ?? '—'),
         h('td', null, u.disabled ? tag('bad', '已停用') : tag('ok', '正常'), ' ', u.locked ? tag('warn', `登录已锁定（${u.lockedAddresses} 个地址）`) : '',
           h('div', { class: 'muted' }, `最近登录 ${fmtTime(u.lastLoginAt)}`)),
         h('td', { class: 'nowrap' },

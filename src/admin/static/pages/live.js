@@ -24,6 +24,30 @@ export function render(root) {
       ? '存储空间不足 storage full：新数据暂时无法保存，通话继续，短信发送暂停，空间恢复后自动继续。请尽快清理磁盘。'
       : `磁盘可用空间偏低 low disk space${free !== null ? `：剩余 ${free} MiB` : ''}`;
   };
+  // 排队看板 Wallboard: the call queue now and today's service level (snapshot `queue`, then `queue.stats` events).
+  const wb = {};
+  const wbCard = (key, label) => h('div', { class: 'card' }, h('div', { class: 'stat-label' }, label), wb[key] = h('div', { class: 'stat', id: `wb-${key}` }, '—'));
+  const wallboard = h('div', { class: 'wallboard', id: 'live-wallboard', hidden: true },
+    h('h2', null, bi('排队看板', 'Wallboard')),
+    h('div', { class: 'grid3' },
+      wbCard('waiting', '排队等待 Callers waiting'), wbCard('longest', '最长等待 Longest wait'), wbCard('operators', '坐席状态 Operators'),
+      wbCard('sl', '今日15秒接通率 Answered ≤15 s'), wbCard('abandoned', '今日放弃率 Abandoned'), wbCard('callbacks', '预约回拨 待回/已回 Call-backs'),
+      wbCard('aht', '平均处理时长 Avg handling')));
+  const pct = (n, d) => (d > 0 ? `${Math.round((n / d) * 1000) / 10}%` : '—');
+  const setQueue = (q) => {
+    if (!q) return;
+    wallboard.hidden = false;
+    wb.waiting.textContent = String(q.waiting);
+    wb.longest.textContent = fmtDuration(q.longestWaitSec);
+    wb.longest.classList.toggle('bad', q.longestWaitSec > 15);
+    const o = q.operators || {};
+    wb.operators.style.fontSize = '15px';
+    wb.operators.textContent = `空闲 ${o.ready ?? 0} · 振铃 ${o.ringing ?? 0} · 通话 ${o.busy ?? 0} · 整理 ${o.wrapUp ?? 0} · 小休 ${o.break ?? 0} · 签出 ${o.loggedOut ?? 0}`;
+    wb.sl.textContent = pct(q.answeredWithin15sToday, q.answeredToday);
+    wb.abandoned.textContent = pct(q.abandonedToday, q.answeredToday + q.abandonedToday);
+    wb.callbacks.textContent = `${q.callbacksPending} / ${q.callbacksDoneToday}`;
+    wb.aht.textContent = q.avgHandlingSec === null || q.avgHandlingSec === undefined ? '—' : fmtDuration(q.avgHandlingSec);
+  };
   const callsBody = h('tbody', { id: 'live-calls' });
   const feed = h('ul', { class: 'feed', id: 'live-feed' });
   const events = h('ul', { class: 'feed', id: 'live-events' });
@@ -99,6 +123,7 @@ export function render(root) {
     if (s.health?.components?.storage) setStorage(s.health.components.storage);
     const a = s.health?.components?.ari;
     if (a) setAri(a.state);
+    if (s.queue) setQueue(s.queue);
   };
   applySnapshot(liveStatus.snapshot);
 
@@ -116,6 +141,7 @@ export function render(root) {
       case 'ari.link': setAri(d.state); break;
       case 'sms.outbox': setSms(d); break;
       case 'storage.state': setStorage(d); break;
+      case 'queue.stats': setQueue(d); break;
       default: break;
     }
   });
@@ -123,6 +149,7 @@ export function render(root) {
 
   add(root, h('h1', null, bi('实时监控', 'Live'), ' ', h('span', { class: 'en' }, dot, connText)),
     dept ? null : storage,
+    dept ? null : wallboard,
     dept ? null : h('div', { class: 'grid3' },
       h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'SMPP 链路 Link'), link),
       state.session.features.voice ? h('div', { class: 'card' }, h('div', { class: 'stat-label' }, 'Asterisk ARI'), ari) : null,
@@ -147,6 +174,8 @@ function summary(m) {
   if (m.name.startsWith('call.')) return `${d.caller ?? ''} ${d.node ?? ''} ${d.state ?? ''}`;
   if (m.name === 'sms.outbox') return `队列 ${d.queued ?? '—'} · ${d.perSecond ?? 0}/s`;
   if (m.name.endsWith('.link')) return String(d.state ?? '');
+  if (m.name === 'queue.stats') return `排队 ${d.waiting ?? 0} · 最长 ${fmtDuration(d.longestWaitSec)}`;
+  if (m.name === 'seat.changed') return `坐席 ${d.staffId} → ${d.state}`;
   if (m.name === 'storage.state') return d.state === 'full' ? '存储空间不足 storage full' : String(d.state ?? '');
   return '';
 }
