@@ -24,6 +24,14 @@ import { canonicalPhone, nationalDigits } from '../../domain/phone.js';
 
 type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
+/** What the manager needs of the call queue (./acd.ts). */
+export interface QueueRunner {
+  /** The caller joins the queue; resolves when the call left it (answered | callback | message | noOperator). */
+  enqueue(s: CallSession, params: Record<string, unknown>): Promise<EffectResult>;
+  /** An ARI event the queue may own (operator legs, call-back legs, its bridges): true = handled. */
+  onEvent?(ev: AriEventJson): boolean;
+}
+
 export interface ManagerOptions {
   ctx: Pick<Infra, 'now'> & Pick<Services, 'feedback'>;
   engine: FlowEngine;
@@ -53,6 +61,8 @@ export interface ManagerOptions {
   callbackVars?(feedbackId: number): Promise<Record<string, string> | null> | Record<string, string> | null;
   /** A call-back ended: whether the citizen gave the satisfaction answer. */
   onCallbackEnded?(feedbackId: number, answered: boolean, satisfied: boolean): void;
+  /** The call queue (ACD) running the `queue` effect; absent = `queue` rings the one operator endpoint like `transfer`. */
+  queue?: QueueRunner;
   /** Per-session hooks for the test phone. */
   onSessionState?(s: CallSession, state: string): void;
   onSessionPlay?(s: CallSession, uris: string[]): void;
@@ -319,6 +329,12 @@ export class CallManager {
         return out.result;
       }
       case 'transfer': return this.transfer(s, p);
+      case 'queue': {
+        if (this.o.queue) return this.o.queue.enqueue(s, p);
+        // No ACD configured: one operator is rung, as the transfer verb does.
+        const r = await this.transfer(s, p);
+        return r.status === 'answered' ? r : { ...r, status: 'noOperator' };
+      }
     }
     return { status: 'error', reason: 'unknown effect' };
   }
