@@ -26,6 +26,8 @@ type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
 /** What the manager needs of the call queue (./acd.ts). */
 export interface QueueRunner {
+  /** Seats are configured (an operator with an endpoint): false = the manager rings the one operator endpoint. */
+  accepts(): boolean;
   /** The caller joins the queue; resolves when the call left it (answered | callback | message | noOperator). */
   enqueue(s: CallSession, params: Record<string, unknown>): Promise<EffectResult>;
   /** An ARI event the queue may own (operator legs, call-back legs, its bridges): true = handled. */
@@ -145,6 +147,7 @@ export class CallManager {
     if (this.stopping) return;
     const chan = (ev.channel ?? null) as AriChannelJson | null;
     const chanId = chan?.id ? String(chan.id) : null;
+    if (this.o.queue?.onEvent?.(ev)) return;
     switch (ev.type) {
       case 'StasisStart':
         if (chan && chanId) this.onStasisStart(chan, Array.isArray(ev.args) ? ev.args.map(String) : [], t0);
@@ -330,7 +333,7 @@ export class CallManager {
       }
       case 'transfer': return this.transfer(s, p);
       case 'queue': {
-        if (this.o.queue) return this.o.queue.enqueue(s, p);
+        if (this.o.queue?.accepts()) return this.o.queue.enqueue(s, p);
         // No ACD configured: one operator is rung, as the transfer verb does.
         const r = await this.transfer(s, p);
         return r.status === 'answered' ? r : { ...r, status: 'noOperator' };
