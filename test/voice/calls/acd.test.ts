@@ -55,7 +55,9 @@ async function panel(name: string, state: 'ready' | 'break' | 'loggedOut'): Prom
   const id = seats.get(name)!;
   await t.server.ctx.store.callQueue.setSeatState(id, state, now());
   t.server.ctx.bus.emit('seat.changed', { staffId: String(id), state, source: 'panel', callId: null, at: now() });
-  await until(() => acd().state.operators.find((o) => o.id === String(id))?.state === state, 3000, `${name} ${state}`);
+  // Ready with a caller waiting: the phone rings at once.
+  const seen = (st: string | undefined) => st === state || (state === 'ready' && (st === 'ringing' || st === 'busy'));
+  await until(() => seen(acd().state.operators.find((o) => o.id === String(id))?.state), 3000, `${name} ${state}`);
 }
 
 async function queueCall(from: string): Promise<SimCall> {
