@@ -7,6 +7,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginateRequest } from '../../../src/sim/ari/simulator.js';
 import type { SimCall } from '../../../src/sim/ari/call.js';
+import { Acd } from '../../../src/voice/calls/acd.js';
+import { EventBus } from '../../../src/domain/events.js';
+import { silentLogger } from '../../../src/log.js';
+import { queueConfigFrom } from '../../../src/voice/queue/config.js';
+import type { OriginateOptions } from '../../../src/voice/ari/types.js';
 import { promptDone, startVoiceServer, THURSDAY_10, until, waitPrompt, type VoiceTestServer } from './helpers.js';
 
 let t: VoiceTestServer;
@@ -174,5 +179,34 @@ describe('call queue (ACD) on ARI', () => {
     await until(async () => (await t.server.ctx.store.callQueue.callback(rows[0].id))?.status === 'done', 3000, 'call-back done');
     await cc.hangup();
     await until(() => seatState('wang') === 'ready', 3000);
+  });
+
+  it('a call-back request survives a restart: a new ACD on the same store restores it and rings the operator who is ready', async () => {
+    await seat('wang', '8001');
+    await panel('wang', 'break');
+    const call = await queueCall('13911110009');
+    await call.press('1');
+    await waitPrompt(t.voice, call, 'queue_callback_booked', 5000);
+    await call.ended;
+    const row = (await t.server.ctx.store.callQueue.openCallbacks()).find((r) => r.reason === 'queue' && r.phone === '8613911110009')!;
+    expect(row).toMatchObject({ status: 'requested' });
+    // The process goes away; the operator signs in meanwhile (seat_state in the store).
+    t.voice.acd!.stop();
+    await t.server.ctx.store.callQueue.setSeatState(seats.get('wang')!, 'ready', now());
+    const originated: OriginateOptions[] = [];
+    const fake = {
+      originate: async (o: OriginateOptions) => { originated.push(o); return { id: o.channelId ?? 'x' } as never; },
+      hangup: async () => undefined, createBridge: async () => undefined, addToBridge: async () => undefined, destroyBridge: async () => undefined,
+      startMoh: async () => undefined, stopMoh: async () => undefined, play: async () => undefined, stopPlayback: async () => undefined,
+    };
+    const next = new Acd({
+      ari: fake, store: t.server.ctx.store.callQueue, bus: new EventBus(), config: queueConfigFrom(t.server.ctx.config), app: 'hotline', log: silentLogger,
+      now: () => t.server.ctx.now().getTime(), speak: async () => [],
+    });
+    await next.start();
+    try {
+      expect(originated.map((o) => [o.endpoint, o.appArgs])).toEqual([['PJSIP/8001', ['queue-op', expect.any(String), String(seats.get('wang'))]]]);
+      expect(next.stats().callbacksPending).toBe(1);
+    } finally { next.stop(); }
   });
 });
