@@ -144,6 +144,8 @@ export class Acd implements QueueRunner {
 
   accepts(): boolean { return this.s.operators.length > 0; }
 
+  owns(channelId: string): boolean { return this.opLegs.has(channelId) || this.cbLegs.has(channelId); }
+
   enqueue(session: CallSession, params: Record<string, unknown>): Promise<EffectResult> {
     const callId = session.id;
     const priority = params.priority === 'urgent' ? 'urgent' : 'normal';

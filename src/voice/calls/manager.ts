@@ -32,6 +32,8 @@ export interface QueueRunner {
   enqueue(s: CallSession, params: Record<string, unknown>): Promise<EffectResult>;
   /** An ARI event the queue may own (operator legs, call-back legs, its bridges): true = handled. */
   onEvent?(ev: AriEventJson): boolean;
+  /** An operator or call-back leg of the queue (a resync leaves it alone). */
+  owns?(channelId: string): boolean;
 }
 
 export interface ManagerOptions {
@@ -559,7 +561,7 @@ export class CallManager {
     }
     for (const tr of [...this.transfers.values()]) if (!present.has(tr.legId) && tr.state !== 'dialing') this.operatorGone(tr);
     for (const id of ids) {
-      if (this.sessions.has(id) || this.transfers.has(id) || this.sorry.has(id) || this.callbacks.has(id) || this.starting.has(id)) continue;
+      if (this.sessions.has(id) || this.transfers.has(id) || this.sorry.has(id) || this.callbacks.has(id) || this.starting.has(id) || this.o.queue?.owns?.(id)) continue;
       unknown++;
       const ch = await this.o.ari.getChannel(id).catch(() => null);
       if (!ch) continue;
