@@ -29,8 +29,9 @@ const rand = (a: number, b: number) => a + Math.random() * (b - a);
 const firstRung: string[] = [];
 const rung = new Set<string>();
 const legOfBridge = new Map<string, string>();
-let acd!: Acd;
-const send = (ev: AriEventJson) => acd.onEvent(ev);
+/** The ACD, once built (the fake ARI below sends it events). */
+const live: { acd: Acd | null } = { acd: null };
+const send = (ev: AriEventJson) => live.acd?.onEvent(ev);
 
 const ari = {
   async originate(o: OriginateOptions) {
@@ -65,10 +66,11 @@ class TimedAcd extends Acd {
     latencies.push(performance.now() - a);
   }
 }
-acd = new TimedAcd({
+const acd = new TimedAcd({
   ari, store: store as never, bus: new EventBus(), app: 'hotline', log: silentLogger, now, timeScale: SCALE, speak: async () => [],
   config: { ...DEFAULT_QUEUE_CONFIG, wrapUpSec: 0, callbackOfferAfterSec: 0, quietStart: '00:00', quietEnd: '00:00' },
 });
+live.acd = acd;
 await acd.start();
 
 let rss = 0;
