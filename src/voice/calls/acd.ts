@@ -85,8 +85,17 @@ export class Acd implements QueueRunner {
   private day = '';
   private today = { answered: 0, within15: 0, abandoned: 0, cbDone: 0, cbFailed: 0, handledSec: 0, handled: 0 };
 
+  /** The queue's clock: the server's, running timeScale times faster from the start (tests, the bench; 1 in production). */
+  private readonly t0: number;
+
   constructor(private readonly o: AcdOptions) {
-    this.s = initialQueueState(o.now());
+    this.t0 = o.now();
+    this.s = initialQueueState(this.t0);
+  }
+
+  private now(): number {
+    const real = this.o.now();
+    return this.scale === 1 ? real : this.t0 + (real - this.t0) * this.scale;
   }
 
   private get scale(): number { return this.o.timeScale ?? 1; }
@@ -112,11 +121,11 @@ export class Acd implements QueueRunner {
       const state = p.state;
       if (state !== 'ready' && state !== 'break' && state !== 'loggedOut') return;
       void Promise.resolve(this.o.store.seat(Number(p.staffId))).then((seat) => {
-        this.feed({ type: 'operatorState', operatorId: p.staffId, endpoint: seat?.endpoint || undefined, state, now: this.o.now() });
-      }, () => this.feed({ type: 'operatorState', operatorId: p.staffId, state, now: this.o.now() }));
+        this.feed({ type: 'operatorState', operatorId: p.staffId, endpoint: seat?.endpoint || undefined, state, now: this.now() });
+      }, () => this.feed({ type: 'operatorState', operatorId: p.staffId, state, now: this.now() }));
     });
-    this.feed({ type: 'restore', operators, callbacks, now: this.o.now() });
-    this.tick = setInterval(() => this.feed({ type: 'tick', now: this.o.now() }), Math.max(5, 1000 / this.scale));
+    this.feed({ type: 'restore', operators, callbacks, now: this.now() });
+    this.tick = setInterval(() => this.feed({ type: 'tick', now: this.now() }), Math.max(5, 1000 / this.scale));
     this.tick.unref?.();
   }
 
@@ -161,10 +170,10 @@ export class Acd implements QueueRunner {
       };
       this.waiting.set(callId, w);
       this.startMoh(w);
-      this.feed({ type: 'enqueue', callId, priority, now: this.o.now() });
+      this.feed({ type: 'enqueue', callId, priority, now: this.now() });
       const e = this.s.entries.find((x) => x.key === callId);
       if (e) {
-        void Promise.resolve(this.o.store.enqueue({ callId, seq: e.seq, priority, phone: w.phone || null, ownerInstance: this.o.instanceId ?? null }, iso(this.o.now())))
+        void Promise.resolve(this.o.store.enqueue({ callId, seq: e.seq, priority, phone: w.phone || null, ownerInstance: this.o.instanceId ?? null }, iso(this.now())))
           .catch((err) => this.o.log.error('queue: the waiting caller was not persisted', { callId, error: (err as Error).message }));
       }
     });
@@ -174,7 +183,7 @@ export class Acd implements QueueRunner {
   onEvent(ev: AriEventJson): boolean {
     const chan = (ev.channel ?? null) as { id?: string } | null;
     const id = chan?.id ? String(chan.id) : '';
-    const now = this.o.now();
+    const now = this.now();
     switch (ev.type) {
       case 'StasisStart': {
         const args = Array.isArray(ev.args) ? ev.args.map(String) : [];
@@ -255,7 +264,7 @@ export class Acd implements QueueRunner {
   // ───────────── effects ─────────────
 
   private run(e: QueueEffect): void {
-    const now = this.o.now();
+    const now = this.now();
     switch (e.type) {
       case 'ringOperator': return this.ringOperator(e);
       case 'cancelRing': {
@@ -265,7 +274,7 @@ export class Acd implements QueueRunner {
         return;
       }
       case 'startTimer': {
-        const t = setTimeout(() => { this.timers.delete(e.timerId); this.feed({ ...e.fire, now: this.o.now() }); }, Math.max(1, e.ms / this.scale));
+        const t = setTimeout(() => { this.timers.delete(e.timerId); this.feed({ ...e.fire, now: this.now() }); }, Math.max(1, e.ms / this.scale));
         this.timers.set(e.timerId, t);
         return;
       }
@@ -360,7 +369,7 @@ export class Acd implements QueueRunner {
     this.opLegOf.set(e.operatorId, legId);
     const entry = this.s.entries.find((x) => x.key === e.key);
     const phone = e.kind === 'caller' ? this.waiting.get(e.key)?.phone ?? '' : this.phones.get(e.key.slice(3)) ?? (entry?.kind === 'callback' ? entry.phone : '');
-    const now = this.o.now();
+    const now = this.now();
     this.o.bus.emit('seat.offer', {
       staffId: e.operatorId, callId: e.kind === 'caller' ? e.key : null, callbackRequestId: e.kind === 'callback' ? e.key.slice(3) : null,
       phone, flow: e.kind === 'caller' ? this.waiting.get(e.key)?.session.flowId ?? null : null,
@@ -373,7 +382,7 @@ export class Acd implements QueueRunner {
       if (!this.opLegs.has(legId)) return;
       this.forgetOpLeg(leg);
       this.o.log.warn('坐席呼叫失败 / operator originate refused', { operator: e.operatorId, endpoint: e.endpoint, error: (err as Error).message });
-      this.feed({ type: 'operatorUnregistered', operatorId: e.operatorId, now: this.o.now() });
+      this.feed({ type: 'operatorUnregistered', operatorId: e.operatorId, now: this.now() });
     });
   }
 
@@ -388,7 +397,7 @@ export class Acd implements QueueRunner {
         this.cbLegs.delete(legId);
         this.cbLegOf.delete(requestId);
         this.o.log.warn('预约回拨呼叫失败 / call-back originate refused', { requestId, error: (err as Error).message });
-        this.feed({ type: 'callbackNoAnswer', requestId, now: this.o.now() });
+        this.feed({ type: 'callbackNoAnswer', requestId, now: this.now() });
       });
   }
 
@@ -415,7 +424,7 @@ export class Acd implements QueueRunner {
     const key = 'cb:' + requestId;
     const e = this.s.entries.find((x) => x.key === key);
     const opId = e?.operator;
-    this.feed({ type: 'callEnded', key, now: this.o.now() });
+    this.feed({ type: 'callEnded', key, now: this.now() });
     const legId = opId ? this.opLegOf.get(opId) : undefined;
     const leg = legId ? this.opLegs.get(legId) : undefined;
     if (leg) this.dropOpLeg(leg);
@@ -426,9 +435,9 @@ export class Acd implements QueueRunner {
     const e = this.s.entries.find((x) => x.key === callId);
     if (!e) return;
     try {
-      const row = await this.o.store.request({ phone: w.phone, callId, feedbackId: null, reason: 'queue', priority: e.priority, seq: e.seq, nextAttemptAt: iso(this.o.now()) }, iso(this.o.now()));
+      const row = await this.o.store.request({ phone: w.phone, callId, feedbackId: null, reason: 'queue', priority: e.priority, seq: e.seq, nextAttemptAt: iso(this.now()) }, iso(this.now()));
       this.phones.set(String(row.id), w.phone);
-      this.feed({ type: 'callbackRequested', requestId: String(row.id), phone: w.phone, callId, now: this.o.now() });
+      this.feed({ type: 'callbackRequested', requestId: String(row.id), phone: w.phone, callId, now: this.now() });
     } catch (err) {
       this.storeError('call-back request', err);
     }
@@ -483,7 +492,7 @@ export class Acd implements QueueRunner {
   }
 
   stats(): QueueStats {
-    const now = this.o.now();
+    const now = this.now();
     this.rollDay(now);
     const queueing = this.s.entries.filter((e) => e.phase === 'waiting' || e.phase === 'ringing');
     const operators: Record<SeatState, number> = { ready: 0, break: 0, loggedOut: 0, ringing: 0, busy: 0, wrapUp: 0 };

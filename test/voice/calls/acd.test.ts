@@ -181,6 +181,23 @@ describe('call queue (ACD) on ARI', () => {
     await until(() => seatState('wang') === 'ready', 3000);
   });
 
+  it('call-back: the citizen is busy 3 times (back-off 30 s, 60 s) → failed finally, SMS with the reference', async () => {
+    await seat('wang', '8001');
+    await panel('wang', 'break');
+    const call = await queueCall('13911110010');
+    await call.press('1');
+    await waitPrompt(t.voice, call, 'queue_callback_booked', 5000);
+    await call.ended;
+    const row = (await t.server.ctx.store.callQueue.openCallbacks()).find((r) => r.reason === 'queue' && r.phone === '8613911110010')!;
+    phones = { 'Local/13911110010@hotline-callback': 'busy' };
+    await panel('wang', 'ready');
+    await until(async () => (await t.server.ctx.store.callQueue.callback(row.id))?.status === 'failed', 12_000, 'call-back failed');
+    expect(dialled.filter((d) => d.appArgs[0] === 'queue-cb').length).toBe(3);
+    const sms = await until(async () => (await t.server.ctx.store.sms.list({ phone: '8613911110010' })).find((m) => m.text.includes(String(row.id))), 5000, 'failure SMS');
+    expect(sms.text).toContain('多次未能接通');
+    await until(() => seatState('wang') === 'ready', 3000);
+  }, 20_000);
+
   it('a call-back request survives a restart: a new ACD on the same store restores it and rings the operator who is ready', async () => {
     await seat('wang', '8001');
     await panel('wang', 'break');
@@ -201,7 +218,8 @@ describe('call queue (ACD) on ARI', () => {
     };
     const next = new Acd({
       ari: fake, store: t.server.ctx.store.callQueue, bus: new EventBus(), config: queueConfigFrom(t.server.ctx.config), app: 'hotline', log: silentLogger,
-      now: () => t.server.ctx.now().getTime(), speak: async () => [],
+      // Started an hour later (the first ACD's clock ran TIME_SCALE times faster).
+      now: () => t.server.ctx.now().getTime() + 3_600_000, speak: async () => [],
     });
     await next.start();
     try {
