@@ -26,6 +26,9 @@ import { RenderAhead, declarationTexts } from './calls/render-ahead.js';
 import { MediaResolver } from './calls/media.js';
 import { CallManager } from './calls/manager.js';
 import { CallbackScheduler } from './calls/callbacks.js';
+import { Acd } from './calls/acd.js';
+import { smsOf } from './calls/effects.js';
+import { isMobileNumber, normalisePhone } from '../domain/masking.js';
 import { queueConfigFrom } from './queue/config.js';
 import type { SmsSource } from './calls/effects.js';
 import { mediaPlugin } from './media/plugin.js';
@@ -84,6 +87,8 @@ export interface VoiceChannel extends Component, VoiceAdminPort {
   readonly callLog: CallLog | null;
   readonly media: MediaResolver | null;
   readonly callbacks: CallbackScheduler;
+  /** The call queue (ACD) once started: stats() for the live page. */
+  readonly acd: Acd | null;
   /** The test phone (only when running on the simulator). */
   readonly testPhone: TestPhonePort | null;
   /** Resolves once the prompt catalogue has been rendered (or skipped). */
@@ -127,6 +132,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
   const simulator: SimulatedAsterisk | null = opts.simulator ?? null;
   let link: AriLink | null = null;
   let manager: CallManager | null = null;
+  let acd: Acd | null = null;
   let ami: AmiLink | null = null;
   let callLog: CallLog | null = null;
   let media: MediaResolver | null = null;
@@ -167,6 +173,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
     get simulator() { return simulator; },
     get link() { return link; },
     get manager() { return manager; },
+    get acd() { return acd; },
     get ami() { return ami; },
     get callLog() { return callLog; },
     get media() { return media; },
@@ -256,7 +263,31 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
         ami.start();
       }
 
+      // The call queue (ACD) behind the `queue` verb: seats from the store, call-back requests restored.
+      const resolverForQueue = media;
+      acd = new Acd({
+        ari: link, store: ctx.store.callQueue, bus: ctx.bus, config: queueConfigFrom(cfg), app: cfg.ari.app, log: log.child('queue'),
+        now: () => ctx.now().getTime(), timeScale, mohClass: cfg.voice.moh_class, instanceId: ctx.instance,
+        speak: async (callId, text) => (await resolverForQueue.resolve([{ tts: text }], { callId })).uris,
+        callbackFailedNotice: async (phone, ref) => {
+          const sms = smsOf(opts.sms);
+          if (!sms || !isMobileNumber(phone)) return;
+          await sms.outbox.queue({
+            phone: normalisePhone(phone), text: sms.templates.render('voice.queue_callback_failed', { ref }),
+            reason: 'reply', template: 'voice.queue_callback_failed', dedupeKey: `queue-callback-failed:${ref}`,
+          });
+        },
+        metrics: {
+          waitSeconds: ctx.metrics.histogram('hotline_queue_wait_seconds', 'Call queue: wait before reaching an operator (kind caller|callback)', [5, 10, 15, 30, 60, 120, 300, 600, 1800]),
+          answered: ctx.metrics.counter('hotline_queue_answered_total', 'Call queue: callers and call-backs that reached an operator (within_15s yes|no)'),
+          abandoned: ctx.metrics.counter('hotline_queue_abandoned_total', 'Call queue: callers who hung up before reaching an operator'),
+        },
+      });
+      const queueRunner = acd;
+      offs.push(() => queueRunner.stop());
+
       manager = new CallManager({
+        queue: queueRunner,
         ctx, engine, ari: link, media, callLog, log,
         effects: { ctx, ari: link, sms: opts.sms, recordingsDir: join(cfg.data.dir, 'recordings'), minRecordingSec: cfg.voice.min_recording_sec, log: log.child('effects') },
         app: cfg.ari.app, timeScale, operatorEndpoint: cfg.voice.operator_endpoint, transferTimeoutSec: cfg.voice.transfer_timeout_sec,
@@ -290,6 +321,8 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
 
       const connected = await l.start(useSim ? 10_000 : 5000);
       if (!connected) log.warn('ARI 尚未连接，后台继续重试 / ARI not connected yet; retrying in the background', { url: useSim ? 'simulator' : cfg.ari.url });
+      // After the link: restored call-backs may ring an operator at once.
+      await queueRunner.start().catch((e) => log.error('call queue: seats and call-backs not restored', { error: (e as Error).message }));
     },
 
     async stop() {

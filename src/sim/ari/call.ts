@@ -50,7 +50,7 @@ export interface HeardItem {
 
 export interface CallEnd {
   /** who ended it: the caller (BYE), the app (DELETE), the dialplan after `continue`, or an unanswered originate. */
-  by: 'caller' | 'app' | 'dialplan' | 'no-answer' | 'busy' | 'congestion' | 'failed' | 'shutdown';
+  by: 'caller' | 'app' | 'dialplan' | 'no-answer' | 'busy' | 'declined' | 'congestion' | 'failed' | 'shutdown';
   cause: number;
   causeText: string;
 }
@@ -61,7 +61,7 @@ export interface CallDriver {
   callerHangup(call: SimCall): void;
   callerTalking(call: SimCall, talking: boolean): void;
   farEndAnswer(call: SimCall): boolean;
-  farEndReject(call: SimCall, result: 'busy' | 'no-answer' | 'congestion' | 'failed'): boolean;
+  farEndReject(call: SimCall, result: 'busy' | 'declined' | 'no-answer' | 'congestion' | 'failed'): boolean;
 }
 
 export type EventMatcher = string | ((e: AriEvent) => boolean);
@@ -151,7 +151,7 @@ export class SimCall {
   }
 
   /** Outbound call still ringing: the far end declines / never answers. */
-  reject(result: 'busy' | 'no-answer' | 'congestion' | 'failed' = 'busy'): boolean {
+  reject(result: 'busy' | 'declined' | 'no-answer' | 'congestion' | 'failed' = 'busy'): boolean {
     return this.driver.farEndReject(this, result);
   }
 

@@ -154,7 +154,7 @@ export interface OriginateRequest {
 
 export interface OriginateDecision {
   /** manual: the test calls call.answer() / call.reject() itself. */
-  action: 'answer' | 'no-answer' | 'busy' | 'congestion' | 'failed' | 'manual';
+  action: 'answer' | 'no-answer' | 'busy' | 'declined' | 'congestion' | 'failed' | 'manual';
   /** wall-clock ms before the outcome (default: answer 500 simulated ms, no-answer = the originate timeout). */
   delayMs?: number;
 }
@@ -539,11 +539,12 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     return true;
   }
 
-  farEndReject(call: SimCall, result: 'busy' | 'no-answer' | 'congestion' | 'failed'): boolean {
+  farEndReject(call: SimCall, result: 'busy' | 'declined' | 'no-answer' | 'congestion' | 'failed'): boolean {
     const ch = this.chanByCall.get(call);
     if (!ch || ch.gone || !ch.outbound || ch.outbound.answered) return false;
     this.clearOutboundTimers(ch);
-    const cause = result === 'busy' ? 17 : result === 'congestion' ? 42 : result === 'failed' ? 38 : 19;
+    // Q.850: 17 user busy, 21 call rejected (the operator pressed decline), 42 congestion, 38 network out of order, 19 no answer.
+    const cause = result === 'busy' ? 17 : result === 'declined' ? 21 : result === 'congestion' ? 42 : result === 'failed' ? 38 : 19;
     this.finalizeChannel(ch, { by: result, cause, causeText: causeText(cause) });
     return true;
   }
@@ -1422,7 +1423,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
     const wait = d.delayMs ?? (d.action === 'answer' ? this.wallMs(500) : 0);
     ch.outbound!.timer = delay(wait, () => {
       if (d.action === 'answer') this.farEndAnswer(ch.call);
-      else this.farEndReject(ch.call, d.action as 'busy' | 'no-answer' | 'congestion' | 'failed');
+      else this.farEndReject(ch.call, d.action as 'busy' | 'declined' | 'no-answer' | 'congestion' | 'failed');
     });
   }
 }

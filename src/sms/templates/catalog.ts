@@ -39,6 +39,7 @@ export const TEMPLATE_VARS: Readonly<Record<string, readonly string[]>> = {
   'push.answer': ['ref', 'answer', 'dept'],
   'push.notice': ['dept', 'text', 'code', 'item'],
   'voice.complaint_confirm': ['ref', 'kind'],
+  'voice.queue_callback_failed': ['ref'],
   'reminder.overdue': ['dept', 'count', 'items'],
 };
 

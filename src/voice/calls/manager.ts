@@ -24,6 +24,18 @@ import { canonicalPhone, nationalDigits } from '../../domain/phone.js';
 
 type EffectAction = Extract<FlowAction, { type: 'effect' }>;
 
+/** What the manager needs of the call queue (./acd.ts). */
+export interface QueueRunner {
+  /** Seats are configured (an operator with an endpoint): false = the manager rings the one operator endpoint. */
+  accepts(): boolean;
+  /** The caller joins the queue; resolves when the call left it (answered | callback | message | noOperator). */
+  enqueue(s: CallSession, params: Record<string, unknown>): Promise<EffectResult>;
+  /** An ARI event the queue may own (operator legs, call-back legs, its bridges): true = handled. */
+  onEvent?(ev: AriEventJson): boolean;
+  /** An operator or call-back leg of the queue (a resync leaves it alone). */
+  owns?(channelId: string): boolean;
+}
+
 export interface ManagerOptions {
   ctx: Pick<Infra, 'now'> & Pick<Services, 'feedback'>;
   engine: FlowEngine;
@@ -53,6 +65,8 @@ export interface ManagerOptions {
   callbackVars?(feedbackId: number): Promise<Record<string, string> | null> | Record<string, string> | null;
   /** A call-back ended: whether the citizen gave the satisfaction answer. */
   onCallbackEnded?(feedbackId: number, answered: boolean, satisfied: boolean): void;
+  /** The call queue (ACD) running the `queue` effect; absent = `queue` rings the one operator endpoint like `transfer`. */
+  queue?: QueueRunner;
   /** Per-session hooks for the test phone. */
   onSessionState?(s: CallSession, state: string): void;
   onSessionPlay?(s: CallSession, uris: string[]): void;
@@ -135,6 +149,7 @@ export class CallManager {
     if (this.stopping) return;
     const chan = (ev.channel ?? null) as AriChannelJson | null;
     const chanId = chan?.id ? String(chan.id) : null;
+    if (this.o.queue?.onEvent?.(ev)) return;
     switch (ev.type) {
       case 'StasisStart':
         if (chan && chanId) this.onStasisStart(chan, Array.isArray(ev.args) ? ev.args.map(String) : [], t0);
@@ -319,6 +334,12 @@ export class CallManager {
         return out.result;
       }
       case 'transfer': return this.transfer(s, p);
+      case 'queue': {
+        if (this.o.queue?.accepts()) return this.o.queue.enqueue(s, p);
+        // No ACD configured: one operator is rung, as the transfer verb does.
+        const r = await this.transfer(s, p);
+        return r.status === 'answered' ? r : { ...r, status: 'noOperator' };
+      }
     }
     return { status: 'error', reason: 'unknown effect' };
   }
@@ -540,7 +561,7 @@ export class CallManager {
     }
     for (const tr of [...this.transfers.values()]) if (!present.has(tr.legId) && tr.state !== 'dialing') this.operatorGone(tr);
     for (const id of ids) {
-      if (this.sessions.has(id) || this.transfers.has(id) || this.sorry.has(id) || this.callbacks.has(id) || this.starting.has(id)) continue;
+      if (this.sessions.has(id) || this.transfers.has(id) || this.sorry.has(id) || this.callbacks.has(id) || this.starting.has(id) || this.o.queue?.owns?.(id)) continue;
       unknown++;
       const ch = await this.o.ari.getChannel(id).catch(() => null);
       if (!ch) continue;

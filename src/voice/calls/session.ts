@@ -371,7 +371,7 @@ export class CallSession {
   private effect(a: EffectAction): void {
     this.pending++;
     const kind: EffectKind = a.kind;
-    this.d.onState?.(this, kind === 'transfer' ? 'transfer' : `effect:${kind}`);
+    this.d.onState?.(this, kind === 'transfer' || kind === 'queue' ? 'transfer' : `effect:${kind}`);
     void this.d.runEffect(this, a)
       .catch((e): EffectResult => {
         this.log.error('effect failed', { callId: this.id, kind, error: (e as Error).message });

@@ -37,7 +37,7 @@ export interface FlowCheckOptions {
 /** Variables every call has. */
 export const BUILTIN_VARS = ['callId', 'caller', 'called', 'lastRecording', 'lastRecordingDuration'];
 const VERB_EFFECT: Partial<Record<Verb, EffectKind>> = {
-  lookup: 'lookup', submitFeedback: 'submitFeedback', subscribe: 'subscribe', transfer: 'transfer',
+  lookup: 'lookup', submitFeedback: 'submitFeedback', subscribe: 'subscribe', transfer: 'transfer', queue: 'queue',
 };
 
 function promptSet(p: PromptNames | undefined): ReadonlySet<string> | null {

@@ -165,6 +165,21 @@ export interface TransferNode {
   noAnswer: string;
 }
 
+/** queue: the call queue (ACD) — music on hold, position announcements, call-back offer, an operator. */
+export interface QueueNode {
+  verb: 'queue';
+  /** Urgent flows are served first (default normal). */
+  priority: 'normal' | 'urgent';
+  /** After the conversation with the operator. */
+  answered: string;
+  /** The caller pressed 1 (预约回拨): the request is kept; this node tells them and hangs up. */
+  callback: string;
+  /** The caller pressed 2 (留言): usually a record node. */
+  message: string;
+  /** No operator can take the call (queue unavailable); absent = message. */
+  noOperator?: string;
+}
+
 export interface BranchNode {
   verb: 'branch';
   officeHours?: OfficeHours;
@@ -194,10 +209,10 @@ export interface HangupNode {
 
 export type FlowNode =
   | PlayNode | MenuNode | GatherNode | LookupNode | RecordNode | SubmitFeedbackNode
-  | SubscribeNode | TransferNode | BranchNode | SetNode | GotoNode | HangupNode;
+  | SubscribeNode | TransferNode | QueueNode | BranchNode | SetNode | GotoNode | HangupNode;
 export type Verb = FlowNode['verb'];
 export const VERBS: readonly Verb[] = [
-  'play', 'menu', 'gather', 'lookup', 'record', 'submitFeedback', 'subscribe', 'transfer', 'branch', 'set', 'goto', 'hangup',
+  'play', 'menu', 'gather', 'lookup', 'record', 'submitFeedback', 'subscribe', 'transfer', 'queue', 'branch', 'set', 'goto', 'hangup',
 ];
 /** Verbs that wait for the caller (a loop must contain one of these). */
 export const INPUT_VERBS: ReadonlySet<Verb> = new Set<Verb>(['menu', 'gather', 'record']);
@@ -211,8 +226,8 @@ export interface Flow {
 }
 
 export const FEEDBACK_KINDS_FLOW = ['complaint', 'consultation', 'suggestion'] as const;
-export type EffectKind = 'lookup' | 'submitFeedback' | 'subscribe' | 'transfer';
-export const EFFECT_KINDS: readonly EffectKind[] = ['lookup', 'submitFeedback', 'subscribe', 'transfer'];
+export type EffectKind = 'lookup' | 'submitFeedback' | 'subscribe' | 'transfer' | 'queue';
+export const EFFECT_KINDS: readonly EffectKind[] = ['lookup', 'submitFeedback', 'subscribe', 'transfer', 'queue'];
 
 // ───────────────────────────── events ─────────────────────────────
 

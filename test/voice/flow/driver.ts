@@ -58,6 +58,7 @@ export function describeAction(a: FlowAction): string {
         case 'lookup': return `effect lookup ${String(p.code)}`;
         case 'subscribe': return `effect subscribe ${String(p.code)}`;
         case 'transfer': return `effect transfer${p.endpoint ? ' ' + String(p.endpoint) : ''}`;
+        case 'queue': return `effect queue ${String(p.priority)}`;
         case 'submitFeedback':
           return `effect submitFeedback ${String(p.feedbackKind)} ${String(p.recording)} ${String(p.durationSec)}s${p.onHangup ? ' onHangup' : ''}`;
       }

@@ -83,9 +83,17 @@ describe('ivr-flows/main.yaml', () => {
       ['done', ['record voice-c1-4 180s silence=8 beep #', 'timer 190000']], ['hangup', ['cancel']],
       ['recorded 41', ['effect submitFeedback consultation voice-c1-4 41s onHangup']],
     ] },
-    { label: '0 人工 in office hours: transfer, nobody answers → leave a message', now: '2026-11-26T10:00:00+08:00', script: [
-      ['start', ['play welcome']], ['press 0', ['stop', 'play transferring']], ['done', ['effect transfer']],
-      ['effect {"status":"noAnswer"}', ['play operator_busy']], ['press 1', ['stop', 'play record_instructions']],
+    { label: '0 人工 in office hours: queue, no operator → leave a message', now: '2026-11-26T10:00:00+08:00', script: [
+      ['start', ['play welcome']], ['press 0', ['stop', 'play transferring']], ['done', ['effect queue normal']],
+      ['effect {"status":"noOperator"}', ['play operator_busy']], ['press 1', ['stop', 'play record_instructions']],
+    ] },
+    { label: '0 人工: 按1预约回拨 in the queue → told, hung up', now: '2026-11-26T10:00:00+08:00', script: [
+      ['start', ['play welcome']], ['press 0', ['stop', 'play transferring']], ['done', ['effect queue normal']],
+      ['effect {"status":"callback"}', ['play queue_callback_booked']],
+    ] },
+    { label: '0 人工: 按2留言 in the queue → the recorded message', now: '2026-11-26T10:00:00+08:00', script: [
+      ['start', ['play welcome']], ['press 0', ['stop', 'play transferring']], ['done', ['effect queue normal']],
+      ['effect {"status":"message"}', ['play record_instructions']],
     ] },
     { label: '0 人工 at night: offered to leave a recording', now: '2026-11-26T21:00:00+08:00', script: [
       ['start', ['play welcome']], ['press 0', ['stop', 'play operator_closed']], ['press 0', ['stop', 'play main_menu']],
@@ -106,10 +114,10 @@ describe('ivr-flows/main.yaml', () => {
     expect(c.script.map(([step]) => [step, d.run(step)])).toEqual(c.script);
   });
 
-  it('transfer answered: after the conversation the call ends quietly', () => {
+  it('queue answered: after the conversation the call ends quietly', () => {
     const d = new FlowDriver(engine, { now: Date.parse('2026-11-26T14:00:00+08:00') });
     expect(d.script(['start', 'press 0', 'done', 'effect {"status":"answered"}'])).toEqual([
-      ['play welcome'], ['stop', 'play transferring'], ['effect transfer'], ['hangup normal'],
+      ['play welcome'], ['stop', 'play transferring'], ['effect queue normal'], ['hangup normal'],
     ]);
     expect(d.state?.outcomes).toEqual(['transferred']);
   });

@@ -14,6 +14,7 @@ import { record } from './record.js';
 import { submitFeedback } from './submitFeedback.js';
 import { subscribe } from './subscribe.js';
 import { transfer } from './transfer.js';
+import { queue } from './queue.js';
 import { branch } from './branch.js';
 import { set } from './set.js';
 import { goto } from './goto.js';
@@ -22,7 +23,7 @@ import { hangup } from './hangup.js';
 export type { VerbDef, NodeOf, FlowOps } from './verb.js';
 
 export const VERB_DEFS: { readonly [V in Verb]: VerbDef<V> } = {
-  play, menu, gather, lookup, record, submitFeedback, subscribe, transfer, branch, set, goto, hangup,
+  play, menu, gather, lookup, record, submitFeedback, subscribe, transfer, queue, branch, set, goto, hangup,
 };
 
 /** A verb definition seen through an arbitrary node (the registry guarantees node.verb matches). */
