@@ -82,6 +82,8 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
   const testPhone = createTestPhone(() => sims.smsc, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
   const admin = adminComponent(ctx, {
     sms: smsAdminPort(sms), voice: voice ?? undefined, demo: onSimulators(ctx.config),
+    // The wallboard's snapshot: the ACD exists once the voice channel started.
+    queue: voice ? { stats: () => voice.acd?.stats() ?? null } : undefined,
     testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
   });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };

@@ -25,7 +25,8 @@ interface Client { ws: WebSocket; user: StaffUser; sessionHash: string; phones: 
 export interface Audience { centralOnly: boolean; departmentId: number | null }
 
 /** The call queue's figures for the wallboard (the ACD's stats(); wired in app.ts). */
-export interface QueueStatsPort { stats(): QueueStats | Promise<QueueStats> }
+/** The call queue's figures (null while the queue is not running: no voice, or not started yet). */
+export interface QueueStatsPort { stats(): QueueStats | null | Promise<QueueStats | null> }
 
 export interface LiveOptions { sms?: SmsAdminPort; voice?: VoiceAdminPort; queue?: QueueStatsPort; maxBufferedBytes?: number; heartbeatMs?: number }
 
