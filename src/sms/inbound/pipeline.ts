@@ -16,15 +16,20 @@
  *  - When the SMSC is seen to read our resp, that is recorded for the part (one transaction per turn):
  *    it tells a later identical PDU (a citizen texting the same again) from a re-delivery.
  *
- * Inbound PDUs (and the reassembly timer, the rebuild) are handled one after the other, in arrival
- * order (one promise chain): the in-memory reassembly state is read and written by one PDU at a time,
- * also on PostgreSQL where a store call takes a round trip.
+ * Parts of long messages (and the reassembly timer, the rebuild) are handled one after the other, in
+ * arrival order (one promise chain): the in-memory reassembly state is read and written by one PDU at a
+ * time, also on PostgreSQL where a store call takes a round trip. A plain single-part MO (no UDH, no
+ * SAR: nearly all of them) touches no reassembly state and skips the chain: its store call (one
+ * statement) joins a group commit with the others read meanwhile — one transaction, one WAL flush on
+ * PostgreSQL, for the batch (a re-delivery in the same batch still sees its original: same transaction).
+ * Commands run per citizen in storage order; different citizens side by side on PostgreSQL.
  */
 import { citizenText } from '../../domain/text-safety.js';
 import { canonicalPhone } from '../../domain/phone.js';
 import type { DeliverEvent } from '../link/index.js';
 import type { SmsStore } from '../../store/ports.js';
-import type { InboundRow, SingleMo } from '../../store/repos/sms.js';
+import type { InboundRow, SingleMo, StoredSingleMo } from '../../store/repos/sms.js';
+import { GroupCommit } from './group-commit.js';
 import type { Logger } from '../../log.js';
 import type { HandleResult } from './handler.js';
 import { KeyedChain } from './keyed-chain.js';
@@ -119,6 +124,12 @@ export class InboundPipeline {
   private readonly inboundChain = serial();
   /** Inbound messages' commands: per citizen in the order their messages were stored; citizens side by side up to processConcurrency. */
   private readonly processChain: KeyedChain;
+  /** Single-part MOs being handled off the chain. */
+  private readonly direct = new Set<Promise<void>>();
+  /** Single-part MOs' store calls: grouped into one transaction per batch. */
+  private readonly singles: GroupCommit<SingleMo, StoredSingleMo>;
+  /** Rows on the processing chain (queued or running), by id. */
+  private readonly scheduled = new Map<number, Promise<void>>();
   private readonly repo: SmsStore;
   private readonly now: () => number;
   private readonly reassemblyOpts: { dc0: 'gsm7' | 'latin1'; gapMarker: string };
@@ -128,10 +139,25 @@ export class InboundPipeline {
     this.now = d.now ?? Date.now;
     this.reassemblyOpts = { dc0: d.settings.dc0, gapMarker: GAP_MARKER };
     this.processChain = new KeyedChain(d.processConcurrency ?? 1);
+    this.singles = new GroupCommit<SingleMo, StoredSingleMo>(
+      (all) => all.length === 1 ? this.repo.storeSingleMo(all[0]).then((r) => [r]) : this.d.store.transaction(async () => {
+        const out: StoredSingleMo[] = [];
+        for (const m of all) out.push(await this.repo.storeSingleMo(m));
+        return out;
+      }),
+      (m) => this.repo.storeSingleMo(m),
+    );
   }
 
   /** One MO part: queued on the inbound chain (never rejects). */
   deliver(ev: MoPdu): Promise<void> {
+    // A plain single-part MO (no UDH, no SAR) touches no reassembly state: it does not wait on the chain,
+    // and its store call joins the group commit of the others read meanwhile (one transaction for them).
+    if (!ev.udh && ev.tlvs.sar_total_segments == null && ev.tlvs.sar_msg_ref_num == null) {
+      const run = this.onMo(ev).finally(() => this.direct.delete(run));
+      this.direct.add(run);
+      return run;
+    }
     return this.inboundChain(() => this.onMo(ev));
   }
 
@@ -148,12 +174,19 @@ export class InboundPipeline {
   /** Everything read so far handled, and its commands run (the chains never reject). */
   async idle(): Promise<void> {
     await this.inboundChain(async () => undefined);
+    while (this.direct.size) await Promise.all([...this.direct]);
+    await this.singles.idle();
     await this.processChain.idle();
   }
 
   /** Run the command for a stored inbound row (on the processing chain, behind that citizen's earlier ones; never rejects). */
   process(id: number, phone: string): Promise<void> {
-    return this.processChain.run(phone, () => this.processNow(id));
+    // Already queued (the once-a-second drain sees rows still waiting on the chain): the same run, not a second one.
+    const queued = this.scheduled.get(id);
+    if (queued) return queued;
+    const run = this.processChain.run(phone, () => this.processNow(id)).finally(() => this.scheduled.delete(id));
+    this.scheduled.set(id, run);
+    return run;
   }
 
   /** Process any inbound rows waiting (after a restart, or a failed command); the number handed to the handler. */
@@ -293,7 +326,7 @@ export class InboundPipeline {
 
   private async storeSingle(row: SingleMo['part'], phone: string, ev: MoPdu, part: MoPart, warnings: string[], since: string): Promise<{ partId: number; decision: MoDecision; add: null; inboundId: number | null }> {
     const text = decodeShortMessage(part.body, part.dataCoding, { dc0: this.d.settings.dc0 });
-    const r = await this.repo.storeSingleMo({ part: row, since, message: { phone, dest: ev.destAddr, text: citizenText(text.text), warnings: [...warnings, ...text.warnings] } });
+    const r = await this.singles.submit({ part: row, since, message: { phone, dest: ev.destAddr, text: citizenText(text.text), warnings: [...warnings, ...text.warnings] } });
     return { partId: r.partId, decision: decideMo({ redeliveryOf: r.redeliveryOf ?? undefined }), add: null, inboundId: r.inboundId };
   }
 
