@@ -62,7 +62,7 @@ export interface DomainEvents {
    * A seat's state changed: `source` 'panel' — the operator set it (the queue must react), 'queue' —
    * the queue moved it (ringing, busy, wrap-up, back to ready).
    */
-  'seat.changed': { staffId: string; state: SeatState; source: 'panel' | 'queue'; callId: string | null; at: string };
+  'seat.changed': { staffId: string; state: SeatState; source: 'panel' | 'queue'; callId: string | null; at: string; /** The operator's display name (or login), for the live feed. */ name?: string | null };
   'seat.offer': SeatOffer;
   /** After any queue change (throttled by the emitter to at most one a second). */
   'queue.stats': QueueStats;

@@ -53,7 +53,9 @@ describe.skipIf(!hasChromium)('operator seat and screen pop in chromium', () => 
     expect(await page.textContent('#wb-sl')).toBe('95%');
     expect(await page.textContent('#wb-waiting')).toBe('3');
 
-    ctx.bus.emit('seat.changed', { staffId: String(opId), state: 'ringing', source: 'queue', callId: 'ch-77', at: new Date().toISOString() });
+    ctx.bus.emit('seat.changed', { staffId: String(opId), state: 'ringing', source: 'queue', callId: 'ch-77', at: new Date().toISOString(), name: '李娜' });
+    // The live feed names the operator and the state in Chinese (not "坐席 3 → ringing").
+    await page.waitForFunction(() => document.body.textContent!.includes('坐席 李娜 → 振铃中'));
     ctx.bus.emit('seat.offer', { staffId: String(opId), callId: 'ch-77', callbackRequestId: null, phone: PHONE, flow: 'main', waitedSec: 18, at: new Date().toISOString() });
     await page.waitForSelector('#seat-pop');
     expect(await page.textContent('#pop-phone')).toContain('13812349999');

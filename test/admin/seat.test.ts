@@ -59,7 +59,7 @@ describe('seat state', () => {
     expect(r.status, r.text).toBe(200);
     expect(r.json).toMatchObject({ seat: { endpoint: 'PJSIP/8001', state: 'ready' }, deferred: false });
     // The panel's own event (the ACD, when voice runs, answers with its 'queue' events: not this route's).
-    expect(seen.filter((p) => (p as { source: string }).source === 'panel')).toEqual([expect.objectContaining({ staffId: String(wangId), state: 'ready', source: 'panel' })]);
+    expect(seen.filter((p) => (p as { source: string }).source === 'panel')).toEqual([expect.objectContaining({ staffId: String(wangId), state: 'ready', source: 'panel', name: 'wang' })]);
     await s.server.ctx.store.callQueue.setSeatState(wangId, 'busy', new Date().toISOString());
     const b = await wang.post('/admin/api/seat', { state: 'break' });
     expect(b.json).toMatchObject({ deferred: true, wanted: 'break' });

@@ -77,6 +77,8 @@ export class Acd implements QueueRunner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly playbacks = new Map<string, string>();
   private readonly phones = new Map<string, string>();
+  /** Operators' display names (the live feed's seat events). */
+  private readonly names = new Map<string, string>();
   private tick: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private statsDirty = false;
@@ -103,6 +105,7 @@ export class Acd implements QueueRunner {
   /** Restore seats and call-back requests (reason queue), listen to the panel, start the tick. */
   async start(): Promise<void> {
     const seats = await this.o.store.seats();
+    for (const r of seats) this.names.set(String(r.userId), r.displayName || r.username);
     const operators: RestoredOperator[] = seats.filter((r) => r.endpoint).map((r) => ({
       id: String(r.userId), endpoint: r.endpoint, state: r.seatState, readySince: r.seatStateAt ? Date.parse(r.seatStateAt) : null,
     }));
@@ -118,6 +121,7 @@ export class Acd implements QueueRunner {
     await this.o.store.takeOwnedBy(this.o.instanceId ?? null);
     this.unsub = this.o.bus.on('seat.changed', (p) => {
       if (p.source !== 'panel') return;
+      if (p.name) this.names.set(p.staffId, p.name);
       const state = p.state;
       if (state !== 'ready' && state !== 'break' && state !== 'loggedOut') return;
       void Promise.resolve(this.o.store.seat(Number(p.staffId))).then((seat) => {
@@ -343,7 +347,7 @@ export class Acd implements QueueRunner {
         void Promise.resolve(this.o.store.setSeatState(Number(e.operatorId), e.state, iso(now))).catch((err) => this.storeError('seat state', err));
         const o = this.s.operators.find((x) => x.id === e.operatorId);
         const entry = o?.entry ? this.s.entries.find((x) => x.key === o.entry) : undefined;
-        this.o.bus.emit('seat.changed', { staffId: e.operatorId, state: e.state as SeatState, source: 'queue', callId: entry?.callId ?? null, at: iso(now) });
+        this.o.bus.emit('seat.changed', { staffId: e.operatorId, state: e.state as SeatState, source: 'queue', callId: entry?.callId ?? null, at: iso(now), name: this.names.get(e.operatorId) ?? null });
         return;
       }
       case 'answered': {

@@ -33,7 +33,7 @@ export function seatRoutes(kit: AdminKit): RouteGroup {
         const at = ctx.now().toISOString();
         // While the queue holds the seat the wish is stored (the queue applies it after the call) — not forced.
         await ctx.store.callQueue.setSeatState(u.id, state, at);
-        ctx.bus.emit('seat.changed', { staffId: String(u.id), state: state as PanelState, source: 'panel', callId: null, at });
+        ctx.bus.emit('seat.changed', { staffId: String(u.id), state: state as PanelState, source: 'panel', callId: null, at, name: u.displayName || u.username });
         await audit(req, `seat.${state}`, u.username, `${SEAT_STATE_ZH[state]}（分机 ${before.endpoint}${held ? `，${SEAT_STATE_ZH[before.seatState]}中，通话结束后生效` : ''}）`);
         return {
           seat: await mySeat(u.id), wanted: state,

@@ -1,6 +1,7 @@
 // 实时 Live: calls in progress, SMPP link, outbox depth and rate, new feedback — all pushed over the WebSocket (no polling).
 import { add, api, bi, clear, fmtDuration, fmtTime, h, LABELS, liveStatus, onLive, phoneText, state, statusTag, tag } from '../lib.js';
 
+const SEAT_STATE_ZH = { ready: '签入（空闲）', break: '小休', loggedOut: '签出', ringing: '振铃中', busy: '通话中', wrapUp: '话后整理' };
 const LINK_ZH = { bound: '已连接', bound_trx: '已连接', connected: '已连接', up: '已连接', connecting: '连接中', binding: '绑定中', down: '断开', disconnected: '断开', closed: '断开' };
 // ARI: 'replaced' = another process took the Stasis app over (no calls reach this server).
 const ARI_ZH = { connected: '已连接', connecting: '连接中', reconnecting: '重连中', down: '断开', stopped: '已停止', replaced: '应用被其他进程接管 App taken over', 'app-not-registered': '应用未注册 App not registered' };
@@ -175,7 +176,7 @@ function summary(m) {
   if (m.name === 'sms.outbox') return `队列 ${d.queued ?? '—'} · ${d.perSecond ?? 0}/s`;
   if (m.name.endsWith('.link')) return String(d.state ?? '');
   if (m.name === 'queue.stats') return `排队 ${d.waiting ?? 0} · 最长 ${fmtDuration(d.longestWaitSec)}`;
-  if (m.name === 'seat.changed') return `坐席 ${d.staffId} → ${d.state}`;
+  if (m.name === 'seat.changed') return `坐席 ${d.name || '#' + d.staffId} → ${SEAT_STATE_ZH[d.state] ?? d.state}`;
   if (m.name === 'storage.state') return d.state === 'full' ? '存储空间不足 storage full' : String(d.state ?? '');
   return '';
 }
