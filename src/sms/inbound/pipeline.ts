@@ -154,11 +154,11 @@ export class InboundPipeline {
     // A plain single-part MO (no UDH, no SAR) touches no reassembly state: it does not wait on the chain,
     // and its store call joins the group commit of the others read meanwhile (one transaction for them).
     if (!ev.udh && ev.tlvs.sar_total_segments == null && ev.tlvs.sar_msg_ref_num == null) {
-      const run = this.onMo(ev).finally(() => this.direct.delete(run));
+      const run = this.onMo(ev, false).finally(() => this.direct.delete(run));
       this.direct.add(run);
       return run;
     }
-    return this.inboundChain(() => this.onMo(ev));
+    return this.inboundChain(() => this.onMo(ev, true));
   }
 
   /** After a restart: the open parts make the open sets again (on the inbound chain). */
@@ -244,7 +244,7 @@ export class InboundPipeline {
    * cannot be stored is not acknowledged (the SMSC delivers it again); on a full disk it is refused
    * with a temporary error.
    */
-  private async onMo(ev: MoPdu): Promise<void> {
+  private async onMo(ev: MoPdu, onChain: boolean): Promise<void> {
     const { log } = this.d;
     const { dc0, moDedupeMs } = this.d.settings;
     try {
@@ -259,6 +259,8 @@ export class InboundPipeline {
       const nowIso = new Date(receivedAt).toISOString();
       const since = new Date(receivedAt - moDedupeMs).toISOString();
       const c = part.concat;
+      // A part of a long message found off the chain (concatenation signalled some other way): onto the chain.
+      if (c && !onChain) return void await this.inboundChain(() => this.onMo(ev, true));
       const key = c ? reassemblyKey(part.source, c.ref, c.total) : null;
       const repo = this.repo;
       // Persist first: the part (closed at once when it is a copy), and the message it completes.
