@@ -162,8 +162,6 @@ export class SqliteSmsRepo {
         WHERE status IN ('queued', 'held') AND expires_at IS NOT NULL AND expires_at < @now`),
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM sms_outbox GROUP BY status'),
       queuedCount: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE status IN ('queued', 'submitting')`).pluck(),
-      repliesSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND reason = 'reply' AND created_at >= ?`).pluck(),
-      templateSince: db.prepare(`SELECT COUNT(*) FROM sms_outbox WHERE phone = ? AND template = ? AND created_at >= ?`).pluck(),
       replyCounts: db.prepare(`SELECT COUNT(*) FILTER (WHERE reason = 'reply') AS replies, COUNT(*) FILTER (WHERE template = ?) AS template FROM sms_outbox WHERE phone = ? AND created_at >= ?`),
       list: db.prepare(`SELECT * FROM sms_outbox WHERE (@status IS NULL OR status = @status) AND (@phone IS NULL OR phone = @phone) ORDER BY id DESC LIMIT @limit OFFSET @offset`),
       cancel: db.prepare(`UPDATE sms_outbox SET status = 'cancelled', done_at = @now, updated_at = @now WHERE id = @id AND status IN ('queued', 'held')`),
@@ -457,10 +455,7 @@ export class SqliteSmsRepo {
     return o;
   }
   queuedCount(): number { return this.s.queuedCount.get() as number; }
-  repliesSince(phone: string, since: string): number { return this.s.repliesSince.get(phone, since) as number; }
-  /** Messages queued to `phone` from `template` since then (the abuse guard's one notice per window). */
-  templateSince(phone: string, template: string, since: string): number { return this.s.templateSince.get(phone, template, since) as number; }
-  /** repliesSince and templateSince in one look (the reply guard of every MO). */
+  /** Replies queued to `phone` since then, and messages from `template` (the abuse guard's one notice per window): the reply guard of every MO, one look. */
   replyCounts(phone: string, template: string, since: string): { replies: number; template: number } {
     const r = this.s.replyCounts.get(template, phone, since) as { replies: number; template: number };
     return { replies: Number(r.replies), template: Number(r.template) };

@@ -249,7 +249,7 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       expect(await e.sms.byId(other.id)).toMatchObject({ status: 'queued', nextAttemptAt: at(11) });
       await e.sms.enqueue(mt('13800000011', 'reply'), at(20));
       await e.sms.enqueue(mt('13800000011', 'reply'), at(30));
-      expect(await e.sms.repliesSince('13800000011', at(25))).toBe(1);
+      expect(await e.sms.replyCounts('13800000011', 'none', at(25))).toEqual({ replies: 1, template: 0 });
       expect((await e.sms.list({ phone: '138 0000 0009' })) /* any form of the number finds the canonical one */.map((x) => x.id)).toEqual([other.id, h2.id, h1.id]);
       expect((await e.sms.list({ status: 'superseded', limit: 1 })).map((x) => x.id)).toEqual([h1.id]);
       await clear();

@@ -356,16 +356,10 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
     return o;
   }
   async queuedCount(): Promise<number> { return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE status IN ('queued', 'submitting')`))!.n; }
-  async repliesSince(phone: string, since: string): Promise<number> {
-    return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND reason = 'reply' AND created_at >= $2`, [phone, since]))!.n;
-  }
   async replyCounts(phone: string, template: string, since: string): Promise<{ replies: number; template: number }> {
     const r = (await row<{ replies: number; template: number }>(this.q, `SELECT COUNT(*) FILTER (WHERE reason = 'reply') AS replies, COUNT(*) FILTER (WHERE template = $2) AS template
       FROM sms_outbox WHERE phone = $1 AND created_at >= $3`, [phone, template, since]))!;
     return { replies: Number(r.replies), template: Number(r.template) };
-  }
-  async templateSince(phone: string, template: string, since: string): Promise<number> {
-    return (await row<{ n: number }>(this.q, `SELECT COUNT(*) AS n FROM sms_outbox WHERE phone = $1 AND template = $2 AND created_at >= $3`, [phone, template, since]))!.n;
   }
   async list(f: { status?: string; phone?: string; limit?: number; offset?: number }): Promise<OutboxRow[]> {
     return (await rows(this.q, `SELECT * FROM sms_outbox WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR phone = $2) ORDER BY id DESC LIMIT $3 OFFSET $4`,
