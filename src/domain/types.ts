@@ -80,7 +80,7 @@ export const FEEDBACK_KIND_ZH: Record<FeedbackKind, string> = { complaint: 'æŠ•è
 /** Kinds whose answer is followed by the satisfaction survey (a handled problem, not a question or an idea). */
 export const SURVEYED_KINDS: readonly FeedbackKind[] = ['complaint', 'report', 'request'];
 
-export const FEEDBACK_CHANNELS = ['voice', 'sms', 'web', 'api'] as const;
+export const FEEDBACK_CHANNELS = ['voice', 'sms', 'web', 'api', 'mail'] as const;
 export type FeedbackChannel = (typeof FEEDBACK_CHANNELS)[number];
 
 /**

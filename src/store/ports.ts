@@ -20,6 +20,7 @@ import type { SqliteRetentionRepo } from './repos/retention.js';
 import type { SqliteInstanceRepo } from './repos/instances.js';
 import type { SqliteWorkOrderRepo } from './repos/work-orders.js';
 import type { SqliteCallQueueRepo } from './repos/call-queue.js';
+import type { SqliteMailRepo } from './repos/mail.js';
 import type { TransactionRunner } from '../domain/ports.js';
 
 export type DepartmentStore = AsyncOf<SqliteDepartmentRepo>;
@@ -39,6 +40,8 @@ export type InstanceStore = AsyncOf<SqliteInstanceRepo>;
 export type WorkOrderStore = AsyncOf<SqliteWorkOrderRepo>;
 /** Operator seats, callers waiting, call-back requests (issue 13). */
 export type CallQueueStore = AsyncOf<SqliteCallQueueRepo>;
+/** The citizens' mailbox (issue 14): inbound mail, threads, the mail outbox, bounces, e-mail subscriptions. */
+export type MailStore = AsyncOf<SqliteMailRepo>;
 
 export interface Repositories {
   departments: DepartmentStore;
@@ -54,6 +57,7 @@ export interface Repositories {
   instances: InstanceStore;
   workOrders: WorkOrderStore;
   callQueue: CallQueueStore;
+  mail: MailStore;
 }
 
 export type Engine = 'sqlite' | 'postgres';

@@ -542,6 +542,75 @@ CREATE INDEX callback_requests_open ON callback_requests(priority, seq) WHERE st
 CREATE INDEX callback_requests_phone ON callback_requests(phone, created_at);
 `;
 
+/** See ../migrations/014_mail.ts. */
+const mail = `
+CREATE TABLE mail_inbound (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id   text NOT NULL UNIQUE,
+  from_addr    text NOT NULL,
+  return_path  text,
+  remote_ip    text,
+  subject      text,
+  body_text    text,
+  in_reply_to  text,
+  refs         text,
+  raw_path     text NOT NULL,
+  raw_bytes    bigint NOT NULL,
+  attachments  text NOT NULL DEFAULT '[]',
+  disposition  text NOT NULL CHECK (disposition IN ('order', 'reply', 'bounce', 'ignored', 'subscribe')),
+  reason       text,
+  feedback_id  bigint REFERENCES feedback(id),
+  received_at  text COLLATE "C" NOT NULL
+);
+CREATE INDEX mail_inbound_feedback ON mail_inbound(feedback_id) WHERE feedback_id IS NOT NULL;
+
+CREATE TABLE mail_threads (
+  feedback_id  bigint PRIMARY KEY REFERENCES feedback(id),
+  address      text NOT NULL,
+  message_id   text NOT NULL,
+  created_at   text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE mail_outbox (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  to_addr         text NOT NULL,
+  subject         text NOT NULL,
+  body            text NOT NULL,
+  message_id      text NOT NULL UNIQUE,
+  in_reply_to     text,
+  refs            text,
+  reason          text NOT NULL CHECK (reason IN ('auto_reply', 'answer', 'notice', 'push', 'subscribe')),
+  feedback_id     bigint REFERENCES feedback(id),
+  dedupe_key      text UNIQUE,
+  status          text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'expired')),
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at text COLLATE "C" NOT NULL,
+  expires_at      text COLLATE "C" NOT NULL,
+  last_error      text,
+  sent_at         text COLLATE "C",
+  created_at      text COLLATE "C" NOT NULL,
+  updated_at      text COLLATE "C" NOT NULL
+);
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at, id) WHERE status = 'queued';
+CREATE INDEX mail_outbox_feedback ON mail_outbox(feedback_id) WHERE feedback_id IS NOT NULL;
+
+CREATE TABLE mail_addresses (
+  address      text PRIMARY KEY,
+  bounced_at   text COLLATE "C" NOT NULL,
+  reason       text
+);
+
+CREATE TABLE mail_subscriptions (
+  id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  address        text NOT NULL,
+  declaration_id bigint NOT NULL REFERENCES declarations(id),
+  created_at     text COLLATE "C" NOT NULL,
+  ended_at       text COLLATE "C"
+);
+CREATE UNIQUE INDEX mail_subscriptions_active ON mail_subscriptions(address, declaration_id) WHERE ended_at IS NULL;
+CREATE INDEX mail_subscriptions_declaration ON mail_subscriptions(declaration_id) WHERE ended_at IS NULL;
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -582,4 +651,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 10, name: 'instances', sql: instances },
   { version: 11, name: 'work_orders', sql: workOrders },
   { version: 12, name: 'call_queue', sql: callQueue },
+  { version: 13, name: 'mail', sql: mail },
 ];
