@@ -20,6 +20,7 @@ import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from 
 import { InstanceLock, newInstanceId } from './store/lock.js';
 import { createCluster, type Cluster } from './cluster/index.js';
 import { unknownDepartments } from './workorders/categories.js';
+import { mailComponent, type MailComponent, type MailOptions } from './mail/channel.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -46,6 +47,8 @@ export interface ServerOptions {
   voice?: (Omit<VoiceChannelOptions, 'sms' | 'simulator' | 'testPhone'> & { simulator?: AriSimulator | null }) | false;
   /** Override the admin panel's ports and options (tests inject fakes). */
   admin?: AdminOptions;
+  /** Citizens' mailbox options (tests: intake port 0, a fast dispatcher…); `false` leaves it out even when enabled. */
+  mail?: MailOptions | false;
   /** Extra components (tests). */
   components?: (ctx: AppContext) => Component[];
   /** Take the data directory's exclusive lock (default true; one data directory → one running server). */
@@ -61,7 +64,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent; cluster: Cluster; simulators: DemoSimulators }
+export interface Channels { sms: SmsChannel; voice: VoiceChannel | null; jobs: Jobs; admin: AdminComponent; cluster: Cluster; simulators: DemoSimulators; mail: MailComponent | null }
 
 /** No Asterisk and no SMSC configured: the server runs on its built-in simulators (try-it-now mode). */
 export function onSimulators(config: Config): boolean {
@@ -73,11 +76,21 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
   // First to start, last to stop: the instance's lease, the jobs leadership, the event bridge (PostgreSQL).
   const cluster = createCluster(ctx);
   // No SMSC / no Asterisk configured: the simulators, started by this wiring before the channels.
-  const sims = demoSimulators(ctx, { voice: opts.voice !== false, ari: opts.voice ? opts.voice.simulator : null, ariSpeed: opts.voice ? opts.voice.simulatorSpeed : undefined, smsc: opts.smscSimulator ?? null });
+  // 市民信箱: on when configured, and in demo mode (intake on an ephemeral port unless enabled, the local sink as relay).
+  const demoMode = ctx.config.admin.demo === 'on' || (ctx.config.admin.demo === 'auto' && onSimulators(ctx.config));
+  const mailOn = opts.mail !== false && (ctx.config.mail.enabled || demoMode);
+  const sims = demoSimulators(ctx, {
+    voice: opts.voice !== false, ari: opts.voice ? opts.voice.simulator : null, ariSpeed: opts.voice ? opts.voice.simulatorSpeed : undefined, smsc: opts.smscSimulator ?? null,
+    mailSink: mailOn && demoMode && !ctx.config.mail.relay_host,
+  });
   const sms = createSmsChannel(ctx, { simulator: sims.smsc });
   ctx.notices = sms.notices; // the department API's bulk notices
   const voice = opts.voice === false ? null : createVoiceChannel(ctx, { ...opts.voice, sms, simulator: sims.ari, testPhone: sims.testPhone });
   const jobs = createJobs(ctx, sms, voice, { isLeader: () => cluster.isLeader() });
+  const mail = mailOn ? mailComponent(ctx, {
+    relay: () => (sims.mailSink ? { host: '127.0.0.1', port: sims.mailSink.port, user: '', password: '' } : null),
+    ...(ctx.config.mail.enabled ? {} : { intakePort: 0, intakeHost: '127.0.0.1' }), ...(opts.mail || {}),
+  }) : null;
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
   const testPhone = createTestPhone(() => sims.smsc, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
   const admin = adminComponent(ctx, {
@@ -87,8 +100,8 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
     testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
   });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
-  const components: Component[] = [cluster, sims, sms, ...(voice ? [voice] : []), jobs, admin, attachPhone];
-  return { components, channels: { sms, voice, jobs, admin, cluster, simulators: sims } };
+  const components: Component[] = [cluster, sims, sms, ...(voice ? [voice] : []), ...(mail ? [mail] : []), jobs, admin, attachPhone];
+  return { components, channels: { sms, voice, jobs, admin, cluster, simulators: sims, mail } };
 }
 
 /**

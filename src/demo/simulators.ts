@@ -8,10 +8,12 @@ import type { Config } from '../config/index.js';
 import type { Component } from '../app.js';
 import { AriSimulator } from '../sim/ari/index.js';
 import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../sim/smsc/index.js';
+import { MailSink } from '../sim/mail-sink/index.js';
 
 /** The simulator types, for the wiring and tests (which may not import src/sim themselves). */
 export type { AriSimulator } from '../sim/ari/index.js';
 export type { SmscSimulator } from '../sim/smsc/index.js';
+export type { MailSink, SinkMail } from '../sim/mail-sink/index.js';
 import { SIMULATOR_ARI_PASSWORD } from '../voice/channel.js';
 import type { TestPhoneFactory } from '../voice/sim-port.js';
 import type { Infra } from '../context.js';
@@ -24,9 +26,11 @@ export interface DemoSimulators extends Component {
   readonly ari: AriSimulator | null;
   /** The test phone's call half on that simulator. */
   readonly testPhone: TestPhoneFactory | undefined;
+  /** The local SMTP sink the mailbox sends through (demo mode without HOTLINE_MAIL_RELAY_HOST; null otherwise). */
+  readonly mailSink: MailSink | null;
 }
 
-export function demoSimulators(ctx: Infra, opts: { voice: boolean; ari?: AriSimulator | null; ariSpeed?: number; smsc?: SmscSimulator | null }): DemoSimulators {
+export function demoSimulators(ctx: Infra, opts: { voice: boolean; ari?: AriSimulator | null; ariSpeed?: number; smsc?: SmscSimulator | null; mailSink?: boolean }): DemoSimulators {
   const cfg: Config = ctx.config;
   const wantSmsc = !cfg.smpp.host;
   const ownSmsc = wantSmsc && !opts.smsc;
@@ -34,18 +38,22 @@ export function demoSimulators(ctx: Infra, opts: { voice: boolean; ari?: AriSimu
   const wantAri = opts.voice && !cfg.ari.url;
   const own = wantAri && !opts.ari;
   const ari = wantAri ? (opts.ari ?? new AriSimulator({ speed: opts.ariSpeed ?? 1 })) : null;
+  const mailSink = opts.mailSink ? new MailSink() : null;
   return {
     name: 'simulators',
     smsc,
     ari,
+    mailSink,
     testPhone: ari ? ({ media, app }) => new SimTestPhone(ctx, ari, media, () => smsc, app) : undefined,
     async start() {
       if (smsc && !smsc.port) await smsc.start({ host: '127.0.0.1', port: 0 });
+      if (mailSink && !mailSink.port) await mailSink.start({ host: '127.0.0.1', port: 0 });
       if (ari && !ari.url) await ari.start({ host: '127.0.0.1', port: 0, username: cfg.ari.user, password: cfg.ari.password || SIMULATOR_ARI_PASSWORD });
     },
     async stop() {
       if (own && ari) await ari.stop();
       if (ownSmsc && smsc) await smsc.stop();
+      await mailSink?.stop();
     },
   };
 }

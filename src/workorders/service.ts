@@ -37,6 +37,7 @@ export type DispatchInput = Omit<Extract<WorkOrderAction, { type: 'dispatch' }>,
 
 export const ACTION_LABELS: Record<string, string> = {
   ...Object.fromEntries(Object.entries(ACTIONS).map(([k, v]) => [k, v.label])),
+  mail_supplement: '来信补充', mail_attachments: '邮件附件', mail_no_reply: '未自动回复',
   redispatch: '改派', approve_extension: '同意延期', refuse_extension: '不同意延期', escalate: '转督办', release: '放弃认领', merged_in: '并入', close: '办结',
 };
 

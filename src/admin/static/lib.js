@@ -86,7 +86,7 @@ export function fmtDuration(sec) {
 export const LABELS = {
   status: { new: '新建', transcribed: '已转写', assigned: '已分派', handling: '办理中', returned: '已退单', answered: '已答复', escalated: '待督办', closed: '已办结', merged: '已合并' },
   kind: { complaint: '投诉', consultation: '咨询', suggestion: '建议', report: '举报', request: '诉求(待分类)' },
-  channel: { voice: '电话', sms: '短信', web: '网站', api: '接口' },
+  channel: { voice: '电话', sms: '短信', web: '网站', api: '接口', mail: '市民信箱' },
   role: { admin: '管理员', supervisor: '督办', operator: '话务员', department: '部门' },
   decl: { accepted: '已受理', in_progress: '办理中', supplement_needed: '待补交材料', fee_due: '待缴费', approved: '已办结（准予许可）', ready_for_pickup: '证照待领取', rejected: '不予许可', closed: '已办结' },
   satisfaction: { 1: '满意', 2: '基本满意', 3: '不满意' },
@@ -96,7 +96,9 @@ export const LABELS = {
     // work-order steps (src/workorders/machine.ts)
     dispatch: '派单', redispatch: '改派', direct: '直办', sign: '签收', return: '退单', uphold: '维持派单', assist: '协办', assist_answer: '协办答复',
     request_extension: '申请延期', approve_extension: '同意延期', refuse_extension: '不同意延期', interim: '阶段性答复', answer: '办结回复', survey: '回访',
-    redo: '重办', escalate: '转督办', urge: '催办', merge: '合并', merged_in: '并入', parent_answered: '合并答复', close: '办结', claim: '认领', release: '放弃认领', edit: '登记信息' },
+    redo: '重办', escalate: '转督办', urge: '催办', merge: '合并', merged_in: '并入', parent_answered: '合并答复', close: '办结', claim: '认领', release: '放弃认领', edit: '登记信息',
+    // 市民信箱 (src/mail/)
+    mail_supplement: '来信补充', mail_attachments: '邮件附件', mail_no_reply: '未自动回复' },
 };
 
 export const tag = (cls, text) => h('span', { class: `tag ${cls}` }, text);

@@ -134,6 +134,7 @@ function detail(d, depts, reload) {
     h('dt', null, '类型 / 渠道'), h('dd', null, `${LABELS.kind[o.kind] ?? o.kind} · ${LABELS.channel[o.channel] ?? o.channel} · ${o.urgencyZh ?? ''}`),
     h('dt', null, '分类'), h('dd', null, o.categoryName ?? '未分类'),
     h('dt', null, '来电/来信号码'), h('dd', null, phoneText(o.phone)),
+    o.mailContact ? [h('dt', null, '联系邮箱'), h('dd', { id: 'wo-mail' }, o.mailContact)] : null,
     o.address ? [h('dt', null, '地址'), h('dd', null, o.address)] : null,
     o.replyBy ? [h('dt', null, '答复方式'), h('dd', { id: 'wo-reply-by' }, REPLY_BY.find(([k]) => k === o.replyBy)?.[1] ?? o.replyBy)] : null,
     h('dt', null, '受理时间'), h('dd', null, fmtTime(o.createdAt, true)),

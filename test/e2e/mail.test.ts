@@ -1,0 +1,145 @@
+/**
+ * 市民信箱 end to end over real sockets: a real SMTP client (nodemailer) writes to the intake, a local
+ * SMTP sink stands in for the relay.
+ *  - a complaint with an attachment → a work order with the text, the attachment stored → the
+ *    auto-reply with the reference reaches the sink → staff dispatch and answer (the work-order
+ *    service the panel uses) → the answer reaches the sink threaded (In-Reply-To = the citizen's
+ *    Message-ID) → the citizen's reply lands on the same order; the same mail again is one order;
+ *  - an Auto-Submitted mail becomes an order but gets no reply; a 30 MB mail is refused with 552;
+ *    mail to another address is refused with 550;
+ *  - a restart on the same data directory does not send the auto-reply again.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/app.js';
+import { silentLogger } from '../../src/log.js';
+import { MailSink } from '../../src/sim/mail-sink/index.js';
+import type { Actor } from '../../src/workorders/model.js';
+import { tempDir, testConfig } from '../helpers/context.js';
+import { until } from '../helpers/wait.js';
+
+const HOTLINE = '96365@hotline.local';
+const operator: Actor = { role: 'operator', id: 'staff:li', name: '李娜', departmentId: null, departmentName: null };
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e226059b0000000049454e44ae426082', 'hex');
+
+describe('市民信箱 over real sockets', () => {
+  const sink = new MailSink();
+  const dir = tempDir('hotline-mail-');
+  let server: RunningServer;
+  const start = async () => startServer(testConfig({
+    HOTLINE_MAIL_ENABLED: 'true', HOTLINE_MAIL_SMTP_HOST: '127.0.0.1', HOTLINE_MAIL_SMTP_PORT: '0', HOTLINE_MAIL_ADDRESS: HOTLINE,
+    HOTLINE_MAIL_RELAY_HOST: '127.0.0.1', HOTLINE_MAIL_RELAY_PORT: String(sink.port),
+  }, dir), { log: silentLogger, voice: false, mail: { tickMs: 100 } });
+  const client = () => nodemailer.createTransport({ host: '127.0.0.1', port: server.channels.mail!.port, secure: false, ignoreTLS: true });
+  const send = (m: SendMailOptions) => client().sendMail({ to: HOTLINE, ...m });
+  const orderOf = async (messageId: string) => {
+    const m = await server.ctx.store.mail.inboundByMessageId(messageId);
+    return m?.feedbackId ? server.ctx.feedback.byId(m.feedbackId) : undefined;
+  };
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await start();
+    await server.ctx.store.departments.insert('SCJG', '市市场监督管理局', null, null, null, new Date().toISOString());
+  });
+  afterAll(async () => { await server?.stop(); await sink.stop(); });
+
+  let ref = '';
+  let orderId = 0;
+  it('a complaint with an attachment becomes a work order; the auto-reply with the reference reaches the sink', async () => {
+    const info = await send({
+      from: '"张三" <Zhang.San@Example.cn>', subject: '投诉：夜间施工噪音', messageId: '<c1@example.cn>',
+      text: '幸福路 12 号工地每晚 23 点后仍在施工，噪音很大。', attachments: [{ filename: '现场照片.png', content: PNG, contentType: 'image/png' }],
+    });
+    expect(info.response).toMatch(/^250 .*96365-\d{10}/);
+    const f = await orderOf('<c1@example.cn>');
+    expect(f).toMatchObject({ channel: 'mail', kind: 'complaint', phone: null });
+    expect(f!.text).toContain('夜间施工噪音');
+    expect(f!.text).toContain('23 点后仍在施工');
+    ref = f!.ref; orderId = f!.id;
+    const mail = (await server.ctx.store.mail.inboundFor(f!.id))[0];
+    expect(mail.attachments).toMatchObject([{ filename: '现场照片.png', contentType: 'image/png', size: PNG.length }]);
+    expect(readFileSync(join(dir, mail.attachments[0].path))).toEqual(PNG);
+    expect(existsSync(join(dir, mail.rawPath))).toBe(true);
+    expect(await server.ctx.store.mail.thread(f!.id)).toMatchObject({ address: 'zhang.san@example.cn', messageId: '<c1@example.cn>' });
+
+    await until(() => sink.received('zhang.san@example.cn').length === 1, 5000, 'the auto-reply');
+    const auto = sink.received('zhang.san@example.cn')[0];
+    expect(auto.subject).toBe(`【96365-${ref}】您的来信已受理`);
+    expect(auto.text).toContain(`编号 ${ref}`);
+    expect(auto.inReplyTo).toBe('<c1@example.cn>');
+    expect(auto.headers['auto-submitted']).toBe('auto-replied');
+    expect(auto.from).toBe(HOTLINE);
+  });
+
+  it('the same mail delivered again is the same work order', async () => {
+    const info = await send({ from: 'zhang.san@example.cn', subject: '投诉：夜间施工噪音', messageId: '<c1@example.cn>', text: '幸福路 12 号工地每晚 23 点后仍在施工，噪音很大。' });
+    expect(info.response).toMatch(/already received/);
+    expect((await server.ctx.store.mail.inboundFor(orderId)).length).toBe(1);
+  });
+
+  it('the staff answer goes back by mail, threaded; the citizen\'s reply to it lands on the same order', async () => {
+    await server.ctx.workOrders.dispatch(orderId, { type: 'dispatch', departmentCode: 'SCJG', category: 'SCJG' }, operator);
+    const dept = (await server.ctx.store.departments.byCode('SCJG'))!;
+    await server.ctx.workOrders.answerInOneStep(orderId, '经核查，该工地已被责令夜间停工，并处罚款。', { role: 'department', id: 'dept:SCJG:王', name: '王', departmentId: dept.id, departmentName: dept.name });
+    await until(() => sink.received('zhang.san@example.cn').length === 2, 5000, 'the answer mail');
+    const answer = sink.received('zhang.san@example.cn')[1];
+    expect(answer.inReplyTo).toBe('<c1@example.cn>');
+    expect(answer.references).toContain('<c1@example.cn>');
+    expect(answer.subject).toBe(`Re: 投诉：夜间施工噪音 【96365-${ref}】`);
+    expect(answer.text).toContain('已被责令夜间停工');
+    expect(answer.headers['auto-submitted']).toBeUndefined();
+
+    await send({ from: 'zhang.san@example.cn', subject: `Re: ${answer.subject}`, messageId: '<c2@example.cn>', inReplyTo: answer.messageId!, references: [String(answer.messageId)], text: '今晚仍在施工。' });
+    const reply = await server.ctx.store.mail.inboundByMessageId('<c2@example.cn>');
+    expect(reply).toMatchObject({ disposition: 'reply', feedbackId: orderId });
+    const timeline = await server.ctx.workOrders.timeline(orderId);
+    expect(timeline.find((t) => t.action === 'mail_supplement')?.opinion ?? (timeline.find((t) => t.action === 'mail_supplement') as any)?.detail).toContain('今晚仍在施工');
+
+    // …and by the subject's reference alone (a new mail from the same sender, no In-Reply-To)
+    await send({ from: 'zhang.san@example.cn', subject: `补充 【96365-${ref}】`, messageId: '<c3@example.cn>', text: '附上录音。' });
+    expect(await server.ctx.store.mail.inboundByMessageId('<c3@example.cn>')).toMatchObject({ disposition: 'reply', feedbackId: orderId });
+    expect(sink.received('zhang.san@example.cn').length).toBe(2); // supplements get no auto-reply
+  });
+
+  it('an Auto-Submitted mail becomes a work order without a reply; bounces mark the address', async () => {
+    await send({ from: 'robot@example.cn', subject: '自动回复：不在办公室', messageId: '<auto1@example.cn>', headers: { 'Auto-Submitted': 'auto-replied' }, text: '我正在休假。' });
+    const f = await orderOf('<auto1@example.cn>');
+    expect(f?.channel).toBe('mail');
+    expect((await server.ctx.store.mail.inboundByMessageId('<auto1@example.cn>'))?.reason).toBe('Auto-Submitted: auto-replied');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sink.received('robot@example.cn')).toEqual([]);
+
+    const dsn = [
+      'From: Mail Delivery System <MAILER-DAEMON@example.cn>', `To: ${HOTLINE}`, 'Subject: Undelivered Mail Returned to Sender', 'Message-ID: <dsn1@example.cn>',
+      'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="B"', '',
+      '--B', 'Content-Type: text/plain; charset=utf-8', '', 'Your message could not be delivered.', '',
+      '--B', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.example.cn', '', 'Final-Recipient: rfc822; gone@example.cn', 'Action: failed', 'Status: 5.1.1', '',
+      '--B--', '',
+    ].join('\r\n');
+    await client().sendMail({ envelope: { from: '', to: HOTLINE }, raw: dsn });
+    expect(await server.ctx.store.mail.inboundByMessageId('<dsn1@example.cn>')).toMatchObject({ disposition: 'bounce', feedbackId: null });
+    expect(await server.ctx.store.mail.isBounced('gone@example.cn')).toBe(true);
+  });
+
+  it('a 30 MB mail is refused with a clear 552; another recipient with 550', async () => {
+    const big = Buffer.alloc(30 * 1024 * 1024, 0x61);
+    const err = await send({ from: 'big@example.cn', subject: '大附件', text: 'x', attachments: [{ filename: 'big.bin', content: big }] }).then(() => null, (e: Error & { responseCode?: number; response?: string }) => e);
+    expect(err?.responseCode).toBe(552);
+    expect(err?.response ?? err?.message).toMatch(/exceeds the 10 MB size limit/);
+    const wrong = await client().sendMail({ from: 'a@example.cn', to: 'someone@hotline.local', subject: 'x', text: 'x' }).then(() => null, (e: Error & { responseCode?: number }) => e);
+    expect(wrong?.responseCode).toBe(550);
+  });
+
+  it('a restart on the same data directory does not send the auto-reply (or the answer) again', async () => {
+    const before = sink.mails.length;
+    await server.stop();
+    server = await start();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(sink.mails.length).toBe(before);
+    const rows = await server.ctx.store.mail.outboundFor(orderId);
+    expect(rows.map((r) => [r.reason, r.status])).toEqual([['auto_reply', 'sent'], ['answer', 'sent']]);
+  });
+});
