@@ -12,15 +12,22 @@ const walls = [
   { owner: ['src/sms/link/', 'src/sim/'], names: ['smpp'], message: 'only src/sms/link speaks SMPP' },
   { owner: ['src/voice/ari/'], names: ['ari-client'], message: 'only src/voice/ari speaks ARI' },
   { owner: ['src/voice/ami/'], names: ['asterisk-manager'], message: 'only src/voice/ami speaks AMI' },
+  // 市民信箱: each mail library has one adapter (and the demo sink)
+  { owner: ['src/mail/smtp-intake.ts', 'src/sim/'], names: ['smtp-server'], message: 'only src/mail/smtp-intake.ts runs an SMTP server' },
+  { owner: ['src/mail/parse.ts', 'src/sim/'], names: ['mailparser'], message: 'only src/mail/parse.ts parses mail' },
+  { owner: ['src/mail/relay.ts'], names: ['nodemailer'], message: 'only src/mail/relay.ts sends mail' },
 ];
 // src/workorders: the cycle's pure core (these files) next to its service and file adapter.
 const workOrdersPure = ['src/workorders/categories.ts', 'src/workorders/time-limits.ts', 'src/workorders/machine.ts', 'src/workorders/model.ts', 'src/workorders/duplicates.ts'];
-const pure = ['src/domain/', 'src/sms/codec/', 'src/sms/commands/', 'src/voice/flow/', ...workOrdersPure];
+// src/mail: the mailbox's pure core (these files) next to its adapters.
+const mailPure = ['src/mail/addresses.ts', 'src/mail/loop-guard.ts', 'src/mail/html-text.ts', 'src/mail/subject.ts', 'src/mail/compose.ts', 'src/mail/templates.ts', 'src/mail/rate-limit.ts', 'src/mail/retry.ts'];
+const pure = ['src/domain/', 'src/sms/codec/', 'src/sms/commands/', 'src/voice/flow/', ...workOrdersPure, ...mailPure];
 const simOk = ['src/sim/', 'src/demo/'];
 const folders = ['src/*.ts', 'src/admin/', 'src/cluster/', 'src/config/', 'src/demo/', 'src/domain/', 'src/http/', 'src/jobs/', 'src/sim/', 'src/store/',
   'src/sms/*.ts', 'src/sms/codec/', 'src/sms/commands/', 'src/sms/inbound/', 'src/sms/link/', 'src/sms/outbox/', 'src/sms/templates/',
   'src/voice/*.ts', 'src/voice/ami/', 'src/voice/ari/', 'src/voice/calls/', 'src/voice/flow/', 'src/voice/media/', 'src/voice/tts/',
-  'src/workorders/', ...workOrdersPure];
+  'src/workorders/', ...workOrdersPure,
+  'src/mail/', 'src/mail/smtp-intake.ts', 'src/mail/parse.ts', 'src/mail/relay.ts', ...mailPure];
 function wallConfig(folder) {
   const inside = (prefixes) => prefixes.some((p) => folder.startsWith(p));
   const paths = [];
