@@ -15,6 +15,7 @@ import { adminComponent, type AdminComponent, type AdminOptions } from './admin/
 import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
+import { createTestMailbox } from './demo/test-mailbox.js';
 import { demoSimulators, type AriSimulator, type DemoSimulators, type SmscSimulator } from './demo/simulators.js';
 import { createVoiceChannel, type VoiceChannel, type VoiceChannelOptions } from './voice/channel.js';
 import { InstanceLock, newInstanceId } from './store/lock.js';
@@ -92,7 +93,7 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
     ...(ctx.config.mail.enabled ? {} : { intakePort: 0, intakeHost: '127.0.0.1' }), ...(opts.mail || {}),
   }) : null;
   // The test phone (demo mode): texts through the SMSC simulator, calls through the ARI simulator.
-  const testPhone = createTestPhone(() => sims.smsc, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null);
+  const testPhone = Object.assign(createTestPhone(() => sims.smsc, ctx.config.smpp.source_addr, () => voice?.testPhone ?? null), { mailbox: createTestMailbox(() => mail, () => sims.mailSink) });
   const admin = adminComponent(ctx, {
     sms: smsAdminPort(sms), voice: voice ?? undefined, demo: onSimulators(ctx.config),
     // The wallboard's snapshot: the ACD exists once the voice channel started.

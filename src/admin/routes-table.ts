@@ -106,6 +106,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/testphone/call/:callId/hangup', roles: CENTRAL, summary: '挂机 (hang up)' },
   { method: 'POST', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机发短信 (send SMS to 96365)' },
   { method: 'GET', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机收到的短信 (SMS received)' },
+  { method: 'POST', url: '/api/testphone/mail', roles: CENTRAL, summary: '测试邮箱写信给市民信箱 (send a mail to the citizens\' mailbox)' },
+  { method: 'GET', url: '/api/testphone/mail', roles: CENTRAL, summary: '测试邮箱收到的邮件 (mail received)' },
 ];
 
 export function routeKey(r: Pick<RouteSpec, 'method' | 'url'>): string { return `${r.method} ${r.url}`; }

@@ -120,6 +120,17 @@ export type TestPhoneEvent =
 
 export interface TestPhoneSms { from: string; to: string; text: string; at: string }
 
+/** A mail the test mailbox received from the hotline (demo mode, src/demo/test-mailbox.ts). */
+export interface TestMail { from: string; to: string; subject: string; text: string; messageId: string | null; inReplyTo: string | null; at: string }
+
+/** The test mailbox (demo mode): write to the 市民信箱 and read its replies. */
+export interface TestMailboxPort {
+  /** The hotline address the mail goes to. */
+  readonly address: string;
+  sendMail(from: string, subject: string, text: string, inReplyTo?: string | null): MaybePromise<void>;
+  mailReceived(address: string): MaybePromise<TestMail[]>;
+}
+
 export interface TestPhonePort {
   /** Place a simulated call to 96365 from this number; resolves with the call id. */
   startCall(from: string): MaybePromise<string>;
@@ -140,4 +151,6 @@ export interface TestPhonePort {
   smsReceived(phone: string): MaybePromise<TestPhoneSms[]>;
   /** Optional push of each message a simulated phone receives (the panel forwards it over the live socket). */
   onSmsReceived?(listener: (sms: TestPhoneSms) => void): () => void;
+  /** The test mailbox (when the 市民信箱 runs). */
+  mailbox?: TestMailboxPort;
 }

@@ -19,6 +19,7 @@ import { MailSink } from '../../src/sim/mail-sink/index.js';
 import type { Actor } from '../../src/workorders/model.js';
 import { tempDir, testConfig } from '../helpers/context.js';
 import { until } from '../helpers/wait.js';
+import { createTestMailbox } from '../../src/demo/test-mailbox.js';
 
 const HOTLINE = '96365@hotline.local';
 const operator: Actor = { role: 'operator', id: 'staff:li', name: '李娜', departmentId: null, departmentName: null };
@@ -141,5 +142,22 @@ describe('市民信箱 over real sockets', () => {
     expect(sink.mails.length).toBe(before);
     const rows = await server.ctx.store.mail.outboundFor(orderId);
     expect(rows.map((r) => [r.reason, r.status])).toEqual([['auto_reply', 'sent'], ['answer', 'sent']]);
+  });
+});
+
+describe('demo mode: the mailbox on with the local sink as relay, and the test mailbox', () => {
+  let server: RunningServer;
+  beforeAll(async () => { server = await startServer(testConfig({ HOTLINE_ADMIN_DEMO: 'on' }), { log: silentLogger, voice: false, mail: { tickMs: 100 } }); });
+  afterAll(async () => { await server?.stop(); });
+
+  it('a mail written in the test mailbox becomes a work order and its auto-reply shows in the test mailbox', async () => {
+    const mail = server.channels.mail!;
+    expect(mail.port).toBeGreaterThan(0);
+    expect(server.channels.simulators.mailSink?.port).toBeGreaterThan(0);
+    const box = createTestMailbox(() => server.channels.mail, () => server.channels.simulators.mailSink)!;
+    expect(box.address).toBe(HOTLINE);
+    await box.sendMail('newcomer@example.cn', '咨询：社保卡补办', '请问社保卡丢了怎么补办？');
+    const replies = await until(async () => { const r = await box.mailReceived('newcomer@example.cn'); return r.length ? r : null; }, 5000, 'the auto-reply in the test mailbox');
+    expect(replies[0].subject).toMatch(/^【96365-\d{10}】您的来信已受理$/);
   });
 });

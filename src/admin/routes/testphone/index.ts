@@ -51,6 +51,22 @@ export function testPhoneRoutes(kit: AdminKit): RouteGroup {
         await audit(req, 'testphone.sms', maskPhone(from));
         return { ok: true };
       },
+      // 测试邮箱: write to the 市民信箱 (through its SMTP intake) and read the hotline's replies from the sink
+      'POST /api/testphone/mail': async (req) => {
+        const box = needPhone(kit).mailbox;
+        if (!box) throw notFound('测试邮箱未启用 (the citizens\' mailbox is not running)');
+        const { from, subject, text, inReplyTo } = req.body as Static<typeof S.testMail>;
+        await box.sendMail(from, subject, text, inReplyTo ?? null);
+        await audit(req, 'testphone.mail', from.replace(/^(.).*(@.*)$/, '$1***$2'));
+        return { ok: true, to: box.address };
+      },
+      'GET /api/testphone/mail': async (req) => {
+        const box = needPhone(kit).mailbox;
+        if (!box) throw notFound('测试邮箱未启用 (the citizens\' mailbox is not running)');
+        const address = String(req.query.address ?? '').trim().toLowerCase();
+        if (!/^[^\s@<>]+@[^\s@<>]+$/.test(address)) throw bad('address is required');
+        return { address: box.address, items: await box.mailReceived(address) };
+      },
       'GET /api/testphone/sms': async (req) => {
         const phoneNo = String(req.query.phone ?? '');
         if (!/^\+?[0-9]{3,20}$/.test(phoneNo)) throw bad('phone is required');

@@ -88,6 +88,37 @@ export function render(root) {
     }
   } }, smsText, h('button', { class: 'primary', type: 'submit' }, '发送至 96365'));
 
+  // 测试邮箱 Test mailbox (when the 市民信箱 runs): write to 96365's mailbox, read the replies.
+  const mailFrom = h('input', { id: 'tp-mail-from', value: phoneState.mail ?? 'citizen@example.cn', size: 24, 'aria-label': '发件地址 From' });
+  const mailSubject = h('input', { id: 'tp-mail-subject', placeholder: '主题，如：投诉：夜间施工噪音', size: 30 });
+  const mailText = h('textarea', { id: 'tp-mail-text', rows: 3, cols: 40, placeholder: '正文' });
+  const mailList = h('div', { id: 'tp-mail-list' });
+  const mailCard = h('div', { class: 'card', id: 'tp-mailbox', hidden: true });
+  let lastReply = null;
+  async function loadMail() {
+    try {
+      const r = await api('GET', `/testphone/mail?address=${encodeURIComponent(mailFrom.value.trim())}`);
+      mailCard.hidden = false;
+      mailCard.querySelector('.tp-mail-to').textContent = `收件：${r.address}`;
+      clear(mailList);
+      if (!r.items.length) mailList.append(h('p', { class: 'muted' }, '暂无来信 No mail'));
+      for (const m of r.items) mailList.append(h('div', { class: 'bubble in' }, h('strong', null, m.subject), h('div', { style: 'white-space:pre-wrap' }, m.text), h('div', { class: 'muted' }, fmtTime(m.at, true))));
+      lastReply = r.items.length ? r.items[r.items.length - 1].messageId : null;
+    } catch { mailCard.hidden = true; }
+  }
+  const sendMail = async (e, reply) => {
+    const text = mailText.value.trim();
+    if (!text) return;
+    phoneState.mail = mailFrom.value.trim();
+    const body = { from: phoneState.mail, subject: mailSubject.value.trim() || '（无主题）', text };
+    if (reply && lastReply) body.inReplyTo = lastReply;
+    if (await act(e.target, () => api('POST', '/testphone/mail', body))) { mailText.value = ''; toast('已发送 Sent'); setTimeout(loadMail, 800); }
+  };
+  mailFrom.addEventListener('change', loadMail);
+  mailCard.append(h('h2', null, bi('测试邮箱', 'Test mailbox')), h('div', { class: 'muted tp-mail-to' }), h('div', { class: 'row' }, mailFrom, mailSubject), mailText,
+    h('div', { class: 'row' }, h('button', { class: 'primary', id: 'tp-mail-send', onclick: (e) => sendMail(e, false) }, '写信给 96365'),
+      h('button', { id: 'tp-mail-reply', onclick: (e) => sendMail(e, true) }, '回复最后一封 Reply'), h('button', { onclick: loadMail }, '收信 Refresh')), mailList);
+
   const off = onLive((m) => {
     if (m.type === 'testphone' && m.callId === callId) {
       const e = m.event;
@@ -107,7 +138,8 @@ export function render(root) {
         h('div', { class: 'phone' }, h('div', { class: 'stat-label', style: 'color:#9fb0cf' }, '本机号码 This phone'), num, pad, h('div', { class: 'calls' }, dialBtn, hangBtn), status),
         // The speak button sits above the captions, so it stays put while captions arrive.
         h('div', { style: 'flex:1;min-width:220px' }, h('div', { class: 'row', style: 'justify-content:space-between;margin:0 0 12px' }, h('h2', { style: 'margin:0' }, bi('语音提示', 'Prompts')), recBtn), captions, audio)),
-      h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm)));
+      h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm)), mailCard);
   loadSms();
+  loadMail();
   return () => { off(); audio.pause(); };
 }
