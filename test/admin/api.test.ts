@@ -109,6 +109,8 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/testphone/call/:callId/hangup': { path: '/api/testphone/call/sim-1/hangup' },
     'POST /api/testphone/sms': { body: { from: '13900001234', text: 'CX' } },
     'GET /api/testphone/sms': { path: '/api/testphone/sms?phone=13900001234' },
+    'POST /api/testphone/mail': { body: { from: 'citizen@example.cn', subject: '投诉', text: '噪音' } },
+    'GET /api/testphone/mail': { path: '/api/testphone/mail?address=citizen@example.cn' },
     'GET /api/work-orders/:id': { path: `/api/work-orders/${wo.detail?.[role]?.id}` },
     'POST /api/work-orders': { body: { phone: '13912345678', text: '来电反映噪音扰民', callId: `ch-${role}` } },
     'POST /api/users/:id/endpoint': { path: `/api/users/${victimId}/endpoint`, body: { endpoint: 'PJSIP/8099' } },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/app.js';
 import type { AdminOptions } from '../../src/admin/index.js';
 import type { AdminComponent } from '../../src/admin/index.js';
-import type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestPhoneSms, SmsOutboxItem } from '../../src/admin/sms-port.js';
+import type { SmsAdminPort, VoiceAdminPort, TestPhonePort, TestPhoneEvent, TestPhoneSms, SmsOutboxItem, TestMail, TestMailboxPort } from '../../src/admin/sms-port.js';
 import { silentLogger } from '../../src/log.js';
 import { canonicalPhone } from '../../src/domain/phone.js';
 import { testConfig } from '../helpers/context.js';
@@ -106,6 +106,12 @@ export class FakeTestPhone implements TestPhonePort {
   events(c: string, l: (e: TestPhoneEvent) => void) { this.listeners.set(c, l); return () => { this.listeners.delete(c); }; }
   sendSms(from: string, text: string) { this.inbox.push({ from: '96365', to: from, text: `收到：${text}`, at: new Date().toISOString() }); }
   smsReceived(phone: string) { return this.inbox.filter((m) => canonicalPhone(m.to) === canonicalPhone(phone)); }
+  mails: TestMail[] = [];
+  mailbox: TestMailboxPort = {
+    address: '96365@hotline.local',
+    sendMail: (from, subject) => { this.mails.push({ from: '96365@hotline.local', to: from, subject: `【96365-2612030001】${subject}`, text: '已受理', messageId: '<a@x>', inReplyTo: null, at: new Date().toISOString() }); },
+    mailReceived: (address) => this.mails.filter((m) => m.to === address),
+  };
 }
 
 /**
