@@ -7,6 +7,7 @@
  *    Message-ID) → the citizen's reply lands on the same order; the same mail again is one order;
  *  - an Auto-Submitted mail becomes an order but gets no reply; a 30 MB mail is refused with 552;
  *    mail to another address is refused with 550;
+ *  - 订阅 / 退订 by mail and the push of the next step; the per-sender rate limit (450);
  *  - a restart on the same data directory does not send the auto-reply again.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ describe('市民信箱 over real sockets', () => {
   let server: RunningServer;
   const start = async () => startServer(testConfig({
     HOTLINE_MAIL_ENABLED: 'true', HOTLINE_MAIL_SMTP_HOST: '127.0.0.1', HOTLINE_MAIL_SMTP_PORT: '0', HOTLINE_MAIL_ADDRESS: HOTLINE,
-    HOTLINE_MAIL_RELAY_HOST: '127.0.0.1', HOTLINE_MAIL_RELAY_PORT: String(sink.port),
+    HOTLINE_MAIL_RELAY_HOST: '127.0.0.1', HOTLINE_MAIL_RELAY_PORT: String(sink.port), HOTLINE_MAIL_PER_SENDER_PER_HOUR: '4',
   }, dir), { log: silentLogger, voice: false, mail: { tickMs: 100 } });
   const client = () => nodemailer.createTransport({ host: '127.0.0.1', port: server.channels.mail!.port, secure: false, ignoreTLS: true });
   const send = (m: SendMailOptions) => client().sendMail({ to: HOTLINE, ...m });
@@ -134,7 +135,33 @@ describe('市民信箱 over real sockets', () => {
     expect(wrong?.responseCode).toBe(550);
   });
 
+  it('订阅 by mail: the declaration\'s next step is pushed by mail; 退订 ends it', async () => {
+    const dept = (await server.ctx.store.departments.byCode('SCJG'))!;
+    const code = (await server.ctx.declarations.upsert(dept, 'SC-MAIL-1', { itemName: '食品经营许可证新办', applicantPhone: '13900000019', timeLimitDays: 10 })).declaration.queryCode;
+    await send({ from: 'li@example.cn', subject: `订阅 ${code}`, messageId: '<s1@example.cn>', text: '' });
+    await until(() => sink.received('li@example.cn').length === 1, 5000, 'the subscription confirmation');
+    expect(sink.received('li@example.cn')[0].subject).toBe(`【96365】订阅成功：${code}`);
+    await server.ctx.declarations.applyStatusEvent(dept, code, { eventId: 'e-mail-1', stepName: '现场核查', status: 'in_progress', opinion: '材料齐全', occurredAt: new Date().toISOString() });
+    await until(() => sink.received('li@example.cn').length === 2, 5000, 'the push');
+    const push = sink.received('li@example.cn')[1];
+    expect(push.subject).toBe('【96365】办件进度：食品经营许可证新办');
+    expect(push.text).toContain('现场核查：材料齐全');
+    expect(push.text).toContain('当前状态：办理中');
+    await send({ from: 'li@example.cn', subject: `退订 ${code}`, messageId: '<s2@example.cn>', text: '' });
+    await until(() => sink.received('li@example.cn').length === 3, 5000, 'the unsubscription confirmation');
+    expect(await server.ctx.store.mail.subscribers((await server.ctx.store.declarations.byQueryCode(code))!.id)).toEqual([]);
+  });
+
+  it('per-sender rate limit: past the hourly limit MAIL FROM gets 450', async () => {
+    const errs: Array<number | undefined> = [];
+    for (let i = 0; i < 5; i++) {
+      errs.push(await send({ from: 'flood@example.cn', subject: `咨询 ${i}`, text: '请问', messageId: `<flood${i}@example.cn>` }).then(() => 250, (e: { responseCode?: number }) => e.responseCode));
+    }
+    expect(errs).toEqual([250, 250, 250, 250, 450]);
+  });
+
   it('a restart on the same data directory does not send the auto-reply (or the answer) again', async () => {
+    await until(async () => { const c = await server.ctx.store.mail.countsByStatus(); return !c.queued && !c.sending; }, 5000, 'the outbox drained');
     const before = sink.mails.length;
     await server.stop();
     server = await start();
