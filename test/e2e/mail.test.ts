@@ -33,7 +33,7 @@ describe('市民信箱 over real sockets', () => {
   const start = async () => startServer(testConfig({
     HOTLINE_MAIL_ENABLED: 'true', HOTLINE_MAIL_SMTP_HOST: '127.0.0.1', HOTLINE_MAIL_SMTP_PORT: '0', HOTLINE_MAIL_ADDRESS: HOTLINE,
     HOTLINE_MAIL_RELAY_HOST: '127.0.0.1', HOTLINE_MAIL_RELAY_PORT: String(sink.port), HOTLINE_MAIL_PER_SENDER_PER_HOUR: '4',
-  }, dir), { log: silentLogger, voice: false, mail: { tickMs: 100 } });
+  }, dir), { log: silentLogger, voice: false, mail: { tickMs: 100, retryBaseMs: 200 } });
   const client = () => nodemailer.createTransport({ host: '127.0.0.1', port: server.channels.mail!.port, secure: false, ignoreTLS: true });
   const send = (m: SendMailOptions) => client().sendMail({ to: HOTLINE, ...m });
   const orderOf = async (messageId: string) => {
@@ -158,6 +158,18 @@ describe('市民信箱 over real sockets', () => {
       errs.push(await send({ from: 'flood@example.cn', subject: `咨询 ${i}`, text: '请问', messageId: `<flood${i}@example.cn>` }).then(() => 250, (e: { responseCode?: number }) => e.responseCode));
     }
     expect(errs).toEqual([250, 250, 250, 250, 450]);
+  });
+
+  it('a relay refusing for a while (451): the mail is retried with back-off and sent once', async () => {
+    await until(async () => { const c = await server.ctx.store.mail.countsByStatus(); return !c.queued && !c.sending; }, 5000, 'the outbox drained');
+    sink.failNext = 2;
+    await send({ from: 'wang@example.cn', subject: '建议：增设公交站', messageId: '<r1@example.cn>', text: '幸福路口建议增设公交站。' });
+    const f = (await orderOf('<r1@example.cn>'))!;
+    await until(() => sink.received('wang@example.cn').length === 1, 10_000, 'the auto-reply after two refusals');
+    const [row] = await server.ctx.store.mail.outboundFor(f.id);
+    expect(row).toMatchObject({ status: 'sent', attempts: 3, lastError: null });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.received('wang@example.cn').length).toBe(1);
   });
 
   it('a restart on the same data directory does not send the auto-reply (or the answer) again', async () => {
