@@ -309,5 +309,22 @@ describe.skipIf(!hasChromium)('try-it-now journey in chromium (real SMSC and ARI
     await dept.close();
     expect(problems).toEqual([]);
   });
+
+  it('8. test mailbox: a mail to 96365 becomes a work order and the auto-reply with its reference shows', async () => {
+    await phone.goto(`${server.url}/admin#/testphone`);
+    await phone.waitForSelector('#tp-mailbox:not([hidden])');
+    await phone.fill('#tp-mail-from', 'newcomer@example.cn');
+    await phone.dispatchEvent('#tp-mail-from', 'change');
+    await phone.fill('#tp-mail-subject', '投诉：小区门口占道经营');
+    await phone.fill('#tp-mail-text', '幸福小区东门每天早上有摊贩占道经营，影响通行。');
+    await phone.click('#tp-mail-send');
+    const reply = phone.locator('#tp-mail-list .bubble', { hasText: '您的来信已受理' });
+    await reply.first().waitFor({ timeout: 15_000 });
+    const ref = /96365-(\d{10})/.exec((await reply.first().textContent()) ?? '')?.[1];
+    expect(ref).toBeTruthy();
+    expect((await server.ctx.feedback.get(ref!)).channel).toBe('mail');
+    await shot(phone, '08-testphone-mailbox');
+    expect(problems).toEqual([]);
+  });
 });
 

@@ -95,6 +95,9 @@ export function render(root) {
   const mailList = h('div', { id: 'tp-mail-list' });
   const mailCard = h('div', { class: 'card', id: 'tp-mailbox', hidden: true });
   let lastReply = null;
+  // After sending, the list refreshes a few times (the auto-reply comes within seconds).
+  let pollTimer = null;
+  const pollMail = (n = 6) => { clearTimeout(pollTimer); loadMail(); if (n > 1) pollTimer = setTimeout(() => pollMail(n - 1), 1500); };
   async function loadMail() {
     try {
       const r = await api('GET', `/testphone/mail?address=${encodeURIComponent(mailFrom.value.trim())}`);
@@ -102,7 +105,7 @@ export function render(root) {
       mailCard.querySelector('.tp-mail-to').textContent = `收件：${r.address}`;
       clear(mailList);
       if (!r.items.length) mailList.append(h('p', { class: 'muted' }, '暂无来信 No mail'));
-      for (const m of r.items) mailList.append(h('div', { class: 'bubble in' }, h('strong', null, m.subject), h('div', { style: 'white-space:pre-wrap' }, m.text), h('div', { class: 'muted' }, fmtTime(m.at, true))));
+      for (const m of r.items) mailList.append(h('div', { class: 'bubble mail' }, h('strong', null, m.subject), h('div', { style: 'white-space:pre-wrap' }, m.text), h('div', { class: 'muted' }, fmtTime(m.at, true))));
       lastReply = r.items.length ? r.items[r.items.length - 1].messageId : null;
     } catch { mailCard.hidden = true; }
   }
@@ -112,7 +115,7 @@ export function render(root) {
     phoneState.mail = mailFrom.value.trim();
     const body = { from: phoneState.mail, subject: mailSubject.value.trim() || '（无主题）', text };
     if (reply && lastReply) body.inReplyTo = lastReply;
-    if (await act(e.target, () => api('POST', '/testphone/mail', body))) { mailText.value = ''; toast('已发送 Sent'); setTimeout(loadMail, 800); }
+    if (await act(e.target, () => api('POST', '/testphone/mail', body))) { mailText.value = ''; toast('已发送 Sent'); pollMail(); }
   };
   mailFrom.addEventListener('change', loadMail);
   mailCard.append(h('h2', null, bi('测试邮箱', 'Test mailbox')), h('div', { class: 'muted tp-mail-to' }), h('div', { class: 'row' }, mailFrom, mailSubject), mailText,
@@ -141,5 +144,5 @@ export function render(root) {
       h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm)), mailCard);
   loadSms();
   loadMail();
-  return () => { off(); audio.pause(); };
+  return () => { off(); audio.pause(); clearTimeout(pollTimer); };
 }
