@@ -76,6 +76,20 @@ describe('市民信箱 over real sockets', () => {
     expect(auto.from).toBe(HOTLINE);
   });
 
+  it('an HTML-only mail is stored as sanitised text; an attachment of a refused type is listed, not stored', async () => {
+    await send({
+      from: 'zhao@example.cn', subject: '咨询：营业执照', messageId: '<h1@example.cn>',
+      html: '<html><head><style>p{color:red}</style></head><body><p>请问&nbsp;营业执照&amp;税务登记</p><script>alert(1)</script><ul><li>在哪办？</li></ul></body></html>',
+      attachments: [{ filename: 'setup.exe', content: Buffer.from('MZ'), contentType: 'application/x-msdownload' }],
+    });
+    const f = (await orderOf('<h1@example.cn>'))!;
+    expect(f.kind).toBe('consultation');
+    expect(f.text).toBe('【邮件】咨询：营业执照\n\n请问 营业执照&税务登记\n\n• 在哪办？');
+    expect((await server.ctx.store.mail.inboundFor(f.id))[0].attachments).toEqual([]);
+    const t = (await server.ctx.workOrders.timeline(f.id)).find((e) => e.action === 'mail_attachments');
+    expect(t?.opinion).toContain('附件未保存：setup.exe（类型不允许 application/x-msdownload）');
+  });
+
   it('the same mail delivered again is the same work order', async () => {
     const info = await send({ from: 'zhang.san@example.cn', subject: '投诉：夜间施工噪音', messageId: '<c1@example.cn>', text: '幸福路 12 号工地每晚 23 点后仍在施工，噪音很大。' });
     expect(info.response).toMatch(/already received/);
@@ -98,7 +112,7 @@ describe('市民信箱 over real sockets', () => {
     const reply = await server.ctx.store.mail.inboundByMessageId('<c2@example.cn>');
     expect(reply).toMatchObject({ disposition: 'reply', feedbackId: orderId });
     const timeline = await server.ctx.workOrders.timeline(orderId);
-    expect(timeline.find((t) => t.action === 'mail_supplement')?.opinion ?? (timeline.find((t) => t.action === 'mail_supplement') as any)?.detail).toContain('今晚仍在施工');
+    expect(timeline.find((t) => t.action === 'mail_supplement')?.opinion).toContain('今晚仍在施工');
 
     // …and by the subject's reference alone (a new mail from the same sender, no In-Reply-To)
     await send({ from: 'zhang.san@example.cn', subject: `补充 【96365-${ref}】`, messageId: '<c3@example.cn>', text: '附上录音。' });
@@ -198,5 +212,12 @@ describe('demo mode: the mailbox on with the local sink as relay, and the test m
     await box.sendMail('newcomer@example.cn', '咨询：社保卡补办', '请问社保卡丢了怎么补办？');
     const replies = await until(async () => { const r = await box.mailReceived('newcomer@example.cn'); return r.length ? r : null; }, 5000, 'the auto-reply in the test mailbox');
     expect(replies[0].subject).toMatch(/^【96365-\d{10}】您的来信已受理$/);
+  });
+});
+
+describe('config: the IMAP mode is named but not built', () => {
+  it('HOTLINE_MAIL_MODE=imap stops start-up with a line saying so', async () => {
+    await expect(startServer(testConfig({ HOTLINE_MAIL_ENABLED: 'true', HOTLINE_MAIL_MODE: 'imap', HOTLINE_MAIL_SMTP_PORT: '0' }), { log: silentLogger, voice: false }))
+      .rejects.toThrow(/HOTLINE_MAIL_MODE=imap: IMAP polling is not built/);
   });
 });
