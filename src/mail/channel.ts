@@ -116,6 +116,7 @@ export function mailComponent(ctx: AppContext, opts: MailOptions = {}): MailComp
       if (!relaySettings) log.warn('no outbound relay (HOTLINE_MAIL_RELAY_HOST): auto-replies and answers stay queued until one is configured');
       dispatcher = new MailDispatcher(repo, relaySettings ? createRelay(relaySettings) : null, {
         from, maxAttempts: cfg.max_attempts, tickMs: opts.tickMs ?? 1000, retryBaseMs: opts.retryBaseMs, now: ctx.now, log,
+        interruptedAfterMs: ctx.store.engine === 'postgres' ? 10 * 60_000 : 0,
       });
       outbox.onQueued = () => dispatcher?.kick();
       smtp = new SmtpIntake({

@@ -4,7 +4,9 @@
  * again once marked sent; stop() waits for the conversations in progress, so a stop never leaves a
  * sent mail marked 'sending'. A row still 'sending' at start (the process was killed mid-send) goes
  * back to the queue with its Message-ID: the relay may have taken it, and a second copy carries the
- * same Message-ID (mail clients show one).
+ * same Message-ID (mail clients show one). On PostgreSQL with several instances only rows claimed
+ * over 10 minutes ago are taken back (an SMTP conversation times out long before), never another live
+ * instance's send in progress.
  */
 import type { MailStore } from '../store/ports.js';
 import type { OutboundMailRow } from '../store/repos/mail.js';
@@ -13,7 +15,11 @@ import { composeMessage } from './compose.js';
 import { nextStep } from './retry.js';
 import type { MailRelay } from './relay.js';
 
-export interface DispatcherSettings { from: string; maxAttempts: number; tickMs: number; retryBaseMs?: number; now: () => Date; log: Logger }
+export interface DispatcherSettings {
+  from: string; maxAttempts: number; tickMs: number; retryBaseMs?: number; now: () => Date; log: Logger;
+  /** Several instances on one database: a 'sending' row is taken back only when claimed this long ago (default 0: one instance). */
+  interruptedAfterMs?: number;
+}
 
 export class MailDispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -25,8 +31,9 @@ export class MailDispatcher {
   constructor(private readonly repo: MailStore, private readonly relay: MailRelay | null, private readonly s: DispatcherSettings) {}
 
   async start(): Promise<void> {
-    const now = this.s.now().toISOString();
-    const back = await this.repo.requeueInterrupted(now);
+    const t = this.s.now();
+    const now = t.toISOString();
+    const back = await this.repo.requeueInterrupted(now, new Date(t.getTime() - (this.s.interruptedAfterMs ?? 0)).toISOString());
     if (back) this.s.log.warn(`${back} 封邮件在上次停止时正在发送，重新排队（同一 Message-ID）/ mail interrupted mid-send requeued`);
     await this.repo.expireStale(now);
     this.timer = setInterval(() => this.kick(), this.s.tickMs);

@@ -78,7 +78,7 @@ export class MailIntake {
       const threadId = await this.threadOf(letter);
       const { stored, skipped } = this.files.writeAttachments(key, letter.attachments);
       if (threadId !== null) return await this.supplement(threadId, letter, base.bodyText, stored, skipped, insert);
-      return await this.newOrder(letter, messageId, verdict, stored, skipped, insert);
+      return await this.newOrder(letter, letter.from || returnPath, messageId, verdict, stored, skipped, insert);
     } catch (e) {
       if (e instanceof MailDuplicate) return { outcome: 'duplicate', mail: await store.mail.inboundByMessageId(messageId) };
       throw e;
@@ -111,14 +111,15 @@ export class MailIntake {
     });
   }
 
-  private async newOrder(l: ParsedLetter, messageId: string, verdict: LoopVerdict, stored: StoredAttachment[], skipped: Array<{ filename: string; why: string }>,
+  private async newOrder(l: ParsedLetter, contact: string, messageId: string, verdict: LoopVerdict, stored: StoredAttachment[], skipped: Array<{ filename: string; why: string }>,
     insert: (d: MailDisposition, r: string | null, f: number | null, a?: StoredAttachment[]) => Promise<InboundMailRow>): Promise<IntakeResult> {
     const store = this.ctx.store;
     const kind = kindOfLetter(l.subject);
     const text = [l.subject && `【邮件】${l.subject}`, l.body].filter(Boolean).join('\n\n') || '（空邮件）';
     return store.transaction(async () => {
-      const f = await this.ctx.feedback.create({ kind, channel: 'mail', phone: null, text }, `mail:${l.from}`);
-      await store.mail.openThread(f.id, l.from, messageId, f.createdAt);
+      const f = await this.ctx.feedback.create({ kind, channel: 'mail', phone: null, text }, `mail:${contact || 'unknown'}`);
+      // The contact: the From address, else the envelope sender; none readable → no mail back.
+      if (contact) await store.mail.openThread(f.id, contact, messageId, f.createdAt);
       const mail = await insert('order', verdict.action === 'reply' ? null : verdict.reason, f.id, stored);
       const nowIso = this.ctx.now().toISOString();
       const lines = attachmentLines(stored, skipped);
@@ -127,7 +128,7 @@ export class MailIntake {
       if (verdict.action === 'reply') {
         const vars = { ref: f.ref, kind: FEEDBACK_KIND_ZH[kind] };
         const q = await this.outbox.queue({
-          to: l.from, subject: renderMail('auto_reply.subject', vars), text: renderMail('auto_reply.body', vars), reason: 'auto_reply', feedbackId: f.id,
+          to: contact, subject: renderMail('auto_reply.subject', vars), text: renderMail('auto_reply.body', vars), reason: 'auto_reply', feedbackId: f.id,
           dedupeKey: `auto:${messageId}`, inReplyTo: messageId, references: referencesFor(l.references, messageId),
         });
         autoReply = !!q && q.status === 'queued';

@@ -78,7 +78,7 @@ export class SqliteMailRepo {
       retry: db.prepare(`UPDATE mail_outbox SET status = 'queued', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'`),
       failed: db.prepare(`UPDATE mail_outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')`),
       expire: db.prepare(`UPDATE mail_outbox SET status = 'expired', updated_at = ? WHERE status = 'queued' AND expires_at <= ?`),
-      requeue: db.prepare(`UPDATE mail_outbox SET status = 'queued', updated_at = ? WHERE status = 'sending'`),
+      requeue: db.prepare(`UPDATE mail_outbox SET status = 'queued', updated_at = ? WHERE status = 'sending' AND updated_at <= ?`),
       counts: db.prepare('SELECT status, COUNT(*) AS n FROM mail_outbox GROUP BY status'),
       bounce: db.prepare('INSERT INTO mail_addresses (address, bounced_at, reason) VALUES (?, ?, ?) ON CONFLICT(address) DO UPDATE SET bounced_at = excluded.bounced_at, reason = excluded.reason'),
       bounced: db.prepare('SELECT 1 FROM mail_addresses WHERE address = ?').pluck(),
@@ -131,8 +131,11 @@ export class SqliteMailRepo {
   markRetry(id: number, error: string, nextAttemptAt: string, now: string): boolean { return this.s.retry.run(error, nextAttemptAt, now, id).changes > 0; }
   markFailed(id: number, error: string, now: string): boolean { return this.s.failed.run(error, now, id).changes > 0; }
   expireStale(now: string): number { return this.s.expire.run(now, now).changes; }
-  /** Rows left 'sending' by a stop mid-send go back to the queue (same Message-ID). */
-  requeueInterrupted(now: string): number { return this.s.requeue.run(now).changes; }
+  /**
+   * Rows left 'sending' by a stop mid-send go back to the queue (same Message-ID): those claimed at or
+   * before `claimedBefore` (several instances: long enough ago that no live instance is still sending them).
+   */
+  requeueInterrupted(now: string, claimedBefore: string = now): number { return this.s.requeue.run(now, claimedBefore).changes; }
   countsByStatus(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of this.s.counts.all() as Array<{ status: string; n: number }>) out[r.status] = Number(r.n);

@@ -59,7 +59,9 @@ export class PgMailRepo implements AsyncOf<SqliteMailRepo> {
     return (await changes(this.q, `UPDATE mail_outbox SET status = 'failed', last_error = $1, updated_at = $2 WHERE id = $3 AND status IN ('queued', 'sending')`, [error, now, id])) > 0;
   }
   async expireStale(now: string): Promise<number> { return changes(this.q, `UPDATE mail_outbox SET status = 'expired', updated_at = $1 WHERE status = 'queued' AND expires_at <= $1`, [now]); }
-  async requeueInterrupted(now: string): Promise<number> { return changes(this.q, `UPDATE mail_outbox SET status = 'queued', updated_at = $1 WHERE status = 'sending'`, [now]); }
+  async requeueInterrupted(now: string, claimedBefore: string = now): Promise<number> {
+    return changes(this.q, `UPDATE mail_outbox SET status = 'queued', updated_at = $1 WHERE status = 'sending' AND updated_at <= $2`, [now, claimedBefore]);
+  }
   async countsByStatus(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const r of await rows(this.q, 'SELECT status, COUNT(*) AS n FROM mail_outbox GROUP BY status')) out[r.status] = Number(r.n);
