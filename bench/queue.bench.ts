@@ -56,7 +56,7 @@ const ari = {
 const seats = Array.from({ length: OPERATORS }, (_, i) => ({ userId: i + 1, username: `op${i + 1}`, displayName: null, endpoint: `PJSIP/${8001 + i}`, seatState: 'ready' as const, seatStateAt: null }));
 const store = {
   seats: async () => seats, seat: async (id: number) => seats[id - 1], setSeatState: async () => true, enqueue: async () => undefined, dequeue: async () => true,
-  request: async () => { throw new Error('no call-backs in this bench'); }, openCallbacks: async () => [], recordAttempt: async () => undefined, finish: async () => true, takeOwnedBy: async () => [],
+  request: async () => { throw new Error('no call-backs in this bench'); }, openCallbacks: async () => [], recordAttempt: async () => undefined, finish: async () => true, takeOwnedBy: async () => [], markDialing: async () => true,
 };
 const latencies: number[] = [];
 class TimedAcd extends Acd {

@@ -267,7 +267,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       const resolverForQueue = media;
       acd = new Acd({
         ari: link, store: ctx.store.callQueue, bus: ctx.bus, config: queueConfigFrom(cfg), app: cfg.ari.app, log: log.child('queue'),
-        now: () => ctx.now().getTime(), timeScale, mohClass: cfg.voice.moh_class, instanceId: ctx.instance,
+        now: () => ctx.now().getTime(), timeScale, mohClass: cfg.voice.moh_class, instanceId: ctx.instance, whisper: cfg.queue.whisper,
         speak: async (callId, text) => (await resolverForQueue.resolve([{ tts: text }], { callId })).uris,
         callbackFailedNotice: async (phone, ref) => {
           const sms = smsOf(opts.sms);

@@ -18,7 +18,7 @@ import type { AriEventJson, AriPort } from '../ari/types.js';
 import { initialQueueState, positionOf, step } from '../queue/step.js';
 import type { QueueConfig, QueueEffect, QueueEvent, QueueState, RestoredCallback, RestoredOperator, SeatState } from '../queue/types.js';
 import { averageHandlingSec } from '../queue/estimate.js';
-import { CALLBACK_OFFER_TEXT, positionText } from './acd-texts.js';
+import { CALLBACK_OFFER_TEXT, WHISPER_TEXT, positionText } from './acd-texts.js';
 import type { CallSession } from './session.js';
 import type { QueueRunner } from './manager.js';
 
@@ -29,7 +29,7 @@ export interface AcdMetrics { waitSeconds: Histogram; answered: Counter; abandon
 
 export interface AcdOptions {
   ari: Pick<AriPort, 'originate' | 'hangup' | 'createBridge' | 'addToBridge' | 'destroyBridge' | 'startMoh' | 'stopMoh' | 'play' | 'stopPlayback'>;
-  store: Pick<CallQueueStore, 'seats' | 'seat' | 'setSeatState' | 'enqueue' | 'dequeue' | 'request' | 'openCallbacks' | 'recordAttempt' | 'finish' | 'takeOwnedBy'>;
+  store: Pick<CallQueueStore, 'seats' | 'seat' | 'setSeatState' | 'enqueue' | 'dequeue' | 'request' | 'openCallbacks' | 'recordAttempt' | 'finish' | 'takeOwnedBy' | 'markDialing'>;
   bus: Pick<EventBus, 'on' | 'emit'>;
   config: QueueConfig;
   app: string;
@@ -48,6 +48,8 @@ export interface AcdOptions {
   instanceId?: string | null;
   /** Stats on the bus at most this often (ms, default 1000). */
   statsEveryMs?: number;
+  /** The operator hears "96365来电" when answering, before the caller is put through (queue.whisper). */
+  whisper?: boolean;
 }
 
 interface Waiting {
@@ -76,6 +78,8 @@ export class Acd implements QueueRunner {
   private readonly cbLegOf = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly playbacks = new Map<string, string>();
+  /** Whispers playing to operators: playback id → done. */
+  private readonly whispers = new Map<string, () => void>();
   private readonly phones = new Map<string, string>();
   /** Operators' display names (the live feed's seat events). */
   private readonly names = new Map<string, string>();
@@ -222,6 +226,8 @@ export class Acd implements QueueRunner {
       }
       case 'PlaybackFinished': {
         const pb = (ev.playback ?? {}) as { id?: string };
+        const whispered = pb.id ? this.whispers.get(pb.id) : undefined;
+        if (whispered) { whispered(); return true; }
         const cid = pb.id ? this.playbacks.get(pb.id) : undefined;
         if (!cid) return false;
         this.playbacks.delete(pb.id!);
@@ -394,6 +400,8 @@ export class Acd implements QueueRunner {
     const legId = `qcb-${requestId}-${attempt}-${++this.seq}`;
     this.cbLegs.set(legId, { legId, requestId, answered: false });
     this.cbLegOf.set(requestId, legId);
+    // Persisted as dialing (owner noted): a crash now leaves a row the next start puts back in the queue.
+    void Promise.resolve(this.o.store.markDialing(Number(requestId), this.o.instanceId ?? null, iso(this.now()))).catch((err) => this.storeError('call-back dialing', err));
     const endpoint = this.o.citizenEndpoint?.(phone) ?? `Local/${nationalDigits(phone)}@hotline-callback`;
     this.o.ari.originate({ endpoint, app: this.o.app, appArgs: ['queue-cb', requestId], callerId: '96365', timeout: 40, channelId: legId, variables: { HOTLINE_CALLBACK_ID: requestId } })
       .catch((err) => {
@@ -411,12 +419,30 @@ export class Acd implements QueueRunner {
     if (!opLegId || !citizen) return;
     const w = this.waiting.get(key);
     try {
+      if (this.o.whisper) await this.whisperTo(opLegId);
+      // The caller may have hung up, or the operator let go, while the whisper played.
+      if (this.opLegOf.get(operatorId) !== opLegId) return;
+      if (key.startsWith('cb:') ? !this.cbLegOf.has(key.slice(3)) : w?.done) return;
       if (w) await this.stopHold(w);
       await this.o.ari.createBridge(bridgeIdOf(key));
       await this.o.ari.addToBridge(bridgeIdOf(key), [citizen, opLegId]);
     } catch (err) {
       this.o.log.error('queue bridge failed', { key, error: (err as Error).message });
     }
+  }
+
+  /** "96365来电" to the operator who answered; resolves when it played (or failed, or after 5 s). */
+  private async whisperTo(legId: string): Promise<void> {
+    let uris: string[] = [];
+    try { uris = await this.o.speak(legId, WHISPER_TEXT); } catch { /* no whisper rather than no call */ }
+    if (!uris.length) return;
+    const id = `${legId}-whisper`;
+    await new Promise<void>((resolve) => {
+      const done = () => { clearTimeout(t); this.whispers.delete(id); resolve(); };
+      const t = setTimeout(done, Math.max(50, 5000 / this.scale));
+      this.whispers.set(id, done);
+      this.o.ari.play(legId, id, uris).catch(done);
+    });
   }
 
   private destroyBridge(key: string): void {
