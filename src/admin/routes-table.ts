@@ -33,6 +33,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', url: '/api/feedback', roles: ALL_ROLES, summary: '反馈列表 (feedback inbox)' },
   { method: 'GET', url: '/api/feedback/:id', roles: ALL_ROLES, summary: '反馈详情与时间线 (detail, timeline)' },
   { method: 'GET', url: '/api/feedback/:id/recording', roles: ALL_ROLES, summary: '录音 (recording, audio/wav)' },
+  { method: 'GET', url: '/api/feedback/:id/call-recording', roles: ALL_ROLES, summary: '坐席通话录音 (the operator call of a queued call, audio/wav)' },
   { method: 'POST', url: '/api/feedback/:id/transcript', roles: CENTRAL, summary: '保存转写 (save transcript)' },
   { method: 'POST', url: '/api/feedback/:id/assign', roles: CENTRAL, summary: '分派/改派 (assign, reassign)' },
   { method: 'POST', url: '/api/feedback/:id/answer', roles: ['admin', 'department'], summary: '答复 (answer)' },
