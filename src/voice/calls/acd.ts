@@ -451,8 +451,8 @@ export class Acd implements QueueRunner {
       // The caller may have hung up, or the operator let go, meanwhile.
       if (this.opLegOf.get(operatorId) !== opLegId) return;
       if (key.startsWith('cb:') ? !this.cbLegOf.has(key.slice(3)) : w?.done) return;
-      if (w) await this.stopHold(w);
-      await this.o.ari.createBridge(bridgeIdOf(key));
+      // Music off and the bridge made at the same time (one round trip less before they talk).
+      await Promise.all([w ? this.stopHold(w) : undefined, this.o.ari.createBridge(bridgeIdOf(key))]);
       await this.o.ari.addToBridge(bridgeIdOf(key), [citizen, opLegId]);
     } catch (err) {
       this.o.log.error('queue bridge failed', { key, error: (err as Error).message });
