@@ -105,6 +105,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', url: '/api/testphone/call/:callId/press', roles: CENTRAL, summary: '按键 (DTMF)' },
   { method: 'POST', url: '/api/testphone/call/:callId/record', roles: CENTRAL, summary: '录一段话 (send a short recording)' },
   { method: 'POST', url: '/api/testphone/call/:callId/hangup', roles: CENTRAL, summary: '挂机 (hang up)' },
+  { method: 'GET', url: '/api/testphone/operator', roles: CENTRAL, summary: '坐席话机：振铃/通话中的来电 (demo operator phone: calls ringing or talking)' },
+  { method: 'POST', url: '/api/testphone/operator/:legId/answer', roles: CENTRAL, summary: '坐席话机接听 (answer on the operator phone)' },
+  { method: 'POST', url: '/api/testphone/operator/:legId/hangup', roles: CENTRAL, summary: '坐席话机挂机 (hang up the operator phone)' },
   { method: 'POST', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机发短信 (send SMS to 96365)' },
   { method: 'GET', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机收到的短信 (SMS received)' },
 ];
