@@ -121,7 +121,7 @@ export function render(root) {
       const legUrl = `/testphone/operator/${encodeURIComponent(c.id)}`;
       opBox.append(h('div', { class: 'card', 'data-leg': c.id, style: 'margin:8px 0' },
         h('div', { class: 'row', style: 'justify-content:space-between' },
-          h('strong', null, c.state === 'ringing' ? '🔔 振铃中 Ringing' : '📞 通话中 Talking'),
+          h('strong', null, c.state === 'ringing' ? '振铃中 Ringing' : '通话中 Talking'),
           h('div', { class: 'row' },
             c.state === 'ringing' ? h('button', { class: 'dial', id: 'tp-operator-answer', onclick: (e) => act(e.target, () => api('POST', `${legUrl}/answer`)).then(loadOperator) }, '接听 Answer') : null,
             h('button', { class: 'hang', id: 'tp-operator-hangup', onclick: (e) => act(e.target, () => api('POST', `${legUrl}/hangup`)).then(loadOperator) }, '挂断'))),
