@@ -15,7 +15,7 @@ import { addDepartment } from '../src/departments.js';
 import { createContext } from '../src/services.js';
 import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
-import { rssMb, startServerProcess, summary, tempDataDir } from './lib.js';
+import { cpuSeconds, rssMb, startServerProcess, summary, tempDataDir } from './lib.js';
 import { startSmscProcess } from './smsc-process.js';
 import { sleep, smsServerEnv } from './sms-common.js';
 
@@ -47,11 +47,14 @@ try {
   // Warm-up (JIT, caches), then the measured load.
   await smsc.moLoad({ rate: RATE, seconds: 2, texts: codes.map((c) => `CX ${c}`), to: '96365', firstPhone: '13710000000', drainMs: 2000 });
   const texts = codes.map((c, i) => (i % 3 === 0 ? `查询 ${c}` : i % 3 === 1 ? `cx${c}` : c));
+  const cpu0 = cpuSeconds(server.child.pid!);
   const r = await smsc.moLoad({ rate: RATE, seconds: SECONDS, texts, to: '96365', firstPhone: '13800000000', drainMs: 5000 });
+  const cpu = cpuSeconds(server.child.pid!) - cpu0;
   console.log(`MO load: ${r.injected} MOs in ${SECONDS} s (achieved ${r.achievedRate.toFixed(0)}/s), acked ${r.acked}, replied ${r.replied}`);
   console.log(summary('MO → first reply submit_sm (measured in the SMSC process)', r.latencies));
   console.log(summary('MO → deliver_sm_resp (persisted, acked)', r.ackLatencies));
   for (const x of r.samples) console.log(`  sample: ${JSON.stringify(x.mo)} → ${JSON.stringify(x.reply)}…`);
+  console.log(`server CPU during the load: ${cpu.toFixed(2)} s = ${((cpu * 1000) / Math.max(1, r.injected)).toFixed(2)} ms per MO (its reply's submit and receipt included)`);
   console.log(`server RSS after load: ${rssMb(server.child.pid).toFixed(1)} MB`);
 } finally {
   await server.stop();

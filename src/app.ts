@@ -11,7 +11,7 @@ import type { Logger } from './log.js';
 import type { DataStore } from './store/ports.js';
 import { createSmsChannel, type SmsChannel } from './sms/channel.js';
 import { createJobs, type Jobs } from './jobs/scheduler.js';
-import { adminComponent, type AdminComponent, type AdminOptions } from './admin/index.js';
+import { adminComponent, DEMO_LOGINS, type AdminComponent, type AdminOptions } from './admin/index.js';
 import { smsAdminPort } from './sms/admin-port.js';
 import { seedDemoData } from './demo/demo-data.js';
 import { createTestPhone } from './demo/test-phone.js';
@@ -143,6 +143,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       const seeded = await seedDemoData(ctx);
       if (seeded.created) ctx.log.info('demo data loaded (departments SCJG, RSJ, GAJ; four declarations; three feedback items)');
       await assembled.channels.admin.ensureDemoLogins();
+      // The demo seats' phones ring on the test phone page (answered there, not by themselves).
+      assembled.channels.voice?.testPhone?.operatorPhones?.(DEMO_LOGINS.flatMap((l) => (l.endpoint ? [l.endpoint] : [])));
     }
     // Categories naming a department not registered yet: dispatching such an item asks for a department.
     const missing = unknownDepartments(ctx.workOrders.env.tree, new Set((await ctx.store.departments.all()).map((d) => d.code)));

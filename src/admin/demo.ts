@@ -2,10 +2,11 @@
 import type { Infra } from '../context.js';
 import type { StaffAuth } from './auth.js';
 
-export interface DemoLogin { username: string; password: string; role: string; department?: string; note: string }
+export interface DemoLogin { username: string; password: string; role: string; department?: string; note: string; endpoint?: string; displayName?: string }
 
 export const DEMO_LOGINS: readonly DemoLogin[] = [
   { username: 'demo', password: 'demo96365', role: 'admin', note: '管理员 (admin)' },
+  { username: 'zuoxi', password: 'demo96365', role: 'operator', endpoint: 'PJSIP/8001', displayName: '话务员 周敏', note: '话务员 (operator, seat PJSIP/8001: answer queued calls on the test phone page)' },
   { username: 'dept_scjg', password: 'demo96365', role: 'department', department: 'SCJG', note: '市场监管局部门用户 (department staff, SCJG)' },
 ];
 
@@ -21,7 +22,8 @@ export async function ensureDemoLogins(ctx: Infra, auth: StaffAuth): Promise<str
   for (const l of DEMO_LOGINS) {
     if (await auth.users.byUsername(l.username)) continue;
     if (l.department && !(await ctx.store.departments.byCode(l.department))) continue;
-    await auth.createUser({ username: l.username, role: l.role, departmentCode: l.department ?? null, password: l.password, displayName: l.note });
+    const u = await auth.createUser({ username: l.username, role: l.role, departmentCode: l.department ?? null, password: l.password, displayName: l.displayName ?? l.note });
+    if (l.endpoint) await ctx.store.callQueue.setEndpoint(u.id, l.endpoint, ctx.now().toISOString());
     await ctx.store.audit.append('system', 'user.add', l.username, { role: l.role, demo: true }, ctx.now().toISOString());
     created.push(l.username);
   }

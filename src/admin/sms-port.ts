@@ -153,4 +153,19 @@ export interface TestPhonePort {
   onSmsReceived?(listener: (sms: TestPhoneSms) => void): () => void;
   /** The test mailbox (when the 市民信箱 runs). */
   mailbox?: TestMailboxPort;
+  /** Demo: give these seat endpoints a phone in the panel (their rings wait for 接听 there). */
+  operatorPhones?(endpoints: readonly string[]): void;
+  /** Demo: the operator phone of a seat (its SIP endpoint): the queue's calls ringing it or talking on it. */
+  operatorCalls?(endpoint: string): MaybePromise<TestOperatorCall[]>;
+  /** Demo: pick up / put down a call on the operator phone (the leg must ring or talk on that endpoint). */
+  answerOperator?(endpoint: string, legId: string): MaybePromise<void>;
+  hangupOperator?(endpoint: string, legId: string): MaybePromise<void>;
+}
+
+/** A call on a seat's operator phone (demo). */
+export interface TestOperatorCall {
+  id: string;
+  state: 'ringing' | 'talking';
+  /** What the operator heard (the whisper 96365来电, the caller once put through). */
+  heard: string[];
 }

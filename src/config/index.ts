@@ -122,6 +122,8 @@ export const SCHEMA = {
     callback_quiet_end: { kind: 'hhmm', def: '08:00', doc: 'Call-back quiet hours end' },
     no_answer_to_break: { kind: 'bool', def: false, doc: 'An operator who lets a queued call ring out or declines it goes on break (小休) instead of staying ready' },
     handling_window: { kind: 'int', def: 20, min: 1, max: 1000, doc: 'Estimated wait = position × average handling time (of the last this-many calls, wrap-up included) ÷ operators signed in' },
+    record_calls: { kind: 'bool', def: false, doc: 'Record queued calls put through to an operator (the bridge, via ARI): the citizen first hears 您的通话可能被录音; the recording is linked to the call and its work order' },
+    whisper: { kind: 'bool', def: true, doc: 'The operator hears a short whisper (96365来电) on answering a queued call, before the caller is put through' },
     default_handling_sec: { kind: 'int', def: 180, min: 10, max: 3600, doc: 'Handling time assumed for the estimate before the first call' },
   },
   mail: {

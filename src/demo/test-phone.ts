@@ -3,7 +3,7 @@
  * replies and pushes come back from the simulated handset; calls go through the ARI simulator into the
  * real IVR flow (the voice channel provides that half).
  */
-import type { TestPhonePort, TestPhoneEvent, TestPhoneSms } from '../admin/sms-port.js';
+import type { TestOperatorCall, TestPhonePort, TestPhoneEvent, TestPhoneSms } from '../admin/sms-port.js';
 import type { SmscSimulator } from '../sim/smsc/index.js';
 import { canonicalPhone } from '../domain/phone.js';
 
@@ -14,6 +14,9 @@ export interface TestPhoneCalls {
   record?(callId: string, seconds: number): Promise<void> | void;
   hangup(callId: string): Promise<void> | void;
   events(callId: string, listener: (e: TestPhoneEvent) => void): () => void;
+  operatorCalls?(endpoint: string): TestOperatorCall[] | Promise<TestOperatorCall[]>;
+  answerOperator?(endpoint: string, legId: string): Promise<void> | void;
+  hangupOperator?(endpoint: string, legId: string): Promise<void> | void;
 }
 
 export function createTestPhone(smsc: () => SmscSimulator | null, shortCode: string, calls: () => TestPhoneCalls | null): TestPhonePort & { attach(): void } {
@@ -48,6 +51,9 @@ export function createTestPhone(smsc: () => SmscSimulator | null, shortCode: str
     record: (id, seconds) => needCalls().record?.(id, seconds),
     hangup: (id) => needCalls().hangup(id),
     events: (id, listener) => needCalls().events(id, listener),
+    operatorCalls: async (endpoint) => (await calls()?.operatorCalls?.(endpoint)) ?? [],
+    answerOperator: (endpoint, legId) => needCalls().answerOperator?.(endpoint, legId),
+    hangupOperator: (endpoint, legId) => needCalls().hangupOperator?.(endpoint, legId),
     async sendSms(from, text) {
       const sim = attach();
       if (!sim) throw new Error('the SMS channel is not running on the SMSC simulator');

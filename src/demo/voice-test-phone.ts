@@ -5,7 +5,7 @@
  * simulator when there is one.
  */
 import type { Infra } from '../context.js';
-import type { TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../admin/sms-port.js';
+import type { TestOperatorCall, TestPhoneEvent, TestPhonePort, TestPhoneSms } from '../admin/sms-port.js';
 import type { AriSimulator, HeardItem, SimCall } from '../sim/ari/index.js';
 import type { SmscSimulator } from '../sim/smsc/index.js';
 import type { MediaResolver } from '../voice/calls/media.js';
@@ -102,6 +102,40 @@ export class SimTestPhone implements TestPhonePort {
       default: return null;
     }
   }
+
+  // ── the operator phones (demo seats) ──
+  private readonly seatPhones = new Map<string, Set<SimCall>>();
+
+  /**
+   * Demo seats get a phone in the panel: the queue's rings to these endpoints (PJSIP/8001…) ring until
+   * the operator answers on the test phone page (or the ring times out) instead of answering by themselves.
+   */
+  operatorPhones(endpoints: readonly string[]): void {
+    for (const e of endpoints) { this.sim.setEndpoint(e, 'online'); this.seatPhones.set(e, new Set()); }
+    this.sim.onOriginate((req) => {
+      const legs = this.seatPhones.get(req.endpoint);
+      if (!legs) return undefined;
+      legs.add(req.call);
+      void req.call.ended.then(() => legs.delete(req.call));
+      return { action: 'manual' };
+    });
+  }
+
+  private seatLeg(endpoint: string, legId: string): SimCall {
+    const leg = [...(this.seatPhones.get(endpoint) ?? [])].find((c) => c.id === legId && !c.isEnded);
+    if (!leg) throw Object.assign(new Error('坐席话机上没有这个通话 / no such call on this seat phone'), { statusCode: 404 });
+    return leg;
+  }
+
+  operatorCalls(endpoint: string): TestOperatorCall[] {
+    return [...(this.seatPhones.get(endpoint) ?? [])].filter((c) => !c.isEnded).map((c) => ({
+      id: c.id, state: c.heard.some((h) => h.kind === 'answered') ? 'talking' : 'ringing',
+      heard: c.heard.map((h) => this.toEvent(h)).flatMap((e) => (e?.type === 'prompt' ? [e.text] : e?.type === 'state' ? [`（${e.state}）`] : [])).slice(-10),
+    }));
+  }
+
+  async answerOperator(endpoint: string, legId: string): Promise<void> { await this.seatLeg(endpoint, legId).answer(); }
+  async hangupOperator(endpoint: string, legId: string): Promise<void> { await this.seatLeg(endpoint, legId).hangup(); }
 
   async sendSms(from: string, text: string): Promise<void> {
     const sim = this.smsc();

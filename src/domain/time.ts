@@ -17,8 +17,7 @@ export interface LocalParts { year: number; month: number; day: number; hour: nu
 
 const WD: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
-/** Wall-clock parts of an instant in a zone. */
-export function localParts(at: Date, tz: string): LocalParts {
+function partsByIntl(at: Date, tz: string): LocalParts {
   const o: Record<string, string> = {};
   for (const p of fmt(tz).formatToParts(at)) o[p.type] = p.value;
   return {
@@ -26,6 +25,41 @@ export function localParts(at: Date, tz: string): LocalParts {
     hour: Number(o.hour), minute: Number(o.minute), second: Number(o.second), weekday: WD[o.weekday] ?? 0,
   };
 }
+
+/**
+ * The zone's UTC offset per quarter hour of UTC time: every zone's offset changes only at instants
+ * that are whole quarter hours, so within one quarter hour the offset found once (Intl, slow: tens of
+ * µs) holds, and the parts are plain arithmetic. Kept small (cleared past 4,096 entries).
+ */
+const offsets = new Map<string, number>();
+const QUARTER = 900_000;
+
+function offsetMs(ms: number, tz: string): number {
+  const key = `${tz}|${Math.floor(ms / QUARTER)}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    const base = Math.floor(ms / QUARTER) * QUARTER;
+    const p = partsByIntl(new Date(base), tz);
+    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - base;
+    if (offsets.size > 4096) offsets.clear();
+    offsets.set(key, off);
+  }
+  return off;
+}
+
+/** Wall-clock parts of an instant in a zone. */
+export function localParts(at: Date, tz: string): LocalParts {
+  const ms = at.getTime();
+  if (!Number.isFinite(ms)) return partsByIntl(at, tz); // throws RangeError as before
+  const d = new Date(ms + offsetMs(ms, tz));
+  return {
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), weekday: d.getUTCDay(),
+  };
+}
+
+/** The Intl reading (tests compare the fast path against it). */
+export const localPartsByIntl = partsByIntl;
 
 /** 'YYYY-MM-DD' of an instant in a zone. */
 export function localDate(at: Date, tz: string): string {

@@ -27,7 +27,7 @@ import { MediaResolver } from './calls/media.js';
 import { CallManager } from './calls/manager.js';
 import { CallbackScheduler } from './calls/callbacks.js';
 import { Acd } from './calls/acd.js';
-import { smsOf } from './calls/effects.js';
+import { saveOperatorRecording, smsOf } from './calls/effects.js';
 import { isMobileNumber, normalisePhone } from '../domain/masking.js';
 import { queueConfigFrom } from './queue/config.js';
 import type { SmsSource } from './calls/effects.js';
@@ -265,9 +265,11 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
 
       // The call queue (ACD) behind the `queue` verb: seats from the store, call-back requests restored.
       const resolverForQueue = media;
+      const queueLink = link;
       acd = new Acd({
         ari: link, store: ctx.store.callQueue, bus: ctx.bus, config: queueConfigFrom(cfg), app: cfg.ari.app, log: log.child('queue'),
-        now: () => ctx.now().getTime(), timeScale, mohClass: cfg.voice.moh_class, instanceId: ctx.instance,
+        now: () => ctx.now().getTime(), timeScale, mohClass: cfg.voice.moh_class, instanceId: ctx.instance, whisper: cfg.queue.whisper, record: cfg.queue.record_calls,
+        recorded: (callId, name) => saveOperatorRecording({ ari: queueLink, recordingsDir: join(cfg.data.dir, 'recordings'), calls: ctx.store.calls, log: log.child('queue') }, callId, name),
         speak: async (callId, text) => (await resolverForQueue.resolve([{ tts: text }], { callId })).uris,
         callbackFailedNotice: async (phone, ref) => {
           const sms = smsOf(opts.sms);

@@ -83,6 +83,8 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'POST /api/me/password': { body: { current: 'not-my-password', password: 'whatever-123' }, ok: 422 },
     'GET /api/feedback/:id': { path: `/api/feedback/${fx.main.id}` },
     'GET /api/feedback/:id/recording': { path: `/api/feedback/${fx.main.id}/recording` },
+    // No operator call recorded for this item: the entitled roles get 404, the others 403.
+    'GET /api/feedback/:id/call-recording': { path: `/api/feedback/${fx.main.id}/call-recording`, ok: 404 },
     'POST /api/feedback/:id/transcript': { path: `/api/feedback/${fx.main.id}/transcript`, body: { transcript: '转写内容' } },
     'POST /api/feedback/:id/assign': { path: `/api/feedback/${fx.assign.id}/assign`, body: { department: 'SCJG' } },
     // The one-step buttons go through the cycle: each role answers / closes its own item.
@@ -111,6 +113,10 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'GET /api/testphone/sms': { path: '/api/testphone/sms?phone=13900001234' },
     'POST /api/testphone/mail': { body: { from: 'citizen@example.cn', subject: '投诉', text: '噪音' } },
     'GET /api/testphone/mail': { path: '/api/testphone/mail?address=citizen@example.cn' },
+    // The fake test phone has no operator phone (404 for the entitled roles; tested in test/e2e/operator-phone.test.ts).
+    'GET /api/testphone/operator': { ok: 404 },
+    'POST /api/testphone/operator/:legId/answer': { path: '/api/testphone/operator/leg-1/answer', ok: 404 },
+    'POST /api/testphone/operator/:legId/hangup': { path: '/api/testphone/operator/leg-1/hangup', ok: 404 },
     'GET /api/work-orders/:id': { path: `/api/work-orders/${wo.detail?.[role]?.id}` },
     'POST /api/work-orders': { body: { phone: '13912345678', text: '来电反映噪音扰民', callId: `ch-${role}` } },
     'POST /api/users/:id/endpoint': { path: `/api/users/${victimId}/endpoint`, body: { endpoint: 'PJSIP/8099' } },

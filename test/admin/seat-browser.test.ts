@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('operator seat and screen pop in chromium', () => 
     s = await startDemoPanel();
     const { ctx } = s.server;
     opId = (await s.admin.auth.createUser({ username: 'seat1', role: 'operator', password: PW, displayName: '李娜' })).id;
-    await ctx.store.callQueue.setEndpoint(opId, 'PJSIP/8001', new Date().toISOString());
+    await ctx.store.callQueue.setEndpoint(opId, 'PJSIP/8101', new Date().toISOString());
     earlierRef = (await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: PHONE, text: EARLIER })).ref;
     const t0 = new Date(Date.now() - 86_400_000).toISOString();
     await ctx.store.calls.write({ calls: [{ callId: 'old-call-1', direction: 'inbound', flowId: 'main', caller: PHONE, called: '96365', startedAt: t0, answeredAt: t0, endedAt: t0,
@@ -84,14 +84,14 @@ describe.skipIf(!hasChromium)('operator seat and screen pop in chromium', () => 
     const { context, page } = await panelSession(browser, s.url, 'boss', PW, problems);
     await page.goto(`${s.url}/admin#/admin/users`);
     await page.waitForSelector('input[data-endpoint="seat2"]');
-    expect(await page.inputValue('input[data-endpoint="seat1"]')).toBe('PJSIP/8001');
-    await page.fill('input[data-endpoint="seat2"]', 'PJSIP/8001'); // taken by seat1: refused
+    expect(await page.inputValue('input[data-endpoint="seat1"]')).toBe('PJSIP/8101');
+    await page.fill('input[data-endpoint="seat2"]', 'PJSIP/8101'); // taken by seat1: refused
     await page.click('input[data-endpoint="seat2"] + button');
     await page.waitForTimeout(300);
     expect(await ctx.store.callQueue.seat(seat2)).toBeUndefined();
-    await page.fill('input[data-endpoint="seat2"]', 'PJSIP/8002');
+    await page.fill('input[data-endpoint="seat2"]', 'PJSIP/8102');
     await page.click('input[data-endpoint="seat2"] + button');
-    await expect.poll(async () => (await ctx.store.callQueue.seat(seat2))?.endpoint).toBe('PJSIP/8002');
+    await expect.poll(async () => (await ctx.store.callQueue.seat(seat2))?.endpoint).toBe('PJSIP/8102');
     await context.close();
   });
 

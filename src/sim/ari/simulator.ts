@@ -66,6 +66,7 @@ import { endpointsHandlers } from './resources/endpoints.js';
 import { channelsHandlers } from './resources/channels.js';
 import { bridgesHandlers } from './resources/bridges.js';
 import { recordingsHandlers } from './resources/recordings.js';
+import type { BridgeRecordingRec } from './bridge-recording.js';
 import { playbacksHandlers } from './resources/playbacks.js';
 import { applicationsHandlers } from './resources/applications.js';
 
@@ -187,6 +188,7 @@ export class AriSimulator extends EventEmitter implements CallDriver {
   /** @internal */ callList: SimCall[] = [];
   /** @internal */ playbacks = new Map<string, PlaybackRec>();
   /** @internal */ liveRecordings = new Map<string, RecordingRec>();
+  /** @internal */ bridgeRecordings = new Map<string, BridgeRecordingRec>();
   /** @internal */ stored = new Map<string, StoredRec>();
   /** @internal */ bridges = new Map<string, BridgeRec>();
 

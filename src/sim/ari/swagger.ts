@@ -455,6 +455,21 @@ export const RESOURCES: ResourceDef[] = [
           query('inhibitConnectedLineUpdates', 'boolean', 'Do not present the identity of the newly connected channel to other bridge members', { defaultValue: false }),
         ], [[400, 'Channel not found'], [404, 'Bridge not found'], [409, 'Bridge not in Stasis application; Channel currently recording'], [422, 'Channel not in Stasis application']]),
       ] },
+      { path: '/bridges/{bridgeId}/record', description: 'Record audio on a bridge', operations: [
+        op('POST', 'record', 'LiveRecording', 'Start a recording.', [
+          pathParam('bridgeId', 'Bridge\'s id'),
+          query('name', 'string', 'Recording\'s filename', { required: true }),
+          query('format', 'string', 'Format to encode audio in', { required: true }),
+          query('recorder_format', 'string', 'Format of the recorder channel'),
+          query('maxDurationSeconds', 'int', 'Maximum duration of the recording, in seconds. 0 for no limit.', { min: 0, defaultValue: 0 }),
+          query('maxSilenceSeconds', 'int', 'Maximum duration of silence, in seconds. 0 for no limit.', { min: 0, defaultValue: 0 }),
+          query('ifExists', 'string', 'Action to take if a recording with the same name already exists.', { values: IF_EXISTS_VALUES, defaultValue: 'fail' }),
+          query('beep', 'boolean', 'Play beep when recording begins', { defaultValue: false }),
+          query('terminateOn', 'string', 'DTMF input to terminate recording.', { values: TERMINATE_ON_VALUES, defaultValue: 'none' }),
+        ], [[400, 'Invalid parameters'], [404, 'Bridge not found'],
+          [409, 'Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail'],
+          [422, 'The format specified is unknown on this system']]),
+      ] },
       { path: '/bridges/{bridgeId}/removeChannel', description: 'Remove a channel from a bridge', operations: [
         op('POST', 'removeChannel', 'void', 'Remove a channel from a bridge.', [
           pathParam('bridgeId', 'Bridge\'s id'),

@@ -1,5 +1,5 @@
 /**
- * The citizens' mailbox (市民信箱, issue 14). Version 13 in this branch; renumbered at merge (one line in
+ * The citizens' mailbox (市民信箱, issue 14). Version 14 in this branch (after main's 13 operator_recordings); renumbered at merge (one line in
  * ./index.ts and ../pg/migrations.ts).
  *  - mail_inbound: every accepted mail, committed before the SMTP 250 — the raw message's file under the
  *    data dir, the parsed fields, what became of it (disposition: order = a new work order, reply =

@@ -15,6 +15,7 @@ import { hardening } from './009_hardening.js';
 import { instances } from './010_instances.js';
 import { workOrders } from './011_work_orders.js';
 import { callQueue } from './012_call_queue.js';
+import { operatorRecordings } from './013_operator_recordings.js';
 import { mail } from './014_mail.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
@@ -33,5 +34,6 @@ export const MIGRATIONS: Migration[] = [
   { version: 10, name: 'instances', sql: instances },
   { version: 11, name: 'work_orders', sql: workOrders },
   { version: 12, name: 'call_queue', sql: callQueue },
-  { version: 13, name: 'mail', sql: mail },
+  { version: 13, name: 'operator_recordings', sql: operatorRecordings },
+  { version: 14, name: 'mail', sql: mail },
 ];

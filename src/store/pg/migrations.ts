@@ -638,6 +638,11 @@ export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISO
   return { changed };
 }
 
+/** 13: the operator call recording of a queued call (../migrations/013_operator_recordings.ts). */
+export const operatorRecordings = `
+ALTER TABLE calls ADD COLUMN operator_recording TEXT;
+`;
+
 export const PG_MIGRATIONS: PgMigration[] = [
   { version: 1, name: 'core', sql: core },
   { version: 2, name: 'sms', sql: sms },
@@ -651,5 +656,6 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 10, name: 'instances', sql: instances },
   { version: 11, name: 'work_orders', sql: workOrders },
   { version: 12, name: 'call_queue', sql: callQueue },
-  { version: 13, name: 'mail', sql: mail },
+  { version: 13, name: 'operator_recordings', sql: operatorRecordings },
+  { version: 14, name: 'mail', sql: mail },
 ];

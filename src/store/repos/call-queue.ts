@@ -95,6 +95,7 @@ export class SqliteCallQueueRepo {
         owner_instance = NULL, updated_at = ? WHERE id = ? AND status IN ('requested', 'dialing') RETURNING *`),
       finish: db.prepare(`UPDATE callback_requests SET status = ?, last_result = COALESCE(?, last_result), owner_instance = NULL, updated_at = ?
         WHERE id = ? AND status IN ('requested', 'dialing')`),
+      dialing: db.prepare(`UPDATE callback_requests SET status = 'dialing', owner_instance = ?, updated_at = ? WHERE id = ? AND status IN ('requested', 'dialing')`),
       release: db.prepare(`UPDATE callback_requests SET status = 'requested', owner_instance = NULL, updated_at = ? WHERE status = 'dialing' AND owner_instance IS ?`),
     };
     this.claimTx = db.transaction((now: string, owner: string, limit: number, reasons?: CallbackReason[]) => {
@@ -148,6 +149,8 @@ export class SqliteCallQueueRepo {
     const r = this.s.attempt.get(result, nextAttemptAt === null ? 'failed' : 'requested', nextAttemptAt, now, id);
     return r ? toCallback(r) : undefined;
   }
+  /** The queue dials the citizen now (this instance): → dialing; false when the request is closed. */
+  markDialing(id: number, owner: string | null, now: string): boolean { return this.s.dialing.run(owner, now, id).changes > 0; }
   /** done (the citizen answered), failed or cancelled; attempts unchanged; false when already closed. */
   finish(id: number, status: 'done' | 'failed' | 'cancelled', result: string | null, now: string): boolean {
     return this.s.finish.run(status, result, now, id).changes > 0;

@@ -21,6 +21,8 @@ export interface CallRow {
   recovered: boolean;
   /** The server instance that handles the call (src/store/lock.ts newInstanceId); null in old rows. */
   owner?: string | null;
+  /** The recording of the caller's talk with an operator (relative to <data dir>/recordings), when queue.record_calls. */
+  operatorRecording?: string | null;
 }
 
 export interface CallStepRow {
@@ -51,7 +53,7 @@ function toCall(r: any): CallRow {
     callId: r.call_id, direction: r.direction, flowId: r.flow_id, caller: r.caller, called: r.called, startedAt: r.started_at,
     answeredAt: r.answered_at ?? null, endedAt: r.ended_at ?? null, durationSec: r.duration_sec ?? null, outcome: r.outcome ?? null,
     outcomes: r.outcomes ?? null, endReason: r.end_reason ?? null, lastNode: r.last_node ?? null, path: r.path ?? null,
-    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered, owner: r.owner ?? null,
+    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered, owner: r.owner ?? null, operatorRecording: r.operator_recording ?? null,
   };
 }
 
@@ -70,6 +72,7 @@ export class SqliteCallRepo {
         ON CONFLICT(flow_id, node, kind) DO UPDATE SET count = count + excluded.count`),
       recent: db.prepare('SELECT * FROM calls ORDER BY started_at DESC, rowid DESC LIMIT ?'),
       byId: db.prepare('SELECT * FROM calls WHERE call_id = ?'),
+      operatorRecording: db.prepare('UPDATE calls SET operator_recording = ? WHERE call_id = ?'),
       steps: db.prepare('SELECT * FROM call_steps WHERE call_id = ? ORDER BY id'),
       counters: db.prepare('SELECT flow_id, node, kind, count FROM ivr_node_counters ORDER BY flow_id, node, kind'),
       openOwners: db.prepare('SELECT DISTINCT owner FROM calls WHERE ended_at IS NULL'),
@@ -90,6 +93,8 @@ export class SqliteCallRepo {
   }
 
   recent(limit: number): CallRow[] { return this.s.recent.all(Math.max(1, Math.min(1000, limit))).map(toCall); }
+  /** The operator recording of a call (the call row exists: it was logged when the call came in); false when no such call. */
+  setOperatorRecording(callId: string, path: string): boolean { return this.s.operatorRecording.run(path, callId).changes > 0; }
   byId(callId: string): CallRow | undefined { const r = this.s.byId.get(callId); return r ? toCall(r) : undefined; }
   steps(callId: string): CallStepRow[] {
     return (this.s.steps.all(callId) as any[]).map((r) => ({ callId: r.call_id, at: r.at, node: r.node, kind: r.kind, detail: r.detail ?? null }));

@@ -441,6 +441,11 @@ export class AriLink extends EventEmitter implements AriPort {
   }
 
   async destroyBridge(bridgeId: string): Promise<void> { await this.request('DELETE', `/bridges/${enc(bridgeId)}`); }
+
+  /** POST /bridges/{id}/record: the bridge's mix (everyone in it) into a stored recording; it ends when the bridge is destroyed. */
+  async recordBridge(bridgeId: string, o: Pick<RecordOptions, 'name' | 'format' | 'maxDurationSeconds' | 'ifExists'>): Promise<void> {
+    await this.request('POST', `/bridges/${enc(bridgeId)}/record`, { name: o.name, format: o.format, maxDurationSeconds: o.maxDurationSeconds, ifExists: o.ifExists });
+  }
 }
 
 const enc = encodeURIComponent;

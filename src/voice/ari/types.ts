@@ -95,4 +95,6 @@ export interface AriPort {
   createBridge(bridgeId: string): Promise<void>;
   addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
+  /** Record a bridge's mix (POST /bridges/{id}/record): RecordingStarted/RecordingFinished with target_uri bridge:<id>; ends with the bridge. */
+  recordBridge(bridgeId: string, o: Pick<RecordOptions, 'name' | 'format' | 'maxDurationSeconds' | 'ifExists'>): Promise<void>;
 }

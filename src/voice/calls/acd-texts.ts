@@ -13,3 +13,6 @@ export const CALLBACK_OFFER_TEXT = '按1预约回拨，按2留言，继续等待
 
 /** Whispered to the operator before the caller is bridged. */
 export const WHISPER_TEXT = '96365来电';
+
+/** Heard by the citizen before being put through when operator calls are recorded (queue.record_calls). */
+export const RECORDING_NOTICE_TEXT = '为了提高服务质量，您的通话可能被录音。';

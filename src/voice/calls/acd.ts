@@ -18,7 +18,7 @@ import type { AriEventJson, AriPort } from '../ari/types.js';
 import { initialQueueState, positionOf, step } from '../queue/step.js';
 import type { QueueConfig, QueueEffect, QueueEvent, QueueState, RestoredCallback, RestoredOperator, SeatState } from '../queue/types.js';
 import { averageHandlingSec } from '../queue/estimate.js';
-import { CALLBACK_OFFER_TEXT, positionText } from './acd-texts.js';
+import { CALLBACK_OFFER_TEXT, RECORDING_NOTICE_TEXT, WHISPER_TEXT, positionText } from './acd-texts.js';
 import type { CallSession } from './session.js';
 import type { QueueRunner } from './manager.js';
 
@@ -28,8 +28,8 @@ interface Counter { inc(labels?: Record<string, string>, by?: number): void }
 export interface AcdMetrics { waitSeconds: Histogram; answered: Counter; abandoned: Counter }
 
 export interface AcdOptions {
-  ari: Pick<AriPort, 'originate' | 'hangup' | 'createBridge' | 'addToBridge' | 'destroyBridge' | 'startMoh' | 'stopMoh' | 'play' | 'stopPlayback'>;
-  store: Pick<CallQueueStore, 'seats' | 'seat' | 'setSeatState' | 'enqueue' | 'dequeue' | 'request' | 'openCallbacks' | 'recordAttempt' | 'finish' | 'takeOwnedBy'>;
+  ari: Pick<AriPort, 'originate' | 'hangup' | 'createBridge' | 'addToBridge' | 'destroyBridge' | 'startMoh' | 'stopMoh' | 'play' | 'stopPlayback'> & Partial<Pick<AriPort, 'recordBridge'>>;
+  store: Pick<CallQueueStore, 'seats' | 'seat' | 'setSeatState' | 'enqueue' | 'dequeue' | 'request' | 'openCallbacks' | 'recordAttempt' | 'finish' | 'takeOwnedBy' | 'markDialing'>;
   bus: Pick<EventBus, 'on' | 'emit'>;
   config: QueueConfig;
   app: string;
@@ -48,6 +48,15 @@ export interface AcdOptions {
   instanceId?: string | null;
   /** Stats on the bus at most this often (ms, default 1000). */
   statsEveryMs?: number;
+  /** The operator hears "96365来电" when answering, before the caller is put through (queue.whisper). */
+  whisper?: boolean;
+  /**
+   * Record operator calls (queue.record_calls): the citizen hears 您的通话可能被录音 before being put
+   * through, the bridge is recorded, and `recorded` is called with the stored recording's name once it
+   * finished (the caller's call id: a call-back's original call).
+   */
+  record?: boolean;
+  recorded?(callId: string, recordingName: string): Promise<void> | void;
 }
 
 interface Waiting {
@@ -76,6 +85,12 @@ export class Acd implements QueueRunner {
   private readonly cbLegOf = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly playbacks = new Map<string, string>();
+  /** Whispers playing to operators: playback id → done. */
+  private readonly whispers = new Map<string, () => void>();
+  /** Bridge recordings running: recording name → the caller's call id. */
+  private readonly recordings = new Map<string, string>();
+  /** Call-back request → the call it was requested in. */
+  private readonly requestCalls = new Map<string, string>();
   private readonly phones = new Map<string, string>();
   /** Operators' display names (the live feed's seat events). */
   private readonly names = new Map<string, string>();
@@ -112,6 +127,7 @@ export class Acd implements QueueRunner {
     const rows = (await this.o.store.openCallbacks()).filter((r) => r.reason === 'queue' && (r.status === 'requested' || r.status === 'dialing'));
     const callbacks: RestoredCallback[] = rows.map((r) => {
       this.phones.set(String(r.id), r.phone);
+      if (r.callId) this.requestCalls.set(String(r.id), r.callId);
       return {
         requestId: String(r.id), phone: r.phone, callId: r.callId, priority: r.priority, seq: r.seq, enqueuedAt: Date.parse(r.createdAt),
         attempts: r.attempts, notBefore: Date.parse(r.nextAttemptAt),
@@ -222,11 +238,23 @@ export class Acd implements QueueRunner {
       }
       case 'PlaybackFinished': {
         const pb = (ev.playback ?? {}) as { id?: string };
+        const whispered = pb.id ? this.whispers.get(pb.id) : undefined;
+        if (whispered) { whispered(); return true; }
         const cid = pb.id ? this.playbacks.get(pb.id) : undefined;
         if (!cid) return false;
         this.playbacks.delete(pb.id!);
         const w = this.waiting.get(cid);
         if (w && w.playbackId === pb.id) { w.playbackId = null; this.startMoh(w); }
+        return true;
+      }
+      case 'RecordingFinished':
+      case 'RecordingFailed': {
+        const rec = (ev.recording ?? {}) as { name?: string; target_uri?: string };
+        const callId = rec.name ? this.recordings.get(rec.name) : undefined;
+        if (!callId || !String(rec.target_uri ?? '').startsWith('bridge:')) return false;
+        this.recordings.delete(rec.name!);
+        if (ev.type === 'RecordingFinished') void Promise.resolve(this.o.recorded?.(callId, rec.name!)).catch((err) => this.storeError('operator recording', err));
+        else this.o.log.warn('坐席通话录音失败 / operator call recording failed', { callId, recording: rec.name });
         return true;
       }
       case 'ChannelHangupRequest':
@@ -394,6 +422,8 @@ export class Acd implements QueueRunner {
     const legId = `qcb-${requestId}-${attempt}-${++this.seq}`;
     this.cbLegs.set(legId, { legId, requestId, answered: false });
     this.cbLegOf.set(requestId, legId);
+    // Persisted as dialing (owner noted): a crash now leaves a row the next start puts back in the queue.
+    void Promise.resolve(this.o.store.markDialing(Number(requestId), this.o.instanceId ?? null, iso(this.now()))).catch((err) => this.storeError('call-back dialing', err));
     const endpoint = this.o.citizenEndpoint?.(phone) ?? `Local/${nationalDigits(phone)}@hotline-callback`;
     this.o.ari.originate({ endpoint, app: this.o.app, appArgs: ['queue-cb', requestId], callerId: '96365', timeout: 40, channelId: legId, variables: { HOTLINE_CALLBACK_ID: requestId } })
       .catch((err) => {
@@ -410,13 +440,53 @@ export class Acd implements QueueRunner {
     const citizen = key.startsWith('cb:') ? this.cbLegOf.get(key.slice(3)) : key;
     if (!opLegId || !citizen) return;
     const w = this.waiting.get(key);
+    const record = !!(this.o.record && this.o.ari.recordBridge);
     try {
-      if (w) await this.stopHold(w);
-      await this.o.ari.createBridge(bridgeIdOf(key));
+      // The operator hears the whisper while the citizen hears that the call may be recorded.
+      if (record && w) await this.stopHold(w);
+      await Promise.all([
+        this.o.whisper ? this.playAndWait(opLegId, WHISPER_TEXT) : undefined,
+        record ? this.playAndWait(citizen, RECORDING_NOTICE_TEXT) : undefined,
+      ]);
+      // The caller may have hung up, or the operator let go, meanwhile.
+      if (this.opLegOf.get(operatorId) !== opLegId) return;
+      if (key.startsWith('cb:') ? !this.cbLegOf.has(key.slice(3)) : w?.done) return;
+      // Music off and the bridge made at the same time (one round trip less before they talk).
+      await Promise.all([w ? this.stopHold(w) : undefined, this.o.ari.createBridge(bridgeIdOf(key))]);
       await this.o.ari.addToBridge(bridgeIdOf(key), [citizen, opLegId]);
     } catch (err) {
       this.o.log.error('queue bridge failed', { key, error: (err as Error).message });
+      return;
     }
+    if (record) await this.recordBridge(key);
+  }
+
+  /** Record the bridge of a queued call; the caller's call row gets the file when it finished. */
+  private async recordBridge(key: string): Promise<void> {
+    const callId = key.startsWith('cb:') ? this.requestCalls.get(key.slice(3)) : key;
+    if (!callId) return;
+    const name = `operator-${key.replace(/[^A-Za-z0-9._-]/g, '_')}-${Math.floor(this.o.now() / 1000)}`;
+    this.recordings.set(name, callId);
+    try {
+      await this.o.ari.recordBridge!(bridgeIdOf(key), { name, format: 'wav', maxDurationSeconds: 0, ifExists: 'fail' });
+    } catch (err) {
+      this.recordings.delete(name);
+      this.o.log.warn('坐席通话录音无法开始 / operator call recording refused', { callId, error: (err as Error).message });
+    }
+  }
+
+  /** A short text to one leg (the whisper, the recording notice); resolves when it played (or failed, or after 8 s). */
+  private async playAndWait(legId: string, text: string): Promise<void> {
+    let uris: string[] = [];
+    try { uris = await this.o.speak(legId, text); } catch { /* no announcement rather than no call */ }
+    if (!uris.length) return;
+    const id = `${legId}-say-${++this.seq}`;
+    await new Promise<void>((resolve) => {
+      const done = () => { clearTimeout(t); this.whispers.delete(id); resolve(); };
+      const t = setTimeout(done, Math.max(50, 8000 / this.scale));
+      this.whispers.set(id, done);
+      this.o.ari.play(legId, id, uris).catch(done);
+    });
   }
 
   private destroyBridge(key: string): void {
@@ -441,6 +511,7 @@ export class Acd implements QueueRunner {
     try {
       const row = await this.o.store.request({ phone: w.phone, callId, feedbackId: null, reason: 'queue', priority: e.priority, seq: e.seq, nextAttemptAt: iso(this.now()) }, iso(this.now()));
       this.phones.set(String(row.id), w.phone);
+      this.requestCalls.set(String(row.id), callId);
       this.feed({ type: 'callbackRequested', requestId: String(row.id), phone: w.phone, callId, now: this.now() });
     } catch (err) {
       this.storeError('call-back request', err);

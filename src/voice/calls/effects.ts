@@ -89,6 +89,24 @@ export async function downloadWithRetry(ari: AriPort, name: string, tries = 4): 
   throw last instanceof Error ? last : new Error(String(last));
 }
 
+/**
+ * A queued call's operator recording finished on Asterisk: fetch it into
+ * <data>/recordings/operator/<name>.wav, note it on the caller's call row (the work order saved for
+ * the call links to it through feedback.call_id) and remove it from Asterisk.
+ */
+export async function saveOperatorRecording(d: { ari: AriPort; recordingsDir: string; calls: { setOperatorRecording(callId: string, path: string): Promise<boolean> | boolean }; log: Logger }, callId: string, name: string): Promise<void> {
+  if (!/^[A-Za-z0-9._-]{1,160}$/.test(name)) return;
+  const buf = await downloadWithRetry(d.ari, name);
+  const dir = join(d.recordingsDir, 'operator');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.wav`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, buf);
+  await rename(tmp, file).catch(async (e) => { await unlink(tmp).catch(() => undefined); throw e; });
+  if (!(await d.calls.setOperatorRecording(callId, `operator/${name}.wav`))) d.log.warn('坐席通话录音：找不到通话记录 / operator recording: no call row', { callId, recording: name });
+  await d.ari.deleteStoredRecording(name).catch(() => undefined);
+}
+
 /** Duration of a WAV in seconds, or null when the bytes are not a WAV we can read. */
 export function wavSeconds(buf: Buffer): number | null {
   try { return wavInfo(buf).durationSec; } catch { return null; }

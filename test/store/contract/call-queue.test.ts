@@ -93,7 +93,11 @@ describe.each(ENGINES)('store contract on $name: call queue', ({ open, skip }) =
       expect((await e.callQueue.claimDue(at(31), 'i1', 10, ['answer', 'notice'])).map((c) => c.id)).toEqual([n.id]);
       expect((await e.callQueue.claimDue(at(31), 'i1', 10, ['answer'])).map((c) => c.id)).toEqual([]);
       expect((await e.callQueue.claimDue(at(31), 'i1', 10)).map((c) => c.id)).toEqual([q.id]);
+      // the queue dials its call-back (it takes requests itself, not by claimDue): → dialing, owner noted
+      expect(await e.callQueue.markDialing(q.id, 'i1', at(31))).toBe(true);
+      expect(await e.callQueue.callback(q.id)).toMatchObject({ status: 'dialing', ownerInstance: 'i1', attempts: 0 });
       await e.callQueue.finish(q.id, 'cancelled', null, at(32));
+      expect(await e.callQueue.markDialing(q.id, 'i1', at(33))).toBe(false);
       await e.callQueue.finish(n.id, 'done', 'answered', at(32));
     });
 

@@ -88,6 +88,12 @@ describe('call queue (ACD) on ARI', () => {
     expect(opLegs().map((d) => d.endpoint)).toEqual(['PJSIP/8001']);
     expect(offers).toMatchObject([{ staffId: String(seats.get('wang')), callId: call.id, phone: '8613911110001' }]);
     expect(seatState('wang')).toBe('busy');
+    // The operator heard the whisper (queue.whisper, on by default) before the caller was put through.
+    const op = t.sim.getCall(opLegs()[0].channelId)!;
+    const whisper = op.heard.findIndex((h) => h.kind === 'prompt' && t.voice.media?.describe(h.media ?? '')?.caption?.includes('96365来电'));
+    expect(whisper).toBeGreaterThanOrEqual(0);
+    expect(op.events.findIndex((e) => e.type === 'PlaybackFinished')).toBeLessThan(op.events.findIndex((e) => e.type === 'ChannelEnteredBridge'));
+    expect(call.heard.some((h) => h.kind === 'prompt' && t.voice.media?.describe(h.media ?? '')?.caption?.includes('96365来电'))).toBe(false);
     await call.hangup();
     await until(() => seatState('wang') === 'ready', 3000, 'wang ready');
     expect(acd().stats()).toMatchObject({ waiting: 0 });
@@ -173,6 +179,8 @@ describe('call queue (ACD) on ARI', () => {
     await panel('wang', 'ready');
     const citizen = await until(() => dialled.find((d) => d.appArgs[0] === 'queue-cb'), 5000, 'citizen dialled');
     expect(citizen.endpoint).toBe('Local/13911110008@hotline-callback');
+    // Persisted as dialing while the citizen's phone rings (a crash now: the next start re-queues it).
+    await until(async () => ['dialing', 'done'].includes((await t.server.ctx.store.callQueue.callback(rows[0].id))?.status ?? ''), 3000, 'dialing');
     expect(opLegs().at(-1)!.variables.HOTLINE_QUEUE_KEY).toBe(`cb:${rows[0].id}`);
     const cc = t.sim.getCall(citizen.channelId)!;
     await cc.waitFor('ChannelEnteredBridge', 5000);

@@ -73,4 +73,5 @@ export class FakeAri implements AriPort {
   async createBridge(id: string): Promise<void> { this.calls.push(`bridge ${id}`); }
   async addToBridge(id: string, ch: string[]): Promise<void> { this.calls.push(`addToBridge ${id} ${ch.join(',')}`); }
   async destroyBridge(id: string): Promise<void> { this.calls.push(`destroyBridge ${id}`); }
+  async recordBridge(id: string, o: { name: string }): Promise<void> { this.calls.push(`recordBridge ${id} ${o.name}`); }
 }

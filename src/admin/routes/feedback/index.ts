@@ -1,4 +1,5 @@
 /** The panel's feedback (反馈): inbox, detail and timeline, recording, transcript, assign, answer (+ SMS preview), classify, close, reveal phone (roles: ../../routes-table.ts). */
+import type { FastifyReply } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { HttpError } from '../../../http/errors.js';
 import { FEEDBACK_CHANNELS, FEEDBACK_KINDS, FEEDBACK_STATUSES, type Feedback } from '../../../domain/types.js';
@@ -15,13 +16,32 @@ export function feedbackRoutes(kit: AdminKit): RouteGroup {
   const { ctx, tz, audit, actorOf, deptScope } = kit;
   // A browser fetches a recording in several (range) requests: audit one listen per user and item per minute.
   const lastListen = new Map<string, number>();
-  const auditListen = async (req: Req, f: Feedback): Promise<void> => {
-    const key = `${req.staff!.user.id}:${f.id}`;
+  const auditListen = async (req: Req, f: Feedback, action = 'feedback.listen'): Promise<void> => {
+    const key = `${req.staff!.user.id}:${f.id}:${action}`;
     const now = ctx.now().getTime();
     if ((lastListen.get(key) ?? 0) > now - 60_000) return;
     if (lastListen.size > 10_000) lastListen.clear();
     lastListen.set(key, now);
-    await audit(req, 'feedback.listen', f.ref);
+    await audit(req, action, f.ref, action === 'feedback.listen_call' ? '收听坐席通话录音' : '收听录音');
+  };
+
+  /** A stored recording (relative to <data dir>/recordings) as browser-playable WAV, with range requests; `heard` audits. */
+  const sendWav = async (req: Req, reply: FastifyReply, recordingPath: string | null, heard: () => Promise<void>) => {
+    const file = recordingPath ? resolveRecording(ctx.config.data.dir, recordingPath) : null;
+    const wav = file ? await loadPlayableWav(file) : null;
+    if (!wav) throw notFound('录音不存在 (no recording)');
+    reply.header('content-type', 'audio/wav').header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
+    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    if (range && (range[1] || range[2])) {
+      let start = range[1] ? Number(range[1]) : Math.max(0, wav.length - Number(range[2]));
+      let end = range[1] && range[2] ? Math.min(Number(range[2]), wav.length - 1) : wav.length - 1;
+      if (start >= wav.length || start > end) return reply.status(416).header('content-range', `bytes */${wav.length}`).send();
+      start = Math.max(0, start); end = Math.max(start, end);
+      await heard();
+      return reply.status(206).header('content-range', `bytes ${start}-${end}/${wav.length}`).send(wav.subarray(start, end + 1));
+    }
+    await heard();
+    return reply.send(wav);
   };
 
   /** Feedback by id as this user may see it; another department's item is "not found" (no existence leak). */
@@ -69,21 +89,13 @@ export function feedbackRoutes(kit: AdminKit): RouteGroup {
       },
       'GET /api/feedback/:id/recording': async (req, reply) => {
         const f = await visibleFeedback(req);
-        const file = f.recordingPath ? resolveRecording(ctx.config.data.dir, f.recordingPath) : null;
-        const wav = file ? await loadPlayableWav(file) : null;
-        if (!wav) throw notFound('录音不存在 (no recording)');
-        reply.header('content-type', 'audio/wav').header('accept-ranges', 'bytes').header('cache-control', 'private, no-store');
-        const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
-        if (range && (range[1] || range[2])) {
-          let start = range[1] ? Number(range[1]) : Math.max(0, wav.length - Number(range[2]));
-          let end = range[1] && range[2] ? Math.min(Number(range[2]), wav.length - 1) : wav.length - 1;
-          if (start >= wav.length || start > end) return reply.status(416).header('content-range', `bytes */${wav.length}`).send();
-          start = Math.max(0, start); end = Math.max(start, end);
-          await auditListen(req, f);
-          return reply.status(206).header('content-range', `bytes ${start}-${end}/${wav.length}`).send(wav.subarray(start, end + 1));
-        }
-        await auditListen(req, f);
-        return reply.send(wav);
+        return sendWav(req, reply, f.recordingPath, () => auditListen(req, f));
+      },
+      // The operator call of a queued call (queue.record_calls), linked through the work order's call.
+      'GET /api/feedback/:id/call-recording': async (req, reply) => {
+        const f = await visibleFeedback(req);
+        const call = f.callId ? await ctx.store.calls.byId(f.callId) : undefined;
+        return sendWav(req, reply, call?.operatorRecording ?? null, () => auditListen(req, f, 'feedback.listen_call'));
       },
       'POST /api/feedback/:id/transcript': async (req) => {
         const f = await visibleFeedback(req);

@@ -2,14 +2,23 @@
 import type { Static } from '@sinclair/typebox';
 import { maskPhone, normalisePhone } from '../../../domain/masking.js';
 import type { TestPhoneEvent } from '../../sms-port.js';
-import { bad, needPhone, notFound, type AdminKit, type RouteGroup } from '../common.js';
+import { HttpError } from '../../../http/errors.js';
+import { bad, needPhone, notFound, type AdminKit, type Req, type RouteGroup } from '../common.js';
 import { BODIES, S } from './schemas.js';
 
 const safeAudioUrl = (u: unknown): string | null => (typeof u === 'string' && /^\/(?!\/)[\w\-./%?=&]*$/.test(u) ? u : null);
 const phoneEvent = (e: TestPhoneEvent): TestPhoneEvent => (e.type === 'prompt' ? { type: 'prompt', text: String(e.text ?? ''), audioUrl: safeAudioUrl(e.audioUrl) } : e);
 
 export function testPhoneRoutes(kit: AdminKit): RouteGroup {
-  const { hub, audit } = kit;
+  const { hub, audit, ctx } = kit;
+  /** The signed-in operator's seat phone (their SIP endpoint); 409 without one. */
+  const seatPhone = async (req: Req): Promise<{ endpoint: string; phone: ReturnType<typeof needPhone> }> => {
+    const phone = needPhone(kit);
+    if (!phone.operatorCalls) throw notFound('坐席话机不可用 (no operator phone)');
+    const endpoint = (await ctx.store.callQueue.seat(req.staff!.user.id))?.endpoint;
+    if (!endpoint) throw new HttpError(409, 'conflict', '您的账号未设置坐席分机（用户管理中设置 endpoint）/ no seat endpoint for this user');
+    return { endpoint, phone };
+  };
   return {
     name: 'testphone', bodies: BODIES,
     handlers: {
@@ -41,6 +50,20 @@ export function testPhoneRoutes(kit: AdminKit): RouteGroup {
       },
       'POST /api/testphone/call/:callId/hangup': async (req) => {
         await needPhone(kit).hangup(String(req.params.callId));
+        return { ok: true };
+      },
+      'GET /api/testphone/operator': async (req) => {
+        const { endpoint, phone } = await seatPhone(req);
+        return { endpoint, calls: await phone.operatorCalls!(endpoint) };
+      },
+      'POST /api/testphone/operator/:legId/answer': async (req) => {
+        const { endpoint, phone } = await seatPhone(req);
+        await phone.answerOperator!(endpoint, String(req.params.legId));
+        return { ok: true };
+      },
+      'POST /api/testphone/operator/:legId/hangup': async (req) => {
+        const { endpoint, phone } = await seatPhone(req);
+        await phone.hangupOperator!(endpoint, String(req.params.legId));
         return { ok: true };
       },
       'POST /api/testphone/sms': async (req) => {

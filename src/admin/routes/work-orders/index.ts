@@ -103,8 +103,8 @@ export function workOrderRoutes(kit: AdminKit): RouteGroup {
       const actions = availableActions(o, req.staff!.user);
       // 登记信息 (POST …/details): central staff while the order is open
       const canEdit = ACTIONS.edit.from.includes(o.status) && ACTIONS.edit.roles.includes(req.staff!.user.role);
-      const [timeline, extensions, children, duplicates, mailThread] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
-        o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o), ctx.store.mail.thread(o.id)]);
+      const [timeline, extensions, children, duplicates, call, mailThread] = await Promise.all([wo.timeline(o.id), ctx.store.workOrders.extensions(o.id), ctx.store.workOrders.children(o.id),
+        o.status === 'closed' || o.status === 'merged' ? Promise.resolve([]) : wo.duplicates(o), o.callId ? ctx.store.calls.byId(o.callId) : Promise.resolve(undefined), ctx.store.mail.thread(o.id)]);
       // 市民历史诉求: the same number's other items (department staff: within their department only)
       const history = o.phone ? (await ctx.store.feedback.list({ q: o.phone, departmentId: scopeOf(req.staff!.user) ?? undefined, limit: 20 }))
         .filter((f) => f.id !== o.id && f.phone === o.phone).slice(0, 10)
@@ -119,7 +119,7 @@ export function workOrderRoutes(kit: AdminKit): RouteGroup {
         order: { ...summary(o), text: o.text, transcript: o.transcript, instruction: o.instruction, answer: o.answer, answeredAt: o.answeredAt, satisfaction: o.satisfaction,
           signDueAt: o.signDueAt, signedAt: o.signedAt, finishDueAt: o.finishDueAt, closedAt: o.closedAt, closeReason: o.closeReason, extension: o.extension, parts: o.parts,
           extensionCount: o.extensionCount, interimCount: o.interimCount, disputeLevel: o.disputeLevel,
-          replyBy: o.replyBy, hasRecording: Boolean(o.recordingPath), recordingDuration: o.recordingDuration ?? null,
+          replyBy: o.replyBy, hasRecording: Boolean(o.recordingPath), recordingDuration: o.recordingDuration ?? null, hasCallRecording: Boolean(call?.operatorRecording),
           // 市民信箱: the citizen's address (answers go back there by mail)
           mailContact: mailThread?.address ?? null },
         timeline: shown, extensions, merged: children.map(summary), duplicates, history, actions,

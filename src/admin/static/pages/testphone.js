@@ -135,14 +135,45 @@ export function render(root) {
     } else if (m.type === 'testphone-sms' && sameNumber(m.sms.to, phoneState.number)) loadSms();
   });
 
+  // 坐席话机 Operator phone: the signed-in operator's seat (PJSIP/8001 for the demo login zuoxi) rings
+  // here when the queue puts a caller through; 接听 answers it (the seat bar pops the caller up).
+  const opBox = h('div', { id: 'tp-operator' }, h('p', { class: 'muted' }, '加载中…'));
+  let opTimer = null;
+  let opShown = '';
+  const loadOperator = async () => {
+    let r;
+    try { r = await api('GET', '/testphone/operator'); } catch (e) {
+      clear(opBox).append(h('p', { class: 'muted' }, `${e.message}（以坐席账号 zuoxi 登录并签入后，排队来电会在这里振铃）`));
+      return false;
+    }
+    const key = JSON.stringify(r);
+    if (key === opShown) return true;
+    opShown = key;
+    clear(opBox).append(h('p', { class: 'muted' }, `分机 ${r.endpoint} · 在顶部坐席栏“签入”后，按 0 转人工的来电会在这里振铃`));
+    if (!r.calls.length) opBox.append(h('p', { id: 'tp-operator-idle' }, '空闲 Idle'));
+    for (const c of r.calls) {
+      const legUrl = `/testphone/operator/${encodeURIComponent(c.id)}`;
+      opBox.append(h('div', { class: 'card', 'data-leg': c.id, style: 'margin:8px 0' },
+        h('div', { class: 'row', style: 'justify-content:space-between' },
+          h('strong', null, c.state === 'ringing' ? '振铃中 Ringing' : '通话中 Talking'),
+          h('div', { class: 'row' },
+            c.state === 'ringing' ? h('button', { class: 'dial', id: 'tp-operator-answer', onclick: (e) => act(e.target, () => api('POST', `${legUrl}/answer`)).then(loadOperator) }, '接听 Answer') : null,
+            h('button', { class: 'hang', id: 'tp-operator-hangup', onclick: (e) => act(e.target, () => api('POST', `${legUrl}/hangup`)).then(loadOperator) }, '挂断'))),
+        c.heard.length ? h('ul', { class: 'captions' }, c.heard.map((t) => h('li', null, t))) : null));
+    }
+    return true;
+  };
+  loadOperator().then((ok) => { if (ok) opTimer = setInterval(loadOperator, 1000); });
+
   root.append(h('h1', null, bi('测试电话', 'Test phone'), h('span', { class: 'en' }, '演示模式：模拟来电与短信进入真实的语音流程和短信指令')),
     h('div', { class: 'grid2' },
       h('div', { class: 'card row', style: 'align-items:flex-start;gap:20px' },
         h('div', { class: 'phone' }, h('div', { class: 'stat-label', style: 'color:#9fb0cf' }, '本机号码 This phone'), num, pad, h('div', { class: 'calls' }, dialBtn, hangBtn), status),
         // The speak button sits above the captions, so it stays put while captions arrive.
         h('div', { style: 'flex:1;min-width:220px' }, h('div', { class: 'row', style: 'justify-content:space-between;margin:0 0 12px' }, h('h2', { style: 'margin:0' }, bi('语音提示', 'Prompts')), recBtn), captions, audio)),
-      h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm)), mailCard);
+      h('div', { class: 'card' }, h('h2', null, bi('短信', 'SMS')), thread, smsForm),
+      h('div', { class: 'card' }, h('h2', null, bi('坐席话机', 'Operator phone')), opBox)), mailCard);
   loadSms();
   loadMail();
-  return () => { off(); audio.pause(); clearTimeout(pollTimer); };
+  return () => { off(); audio.pause(); if (opTimer) clearInterval(opTimer); clearTimeout(pollTimer); };
 }

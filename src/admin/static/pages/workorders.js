@@ -149,6 +149,7 @@ function detail(d, depts, reload) {
   const blocks = [h('div', { class: 'card' }, h('h2', null, bi('工单信息', 'Order')), meta,
     o.text !== null && o.text !== undefined ? [h('h3', null, '原文 Original text'), h('div', { class: 'citizen-text', id: 'wo-text' }, o.text)] : null,
     o.hasRecording ? recordingPlayer(o) : null,
+    o.hasCallRecording ? [h('h3', null, '坐席通话录音 Operator call'), h('audio', { controls: true, preload: 'none', src: `/admin/api/feedback/${o.id}/call-recording`, id: 'wo-call-audio', style: 'width:100%' })] : null,
     o.transcript && !d.canEdit ? [h('h3', null, '转写 Transcript'), h('div', { class: 'citizen-text' }, o.transcript)] : null,
     o.answer ? [h('h3', null, '办结回复 Answer'), h('p', { class: 'muted' }, fmtTime(o.answeredAt)), h('div', { class: 'citizen-text', id: 'wo-answer' }, o.answer)] : null)];
 

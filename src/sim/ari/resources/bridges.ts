@@ -2,6 +2,7 @@
 import type { AriSimulator } from '../simulator.js';
 import { AriError, noContent, ok, type BridgeRec, type Handler } from '../model.js';
 import { asteriskTimestamp, uuid } from '../util.js';
+import { endBridgeRecordings, startBridgeRecording } from '../bridge-recording.js';
 
 export function bridgesHandlers(sim: AriSimulator): Record<string, Handler> {
   return {
@@ -31,6 +32,7 @@ export function bridgesHandlers(sim: AriSimulator): Record<string, Handler> {
     'bridges.destroy': (p) => {
       const b = sim.bridges.get(p.get('bridgeId') ?? '');
       if (!b) throw new AriError(404, 'Bridge not found');
+      endBridgeRecordings(sim, b);
       for (const id of [...b.channels]) {
         const ch = sim.channels.get(id);
         if (ch) sim.leaveBridge(ch, b);
@@ -47,6 +49,7 @@ export function bridgesHandlers(sim: AriSimulator): Record<string, Handler> {
       for (const ch of chans) sim.joinBridge(ch, bridge);
       return noContent();
     },
+    'bridges.record': (p) => startBridgeRecording(sim, p),
     'bridges.removeChannel': (p) => {
       const { bridge, chans } = sim.bridgeChannels(p, (ch, b) => {
         if (ch.bridge !== b) throw new AriError(422, 'Channel not in sim bridge');

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import type { AriSimulator } from '../simulator.js';
 import { AriError, noContent, FORMATS, ok, type Handler } from '../model.js';
+import { finishBridgeRecording } from '../bridge-recording.js';
 
 export function recordingsHandlers(sim: AriSimulator): Record<string, Handler> {
   return {
@@ -28,6 +29,8 @@ export function recordingsHandlers(sim: AriSimulator): Record<string, Handler> {
       return { status: 200, body, contentType: FORMATS[r.format]?.mime ?? 'application/octet-stream' };
     },
     'recordings.getLive': (p) => {
+      const br = sim.bridgeRecordings.get(p.get('recordingName') ?? '');
+      if (br) return ok({ name: br.name, format: br.format, state: br.state, target_uri: `bridge:${br.bridge.id}` });
       const rec = sim.liveRecordings.get(p.get('recordingName') ?? '');
       if (!rec) throw new AriError(404, 'Recording not found');
       return ok(sim.recordingJson(rec));
@@ -39,6 +42,8 @@ export function recordingsHandlers(sim: AriSimulator): Record<string, Handler> {
       return noContent();
     },
     'recordings.stop': (p) => {
+      const br = sim.bridgeRecordings.get(p.get('recordingName') ?? '');
+      if (br) { finishBridgeRecording(sim, br); return noContent(); }
       const rec = sim.liveRecordings.get(p.get('recordingName') ?? '');
       if (!rec) throw new AriError(404, 'Recording not found');
       sim.stopLive(rec, 'stop');

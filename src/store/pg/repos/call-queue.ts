@@ -64,6 +64,9 @@ export class PgCallQueueRepo implements AsyncOf<SqliteCallQueueRepo> {
     [result, nextAttemptAt === null ? 'failed' : 'requested', nextAttemptAt, now, id]);
     return r ? toCallback(r) : undefined;
   }
+  async markDialing(id: number, owner: string | null, now: string): Promise<boolean> {
+    return (await changes(this.q, `UPDATE callback_requests SET status = 'dialing', owner_instance = $1, updated_at = $2 WHERE id = $3 AND status IN ('requested', 'dialing')`, [owner, now, id])) > 0;
+  }
   async finish(id: number, status: 'done' | 'failed' | 'cancelled', result: string | null, now: string): Promise<boolean> {
     return (await changes(this.q, `UPDATE callback_requests SET status = $1, last_result = COALESCE($2, last_result), owner_instance = NULL, updated_at = $3
       WHERE id = $4 AND status IN ('requested', 'dialing')`, [status, result, now, id])) > 0;

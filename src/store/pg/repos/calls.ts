@@ -9,7 +9,7 @@ function toCall(r: any): CallRow {
     callId: r.call_id, direction: r.direction, flowId: r.flow_id, caller: r.caller, called: r.called, startedAt: r.started_at,
     answeredAt: r.answered_at ?? null, endedAt: r.ended_at ?? null, durationSec: r.duration_sec ?? null, outcome: r.outcome ?? null,
     outcomes: r.outcomes ?? null, endReason: r.end_reason ?? null, lastNode: r.last_node ?? null, path: r.path ?? null,
-    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered, owner: r.owner ?? null,
+    feedbackRef: r.feedback_ref ?? null, recovered: !!r.recovered, owner: r.owner ?? null, operatorRecording: r.operator_recording ?? null,
   };
 }
 
@@ -41,6 +41,7 @@ export class PgCallRepo implements AsyncOf<SqliteCallRepo> {
   }
 
   async recent(limit: number): Promise<CallRow[]> { return (await rows(this.q, 'SELECT * FROM calls ORDER BY started_at DESC, ord DESC LIMIT $1', [Math.max(1, Math.min(1000, limit))])).map(toCall); }
+  async setOperatorRecording(callId: string, path: string): Promise<boolean> { return (await changes(this.q, 'UPDATE calls SET operator_recording = $1 WHERE call_id = $2', [path, callId])) > 0; }
   async byId(callId: string): Promise<CallRow | undefined> { const r = await row(this.q, 'SELECT * FROM calls WHERE call_id = $1', [callId]); return r ? toCall(r) : undefined; }
   async steps(callId: string): Promise<CallStepRow[]> {
     return (await rows(this.q, 'SELECT * FROM call_steps WHERE call_id = $1 ORDER BY id', [callId])).map((r) => ({ callId: r.call_id, at: r.at, node: r.node, kind: r.kind, detail: r.detail ?? null }));
