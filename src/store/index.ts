@@ -15,10 +15,11 @@ import { SqliteRetentionRepo } from './repos/retention.js';
 import { SqliteInstanceRepo } from './repos/instances.js';
 import { SqliteWorkOrderRepo } from './repos/work-orders.js';
 import { SqliteCallQueueRepo } from './repos/call-queue.js';
+import { SqliteWebRepo } from './repos/web.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { gated, SqliteGate } from './sqlite/gate.js';
 import type {
-  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore, WorkOrderStore, CallQueueStore,
+  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore, WorkOrderStore, CallQueueStore, WebStore,
 } from './ports.js';
 
 export { openDb, migrate, schemaVersion, LATEST_VERSION, SchemaTooNewError } from './db.js';
@@ -29,7 +30,7 @@ export type * from './ports.js';
 export interface SqliteRepos {
   departments: SqliteDepartmentRepo; declarations: SqliteDeclarationRepo; feedback: SqliteFeedbackRepo; subscriptions: SqliteSubscriptionRepo;
   audit: SqliteAuditRepo; staff: SqliteStaffRepo; adminQueries: SqliteAdminQueries; calls: SqliteCallRepo; sms: SqliteSmsRepo; retention: SqliteRetentionRepo; instances: SqliteInstanceRepo;
-  workOrders: SqliteWorkOrderRepo; callQueue: SqliteCallQueueRepo;
+  workOrders: SqliteWorkOrderRepo; callQueue: SqliteCallQueueRepo; web: SqliteWebRepo;
 }
 
 export class Store implements DataStore {
@@ -47,6 +48,7 @@ export class Store implements DataStore {
   readonly instances: InstanceStore;
   readonly workOrders: WorkOrderStore;
   readonly callQueue: CallQueueStore;
+  readonly web: WebStore;
   /** The synchronous repositories under the gate (store-internal batch work, tests). */
   readonly sync: SqliteRepos;
   readonly gate: SqliteGate;
@@ -58,7 +60,7 @@ export class Store implements DataStore {
       departments: new SqliteDepartmentRepo(db), declarations: new SqliteDeclarationRepo(db), feedback: new SqliteFeedbackRepo(db),
       subscriptions: new SqliteSubscriptionRepo(db), audit: new SqliteAuditRepo(db), staff: new SqliteStaffRepo(db),
       adminQueries: new SqliteAdminQueries(db), calls: new SqliteCallRepo(db), sms: new SqliteSmsRepo(db), retention: new SqliteRetentionRepo(db), instances: new SqliteInstanceRepo(db),
-      workOrders: new SqliteWorkOrderRepo(db), callQueue: new SqliteCallQueueRepo(db),
+      workOrders: new SqliteWorkOrderRepo(db), callQueue: new SqliteCallQueueRepo(db), web: new SqliteWebRepo(db),
     };
     this.sync = s;
     const g = this.gate;
@@ -77,6 +79,7 @@ export class Store implements DataStore {
     this.instances = gated(s.instances, g);
     this.workOrders = gated(s.workOrders, g);
     this.callQueue = gated(s.callQueue, g);
+    this.web = gated(s.web, g);
   }
 
   /** Set when WAL checkpoints run in a worker thread (see checkpointer.ts). */

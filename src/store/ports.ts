@@ -20,6 +20,7 @@ import type { SqliteRetentionRepo } from './repos/retention.js';
 import type { SqliteInstanceRepo } from './repos/instances.js';
 import type { SqliteWorkOrderRepo } from './repos/work-orders.js';
 import type { SqliteCallQueueRepo } from './repos/call-queue.js';
+import type { SqliteWebRepo } from './repos/web.js';
 import type { TransactionRunner } from '../domain/ports.js';
 
 export type DepartmentStore = AsyncOf<SqliteDepartmentRepo>;
@@ -39,6 +40,8 @@ export type InstanceStore = AsyncOf<SqliteInstanceRepo>;
 export type WorkOrderStore = AsyncOf<SqliteWorkOrderRepo>;
 /** Operator seats, callers waiting, call-back requests (issue 13). */
 export type CallQueueStore = AsyncOf<SqliteCallQueueRepo>;
+/** The public web window (issue 14): 办事指南, 公开栏, titles, one-time codes, attachments. */
+export type WebStore = AsyncOf<SqliteWebRepo>;
 
 export interface Repositories {
   departments: DepartmentStore;
@@ -54,6 +57,7 @@ export interface Repositories {
   instances: InstanceStore;
   workOrders: WorkOrderStore;
   callQueue: CallQueueStore;
+  web: WebStore;
 }
 
 export type Engine = 'sqlite' | 'postgres';

@@ -16,6 +16,7 @@ import { instances } from './010_instances.js';
 import { workOrders } from './011_work_orders.js';
 import { callQueue } from './012_call_queue.js';
 import { operatorRecordings } from './013_operator_recordings.js';
+import { web } from './014_web.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
 export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
@@ -34,4 +35,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 11, name: 'work_orders', sql: workOrders },
   { version: 12, name: 'call_queue', sql: callQueue },
   { version: 13, name: 'operator_recordings', sql: operatorRecordings },
+  { version: 14, name: 'web', sql: web },
 ];

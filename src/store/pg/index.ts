@@ -18,11 +18,12 @@ import { PgRetentionRepo } from './repos/retention.js';
 import { PgInstanceRepo } from './repos/instances.js';
 import { PgCallQueueRepo } from './repos/call-queue.js';
 import { PgWorkOrderRepo } from './repos/work-orders.js';
+import { PgWebRepo } from './repos/web.js';
 
 export { AmbientDb, createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
-export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo, PgCallQueueRepo };
+export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo, PgCallQueueRepo, PgWebRepo };
 
 /** The repositories bound to one Queryable: the pool, or a transaction's client. */
 export class PgRepos {
@@ -39,6 +40,7 @@ export class PgRepos {
   readonly instances: PgInstanceRepo;
   readonly workOrders: PgWorkOrderRepo;
   readonly callQueue: PgCallQueueRepo;
+  readonly web: PgWebRepo;
   constructor(q: Pool | PoolClient | AmbientDb) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
@@ -53,6 +55,7 @@ export class PgRepos {
     this.instances = new PgInstanceRepo(q);
     this.workOrders = new PgWorkOrderRepo(q);
     this.callQueue = new PgCallQueueRepo(q);
+    this.web = new PgWebRepo(q);
   }
 }
 
