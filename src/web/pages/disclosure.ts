@@ -6,9 +6,9 @@ import { FEEDBACK_KIND_ZH, type FeedbackKind } from '../../domain/types.js';
 import type { GuideItem, OnDutyHandler, PublishedAnswer } from '../../store/repos/web.js';
 import type { AssessmentRow } from '../../workorders/assessment.js';
 
-/** Numbers in citizen text that may identify someone (phones, ID numbers, plates of digits): middle digits hidden. */
+/** Runs of 7+ digits in citizen text (phones, ID numbers, accounts) keep only their first 3 and last 2 digits. */
 export function maskDigits(s: string): string {
-  return s.replace(/\d{7,}/g, (d) => d.slice(0, 3) + '*'.repeat(d.length - 5) + d.slice(-2)).replace(/\d{6}(\d{8})\d{3}[\dXx]/g, (m) => m.slice(0, 4) + '*'.repeat(m.length - 4));
+  return s.replace(/\d{7,}/g, (d) => d.slice(0, 3) + '*'.repeat(d.length - 5) + d.slice(-2));
 }
 
 export function guideIndex(departments: Department[], items: GuideItem[]): string {
