@@ -19,6 +19,7 @@ import type { SqliteAuditRepo } from '../../../src/store/repos/audit.js';
 import type { SqliteRetentionRepo } from '../../../src/store/repos/retention.js';
 import type { SqliteWorkOrderRepo } from '../../../src/store/repos/work-orders.js';
 import type { SqliteCallQueueRepo } from '../../../src/store/repos/call-queue.js';
+import type { SqliteWebRepo } from '../../../src/store/repos/web.js';
 import { PgSmsRepo, PgStore } from '../../../src/store/pg/index.js';
 import { tempDir } from '../../helpers/context.js';
 import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
@@ -36,6 +37,7 @@ export interface Repos {
   retention: AsyncOf<SqliteRetentionRepo>;
   workOrders: AsyncOf<SqliteWorkOrderRepo>;
   callQueue: AsyncOf<SqliteCallQueueRepo>;
+  web: AsyncOf<SqliteWebRepo>;
 }
 
 export interface Engine extends Repos {
@@ -61,7 +63,7 @@ async function sqlite(): Promise<Engine> {
     freshSms: () => gated(new SqliteSmsRepo(db), store.gate),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue, web: store.web,
     transaction: (fn) => store.transaction(fn),
     afterCommit: (fn) => store.afterCommit(fn),
     async sql(text, params = []) {
@@ -82,7 +84,7 @@ async function postgres(): Promise<Engine> {
     afterCommit: (fn) => store.afterCommit(fn),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue, web: store.web,
     async sql(text, params = []) {
       let i = 0;
       return (await store.pool.query(text.replace(/\?/g, () => `$${++i}`), params)).rows;
