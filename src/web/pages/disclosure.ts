@@ -41,6 +41,6 @@ ${o.pages > 1 ? html`<p>${o.page > 1 ? html`<a href="${WEB_BASE}/board?page=${o.
 <h2>挂牌上岗</h2>
 ${units.size ? [...units].map(([unit, hs]) => html`<div class="card"><strong>${unit}</strong><table><thead><tr><th>职务</th><th>姓名</th></tr></thead><tbody>${hs.map((h) => html`<tr><td>${h.title}</td><td>${h.name}</td></tr>`)}</tbody></table></div>`) : html`<p class="hint">暂无</p>`}
 <h2>${o.month} 各部门办理情况</h2>
-${o.figures.length ? html`<div class="card" style="overflow-x:auto"><table><thead><tr><th>部门</th><th>受理</th><th>办结</th><th>按时办结率</th><th>满意率</th><th>综合得分</th></tr></thead><tbody>
+${o.figures.length ? html`<div class="card" style="overflow-x:auto"><table><thead><tr><th>部门</th><th>受理</th><th>办结</th><th>按时率</th><th>满意率</th><th>得分</th></tr></thead><tbody>
 ${o.figures.map((r) => html`<tr><td>${r.name}</td><td>${r.received}</td><td>${r.finished}</td><td>${pct(r.finishOnTimePct)}</td><td>${pct(r.satisfiedPct)}</td><td>${r.score ?? '—'}</td></tr>`)}</tbody></table></div>` : html`<p class="hint">本月暂无数据</p>`}` });
 }

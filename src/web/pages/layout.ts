@@ -17,9 +17,9 @@ textarea{min-height:8rem}input[type=checkbox],input[type=radio]{width:auto;margi
 button,.btn{display:inline-block;font:inherit;font-weight:600;background:#1d4f91;color:#fff;border:0;border-radius:.45rem;padding:.7rem 1.2rem;margin-top:1rem;text-decoration:none;min-height:44px}
 .hint{color:#52606d;font-size:.9rem}.err{color:#b3261e;font-weight:600}.ok{color:#1b7a3a;font-weight:600}.warn{color:#a15c00;font-weight:600}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
-dl{margin:0}dt{color:#52606d;font-size:.9rem}dd{margin:0 0 .5rem}ol.tl{list-style:none;padding:0;margin:0;border-left:3px solid #1d4f91}ol.tl li{padding:0 0 .8rem .8rem}
+dl{margin:0}dt{color:#52606d;font-size:.9rem}dd{margin:0 0 .5rem}ol.tl{list-style:none;padding:.9rem .5rem .1rem 0;margin:0;border-left:3px solid #1d4f91}ol.tl li{padding:0 0 .8rem .8rem}
 .tiles{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.tiles a{display:block;background:#fff;border:1px solid #dde2e7;border-radius:.6rem;padding:1rem;color:#1d4f91;text-decoration:none;font-weight:700;min-height:5rem}
-.tiles a span{display:block;font-weight:400;color:#52606d;font-size:.85rem}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #dde2e7;padding:.35rem;text-align:left}
+.tiles a span{display:block;font-weight:400;color:#52606d;font-size:.85rem}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #dde2e7;padding:.35rem;text-align:left}th{white-space:nowrap}.btn+a{margin-left:.8rem}
 footer{text-align:center;color:#52606d;font-size:.85rem;padding:1rem}.big{font-size:1.6rem;font-weight:700;letter-spacing:.1em}`);
 
 export const NAV: ReadonlyArray<[string, string]> = [
