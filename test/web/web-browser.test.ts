@@ -52,7 +52,7 @@ describe.skipIf(!hasChromium)('public web window in a phone browser', () => {
     expect((await text('h1')).trim()).toBe('网上办事窗口');
     await screenshot(page, 'web-home');
     // nothing wider than the phone
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth') as number).toBeLessThanOrEqual(390);
   });
 
   it('query: good code, bad check digit, unknown code', async () => {
@@ -126,6 +126,6 @@ describe.skipIf(!hasChromium)('public web window in a phone browser', () => {
     await page.goto(server.url + '/web/board');
     expect((await text('h1')).trim()).toBe('公开栏');
     await screenshot(page, 'web-board');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth') as number).toBeLessThanOrEqual(390);
   });
 });

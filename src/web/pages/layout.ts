@@ -55,11 +55,15 @@ export function errorsFor(errors: Record<string, string> | undefined, field: str
 
 export function message(title: string, body: Html, active = ''): string { return page({ title, active, body: html`<h1>${title}</h1><div class="card">${body}</div>` }); }
 
-/** 2026-12-03T06:30:00Z → 2026-12-03 14:30 (local). */
+const FORMATS = new Map<string, Intl.DateTimeFormat>();
+/** 2026-12-03T06:30:00Z → 2026-12-03 14:30 (local). One formatter per time zone (making one costs more than the page). */
 export function localTime(iso: string | null | undefined, tz: string): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d).map((x) => [x.type, x.value]));
+  let f = FORMATS.get(tz);
+  if (!f) FORMATS.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  const p: Record<string, string> = {};
+  for (const x of f.formatToParts(d)) p[x.type] = x.value;
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }

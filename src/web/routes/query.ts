@@ -24,16 +24,17 @@ export function queryRoutes(kit: WebKit) {
 
     app.get<{ Querystring: Fields }>('/query/result', { schema: { hide: true, querystring: QueryResultQuery } }, async (req, reply) => {
       const code = (req.query.code ?? '').replace(/[\s-]/g, '');
-      const csrf = guard.csrf(req, reply);
       const c = classifyCode(code);
+      // The form (with its CSRF token) only when the answer is the form again: the result page has none.
+      const form = (s: Parameters<typeof queryForm>[1]) => queryForm(guard.csrf(req, reply), s);
       if (c.kind === 'bad-check-digit' || (c.kind !== 'platform' && /^\d+$/.test(code))) {
-        return sendHtml(reply, queryForm(csrf, { code, errors: { code: '查询码有误（校验位不符或位数不对），请核对后重新输入' } }), 400);
+        return sendHtml(reply, form({ code, errors: { code: '查询码有误（校验位不符或位数不对），请核对后重新输入' } }), 400);
       }
-      if (c.kind !== 'platform') return sendHtml(reply, queryForm(csrf, { code, errors: { code: '请输入12位数字查询码；只有部门受理编号时请用下方的“按部门受理编号”查询' } }), 400);
+      if (c.kind !== 'platform') return sendHtml(reply, form({ code, errors: { code: '请输入12位数字查询码；只有部门受理编号时请用下方的“按部门受理编号”查询' } }), 400);
       const g = guard.limit(kit.limits.query, req.ip, req.query);
-      if (!g.ok && g.reason === 'challenge') return sendHtml(reply, queryForm(csrf, { code, challenge: g.challenge, challengeError: g.message, challengeFor: 'code' }), 429);
+      if (!g.ok && g.reason === 'challenge') return sendHtml(reply, form({ code, challenge: g.challenge, challengeError: g.message, challengeFor: 'code' }), 429);
       const d = await ctx.store.declarations.byQueryCode(c.code);
-      if (!d) return sendHtml(reply, queryForm(csrf, { code, notice: notFound() }), 404);
+      if (!d) return sendHtml(reply, form({ code, notice: notFound() }), 404);
       return sendHtml(reply, await show(d));
     });
 
