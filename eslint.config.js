@@ -20,7 +20,7 @@ const simOk = ['src/sim/', 'src/demo/'];
 const folders = ['src/*.ts', 'src/admin/', 'src/cluster/', 'src/config/', 'src/demo/', 'src/domain/', 'src/http/', 'src/jobs/', 'src/sim/', 'src/store/',
   'src/sms/*.ts', 'src/sms/codec/', 'src/sms/commands/', 'src/sms/inbound/', 'src/sms/link/', 'src/sms/outbox/', 'src/sms/templates/',
   'src/voice/*.ts', 'src/voice/ami/', 'src/voice/ari/', 'src/voice/calls/', 'src/voice/flow/', 'src/voice/media/', 'src/voice/tts/',
-  'src/workorders/', ...workOrdersPure];
+  'src/web/', 'src/workorders/', ...workOrdersPure];
 function wallConfig(folder) {
   const inside = (prefixes) => prefixes.some((p) => folder.startsWith(p));
   const paths = [];
