@@ -13,7 +13,7 @@ import { SmscSimulator, DEFAULT_SMSC_CREDENTIALS } from '../../src/sim/smsc/inde
 import { withCheckDigit } from '../../src/domain/query-code.js';
 import { silentLogger } from '../../src/log.js';
 import { testConfig } from '../helpers/context.js';
-import { hasChromium, launchChromium, screenshot, SHOTS } from '../helpers/browser.js';
+import { hasChromium, launchChromium, panelSession, screenshot, SHOTS } from '../helpers/browser.js';
 import { loggedIn } from '../admin/helpers.js';
 
 const PW = 'correct-horse-battery-9';
@@ -23,6 +23,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let code: string;
+let answeredRef = '';
 
 /** The text of the first element matching selector (after the navigation the click caused). */
 const text = async (selector: string) => { await page.waitForLoadState(); return (await page.locator(selector).first().textContent()) ?? ''; };
@@ -99,6 +100,7 @@ describe.skipIf(!hasChromium)('public web window in a phone browser', () => {
     await page.fill('#ref', ref);
     await page.fill('#phone', '139 1111 2222');
     await page.click('form[action="/web/track"] button');
+    answeredRef = ref;
     expect(await text('#answer')).toContain('夜间22时后停止施工');
     await screenshot(page, 'web-track-answer');
     await sim.waitFor(() => sim.received('8613911112222').some((t) => t.includes('22时后停止施工')) || sim.received('13911112222').some((t) => t.includes('22时后停止施工')) || null, 10_000, 'answer SMS');
@@ -117,6 +119,42 @@ describe.skipIf(!hasChromium)('public web window in a phone browser', () => {
     expect(await text('main')).toContain('已订阅');
     const decl = (await server.ctx.store.declarations.byQueryCode(code))!;
     expect((await server.ctx.subscriptions.activeFor(decl.id)).map((s) => s.phone)).toContain('8613933334444');
+  });
+
+  it('the panel: an admin keeps 办事指南, publishes the answered complaint and gives a title; the web pages show them', async () => {
+    const problems: string[] = [];
+    const { context: panel, page: p } = await panelSession(browser, server.url, 'admin1', PW, problems);
+    try {
+      await p.goto(`${server.url}/admin#/guide`);
+      await p.waitForSelector('#guide-form');
+      await p.selectOption('#guide-form-dept', 'SCJG');
+      await p.fill('#guide-item-code', 'SP-02');
+      await p.fill('#guide-name', '食品经营许可证变更');
+      await p.fill('#guide-timeLimit', '5个工作日');
+      await p.fill('#guide-fees', '不收费');
+      await p.click('#guide-form button[type=submit]');
+      await p.waitForSelector('#guide-table td:text("SP-02")');
+      await screenshot(p, 'web-panel-guide');
+      const fb = (await server.ctx.store.feedback.byRef(answeredRef))!;
+      await p.goto(`${server.url}/admin#/feedback/${fb.id}`);
+      await p.click('#publish-toggle');
+      await p.waitForSelector('#fb-publish :text("已在网站公开栏展示")');
+      const u = (await server.ctx.store.staff.byUsername('admin1'))!;
+      await p.goto(`${server.url}/admin#/admin/users`);
+      await p.fill('input[data-title="admin1"]', '热线受理科科长');
+      await p.click('input[data-title="admin1"] + button');
+      for (let i = 0; i < 50 && await server.ctx.store.web.title(u.id) !== '热线受理科科长'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await server.ctx.store.web.title(u.id)).toBe('热线受理科科长');
+      expect(problems).toEqual([]);
+    } finally { await panel.close(); }
+    await page.goto(server.url + '/web/guide/SCJG');
+    expect(await text('main')).toContain('食品经营许可证变更');
+    await page.goto(server.url + '/web/board');
+    const board = await text('main');
+    expect(board).toContain('夜间22时后停止施工');
+    expect(board).toContain('热线受理科科长');
+    expect(board).not.toContain('13911112222');
+    await screenshot(page, 'web-board-published');
   });
 
   it('guide and board pages render on the phone', async () => {
