@@ -42,8 +42,9 @@ export async function render(root) {
     const body = { department: f.department.value, itemCode: f.itemCode.value.trim(), name: f.name.value.trim(), ...Object.fromEntries(FIELDS.map(([k]) => [k, f[k].value])) };
     if (await act(e.submitter, () => api('POST', '/guide', body), '已保存，网站办事指南已更新 Saved')) load();
   } }, h('h2', null, bi('新增或修改事项', 'Add or edit an item')),
-  h('label', null, '部门 ', f.department), h('label', null, '事项编码 ', f.itemCode), h('label', null, '事项名称 ', f.name),
-  FIELDS.map(([k, zh]) => h('label', null, `${zh} `, f[k])),
+  h('div', { class: 'form-grid' }, h('label', { class: 'field' }, '部门', f.department), h('label', { class: 'field' }, '事项编码', f.itemCode),
+    h('label', { class: 'field' }, '事项名称', f.name), h('label', { class: 'field' }, '承诺时限', f.timeLimit)),
+  FIELDS.filter(([k]) => k !== 'timeLimit').map(([k, zh]) => h('label', { class: 'field', style: 'margin-top:8px' }, zh, f[k])),
   h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, '保存 Save'), h('a', { href: '/web/guide', target: '_blank', rel: 'noopener' }, '查看网站办事指南'))) : null;
   root.append(h('h1', null, bi('办事指南', 'Service guide')),
     h('div', { class: 'card' }, h('div', { class: 'row', style: 'margin:0 0 10px' }, filter),
