@@ -27,12 +27,14 @@ export function parseMultipart(body: Buffer, contentType: string): FormBody {
     pos += 2; // CRLF
     const headEnd = body.indexOf('\r\n\r\n', pos);
     if (headEnd < 0) throw new Error('multipart part without headers');
-    const head = body.subarray(pos, headEnd).toString('utf8');
+    // Header bytes as latin1 (one char per byte): browsers send the file name as raw UTF-8, decoded below.
+    const head = body.subarray(pos, headEnd).toString('latin1');
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), boundary]), headEnd + 4);
     if (next < 0) throw new Error('multipart part not closed');
     const data = body.subarray(headEnd + 4, next);
     const disp = /content-disposition:\s*form-data;([^\r\n]*)/i.exec(head)?.[1] ?? '';
-    const name = /\bname="([^"]*)"/i.exec(disp)?.[1];
+    const rawName = /\bname="([^"]*)"/i.exec(disp)?.[1];
+    const name = rawName === undefined ? undefined : Buffer.from(rawName, 'latin1').toString('utf8');
     const fileName = /\bfilename="([^"]*)"/i.exec(disp)?.[1];
     const mime = /content-type:\s*([^\r\n;]+)/i.exec(head)?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
     if (name !== undefined) {

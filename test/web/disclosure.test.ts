@@ -94,3 +94,38 @@ describe('公开栏', () => {
     expect(board).toMatch(/各部门办理情况/);
   });
 });
+
+describe('web attachments', () => {
+  it('a multipart complaint keeps JPEG/PNG/PDF by content; staff who may see the item download it (audited), others get 404', async () => {
+    const form = await fetch(s.url + '/web/feedback');
+    const cookie = form.headers.get('set-cookie')!.split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    const post = async (file: Buffer, name: string) => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries({ csrf, kind: 'complaint', text: '占道经营，见附件', phone: '13900007777', notify: '1' })) fd.append(k, v);
+      fd.append('files', new Blob([file], { type: 'image/png' }), name);
+      const r = await fetch(s.url + '/web/feedback', { method: 'POST', body: fd, headers: { cookie } });
+      return { status: r.status, text: await r.text() };
+    };
+    const refused = await post(Buffer.from('MZ not an image'), 'virus.png');
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('不是JPG、PNG或PDF文件');
+    const ok = await post(png, '现场照片.png');
+    expect(ok.status).toBe(201);
+    const ref = /id="ref">(\d+)</.exec(ok.text)![1];
+    const fb = (await s.server.ctx.store.feedback.byRef(ref))!;
+    const list = await users.operator.get(`/admin/api/feedback/${fb.id}/attachments`);
+    expect(list.json.items).toMatchObject([{ fileName: '现场照片.png', mime: 'image/png', size: png.length }]);
+    const id = list.json.items[0].id;
+    const dl = await fetch(`${s.url}/admin/api/feedback/${fb.id}/attachments/${id}`, { headers: { cookie: users.operator.cookie! } });
+    expect(dl.status).toBe(200);
+    expect(Buffer.from(await dl.arrayBuffer()).equals(png)).toBe(true);
+    expect(dl.headers.get('content-type')).toBe('image/png');
+    // department staff of SCJG: the item is not theirs (not dispatched to them) → 404, as for an unknown one
+    expect((await users.department.get(`/admin/api/feedback/${fb.id}/attachments/${id}`)).status).toBe(404);
+    expect((await fetch(`${s.url}/admin/api/feedback/${fb.id}/attachments/${id}`)).status).toBe(401);
+    const audit = (await s.server.ctx.store.audit.list(50)).find((a: any) => a.action === 'feedback.attachment') as any;
+    expect(audit.actor).toBe('staff:u_operator');
+  });
+});

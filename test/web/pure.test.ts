@@ -113,7 +113,7 @@ describe('form bodies', () => {
     const b = '----x';
     const body = Buffer.concat([
       Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="text"\r\n\r\n你好\r\n`),
-      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="files"; filename="${Buffer.from('照片.png').toString('latin1')}"\r\nContent-Type: image/png\r\n\r\n`), Buffer.from([0x89, 0x50, 0x0d, 0x0a, 0x00]),
+      Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="files"; filename="照片.png"\r\nContent-Type: image/png\r\n\r\n`, 'utf8'), Buffer.from([0x89, 0x50, 0x0d, 0x0a, 0x00]),
       Buffer.from(`\r\n--${b}\r\nContent-Disposition: form-data; name="files"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n--${b}--\r\n`),
     ]);
     const r = parseMultipart(body, `multipart/form-data; boundary=${b}`);
