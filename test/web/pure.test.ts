@@ -158,3 +158,14 @@ describe('public board masking', () => {
     for (const [s, want] of cases) expect(maskDigits(s), s).toBe(want);
   });
 });
+
+describe('local times on the pages', () => {
+  it('table (offset cached per zone and hour; DST changes on the hour)', async () => {
+    const { localTime } = await import('../../src/web/pages/layout.js');
+    const cases: Array<[string, string, string]> = [
+      ['2026-12-03T06:30:00Z', 'Asia/Shanghai', '2026-12-03 14:30'], ['2026-12-31T16:00:00Z', 'Asia/Shanghai', '2027-01-01 00:00'],
+      ['2026-03-29T00:59:00Z', 'Europe/Berlin', '2026-03-29 01:59'], ['2026-03-29T01:00:00Z', 'Europe/Berlin', '2026-03-29 03:00'], ['bad', 'Asia/Shanghai', ''],
+    ];
+    for (const [iso, tz, want] of cases) expect(localTime(iso, tz), `${iso} ${tz}`).toBe(want);
+  });
+});

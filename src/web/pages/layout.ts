@@ -56,14 +56,30 @@ export function errorsFor(errors: Record<string, string> | undefined, field: str
 export function message(title: string, body: Html, active = ''): string { return page({ title, active, body: html`<h1>${title}</h1><div class="card">${body}</div>` }); }
 
 const FORMATS = new Map<string, Intl.DateTimeFormat>();
-/** 2026-12-03T06:30:00Z → 2026-12-03 14:30 (local). One formatter per time zone (making one costs more than the page). */
+/** Zone offset (ms) per zone and UTC hour: formatToParts costs more than the rest of a page, offsets change at most on the hour. */
+const OFFSETS = new Map<string, number>();
+const HOUR = 3600_000;
+function zoneOffset(ms: number, tz: string): number {
+  const key = `${tz}|${Math.floor(ms / HOUR)}`;
+  const hit = OFFSETS.get(key);
+  if (hit !== undefined) return hit;
+  let f = FORMATS.get(tz);
+  if (!f) FORMATS.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })));
+  const at = Math.floor(ms / HOUR) * HOUR;
+  const p: Record<string, string> = {};
+  for (const x of f.formatToParts(new Date(at))) p[x.type] = x.value;
+  const off = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - at;
+  if (OFFSETS.size > 10_000) OFFSETS.clear();
+  OFFSETS.set(key, off);
+  return off;
+}
+const two = (n: number) => (n < 10 ? '0' : '') + n;
+
+/** 2026-12-03T06:30:00Z → 2026-12-03 14:30 (local). */
 export function localTime(iso: string | null | undefined, tz: string): string {
   if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  let f = FORMATS.get(tz);
-  if (!f) FORMATS.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
-  const p: Record<string, string> = {};
-  for (const x of f.formatToParts(d)) p[x.type] = x.value;
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return '';
+  const d = new Date(ms + zoneOffset(ms, tz));
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
 }

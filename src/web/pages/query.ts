@@ -2,7 +2,9 @@
 import { html, type Html } from '../html.js';
 import { challengeBlock, errorsFor, formGuard, localTime, page, WEB_BASE } from './layout.js';
 import type { Challenge } from '../challenge.js';
-import type { Declaration, DeclarationEvent, PublicStatusView } from '../../domain/types.js';
+import type { Declaration, DeclarationEvent } from '../../domain/types.js';
+import { isOverdue } from '../../domain/declarations.js';
+import { maskName, maskPhone } from '../../domain/masking.js';
 import { STATUS_LABEL_ZH } from '../../domain/types.js';
 
 export interface QueryFormState { code?: string; ref?: string; errors?: Record<string, string>; notice?: Html | null; challenge?: Challenge | null; challengeError?: string | null; challengeFor?: 'code' | 'ref' }
@@ -36,7 +38,12 @@ ${e.handlerName || e.handlerTitle ? html`<br>经办人：${e.handlerName ?? ''}$
 ${e.opinion ? html`<br>意见：${e.opinion}` : ''}</li>`;
 }
 
-export function queryResult(view: PublicStatusView, decl: Declaration, timeline: DeclarationEvent[], tz: string): string {
+/** The public view of a declaration: what the SMS and voice channels tell (src/domain/declarations.ts publicView), with the whole timeline. */
+export function queryResult(decl: Declaration, timeline: DeclarationEvent[], now: Date, tz: string): string {
+  const view = {
+    queryCode: decl.queryCode, itemName: decl.itemName, departmentName: decl.departmentName, statusLabel: STATUS_LABEL_ZH[decl.status],
+    acceptedAt: decl.acceptedAt, dueAt: decl.dueAt, overdue: isOverdue(decl, now), applicantName: maskName(decl.applicantName), applicantPhone: maskPhone(decl.applicantPhone),
+  };
   const steps = timeline.filter((e) => e.voidedAt === null);
   return page({ title: '办件进度', active: '/query', body: html`<h1>办件进度</h1>
 <div class="card"><dl>

@@ -17,7 +17,7 @@ import { QueryResultQuery } from './schemas.js';
 export function queryRoutes(kit: WebKit) {
   const { ctx, guard, tz } = kit;
   const notFound = () => html`<p class="err" role="alert">${NOT_FOUND_TEXT}</p><p class="hint">请核对后重试；也可拨打 96365 或发送短信查询。</p>`;
-  const show = async (d: Declaration) => queryResult(await ctx.declarations.publicView(d), d, await ctx.declarations.timeline(d.id), tz);
+  const show = async (d: Declaration) => queryResult(d, await ctx.declarations.timeline(d.id), ctx.now(), tz);
 
   return async (app: FastifyInstance) => {
     app.get('/query', { schema: { hide: true } }, async (req, reply) => sendHtml(reply, queryForm(guard.csrf(req, reply))));
