@@ -20,7 +20,7 @@ export interface StaffUser {
   updatedAt: string;
   passwordChangedAt: string;
   lastLoginAt: string | null;
-  /** 职务 shown on the public board (挂牌上岗; migration 13). */
+  /** 职务 shown on the public board (挂牌上岗; migration 14). */
   title?: string | null;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The public web window's tables on SQLite (migration 013): 办事指南 items, the 公开栏 flag and the
+ * The public web window's tables on SQLite (migration 14): 办事指南 items, the 公开栏 flag and the
  * published answers, the citizen's phone-notice choice, staff titles and the on-duty list (挂牌上岗),
  * the one-time codes of web subscriptions, and web attachments.
  */

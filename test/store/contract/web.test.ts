@@ -1,4 +1,4 @@
-/** Store contract: the public web window's tables (migration 13) — 办事指南, 公开栏, titles, one-time codes, attachments — on SQLite and PostgreSQL. */
+/** Store contract: the public web window's tables (migration 14) — 办事指南, 公开栏, titles, one-time codes, attachments — on SQLite and PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, type Engine } from './engines.js';
 
