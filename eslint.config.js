@@ -27,7 +27,8 @@ const folders = ['src/*.ts', 'src/admin/', 'src/cluster/', 'src/config/', 'src/d
   'src/sms/*.ts', 'src/sms/codec/', 'src/sms/commands/', 'src/sms/inbound/', 'src/sms/link/', 'src/sms/outbox/', 'src/sms/templates/',
   'src/voice/*.ts', 'src/voice/ami/', 'src/voice/ari/', 'src/voice/calls/', 'src/voice/flow/', 'src/voice/media/', 'src/voice/tts/',
   'src/workorders/', ...workOrdersPure,
-  'src/mail/', 'src/mail/smtp-intake.ts', 'src/mail/parse.ts', 'src/mail/relay.ts', ...mailPure];
+  'src/mail/', 'src/mail/smtp-intake.ts', 'src/mail/parse.ts', 'src/mail/relay.ts', ...mailPure,
+  'src/web/'];
 function wallConfig(folder) {
   const inside = (prefixes) => prefixes.some((p) => folder.startsWith(p));
   const paths = [];

@@ -22,6 +22,7 @@ import { InstanceLock, newInstanceId } from './store/lock.js';
 import { createCluster, type Cluster } from './cluster/index.js';
 import { unknownDepartments } from './workorders/categories.js';
 import { mailComponent, type MailComponent, type MailOptions } from './mail/channel.js';
+import { webComponent } from './web/index.js';
 
 /** A part of the server with a lifecycle (a channel, a simulator, the scheduler). */
 export interface Component {
@@ -101,7 +102,9 @@ export async function assembleComponents(ctx: AppContext, opts: ServerOptions): 
     testPhone: !ctx.config.smpp.host || !ctx.config.ari.url ? testPhone : undefined, ...opts.admin,
   });
   const attachPhone: Component = { name: 'test-phone', start: async () => testPhone.attach(), stop: async () => undefined };
-  const components: Component[] = [cluster, sims, sms, ...(voice ? [voice] : []), ...(mail ? [mail] : []), jobs, admin, attachPhone];
+  // The public web window (src/web/): its one-time codes go out through the SMS outbox.
+  const web = webComponent(ctx, { sms: { sendCode: async (phone, otp, minutes) => { await sms.outbox.queue({ phone, text: sms.templates.render('web.otp', { otp, minutes: String(minutes) }), reason: 'reply', template: 'web.otp' }); } } });
+  const components: Component[] = [cluster, sims, sms, ...(voice ? [voice] : []), ...(mail ? [mail] : []), jobs, admin, web, attachPhone];
   return { components, channels: { sms, voice, jobs, admin, cluster, simulators: sims, mail } };
 }
 

@@ -112,6 +112,14 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', url: '/api/testphone/sms', roles: CENTRAL, summary: '测试手机收到的短信 (SMS received)' },
   { method: 'POST', url: '/api/testphone/mail', roles: CENTRAL, summary: '测试邮箱写信给市民信箱 (send a mail to the citizens\' mailbox)' },
   { method: 'GET', url: '/api/testphone/mail', roles: CENTRAL, summary: '测试邮箱收到的邮件 (mail received)' },
+  // the public web window (src/web/): 公开栏 flag, 挂牌上岗 titles, 办事指南, web attachments
+  { method: 'POST', url: '/api/feedback/:id/publish', roles: SUPERVISE, summary: '设为公开/取消公开（公开栏，留痕）(publish on the public board, audited)' },
+  { method: 'POST', url: '/api/users/:id/title', roles: ADMIN, summary: '设置职务（挂牌上岗）(staff title, public)' },
+  { method: 'GET', url: '/api/guide', roles: SUPERVISE, summary: '办事指南事项 (service-guide items)' },
+  { method: 'POST', url: '/api/guide', roles: ADMIN, summary: '保存办事指南事项 (save a service-guide item)' },
+  { method: 'POST', url: '/api/guide/delete', roles: ADMIN, summary: '删除办事指南事项 (delete a service-guide item)' },
+  { method: 'GET', url: '/api/feedback/:id/attachments', roles: ALL_ROLES, summary: '网站投诉的附件列表 (web attachments)' },
+  { method: 'GET', url: '/api/feedback/:id/attachments/:aid', roles: ALL_ROLES, summary: '下载附件（留痕）(download an attachment, audited)' },
 ];
 
 export function routeKey(r: Pick<RouteSpec, 'method' | 'url'>): string { return `${r.method} ${r.url}`; }

@@ -23,6 +23,7 @@ export function publicUser(u: StaffUser) {
   return {
     id: u.id, username: u.username, displayName: u.displayName, role: u.role, departmentId: u.departmentId,
     departmentCode: u.departmentCode, departmentName: u.departmentName, disabled: u.disabled, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
+    title: u.title ?? null,
   };
 }
 
@@ -52,6 +53,7 @@ export function feedbackDetail(f: Feedback, timeline: Array<{ action: string; ac
     text: f.text, transcript: f.transcript, transcribedBy: f.transcribedBy, transcribedAt: f.transcribedAt,
     answer: f.answer, answeredBy: f.answeredBy, satisfactionAt: f.satisfactionAt, callId: f.callId, flowPath: f.flowPath,
     declaration: declaration ? { queryCode: declaration.queryCode, itemName: declaration.itemName } : null,
+    publishable: f.publishable ?? false,
     timeline,
   };
 }

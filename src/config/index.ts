@@ -152,6 +152,17 @@ export const SCHEMA = {
     login_concurrency: { kind: 'int', def: 4, min: 1, max: 64, doc: 'Password hashes computed at once (more waiting logins get 429 with Retry-After)' },
     demo: { kind: 'enum', def: 'auto', values: ['auto', 'on', 'off'], doc: 'Demo data, demo login and test phone (auto: on when running on simulators)' },
   },
+  web: {
+    enabled: { kind: 'bool', def: true, doc: 'The public web window (网站服务) at / and /web/: 办件查询, 投诉/咨询/建议, 订阅, 办事指南, 公开栏' },
+    secret: { kind: 'string', def: '', secret: true, doc: 'Key of the web forms\' CSRF and challenge tokens (HMAC); empty = a random key per process (set the same value on every instance behind one address)' },
+    query_per_minute: { kind: 'int', def: 30, min: 1, max: 10000000, doc: 'Look-ups (办件查询, 跟进查询) per client address per minute before the arithmetic challenge is asked' },
+    form_per_hour: { kind: 'int', def: 10, min: 1, max: 100000, doc: 'Complaints/consultations/suggestions per client address per hour before the challenge is asked' },
+    code_per_hour: { kind: 'int', def: 5, min: 1, max: 1000, doc: 'SMS one-time codes (订阅/退订) per client address and per phone per hour (beyond: the challenge, then refusal for the phone)' },
+    code_minutes: { kind: 'int', def: 10, min: 1, max: 60, doc: 'A one-time code is valid this many minutes' },
+    code_attempts: { kind: 'int', def: 5, min: 1, max: 20, doc: 'Wrong tries of one one-time code before it is void' },
+    attachment_max_kb: { kind: 'int', def: 2048, min: 16, max: 20480, doc: 'Largest attachment of a web complaint (KiB; JPEG, PNG, PDF only)' },
+    attachment_max_files: { kind: 'int', def: 3, min: 0, max: 10, doc: 'Attachments per web complaint (0: no attachments)' },
+  },
   log: {
     level: { kind: 'enum', def: 'info', values: ['debug', 'info', 'warn', 'error', 'silent'], doc: 'Log level' },
   },

@@ -121,6 +121,10 @@ export interface Feedback {
   flowPath: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The citizen wants the answer on the phone (SMS, or a call-back to a landline); false only when a web form said no. */
+  notifyPhone?: boolean;
+  /** Staff marked it for the 公开栏 (public board). */
+  publishable?: boolean;
 }
 
 export interface Subscription {

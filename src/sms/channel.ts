@@ -164,6 +164,7 @@ export function createSmsChannel(ctx: AppContext, opts: SmsChannelOptions = {}):
   // Inside the emitter's transaction: the answer SMS commits with the answer.
   unsubscribers.push(ctx.bus.onTx('feedback.answered', async ({ feedback: f }) => {
     if (!f.phone || !isMobileNumber(f.phone) || !f.answer) return; // landlines get a voice callback (voice channel)
+    if (f.notifyPhone === false) return; // the web form's choice: the answer only on the web page
     const stamp = f.answeredAt ?? ctx.now().toISOString();
     const phone = f.phone;
     const queue: QueueRequest[] = [{ phone, text: answerText(f, f.answer), reason: 'answer', template: 'push.answer', feedbackId: f.id, dedupeKey: `answer:${f.id}:${stamp}` }];

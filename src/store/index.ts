@@ -16,10 +16,11 @@ import { SqliteInstanceRepo } from './repos/instances.js';
 import { SqliteWorkOrderRepo } from './repos/work-orders.js';
 import { SqliteCallQueueRepo } from './repos/call-queue.js';
 import { SqliteMailRepo } from './repos/mail.js';
+import { SqliteWebRepo } from './repos/web.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { gated, SqliteGate } from './sqlite/gate.js';
 import type {
-  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore, WorkOrderStore, CallQueueStore, MailStore,
+  AdminQueryStore, AuditStore, CallStore, DataStore, InstanceStore, DeclarationStore, DepartmentStore, FeedbackStore, RetentionStore, SmsStore, StaffStore, SubscriptionStore, WorkOrderStore, CallQueueStore, MailStore, WebStore,
 } from './ports.js';
 
 export { openDb, migrate, schemaVersion, LATEST_VERSION, SchemaTooNewError } from './db.js';
@@ -30,7 +31,7 @@ export type * from './ports.js';
 export interface SqliteRepos {
   departments: SqliteDepartmentRepo; declarations: SqliteDeclarationRepo; feedback: SqliteFeedbackRepo; subscriptions: SqliteSubscriptionRepo;
   audit: SqliteAuditRepo; staff: SqliteStaffRepo; adminQueries: SqliteAdminQueries; calls: SqliteCallRepo; sms: SqliteSmsRepo; retention: SqliteRetentionRepo; instances: SqliteInstanceRepo;
-  workOrders: SqliteWorkOrderRepo; callQueue: SqliteCallQueueRepo; mail: SqliteMailRepo;
+  workOrders: SqliteWorkOrderRepo; callQueue: SqliteCallQueueRepo; mail: SqliteMailRepo; web: SqliteWebRepo;
 }
 
 export class Store implements DataStore {
@@ -49,6 +50,7 @@ export class Store implements DataStore {
   readonly workOrders: WorkOrderStore;
   readonly callQueue: CallQueueStore;
   readonly mail: MailStore;
+  readonly web: WebStore;
   /** The synchronous repositories under the gate (store-internal batch work, tests). */
   readonly sync: SqliteRepos;
   readonly gate: SqliteGate;
@@ -60,7 +62,7 @@ export class Store implements DataStore {
       departments: new SqliteDepartmentRepo(db), declarations: new SqliteDeclarationRepo(db), feedback: new SqliteFeedbackRepo(db),
       subscriptions: new SqliteSubscriptionRepo(db), audit: new SqliteAuditRepo(db), staff: new SqliteStaffRepo(db),
       adminQueries: new SqliteAdminQueries(db), calls: new SqliteCallRepo(db), sms: new SqliteSmsRepo(db), retention: new SqliteRetentionRepo(db), instances: new SqliteInstanceRepo(db),
-      workOrders: new SqliteWorkOrderRepo(db), callQueue: new SqliteCallQueueRepo(db), mail: new SqliteMailRepo(db),
+      workOrders: new SqliteWorkOrderRepo(db), callQueue: new SqliteCallQueueRepo(db), mail: new SqliteMailRepo(db), web: new SqliteWebRepo(db),
     };
     this.sync = s;
     const g = this.gate;
@@ -80,6 +82,7 @@ export class Store implements DataStore {
     this.workOrders = gated(s.workOrders, g);
     this.callQueue = gated(s.callQueue, g);
     this.mail = gated(s.mail, g);
+    this.web = gated(s.web, g);
   }
 
   /** Set when WAL checkpoints run in a worker thread (see checkpointer.ts). */

@@ -21,6 +21,7 @@ import type { SqliteInstanceRepo } from './repos/instances.js';
 import type { SqliteWorkOrderRepo } from './repos/work-orders.js';
 import type { SqliteCallQueueRepo } from './repos/call-queue.js';
 import type { SqliteMailRepo } from './repos/mail.js';
+import type { SqliteWebRepo } from './repos/web.js';
 import type { TransactionRunner } from '../domain/ports.js';
 
 export type DepartmentStore = AsyncOf<SqliteDepartmentRepo>;
@@ -42,6 +43,8 @@ export type WorkOrderStore = AsyncOf<SqliteWorkOrderRepo>;
 export type CallQueueStore = AsyncOf<SqliteCallQueueRepo>;
 /** The citizens' mailbox (issue 14): inbound mail, threads, the mail outbox, bounces, e-mail subscriptions. */
 export type MailStore = AsyncOf<SqliteMailRepo>;
+/** The public web window (issue 14): 办事指南, 公开栏, titles, one-time codes, attachments. */
+export type WebStore = AsyncOf<SqliteWebRepo>;
 
 export interface Repositories {
   departments: DepartmentStore;
@@ -58,6 +61,7 @@ export interface Repositories {
   workOrders: WorkOrderStore;
   callQueue: CallQueueStore;
   mail: MailStore;
+  web: WebStore;
 }
 
 export type Engine = 'sqlite' | 'postgres';

@@ -32,6 +32,7 @@ export function toFeedback(r: any): Feedback {
     answer: r.answer ?? null, answeredBy: r.answered_by ?? null, answeredAt: r.answered_at ?? null,
     satisfaction: r.satisfaction ?? null, satisfactionAt: r.satisfaction_at ?? null, reopenCount: r.reopen_count ?? 0,
     callId: r.call_id ?? null, flowPath: r.flow_path ?? null, createdAt: r.created_at, updatedAt: r.updated_at,
+    notifyPhone: r.notify_phone === undefined ? true : !!r.notify_phone, publishable: !!r.publishable,
   };
 }
 

@@ -120,6 +120,13 @@ function sample(r: RouteSpec, role: StaffRole, i: number): { path: string; body?
     'GET /api/work-orders/:id': { path: `/api/work-orders/${wo.detail?.[role]?.id}` },
     'POST /api/work-orders': { body: { phone: '13912345678', text: '来电反映噪音扰民', callId: `ch-${role}` } },
     'POST /api/users/:id/endpoint': { path: `/api/users/${victimId}/endpoint`, body: { endpoint: 'PJSIP/8099' } },
+    // the public web window (src/admin/routes/web): an unanswered item cannot be published (409 for the allowed roles)
+    'POST /api/feedback/:id/publish': { path: `/api/feedback/${fx.main.id}/publish`, body: { publishable: true }, ok: 409 },
+    'POST /api/users/:id/title': { path: `/api/users/${victimId}/title`, body: { title: '科员' } },
+    'POST /api/guide': { body: { department: 'SCJG', itemCode: `M${i}`, name: '测试事项' } },
+    'POST /api/guide/delete': { body: { department: 'SCJG', itemCode: 'NOPE' }, ok: 404 },
+    'GET /api/feedback/:id/attachments': { path: `/api/feedback/${fx.main.id}/attachments` },
+    'GET /api/feedback/:id/attachments/:aid': { path: `/api/feedback/${fx.main.id}/attachments/999`, ok: 404 },
     'POST /api/seat': { body: { state: 'ready' } },
     'GET /api/seat/history': { path: '/api/seat/history?phone=13912345678' },
   };

@@ -18,11 +18,12 @@ import { assessmentRoutes } from './assessment/index.js';
 import { userRoutes } from './users/index.js';
 import { testPhoneRoutes } from './testphone/index.js';
 import { seatRoutes } from './seat/index.js';
+import { webRoutes } from './web/index.js';
 
 export type { AdminDeps, AdminKit, RouteGroup } from './common.js';
 export { FEEDBACK_ANSWER_WORKING_DAYS } from './supervision/index.js';
 
-const GROUPS = [sessionRoutes, feedbackRoutes, workOrderRoutes, declarationRoutes, smsRoutes, callRoutes, supervisionRoutes, assessmentRoutes, userRoutes, testPhoneRoutes, seatRoutes];
+const GROUPS = [sessionRoutes, feedbackRoutes, workOrderRoutes, declarationRoutes, smsRoutes, callRoutes, supervisionRoutes, assessmentRoutes, userRoutes, testPhoneRoutes, seatRoutes, webRoutes];
 
 /** Every group built on the deps; throws when ROUTES and the handlers disagree. */
 export function adminRouteGroups(deps: AdminDeps): RouteGroup[] {

@@ -11,6 +11,7 @@ import * as audit from './pages/audit.js';
 import * as admin from './pages/admin.js';
 import * as testphone from './pages/testphone.js';
 import * as account from './pages/account.js';
+import * as guide from './pages/guide.js';
 import { seatBar, setCurrentUser } from './seat.js';
 
 const PAGES = [
@@ -21,6 +22,7 @@ const PAGES = [
   { id: 'live', zh: '实时', en: 'Live', page: live, needs: 'GET /api/session' },
   { id: 'supervision', zh: '督办', en: 'Supervision', page: supervision, needs: 'GET /api/stats', badge: 'overdueDeclarations' },
   { id: 'assessment', zh: '全程考核', en: 'Assessment', page: assessment, needs: 'GET /api/assessment' },
+  { id: 'guide', zh: '办事指南', en: 'Service guide', page: guide, needs: 'GET /api/guide' },
   { id: 'audit', zh: '审计', en: 'Audit log', page: audit, needs: 'GET /api/audit' },
   { id: 'admin', zh: '管理', en: 'Admin', page: admin, needs: 'GET /api/users' },
   { id: 'testphone', zh: '测试电话', en: 'Test phone', page: testphone, needs: 'POST /api/testphone/call', feature: 'testPhone' },

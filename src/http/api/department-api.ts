@@ -14,6 +14,7 @@ import { HttpError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
 import { GroupCommit } from './group-commit.js';
 import { workOrderRoutes } from './work-orders-api.js';
+import { guideRoutes } from './guide-api.js';
 import { WorkOrderService } from '../../workorders/service.js';
 import {
   AnswerBody, CodeParams, DeclarationBody, DeclarationNoticeBody, DeclarationView, ErrorBody, EventBody, EventParams, EventResult, FeedbackQuery, FeedbackView,
@@ -224,4 +225,5 @@ export async function departmentApi(app: FastifyInstance, opts: { ctx: AppContex
   });
 
   await workOrderRoutes(app, ctx);
+  await guideRoutes(app, ctx);
 }

@@ -41,6 +41,7 @@ export const TEMPLATE_VARS: Readonly<Record<string, readonly string[]>> = {
   'voice.complaint_confirm': ['ref', 'kind'],
   'voice.queue_callback_failed': ['ref'],
   'reminder.overdue': ['dept', 'count', 'items'],
+  'web.otp': ['otp', 'minutes'],
 };
 
 export type TemplateName = keyof typeof TEMPLATE_VARS & string;
@@ -77,5 +78,7 @@ export const VAR_SAMPLES: Readonly<Record<string, string>> = {
   place: '市民中心二楼B区12号综合窗口', // 15
   time: '工作日9:00-12:00、13:30-17:00',
   count: '999',
+  otp: '123456',
+  minutes: '10',
   choices: 'SCJG 市市场监督管理局、RSJ 市人力资源和社会保障局',
 };

@@ -17,6 +17,7 @@ import { workOrders } from './011_work_orders.js';
 import { callQueue } from './012_call_queue.js';
 import { operatorRecordings } from './013_operator_recordings.js';
 import { mail } from './014_mail.js';
+import { web } from './015_web.js';
 
 /** `sql` runs first, then `run` (data migrations that need code), in the same transaction. */
 export interface Migration { version: number; name: string; sql: string; run?: (db: Db) => void }
@@ -36,4 +37,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 12, name: 'call_queue', sql: callQueue },
   { version: 13, name: 'operator_recordings', sql: operatorRecordings },
   { version: 14, name: 'mail', sql: mail },
+  { version: 15, name: 'web', sql: web },
 ];

@@ -19,11 +19,12 @@ import { PgInstanceRepo } from './repos/instances.js';
 import { PgCallQueueRepo } from './repos/call-queue.js';
 import { PgWorkOrderRepo } from './repos/work-orders.js';
 import { PgMailRepo } from './repos/mail.js';
+import { PgWebRepo } from './repos/web.js';
 
 export { AmbientDb, createPool, withTransaction, isPostgresUrl, type Pool, type PoolClient, type Queryable } from './pool.js';
 export { migratePg, pgSchemaVersion, PG_LATEST_VERSION } from './migrate.js';
 export { UniqueViolationError } from './repos/util.js';
-export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo, PgCallQueueRepo, PgMailRepo };
+export { PgDepartmentRepo, PgDeclarationRepo, PgFeedbackRepo, PgSubscriptionRepo, PgAuditRepo, PgStaffRepo, PgAdminQueries, PgCallRepo, PgSmsRepo, PgRetentionRepo, PgInstanceRepo, PgWorkOrderRepo, PgCallQueueRepo, PgMailRepo, PgWebRepo };
 
 /** The repositories bound to one Queryable: the pool, or a transaction's client. */
 export class PgRepos {
@@ -41,6 +42,7 @@ export class PgRepos {
   readonly workOrders: PgWorkOrderRepo;
   readonly callQueue: PgCallQueueRepo;
   readonly mail: PgMailRepo;
+  readonly web: PgWebRepo;
   constructor(q: Pool | PoolClient | AmbientDb) {
     this.departments = new PgDepartmentRepo(q);
     this.declarations = new PgDeclarationRepo(q);
@@ -56,6 +58,7 @@ export class PgRepos {
     this.workOrders = new PgWorkOrderRepo(q);
     this.callQueue = new PgCallQueueRepo(q);
     this.mail = new PgMailRepo(q);
+    this.web = new PgWebRepo(q);
   }
 }
 

@@ -611,6 +611,52 @@ CREATE UNIQUE INDEX mail_subscriptions_active ON mail_subscriptions(address, dec
 CREATE INDEX mail_subscriptions_declaration ON mail_subscriptions(declaration_id) WHERE ended_at IS NULL;
 `;
 
+/** See ../migrations/015_web.ts. */
+const web = `
+CREATE TABLE service_guide (
+  id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  department_id     bigint NOT NULL REFERENCES departments(id),
+  item_code         text NOT NULL,
+  name              text NOT NULL,
+  basis             text NOT NULL DEFAULT '',
+  procedure_text    text NOT NULL DEFAULT '',
+  fees              text NOT NULL DEFAULT '',
+  time_limit        text NOT NULL DEFAULT '',
+  complaint_channel text NOT NULL DEFAULT '',
+  updated_by        text NOT NULL,
+  created_at        text COLLATE "C" NOT NULL,
+  updated_at        text COLLATE "C" NOT NULL,
+  UNIQUE (department_id, item_code)
+);
+
+ALTER TABLE feedback ADD COLUMN publishable integer NOT NULL DEFAULT 0;
+ALTER TABLE feedback ADD COLUMN published_at text COLLATE "C";
+ALTER TABLE feedback ADD COLUMN published_by text;
+ALTER TABLE feedback ADD COLUMN notify_phone integer NOT NULL DEFAULT 1;
+CREATE INDEX feedback_published ON feedback(published_at, id) WHERE publishable = 1;
+
+ALTER TABLE staff_users ADD COLUMN title text;
+
+CREATE TABLE web_codes (
+  key        text PRIMARY KEY,
+  code_hash  text NOT NULL,
+  attempts   integer NOT NULL DEFAULT 0,
+  expires_at text COLLATE "C" NOT NULL,
+  created_at text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE web_attachments (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  feedback_id bigint NOT NULL REFERENCES feedback(id),
+  file_name   text NOT NULL,
+  mime        text NOT NULL,
+  size        integer NOT NULL,
+  path        text NOT NULL,
+  created_at  text COLLATE "C" NOT NULL
+);
+CREATE INDEX web_attachments_feedback ON web_attachments(feedback_id);
+`;
+
 /** Every stored phone number to its canonical form (see ../migrations/007_canonical_phones.ts: same rules, same merges). */
 export async function canonicalPhonesPg(c: pg.PoolClient, now = new Date().toISOString()): Promise<{ changed: number }> {
   const remap = async (table: string, column: string): Promise<Array<[string, string]>> => {
@@ -658,4 +704,5 @@ export const PG_MIGRATIONS: PgMigration[] = [
   { version: 12, name: 'call_queue', sql: callQueue },
   { version: 13, name: 'operator_recordings', sql: operatorRecordings },
   { version: 14, name: 'mail', sql: mail },
+  { version: 15, name: 'web', sql: web },
 ];

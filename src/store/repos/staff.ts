@@ -20,6 +20,8 @@ export interface StaffUser {
   updatedAt: string;
   passwordChangedAt: string;
   lastLoginAt: string | null;
+  /** 职务 shown on the public board (挂牌上岗; migration 14). */
+  title?: string | null;
 }
 
 export interface StaffSession {
@@ -41,6 +43,7 @@ function toUser(r: any): StaffUser {
     id: r.id, username: r.username, displayName: r.display_name ?? null, role: r.role, departmentId: r.department_id ?? null,
     departmentCode: r.dept_code ?? null, departmentName: r.dept_name ?? null, disabled: !!r.disabled,
     createdAt: r.created_at, updatedAt: r.updated_at, passwordChangedAt: r.password_changed_at, lastLoginAt: r.last_login_at ?? null,
+    title: r.title ?? null,
   };
 }
 

@@ -121,7 +121,7 @@ export class CallbackScheduler {
 
   /** Does this feedback get a voice call-back of its answer? */
   static wants(f: Feedback): boolean {
-    return CallbackScheduler.landline(f.phone) && !!f.answer;
+    return CallbackScheduler.landline(f.phone) && !!f.answer && f.notifyPhone !== false; // a web form may say: on the web page only
   }
 
   /** 'feedback.answered' (in its transaction): persist the answer call-back; an older open one is cancelled. */

@@ -20,6 +20,7 @@ import type { SqliteRetentionRepo } from '../../../src/store/repos/retention.js'
 import type { SqliteWorkOrderRepo } from '../../../src/store/repos/work-orders.js';
 import type { SqliteCallQueueRepo } from '../../../src/store/repos/call-queue.js';
 import type { SqliteMailRepo } from '../../../src/store/repos/mail.js';
+import type { SqliteWebRepo } from '../../../src/store/repos/web.js';
 import { PgSmsRepo, PgStore } from '../../../src/store/pg/index.js';
 import { tempDir } from '../../helpers/context.js';
 import { createTestDatabase, pgSkipReason, pgTestUrl } from '../../helpers/pg.js';
@@ -38,6 +39,7 @@ export interface Repos {
   workOrders: AsyncOf<SqliteWorkOrderRepo>;
   callQueue: AsyncOf<SqliteCallQueueRepo>;
   mail: AsyncOf<SqliteMailRepo>;
+  web: AsyncOf<SqliteWebRepo>;
 }
 
 export interface Engine extends Repos {
@@ -63,7 +65,7 @@ async function sqlite(): Promise<Engine> {
     freshSms: () => gated(new SqliteSmsRepo(db), store.gate),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue, mail: store.mail,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue, mail: store.mail, web: store.web,
     transaction: (fn) => store.transaction(fn),
     afterCommit: (fn) => store.afterCommit(fn),
     async sql(text, params = []) {
@@ -84,7 +86,7 @@ async function postgres(): Promise<Engine> {
     afterCommit: (fn) => store.afterCommit(fn),
     onRefWrap(fn) { store.sms.onRefWrap = fn; },
     departments: store.departments, declarations: store.declarations, feedback: store.feedback, subscriptions: store.subscriptions,
-    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue, mail: store.mail,
+    audit: store.audit, staff: store.staff, adminQueries: store.adminQueries, calls: store.calls, sms: store.sms, retention: store.retention, workOrders: store.workOrders, callQueue: store.callQueue, mail: store.mail, web: store.web,
     async sql(text, params = []) {
       let i = 0;
       return (await store.pool.query(text.replace(/\?/g, () => `$${++i}`), params)).rows;

@@ -1,5 +1,5 @@
 // 管理 Admin: staff users, departments and their API keys, settings (secrets redacted).
-import { act, api, bi, clear, emptyRow, fmtTime, h, LABELS, select, tag, toast } from '../lib.js';
+import { act, api, bi, can, clear, emptyRow, fmtTime, h, LABELS, select, tag, toast } from '../lib.js';
 
 const TABS = [['users', '用户 Users'], ['departments', '部门 Departments'], ['settings', '配置 Settings']];
 
@@ -24,6 +24,13 @@ function seatEndpoint(u, reload) {
     h('button', { onclick: async (e) => { if (await act(e.target, () => api('POST', `/users/${u.id}/endpoint`, { endpoint: input.value.trim() || null }), '分机已保存 Saved')) reload(); } }, '保存'));
 }
 
+/** 职务 A staff member's title, public on the web window's 公开栏 (挂牌上岗): edited in place. */
+function staffTitle(u, reload) {
+  const input = h('input', { value: u.title ?? '', placeholder: '职务 如 科长', size: 9, maxlength: 40, 'data-title': u.username, 'aria-label': `${u.username} 职务（挂牌上岗）` });
+  return h('div', { class: 'row', style: 'margin: 4px 0 0' }, h('span', { class: 'muted' }, '职务 '), input,
+    h('button', { onclick: async (e) => { if (await act(e.target, () => api('POST', `/users/${u.id}/title`, { title: input.value.trim() || null }), '职务已保存（挂牌上岗）Saved')) reload(); } }, '保存'));
+}
+
 async function users(root) {
   const tbody = h('tbody');
   const out = h('div');
@@ -33,7 +40,7 @@ async function users(root) {
     clear(tbody);
     if (!r.items.length) tbody.appendChild(emptyRow(6));
     for (const u of r.items) {
-      tbody.appendChild(h('tr', null, h('td', null, u.username), h('td', null, u.displayName ?? ''), h('td', null, LABELS.role[u.role] ?? u.role, u.role === 'operator' ? seatEndpoint(u, load) : ''), h('td', null, u.departmentName ?? '—'),
+      tbody.appendChild(h('tr', null, h('td', null, u.username), h('td', null, u.displayName ?? '', can('POST /api/users/:id/title') ? staffTitle(u, load) : ''), h('td', null, LABELS.role[u.role] ?? u.role, u.role === 'operator' ? seatEndpoint(u, load) : ''), h('td', null, u.departmentName ?? '—'),
         h('td', null, u.disabled ? tag('bad', '已停用') : tag('ok', '正常'), ' ', u.locked ? tag('warn', `登录已锁定（${u.lockedAddresses} 个地址）`) : '',
           h('div', { class: 'muted' }, `最近登录 ${fmtTime(u.lastLoginAt)}`)),
         h('td', { class: 'nowrap' },

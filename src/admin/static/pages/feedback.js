@@ -192,6 +192,15 @@ function detail(f, depts, reload) {
     blocks.push(h('div', { class: 'card' }, h('h2', null, bi('答复', 'Answer')), h('p', { class: 'muted' }, `${f.answeredBy ?? ''} · ${fmtTime(f.answeredAt)}`), h('div', { class: 'citizen-text' }, f.answer)));
   }
 
+  // 公开栏 (the public web window): an answered item a supervisor or admin marks publishable (masked there; audited)
+  if (can('POST /api/feedback/:id/publish') && f.answer !== null) {
+    blocks.push(h('div', { class: 'card', id: 'fb-publish' }, h('h2', null, bi('公开栏', 'Public board')),
+      h('p', { class: 'muted' }, f.publishable ? '已在网站公开栏展示（号码等已脱敏）Shown on the public board' : '未公开 Not public'),
+      h('button', { id: 'publish-toggle', onclick: async (e) => {
+        if (await act(e.target, () => api('POST', `/feedback/${f.id}/publish`, { publishable: !f.publishable }), f.publishable ? '已取消公开 Unpublished' : '已设为公开 Published')) reload();
+      } }, f.publishable ? '取消公开 Unpublish' : '设为公开 Publish')));
+  }
+
   const timeline = h('ol', { class: 'timeline', id: 'fb-timeline' }, f.timeline.map((t) => h('li', null,
     h('div', { class: 'when' }, fmtTime(t.at, true)),
     h('div', { class: 'what' }, LABELS.action[t.action] ?? t.action, h('span', { class: 'en' }, t.actor)),

@@ -14,6 +14,7 @@ function toUser(r: any): StaffUser {
     id: r.id, username: r.username, displayName: r.display_name ?? null, role: r.role, departmentId: r.department_id ?? null,
     departmentCode: r.dept_code ?? null, departmentName: r.dept_name ?? null, disabled: !!r.disabled,
     createdAt: r.created_at, updatedAt: r.updated_at, passwordChangedAt: r.password_changed_at, lastLoginAt: r.last_login_at ?? null,
+    title: r.title ?? null,
   };
 }
 
