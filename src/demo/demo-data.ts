@@ -48,7 +48,20 @@ export async function seedDemoData(ctx: AppContext): Promise<DemoResult> {
     ['材料初审', 'in_progress', '李娜', '窗口受理员', '转审批', 19],
   ]);
   await ctx.feedback.create({ kind: 'complaint', channel: 'sms', phone: '13912345678', text: '办证窗口排队太久，希望增加窗口。' });
+  const asked = await ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: '13512340000', text: '个体工商户变更经营场所，需要准备哪些材料？' });
+  // One answered consultation on the web window's 公开栏 (published), so a newcomer sees the board filled.
+  await ctx.workOrders.answerInOneStep(asked.id, '请携带营业执照正副本、经营者身份证、新经营场所使用证明，到市民中心一楼市场监管窗口办理，当场办结，不收费。', { role: 'operator', id: 'system:demo', name: '96365 热线（演示数据）', departmentId: null, departmentName: null });
+  await ctx.store.web.setPublishable(asked.id, true, 'system', now.toISOString());
   await ctx.feedback.create({ kind: 'consultation', channel: 'sms', phone: '13712345678', text: '社保卡补办需要带哪些材料？' });
   await ctx.feedback.create({ kind: 'complaint', channel: 'web', phone: '13612345678', text: '<img src=x onerror=alert(1)> 测试转义' });
+  // 办事指南 (事前公开) of the demo departments: what the web window's guide page shows.
+  const guide: Array<[typeof scjg, string, string, string, string, string, string]> = [
+    [scjg, 'SC-SPJY', '食品经营许可证新办', '《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》', '网上或窗口申请 → 材料审查 → 现场核查（必要时）→ 作出决定 → 发证', '不收费', '10个工作日'],
+    [rsj, 'RS-SBKBB', '社会保障卡补办', '《社会保险法》；《社会保障卡管理办法》', '窗口或“浙里办”申请 → 身份核验 → 制卡 → 领卡', '工本费按规定标准收取（首次申领免费）', '5个工作日'],
+    [gaj, 'GA-GAQZ', '往来港澳通行证签注', '《中国公民因私事往来香港地区或者澳门地区的暂行管理办法》', '自助签注机或窗口申请 → 审批 → 制证 → 领取', '按国家规定标准收费', '7个工作日'],
+  ];
+  for (const [dept, itemCode, name, basis, procedure, fees, timeLimit] of guide) {
+    await ctx.store.web.upsertGuide(dept.id, { itemCode, name, basis, procedure, fees, timeLimit, complaintChannel: `拨打或短信 96365；网站“我要投诉”；${dept.name}监督电话` }, 'system', now.toISOString());
+  }
   return { created: true, departments: depts.map((d) => ({ code: d.department.code, name: d.department.name, apiKey: d.apiKey })), codes: DEMO_CODES };
 }

@@ -43,8 +43,12 @@ describe.skipIf(!hasChromium)('operator seat and screen pop in chromium', () => 
     const { context, page } = await session();
     await page.goto(`${s.url}/admin#/live`);
     await page.waitForSelector('#seat-bar:not([hidden])');
+    // 签入 changes the queue: the ACD publishes its own (empty) stats within a second. The stats below
+    // are sent after that, so they are the latest the page gets (not overwritten by the ACD's, under load).
+    const acdStats = new Promise<void>((resolve) => { const off = ctx.bus.on('queue.stats', () => { off(); resolve(); }); setTimeout(resolve, 4000); });
     await page.click('#seat-bar button[data-seat="ready"]');
     await page.waitForFunction(() => document.getElementById('seat-bar').dataset.state === 'ready');
+    await acdStats;
     expect((await ctx.store.callQueue.seat(opId))!.seatState).toBe('ready');
     const stats: QueueStats = { at: new Date().toISOString(), waiting: 3, longestWaitSec: 42, callbacksPending: 2, operators: { ready: 1, break: 0, loggedOut: 2, ringing: 1, busy: 4, wrapUp: 0 },
       answeredToday: 40, answeredWithin15sToday: 38, abandonedToday: 2, callbacksDoneToday: 5, callbacksFailedToday: 0, avgHandlingSec: 185 };

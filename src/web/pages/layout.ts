@@ -4,6 +4,7 @@
  */
 import { html, raw, type Html } from '../html.js';
 import type { Challenge } from '../challenge.js';
+import { localParts } from '../../domain/time.js';
 
 export const WEB_BASE = '/web';
 
@@ -55,24 +56,6 @@ export function errorsFor(errors: Record<string, string> | undefined, field: str
 
 export function message(title: string, body: Html, active = ''): string { return page({ title, active, body: html`<h1>${title}</h1><div class="card">${body}</div>` }); }
 
-const FORMATS = new Map<string, Intl.DateTimeFormat>();
-/** Zone offset (ms) per zone and UTC hour: formatToParts costs more than the rest of a page, offsets change at most on the hour. */
-const OFFSETS = new Map<string, number>();
-const HOUR = 3600_000;
-function zoneOffset(ms: number, tz: string): number {
-  const key = `${tz}|${Math.floor(ms / HOUR)}`;
-  const hit = OFFSETS.get(key);
-  if (hit !== undefined) return hit;
-  let f = FORMATS.get(tz);
-  if (!f) FORMATS.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })));
-  const at = Math.floor(ms / HOUR) * HOUR;
-  const p: Record<string, string> = {};
-  for (const x of f.formatToParts(new Date(at))) p[x.type] = x.value;
-  const off = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - at;
-  if (OFFSETS.size > 10_000) OFFSETS.clear();
-  OFFSETS.set(key, off);
-  return off;
-}
 const two = (n: number) => (n < 10 ? '0' : '') + n;
 
 /** 2026-12-03T06:30:00Z → 2026-12-03 14:30 (local). */
@@ -80,6 +63,6 @@ export function localTime(iso: string | null | undefined, tz: string): string {
   if (!iso) return '';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return '';
-  const d = new Date(ms + zoneOffset(ms, tz));
-  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  const p = localParts(new Date(ms), tz); // per-quarter-hour offset cache (src/domain/time.ts): no Intl call per date
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
