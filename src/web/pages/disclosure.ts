@@ -35,7 +35,7 @@ export function board(o: { answers: PublishedAnswer[]; onDuty: OnDutyHandler[]; 
   for (const h of o.onDuty) { const k = h.departmentName ?? '96365 热线受理中心'; units.set(k, [...(units.get(k) ?? []), h]); }
   return page({ title: '公开栏', active: '/board', body: html`<h1>公开栏</h1>
 <h2>投诉办理结果公开</h2>
-${o.answers.length ? o.answers.map((a) => html`<div class="card"><p class="hint">${FEEDBACK_KIND_ZH[a.kind as FeedbackKind] ?? a.kind} · 编号 ${a.ref} · ${a.departmentName ?? ''} · ${localTime(a.answeredAt, o.tz)}</p>
+${o.answers.length ? o.answers.map((a) => html`<div class="card"><p class="hint">${FEEDBACK_KIND_ZH[a.kind as FeedbackKind] ?? a.kind} · 编号 ${a.ref}${a.departmentName ? html` · ${a.departmentName}` : ''} · ${localTime(a.answeredAt, o.tz)}</p>
 <p>${multiline(maskDigits(a.text ?? ''))}</p><p><strong>答复：</strong>${multiline(maskDigits(a.answer))}</p></div>`) : html`<p class="hint">暂无公开内容</p>`}
 ${o.pages > 1 ? html`<p>${o.page > 1 ? html`<a href="${WEB_BASE}/board?page=${o.page - 1}">上一页</a> ` : ''}第${o.page}/${o.pages}页${o.page < o.pages ? html` <a href="${WEB_BASE}/board?page=${o.page + 1}">下一页</a>` : ''}</p>` : ''}
 <h2>挂牌上岗</h2>
