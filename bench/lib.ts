@@ -11,6 +11,7 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function summary(label: string, samples: number[], unit = 'ms'): string {
+  if (!samples.length) return `${label}: n=0`;
   const s = [...samples].sort((a, b) => a - b);
   const f = (n: number) => (n < 1 ? n.toFixed(4) : n.toFixed(2));
   return `${label}: n=${s.length} p50=${f(percentile(s, 50))}${unit} p90=${f(percentile(s, 90))}${unit} p99=${f(percentile(s, 99))}${unit} max=${f(s[s.length - 1])}${unit}`;

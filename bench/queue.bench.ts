@@ -74,17 +74,22 @@ async function simChild(): Promise<void> {
     let lost = 0, reached = 0, pressed = 0;
     const t0 = Date.now();
     const one = async (i: number): Promise<void> => {
+      let counted = false;
+      // Every caller has pressed 0 (or given up): the arrival burst is over.
+      const arrived = (): void => { if (!counted && (counted = true) && ++pressed === m.callers) arrivalsDone = Date.now() + 500; };
       await new Promise((r) => setTimeout(r, i * (3000 / m.callers)));
       const call = sim.startCall({ from: `139${String(i).padStart(8, '0')}` });
       try {
         await call.waitForPlayback(m.menu, 30_000);
         await call.press('0', 0);
-        if (++pressed === m.callers) arrivalsDone = Date.now() + 500;
+        arrived();
         await call.waitFor('ChannelEnteredBridge', 600_000);
         reached++;
         await call.ended;
-      } catch {
+      } catch (e) {
+        arrived();
         lost++;
+        if (process.env.BENCH_DEBUG) console.error('lost caller', i, (e as Error).message, call.events.map((x) => `${x.timestamp.slice(17, 23)} ${x.type}`).join(' | '));
         await call.hangup().catch(() => undefined);
       }
     };
