@@ -73,6 +73,17 @@ async function queueCall(from: string): Promise<SimCall> {
   return call;
 }
 
+/** wang signs in, goes on break; a caller queues, presses 1 and hangs up after the booking: the persisted request. */
+async function bookCallbackWhileOnBreak(from: string) {
+  await seat('wang', '8001');
+  await panel('wang', 'break');
+  const call = await queueCall(from);
+  await call.press('1');
+  await waitPrompt(t.voice, call, 'queue_callback_booked', 5000);
+  await call.ended;
+  return (await t.server.ctx.store.callQueue.openCallbacks()).find((r) => r.reason === 'queue' && r.phone === `86${from}`)!;
+}
+
 const seatState = (name: string) => acd().state.operators.find((o) => o.id === String(seats.get(name)))?.state;
 const opLegs = () => dialled.filter((d) => d.appArgs[0] === 'queue-op');
 
@@ -190,13 +201,7 @@ describe('call queue (ACD) on ARI', () => {
   });
 
   it('call-back: the citizen is busy 3 times (back-off 30 s, 60 s) → failed finally, SMS with the reference', async () => {
-    await seat('wang', '8001');
-    await panel('wang', 'break');
-    const call = await queueCall('13911110010');
-    await call.press('1');
-    await waitPrompt(t.voice, call, 'queue_callback_booked', 5000);
-    await call.ended;
-    const row = (await t.server.ctx.store.callQueue.openCallbacks()).find((r) => r.reason === 'queue' && r.phone === '8613911110010')!;
+    const row = await bookCallbackWhileOnBreak('13911110010');
     phones = { 'Local/13911110010@hotline-callback': 'busy' };
     await panel('wang', 'ready');
     await until(async () => (await t.server.ctx.store.callQueue.callback(row.id))?.status === 'failed', 12_000, 'call-back failed');
@@ -207,13 +212,7 @@ describe('call queue (ACD) on ARI', () => {
   }, 20_000);
 
   it('a call-back request survives a restart: a new ACD on the same store restores it and rings the operator who is ready', async () => {
-    await seat('wang', '8001');
-    await panel('wang', 'break');
-    const call = await queueCall('13911110009');
-    await call.press('1');
-    await waitPrompt(t.voice, call, 'queue_callback_booked', 5000);
-    await call.ended;
-    const row = (await t.server.ctx.store.callQueue.openCallbacks()).find((r) => r.reason === 'queue' && r.phone === '8613911110009')!;
+    const row = await bookCallbackWhileOnBreak('13911110009');
     expect(row).toMatchObject({ status: 'requested' });
     // The process goes away; the operator signs in meanwhile (seat_state in the store).
     t.voice.acd!.stop();
