@@ -1,7 +1,8 @@
 /** Shared helpers for benchmarks: percentiles, RSS, a server in a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { SqlDump } from './sql-count.js';
 import { join } from 'node:path';
 
 export function percentile(sorted: number[], p: number): number {
@@ -29,14 +30,17 @@ export function rssMb(pid?: number): number {
 export function tempDataDir(): string { return mkdtempSync(join(tmpdir(), 'hotline-bench-')); }
 
 /** Start `hotline start` in a child process on a free port; resolves with its URL once it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startServerProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void>; sqlCount: SqlCount }> {
   // The compiled server (npm run bench builds it first) is what production runs; fall back to tsx.
   const built = join(import.meta.dirname, '..', 'dist', 'cli.js');
   const args = existsSync(built) ? [built, 'start'] : ['--import', 'tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), 'start'];
   // BENCH_SERVER_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits (node --cpu-prof).
   if (process.env.BENCH_SERVER_CPU_PROF) args.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`);
+  // BENCH_SQL_COUNT=1: the server counts its SQLite statements (bench/sql-count.ts), read with sqlCount.
+  const sqlOut = process.env.BENCH_SQL_COUNT ? join(tempDataDir(), 'sql-count.json') : '';
+  if (sqlOut) args.unshift('--import', 'tsx', '--import', join(import.meta.dirname, 'sql-count.ts'));
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, HOTLINE_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOTLINE_LOG_LEVEL: 'info', ...env, ...(sqlOut ? { BENCH_SQL_COUNT_OUT: sqlOut } : {}) }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
@@ -50,11 +54,25 @@ export async function startServerProcess(env: Record<string, string>): Promise<{
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${buf.slice(-2000)}`)));
     setTimeout(() => reject(new Error('server did not start in 60 s: ' + buf.slice(-2000))), 60_000).unref();
   });
+  const sqlCount: SqlCount = {
+    enabled: !!sqlOut,
+    start: () => { if (sqlOut) child.kill('SIGUSR2'); },
+    async take() {
+      if (!sqlOut) return null;
+      rmSync(sqlOut, { force: true });
+      child.kill('SIGUSR2');
+      for (let i = 0; i < 100 && !existsSync(sqlOut); i++) await new Promise((r) => setTimeout(r, 20));
+      return existsSync(sqlOut) ? JSON.parse(readFileSync(sqlOut, 'utf8')) as SqlDump : null;
+    },
+  };
   return {
-    url, child,
+    url, child, sqlCount,
     stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); }),
   };
 }
+
+/** The server's SQLite statement counts (BENCH_SQL_COUNT=1): start() from zero, take() the counts since. */
+export interface SqlCount { enabled: boolean; start(): void; take(): Promise<SqlDump | null> }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 export function cpuSeconds(pid: number): number {

@@ -6,7 +6,8 @@
  * "deliver_sm received → reply submit_sm written"). Target (issue 3): p99 < 25 ms.
  * Receipts for the replies flow back at the same time (dlrDelayMs 20).
  *
- * Env: BENCH_MO_RATE (default 200), BENCH_MO_SECONDS (default 20).
+ * Env: BENCH_MO_RATE (default 200), BENCH_MO_SECONDS (default 20); BENCH_SQL_COUNT=1 also prints the
+ * server's SQLite statements and commits per MO (bench/sql-count.ts).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { loadConfig } from '../src/config/index.js';
 import { silentLogger } from '../src/log.js';
 import { cpuSeconds, rssMb, startServerProcess, summary, tempDataDir } from './lib.js';
 import { startSmscProcess } from './smsc-process.js';
+import { sqlPerMessage } from './sql-count.js';
 import { sleep, smsServerEnv } from './sms-common.js';
 
 const RATE = Number(process.env.BENCH_MO_RATE ?? 200);
@@ -47,14 +49,17 @@ try {
   // Warm-up (JIT, caches), then the measured load.
   await smsc.moLoad({ rate: RATE, seconds: 2, texts: codes.map((c) => `CX ${c}`), to: '96365', firstPhone: '13710000000', drainMs: 2000 });
   const texts = codes.map((c, i) => (i % 3 === 0 ? `查询 ${c}` : i % 3 === 1 ? `cx${c}` : c));
+  server.sqlCount.start();
   const cpu0 = cpuSeconds(server.child.pid!);
   const r = await smsc.moLoad({ rate: RATE, seconds: SECONDS, texts, to: '96365', firstPhone: '13800000000', drainMs: 5000 });
   const cpu = cpuSeconds(server.child.pid!) - cpu0;
+  const sql = await server.sqlCount.take();
   console.log(`MO load: ${r.injected} MOs in ${SECONDS} s (achieved ${r.achievedRate.toFixed(0)}/s), acked ${r.acked}, replied ${r.replied}`);
   console.log(summary('MO → first reply submit_sm (measured in the SMSC process)', r.latencies));
   console.log(summary('MO → deliver_sm_resp (persisted, acked)', r.ackLatencies));
   for (const x of r.samples) console.log(`  sample: ${JSON.stringify(x.mo)} → ${JSON.stringify(x.reply)}…`);
   console.log(`server CPU during the load: ${cpu.toFixed(2)} s = ${((cpu * 1000) / Math.max(1, r.injected)).toFixed(2)} ms per MO (its reply's submit and receipt included)`);
+  if (sql) console.log(sqlPerMessage(sql, r.injected));
   console.log(`server RSS after load: ${rssMb(server.child.pid).toFixed(1)} MB`);
 } finally {
   await server.stop();

@@ -67,6 +67,9 @@ export interface DispatcherOptions {
   sweepMs?: number;
 }
 
+/** How long a receipt waits for others (or an answer) to share its commit; it is acknowledged after that commit. */
+const RECEIPT_BATCH_MS = 5;
+
 /** deliver_sm_resp status for a receipt that could not be stored: temporary, the SMSC delivers it again later. */
 const ESME_RX_T_APPN = 0x64;
 
@@ -120,6 +123,19 @@ export class TokenBucket {
   }
 }
 
+/**
+ * The recipients in flight, as the claim sees them: it notes when the claim asked about one of them, i.e.
+ * passed over a due row because its recipient is busy (that row is claimed once a recipient is free).
+ */
+class PhonesInFlight extends Set<string> {
+  passedOver = false;
+  override has(phone: string): boolean {
+    const busy = super.has(phone);
+    if (busy) this.passedOver = true;
+    return busy;
+  }
+}
+
 export class Dispatcher {
   private readonly now: () => Date;
   private readonly bucket: TokenBucket;
@@ -129,6 +145,7 @@ export class Dispatcher {
   /** Receipts waiting for the next batched write; acknowledged after it commits. */
   private receiptQueue: Array<{ r: Receipt; raw: string | null; ack: (status?: number) => void }> = [];
   private flushScheduled = false;
+  private receiptTimer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
@@ -140,7 +157,15 @@ export class Dispatcher {
   private retryTimer: NodeJS.Timeout | null = null;
   private offStorage: (() => void) | null = null;
   /** Recipients with a message being submitted: their next message waits (per-recipient order). */
-  private readonly phonesInFlight = new Set<string>();
+  private readonly phonesInFlight = new PhonesInFlight();
+  /**
+   * Whether a claim may find something: set by kick() (something was queued, the poll, a bind) and by a
+   * full claim; cleared by a claim. The pump does not claim again just because it handed out its rows —
+   * at one reply per MO that second claim was an empty transaction per message.
+   */
+  private mayHaveDue = true;
+  /** The last claim passed over a due row whose recipient was in flight: claim again when one is free. */
+  private claimAfterRelease = false;
   /** Claimed rows ('submitting' in the store) not yet handed to sendMessage; at most one claim batch. */
   private ready: Array<{ msg: ClaimedMessage; segments: ClaimedSegment[] }> = [];
   private sentThisSecond = 0;
@@ -283,6 +308,7 @@ export class Dispatcher {
 
   /** Something may be due: run the pump unless it is already running. */
   kick(): void {
+    this.mayHaveDue = true;
     if (this.running || this.stopped) return;
     if (this.link.state !== 'bound' && this.link.state !== 'throttled') return;
     if (this.retryAt && Date.now() < this.retryAt) return; // backing off after a failure
@@ -340,11 +366,17 @@ export class Dispatcher {
       while (!this.stopped && (this.link.state === 'bound' || this.link.state === 'throttled')) {
         if (this.inFlight >= this.currentWindow) { await this.waitForSlot(); continue; }
         if (this.ready.length === 0) {
+          if (!this.mayHaveDue) return;
+          this.mayHaveDue = false;
           await this.flush();
           // Claim up to a window's worth in one transaction (not one claim per freed slot). Claimed rows
           // are 'submitting' before any byte is sent; at most a window of them waits here, so a reply
           // queued meanwhile waits behind at most one window.
-          this.ready = await this.repo.claimDue(this.now().toISOString(), Math.min(Math.max(this.o.window, 1), 200), this.phonesInFlight, this.o.owner ?? null);
+          const limit = Math.min(Math.max(this.o.window, 1), 200);
+          this.phonesInFlight.passedOver = false;
+          this.ready = await this.repo.claimDue(this.now().toISOString(), limit, this.phonesInFlight, this.o.owner ?? null);
+          if (this.ready.length >= limit) this.mayHaveDue = true;
+          if (this.phonesInFlight.passedOver) this.claimAfterRelease = true;
           if (this.ready.length === 0) return;
           // Stopped or unbound while the claim ran (PostgreSQL): the finally below gives the rows back.
           continue;
@@ -354,7 +386,11 @@ export class Dispatcher {
         this.phonesInFlight.add(msg.phone);
         const p = this.sendMessage(msg, segments).catch((e) => this.o.log.error('send failed', { id: msg.id, error: (e as Error).message }));
         this.active.add(p);
-        void p.finally(() => { this.active.delete(p); this.phonesInFlight.delete(msg.phone); });
+        void p.finally(() => {
+          this.active.delete(p);
+          this.phonesInFlight.delete(msg.phone);
+          if (this.claimAfterRelease) { this.claimAfterRelease = false; this.kick(); }
+        });
       }
     } finally {
       await this.unclaimReady();
@@ -366,6 +402,7 @@ export class Dispatcher {
     if (this.ready.length === 0) return;
     const left = this.ready;
     this.ready = [];
+    this.mayHaveDue = true; // queued again: the next pump claims them
     const at = this.now().toISOString();
     try {
       await this.store.transaction(async () => { for (const r of left) await this.repo.unclaim(r.msg.id, at); });
@@ -435,6 +472,17 @@ export class Dispatcher {
   }
 
   /**
+   * Receipts alone wait up to RECEIPT_BATCH_MS for company: they are acknowledged only after their commit
+   * (so nothing is lost by waiting), and at one reply per MO each receipt was otherwise a commit of its
+   * own. Any write queued meanwhile (an answer, which commits in its turn) takes them along.
+   */
+  private scheduleReceiptFlush(): void {
+    if (this.flushScheduled || this.receiptTimer) return;
+    this.receiptTimer = setTimeout(() => { this.receiptTimer = null; if (!this.flushScheduled) void this.tryFlush(); }, RECEIPT_BATCH_MS);
+    this.receiptTimer.unref();
+  }
+
+  /**
    * Apply queued writes and queued receipts in one transaction, then acknowledge those receipts.
    * Called before any read that must see the writes.
    */
@@ -450,6 +498,7 @@ export class Dispatcher {
    */
   private commit(now: { r: Receipt; raw: string | null } | null): Promise<ReceiptResult | null> {
     this.flushScheduled = false;
+    if (this.receiptTimer) { clearTimeout(this.receiptTimer); this.receiptTimer = null; }
     const run = this.committing.then(() => this.commitNow(now));
     this.committing = run.catch(() => undefined);
     return run;
@@ -589,7 +638,7 @@ export class Dispatcher {
   onReceipt(r: Receipt, raw: string | null, ack?: (status?: number) => void): 'queued' | Promise<ReceiptResult> {
     if (ack) {
       this.receiptQueue.push({ r, raw, ack });
-      this.scheduleFlush();
+      this.scheduleReceiptFlush();
       return 'queued';
     }
     // Persisted in one commit with any writes still waiting for the batch (not two).

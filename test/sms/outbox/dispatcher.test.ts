@@ -143,6 +143,53 @@ describe('dispatcher right after a bind', () => {
   });
 });
 
+describe('claims', () => {
+  /** A dispatcher on a HandAnsweredLink whose poll never fires: only kicks and releases make it claim. */
+  async function noPollRig() {
+    const store = Store.open(join(tempDir(), 'hotline.db'));
+    const outbox = new Outbox(store, OUTBOX);
+    const link = new HandAnsweredLink();
+    const d = new Dispatcher(store, link, { sourceAddr: '96365', window: 10, tps: 0, maxSegments: 6, maxAttempts: 8, log: silentLogger, pollMs: 3_600_000 });
+    outbox.onQueued = () => d.kick();
+    const claimDue = store.sms.claimDue.bind(store.sms);
+    const claims: number[] = [];
+    store.sms.claimDue = async (...a: Parameters<typeof claimDue>) => { const r = await claimDue(...a); claims.push(r.length); return r; };
+    open.push(async () => { await d.stop(); await store.close(); });
+    await d.start();
+    return { outbox, link, d, claims };
+  }
+
+  it('after handing out what it claimed, the pump does not claim again (no empty claim transaction per reply); a new row is claimed at once', async () => {
+    const { outbox, link, claims } = await noPollRig();
+    await until(() => claims.length === 1, 2000, 'the start-up claim');
+    await outbox.queue({ phone: '13900000011', text: '回复一', reason: 'reply' });
+    await until(() => link.calls.length === 1, 2000, 'first submit');
+    link.calls[0].resolve({ kind: 'ok', messageId: 'D1' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(claims).toEqual([0, 1]);
+    await outbox.queue({ phone: '13900000012', text: '回复二', reason: 'reply' });
+    await until(() => link.calls.length === 2, 2000, 'second submit');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(claims).toEqual([0, 1, 1]);
+  });
+
+  it("a recipient's next message, passed over while the first was in flight, is claimed as soon as the first is answered (not at the next poll)", async () => {
+    const { outbox, link, claims } = await noPollRig();
+    // One answered message first: slow start opens the window to 2, so the pump claims while one is in flight.
+    await outbox.queue({ phone: '13900000014', text: '开窗', reason: 'reply' });
+    await until(() => link.calls.length === 1, 2000, 'first submit');
+    link.calls[0].resolve({ kind: 'ok', messageId: 'E0' });
+    await outbox.queue({ phone: '13900000013', text: '第一条', reason: 'reply' });
+    await until(() => link.calls.length === 2, 2000, 'second submit');
+    const before = claims.length;
+    await outbox.queue({ phone: '13900000013', text: '第二条', reason: 'reply' });
+    await until(() => claims.length > before && claims.at(-1) === 0, 2000, 'the next message passed over');
+    link.calls[1].resolve({ kind: 'ok', messageId: 'E1' });
+    await until(() => link.calls.length === 3, 2000, 'its submit after the first answer');
+    expect(decodeShortMessage(link.calls[2].p.payload, 8).text).toBe('第二条');
+  });
+});
+
 describe('answers and their receipts', () => {
   it('a submit_sm_resp and its receipt read in one turn share one commit, receipt after the answer (matched, not kept as unmatched)', async () => {
     const { repo, d, link, id } = await oneReplyOnFakeLink('13900000004');
