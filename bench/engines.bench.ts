@@ -30,6 +30,7 @@ import { withCheckDigit } from '../src/domain/query-code.js';
 import { Client } from '../test/admin/helpers.js';
 import { startPgCluster } from '../test/setup/pg-cluster.js';
 import { cpuSeconds, percentile, rssMb, startServerProcess, tempDataDir } from './lib.js';
+import { sqlPerMessage } from './sql-count.js';
 import { startSmscProcess, type SmscProcess } from './smsc-process.js';
 import { pushText, smsServerEnv, until } from './sms-common.js';
 import { benchSmscOptions, measureMo, moTexts, waitReplying } from './sms-scenarios.js';
@@ -172,9 +173,13 @@ async function moReply(engine: Engine): Promise<void> {
   const server = await startServerProcess({ ...smsServerEnv(db.dir, smsc.port, { HOTLINE_SMPP_WINDOW: '50', HOTLINE_SMPP_TPS: '0' }), ...db.env, HOTLINE_LOG_LEVEL: 'warn' });
   try {
     if (!(await waitReplying(smsc, `CX ${codes[0]}`))) throw new Error('the server never replied to a first MO');
+    server.sqlCount.start();
     const row = await measureMo(smsc, [server.child.pid!], moTexts(codes), { profile: 'fast', rate: 200, seconds: SECONDS }, 'project');
     put(engine, 'MO→reply @200/s p50 / p99 ms', `${ms(row.p50!)} / ${ms(row.p99!)}`);
     put(engine, 'MO CPU ms/MO (with reply)', row.cpuMs!.toFixed(2));
+    const sql = await server.sqlCount.take();
+    // Counted from before the 2 s warm-up of measureMo to the end: (SECONDS + 2) s at 200 MO/s.
+    if (sql) console.log(`${engine}: ${sqlPerMessage(sql, 200 * (SECONDS + 2))}`);
   } finally {
     await server.stop();
     await smsc.stop();

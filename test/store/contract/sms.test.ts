@@ -278,6 +278,12 @@ describe.each(ENGINES)('store contract on $name: sms', ({ open, skip }) => {
       await e.sql('UPDATE sms_concat_refs SET next_ref = 512 WHERE phone = ?', ['13800000020']);
       expect(await e.sms.nextConcatRef('13800000020', 8, at(86400 + 20))).toBe(0); // a day after the cycle began: no warning
       expect(wraps).toEqual(['13800000020/8']);
+      // the same through enqueue (on PostgreSQL one statement with the insert)
+      await e.sql('UPDATE sms_concat_refs SET next_ref = 255, cycle_started_at = ? WHERE phone = ?', [at(30), '13800000020']);
+      expect(await ref('13800000020', 2)).toMatchObject({ refNum: 255 });
+      expect(await ref('13800000020', 2)).toMatchObject({ refNum: 0 });
+      expect(wraps).toEqual(['13800000020/8', '13800000020/8']);
+      expect(await e.sql('SELECT next_ref, cycle_started_at FROM sms_concat_refs WHERE phone = ?', ['13800000020'])).toEqual([{ next_ref: 257, cycle_started_at: T0 }]);
       e.onRefWrap(null);
       await clear();
     });

@@ -77,24 +77,43 @@ export class PgSmsRepo implements AsyncOf<SqliteSmsRepo> {
         (SELECT MAX(fair_round) FROM sms_outbox WHERE status = 'queued' AND priority = $1), 0) AS head`, [priority, now]))!.head;
   }
 
+  /**
+   * One message into the outbox in ONE statement (one round trip, no savepoint): the concatenation
+   * reference (long messages: the recipient's counter row locked and incremented, as concatRef does),
+   * the fair round (the head round and the recipient's latest row, read in the statement's snapshot,
+   * i.e. before this row), the row and its segments. A used dedupe key answers the existing id.
+   * `old` is a plain read of the statement's snapshot: a FOR UPDATE there would find the row already
+   * updated by `ref` in the same statement and return nothing. The snapshot's cycle start is the one
+   * that matters: only the statement whose increment wraps the counter sees reference 0.
+   */
   async enqueue(m: NewOutbox, now: string): Promise<{ id: number; created: boolean }> {
-    return withTransaction(this.q, async (c) => {
-      const refBits = m.refBits ?? 8;
-      const refNum = m.segments > 1 ? await this.concatRef(c, m.phone, refBits, now) : 0;
-      // Round robin by recipient: the first waiting message of a recipient joins the current round; each
-      // further one goes one round later, so other recipients' messages are claimed in between.
-      const head = await this.headRound(c, m.priority, now);
-      const last = await row<{ priority: number; status: string; round: number }>(c,
-        'SELECT priority, status, fair_round AS round FROM sms_outbox WHERE phone = $1 ORDER BY created_at DESC, id DESC LIMIT 1', [m.phone]);
-      const fairRound = last && last.priority === m.priority && OPEN_STATUSES.has(last.status) ? Math.max(head, last.round + 1) : head;
-      const r = await row<{ id: number }>(c, `INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, ref_bits, fair_round, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [m.phone, m.text, m.reason, m.priority, m.status, m.template, m.dedupeKey, m.encoding, m.dataCoding, refNum, refBits, fairRound, m.segments, m.nextAttemptAt, m.expiresAt,
-        m.feedbackId ?? null, m.inboundId ?? null, m.createdBy ?? null, now]);
-      if (!r) return { id: (await row<{ id: number }>(c, 'SELECT id FROM sms_outbox WHERE dedupe_key = $1', [m.dedupeKey]))!.id, created: false };
-      await c.query(`INSERT INTO sms_segments (outbox_id, seq, status) SELECT $1, g, 'pending' FROM generate_series(1, $2::int) AS g`, [r.id, m.segments]);
-      return { id: r.id, created: true };
-    });
+    const refBits = m.refBits ?? 8;
+    const r = (await row<{ id: string | number | null; refNum: string | number | null; prevCycle: string | null; hadRef: boolean }>(this.q, `WITH
+      old AS (SELECT next_ref, cycle_started_at FROM sms_concat_refs WHERE phone = $1 AND $11::int > 1),
+      ref AS (INSERT INTO sms_concat_refs (phone, next_ref, cycle_started_at, updated_at) SELECT $1, 1, $17, $17 WHERE $11::int > 1
+        ON CONFLICT (phone) DO UPDATE SET next_ref = sms_concat_refs.next_ref + 1,
+          cycle_started_at = CASE WHEN sms_concat_refs.next_ref % $18::int = 0 THEN excluded.cycle_started_at ELSE sms_concat_refs.cycle_started_at END,
+          updated_at = excluded.updated_at
+        RETURNING (next_ref - 1) % $18::int AS num),
+      head AS (SELECT COALESCE(
+        (SELECT MAX(fair_round) FROM sms_outbox WHERE status = 'submitting' AND priority = $4),
+        (SELECT MIN(fair_round) FROM sms_outbox WHERE status = 'queued' AND priority = $4 AND next_attempt_at <= $17),
+        (SELECT MAX(fair_round) FROM sms_outbox WHERE status = 'queued' AND priority = $4), 0) AS r),
+      last AS (SELECT priority, status, fair_round FROM sms_outbox WHERE phone = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
+      ins AS (INSERT INTO sms_outbox (phone, text, reason, priority, status, template, dedupe_key, encoding, data_coding, ref_num, ref_bits, fair_round, segments, next_attempt_at, expires_at, feedback_id, inbound_id, created_by, created_at, updated_at)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE((SELECT num FROM ref), 0), $10,
+          CASE WHEN l.priority = $4 AND l.status IN ('queued', 'held', 'submitting') THEN GREATEST(h.r, l.fair_round + 1) ELSE h.r END,
+          $11, $12, $13, $14, $15, $16, $17, $17
+        FROM head h LEFT JOIN last l ON true
+        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id),
+      segs AS (INSERT INTO sms_segments (outbox_id, seq, status) SELECT ins.id, g, 'pending' FROM ins, generate_series(1, $11::int) AS g)
+      SELECT (SELECT id FROM ins) AS id, (SELECT num FROM ref) AS "refNum", (SELECT cycle_started_at FROM old) AS "prevCycle", EXISTS (SELECT 1 FROM old) AS "hadRef"`,
+    [m.phone, m.text, m.reason, m.priority, m.status, m.template, m.dedupeKey, m.encoding, m.dataCoding, refBits, m.segments, m.nextAttemptAt, m.expiresAt,
+      m.feedbackId ?? null, m.inboundId ?? null, m.createdBy ?? null, now, refBits === 16 ? 0x10000 : 0x100]))!;
+    // The reference wrapped within a day of its cycle's start (see concatRef).
+    if (r.refNum != null && Number(r.refNum) === 0 && r.hadRef && r.prevCycle && Date.parse(now) - Date.parse(r.prevCycle) < 86400_000) this.onRefWrap?.(m.phone, refBits);
+    if (r.id == null) return { id: (await row<{ id: number }>(this.q, 'SELECT id FROM sms_outbox WHERE dedupe_key = $1', [m.dedupeKey]))!.id, created: false };
+    return { id: Number(r.id), created: true };
   }
 
   /**
