@@ -269,7 +269,7 @@ export function createVoiceChannel(ctx: AppContext, opts: VoiceChannelOptions = 
       acd = new Acd({
         ari: link, store: ctx.store.callQueue, bus: ctx.bus, config: queueConfigFrom(cfg), app: cfg.ari.app, log: log.child('queue'),
         now: () => ctx.now().getTime(), timeScale, mohClass: cfg.voice.moh_class, instanceId: ctx.instance, whisper: cfg.queue.whisper, record: cfg.queue.record_calls,
-        recorded: (callId, name) => saveOperatorRecording({ ari: queueLink, recordingsDir: join(cfg.data.dir, 'recordings'), calls: ctx.store.calls, log: log.child('queue') }, callId, name),
+        recorded: (callId, name) => saveOperatorRecording({ ari: queueLink, recordingsDir: join(cfg.data.dir, 'recordings'), calls: callLog!, log: log.child('queue') }, callId, name),
         speak: async (callId, text) => (await resolverForQueue.resolve([{ tts: text }], { callId })).uris,
         callbackFailedNotice: async (phone, ref) => {
           const sms = smsOf(opts.sms);

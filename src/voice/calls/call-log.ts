@@ -111,6 +111,15 @@ export class CallLog {
   }
 
   /**
+   * A queued call's operator recording is saved: note it on the call row. The row may still be in
+   * the buffer (a call shorter than the flush interval), so what is buffered is written first.
+   */
+  async setOperatorRecording(callId: string, path: string): Promise<boolean> {
+    await this.flush();
+    return this.repo.setOperatorRecording(callId, path);
+  }
+
+  /**
    * Write what is buffered (one transaction). Never rejects (failures are logged, or kept for the
    * next flush on a full disk). A flush asked for while one is writing follows it.
    */

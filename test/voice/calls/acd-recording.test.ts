@@ -33,6 +33,9 @@ describe('operator call recording', () => {
     t.server.ctx.bus.emit('seat.changed', { staffId: String(op.id), state: 'ready', source: 'panel', callId: null, at });
     await until(() => t.voice.acd!.state.operators.some((o) => o.id === String(op.id) && o.state === 'ready'), 3000, 'seat ready');
 
+    // The call log writes its rows every 500 ms; a short call may end (and its recording be saved)
+    // before its row is written. Hold the periodic flush to make that the case here.
+    clearInterval((t.voice.callLog as unknown as { timer: NodeJS.Timeout }).timer);
     const call = t.sim.startCall({ from: '13911112222' });
     await promptDone(t.voice, call, 'main_menu');
     await call.press('0');
