@@ -7,7 +7,7 @@
  * reconnect test). Needs the dovecot binary (Debian: dovecot-imapd); `dovecotBinary` is null without.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,8 @@ export interface Dovecot {
 export async function startDovecot(): Promise<Dovecot> {
   if (!dovecotBinary) throw new Error('dovecot not installed (apt-get install dovecot-imapd)');
   const dir = mkdtempSync(join(tmpdir(), 'hotline-dovecot-'));
+  // As root, Dovecot's auth process runs as its own user (dovecot): it must reach the passwd-file.
+  chmodSync(dir, 0o755);
   const port = await freePort();
   const user = 'hotline';
   const password = 'secret96365';
@@ -69,7 +71,13 @@ export async function startDovecot(): Promise<Dovecot> {
   const loginUser = root && userExists('dovenull') ? 'dovenull' : sys;
   const internalUser = root && userExists('dovecot') ? 'dovecot' : sys;
   for (const d of ['base', 'state', 'mail']) mkdirSync(join(dir, d), { recursive: true });
-  writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${me.uid}:${me.gid}::${join(dir, 'mail')}::\n`);
+  // Dovecot never accesses mail as uid 0 ("userdb returned 0 as uid"): as root the mail belongs to
+  // its own unprivileged user.
+  const idOf = (flag: string, name: string) => Number(spawnSync('id', [flag, name]).stdout.toString().trim());
+  const mailUid = root ? idOf('-u', userExists('dovecot') ? 'dovecot' : 'nobody') : me.uid;
+  const mailGid = root ? idOf('-g', userExists('dovecot') ? 'dovecot' : 'nobody') : me.gid;
+  if (root) chownSync(join(dir, 'mail'), mailUid, mailGid);
+  writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${mailUid}:${mailGid}::${join(dir, 'mail')}::\n`);
   const conf = `
 protocols = imap
 listen = 127.0.0.1
@@ -81,8 +89,8 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 0
-mail_uid = ${me.uid}
-mail_gid = ${me.gid}
+mail_uid = ${mailUid}
+mail_gid = ${mailGid}
 default_internal_user = ${internalUser}
 default_internal_group = ${root ? (userExists('dovecot') ? 'dovecot' : 'root') : sys}
 default_login_user = ${loginUser}
@@ -93,7 +101,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=${me.uid} gid=${me.gid} home=${join(dir, 'mail')}
+  args = uid=${mailUid} gid=${mailGid} home=${join(dir, 'mail')}
 }
 service imap-login {
   inet_listener imap {
