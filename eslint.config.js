@@ -16,6 +16,7 @@ const walls = [
   { owner: ['src/mail/smtp-intake.ts', 'src/sim/'], names: ['smtp-server'], message: 'only src/mail/smtp-intake.ts runs an SMTP server' },
   { owner: ['src/mail/parse.ts', 'src/sim/'], names: ['mailparser'], message: 'only src/mail/parse.ts parses mail' },
   { owner: ['src/mail/relay.ts'], names: ['nodemailer'], message: 'only src/mail/relay.ts sends mail' },
+  { owner: ['src/mail/imap-intake.ts'], names: ['imapflow'], message: 'only src/mail/imap-intake.ts speaks IMAP' },
 ];
 // src/workorders: the cycle's pure core (these files) next to its service and file adapter.
 const workOrdersPure = ['src/workorders/categories.ts', 'src/workorders/time-limits.ts', 'src/workorders/machine.ts', 'src/workorders/model.ts', 'src/workorders/duplicates.ts'];
@@ -27,7 +28,7 @@ const folders = ['src/*.ts', 'src/admin/', 'src/cluster/', 'src/config/', 'src/d
   'src/sms/*.ts', 'src/sms/codec/', 'src/sms/commands/', 'src/sms/inbound/', 'src/sms/link/', 'src/sms/outbox/', 'src/sms/templates/',
   'src/voice/*.ts', 'src/voice/ami/', 'src/voice/ari/', 'src/voice/calls/', 'src/voice/flow/', 'src/voice/media/', 'src/voice/tts/',
   'src/workorders/', ...workOrdersPure,
-  'src/mail/', 'src/mail/smtp-intake.ts', 'src/mail/parse.ts', 'src/mail/relay.ts', ...mailPure,
+  'src/mail/', 'src/mail/smtp-intake.ts', 'src/mail/parse.ts', 'src/mail/relay.ts', 'src/mail/imap-intake.ts', ...mailPure,
   'src/web/'];
 function wallConfig(folder) {
   const inside = (prefixes) => prefixes.some((p) => folder.startsWith(p));

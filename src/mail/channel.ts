@@ -18,6 +18,7 @@ import { MailOutbox } from './outbox.js';
 import { RateWindow } from './rate-limit.js';
 import { createRelay, type RelaySettings } from './relay.js';
 import { SmtpIntake } from './smtp-intake.js';
+import { ImapIntake } from './imap-intake.js';
 import { renderMail } from './templates.js';
 
 export interface MailOptions {
@@ -56,6 +57,7 @@ export function mailComponent(ctx: AppContext, opts: MailOptions = {}): MailComp
   const intake = new MailIntake(ctx, files, outbox, { own, maxChars: 20_000 });
   let dispatcher: MailDispatcher | null = null;
   let smtp: SmtpIntake | null = null;
+  let imap: ImapIntake | null = null;
   const unsubscribers: Array<() => void> = [];
 
   /** The citizen's latest mail of the order (what our mail answers) and the thread's subject. */
@@ -109,7 +111,6 @@ export function mailComponent(ctx: AppContext, opts: MailOptions = {}): MailComp
     get dispatcher() { return dispatcher; },
     get port() { return smtp?.port ?? 0; },
     async start() {
-      if (cfg.mode === 'imap') throw new Error('config HOTLINE_MAIL_MODE=imap: IMAP polling is not built in this version; use smtp (point MX or forwarding at the intake)');
       const relaySettings: RelaySettings | null = ctx.config.mail.relay_host
         ? { host: cfg.relay_host, port: cfg.relay_port, user: cfg.relay_user, password: cfg.relay_password }
         : opts.relay?.() ?? null;
@@ -119,6 +120,21 @@ export function mailComponent(ctx: AppContext, opts: MailOptions = {}): MailComp
         interruptedAfterMs: ctx.store.engine === 'postgres' ? 10 * 60_000 : 0,
       });
       outbox.onQueued = () => dispatcher?.kick();
+      if (cfg.mode === 'imap') {
+        if (!cfg.imap_host) throw new Error('config HOTLINE_MAIL_IMAP_HOST: required when HOTLINE_MAIL_MODE=imap');
+        const im = new ImapIntake({
+          host: cfg.imap_host, port: cfg.imap_port, tls: cfg.imap_tls, user: cfg.imap_user, password: cfg.imap_password, mailbox: cfg.imap_mailbox,
+          pollMs: cfg.imap_poll_sec * 1000, doneMailbox: cfg.imap_done_mailbox, maxBytes: cfg.max_mb * 1048576,
+          perSender: new RateWindow(cfg.per_sender_per_hour, 3600_000), now: () => ctx.now().getTime(),
+          receive: async (raw, env) => { const r = await intake.receive(raw, env); component.onReceived?.(r); return r; },
+          log,
+        });
+        imap = im;
+        im.start();
+        log.info(`市民信箱 IMAP 收信 / citizens' mailbox: IMAP intake ${cfg.imap_user}@${cfg.imap_host}:${cfg.imap_port}/${cfg.imap_mailbox}${relaySettings ? `, relay ${relaySettings.host}:${relaySettings.port}` : ''}`);
+        ctx.health.register('mail', () => ({ ok: im.state === 'polling', state: im.state, detail: { lastPoll: im.lastPoll, lastError: im.lastError, relay: relaySettings ? `${relaySettings.host}:${relaySettings.port}` : null } }));
+        return;
+      }
       smtp = new SmtpIntake({
         host: opts.intakeHost ?? cfg.smtp_host, port: opts.intakePort ?? cfg.smtp_port, addresses, maxBytes: cfg.max_mb * 1048576,
         perSender: new RateWindow(cfg.per_sender_per_hour, 3600_000), perIp: new RateWindow(cfg.per_ip_per_hour, 3600_000), now: () => ctx.now().getTime(),
@@ -137,6 +153,7 @@ export function mailComponent(ctx: AppContext, opts: MailOptions = {}): MailComp
     async stop() {
       unsubscribers.forEach((u) => u());
       await smtp?.stop();
+      await imap?.stop();
       await dispatcher?.stop();
     },
   };

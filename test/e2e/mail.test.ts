@@ -216,8 +216,8 @@ describe('demo mode: the mailbox on with the local sink as relay, and the test m
 });
 
 describe('config: the IMAP mode is named but not built', () => {
-  it('HOTLINE_MAIL_MODE=imap stops start-up with a line saying so', async () => {
+  it('HOTLINE_MAIL_MODE=imap without HOTLINE_MAIL_IMAP_HOST stops start-up with a line saying so', async () => {
     await expect(startServer(testConfig({ HOTLINE_MAIL_ENABLED: 'true', HOTLINE_MAIL_MODE: 'imap', HOTLINE_MAIL_SMTP_PORT: '0' }), { log: silentLogger, voice: false }))
-      .rejects.toThrow(/HOTLINE_MAIL_MODE=imap: IMAP polling is not built/);
+      .rejects.toThrow(/HOTLINE_MAIL_IMAP_HOST: required when HOTLINE_MAIL_MODE=imap/);
   });
 });
