@@ -28,9 +28,28 @@ import type { SmsChannel } from '../sms/channel.js';
 import type { VoiceChannel } from '../voice/channel.js';
 import { formatLocal, localDate } from '../domain/time.js';
 import { unlinkSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import { WEB_ATTACHMENTS_DIR } from '../web/index.js';
 import { resolveRecording } from '../admin/recordings.js';
 
-export type RetentionResult = { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; personalAudio: number; sharedCache: number };
+export type RetentionResult = { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; mailFiles: number; webAttachments: number; personalAudio: number; sharedCache: number };
+
+/** A stored path relative to `base`, or null when it would leave it (never deleted). */
+function inside(base: string, rel: string): string | null {
+  if (!rel) return null;
+  const abs = resolve(base, rel);
+  return abs.startsWith(resolve(base) + sep) ? abs : null;
+}
+
+/** Delete a file; true when it is gone (also when it was gone already). */
+function removed(file: string | null, log: { warn(m: string, d: Record<string, unknown>): void }): boolean {
+  if (!file) return true;
+  try { unlinkSync(file); return true; } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    log.warn('保存期满的文件未能删除 / file past retention not deleted', { error: (e as Error).message });
+    return false;
+  }
+}
 
 /** Every method on a non-leader returns zeros for the cluster-wide work it skipped. */
 export interface Jobs extends Component {
@@ -130,7 +149,7 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
     async retention() {
       const before = new Date(ctx.now().getTime() - ctx.config.data.retention_days * 86400_000).toISOString();
       const weekAgo = new Date(ctx.now().getTime() - 7 * 86400_000).toISOString();
-      const stored = { outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0 };
+      const stored = { outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, mailFiles: 0, webAttachments: 0 };
       // The stored data (shared by all instances): the leader's work.
       if (leader()) {
         stored.outbox = sms ? await sms.repo.purgeOutbox(before) : 0;
@@ -144,6 +163,20 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
           stored.recordings++;
         }
         stored.inbound = await repo.purgeInbound(before);
+        // Mail sources and attachments, web complaint attachments: the files first, then the rows
+        // (a crash in between leaves a row whose file is already gone: the next run clears it).
+        const dataDir = ctx.config.data.dir;
+        for (const m of await repo.expiredMailFiles(before)) {
+          if (!m.files.map((f) => inside(dataDir, f)).every((f) => removed(f, log))) continue;
+          await repo.mailFilesPurged(m.id, m.feedbackId, ctx.now().toISOString());
+          stored.mailFiles++;
+        }
+        const webDir = resolve(dataDir, WEB_ATTACHMENTS_DIR);
+        for (const a of await repo.expiredWebAttachments(before)) {
+          if (!removed(inside(webDir, a.path), log)) continue;
+          await repo.webAttachmentPurged(a.id, a.feedbackId, ctx.now().toISOString());
+          stored.webAttachments++;
+        }
       }
       // This instance's own files: on every instance.
       const media = voice ? voice.purgeMedia() : { personalAudio: 0, sharedCache: 0 };

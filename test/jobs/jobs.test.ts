@@ -165,6 +165,37 @@ describe('scheduled jobs', () => {
   });
 });
 
+describe('retention of mail and web files', () => {
+  let cleanup: (() => void) | null = null;
+  afterEach(() => { cleanup?.(); cleanup = null; });
+  it('deletes the mail source, its attachments and web attachments of a finished order past the period; an open order keeps its files', async () => {
+    let now = at(12)();
+    const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const jobs = createJobs(ctx, null);
+    const dir = ctx.config.data.dir;
+    const file = (rel: string) => { mkdirSync(join(dir, rel, '..'), { recursive: true }); writeFileSync(join(dir, rel), 'x'); return rel; };
+    const order = async (status: 'closed' | 'assigned', n: number) => {
+      const f = await ctx.feedback.create({ kind: 'complaint', channel: 'mail', phone: null, text: '来信' });
+      await ctx.store.feedback.update(f.id, { status }, now.toISOString());
+      const raw = file(`mail/raw/m${n}.eml`), att = file(`mail/attachments/m${n}/1-a.png`), web = file(`web-attachments/2026-01-01/w${n}.png`);
+      const db = (ctx.store as Store).db;
+      db.prepare(`INSERT INTO mail_inbound (message_id, from_addr, raw_path, raw_bytes, attachments, disposition, feedback_id, received_at) VALUES (?, 'a@example.cn', ?, 1, ?, 'order', ?, ?)`)
+        .run(`<m${n}@x>`, raw, JSON.stringify([{ filename: 'a.png', contentType: 'image/png', size: 1, path: att }]), f.id, now.toISOString());
+      db.prepare(`INSERT INTO web_attachments (feedback_id, file_name, mime, size, path, created_at) VALUES (?, 'w.png', 'image/png', 1, ?, ?)`).run(f.id, web.slice('web-attachments/'.length), now.toISOString());
+      return [raw, att, web];
+    };
+    const closed = await order('closed', 1);
+    const open = await order('assigned', 2);
+    expect(await jobs.retention()).toMatchObject({ mailFiles: 0, webAttachments: 0 });
+    now = new Date(now.getTime() + 31 * 86400_000);
+    expect(await jobs.retention()).toMatchObject({ mailFiles: 1, webAttachments: 1 });
+    for (const f of closed) expect(existsSync(join(dir, f))).toBe(false);
+    for (const f of open) expect(existsSync(join(dir, f))).toBe(true);
+    expect(await jobs.retention()).toMatchObject({ mailFiles: 0, webAttachments: 0 });
+  });
+});
+
 describe('several instances: only the leader runs the cluster-wide jobs', () => {
   it('a non-leader skips the outbox sweeps, reminders and stored retention, but still cleans its own files; the leader runs them', async () => {
     let now = at(23)();
@@ -191,7 +222,7 @@ describe('several instances: only the leader runs the cluster-wide jobs', () => 
     expect(await sms.repo.list({ phone: '13800000009' })).toEqual([]);
     expect((await ctx.store.audit.list(5)).some((e) => e.action === 'overdue.reminder')).toBe(false);
     now = new Date(now.getTime() + 31 * 86400_000);
-    expect(await jobs.retention()).toEqual({ outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, personalAudio: 2, sharedCache: 1 });
+    expect(await jobs.retention()).toEqual({ outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, mailFiles: 0, webAttachments: 0, personalAudio: 2, sharedCache: 1 });
     expect(media).toBe(1); // this instance's own files: cleaned on every instance
     expect(await sms.repo.byId(done.id)).toBeDefined();
 

@@ -214,6 +214,44 @@ describe.each(ENGINES)('store contract on $name: core', ({ open, skip }) => {
         .toEqual([`rt${keepNew}`, `rt${keepOpen}`, `rt${keepPending}`].sort()); // parts of purged messages and the old orphan are gone
     });
 
+    it('retention: mail sources and attachments, web attachments of finished orders past the bound (and mail without an order); open ones keep theirs', async () => {
+      const order = async (ref: string, status: FeedbackStatus, updated: string) => {
+        const f = await e.feedback.insert({ kind: 'complaint', channel: 'mail', phone: null, text: '来信' }, ref, T0);
+        await e.feedback.update(f.id, { status }, updated);
+        return f.id;
+      };
+      const done = await order('RM-1', 'closed', at(10));
+      const open = await order('RM-2', 'assigned', at(10));
+      const mail = async (mid: string, feedbackId: number | null, received: string, attachments: unknown[] = []) => {
+        await e.sql(`INSERT INTO mail_inbound (message_id, from_addr, raw_path, raw_bytes, attachments, disposition, feedback_id, received_at) VALUES (?, 'a@example.cn', ?, 10, ?, ?, ?, ?)`,
+          [mid, `mail/raw/${mid}.eml`, JSON.stringify(attachments), feedbackId ? 'order' : 'bounce', feedbackId, received]);
+        return Number((await e.sql('SELECT id FROM mail_inbound WHERE message_id = ?', [mid]))[0].id);
+      };
+      const m1 = await mail('<m1@x>', done, at(1), [{ filename: 'a.png', contentType: 'image/png', size: 3, path: 'mail/attachments/k/1-a.png' }]);
+      await mail('<m2@x>', open, at(2));
+      const m3 = await mail('<m3@x>', null, at(3));
+      await mail('<m4@x>', null, at(70)); // too recent
+      const got = await e.retention.expiredMailFiles(at(50));
+      expect(got).toEqual([
+        { id: m1, feedbackId: done, files: ['mail/raw/<m1@x>.eml', 'mail/attachments/k/1-a.png'] },
+        { id: m3, feedbackId: null, files: ['mail/raw/<m3@x>.eml'] },
+      ]);
+      await e.retention.mailFilesPurged(m1, done, at(60));
+      await e.retention.mailFilesPurged(m3, null, at(60));
+      expect(await e.retention.expiredMailFiles(at(50))).toEqual([]);
+      expect(await e.sql('SELECT raw_path, attachments FROM mail_inbound WHERE id = ?', [m1])).toEqual([{ raw_path: '', attachments: '[]' }]);
+      expect((await e.feedback.timeline(done)).at(-1)).toMatchObject({ action: 'retention', detail: '来信原件及附件已按保存期限删除 mail source and attachments deleted (retention period)' });
+      // web attachments
+      for (const [fid, name] of [[done, 'd.png'], [open, 'o.png']] as const) {
+        await e.sql(`INSERT INTO web_attachments (feedback_id, file_name, mime, size, path, created_at) VALUES (?, ?, 'image/png', 3, ?, ?)`, [fid, name, `2026-01-01/${name}`, at(1)]);
+      }
+      const web = await e.retention.expiredWebAttachments(at(50));
+      expect(web.map((w) => [w.feedbackId, w.path])).toEqual([[done, '2026-01-01/d.png']]);
+      await e.retention.webAttachmentPurged(web[0].id, done, at(61));
+      expect((await e.sql('SELECT path FROM web_attachments ORDER BY id')).map((r) => r.path)).toEqual(['2026-01-01/o.png']);
+      expect(await e.retention.expiredWebAttachments(at(50))).toEqual([]);
+    });
+
     it('audit: hash chain append, list, verify detects a changed or removed entry', async () => {
       for (let i = 0; i < 5; i++) await e.audit.append('admin', 'user.add', `u${i}`, { i }, at(i));
       await e.audit.append('admin', 'note', null, 'plain text', at(9));
