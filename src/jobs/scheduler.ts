@@ -32,7 +32,7 @@ import { resolve, sep } from 'node:path';
 import { WEB_ATTACHMENTS_DIR } from '../web/index.js';
 import { resolveRecording } from '../admin/recordings.js';
 
-export type RetentionResult = { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; mailFiles: number; webAttachments: number; personalAudio: number; sharedCache: number };
+export type RetentionResult = { outbox: number; receipts: number; calls: number; recordings: number; inbound: number; mailFiles: number; webAttachments: number; operatorRecordings: number; personalAudio: number; sharedCache: number };
 
 /** A stored path relative to `base`, or null when it would leave it (never deleted). */
 function inside(base: string, rel: string): string | null {
@@ -149,12 +149,18 @@ export function createJobs(ctx: AppContext, sms: SmsChannel | null, voice: Voice
     async retention() {
       const before = new Date(ctx.now().getTime() - ctx.config.data.retention_days * 86400_000).toISOString();
       const weekAgo = new Date(ctx.now().getTime() - 7 * 86400_000).toISOString();
-      const stored = { outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, mailFiles: 0, webAttachments: 0 };
+      const stored = { outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, mailFiles: 0, webAttachments: 0, operatorRecordings: 0 };
       // The stored data (shared by all instances): the leader's work.
       if (leader()) {
         stored.outbox = sms ? await sms.repo.purgeOutbox(before) : 0;
         stored.receipts = sms ? await sms.repo.purgeUnmatchedReceipts(weekAgo) : 0;
-        stored.calls = voice?.callLog ? await voice.callLog.purgeEndedBefore(before) : 0;
+        if (voice?.callLog) {
+          // The operator recordings of the calls about to go: the files first. A file that cannot be
+          // deleted is logged (removed() warns) and does not hold back the call log's retention.
+          const recDir = resolve(ctx.config.data.dir, 'recordings');
+          for (const p of await ctx.store.calls.operatorRecordingsBefore(before)) if (removed(inside(recDir, p), log)) stored.operatorRecordings++;
+          stored.calls = await voice.callLog.purgeEndedBefore(before);
+        }
         const repo = ctx.store.retention;
         for (const r of await repo.expiredRecordings(before)) {
           const file = resolveRecording(ctx.config.data.dir, r.path);

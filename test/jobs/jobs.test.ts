@@ -7,6 +7,7 @@ import { createJobs } from '../../src/jobs/scheduler.js';
 import { addDepartment } from '../../src/departments.js';
 import type { Store } from '../../src/store/index.js';
 import type { VoiceChannel } from '../../src/voice/channel.js';
+import { CallLog } from '../../src/voice/calls/call-log.js';
 
 let cleanup: (() => void) | null = null;
 afterEach(() => { cleanup?.(); cleanup = null; });
@@ -196,6 +197,38 @@ describe('retention of mail and web files', () => {
   });
 });
 
+describe('retention of operator call recordings', () => {
+  let cleanup: (() => void) | null = null;
+  afterEach(() => { cleanup?.(); cleanup = null; });
+  it('the recording file of a call the call log purges is deleted first; a recent call keeps its file', async () => {
+    let now = at(12)();
+    const ctx = testContext({ HOTLINE_DATA_RETENTION_DAYS: '30' }, { now: () => now });
+    cleanup = ctx.cleanup;
+    const callLog = new CallLog(ctx, ctx.store.calls);
+    const voice = { callLog, purgeMedia: () => ({ personalAudio: 0, sharedCache: 0 }) } as unknown as VoiceChannel;
+    const jobs = createJobs(ctx, null, voice);
+    const recDir = join(ctx.config.data.dir, 'recordings', 'operator');
+    mkdirSync(recDir, { recursive: true });
+    const call = (id: string, startedAt: string) => ({
+      callId: id, direction: 'inbound' as const, flowId: 'main', caller: '13500135000', called: '96365', startedAt, answeredAt: startedAt, endedAt: startedAt,
+      durationSec: 60, outcome: 'operator', outcomes: 'operator', endReason: 'caller', lastNode: 'queue', path: 'queue', feedbackRef: null, recovered: false, owner: null,
+    });
+    const old = now.toISOString();
+    await ctx.store.calls.write({ calls: [call('c-old', old)], steps: [], counters: [] });
+    writeFileSync(join(recDir, 'operator-c-old.wav'), 'RIFF');
+    await ctx.store.calls.setOperatorRecording('c-old', 'operator/operator-c-old.wav');
+    now = new Date(now.getTime() + 31 * 86400_000);
+    await ctx.store.calls.write({ calls: [call('c-new', now.toISOString())], steps: [], counters: [] });
+    writeFileSync(join(recDir, 'operator-c-new.wav'), 'RIFF');
+    await ctx.store.calls.setOperatorRecording('c-new', 'operator/operator-c-new.wav');
+    expect(await jobs.retention()).toMatchObject({ calls: 1, operatorRecordings: 1 });
+    expect(existsSync(join(recDir, 'operator-c-old.wav'))).toBe(false);
+    expect(existsSync(join(recDir, 'operator-c-new.wav'))).toBe(true);
+    expect(await ctx.store.calls.byId('c-old')).toBeUndefined();
+    expect(await ctx.store.calls.byId('c-new')).toBeDefined();
+  });
+});
+
 describe('several instances: only the leader runs the cluster-wide jobs', () => {
   it('a non-leader skips the outbox sweeps, reminders and stored retention, but still cleans its own files; the leader runs them', async () => {
     let now = at(23)();
@@ -222,7 +255,7 @@ describe('several instances: only the leader runs the cluster-wide jobs', () => 
     expect(await sms.repo.list({ phone: '13800000009' })).toEqual([]);
     expect((await ctx.store.audit.list(5)).some((e) => e.action === 'overdue.reminder')).toBe(false);
     now = new Date(now.getTime() + 31 * 86400_000);
-    expect(await jobs.retention()).toEqual({ outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, mailFiles: 0, webAttachments: 0, personalAudio: 2, sharedCache: 1 });
+    expect(await jobs.retention()).toEqual({ outbox: 0, receipts: 0, calls: 0, recordings: 0, inbound: 0, mailFiles: 0, webAttachments: 0, operatorRecordings: 0, personalAudio: 2, sharedCache: 1 });
     expect(media).toBe(1); // this instance's own files: cleaned on every instance
     expect(await sms.repo.byId(done.id)).toBeDefined();
 

@@ -79,6 +79,7 @@ export class SqliteCallRepo {
       unfinished: db.prepare(`UPDATE calls SET ended_at = @now, end_reason = 'lost', outcome = COALESCE(outcome, 'abandoned') WHERE ended_at IS NULL AND owner IS @owner`),
       purgeSteps: db.prepare('DELETE FROM call_steps WHERE call_id IN (SELECT call_id FROM calls WHERE started_at < ?)'),
       purgeCalls: db.prepare('DELETE FROM calls WHERE started_at < ?'),
+      recordingsBefore: db.prepare('SELECT operator_recording AS path FROM calls WHERE started_at < ? AND operator_recording IS NOT NULL ORDER BY started_at').pluck(),
     };
   }
 
@@ -112,6 +113,8 @@ export class SqliteCallRepo {
     if (!owners.length) return 0;
     return this.db.transaction(() => owners.reduce((n, owner) => n + this.s.unfinished.run({ now, owner }).changes, 0))();
   }
+  /** Retention: the operator recordings (paths under <data>/recordings) of the calls purgeBefore(iso) removes; the caller deletes the files first. */
+  operatorRecordingsBefore(iso: string): string[] { return this.s.recordingsBefore.all(iso) as string[]; }
   /** Retention: calls (and their steps) started before `iso`. */
   purgeBefore(iso: string): number {
     return this.db.transaction(() => { this.s.purgeSteps.run(iso); return this.s.purgeCalls.run(iso).changes; })();

@@ -125,7 +125,11 @@ describe.each(ENGINES)('store contract on $name: staff and calls', ({ open, skip
       expect(await e.calls.byId('c3')).toMatchObject({ endedAt: at(3), endReason: 'lost', outcome: 'abandoned' });
       expect((await e.calls.byId('c2'))!.endedAt).toBeNull();
       expect(await e.calls.closeUnfinished(at(4))).toBe(1);
+      expect(await e.calls.setOperatorRecording('c1', 'operator/operator-c1-1.wav')).toBe(true);
+      expect(await e.calls.setOperatorRecording('c2', 'operator/operator-c2-1.wav')).toBe(true);
+      expect(await e.calls.operatorRecordingsBefore(at(1))).toEqual(['operator/operator-c1-1.wav']); // only the calls purgeBefore removes
       expect(await e.calls.purgeBefore(at(1))).toBe(1);
+      expect(await e.calls.operatorRecordingsBefore(at(1))).toEqual([]);
       expect(await e.calls.byId('c1')).toBeUndefined();
       expect(await e.calls.steps('c1')).toEqual([]);
       expect(await e.calls.byId('nope')).toBeUndefined();

@@ -61,6 +61,10 @@ export class PgCallRepo implements AsyncOf<SqliteCallRepo> {
       return n;
     });
   }
+  async operatorRecordingsBefore(iso: string): Promise<string[]> {
+    return (await rows<{ path: string }>(this.q, 'SELECT operator_recording AS path FROM calls WHERE started_at < $1 AND operator_recording IS NOT NULL ORDER BY started_at', [iso])).map((r) => r.path);
+  }
+
   async purgeBefore(iso: string): Promise<number> {
     return withTransaction(this.q, async (c) => {
       await c.query('DELETE FROM call_steps WHERE call_id IN (SELECT call_id FROM calls WHERE started_at < $1)', [iso]);
